@@ -1,0 +1,55 @@
+"""Token issue for staff API clients."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from motcua.core.errors import DomainError
+from motcua.core.services import api_token_issue
+
+router = Router(tags=["auth"])
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+    token_type: str = "Bearer"
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+class LoginFailed(DomainError):
+    code = "invalid_credentials"
+    status = 401
+    message = "Tên đăng nhập hoặc mật khẩu không đúng."
+
+
+class LockedOut(DomainError):
+    code = "locked_out"
+    status = 429
+    message = "Đăng nhập sai quá nhiều lần, tài khoản tạm khóa. Vui lòng thử lại sau 15 phút."
+
+
+@router.post("/auth/token", response={200: TokenOut, 401: ErrorOut, 429: ErrorOut}, auth=None)
+def token(request: HttpRequest, payload: TokenIn) -> TokenOut:
+    """Exchange a staff username and password for a bearer token (failures are throttled)."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    credentials = {"username": payload.username}
+    if not AxesProxyHandler.is_allowed(request, credentials):
+        raise LockedOut()
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        raise LockedOut()
+    if user is None or not user.is_active:
+        raise LoginFailed()
+    return TokenOut(token=api_token_issue(user=user))

@@ -1,0 +1,65 @@
+"""Shared tables: gapless counters, the audit trail, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+
+
+class Sequence(models.Model):
+    """A named counter, locked in the caller's transaction so that numbers are gapless."""
+
+    key = models.CharField(max_length=120, unique=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "bộ đếm số"
+        verbose_name_plural = "bộ đếm số"
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object: written in the same transaction as the change."""
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=80, db_index=True)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=80, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "nhật ký thao tác"
+        verbose_name_plural = "nhật ký thao tác"
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for staff API clients; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = "mã truy cập API"
+        verbose_name_plural = "mã truy cập API"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def __str__(self) -> str:
+        return f"token {self.user} đến {self.expires_at:%Y-%m-%d %H:%M}"

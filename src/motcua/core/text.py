@@ -1,0 +1,23 @@
+"""Vietnamese text helpers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str | None) -> str:
+    """Lower-case, strip diacritics (đ → d) and collapse spaces: 'Nguyễn  Văn A' → 'nguyen van a'."""
+    if not text:
+        return ""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return _SPACES.sub(" ", stripped.lower()).strip()
+
+
+def normalize_name(text: str) -> str:
+    """NFC-normalise a person's name and collapse spaces, keeping its diacritics."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from motcua.api import api
+from motcua.web import views as web_views
+
+admin.site.site_header = "Quản trị hệ thống một cửa"
+admin.site.site_title = "motcua"
+admin.site.index_title = "Danh mục và cấu hình"
+
+urlpatterns = [
+    path("healthz", web_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("quan-tri/", admin.site.urls),
+    path("captcha/", include("captcha.urls")),
+    path("can-bo/", include("motcua.web.urls")),
+    path("can-bo/ho-so/", include("motcua.dossiers.urls")),
+    path("can-bo/xep-hang/", include("motcua.queueing.urls")),
+    path("can-bo/bao-cao/", include("motcua.reports.urls")),
+    path("", include("motcua.portal.urls")),
+]

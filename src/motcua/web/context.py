@@ -1,0 +1,49 @@
+"""Role-aware navigation for the back office."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from motcua.org.models import Role
+
+# (label, url name, roles that see it; empty = every official)
+NAV: list[tuple[str, str, set[str]]] = [
+    ("Trang chính", "web:home", set()),
+    ("Tiếp nhận hồ sơ", "dossiers:receive", {Role.RECEPTION, Role.HOME_SERVICE}),
+    ("Hồ sơ", "dossiers:worklist", set()),
+    ("Quầy phục vụ", "queueing:counter_select", {Role.RECEPTION}),
+    ("Bảng hiển thị", "queueing:board_select", set()),
+    ("Báo cáo, thống kê", "reports:dashboard", {Role.MANAGER, Role.LEADER, Role.SYSADMIN}),
+    ("Danh mục thủ tục", "web:catalog", set()),
+    ("Quản trị", "admin:index", {Role.SYSADMIN}),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or request.path.startswith("/api/"):
+        return {}
+    roles = user.role_set()
+    if user.is_superuser:
+        roles.add(Role.SYSADMIN)
+    items = []
+    for label, name, allowed in NAV:
+        if allowed and not (roles & allowed):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue  # a capability not installed yet
+        items.append({"label": label, "url": url, "active": request.path == url})
+    from motcua.org.models import Unit
+
+    units = list(Unit.objects.filter(staff_roles__user=user).distinct().order_by("level", "name"))
+    return {
+        "nav_items": items,
+        "my_units": units,
+        "current_unit": getattr(request, "current_unit", None),
+        "my_roles": [Role(r).label for r in sorted(roles) if r in Role.values],
+    }

@@ -1,0 +1,67 @@
+"""Back-office shell: login, home, unit switcher, catalogue view; health check."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from motcua.web.forms import LoginForm
+from motcua.web.middleware import SESSION_KEY
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def ratelimited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    body = {"code": "rate_limited", "message": "Bạn thao tác quá nhanh, vui lòng thử lại sau ít phút."}
+    if request.path.startswith("/api/") or request.headers.get("accept", "").startswith("application/json"):
+        return JsonResponse(body, status=429)
+    return render(request, "web/error.html", {"message": body["message"]}, status=429)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    from motcua.web.selectors import home_summary
+
+    return render(request, "web/home.html", home_summary(user=request.user, unit=request.current_unit))  # type: ignore[attr-defined]
+
+
+@login_required
+@require_POST
+def switch_unit(request: HttpRequest) -> HttpResponse:
+    from motcua.org.models import Unit
+
+    unit = Unit.objects.filter(pk=request.POST.get("unit"), staff_roles__user=request.user).first()
+    if unit is None:
+        messages.error(request, "Bạn không thuộc đơn vị này.")
+    else:
+        request.session[SESSION_KEY] = unit.pk
+        messages.success(request, f"Đang làm việc tại: {unit.name}")
+    return redirect(request.POST.get("next") or "web:home")
+
+
+@login_required
+def catalog(request: HttpRequest) -> HttpResponse:
+    from motcua.catalog.selectors import procedure_search
+
+    q = request.GET.get("q", "")
+    versions = procedure_search(q=q)[:200]
+    return render(request, "web/catalog.html", {"versions": versions, "q": q})

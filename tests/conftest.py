@@ -1,0 +1,65 @@
+"""Shared fixtures: a frozen clock, a small office (units, staff, procedures), API clients."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+from motcua.core import clock
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+
+@pytest.fixture
+def freeze():
+    """Call `freeze(datetime)` to move `clock.now()`; released after the test."""
+
+    def _freeze(at: datetime) -> None:
+        clock.set_frozen(at)
+
+    yield _freeze
+    clock.set_frozen(None)
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """A headless system Chromium; skipped with a visible reason when none is installed (CI requires it)."""
+    path = chromium_path()
+    if not path:
+        if os.environ.get("MOTCUA_REQUIRE_BROWSER") == "1":
+            pytest.fail("Chromium is required (MOTCUA_REQUIRE_BROWSER=1) but not installed")
+        pytest.skip("no system Chromium: apt-get install -y chromium to run browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+                "--use-fake-ui-for-media-stream",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    yield pg
+    context.close()

@@ -90,6 +90,8 @@ class ProcedureVersion(models.Model):
     decision = models.CharField("quyết định công bố", max_length=300, blank=True)
     is_published = models.BooleanField("đã công bố", default=False)
     valid_from = models.DateField("áp dụng từ", null=True, blank=True)
+    # Free text for editors, e.g. "cần đối chiếu CSDL quốc gia" on data not yet checked.
+    note = models.CharField("ghi chú", max_length=500, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

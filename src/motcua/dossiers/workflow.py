@@ -1,0 +1,231 @@
+"""The dossier workflow as data: the national status set and ONE transition table (no database).
+
+Every move a dossier can make is a row of `TRANSITIONS`: the statuses it may start from, the
+status it ends in (None: unchanged, e.g. a hand-off inside "processing"), the roles allowed,
+which processing step it opens, and whether it pauses or resumes the legal clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+# Roles as plain strings (the values of org.models.Role) so this module stays database-free.
+RECEPTION = "reception"
+SPECIALIST = "specialist"
+LEADER = "leader"
+MANAGER = "manager"
+HOME_SERVICE = "home_service"
+CITIZEN = "citizen"  # no staff account: online submission on the portal
+
+
+class Status(IntEnum):
+    """National dossier status set (what provincial systems sync to the national portal)."""
+
+    SUBMITTED = 1  # newly registered online, not yet accepted
+    ACCEPTED = 2
+    REFUSED = 3
+    PROCESSING = 4
+    SUPPLEMENT = 5
+    PAYMENT = 6
+    WITHDRAWN = 7
+    STOPPED = 8
+    FINISHED = 9
+    RETURNED = 10
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+    @classmethod
+    def choices(cls) -> list[tuple[int, str]]:
+        return [(s.value, STATUS_LABELS[s]) for s in cls]
+
+
+STATUS_LABELS: dict[Status, str] = {
+    Status.SUBMITTED: "Mới đăng ký",
+    Status.ACCEPTED: "Đã tiếp nhận",
+    Status.REFUSED: "Không được tiếp nhận",
+    Status.PROCESSING: "Đang xử lý",
+    Status.SUPPLEMENT: "Yêu cầu bổ sung hồ sơ",
+    Status.PAYMENT: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    Status.WITHDRAWN: "Công dân rút hồ sơ",
+    Status.STOPPED: "Dừng xử lý",
+    Status.FINISHED: "Đã xử lý xong",
+    Status.RETURNED: "Đã trả kết quả",
+}
+
+# Statuses in which the legal clock runs (the dossier is with the administration).
+CLOCK_RUNNING = frozenset({Status.ACCEPTED, Status.PROCESSING})
+# Statuses in which the clock is paused (waiting for the citizen).
+CLOCK_PAUSED = frozenset({Status.SUPPLEMENT, Status.PAYMENT})
+OPEN = CLOCK_RUNNING | CLOCK_PAUSED
+# Terminal statuses: nothing more happens (a returned dossier is done).
+CLOSED = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED})
+
+
+class Step:
+    """Processing steps; each has its share of the total legal time."""
+
+    RECEPTION = "reception"
+    SPECIALIST = "specialist"
+    LEADER = "leader"
+    RETURN = "return"
+
+
+STEP_LABELS = {
+    Step.RECEPTION: "Tiếp nhận",
+    Step.SPECIALIST: "Thẩm định, xử lý",
+    Step.LEADER: "Phê duyệt",
+    Step.RETURN: "Trả kết quả",
+}
+
+# Default shares (percent of the total legal time); configurable per procedure with StepShare rows.
+DEFAULT_STEP_SHARES: dict[str, int] = {
+    Step.RECEPTION: 10,
+    Step.SPECIALIST: 70,
+    Step.LEADER: 10,
+    Step.RETURN: 10,
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str
+    sources: frozenset[Status | None]
+    target: Status | None  # None: the status does not change
+    roles: frozenset[str]
+    step: str | None = None  # the processing step this move opens (None: keeps the current one)
+    pauses: bool = False
+    resumes: bool = False
+    needs_reason: bool = False
+    form: str = ""  # official form issued by the move
+
+
+def _t(
+    action: str,
+    label: str,
+    sources: set[Status | None],
+    target: Status | None,
+    roles: set[str],
+    **kw: object,
+) -> Transition:
+    return Transition(action, label, frozenset(sources), target, frozenset(roles), **kw)  # type: ignore[arg-type]
+
+
+S = Status
+_WORKING = {S.ACCEPTED, S.PROCESSING}
+_CANCELLABLE = {S.SUBMITTED, S.ACCEPTED, S.PROCESSING, S.SUPPLEMENT, S.PAYMENT}
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        # Creation moves (from no status).
+        _t("submit_online", "Nộp hồ sơ trực tuyến", {None}, S.SUBMITTED, {CITIZEN, RECEPTION}),
+        _t("receive", "Tiếp nhận hồ sơ", {None}, S.ACCEPTED, {RECEPTION, HOME_SERVICE},
+           step=Step.RECEPTION, form="01"),
+        # Reception decides on an online submission.
+        _t("accept", "Tiếp nhận hồ sơ trực tuyến", {S.SUBMITTED}, S.ACCEPTED, {RECEPTION},
+           step=Step.RECEPTION, form="01"),
+        _t("refuse", "Từ chối tiếp nhận", {S.SUBMITTED, S.ACCEPTED}, S.REFUSED, {RECEPTION},
+           needs_reason=True, form="03"),
+        # Routing inside the administration.
+        _t("assign", "Chuyển xử lý", _WORKING, S.PROCESSING, {RECEPTION, LEADER},
+           step=Step.SPECIALIST),
+        _t("forward", "Chuyển tiếp", {S.PROCESSING}, None, {SPECIALIST, LEADER, RECEPTION}),
+        _t("submit_for_approval", "Trình lãnh đạo phê duyệt", {S.PROCESSING}, None,
+           {SPECIALIST}, step=Step.LEADER),
+        _t("send_back", "Trả lại bước trước", {S.PROCESSING}, None, {SPECIALIST, LEADER},
+           needs_reason=True),
+        _t("transfer", "Chuyển cơ quan khác", _WORKING, S.PROCESSING, {RECEPTION, LEADER},
+           needs_reason=True),
+        _t("approve", "Phê duyệt", {S.PROCESSING}, None, {LEADER}, step=Step.RETURN),
+        # Waiting for the citizen: the clock stops.
+        _t("request_supplement", "Yêu cầu bổ sung hồ sơ", _WORKING, S.SUPPLEMENT,
+           {RECEPTION, SPECIALIST, LEADER}, pauses=True, needs_reason=True, form="02"),
+        _t("resubmit", "Công dân bổ sung hồ sơ", {S.SUPPLEMENT}, S.PROCESSING,
+           {RECEPTION, CITIZEN}, resumes=True, step=Step.SPECIALIST),
+        _t("request_payment", "Yêu cầu thực hiện nghĩa vụ tài chính", {S.PROCESSING}, S.PAYMENT,
+           {SPECIALIST, LEADER}, pauses=True),
+        _t("paid", "Đã thực hiện nghĩa vụ tài chính", {S.PAYMENT}, S.PROCESSING,
+           {RECEPTION, SPECIALIST}, resumes=True),
+        # Results.
+        _t("finish", "Có kết quả", {S.PROCESSING}, S.FINISHED, {RECEPTION, LEADER, SPECIALIST},
+           step=Step.RETURN),
+        _t("return", "Trả kết quả", {S.FINISHED}, S.RETURNED, {RECEPTION, HOME_SERVICE}),
+        # Endings other than a result.
+        _t("withdraw", "Rút hồ sơ theo yêu cầu", _CANCELLABLE, S.WITHDRAWN, {RECEPTION},
+           needs_reason=True),
+        _t("stop", "Dừng xử lý", {S.ACCEPTED, S.PROCESSING, S.SUPPLEMENT, S.PAYMENT},
+           S.STOPPED, {LEADER}, needs_reason=True),
+        # Apology letter with a new date (only before the due moment, checked in the service).
+        _t("extend", "Xin lỗi và hẹn lại ngày trả", _WORKING, None,
+           {RECEPTION, SPECIALIST, LEADER}, needs_reason=True, form="04"),
+    ]
+}
+
+ACTION_LABELS = {name: t.label for name, t in TRANSITIONS.items()}
+
+
+class TransitionRefused(Exception):
+    """The move is not in the table for this status or role (the service turns it into a DomainError)."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+def transition_for(action: str, status: Status | int | None, roles: set[str] | frozenset[str]) -> Transition:
+    """The transition for an action from a status by someone holding `roles`, or TransitionRefused."""
+    t = TRANSITIONS.get(action)
+    if t is None:
+        raise TransitionRefused("unknown_action", f"Thao tác «{action}» không tồn tại.")
+    current = Status(status) if status is not None else None
+    if current not in t.sources:
+        where = STATUS_LABELS[current] if current is not None else "chưa có hồ sơ"
+        raise TransitionRefused(
+            "invalid_transition",
+            f"Không thể thực hiện «{t.label}» khi hồ sơ ở trạng thái «{where}».",
+        )
+    if not (t.roles & set(roles)):
+        raise TransitionRefused(
+            "forbidden", f"Vai trò của bạn không được thực hiện «{t.label}» với hồ sơ này."
+        )
+    return t
+
+
+def target_status(t: Transition, current: Status | int | None) -> Status:
+    """The status after the move (an unchanged-status move keeps the current one)."""
+    if t.target is not None:
+        return t.target
+    assert current is not None
+    return Status(current)
+
+
+def allowed_actions(status: Status | int | None, roles: set[str] | frozenset[str]) -> list[str]:
+    """Actions someone with `roles` may take on a dossier in `status` (for buttons and the API)."""
+    current = Status(status) if status is not None else None
+    return [
+        name
+        for name, t in TRANSITIONS.items()
+        if current in t.sources and t.roles & set(roles) and None not in t.sources
+    ]
+
+
+def classify(done_on: object, due_on: object) -> str:
+    """Early / on time / late by calendar date of the moments (done before the due date is early)."""
+    from datetime import datetime
+
+    from motcua.core.clock import local
+
+    assert isinstance(done_on, datetime) and isinstance(due_on, datetime)
+    if done_on > due_on:
+        return "late"
+    if local(done_on).date() < local(due_on).date():
+        return "early"
+    return "on_time"
+
+
+TIMELINESS_LABELS = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn", "": ""}

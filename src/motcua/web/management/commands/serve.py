@@ -1,0 +1,44 @@
+"""Serve the office: the ASGI app under uvicorn plus the Huey job worker, until Ctrl+C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Phục vụ hệ thống tại http://127.0.0.1:PORT (ASGI + tiến trình xử lý nền)."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--no-worker", action="store_true", help="không chạy tiến trình nền Huey")
+
+    def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
+        import uvicorn
+
+        worker = None
+        if not opts["no_worker"]:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "motcua", "run_huey", "--workers", "2", "--worker-type", "thread"]
+            )
+        self.stdout.write(f"motcua: http://{opts['host']}:{opts['port']}/  (Ctrl+C để dừng)")
+        try:
+            uvicorn.run(
+                "motcua.asgi:application",
+                host=opts["host"],
+                port=opts["port"],
+                log_level="warning",
+                timeout_graceful_shutdown=3,
+            )
+        finally:
+            if worker is not None:
+                worker.send_signal(signal.SIGINT)
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()

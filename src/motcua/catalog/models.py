@@ -67,16 +67,23 @@ class ProcedureVersion(models.Model):
     version = models.PositiveIntegerField("phiên bản")
     name = models.CharField("tên thủ tục", max_length=500)
     name_folded = models.CharField(max_length=500, editable=False, db_index=True)
-    field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="procedure_versions", verbose_name="lĩnh vực")
+    field = models.ForeignKey(
+        Field, on_delete=models.PROTECT, related_name="procedure_versions", verbose_name="lĩnh vực"
+    )
     level = models.CharField("cấp thực hiện", max_length=20, choices=Level.choices)
     time_unit = models.CharField("đơn vị thời hạn", max_length=20, choices=TimeUnit.choices)
     time_value = models.PositiveIntegerField("thời hạn giải quyết", default=0)
     cutoff = models.TimeField("giờ chốt nhận trong ngày", null=True, blank=True)
     fees = models.JSONField(
-        "phí, lệ phí", default=list, blank=True, help_text='[{"name": "Lệ phí", "amount": 8000}] – đồng'
+        "phí, lệ phí",
+        default=list,
+        blank=True,
+        help_text='[{"name": "Lệ phí", "amount": 8000}] – đồng',
     )
     papers = models.JSONField(
-        "thành phần hồ sơ", default=list, blank=True,
+        "thành phần hồ sơ",
+        default=list,
+        blank=True,
         help_text='[{"name": "Tờ khai", "original": 1, "copy": 0, "required": true}]',
     )
     result_paper = models.CharField("kết quả", max_length=500, blank=True)
@@ -99,15 +106,17 @@ class ProcedureVersion(models.Model):
         verbose_name_plural = "phiên bản thủ tục"
         ordering = ["procedure__code", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["procedure", "version"], name="procedureversion_unique"),
+            models.UniqueConstraint(
+                fields=["procedure", "version"], name="procedureversion_unique"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.code} v{self.version} – {self.name}"
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.name_folded = fold(self.name)
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return f"{self.procedure.code} v{self.version} – {self.name}"
 
     @property
     def fee_total(self) -> int:

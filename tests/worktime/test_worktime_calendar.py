@@ -119,14 +119,14 @@ def test_add_calendar_days(start, n, due):
 @pytest.mark.parametrize(
     ("start", "hours", "due"),
     [
-        (at(2026, 2, 13, 9), 4, at(2026, 2, 13, 15)),  # across the lunch break
+        (at(2026, 2, 13, 9), 4, at(2026, 2, 13, 14, 30)),  # across the lunch break
         (at(2026, 2, 13, 16), 2, at(2026, 2, 23, 8, 30)),  # across Tết
         (at(2026, 2, 13, 18), 1, at(2026, 2, 23, 8, 30)),  # after hours: from the next opening
         # Time that runs out at the end of a window is due at the start of the next one.
-        (at(2026, 2, 13, 9), 2.5, at(2026, 2, 13, 13, 30)),
-        (at(2026, 2, 13, 7, 30), 7.5, at(2026, 2, 23, 7, 30)),
+        (at(2026, 2, 13, 9), 2.5, at(2026, 2, 13, 13)),
+        (at(2026, 2, 13, 7, 30), 8, at(2026, 2, 23, 7, 30)),
         (at(2026, 3, 5, 10), 0, at(2026, 3, 5, 10)),
-        (at(2026, 3, 5, 12), 0, at(2026, 3, 5, 13, 30)),
+        (at(2026, 3, 5, 12), 0, at(2026, 3, 5, 13)),
     ],
 )
 def test_add_working_hours(start, hours, due):
@@ -134,8 +134,8 @@ def test_add_working_hours(start, hours, due):
     assert CAL.add_working_time(start, timedelta(hours=hours)) == due
 
 
-def test_default_windows_are_seven_and_a_half_hours_and_eight_hour_windows_are_eight():
-    assert CAL.day_length() == timedelta(hours=7, minutes=30)
+def test_default_windows_are_eight_hours():
+    assert CAL.day_length() == timedelta(hours=8)
     assert WorkCalendar(windows=EIGHT_HOURS).day_length() == timedelta(hours=8)
 
 
@@ -155,15 +155,11 @@ def test_whole_days_in_hours_give_the_same_date_as_days(start, n):
 
 
 def test_working_time_between():
-    assert CAL.working_time_between(at(2026, 2, 13, 9), at(2026, 2, 23, 9)) == timedelta(
-        hours=7, minutes=30
-    )
+    assert CAL.working_time_between(at(2026, 2, 13, 9), at(2026, 2, 23, 9)) == timedelta(hours=8)
     assert CAL.working_time_between(at(2026, 3, 5, 12), at(2026, 3, 5, 13)) == timedelta(0)
     assert CAL.working_time_between(at(2026, 3, 5, 10), at(2026, 3, 5, 9)) == timedelta(0)
     # A whole ordinary week.
-    assert CAL.working_time_between(at(2026, 3, 2), at(2026, 3, 9)) == timedelta(
-        hours=37, minutes=30
-    )
+    assert CAL.working_time_between(at(2026, 3, 2), at(2026, 3, 9)) == timedelta(hours=40)
 
 
 def test_working_days_between():
@@ -177,7 +173,7 @@ def test_working_days_between():
 
 def test_next_opening_and_is_working_time():
     assert CAL.next_opening(at(2026, 3, 5, 10)) == at(2026, 3, 5, 10)
-    assert CAL.next_opening(at(2026, 3, 5, 11, 30)) == at(2026, 3, 5, 13, 30)
+    assert CAL.next_opening(at(2026, 3, 5, 11, 30)) == at(2026, 3, 5, 13)
     assert CAL.next_opening(at(2026, 2, 13, 17)) == at(2026, 2, 23, 7, 30)
     assert CAL.is_working_time(at(2026, 3, 5, 7, 30)) is True
     assert CAL.is_working_time(at(2026, 3, 5, 17)) is False

@@ -37,7 +37,7 @@ def test_cli_required_figures(received, days, due):
 
 
 def test_cli_other_rules():
-    assert run(received="2026-02-13T09:00", working_hours="4") == "2026-02-13T15:00:00+07:00"
+    assert run(received="2026-02-13T09:00", working_hours="4") == "2026-02-13T14:30:00+07:00"
     assert run(received="2026-02-13T09:00", calendar_days="3") == "2026-02-23T17:00:00+07:00"
     assert (
         run(received="2026-03-05T15:30", working_days="3", cutoff="15:00")

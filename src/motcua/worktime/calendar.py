@@ -26,9 +26,11 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# 8 working hours a day (civil servants work 8 hours a day, 40 a week), so that "N working
+# hours" and "N/8 working days" agree; offices set their own windows on org.Office.
 DEFAULT_WINDOWS: tuple[tuple[time, time], ...] = (
     (time(7, 30), time(11, 30)),
-    (time(13, 30), time(17, 0)),
+    (time(13, 0), time(17, 0)),
 )
 
 # A source of dates: a fixed collection, or a function of the year (so any year is covered).

@@ -18,6 +18,7 @@ NAV: list[tuple[str, str, set[str]]] = [
     ("Bảng hiển thị", "queueing:board_select", set()),
     ("Báo cáo, thống kê", "reports:dashboard", {Role.MANAGER, Role.LEADER, Role.SYSADMIN}),
     ("Danh mục thủ tục", "web:catalog", set()),
+    ("Tin bài, bình luận", "portal:staff_news", {Role.MANAGER, Role.LEADER, Role.SYSADMIN}),
     ("Quản trị", "admin:index", {Role.SYSADMIN}),
 ]
 

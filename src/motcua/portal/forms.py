@@ -1,0 +1,84 @@
+"""Forms of the public portal and its back-office pages."""
+
+from __future__ import annotations
+
+from captcha.fields import CaptchaField
+from django import forms
+
+from motcua.portal.models import INDICATOR_LEVELS, INDICATORS, SatisfactionLevel
+
+
+class LookupForm(forms.Form):
+    code = forms.CharField(
+        label="Mã hồ sơ",
+        max_length=60,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    verify = forms.RegexField(
+        label="4 số cuối CCCD hoặc số điện thoại",
+        regex=r"^\d{4}$",
+        error_messages={"invalid": "Vui lòng nhập đúng 4 chữ số."},
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "maxlength": "4",
+                "pattern": r"\d{4}",
+            }
+        ),
+    )
+
+
+class CommentForm(forms.Form):
+    name = forms.CharField(label="Họ tên (hiển thị)", max_length=100)
+    body = forms.CharField(
+        label="Nội dung bình luận", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    captcha = CaptchaField(
+        label="Mã xác nhận (nhập các ký tự trong ảnh)",
+        error_messages={"invalid": "Mã xác nhận không đúng, vui lòng thử lại."},
+    )
+
+
+class AnnouncementForm(forms.Form):
+    title = forms.CharField(label="Tiêu đề", max_length=300)
+    summary = forms.CharField(label="Tóm tắt (không bắt buộc)", max_length=300, required=False)
+    body = forms.CharField(
+        label="Nội dung",
+        widget=forms.Textarea(attrs={"rows": 14, "class": "rte-source"}),
+        help_text="Cho phép định dạng cơ bản: đoạn văn, đậm, nghiêng, danh sách, liên kết, bảng. Mã lệnh (script) bị loại bỏ khi lưu.",
+    )
+    publish = forms.BooleanField(label="Đăng ngay", required=False, initial=True)
+
+
+class ServiceRatingForm(forms.Form):
+    level = forms.ChoiceField(
+        label="Mức độ hài lòng", choices=SatisfactionLevel.choices, widget=forms.RadioSelect
+    )
+    verify = forms.CharField(
+        label="4 số cuối CCCD hoặc số điện thoại", max_length=40, required=False
+    )
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        for key, label in INDICATORS:
+            self.fields[f"ind_{key}"] = forms.TypedChoiceField(
+                label=label,
+                choices=[
+                    ("", "Không đánh giá"),
+                    *[(str(v), f"{t} ({v} điểm)") for v, t in INDICATOR_LEVELS],
+                ],
+                coerce=int,
+                empty_value=None,
+                required=False,
+            )
+
+    def indicator_fields(self) -> list[forms.BoundField]:
+        return [self[f"ind_{key}"] for key, _ in INDICATORS]
+
+    def indicators(self) -> dict[str, int]:
+        return {
+            key: self.cleaned_data[f"ind_{key}"]
+            for key, _ in INDICATORS
+            if self.cleaned_data.get(f"ind_{key}") is not None
+        }

@@ -1,0 +1,82 @@
+"""The visitor counter on Redis (shared by all processes): exact totals under concurrent flushes."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+
+from motcua.portal import visitors
+from motcua.portal.models import VisitCount
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """A private redis-server on a free port (never a shared one), stopped after the test."""
+    binary = shutil.which("redis-server")
+    if not binary:
+        pytest.skip("redis-server not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{port}/0",
+            }
+        }
+        yield
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_visits_and_flushes_count_exactly(redis_cache):
+    rf = RequestFactory()
+    per_thread, threads_n = 40, 4
+
+    def visit_many(t: int) -> None:
+        try:
+            for i in range(per_thread):
+                request = rf.get("/")
+                request.COOKIES[visitors.COOKIE] = f"visitor-{t:02d}-{i:04d}-" + "x" * 12
+                visitors.visit_touch(request)
+        finally:
+            connection.close()
+
+    def flush_many() -> None:
+        try:
+            for _ in range(20):
+                visitors.visits_flush()
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=visit_many, args=(t,)) for t in range(threads_n)]
+    workers += [threading.Thread(target=flush_many) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    visitors.visits_flush()
+    assert sum(VisitCount.objects.values_list("count", flat=True)) == per_thread * threads_n
+    assert visitors.pending_visits() == 0
+    assert visitors.online_now() == per_thread * threads_n

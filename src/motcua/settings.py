@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "motcua.worktime",
     "motcua.catalog",
     "motcua.dossiers",
+    "motcua.documents",
     "motcua.biometrics",
     "motcua.queueing",
     "motcua.portal",
@@ -184,7 +186,9 @@ X_FRAME_OPTIONS = "DENY"
 CAPTCHA_FONT_SIZE = 36
 CAPTCHA_LETTER_ROTATION = (-20, 20)
 
-MOTCUA = {
+MOTCUA: dict[str, Any] = {
+    # Address printed in QR codes on forms and slips when no request tells it (jobs, CLI).
+    "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
     # Face data: templates of "today only" check-ins are purged at closing by a job.
     "FACE_MATCH_THRESHOLD": float(os.environ.get("FACE_MATCH_THRESHOLD", "0.42")),
     "FACE_MATCH_MARGIN": float(os.environ.get("FACE_MATCH_MARGIN", "0.08")),

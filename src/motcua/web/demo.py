@@ -30,6 +30,7 @@ def seed_all(
         summary["công dân mẫu"] = seed_citizens(300)
         Sequence.objects.get_or_create(key="demo:citizens", defaults={"value": 1})
 
+    _optional("motcua.documents.demo", "seed_form_templates", log, "Biểu mẫu…")
     _optional("motcua.queueing.demo", "seed_queue", log, "Dịch vụ xếp hàng…")
     _optional("motcua.portal.demo", "seed_portal", log, "Cổng thông tin…")
 

@@ -1,0 +1,233 @@
+"""Context of each official form, read from the dossier tables; the templates themselves are data."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from django.conf import settings
+
+from motcua.core import clock
+from motcua.core.errors import NotFound, ValidationFailed
+from motcua.documents.services import qr_svg, render_form_pdf
+
+DOSSIER_FORMS = ("01", "02", "03", "04", "05", "stop")
+
+# Which event row a form reads its reason from.
+_REASON_ACTION = {"02": "request_supplement", "03": "refuse", "stop": "stop"}
+
+
+def lookup_url(code: str, base_url: str = "") -> str:
+    """The public lookup address of a dossier (printed as text and as a QR code)."""
+    base = (
+        base_url or settings.MOTCUA.get("PUBLIC_BASE_URL", "") or "http://127.0.0.1:8000"
+    ).rstrip("/")
+    return f"{base}/tra-cuu/?ma={code}"
+
+
+def _person(user: Any) -> str:
+    if user is None:
+        return ""
+    return str(getattr(user, "full_name", "") or getattr(user, "username", ""))
+
+
+def _agency(unit: Any) -> dict[str, str]:
+    parent = getattr(unit, "parent", None)
+    return {
+        "name": unit.name,
+        "parent": parent.name if parent else "",
+        "code": unit.agency_code or unit.code,
+    }
+
+
+def _place(unit: Any) -> str:
+    """The place written before the date: the province-level ancestor, without its title."""
+    node = unit
+    while getattr(node, "parent", None) is not None:
+        node = node.parent
+    name = node.name
+    for prefix in ("Thành phố ", "Tỉnh "):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def _money(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
+def _dossier_view(dossier: Any) -> dict[str, Any]:
+    return {
+        "code": dossier.code,
+        "received_at": clock.local(dossier.received_at),
+        "due_at": clock.local(dossier.due_at) if dossier.due_at else None,
+        "channel_label": dossier.get_channel_display(),
+        "fees_due": dossier.fees_due,
+        "fees_due_display": _money(dossier.fees_due),
+        "status_label": dossier.get_status_display(),
+    }
+
+
+def _last_event(dossier: Any, action: str) -> Any:
+    return dossier.events.filter(action=action).order_by("-at", "-id").first()
+
+
+def _handoff_rows(dossier: Any) -> list[dict[str, Any]]:
+    """Form 05: one row per event; the deadline and result are those of the step the row closes."""
+    from motcua.dossiers.workflow import ACTION_LABELS, TIMELINESS_LABELS
+
+    rows = []
+    previous_due = None
+    for event in dossier.events.select_related("actor", "from_user", "to_user", "unit", "to_unit"):
+        giver = _person(event.from_user or event.actor) or (
+            event.unit.name if event.unit else "Công dân"
+        )
+        if event.to_user is not None:
+            receiver = _person(event.to_user)
+        elif event.to_unit is not None:
+            receiver = event.to_unit.name
+        else:
+            receiver = _person(event.actor) or giver
+        rows.append(
+            {
+                "giver": giver,
+                "receiver": receiver,
+                "at": clock.local(event.at),
+                "action": ACTION_LABELS.get(event.action, event.action),
+                "deadline": clock.local(previous_due) if previous_due else None,
+                "timeliness": TIMELINESS_LABELS.get(event.closed_step_timeliness or "", ""),
+                "note": event.note,
+            }
+        )
+        previous_due = event.step_due_at or previous_due
+    return rows
+
+
+def dossier_form_context(*, dossier: Any, code: str, base_url: str = "") -> dict[str, Any]:
+    """Everything the template of form `code` may print about `dossier`."""
+    if code not in DOSSIER_FORMS:
+        raise NotFound(f"Không có biểu mẫu «{code}» cho hồ sơ.", code="form_not_found")
+    version = dossier.procedure_version
+    citizen = dossier.citizen
+    receive_event = (
+        dossier.events.filter(action__in=("receive", "accept")).order_by("at", "id").first()
+    )
+    officer = _person(receive_event.actor if receive_event else None) or _person(dossier.created_by)
+    url = lookup_url(dossier.code, base_url)
+    ctx: dict[str, Any] = {
+        "dossier": _dossier_view(dossier),
+        "citizen": citizen,
+        "procedure": {
+            "name": version.name,
+            "code": dossier.procedure.code,
+            "time_display": version.time_display(),
+            "field": dossier.field.name,
+        },
+        "agency": _agency(dossier.unit),
+        "place": _place(dossier.unit),
+        "today": clock.today(),
+        "officer": officer,
+        "signer": "",
+        "papers": list(dossier.papers.all()),
+        "lookup_url": url,
+        "qr": qr_svg(url),
+        "number": "",
+    }
+    if code in _REASON_ACTION:
+        event = _last_event(dossier, _REASON_ACTION[code])
+        if event is None and code != "02":
+            raise ValidationFailed(
+                "Hồ sơ chưa có thao tác tương ứng nên chưa in được biểu mẫu này.",
+                code="form_not_applicable",
+            )
+        ctx["reason"] = event.note if event else ""
+        if event is not None:
+            ctx["officer"] = _person(event.actor) or officer
+            ctx["signer"] = _person(event.actor)
+        ctx["requested_at"] = clock.local(event.at) if event else None
+        ctx["stopped_at"] = ctx["requested_at"]
+        ctx["missing"] = [p.name for p in dossier.papers.all() if p.required and not p.provided]
+    if code == "04":
+        extension = dossier.extensions.order_by("-number").first()
+        if extension is None:
+            raise ValidationFailed(
+                "Hồ sơ chưa có thư xin lỗi, hẹn lại ngày trả kết quả.", code="form_not_applicable"
+            )
+        ctx["extension"] = {
+            "reason": extension.reason,
+            "previous_due_at": clock.local(extension.previous_due_at),
+            "new_due_at": clock.local(extension.new_due_at),
+            "number": extension.number,
+        }
+        ctx["signer"] = _person(extension.issued_by)
+        ctx["number"] = f"{extension.number:02d}/TXL"
+    if code == "05":
+        ctx["rows"] = _handoff_rows(dossier)
+    return ctx
+
+
+def dossier_form_pdf(*, dossier: Any, code: str, base_url: str = "") -> bytes:
+    """Form 01–05 (or the stop notice) of one dossier as a PDF."""
+    return render_form_pdf(
+        code=code, context=dossier_form_context(dossier=dossier, code=code, base_url=base_url)
+    )
+
+
+def ledger_rows(*, unit: Any, date_from: date, date_to: date) -> list[dict[str, Any]]:
+    """Form 06 rows: the dossiers a unit received in a period, oldest first."""
+    from motcua.dossiers.models import Dossier
+
+    start = datetime.combine(date_from, time.min, tzinfo=clock.VN_TZ)
+    end = datetime.combine(date_to, time.max, tzinfo=clock.VN_TZ)
+    qs = (
+        Dossier.objects.filter(unit=unit, received_at__gte=start, received_at__lte=end)
+        .select_related("citizen", "procedure_version", "unit", "holder_unit")
+        .order_by("received_at", "id")
+    )
+    from django.db.models import Min, OuterRef, Subquery
+
+    from motcua.dossiers.models import DossierEvent
+
+    first_assign = (
+        DossierEvent.objects.filter(dossier=OuterRef("pk"), action="assign")
+        .values("dossier")
+        .annotate(m=Min("at"))
+        .values("m")
+    )
+    qs = qs.annotate(assigned_at=Subquery(first_assign))
+    rows = []
+    for d in qs:
+        timeliness = d.get_return_timeliness_display() or d.get_result_timeliness_display()
+        rows.append(
+            {
+                "code": d.code,
+                "procedure": d.procedure_version.name,
+                "citizen": d.citizen.full_name,
+                "contact": ", ".join(x for x in (d.citizen.address, d.citizen.phone) if x),
+                "unit": (d.holder_unit or d.unit).name,
+                "received_at": clock.local(d.received_at),
+                "due_at": clock.local(d.due_at) if d.due_at else None,
+                "assigned_at": clock.local(d.assigned_at) if d.assigned_at else None,
+                "result_ready_at": clock.local(d.result_ready_at) if d.result_ready_at else None,
+                "returned_at": clock.local(d.returned_at) if d.returned_at else None,
+                "status": d.get_status_display(),
+                "timeliness": timeliness,
+            }
+        )
+    return rows
+
+
+def ledger_pdf(*, unit: Any, date_from: date, date_to: date) -> bytes:
+    """Form 06, the tracking ledger of a unit for a period, as a PDF (A4 landscape)."""
+    if date_from > date_to:
+        raise ValidationFailed("Ngày bắt đầu phải trước ngày kết thúc.", code="invalid_period")
+    ctx = {
+        "agency": _agency(unit),
+        "place": _place(unit),
+        "today": clock.today(),
+        "date_from": date_from,
+        "date_to": date_to,
+        "rows": ledger_rows(unit=unit, date_from=date_from, date_to=date_to),
+        "number": "",
+    }
+    return render_form_pdf(code="06", context=ctx)

@@ -1,0 +1,166 @@
+"""Django forms of the back-office dossier pages (reception, search, actions, ledger)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from motcua.catalog.models import Channel
+from motcua.dossiers.workflow import STATUS_LABELS
+from motcua.org.models import Sex, Unit
+
+# Online dossiers come from the portal; the counter receives these.
+COUNTER_CHANNELS = [(c.value, c.label) for c in Channel if c != Channel.ONLINE]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several scans in one input (Django 5 pattern: clean each file)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class ReceiveForm(forms.Form):
+    """Counter reception: citizen, papers ticked from the catalogue version, scans, channel, fees."""
+
+    procedure = forms.CharField(widget=forms.HiddenInput)
+    ticket = forms.CharField(required=False, widget=forms.HiddenInput)
+    channel = forms.ChoiceField(
+        label="Hình thức tiếp nhận", choices=COUNTER_CHANNELS, initial=Channel.DIRECT
+    )
+    id_number = forms.RegexField(
+        label="Số định danh cá nhân (CCCD)",
+        regex=r"^\d{12}$",
+        max_length=12,
+        error_messages={"invalid": "Số định danh cá nhân phải gồm đúng 12 chữ số."},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    full_name = forms.CharField(label="Họ và tên", max_length=200)
+    date_of_birth = forms.DateField(
+        label="Ngày sinh",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    sex = forms.ChoiceField(
+        label="Giới tính", choices=[("", "—")] + list(Sex.choices), required=False
+    )
+    phone = forms.CharField(label="Số điện thoại", max_length=20, required=False)
+    email = forms.EmailField(label="Thư điện tử", required=False)
+    address = forms.CharField(label="Địa chỉ", max_length=300, required=False)
+    papers = forms.TypedMultipleChoiceField(
+        label="Thành phần hồ sơ đã nhận",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    fees_due = forms.IntegerField(label="Phí, lệ phí phải nộp (đồng)", min_value=0, initial=0)
+    scans = MultipleFileField(
+        label="Bản quét đính kèm (PDF, JPEG, PNG; tối đa 10 MB mỗi tệp)", required=False
+    )
+    notes = forms.CharField(
+        label="Ghi chú", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(
+        self, *args: Any, version: Any = None, channels: list[str] | None = None, **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        papers = list(getattr(version, "papers", None) or [])
+        self.fields["papers"].choices = [  # type: ignore[attr-defined]
+            (i, p.get("name", "") + (" (bắt buộc)" if p.get("required", True) else ""))
+            for i, p in enumerate(papers)
+        ]
+        if channels:
+            allowed = [
+                (v, label) for v, label in COUNTER_CHANNELS if v in channels or v == Channel.HOME
+            ]
+            self.fields["channel"].choices = allowed or COUNTER_CHANNELS  # type: ignore[attr-defined]
+
+    def clean_scans(self) -> list[UploadedFile]:
+        from motcua.dossiers.services import MAX_ATTACHMENT_BYTES, sniff_content_type
+
+        files = self.cleaned_data.get("scans") or []
+        for f in files:
+            if f.size > MAX_ATTACHMENT_BYTES:
+                raise forms.ValidationError(f"Tệp «{f.name}» vượt quá 10 MB.")
+            head = f.read(16)
+            f.seek(0)
+            # The extension and the browser's content type can lie; the first bytes cannot.
+            if sniff_content_type(head) is None:
+                raise forms.ValidationError(
+                    f"Tệp «{f.name}» không phải PDF, JPEG hoặc PNG (kiểm tra theo nội dung)."
+                )
+        return files
+
+
+class QrForm(forms.Form):
+    qr = forms.CharField(
+        label="Dữ liệu mã QR trên thẻ căn cước",
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": "Quét mã QR trên thẻ căn cước vào đây"}
+        ),
+    )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Tìm nhanh", required=False)
+    code = forms.CharField(label="Mã hồ sơ", required=False)
+    id_number = forms.CharField(label="Số định danh", required=False)
+    name = forms.CharField(label="Họ tên (không cần dấu)", required=False)
+    procedure = forms.CharField(label="Mã thủ tục", required=False)
+    status = forms.TypedChoiceField(
+        label="Trạng thái",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "Tất cả")] + [(int(s), label) for s, label in STATUS_LABELS.items()],
+    )
+    date_from = forms.DateField(
+        label="Nhận từ ngày", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="đến ngày", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def is_search(self) -> bool:
+        return self.is_valid() and any(v not in (None, "") for v in self.cleaned_data.values())
+
+
+class AttachForm(forms.Form):
+    scans = MultipleFileField(label="Thêm bản quét (PDF, JPEG, PNG)")
+
+    clean_scans = ReceiveForm.clean_scans
+
+
+class LedgerForm(forms.Form):
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="Đơn vị", queryset=Unit.objects.none(), empty_label=None
+    )
+    date_from = forms.DateField(label="Từ ngày", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="Đến ngày", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, units: Any = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError("Ngày bắt đầu phải trước ngày kết thúc.")
+        return data

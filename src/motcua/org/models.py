@@ -44,12 +44,21 @@ class Unit(models.Model):
     name = models.CharField("tên", max_length=200)
     level = models.CharField("cấp", max_length=20, choices=UnitLevel.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="đơn vị cha"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name="đơn vị cha",
     )
     valid_from = models.DateField("hiệu lực từ", null=True, blank=True)
     valid_to = models.DateField("hiệu lực đến", null=True, blank=True)
     successors = models.ManyToManyField(
-        "self", symmetrical=False, blank=True, related_name="predecessors", verbose_name="đơn vị kế thừa"
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="predecessors",
+        verbose_name="đơn vị kế thừa",
     )
     name_folded = models.CharField(max_length=200, editable=False, db_index=True)
 
@@ -60,12 +69,12 @@ class Unit(models.Model):
         verbose_name_plural = "đơn vị"
         ordering = ["code"]
 
+    def __str__(self) -> str:
+        return self.name
+
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.name_folded = fold(self.name)
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return self.name
 
     def is_current(self, on: date | None = None) -> bool:
         from motcua.core import clock
@@ -88,7 +97,9 @@ class Unit(models.Model):
         ids = {self.pk}
         frontier = [self.pk]
         while frontier:
-            frontier = list(Unit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            frontier = list(
+                Unit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
             ids.update(frontier)
         return ids
 
@@ -96,7 +107,9 @@ class Unit(models.Model):
 class Office(models.Model):
     """The one-stop office (bộ phận một cửa) of a unit."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="offices", verbose_name="đơn vị")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="offices", verbose_name="đơn vị"
+    )
     code = models.SlugField("mã", max_length=40, unique=True)
     name = models.CharField("tên", max_length=200)
     address = models.CharField("địa chỉ", max_length=300, blank=True)
@@ -106,7 +119,7 @@ class Office(models.Model):
     # Opening windows; the working calendar reads them for this office's unit.
     morning_start = models.TimeField("sáng từ", default="07:30")
     morning_end = models.TimeField("sáng đến", default="11:30")
-    afternoon_start = models.TimeField("chiều từ", default="13:30")
+    afternoon_start = models.TimeField("chiều từ", default="13:00")
     afternoon_end = models.TimeField("chiều đến", default="17:00")
     is_active = models.BooleanField("đang hoạt động", default=True)
 
@@ -122,7 +135,9 @@ class Office(models.Model):
 class Counter(models.Model):
     """A service counter (quầy) of an office."""
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="counters", verbose_name="bộ phận")
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="counters", verbose_name="bộ phận"
+    )
     number = models.PositiveSmallIntegerField("số quầy")
     name = models.CharField("tên quầy", max_length=120, blank=True)
     is_active = models.BooleanField("đang mở", default=True)
@@ -131,7 +146,9 @@ class Counter(models.Model):
         verbose_name = "quầy"
         verbose_name_plural = "quầy"
         ordering = ["office", "number"]
-        constraints = [models.UniqueConstraint(fields=["office", "number"], name="counter_unique_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "number"], name="counter_unique_number")
+        ]
 
     def __str__(self) -> str:
         return f"Quầy số {self.number}" + (f" – {self.name}" if self.name else "")
@@ -181,14 +198,20 @@ class User(AbstractUser):
 class StaffRole(models.Model):
     """One role of one official in one unit."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="unit_roles", verbose_name="cán bộ")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="staff_roles", verbose_name="đơn vị")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="unit_roles", verbose_name="cán bộ"
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="staff_roles", verbose_name="đơn vị"
+    )
     role = models.CharField("vai trò", max_length=20, choices=Role.choices)
 
     class Meta:
         verbose_name = "vai trò cán bộ"
         verbose_name_plural = "vai trò cán bộ"
-        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="staffrole_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="staffrole_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()} – {self.unit}"
@@ -217,9 +240,9 @@ class Citizen(models.Model):
         verbose_name = "công dân"
         verbose_name_plural = "công dân"
 
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.id_number})"
+
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.name_folded = fold(self.full_name)
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return f"{self.full_name} ({self.id_number})"

@@ -1,0 +1,148 @@
+"""Admin of units, offices and counters, staff and their roles, citizens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from motcua.core import clock
+from motcua.org.models import Citizen, Counter, Office, StaffRole, Unit, User
+
+
+class CurrentFilter(admin.SimpleListFilter):
+    title = "hiệu lực"
+    parameter_name = "hieu_luc"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("current", "Đang có hiệu lực"),
+            ("past", "Đã hết hiệu lực"),
+            ("future", "Chưa có hiệu lực"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Unit]) -> QuerySet[Unit]:
+        today = clock.today()
+        if self.value() == "current":
+            return queryset.current(today)  # type: ignore[attr-defined]
+        if self.value() == "past":
+            return queryset.filter(valid_to__lt=today)
+        if self.value() == "future":
+            return queryset.filter(valid_from__gt=today)
+        return queryset
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = [
+        "indented_name",
+        "code",
+        "agency_code",
+        "level",
+        "parent",
+        "valid_from",
+        "valid_to",
+        "is_current",
+    ]
+    list_filter = [CurrentFilter, "level", ("parent", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["code", "agency_code", "name", "name_folded"]
+    filter_horizontal = ["successors"]
+    autocomplete_fields = ["parent"]
+    list_select_related = ["parent__parent"]
+    ordering = ["parent__parent__code", "parent__code", "code"]
+    fieldsets = [
+        (None, {"fields": ["code", "agency_code", "name", "level", "parent"]}),
+        ("Hiệu lực và kế thừa", {"fields": ["valid_from", "valid_to", "successors"]}),
+    ]
+
+    @admin.display(description="tên", ordering="name")
+    def indented_name(self, obj: Unit) -> str:
+        # A tree-ish list without a tree library: indent by depth (units are at most 3 deep).
+        depth = 0
+        node = obj.parent
+        while node is not None and depth < 5:
+            depth += 1
+            node = node.parent
+        return "\u2003" * depth + ("└ " if depth else "") + obj.name
+
+    @admin.display(description="còn hiệu lực", boolean=True)
+    def is_current(self, obj: Unit) -> bool:
+        return obj.is_current()
+
+
+class CounterInline(admin.TabularInline):
+    model = Counter
+    extra = 1
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "unit", "address", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "code", "address", "unit__name"]
+    autocomplete_fields = ["unit"]
+    inlines = [CounterInline]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "unit", "is_active"]}),
+        ("Địa chỉ", {"fields": ["address", "phone", "latitude", "longitude"]}),
+        (
+            "Giờ làm việc",
+            {"fields": [("morning_start", "morning_end"), ("afternoon_start", "afternoon_end")]},
+        ),
+    ]
+
+
+class StaffRoleInline(admin.TabularInline):
+    model = StaffRole
+    extra = 1
+    autocomplete_fields = ["unit"]
+    verbose_name = "vai trò tại đơn vị"
+    verbose_name_plural = "vai trò tại các đơn vị"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "full_name", "title", "is_active", "is_superuser", "last_login"]
+    search_fields = ["username", "full_name", "email"]
+    list_filter = ["is_active", "is_superuser", "unit_roles__role", "unit_roles__unit"]
+    inlines = [StaffRoleInline]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("Thông tin cán bộ", {"fields": ["full_name", "title", "email"]}),
+        (
+            "Quyền",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        ("Thời gian", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "full_name", "title", "password1", "password2"],
+            },
+        ),
+    ]
+
+
+@admin.register(Citizen)
+class CitizenAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "id_number", "date_of_birth", "sex", "phone", "address"]
+    list_filter = ["sex"]
+    # id_number and phone are exact-ish lookups on indexed columns; names match without diacritics.
+    search_fields = ["=id_number", "^phone", "name_folded"]
+    readonly_fields = ["created_at"]
+    show_full_result_count = False  # counting a million rows on every page is the slow part
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Citizen], search_term: str
+    ) -> Any:
+        from motcua.core.text import fold
+
+        return super().get_search_results(
+            request, queryset, fold(search_term) if search_term else search_term
+        )

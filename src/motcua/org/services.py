@@ -1,0 +1,115 @@
+"""Writes of the org app: citizens known to the office."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from motcua.core.errors import ValidationFailed
+from motcua.core.services import audit_record
+from motcua.core.text import fold, normalize_name
+from motcua.org.idcard import parse_idcard_qr, validate_id_number
+from motcua.org.models import Citizen, Sex
+from motcua.org.phone import normalize_phone
+
+_CONTACT_FIELDS = ("phone", "address", "email", "old_id_number")
+
+
+def _clean_sex(sex: str) -> str:
+    folded = fold(sex)
+    if folded in ("",):
+        return ""
+    if folded in ("m", "nam", "male"):
+        return Sex.MALE
+    if folded in ("f", "nu", "female"):
+        return Sex.FEMALE
+    raise ValidationFailed(
+        f"Giới tính không hợp lệ: “{sex}” (chỉ nhận Nam hoặc Nữ).", code="sex_invalid"
+    )
+
+
+@transaction.atomic
+def citizen_upsert(
+    *,
+    id_number: str,
+    full_name: str,
+    date_of_birth: date | None = None,
+    sex: str = "",
+    phone: str = "",
+    address: str = "",
+    email: str = "",
+    old_id_number: str = "",
+    actor: Any = None,
+) -> Citizen:
+    """Create a citizen or update a known one; blank contact fields never erase saved values."""
+    id_number = (id_number or "").strip()
+    sex = _clean_sex(sex)
+    validate_id_number(id_number, date_of_birth=date_of_birth, sex=sex or None)
+    name = normalize_name(full_name or "")
+    if not name:
+        raise ValidationFailed("Cần nhập họ và tên công dân.", code="full_name_required")
+    values: dict[str, Any] = {
+        "full_name": name,
+        "date_of_birth": date_of_birth,
+        "sex": sex,
+        "phone": normalize_phone(phone),
+        "address": " ".join((address or "").split()),
+        "email": (email or "").strip().lower(),
+        "old_id_number": (old_id_number or "").strip(),
+    }
+    if values["email"]:
+        try:
+            validate_email(values["email"])
+        except DjangoValidationError:
+            raise ValidationFailed(
+                f"Địa chỉ thư điện tử “{email}” không hợp lệ.", code="email_invalid"
+            ) from None
+
+    citizen = Citizen.objects.select_for_update().filter(id_number=id_number).first()
+    if citizen is None:
+        try:
+            with transaction.atomic():
+                citizen = Citizen.objects.create(id_number=id_number, **values)
+        except IntegrityError:
+            # Another counter registered the same person a moment ago: update that row instead.
+            citizen = Citizen.objects.select_for_update().get(id_number=id_number)
+        else:
+            audit_record(action="citizen.create", actor=actor, obj=citizen)
+            return citizen
+
+    changed = []
+    for field, value in values.items():
+        if value in ("", None) and field in (*_CONTACT_FIELDS, "date_of_birth", "sex"):
+            continue  # a blank in the form means "not given", not "delete what we know"
+        if getattr(citizen, field) != value:
+            setattr(citizen, field, value)
+            changed.append(field)
+    if changed:
+        citizen.save()
+        audit_record(
+            action="citizen.update", actor=actor, obj=citizen, detail={"fields": sorted(changed)}
+        )
+    return citizen
+
+
+@transaction.atomic
+def citizen_from_qr(
+    *, payload: str, phone: str = "", email: str = "", actor: Any = None
+) -> Citizen:
+    """Create or update a citizen from the chip ID card's QR payload."""
+    card = parse_idcard_qr(payload)
+    return citizen_upsert(
+        id_number=card.id_number,
+        old_id_number=card.old_id_number,
+        full_name=card.full_name,
+        date_of_birth=card.date_of_birth,
+        sex=card.sex,
+        address=card.address,
+        phone=phone,
+        email=email,
+        actor=actor,
+    )

@@ -193,6 +193,8 @@ MOTCUA: dict[str, Any] = {
     "FACE_MATCH_THRESHOLD": float(os.environ.get("FACE_MATCH_THRESHOLD", "0.42")),
     "FACE_MATCH_MARGIN": float(os.environ.get("FACE_MATCH_MARGIN", "0.08")),
     "FACE_ENGINE": os.environ.get("FACE_ENGINE", "motcua.biometrics.engine.OpenCVFaceEngine"),
+    # "Remember me" face templates are deleted after this many days without a visit.
+    "FACE_REMEMBER_RETENTION_DAYS": int(os.environ.get("FACE_REMEMBER_RETENTION_DAYS", "730")),
     "API_TOKEN_TTL_HOURS": int(os.environ.get("API_TOKEN_TTL_HOURS", "12")),
 }
 

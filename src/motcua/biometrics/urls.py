@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from motcua.biometrics import views
 
 app_name = "biometrics"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.privacy, name="privacy"),
+    path("<str:id_number>/xoa/", views.delete, name="delete"),
+]

@@ -1,0 +1,301 @@
+"""1:N face search: a pure exact-cosine search, and the per-office in-memory gallery.
+
+Exact search in numpy (`matrix @ q`) takes ~0.1 ms at 10k and ~2.4 ms at 100k templates here
+(FINDINGS.md), far below the model's own time, so there is no approximate index to lose recall.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from motcua.biometrics.engine import EMBEDDING_DIM
+
+# How many of the best rows are sorted to find the second-best *different* citizen. A citizen
+# has at most a few templates (MAX_TEMPLATES_PER_CITIZEN in services), so a small window almost
+# always holds another citizen; when it does not, the exact masked fallback is used.
+TOP_WINDOW = 16
+# How often (seconds) a gallery also compares its template count with the database; see
+# OfficeGallery for why the cheaper checks run before every search and this one does not.
+COUNT_CHECK_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    status: str  # "match" | "no_match" | "ambiguous"
+    best_id: Any  # the citizen id of the best template (None when the gallery is empty)
+    best_score: float | None
+    second_score: float | None  # best score of any other citizen (None when there is none)
+    best_row: int | None = None  # row of the best template in the matrix
+
+
+def search(
+    matrix: np.ndarray,
+    ids: np.ndarray,
+    query: np.ndarray,
+    *,
+    threshold: float,
+    margin: float,
+    valid: np.ndarray | None = None,
+) -> SearchResult:
+    """Best citizen for a unit query among unit rows; `ids[i]` is the citizen of row i.
+
+    match: best ≥ threshold and best − second ≥ margin, where second is the best score of a
+    *different* citizen (several templates of one person never make them ambiguous with
+    themselves). ambiguous: best ≥ threshold but another citizen is within the margin — the
+    kiosk then asks for the ID card QR or phone. `valid` (bool per row) hides expired rows.
+    """
+    n = int(matrix.shape[0])
+    if n == 0:
+        return SearchResult("no_match", None, None, None)
+    scores = matrix @ np.asarray(query, dtype=np.float32)
+    if valid is not None:
+        scores = np.where(valid, scores, np.float32(-2.0))
+    k = min(TOP_WINDOW, n)
+    top = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
+    top = top[np.argsort(-scores[top], kind="stable")]
+    best_row = int(top[0])
+    best_score = float(scores[best_row])
+    if best_score <= -2.0:  # every row hidden
+        return SearchResult("no_match", None, None, None)
+    best_id = ids[best_row]
+    second: float | None = None
+    for row in top[1:]:
+        if ids[row] != best_id:
+            second = float(scores[row])
+            break
+    if second is None and k < n:
+        others = scores[ids != best_id]
+        second = float(others.max()) if others.size else None
+    if second is not None and second <= -2.0:
+        second = None
+    best_id_py = best_id.item() if hasattr(best_id, "item") else best_id
+    if best_score < threshold:
+        status = "no_match"
+    elif second is not None and best_score - second < margin:
+        status = "ambiguous"
+    else:
+        status = "match"
+    return SearchResult(status, best_id_py, best_score, second, best_row)
+
+
+# --- per-office cache -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """An immutable view a search works on while writers build the next one."""
+
+    matrix: np.ndarray
+    citizen_ids: np.ndarray
+    template_ids: np.ndarray
+    expires: np.ndarray  # epoch seconds, +inf when the template does not expire
+    signature: tuple[str, int, int, int]  # (token, version, count, max template id) when loaded
+
+
+class OfficeGallery:
+    """All templates of one office and one model in one contiguous float32 matrix.
+
+    Loaded once; this process's own writes are applied incrementally after they commit; and
+    before every search a check against the database catches changes made by any other process
+    (a second web worker, the purge job) and triggers a reload. The signature compared:
+    - the office's `GalleryVersion` row (a random token and a number): every service write
+      (enrol, delete, purge) bumps it in its own transaction, and the row lock serialises those
+      writers, so versions follow commit order. Checked before every search (primary-key read).
+    - the max template id: inserts that bypass services (none in the code) raise it. Checked
+      before every search (one index probe).
+    - the template count: a write that bypasses services can only be a delete (a CASCADE from a
+      deleted citizen or office), and a delete always lowers the count. COUNT walks the index
+      (~20 ms CPU at 100k rows on SQLite here), so it runs at most every `count_check_seconds`;
+      meanwhile a match to a citizen deleted that way is caught by face_identify, which finds no
+      citizen, invalidates the gallery and searches again.
+    The signature is read before the rows when loading, so a commit landing in between makes the
+    snapshot look older than it is (one extra reload), never newer.
+    """
+
+    def __init__(self, office_id: int, model_id: str) -> None:
+        self.office_id = office_id
+        self.model_id = model_id
+        self._lock = threading.Lock()
+        self._snap: _Snapshot | None = None
+        self.loads = 0  # full loads from the database (tests and the benchmark read it)
+        self.count_check_seconds = COUNT_CHECK_SECONDS
+        self._counted_at = float("-inf")
+
+    def _queryset(self) -> Any:
+        from motcua.biometrics.models import FaceTemplate
+
+        return FaceTemplate.objects.filter(office_id=self.office_id, model_id=self.model_id)
+
+    def db_signature(self, *, count: bool = True) -> tuple[str, int, int, int]:
+        """(token, version, count, max id) in the database; count is -1 when not asked for."""
+        from django.db.models import Count, Max
+
+        from motcua.biometrics.models import GalleryVersion
+
+        token, version = (
+            GalleryVersion.objects.filter(office_id=self.office_id)
+            .values_list("token", "version")
+            .first()
+        ) or ("", 0)
+        if count:
+            row = self._queryset().aggregate(n=Count("id"), top=Max("id"))
+            n = int(row["n"] or 0)
+        else:
+            row = self._queryset().aggregate(top=Max("id"))
+            n = -1
+        return (str(token), int(version), n, int(row["top"] or 0))
+
+    def _load(self) -> _Snapshot:
+        signature = self.db_signature()
+        rows = list(
+            self._queryset().order_by("id").values_list("id", "citizen_id", "vector", "expires_at")
+        )
+        n = len(rows)
+        matrix = np.empty((n, EMBEDDING_DIM), dtype=np.float32)
+        for i, row in enumerate(rows):
+            matrix[i] = np.frombuffer(bytes(row[2]), dtype=np.float32)
+        self.loads += 1
+        return _Snapshot(
+            matrix=matrix,
+            citizen_ids=np.array([r[1] for r in rows], dtype=np.int64),
+            template_ids=np.array([r[0] for r in rows], dtype=np.int64),
+            expires=np.array(
+                [r[3].timestamp() if r[3] is not None else np.inf for r in rows], dtype=np.float64
+            ),
+            signature=signature,
+        )
+
+    def snapshot(self) -> _Snapshot:
+        """The current snapshot, reloaded when the database holds another set of templates."""
+        full = time.monotonic() - self._counted_at >= self.count_check_seconds
+        signature = self.db_signature(count=full)
+        if full:
+            self._counted_at = time.monotonic()
+        snap = self._snap
+        if snap is not None and _same(snap.signature, signature):
+            return snap
+        with self._lock:
+            snap = self._snap
+            if snap is None or not _same(snap.signature, signature):
+                snap = self._load()
+                self._snap = snap
+                self._counted_at = time.monotonic()
+            return snap
+
+    def search(
+        self, query: np.ndarray, *, threshold: float, margin: float, at: float
+    ) -> tuple[SearchResult, int | None]:
+        """Search at epoch time `at` (expired templates hidden); also returns the template id."""
+        snap = self.snapshot()
+        valid = None
+        if snap.expires.size and float(snap.expires.min()) <= at:
+            valid = snap.expires > at
+        result = search(
+            snap.matrix, snap.citizen_ids, query, threshold=threshold, margin=margin, valid=valid
+        )
+        template_id = (
+            int(snap.template_ids[result.best_row]) if result.best_row is not None else None
+        )
+        return result, template_id
+
+    # incremental updates, called after the writing transaction committed with `version`
+
+    def _apply(self, stamp: tuple[str, int], build: Any) -> None:
+        token, version = stamp
+        with self._lock:
+            snap = self._snap
+            if snap is None:
+                return  # not loaded yet: the first search loads it
+            if snap.signature[0] == token and snap.signature[1] >= version:
+                return  # loaded after this write: already includes it
+            if snap.signature[0] != token or snap.signature[1] != version - 1:
+                self._snap = None  # missed another write: reload on the next search
+                return
+            self._snap = build(snap)
+
+    def add(
+        self,
+        *,
+        stamp: tuple[str, int],
+        template_id: int,
+        citizen_id: int,
+        vector: np.ndarray,
+        expires: float,
+    ) -> None:
+        """Add a template committed by a write that took gallery version `stamp`."""
+
+        def build(snap: _Snapshot) -> _Snapshot:
+            # A copy per enrolment (O(N)) keeps snapshots immutable for concurrent readers;
+            # enrolments are rare next to searches.
+            return _Snapshot(
+                matrix=np.vstack(
+                    [snap.matrix, np.asarray(vector, dtype=np.float32).reshape(1, -1)]
+                ),
+                citizen_ids=np.append(snap.citizen_ids, np.int64(citizen_id)),
+                template_ids=np.append(snap.template_ids, np.int64(template_id)),
+                expires=np.append(snap.expires, expires),
+                signature=(
+                    stamp[0],
+                    stamp[1],
+                    snap.signature[2] + 1,
+                    max(snap.signature[3], template_id),
+                ),
+            )
+
+        self._apply(stamp, build)
+
+    def remove(self, *, stamp: tuple[str, int], template_ids: set[int]) -> None:
+        """Drop templates deleted by a write that took gallery version `stamp`."""
+
+        def build(snap: _Snapshot) -> _Snapshot:
+            gone = np.fromiter(template_ids, dtype=np.int64, count=len(template_ids))
+            keep = ~np.isin(snap.template_ids, gone)
+            kept = snap.template_ids[keep]
+            return _Snapshot(
+                matrix=np.ascontiguousarray(snap.matrix[keep]),
+                citizen_ids=snap.citizen_ids[keep],
+                template_ids=kept,
+                expires=snap.expires[keep],
+                signature=(stamp[0], stamp[1], int(kept.size), int(kept.max()) if kept.size else 0),
+            )
+
+        self._apply(stamp, build)
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._snap = None
+
+
+def _same(held: tuple[str, int, int, int], db: tuple[str, int, int, int]) -> bool:
+    """Equal signatures; a count of -1 (not read this time) matches any count."""
+    return (
+        held[0] == db[0]
+        and held[1] == db[1]
+        and held[3] == db[3]
+        and (db[2] < 0 or held[2] == db[2])
+    )
+
+
+_galleries: dict[tuple[int, str], OfficeGallery] = {}
+_galleries_lock = threading.Lock()
+
+
+def office_gallery(office_id: int, model_id: str) -> OfficeGallery:
+    """The process-wide gallery of one office for one model."""
+    key = (office_id, model_id)
+    gallery = _galleries.get(key)
+    if gallery is None:
+        with _galleries_lock:
+            gallery = _galleries.setdefault(key, OfficeGallery(office_id, model_id))
+    return gallery
+
+
+def galleries_clear() -> None:
+    """Forget every cached gallery (tests; a process that changed models)."""
+    with _galleries_lock:
+        _galleries.clear()

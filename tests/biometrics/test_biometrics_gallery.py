@@ -1,0 +1,124 @@
+"""Pure 1:N search: threshold, margin between different citizens, expiry mask."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from motcua.biometrics.gallery import TOP_WINDOW, search
+
+
+def unit(v):
+    v = np.asarray(v, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def random_units(n, seed=0):
+    rng = np.random.default_rng(seed)
+    m = rng.standard_normal((n, 128)).astype(np.float32)
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+def near(v, cos, seed=1):
+    """A unit vector at exactly cosine `cos` from unit v."""
+    rng = np.random.default_rng(seed)
+    r = rng.standard_normal(128).astype(np.float32)
+    r -= (r @ v) * v
+    r /= np.linalg.norm(r)
+    return unit(cos * v + np.sqrt(1 - cos**2) * r)
+
+
+def test_empty_gallery_is_no_match():
+    r = search(
+        np.empty((0, 128), np.float32),
+        np.empty(0, np.int64),
+        unit(np.ones(128)),
+        threshold=0.4,
+        margin=0.1,
+    )
+    assert (r.status, r.best_id, r.best_score, r.second_score) == ("no_match", None, None, None)
+
+
+def test_clear_winner_matches_and_scores_are_cosines():
+    m = random_units(1000)
+    ids = np.arange(1000) + 10
+    q = near(m[500], 0.8)
+    r = search(m, ids, q, threshold=0.42, margin=0.08)
+    assert r.status == "match"
+    assert r.best_id == 510
+    assert r.best_score == pytest.approx(0.8, abs=1e-4)
+    assert r.second_score < 0.5
+
+
+def test_below_threshold_is_no_match_even_when_alone():
+    m = random_units(10)
+    r = search(m, np.arange(10), near(m[3], 0.35), threshold=0.42, margin=0.08)
+    assert r.status == "no_match"
+    assert r.best_id == 3  # still reported for the log
+
+
+def test_two_citizens_within_margin_are_ambiguous():
+    base = random_units(1)[0]
+    m = np.stack([near(base, 0.9, seed=2), near(base, 0.86, seed=3), *random_units(50, seed=9)])
+    ids = np.array([1, 2, *range(100, 150)])
+    r = search(m, ids, base, threshold=0.42, margin=0.08)
+    assert r.status == "ambiguous"
+    assert r.best_id == 1
+    assert r.best_score - r.second_score < 0.08
+
+
+def test_several_templates_of_one_citizen_never_make_them_ambiguous():
+    base = random_units(1)[0]
+    # 20 templates of citizen 7 (more than the top window), then other people far away.
+    own = [near(base, 0.9 - i * 0.001, seed=i + 20) for i in range(TOP_WINDOW + 4)]
+    m = np.stack([*own, *random_units(200, seed=5)])
+    ids = np.array([7] * len(own) + list(range(1000, 1200)))
+    r = search(m, ids, base, threshold=0.42, margin=0.08)
+    assert r.status == "match"
+    assert r.best_id == 7
+    assert r.second_score < 0.5  # the second *different* citizen, not citizen 7 again
+
+
+def test_only_one_citizen_in_gallery_has_no_second_score():
+    base = random_units(1)[0]
+    m = np.stack([near(base, 0.9, seed=1), near(base, 0.88, seed=2)])
+    r = search(m, np.array([4, 4]), base, threshold=0.42, margin=0.08)
+    assert r.status == "match"
+    assert r.second_score is None
+
+
+def test_invalid_rows_are_hidden():
+    base = random_units(1)[0]
+    m = np.stack([near(base, 0.95, seed=1), near(base, 0.7, seed=2)])
+    ids = np.array([1, 2])
+    r = search(m, ids, base, threshold=0.42, margin=0.08, valid=np.array([False, True]))
+    assert (r.status, r.best_id) == ("match", 2)
+    r = search(m, ids, base, threshold=0.42, margin=0.08, valid=np.array([False, False]))
+    assert r.status == "no_match"
+    assert r.best_id is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(min_value=1, max_value=300),
+    people=st.integers(min_value=1, max_value=40),
+    seed=st.integers(0, 10_000),
+)
+def test_matches_brute_force(n, people, seed):
+    rng = np.random.default_rng(seed)
+    m = random_units(n, seed=seed)
+    ids = rng.integers(0, people, size=n)
+    q = random_units(1, seed=seed + 1)[0]
+    r = search(m, ids, q, threshold=0.0, margin=0.05)
+    scores = m @ q
+    best = int(np.argmax(scores))
+    assert r.best_score == pytest.approx(float(scores[best]), abs=1e-6)
+    assert r.best_id == ids[best] or np.isclose(scores[ids == r.best_id].max(), scores[best])
+    others = scores[ids != r.best_id]
+    expected_second = float(others.max()) if others.size else None
+    if expected_second is None:
+        assert r.second_score is None
+    else:
+        assert r.second_score == pytest.approx(expected_second, abs=1e-6)

@@ -1,0 +1,102 @@
+"""Privacy page and the delete API: only managers and system administrators."""
+
+from __future__ import annotations
+
+import pytest
+from biometrics_helpers import RED, encode
+
+from factories import CitizenFactory, OfficeFactory, StaffRoleFactory
+from motcua.biometrics.engine import draw_fake_face
+from motcua.biometrics.models import FaceAccessLog, FaceTemplate
+from motcua.biometrics.services import face_analyse, face_enrol
+from motcua.core.services import api_token_issue
+from motcua.org.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def enrolled():
+    citizen = CitizenFactory(full_name="Trần Thị Bình")
+    office = OfficeFactory()
+    for _ in range(2):
+        probe = face_analyse(image=encode(draw_fake_face(RED)))
+        face_enrol(citizen=citizen, office=office, probe=probe, scope="remember", device="kiosk-7")
+    return citizen
+
+
+def staff(role):
+    return StaffRoleFactory(role=role).user
+
+
+def test_manager_sees_face_data_and_deletes_it(client, enrolled):
+    client.force_login(staff(Role.MANAGER))
+    page = client.get("/can-bo/khuon-mat/", {"id_number": enrolled.id_number})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Trần Thị Bình" in html
+    assert 'data-testid="template-count">2<' in html
+    assert "kiosk-7" in html  # consent channel and the access log
+    assert "Ghi nhớ cho lần sau" in html
+
+    resp = client.post(
+        f"/can-bo/khuon-mat/{enrolled.id_number}/xoa/", {"reason": "Công dân yêu cầu tại quầy"}
+    )
+    assert resp.status_code == 302
+    assert not FaceTemplate.objects.filter(citizen=enrolled).exists()
+    page = client.get(resp.url)
+    html = page.content.decode()
+    assert "Đã xóa 2 mẫu khuôn mặt" in html
+    assert 'data-testid="template-count">0<' in html
+
+
+def test_delete_without_reason_keeps_data(client, enrolled):
+    client.force_login(staff(Role.SYSADMIN))
+    resp = client.post(f"/can-bo/khuon-mat/{enrolled.id_number}/xoa/", {"reason": ""}, follow=True)
+    assert "Vui lòng ghi rõ lý do" in resp.content.decode()
+    assert FaceTemplate.objects.filter(citizen=enrolled).count() == 2
+
+
+def test_reception_staff_cannot_see_or_delete(client, enrolled):
+    client.force_login(staff(Role.RECEPTION))
+    assert client.get("/can-bo/khuon-mat/", {"id_number": enrolled.id_number}).status_code == 403
+    assert (
+        client.post(f"/can-bo/khuon-mat/{enrolled.id_number}/xoa/", {"reason": "x"}).status_code
+        == 403
+    )
+    assert FaceTemplate.objects.filter(citizen=enrolled).count() == 2
+
+
+def test_unknown_id_number_says_so(client):
+    client.force_login(staff(Role.MANAGER))
+    html = client.get("/can-bo/khuon-mat/", {"id_number": "999999999999"}).content.decode()
+    assert "Không tìm thấy công dân" in html
+
+
+def test_anonymous_is_sent_to_login(client):
+    resp = client.get("/can-bo/khuon-mat/")
+    assert resp.status_code == 302
+    assert "login" in resp.url or "dang-nhap" in resp.url
+
+
+def test_api_delete_with_token(client, enrolled):
+    token = api_token_issue(user=staff(Role.MANAGER))
+    resp = client.delete(
+        f"/api/v1/citizens/{enrolled.id_number}/face?reason=Y%C3%AAu%20c%E1%BA%A7u",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert resp.status_code == 200
+    assert resp.json() == {"deleted": 2}
+    log = FaceAccessLog.objects.get(operation="delete")
+    assert log.detail["reason"] == "Yêu cầu"
+
+
+def test_api_delete_refusals(client, enrolled):
+    assert client.delete(f"/api/v1/citizens/{enrolled.id_number}/face").status_code == 401
+    clerk_token = api_token_issue(user=staff(Role.RECEPTION))
+    auth = {"Authorization": f"Bearer {clerk_token}"}
+    resp = client.delete(f"/api/v1/citizens/{enrolled.id_number}/face", headers=auth)
+    assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
+    assert client.delete("/api/v1/citizens/000000000000/face", headers=auth).status_code == 404
+    assert FaceTemplate.objects.filter(citizen=enrolled).count() == 2

@@ -49,7 +49,10 @@ def home(request: HttpRequest) -> HttpResponse:
 def switch_unit(request: HttpRequest) -> HttpResponse:
     from motcua.org.models import Unit
 
-    unit = Unit.objects.filter(pk=request.POST.get("unit"), staff_roles__user=request.user).first()
+    unit = (
+        Unit.objects.filter(pk=str(request.POST.get("unit") or 0), staff_roles__user_id=int(request.user.pk or 0))
+        .first()
+    )
     if unit is None:
         messages.error(request, "Bạn không thuộc đơn vị này.")
     else:

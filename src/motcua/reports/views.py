@@ -1,0 +1,105 @@
+"""Management dashboard: targets per unit, field, procedure, officer and month; exports."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from motcua.core.errors import PermissionDenied
+from motcua.org.models import Role
+from motcua.reports import exports, selectors
+from motcua.web.charts import bar_chart, line_chart
+
+ALLOWED = {Role.MANAGER, Role.LEADER, Role.SYSADMIN}
+
+
+def _scope(request: HttpRequest) -> set[int] | None:
+    user: Any = request.user
+    if user.is_superuser:
+        return None
+    if not (user.role_set() & ALLOWED):
+        raise PermissionDenied("Chỉ cán bộ quản lý, lãnh đạo mới xem được báo cáo.")
+    from motcua.org.permissions import visible_unit_ids
+
+    return visible_unit_ids(user)
+
+
+def _period(request: HttpRequest) -> selectors.Period:
+    default = selectors.Period.last_days(90)
+    try:
+        start = date.fromisoformat(request.GET.get("from", "")) if request.GET.get("from") else default.date_from
+        end = date.fromisoformat(request.GET.get("to", "")) if request.GET.get("to") else default.date_to
+    except ValueError:
+        return default
+    return selectors.Period(min(start, end), max(start, end))
+
+
+def _context(request: HttpRequest) -> dict[str, Any]:
+    unit_ids = _scope(request)
+    period = _period(request)
+    dimension = request.GET.get("theo", "unit")
+    if dimension not in selectors.DIMENSIONS:
+        dimension = "unit"
+    rows = selectors.kpi_table(dimension=dimension, period=period, unit_ids=unit_ids)
+    trend = selectors.kpi_table(dimension="month", period=period, unit_ids=unit_ids)
+    summary = selectors.kpi_summary(period=period, unit_ids=unit_ids)
+    top = rows[:15]
+    return {
+        "period": period,
+        "dimension": dimension,
+        "dimensions": selectors.DIMENSIONS,
+        "rows": rows,
+        "summary": summary,
+        "index": selectors.index_766(period=period, unit_ids=unit_ids),
+        "overdue": selectors.overdue_dossiers(unit_ids=unit_ids)[:50],
+        "on_time_chart": bar_chart(
+            title=f"Tỷ lệ giải quyết đúng hạn theo {selectors.DIMENSIONS[dimension].lower()}",
+            labels=[str(r["label"]) for r in top], values=[r["on_time_pct"] for r in top],
+            target=selectors.ON_TIME_TARGET, max_value=100,
+        ),
+        "satisfaction_chart": bar_chart(
+            title=f"Tỷ lệ hài lòng theo {selectors.DIMENSIONS[dimension].lower()}",
+            labels=[str(r["label"]) for r in top], values=[r["satisfaction_pct"] for r in top],
+            target=selectors.SATISFACTION_TARGET, max_value=100,
+        ),
+        "trend_chart": line_chart(
+            title="Xu hướng theo tháng",
+            labels=[str(r["label"]) for r in trend],
+            series={
+                "Đúng hạn (%)": [r["on_time_pct"] for r in trend],
+                "Hài lòng (%)": [r["satisfaction_pct"] for r in trend],
+            },
+        ),
+    }
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    try:
+        context = _context(request)
+    except PermissionDenied as exc:
+        return render(request, "web/error.html", {"message": exc.message}, status=403)
+    return render(request, "reports/dashboard.html", context)
+
+
+@login_required
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    try:
+        context = _context(request)
+    except PermissionDenied as exc:
+        return render(request, "web/error.html", {"message": exc.message}, status=403)
+    name = f"bao-cao-{context['dimension']}-{context['period'].date_from}-{context['period'].date_to}"
+    if fmt == "csv":
+        body, ctype = exports.kpi_csv(context["rows"]), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        body = exports.kpi_xlsx(context["rows"], title=f"Báo cáo chỉ số {context['period'].date_from} – {context['period'].date_to}")
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body, ctype = exports.kpi_pdf(context), "application/pdf"
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

@@ -1,7 +1,262 @@
-"""JSON API of the queueing app."""
+"""JSON API of the queueing app: offices, kiosk check-in, counters, display boards."""
 
 from __future__ import annotations
 
-from ninja import Router
+import json
+from typing import Any
+
+from django.http import HttpRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+
+from motcua.core.auth import staff_auth
+from motcua.core.errors import NotFound, ValidationFailed
+from motcua.org.models import Counter, Office
+from motcua.queueing import selectors, services
+from motcua.queueing.models import PriorityGroup, Service, Ticket
 
 router = Router(tags=["queueing"])
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+class ServiceOut(Schema):
+    code: str
+    name: str
+
+
+class CounterOut(Schema):
+    id: int
+    number: int
+    name: str
+
+
+class OfficeOut(Schema):
+    id: int
+    code: str
+    name: str
+    services: list[ServiceOut]
+    counters: list[CounterOut]
+
+
+class CheckInOut(Schema):
+    ticket: str
+    service: str
+    status: str
+    people_ahead: int
+    estimated_wait_s: int
+    reused: bool
+    token: str
+    url: str
+
+
+class TicketOut(Schema):
+    ticket: str
+    service: str
+    service_code: str
+    status: str
+    status_label: str
+    people_ahead: int
+    position: int | None
+    estimated_wait_s: int
+    counter: int | None
+    date: str
+    token: str
+
+
+def resolve_office(value: Any) -> Office:
+    """An office by id or by code."""
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationFailed("Thiếu bộ phận một cửa (office).", code="office_required")
+    qs = Office.objects.filter(is_active=True)
+    office = qs.filter(pk=int(text)).first() if text.isdigit() else qs.filter(code=text).first()
+    if office is None:
+        raise NotFound("Không tìm thấy bộ phận một cửa.", code="office_not_found")
+    return office
+
+
+def resolve_service(office: Office, value: Any) -> Service:
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationFailed("Vui lòng chọn dịch vụ (service).", code="service_required")
+    qs = Service.objects.filter(office=office, active=True)
+    service = qs.filter(code__iexact=text).first()
+    if service is None and text.isdigit():
+        service = qs.filter(pk=int(text)).first()
+    if service is None:
+        raise services.ServiceUnavailable()
+    return service
+
+
+def _check_in_input(request: HttpRequest) -> dict[str, Any]:
+    ctype = request.content_type or ""
+    if ctype.startswith("multipart/") or ctype.startswith("application/x-www-form-urlencoded"):
+        data: dict[str, Any] = {k: request.POST.get(k) for k in request.POST}
+        upload = request.FILES.get("image")
+        data["image"] = upload.read() if upload else None
+        return data
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed("Dữ liệu gửi lên không phải JSON hợp lệ.", code="invalid")
+    if not isinstance(body, dict):
+        raise ValidationFailed("Dữ liệu gửi lên không hợp lệ.", code="invalid")
+    body["image"] = None  # images come as multipart only
+    return body
+
+
+def check_in_response(result: services.IssueResult) -> dict[str, Any]:
+    from django.urls import reverse
+
+    view = selectors.ticket_view(result.ticket)
+    return {
+        "ticket": view["ticket"],
+        "service": view["service"],
+        "status": view["status"],
+        "people_ahead": view["people_ahead"],
+        "estimated_wait_s": view["estimated_wait_s"],
+        "reused": result.reused,
+        "token": result.ticket.token,
+        "url": reverse("queueing:ticket_live", args=[result.ticket.token]),
+    }
+
+
+def do_check_in(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    office = resolve_office(data.get("office"))
+    service = resolve_service(office, data.get("service"))
+    priority = None
+    if data.get("priority"):
+        priority = PriorityGroup.objects.filter(code=str(data["priority"])).first()
+    device = str(
+        data.get("device")
+        or request.headers.get("X-Kiosk-Device")
+        or f"kiosk:{request.META.get('REMOTE_ADDR', '')}"
+    )
+    result = services.kiosk_check_in(
+        office=office,
+        service=service,
+        image=data.get("image") or None,
+        qr=data.get("qr") or None,
+        phone=data.get("phone") or None,
+        consent=str(data.get("consent") or "today"),
+        device=device,
+        priority=priority,
+    )
+    return check_in_response(result)
+
+
+@router.get("/queue/offices", response=list[OfficeOut], auth=None, url_name="queue_offices")
+def offices(request: HttpRequest) -> list[dict[str, Any]]:
+    """Each office with its queue services and counters."""
+    return selectors.offices_with_queues()
+
+
+@router.post(
+    "/kiosk/check-in",
+    response={
+        200: CheckInOut,
+        201: CheckInOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        413: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
+    auth=None,
+    url_name="kiosk_check_in",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "image": {"type": "string", "format": "binary"},
+                            "qr": {"type": "string"},
+                            "phone": {"type": "string"},
+                            "office": {"type": "string"},
+                            "service": {"type": "string"},
+                            "consent": {"type": "string", "enum": ["today", "remember", "none"]},
+                        },
+                        "required": ["office", "service"],
+                    }
+                },
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "qr": {"type": "string"},
+                            "phone": {"type": "string"},
+                            "office": {"type": "string"},
+                            "service": {"type": "string"},
+                            "consent": {"type": "string", "enum": ["today", "remember", "none"]},
+                        },
+                        "required": ["office", "service"],
+                    }
+                },
+            }
+        }
+    },
+)
+def kiosk_check_in(request: HttpRequest) -> Status:
+    """Check in by face image (multipart), ID card QR or phone; returns the ticket (reused if already held)."""
+    body = do_check_in(request, _check_in_input(request))
+    return Status(200 if body["reused"] else 201, body)
+
+
+@router.get(
+    "/queue/tickets/{token}",
+    response={200: TicketOut, 404: ErrorOut},
+    auth=None,
+    url_name="queue_ticket",
+)
+def ticket_status(request: HttpRequest, token: str) -> dict[str, Any]:
+    """Live position of one ticket (the token printed as a QR on the slip)."""
+    ticket = get_object_or_404(
+        Ticket.objects.select_related("service", "office", "counter"), token=token
+    )
+    return selectors.ticket_view(ticket)
+
+
+@router.post(
+    "/counters/{counter_id}/call-next",
+    response={200: TicketOut, 204: None, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut},
+    auth=staff_auth,
+    url_name="counter_call_next",
+)
+def call_next(request: HttpRequest, counter_id: int) -> Any:
+    """Call the next ticket for a counter; 204 when nobody waits."""
+    counter = get_object_or_404(Counter, pk=counter_id)
+    ticket = services.ticket_call_next(counter=counter, officer=request.user)
+    if ticket is None:
+        return Status(204, None)
+    return Status(200, selectors.ticket_view(ticket))
+
+
+@router.get("/queue/{office}/board", auth=None, url_name="queue_board")
+def board(request: HttpRequest, office: str) -> dict[str, Any]:
+    """A display board's snapshot (JSON)."""
+    return selectors.board_snapshot(office=resolve_office(office))
+
+
+@router.get(
+    "/queue/{office}/events",
+    auth=None,
+    url_name="queue_events",
+    openapi_extra={
+        "responses": {
+            200: {"description": "text/event-stream", "content": {"text/event-stream": {}}}
+        }
+    },
+)
+def events(request: HttpRequest, office: str) -> StreamingHttpResponse:
+    """Server-sent events of an office's queue (`?once=1` returns after the first batch)."""
+    from motcua.queueing.streams import event_stream_response
+
+    return event_stream_response(request, resolve_office(office))

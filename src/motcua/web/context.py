@@ -17,6 +17,7 @@ NAV: list[tuple[str, str, set[str]]] = [
     ("Quầy phục vụ", "queueing:counter_select", {Role.RECEPTION}),
     ("Bảng hiển thị", "queueing:board_select", set()),
     ("Báo cáo, thống kê", "reports:dashboard", {Role.MANAGER, Role.LEADER, Role.SYSADMIN}),
+    ("Báo cáo xếp hàng", "queueing:report", {Role.MANAGER, Role.LEADER, Role.SYSADMIN}),
     ("Dữ liệu khuôn mặt", "biometrics:privacy", {Role.MANAGER, Role.SYSADMIN}),
     ("Danh mục thủ tục", "web:catalog", set()),
     ("Tin bài, bình luận", "portal:staff_news", {Role.MANAGER, Role.LEADER, Role.SYSADMIN}),

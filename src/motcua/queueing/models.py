@@ -1,0 +1,424 @@
+"""Queue tables: services, counters' services, priority groups, bookings, tickets and their events."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Service(models.Model):
+    """A line of the office (usually one field), with the letter its tickets start with."""
+
+    office = models.ForeignKey(
+        "org.Office",
+        on_delete=models.CASCADE,
+        related_name="queue_services",
+        verbose_name="bộ phận",
+    )
+    code = models.CharField("chữ cái đầu số", max_length=2, help_text="Ví dụ: A → số A015")
+    name = models.CharField("tên dịch vụ", max_length=200)
+    fields = models.ManyToManyField(
+        "catalog.Field", blank=True, related_name="queue_services", verbose_name="lĩnh vực"
+    )
+    active = models.BooleanField("đang phục vụ", default=True)
+    sort = models.PositiveSmallIntegerField("thứ tự", default=0)
+
+    class Meta:
+        verbose_name = "dịch vụ xếp hàng"
+        verbose_name_plural = "dịch vụ xếp hàng"
+        ordering = ["office", "sort", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "code"], name="queue_service_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class CounterService(models.Model):
+    """A counter serves one or more services."""
+
+    counter = models.ForeignKey(
+        "org.Counter", on_delete=models.CASCADE, related_name="queue_links", verbose_name="quầy"
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="counter_links", verbose_name="dịch vụ"
+    )
+
+    class Meta:
+        verbose_name = "dịch vụ của quầy"
+        verbose_name_plural = "dịch vụ của quầy"
+        constraints = [
+            models.UniqueConstraint(fields=["counter", "service"], name="counter_service_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.counter} – {self.service}"
+
+
+class PriorityGroup(models.Model):
+    """A group served first by law or custom; weight = minutes of head start in the priority lane."""
+
+    code = models.SlugField("mã", max_length=40, unique=True)
+    name = models.CharField("tên nhóm", max_length=120)
+    weight = models.PositiveSmallIntegerField("mức ưu tiên (phút)", default=10)
+
+    class Meta:
+        verbose_name = "nhóm ưu tiên"
+        verbose_name_plural = "nhóm ưu tiên"
+        ordering = ["-weight", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EndOfDay(models.TextChoices):
+    CARRY_OVER = "carry_over", "Chuyển sang ngày làm việc kế tiếp"
+    CANCEL = "cancel", "Hủy, ghi lý do"
+
+
+class QueueSettings(models.Model):
+    """Per-office queue rules."""
+
+    office = models.OneToOneField(
+        "org.Office",
+        on_delete=models.CASCADE,
+        related_name="queue_settings",
+        verbose_name="bộ phận",
+    )
+    daily_cap = models.PositiveSmallIntegerField("số phiếu tối đa mỗi người mỗi ngày", default=3)
+    end_of_day = models.CharField(
+        "số chưa phục vụ cuối ngày",
+        max_length=20,
+        choices=EndOfDay.choices,
+        default=EndOfDay.CANCEL,
+    )
+    closing_reason = models.CharField(
+        "lý do đóng số cuối ngày",
+        max_length=200,
+        default="Hết giờ làm việc, chưa được phục vụ trong ngày.",
+    )
+    max_priority_streak = models.PositiveSmallIntegerField("số ưu tiên liên tiếp tối đa", default=3)
+    recall_limit = models.PositiveSmallIntegerField("số lần gọi lại tối đa", default=3)
+    history_size = models.PositiveSmallIntegerField(
+        "số lượt gần nhất để ước tính thời gian chờ", default=30
+    )
+    default_service_s = models.PositiveIntegerField(
+        "thời gian phục vụ mặc định (giây)", default=420
+    )
+
+    class Meta:
+        verbose_name = "cấu hình xếp hàng"
+        verbose_name_plural = "cấu hình xếp hàng"
+
+    def __str__(self) -> str:
+        return f"Cấu hình xếp hàng – {self.office}"
+
+
+class QueueDay(models.Model):
+    """One office's queue day; `closed_at` set once the end-of-day job has run."""
+
+    office = models.ForeignKey("org.Office", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["office", "date"], name="queue_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.date}"
+
+
+class Authorisation(models.Model):
+    """A recorded authorisation: `agent` may take a ticket on behalf of `principal`."""
+
+    office = models.ForeignKey(
+        "org.Office", on_delete=models.CASCADE, related_name="+", verbose_name="bộ phận"
+    )
+    principal = models.ForeignKey(
+        "org.Citizen",
+        on_delete=models.PROTECT,
+        related_name="authorisations_given",
+        verbose_name="người ủy quyền",
+    )
+    agent = models.ForeignKey(
+        "org.Citizen",
+        on_delete=models.PROTECT,
+        related_name="authorisations_held",
+        verbose_name="người được ủy quyền",
+    )
+    document = models.CharField("giấy ủy quyền", max_length=200, blank=True)
+    valid_from = models.DateField("hiệu lực từ")
+    valid_to = models.DateField("hiệu lực đến")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "ủy quyền lấy số"
+        verbose_name_plural = "ủy quyền lấy số"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(principal=models.F("agent")), name="authorisation_two_people"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} thay mặt {self.principal}"
+
+
+class BookingStatus(models.TextChoices):
+    BOOKED = "booked", "Đã đặt lịch"
+    CHECKED_IN = "checked_in", "Đã đến lấy số"
+    CANCELLED = "cancelled", "Đã hủy"
+    MISSED = "missed", "Không đến"
+
+
+class Booking(models.Model):
+    """A booked appointment: holds a slot; becomes a ticket only when its owner checks in."""
+
+    office = models.ForeignKey(
+        "org.Office", on_delete=models.CASCADE, related_name="+", verbose_name="bộ phận"
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="bookings", verbose_name="dịch vụ"
+    )
+    citizen = models.ForeignKey(
+        "org.Citizen",
+        on_delete=models.PROTECT,
+        related_name="queue_bookings",
+        verbose_name="công dân",
+    )
+    slot_start = models.DateTimeField("giờ hẹn", db_index=True)
+    status = models.CharField(
+        "trạng thái", max_length=20, choices=BookingStatus.choices, default=BookingStatus.BOOKED
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "lịch hẹn"
+        verbose_name_plural = "lịch hẹn"
+        ordering = ["slot_start"]
+
+    def __str__(self) -> str:
+        return f"{self.citizen} – {self.service.code} – {self.slot_start:%d/%m %H:%M}"
+
+
+class Method(models.TextChoices):
+    FACE = "face", "Khuôn mặt"
+    QR = "qr", "Mã QR CCCD"
+    PHONE = "phone", "Số điện thoại"
+    STAFF = "staff", "Cán bộ cấp số"
+
+
+class Status(models.TextChoices):
+    WAITING = "waiting", "Đang chờ"
+    CALLED = "called", "Đã gọi"
+    SERVING = "serving", "Đang phục vụ"
+    DONE = "done", "Đã phục vụ"
+    NO_SHOW = "no_show", "Vắng mặt"
+    PARKED = "parked", "Tạm hoãn"
+    CANCELLED = "cancelled", "Đã hủy"
+    CARRIED_OVER = "carried_over", "Chuyển sang ngày sau"
+
+
+ACTIVE_STATUSES = (Status.WAITING, Status.CALLED, Status.SERVING, Status.PARKED)
+TERMINAL_STATUSES = (Status.DONE, Status.NO_SHOW, Status.CANCELLED, Status.CARRIED_OVER)
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Ticket(models.Model):
+    """A number in the line for one service on one day."""
+
+    office = models.ForeignKey(
+        "org.Office", on_delete=models.PROTECT, related_name="tickets", verbose_name="bộ phận"
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="tickets", verbose_name="dịch vụ"
+    )
+    service_date = models.DateField("ngày", db_index=True)
+    number = models.PositiveIntegerField("số")
+    display = models.CharField("số thứ tự", max_length=12)
+    token = models.CharField(max_length=32, unique=True, default=_token, editable=False)
+    citizen = models.ForeignKey(
+        "org.Citizen",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name="công dân",
+    )
+    on_behalf_of = models.ForeignKey(
+        "org.Citizen",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets_by_agent",
+        verbose_name="thay mặt cho",
+    )
+    authorisation = models.ForeignKey(
+        Authorisation, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    method = models.CharField("cách nhận diện", max_length=10, choices=Method.choices)
+    priority = models.ForeignKey(
+        PriorityGroup,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name="ưu tiên",
+    )
+    booking = models.OneToOneField(
+        Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="ticket"
+    )
+    status = models.CharField(
+        "trạng thái", max_length=20, choices=Status.choices, default=Status.WAITING, db_index=True
+    )
+    issued_at = models.DateTimeField("cấp lúc")
+    waiting_since = models.DateTimeField("chờ từ", help_text="Giữ nguyên khi chuyển dịch vụ/quầy")
+    called_at = models.DateTimeField("gọi lúc", null=True, blank=True)
+    started_at = models.DateTimeField("bắt đầu phục vụ", null=True, blank=True)
+    finished_at = models.DateTimeField("kết thúc", null=True, blank=True)
+    counter = models.ForeignKey(
+        "org.Counter",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        verbose_name="quầy",
+    )
+    # Transferred to a particular counter: only that counter may call it.
+    target_counter = models.ForeignKey(
+        "org.Counter", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="cán bộ",
+    )
+    recall_count = models.PositiveSmallIntegerField("số lần gọi lại", default=0)
+    transferred_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    close_reason = models.CharField("lý do đóng", max_length=200, blank=True)
+    device = models.CharField("thiết bị", max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = "số thứ tự"
+        verbose_name_plural = "số thứ tự"
+        ordering = ["service_date", "waiting_since", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "service_date", "display"], name="ticket_unique_display"
+            ),
+            models.CheckConstraint(
+                condition=Q(citizen__isnull=False) | Q(method="staff"),
+                name="ticket_citizen_identified",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["office", "service_date", "status"]),
+            models.Index(fields=["citizen", "service_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display} ({self.service_date:%d/%m/%Y})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class EventKind(models.TextChoices):
+    ISSUE = "issue", "Cấp số"
+    CALL = "call", "Gọi số"
+    RECALL = "recall", "Gọi lại"
+    NO_SHOW = "no_show", "Vắng mặt"
+    TRANSFER = "transfer", "Chuyển"
+    PARK = "park", "Tạm hoãn"
+    START = "start", "Bắt đầu phục vụ"
+    FINISH = "finish", "Kết thúc"
+    CLOSE = "close", "Đóng cuối ngày"
+
+
+class TicketEvent(models.Model):
+    """An immutable record of something that happened to a ticket; statistics come from these rows.
+
+    The display board streams these rows (id > last seen) so it works across processes.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    office = models.ForeignKey("org.Office", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    at = models.DateTimeField(db_index=True)
+    counter = models.ForeignKey(
+        "org.Counter", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "sự kiện số thứ tự"
+        verbose_name_plural = "sự kiện số thứ tự"
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["office", "id"]),
+            models.Index(fields=["counter", "kind", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%H:%M:%S} {self.kind} {self.ticket_id}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise RuntimeError("ticket events are immutable")
+        super().save(*args, **kwargs)
+
+
+class BlockReason(models.TextChoices):
+    DUPLICATE = "duplicate", "Lấy trùng số (trả lại số đang có)"
+    CAP = "cap", "Vượt số phiếu tối đa trong ngày"
+    NO_AUTHORISATION = "no_authorisation", "Lấy hộ không có ủy quyền"
+    OTHER = "other", "Khác"
+
+
+class BlockedAttempt(models.Model):
+    """A check-in the fair-play rules refused or turned back to an existing ticket."""
+
+    office = models.ForeignKey("org.Office", on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    citizen = models.ForeignKey(
+        "org.Citizen", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=20, choices=BlockReason.choices)
+    method = models.CharField(max_length=10, choices=Method.choices)
+    at = models.DateTimeField(db_index=True)
+    device = models.CharField(max_length=80, blank=True)
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "lượt lấy số bị chặn"
+        verbose_name_plural = "lượt lấy số bị chặn"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.reason} {self.citizen_id or ''}"

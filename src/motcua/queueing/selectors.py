@@ -1,0 +1,433 @@
+"""Reads of the queue: positions, wait estimates, board snapshots, the manager's figures."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet
+
+from motcua.core import clock
+from motcua.org.models import Counter, Office
+from motcua.queueing import ordering
+from motcua.queueing.models import (
+    BlockedAttempt,
+    BlockReason,
+    CounterService,
+    EventKind,
+    Service,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+from motcua.queueing.numbering import call_phrase
+
+WAIT = ExpressionWrapper(F("called_at") - F("waiting_since"), output_field=DurationField())
+SERVICE_TIME = ExpressionWrapper(F("finished_at") - F("called_at"), output_field=DurationField())
+
+
+def _settings(office: Office) -> Any:
+    from motcua.queueing.services import queue_settings
+
+    return queue_settings(office)
+
+
+def _seconds(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value) / 1_000_000  # SQLite returns microseconds
+
+
+def line_for_service(
+    *, office: Office | int, service: Service | int, now: datetime | None = None
+) -> list[int]:
+    """Ids of the tickets waiting for a service, in the order the policy would call them."""
+    from motcua.queueing.services import candidate_rows, to_candidates
+
+    now = now or clock.now()
+    office_id = office if isinstance(office, int) else office.pk
+    service_id = service if isinstance(service, int) else service.pk
+    rows = candidate_rows(office_id=office_id, service_ids=[service_id], day=now.date())
+    targeted = Ticket.objects.filter(
+        service_id=service_id,
+        service_date=now.date(),
+        status=Status.WAITING,
+        target_counter__isnull=False,
+    ).values("id", "waiting_since", "priority__weight", "booking__slot_start", "service_id")
+    rows += [dict(r) for r in targeted]
+    return [c.id for c in ordering.order(to_candidates(rows), now=now)]
+
+
+def median_service_seconds(*, service: Service, office: Office) -> float:
+    """Median call→finish time of the service's last N finished tickets (office-wide, then a default)."""
+    rules = _settings(office)
+    qs = Ticket.objects.filter(
+        status=Status.DONE, called_at__isnull=False, finished_at__isnull=False
+    )
+    for scope in (qs.filter(service=service), qs.filter(office=office)):
+        rows = list(
+            scope.order_by("-finished_at").values_list("called_at", "finished_at")[
+                : rules.history_size
+            ]
+        )
+        if len(rows) >= 3:
+            return float(statistics.median((b - a).total_seconds() for a, b in rows if a and b))
+    return float(rules.default_service_s)
+
+
+def seconds_per_person(*, service: Service, office: Office) -> float:
+    """How long one person holds a counter of this service, from recent tickets.
+
+    The trimmed mean (middle 80 %) of call→finish of the last N tickets that ended (served or
+    no-show: both hold the counter), plus the median turnaround between a counter finishing
+    and calling the next person (a real counter is never instantly ready). The mean, not the
+    median, because a queue drains at the mean rate and service times are skewed to the right.
+    """
+    rules = _settings(office)
+    ended = Ticket.objects.filter(
+        status__in=(Status.DONE, Status.NO_SHOW), called_at__isnull=False, finished_at__isnull=False
+    )
+    durations: list[float] = []
+    for scope in (ended.filter(service=service), ended.filter(office=office)):
+        rows = list(
+            scope.order_by("-finished_at").values_list("called_at", "finished_at")[
+                : rules.history_size
+            ]
+        )
+        if len(rows) >= 3:
+            durations = sorted((b - a).total_seconds() for a, b in rows if a and b)
+            break
+    if not durations:
+        return float(rules.default_service_s)
+    cut = int(len(durations) * 0.1)
+    kept = durations[cut : len(durations) - cut] or durations
+    return sum(kept) / len(kept) + turnaround_seconds(service=service)
+
+
+def turnaround_seconds(*, service: Service, limit: int = 300) -> float:
+    """Median pause between a counter ending one ticket and calling the next (pauses > 10 min are breaks)."""
+    counters = list(
+        CounterService.objects.filter(service=service).values_list("counter_id", flat=True)
+    )
+    events = list(
+        TicketEvent.objects.filter(
+            counter_id__in=counters, kind__in=(EventKind.CALL, EventKind.FINISH, EventKind.NO_SHOW)
+        )
+        .order_by("-id")
+        .values_list("counter_id", "kind", "at")[:limit]
+    )
+    last_end: dict[int, datetime] = {}
+    gaps: list[float] = []
+    for counter_id, kind, at in reversed(events):
+        if kind == EventKind.CALL:
+            end = last_end.pop(counter_id, None)
+            if end is not None:
+                gap = (at - end).total_seconds()
+                if 0 <= gap <= 600:
+                    gaps.append(gap)
+        else:
+            last_end[counter_id] = at
+    return float(statistics.median(gaps)) if gaps else 0.0
+
+
+def service_capacity(*, service: Service) -> float:
+    """Open counters serving a service; a counter shared by k services counts 1/k."""
+    counters = CounterService.objects.filter(service=service, counter__is_active=True).values_list(
+        "counter_id", flat=True
+    )
+    shares = (
+        CounterService.objects.filter(counter_id__in=list(counters), service__active=True)
+        .values("counter_id")
+        .annotate(n=Count("id"))
+    )
+    return sum(1.0 / row["n"] for row in shares if row["n"])
+
+
+def free_counters(*, service: Service) -> int:
+    """Open counters serving a service that have nobody called or in service right now."""
+    counters = CounterService.objects.filter(service=service, counter__is_active=True).values_list(
+        "counter_id", flat=True
+    )
+    busy = Ticket.objects.filter(
+        counter_id__in=counters, status__in=(Status.CALLED, Status.SERVING)
+    ).values_list("counter_id", flat=True)
+    return len(set(counters) - set(busy))
+
+
+def estimate_wait(*, office: Office, service: Service, position: int) -> int:
+    """Seconds until a ticket with `position` people ahead is called.
+
+    From the time one person holds a counter (m, `seconds_per_person`) and the open counters
+    serving the service (capacity c, a counter shared by k services counts 1/k): free counters
+    take the first people at once; everyone else waits for counters to finish, one every m/c on
+    average, the first of them after half a service on average (a counter is midway through).
+    """
+    free = free_counters(service=service)
+    if position < free:
+        return 0
+    capacity = service_capacity(service=service)
+    if capacity <= 0:
+        capacity = 1.0
+    per_person = seconds_per_person(service=service, office=office) / capacity
+    return int(round((position - free + 0.5) * per_person))
+
+
+def ticket_position(ticket: Ticket) -> dict[str, Any]:
+    """Where a ticket stands: people ahead and estimated wait (0 once it is called)."""
+    if ticket.status != Status.WAITING:
+        return {"position": None, "people_ahead": 0, "estimated_wait_s": 0}
+    line = line_for_service(office=ticket.office_id, service=ticket.service_id)
+    ahead = line.index(ticket.pk) if ticket.pk in line else len(line)
+    return {
+        "position": ahead + 1,
+        "people_ahead": ahead,
+        "estimated_wait_s": estimate_wait(
+            office=ticket.office, service=ticket.service, position=ahead
+        ),
+    }
+
+
+def ticket_view(ticket: Ticket) -> dict[str, Any]:
+    """What the kiosk slip and the live ticket page show."""
+    pos = ticket_position(ticket)
+    return {
+        "ticket": ticket.display,
+        "service": ticket.service.name,
+        "service_code": ticket.service.code,
+        "status": ticket.status,
+        "status_label": ticket.get_status_display(),
+        "people_ahead": pos["people_ahead"],
+        "position": pos["position"],
+        "estimated_wait_s": pos["estimated_wait_s"],
+        "counter": ticket.counter.number if ticket.counter is not None else None,
+        "date": ticket.service_date.isoformat(),
+        "token": ticket.token,
+    }
+
+
+def offices_with_queues() -> list[dict[str, Any]]:
+    """Offices, their services and counters (for kiosks and partner systems)."""
+    out = []
+    for office in Office.objects.filter(is_active=True).order_by("code"):
+        out.append(
+            {
+                "id": office.pk,
+                "code": office.code,
+                "name": office.name,
+                "services": [
+                    {"code": s.code, "name": s.name}
+                    for s in Service.objects.filter(office=office, active=True).order_by(
+                        "sort", "code"
+                    )
+                ],
+                "counters": [
+                    {"id": c.pk, "number": c.number, "name": c.name}
+                    for c in Counter.objects.filter(office=office, is_active=True).order_by(
+                        "number"
+                    )
+                ],
+            }
+        )
+    return out
+
+
+def average_wait_seconds(*, office: Office, day: date) -> float | None:
+    agg = Ticket.objects.filter(office=office, service_date=day, called_at__isnull=False).aggregate(
+        w=Avg(WAIT)
+    )
+    return _seconds(agg["w"])
+
+
+def board_snapshot(*, office: Office, next_count: int = 5) -> dict[str, Any]:
+    """Everything a display board shows: current call per counter, next numbers, waiting, average wait."""
+    now = clock.now()
+    day = now.date()
+    counters = list(Counter.objects.filter(office=office, is_active=True).order_by("number"))
+    current = {
+        t.counter_id: t
+        for t in Ticket.objects.filter(office=office, service_date=day, status__in=(Status.CALLED, Status.SERVING))
+        .select_related("service")
+        .order_by("called_at")
+    }  # fmt: skip
+    services = []
+    total = 0
+    for s in Service.objects.filter(office=office, active=True).order_by("sort", "code"):
+        line = line_for_service(office=office.pk, service=s.pk, now=now)
+        total += len(line)
+        displays = dict(
+            Ticket.objects.filter(pk__in=line[:next_count]).values_list("id", "display")
+        )
+        services.append(
+            {
+                "code": s.code,
+                "name": s.name,
+                "waiting": len(line),
+                "next": [displays[i] for i in line[:next_count]],
+            }
+        )
+    last_call = (
+        TicketEvent.objects.filter(
+            office=office, kind__in=(EventKind.CALL, EventKind.RECALL), at__date=day
+        )
+        .order_by("-id")
+        .first()
+    )
+    avg = average_wait_seconds(office=office, day=day)
+    return {
+        "office": {"id": office.pk, "code": office.code, "name": office.name},
+        "counters": [
+            {
+                "id": c.pk,
+                "number": c.number,
+                "name": c.name,
+                "current": (
+                    {
+                        "ticket": current[c.pk].display,
+                        "service": current[c.pk].service.name,
+                        "status": current[c.pk].status,
+                        "called_at": current[c.pk].called_at.isoformat()  # type: ignore[union-attr]
+                        if current[c.pk].called_at
+                        else None,
+                    }
+                    if c.pk in current
+                    else None
+                ),
+            }
+            for c in counters
+        ],
+        "services": services,
+        "waiting": total,
+        "average_wait_s": int(avg) if avg is not None else None,
+        "last_call": event_payload(last_call) if last_call else None,
+        "last_event_id": TicketEvent.objects.filter(office=office).aggregate(m=Max("id"))["m"] or 0,
+        "at": now.isoformat(),
+    }
+
+
+def event_payload(ev: TicketEvent) -> dict[str, Any]:
+    """One board event as sent over server-sent events."""
+    detail = ev.detail or {}
+    body: dict[str, Any] = {
+        "id": ev.pk,
+        "kind": ev.kind,
+        "at": ev.at.isoformat(),
+        "ticket": detail.get("display"),
+    }
+    if ev.kind in (EventKind.CALL, EventKind.RECALL) and detail.get("counter_number") is not None:
+        body["counter"] = detail["counter_number"]
+        body["phrase"] = call_phrase(detail["display"], detail["counter_number"])
+    return body
+
+
+def events_after(*, office_id: int, last_id: int, limit: int = 100) -> list[dict[str, Any]]:
+    """Board events of an office after `last_id` (oldest first)."""
+    rows = TicketEvent.objects.filter(office_id=office_id, id__gt=last_id).order_by("id")[:limit]
+    return [event_payload(ev) for ev in rows]
+
+
+def last_event_id(*, office_id: int) -> int:
+    return TicketEvent.objects.filter(office_id=office_id).aggregate(m=Max("id"))["m"] or 0
+
+
+# ---------------------------------------------------------------- manager figures
+
+
+def report_tickets(*, office: Office, start: date, end: date) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(office=office, service_date__range=(start, end))
+
+
+def report_summary(*, office: Office, start: date, end: date) -> list[dict[str, Any]]:
+    """Per day, counter, officer and identification method: served, no-shows, waiting and service times."""
+    rows = (
+        report_tickets(office=office, start=start, end=end)
+        .filter(status__in=(Status.DONE, Status.NO_SHOW))
+        .values(
+            "service_date", "counter__number", "officer__username", "officer__full_name", "method"
+        )
+        .annotate(
+            served=Count("id", filter=Q(status=Status.DONE)),
+            no_shows=Count("id", filter=Q(status=Status.NO_SHOW)),
+            avg_wait=Avg(WAIT),
+            avg_service=Avg(SERVICE_TIME, filter=Q(status=Status.DONE)),
+        )
+        .order_by("service_date", "counter__number", "officer__username", "method")
+    )
+    out = []
+    for r in rows:
+        out.append(
+            {
+                "date": r["service_date"],
+                "counter": r["counter__number"],
+                "officer": r["officer__full_name"] or r["officer__username"] or "",
+                "method": r["method"],
+                "served": r["served"],
+                "no_shows": r["no_shows"],
+                "avg_wait_s": _round(_seconds(r["avg_wait"])),
+                "avg_service_s": _round(_seconds(r["avg_service"])),
+            }
+        )
+    return out
+
+
+def _round(v: float | None) -> int | None:
+    return None if v is None else int(round(v))
+
+
+def report_blocked(*, office: Office, start: date, end: date) -> dict[str, dict[str, int]]:
+    """Blocked check-ins per day and reason."""
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    rows = (
+        BlockedAttempt.objects.filter(office=office, at__date__range=(start, end))
+        .values("at__date", "reason")
+        .annotate(n=Count("id"))
+        .order_by("at__date")
+    )
+    for r in rows:
+        out[r["at__date"].isoformat()][r["reason"]] = r["n"]
+    return dict(out)
+
+
+def report_totals(*, office: Office, start: date, end: date) -> dict[str, Any]:
+    qs = report_tickets(office=office, start=start, end=end)
+    agg = qs.aggregate(
+        issued=Count("id", filter=Q(carried_from__isnull=True)),
+        served=Count("id", filter=Q(status=Status.DONE)),
+        no_shows=Count("id", filter=Q(status=Status.NO_SHOW)),
+        avg_wait=Avg(WAIT),
+        avg_service=Avg(SERVICE_TIME, filter=Q(status=Status.DONE)),
+    )
+    by_method = dict(
+        qs.filter(status=Status.DONE).values_list("method").annotate(n=Count("id")).order_by()
+    )
+    blocked = dict(
+        BlockedAttempt.objects.filter(office=office, at__date__range=(start, end))
+        .values_list("reason")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {
+        "issued": agg["issued"],
+        "served": agg["served"],
+        "no_shows": agg["no_shows"],
+        "avg_wait_s": _round(_seconds(agg["avg_wait"])),
+        "avg_service_s": _round(_seconds(agg["avg_service"])),
+        "by_method": by_method,
+        "blocked": blocked,
+        "blocked_duplicates": blocked.get(BlockReason.DUPLICATE, 0)
+        + blocked.get(BlockReason.CAP, 0),
+    }
+
+
+def report_served(*, office: Office, start: date, end: date) -> QuerySet[Ticket]:
+    """The citizens served, one row per finished ticket (for the per-day list and exports)."""
+    return (
+        report_tickets(office=office, start=start, end=end)
+        .filter(status__in=(Status.DONE, Status.NO_SHOW))
+        .select_related("citizen", "service", "counter", "officer")
+        .annotate(wait=WAIT, service_time=SERVICE_TIME)
+        .order_by("service_date", "called_at", "id")
+    )

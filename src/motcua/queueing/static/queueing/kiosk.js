@@ -1,0 +1,158 @@
+// Kiosk: choose a service, look at the camera (frames go to the check-in API as JPEG), or
+// scan the ID card QR / type a phone number. The server decides; we show its Vietnamese message.
+(function () {
+  "use strict";
+  const root = document.getElementById("kiosk");
+  if (!root) return;
+  const api = root.dataset.api;
+  const office = root.dataset.office;
+  const device = root.dataset.device || "kiosk";
+  const video = document.getElementById("kiosk-video");
+  const hint = document.getElementById("camera-hint");
+  const state = { service: null, stream: null, loop: null, busy: false, lastFrame: null, consent: "none", tries: 0 };
+  const FRAME_MS = 700;
+  const MAX_TRIES = 25;
+  let resetTimer = null;
+
+  function show(name) {
+    root.querySelectorAll(".kiosk-screen").forEach((el) => { el.hidden = el.dataset.screen !== name; });
+    root.dataset.current = name;
+    if (name !== "camera") stopCamera();
+    if (name === "identify") { const q = document.getElementById("qr-input"); q.value = ""; q.focus(); }
+    clearTimeout(resetTimer);
+    if (name === "slip" || name === "error") resetTimer = setTimeout(() => show("services"), 30000);
+  }
+
+  function minutes(s) {
+    if (!s) return "được gọi ngay";
+    const m = Math.max(1, Math.round(s / 60));
+    return "khoảng " + m + " phút";
+  }
+
+  function showSlip(body) {
+    document.getElementById("slip-number").textContent = body.ticket;
+    document.getElementById("slip-service").textContent = body.service;
+    document.getElementById("slip-ahead").textContent = body.people_ahead;
+    document.getElementById("slip-wait").textContent = minutes(body.estimated_wait_s);
+    document.getElementById("slip-reused").hidden = !body.reused;
+    document.getElementById("slip-qr").src = body.url + "qr.svg";
+    show("slip");
+  }
+
+  function showError(message) {
+    document.getElementById("error-text").textContent = message || "Có lỗi xảy ra, vui lòng thử lại.";
+    show("error");
+  }
+
+  async function send(form) {
+    form.append("office", office);
+    form.append("service", state.service);
+    form.append("device", device);
+    const r = await fetch(api, { method: "POST", body: form, credentials: "same-origin" });
+    let body = {};
+    try { body = await r.json(); } catch (e) { body = { code: "server_error", message: "Hệ thống đang bận, vui lòng thử lại." }; }
+    return { ok: r.ok, status: r.status, body: body };
+  }
+
+  // ---- camera
+  async function startCamera() {
+    state.tries = 0;
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { show("identify"); return; }
+    try {
+      state.stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, facingMode: "user" }, audio: false });
+    } catch (e) {
+      hint.textContent = "Không mở được camera. Vui lòng quét mã QR hoặc nhập số điện thoại.";
+      setTimeout(() => show("identify"), 1500);
+      return;
+    }
+    video.srcObject = state.stream;
+    hint.textContent = "Vui lòng nhìn thẳng vào camera.";
+    state.loop = setInterval(tick, FRAME_MS);
+  }
+
+  function stopCamera() {
+    if (state.loop) clearInterval(state.loop);
+    state.loop = null;
+    if (state.stream) state.stream.getTracks().forEach((t) => t.stop());
+    state.stream = null;
+  }
+
+  function grab() {
+    return new Promise((resolve) => {
+      if (!video.videoWidth) { resolve(null); return; }
+      const canvas = document.createElement("canvas");
+      canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+      canvas.getContext("2d").drawImage(video, 0, 0);
+      canvas.toBlob((b) => resolve(b), "image/jpeg", 0.85);
+    });
+  }
+
+  async function tick() {
+    if (state.busy || !state.loop) return;
+    state.busy = true;
+    try {
+      const blob = await grab();
+      if (!blob) return;
+      state.lastFrame = blob;
+      state.tries += 1;
+      const form = new FormData();
+      form.append("image", blob, "frame.jpg");
+      const res = await send(form);
+      if (!state.loop) return;
+      if (res.ok) { stopCamera(); showSlip(res.body); return; }
+      const code = res.body.code;
+      if (code === "face_unknown") { stopCamera(); show("consent"); return; }
+      if (code === "face_ambiguous") { stopCamera(); state.consent = "none"; show("identify"); document.getElementById("identify-hint").textContent = res.body.message; return; }
+      if (res.status === 422 || res.status === 413) {
+        hint.textContent = res.body.message;  // no face, too small, too dark, blurred: keep trying
+        if (state.tries >= MAX_TRIES) { stopCamera(); state.consent = "none"; show("identify"); }
+        return;
+      }
+      stopCamera(); showError(res.body.message);
+    } catch (e) {
+      hint.textContent = "Mất kết nối, đang thử lại…";
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  // ---- QR / phone
+  async function identify(field, value) {
+    const form = new FormData();
+    form.append(field, value);
+    if (state.consent !== "none" && state.lastFrame) {
+      form.append("image", state.lastFrame, "frame.jpg");
+      form.append("consent", state.consent);
+    }
+    const res = await send(form);
+    if (res.ok) showSlip(res.body); else showError(res.body.message);
+  }
+
+  root.addEventListener("click", (ev) => {
+    const btn = ev.target.closest("button");
+    if (!btn) return;
+    if (btn.dataset.service) {
+      state.service = btn.dataset.service; state.consent = "none"; state.lastFrame = null;
+      show("camera"); startCamera();
+    } else if (btn.dataset.consent) {
+      state.consent = btn.dataset.consent;
+      if (state.consent === "none") state.lastFrame = null;
+      show("identify");
+    } else if (btn.dataset.go === "decline") {
+      state.consent = "none"; state.lastFrame = null; show("identify");
+    } else if (btn.dataset.go) {
+      show(btn.dataset.go);
+    }
+  });
+  document.getElementById("qr-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const v = document.getElementById("qr-input").value.trim();
+    if (v) identify("qr", v);
+  });
+  document.getElementById("phone-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const v = document.getElementById("phone-input").value.trim();
+    if (v) identify("phone", v);
+  });
+  show("services");
+})();

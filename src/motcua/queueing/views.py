@@ -1,0 +1,441 @@
+"""Pages of the queue: kiosk, live ticket, counter, display board, voice, manager report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from motcua.core import clock
+from motcua.core.errors import DomainError, PermissionDenied
+from motcua.org.models import Counter, Office, Role
+from motcua.queueing import selectors, services, voice
+from motcua.queueing.api import resolve_office
+from motcua.queueing.models import Method, PriorityGroup, Service, Status, Ticket
+
+MANAGER_ROLES = (Role.MANAGER, Role.LEADER, Role.SYSADMIN)
+
+
+def _offices_for(user: Any) -> list[Office]:
+    qs = Office.objects.filter(is_active=True).order_by("code")
+    if user.is_superuser:
+        return list(qs)
+    return list(qs.filter(unit_id__in=user.unit_ids()))
+
+
+def _office(value: str) -> Office:
+    try:
+        return resolve_office(value)
+    except DomainError:
+        raise Http404("office") from None
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "web/error.html", {"message": message}, status=403)
+
+
+# ---------------------------------------------------------------- public devices
+
+
+@require_GET
+def kiosk(request: HttpRequest, office: str) -> HttpResponse:
+    """The check-in kiosk of an office (touch screen, camera)."""
+    obj = _office(office)
+    return render(
+        request,
+        "queueing/kiosk.html",
+        {
+            "office": obj,
+            "services": Service.objects.filter(office=obj, active=True).order_by("sort", "code"),
+            "priorities": PriorityGroup.objects.all(),
+            "device": request.GET.get("device", "kiosk"),
+        },
+    )
+
+
+@require_GET
+def ticket_live(request: HttpRequest, token: str) -> HttpResponse:
+    """A ticket's live page (opened from the QR on the slip): position, people ahead, wait."""
+    ticket = get_object_or_404(
+        Ticket.objects.select_related("service", "office", "counter"), token=token
+    )
+    return render(
+        request, "queueing/ticket.html", {"ticket": ticket, "view": selectors.ticket_view(ticket)}
+    )
+
+
+@require_GET
+def ticket_qr(request: HttpRequest, token: str) -> HttpResponse:
+    """The slip's QR code (SVG) pointing at the ticket's live page."""
+    import segno
+
+    ticket = get_object_or_404(Ticket, token=token)
+    url = request.build_absolute_uri(reverse("queueing:ticket_live", args=[ticket.token]))
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False)
+    return HttpResponse(out.getvalue(), content_type="image/svg+xml")
+
+
+@require_GET
+def board(request: HttpRequest, office: str) -> HttpResponse:
+    """The display board of an office (live over server-sent events)."""
+    obj = _office(office)
+    return render(
+        request,
+        "queueing/board.html",
+        {
+            "office": obj,
+            "snapshot": selectors.board_snapshot(office=obj),
+            "server_voice": voice.available(),
+            # Shorter streams (tests, flaky networks); EventSource reconnects and resumes.
+            "sse_max": request.GET.get("sse_max", "")
+            if (request.GET.get("sse_max") or "").isdigit()
+            else "",
+        },
+    )
+
+
+_DISPLAY_RE = re.compile(r"[A-Z]{0,2}\d{1,5}")
+
+
+@require_GET
+def voice_call(request: HttpRequest) -> HttpResponse:
+    """WAV of 'Mời công dân có số thứ tự … đến quầy số …' (espeak-ng), 404 when no server voice."""
+    display = (request.GET.get("so") or "").upper()
+    counter = request.GET.get("quay") or ""
+    if not _DISPLAY_RE.fullmatch(display) or not counter.isdigit() or int(counter) > 999:
+        raise Http404("bad call")
+    if not voice.available():
+        raise Http404("no server voice")
+    response = HttpResponse(voice.call_audio(display, int(counter)), content_type="audio/wav")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+# ---------------------------------------------------------------- staff
+
+
+@login_required
+def counter_select(request: HttpRequest) -> HttpResponse:
+    """Choose the counter you sit at."""
+    offices = _offices_for(request.user)
+    counters = (
+        Counter.objects.filter(office__in=offices, is_active=True)
+        .select_related("office")
+        .order_by("office__code", "number")
+    )
+    return render(
+        request, "queueing/counter_select.html", {"counters": counters, "offices": offices}
+    )
+
+
+@login_required
+def board_select(request: HttpRequest) -> HttpResponse:
+    """Links to the boards and kiosks of your offices."""
+    return render(request, "queueing/board_select.html", {"offices": _offices_for(request.user)})
+
+
+def _counter_for(request: HttpRequest, counter_id: int) -> Counter:
+    counter = get_object_or_404(Counter.objects.select_related("office"), pk=counter_id)
+    services._require_staff(request.user, counter.office)
+    return counter
+
+
+@login_required
+def counter_page(request: HttpRequest, counter_id: int) -> HttpResponse:
+    """The counter: call next, recall, no-show, transfer, park, start, finish; face check; receive a dossier."""
+    try:
+        counter = _counter_for(request, counter_id)
+    except PermissionDenied as exc:
+        return _forbidden(request, exc.message)
+    current = (
+        Ticket.objects.filter(counter=counter, status__in=(Status.CALLED, Status.SERVING))
+        .select_related("service", "citizen", "priority")
+        .first()
+    )
+    parked = Ticket.objects.filter(
+        counter=counter, status=Status.PARKED, service_date=clock.today()
+    ).select_related("service")
+    my_services = Service.objects.filter(counter_links__counter=counter, active=True)
+    waiting = [
+        {
+            "service": s,
+            "line": len(ids),
+            "next": list(Ticket.objects.filter(pk__in=ids[:3]).values_list("display", flat=True)),
+        }
+        for s in my_services
+        for ids in [selectors.line_for_service(office=counter.office_id, service=s.pk)]
+    ]
+    receive_url = ""
+    if current and current.citizen is not None:
+        try:
+            base = reverse("dossiers:receive")
+        except Exception:
+            base = "/can-bo/ho-so/tiep-nhan/"
+        receive_url = f"{base}?citizen={current.citizen.id_number}&ticket={current.pk}"
+    today = clock.today()
+    served_today = Ticket.objects.filter(
+        counter=counter, service_date=today, status=Status.DONE
+    ).count()
+    ctx = {
+        "counter": counter,
+        "current": current,
+        "waited_s": int((current.called_at - current.waiting_since).total_seconds())
+        if current and current.called_at
+        else None,
+        "parked": parked,
+        "waiting": waiting,
+        "all_services": Service.objects.filter(office=counter.office, active=True),
+        "other_counters": Counter.objects.filter(office=counter.office, is_active=True).exclude(
+            pk=counter.pk
+        ),
+        "receive_url": receive_url,
+        "served_today": served_today,
+    }
+    return render(request, "queueing/counter.html", ctx)
+
+
+@login_required
+@require_POST
+def counter_action(request: HttpRequest, counter_id: int, action: str) -> HttpResponse:
+    """One button of the counter page (POST, then back to the page)."""
+    try:
+        counter = _counter_for(request, counter_id)
+    except PermissionDenied as exc:
+        return _forbidden(request, exc.message)
+    user = request.user
+    ticket = None
+    if request.POST.get("ticket"):
+        ticket = get_object_or_404(Ticket, pk=request.POST["ticket"], office=counter.office)
+    try:
+        if action == "call-next":
+            called = services.ticket_call_next(counter=counter, officer=user)
+            if called is None:
+                messages.info(request, "Hiện không có công dân nào đang chờ.")
+            else:
+                messages.success(request, f"Đã gọi số {called.display}.")
+        elif ticket is None:
+            messages.error(request, "Chưa chọn số thứ tự.")
+        elif action == "recall":
+            services.ticket_recall(ticket=ticket, officer=user)
+        elif action == "no-show":
+            services.ticket_no_show(ticket=ticket, officer=user)
+        elif action == "start":
+            services.ticket_start(ticket=ticket, officer=user)
+        elif action == "finish":
+            services.ticket_finish(ticket=ticket, officer=user)
+        elif action == "park":
+            services.ticket_park(ticket=ticket, officer=user)
+        elif action == "resume":
+            services.ticket_resume(ticket=ticket, officer=user)
+        elif action == "transfer":
+            to_service = Service.objects.filter(
+                pk=request.POST.get("to_service") or 0, office=counter.office
+            ).first()
+            to_counter = Counter.objects.filter(
+                pk=request.POST.get("to_counter") or 0, office=counter.office
+            ).first()
+            services.ticket_transfer(
+                ticket=ticket, to_service=to_service, to_counter=to_counter, officer=user
+            )
+            messages.success(request, f"Đã chuyển số {ticket.display}.")
+        else:
+            raise Http404("action")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("queueing:counter", counter_id=counter.pk)
+
+
+@login_required
+@require_POST
+def counter_face_check(request: HttpRequest, counter_id: int) -> JsonResponse:
+    """Optional 1:1 check that the person at the counter holds the current ticket."""
+    from motcua.biometrics import services as bio
+
+    try:
+        counter = _counter_for(request, counter_id)
+        ticket = get_object_or_404(Ticket, pk=request.POST.get("ticket"), counter=counter)
+        upload = request.FILES.get("image")
+        if upload is None or ticket.citizen is None:
+            return JsonResponse(
+                {"code": "image_required", "message": "Cần ảnh chụp và số đã xác định công dân."},
+                status=400,
+            )
+        probe = bio.face_analyse(image=upload.read())
+        result = bio.face_verify(
+            citizen=ticket.citizen,
+            office=counter.office,
+            probe=probe,
+            device=f"counter:{counter.number}",
+            actor=request.user,  # type: ignore[arg-type]
+        )
+    except DomainError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    if result.score is None:
+        message = "Công dân chưa đăng ký khuôn mặt; hãy đối chiếu giấy tờ."
+    elif result.matched:
+        message = "Khớp: người tại quầy là chủ số thứ tự."
+    else:
+        message = "Không khớp: hãy kiểm tra giấy tờ tùy thân."
+    return JsonResponse({"matched": result.matched, "score": result.score, "message": message})
+
+
+# ---------------------------------------------------------------- manager report
+
+
+def _report_params(request: HttpRequest) -> tuple[Office | None, date, date]:
+    offices = _offices_for(request.user)
+    office = next(
+        (o for o in offices if str(o.pk) == request.GET.get("office")),
+        offices[0] if offices else None,
+    )
+    today = clock.today()
+    try:
+        start = date.fromisoformat(
+            request.GET.get("from") or (today - timedelta(days=6)).isoformat()
+        )
+        end = date.fromisoformat(request.GET.get("to") or today.isoformat())
+    except ValueError:
+        start, end = today - timedelta(days=6), today
+    if end < start:
+        start, end = end, start
+    return office, start, end
+
+
+def _may_report(user: Any) -> bool:
+    return bool(user.is_superuser or set(MANAGER_ROLES) & user.role_set())
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    """Manager figures: served per day, counter, officer and method; waits, service times, no-shows, blocked."""
+    if not _may_report(request.user):
+        return _forbidden(request, "Báo cáo xếp hàng dành cho cán bộ quản lý, lãnh đạo.")
+    office, start, end = _report_params(request)
+    ctx: dict[str, Any] = {
+        "offices": _offices_for(request.user),
+        "office": office,
+        "start": start,
+        "end": end,
+    }
+    if office is not None:
+        ctx.update(
+            totals=selectors.report_totals(office=office, start=start, end=end),
+            rows=selectors.report_summary(office=office, start=start, end=end),
+            blocked=selectors.report_blocked(office=office, start=start, end=end),
+            served=selectors.report_served(office=office, start=start, end=end)[:500],
+            methods=dict(Method.choices),
+        )
+    return render(request, "queueing/report.html", ctx)
+
+
+EXPORT_HEADER = [
+    "Ngày", "Số thứ tự", "Dịch vụ", "Công dân", "Số CCCD", "Cách nhận diện", "Quầy", "Cán bộ",
+    "Trạng thái", "Cấp số lúc", "Gọi lúc", "Kết thúc lúc", "Chờ (giây)", "Phục vụ (giây)",
+]  # fmt: skip
+
+
+def _secs(value: Any) -> int | str:
+    return int(value.total_seconds()) if value is not None else ""
+
+
+def _export_rows(office: Office, start: date, end: date) -> list[list[Any]]:
+    rows = []
+    for t in selectors.report_served(office=office, start=start, end=end):
+        rows.append(
+            [
+                t.service_date.isoformat(),
+                t.display,
+                t.service.name,
+                t.citizen.full_name if t.citizen else "",
+                t.citizen.id_number if t.citizen else "",
+                t.get_method_display(),
+                t.counter.number if t.counter else "",
+                str(t.officer) if t.officer else "",
+                t.get_status_display(),
+                clock.local(t.issued_at).strftime("%H:%M:%S"),
+                clock.local(t.called_at).strftime("%H:%M:%S") if t.called_at else "",
+                clock.local(t.finished_at).strftime("%H:%M:%S") if t.finished_at else "",
+                _secs(getattr(t, "wait", None)),
+                _secs(getattr(t, "service_time", None)) if t.status == Status.DONE else "",
+            ]
+        )
+    return rows
+
+
+@login_required
+def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The served list as CSV or XLSX."""
+    if not _may_report(request.user):
+        return _forbidden(request, "Báo cáo xếp hàng dành cho cán bộ quản lý, lãnh đạo.")
+    office, start, end = _report_params(request)
+    if office is None:
+        raise Http404("office")
+    rows = _export_rows(office, start, end)
+    name = f"xep-hang-{office.code}-{start:%Y%m%d}-{end:%Y%m%d}"
+    if fmt == "csv":
+        buf = io.StringIO()
+        buf.write("\ufeff")  # Excel opens UTF-8 Vietnamese correctly with a BOM
+        writer = csv.writer(buf)
+        writer.writerow(EXPORT_HEADER)
+        writer.writerows(rows)
+        response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "Lượt phục vụ"
+        ws.append(EXPORT_HEADER)
+        for r in rows:
+            ws.append(r)
+        summary = wb.create_sheet("Tổng hợp")
+        summary.append(
+            [
+                "Ngày",
+                "Quầy",
+                "Cán bộ",
+                "Cách nhận diện",
+                "Đã phục vụ",
+                "Vắng mặt",
+                "Chờ TB (giây)",
+                "Phục vụ TB (giây)",
+            ]
+        )
+        for s in selectors.report_summary(office=office, start=start, end=end):
+            summary.append(
+                [
+                    s["date"].isoformat(),
+                    s["counter"],
+                    s["officer"],
+                    Method(s["method"]).label,
+                    s["served"],
+                    s["no_shows"],
+                    s["avg_wait_s"],
+                    s["avg_service_s"],
+                ]
+            )
+        blocked = wb.create_sheet("Lượt bị chặn")
+        blocked.append(["Ngày", "Lý do", "Số lượt"])
+        for day, reasons in selectors.report_blocked(office=office, start=start, end=end).items():
+            for reason, n in reasons.items():
+                blocked.append([day, reason, n])
+        out = io.BytesIO()
+        wb.save(out)
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404("format")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

@@ -1,0 +1,98 @@
+"""Many counters at the same moment: never one ticket to two counters, none lost, numbers gapless."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter as Tally
+
+import pytest
+from django.db import connection
+
+from motcua.queueing import services
+from motcua.queueing.models import (
+    CounterService,
+    EventKind,
+    Method,
+    Service,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+
+N_COUNTERS = 20
+
+
+def run_together(fn, args_list):
+    """Start one thread per args, release them together; return results (exceptions re-raised)."""
+    barrier = threading.Barrier(len(args_list))
+    results: list = [None] * len(args_list)
+    errors: list = []
+
+    def worker(i, args):
+        try:
+            barrier.wait()
+            results[i] = fn(*args)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(args_list)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    if errors:
+        raise errors[0]
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_counters_call_next_at_once(at):
+    from factories import CounterFactory, OfficeFactory
+
+    office = OfficeFactory()
+    svc = Service.objects.create(office=office, code="A", name="Hộ tịch")
+    counters = [CounterFactory(office=office, number=i + 1) for i in range(N_COUNTERS)]
+    for c in counters:
+        CounterService.objects.create(counter=c, service=svc)
+    for _ in range(30):
+        services.ticket_issue(office=office, service=svc, citizen=None, method=Method.STAFF)
+
+    first = run_together(lambda c: services.ticket_call_next(counter=c), [(c,) for c in counters])
+    ids = [t.pk for t in first if t is not None]
+    assert len(ids) == N_COUNTERS and len(set(ids)) == N_COUNTERS  # one distinct ticket per counter
+    assert Ticket.objects.filter(status=Status.CALLED).count() == N_COUNTERS
+    for t in first:
+        services.ticket_finish(ticket=t)
+
+    second = run_together(lambda c: services.ticket_call_next(counter=c), [(c,) for c in counters])
+    ids2 = [t.pk for t in second if t is not None]
+    assert len(ids2) == 10 and not set(ids2) & set(ids)
+    # Every ticket called exactly once, none left behind.
+    calls = Tally(
+        TicketEvent.objects.filter(kind=EventKind.CALL).values_list("ticket_id", flat=True)
+    )
+    assert len(calls) == 30 and set(calls.values()) == {1}
+    assert Ticket.objects.filter(status=Status.WAITING).count() == 0
+    # Each counter holds at most one ticket.
+    holders = Tally(
+        Ticket.objects.filter(status=Status.CALLED).values_list("counter_id", flat=True)
+    )
+    assert max(holders.values()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_check_ins_get_gapless_numbers_and_one_ticket_per_person(at):
+    from factories import CitizenFactory, OfficeFactory
+
+    office = OfficeFactory()
+    svc = Service.objects.create(office=office, code="B", name="Chứng thực")
+    people = [CitizenFactory() for _ in range(12)]
+    issue = lambda p: services.ticket_issue(office=office, service=svc, citizen=p, method=Method.QR)  # noqa: E731
+    # 12 different people plus the first person 4 more times, all at once.
+    results = run_together(issue, [(p,) for p in people] + [(people[0],)] * 4)
+    numbers = sorted(t.number for t in Ticket.objects.all())
+    assert numbers == list(range(1, 13))
+    assert sum(1 for r in results if r.reused) == 4
+    assert len({r.ticket.pk for r in results if r.ticket.citizen_id == people[0].pk}) == 1

@@ -1,0 +1,113 @@
+"""Queue pages: counter actions, kiosk/board/ticket pages, voice, the manager report and exports."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from datetime import timedelta
+
+import pytest
+
+from motcua.core import clock
+from motcua.org.models import Role
+from motcua.queueing import services
+from motcua.queueing.models import Method, Status, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def issue(office, svc, citizen, method=Method.QR):
+    return services.ticket_issue(office=office, service=svc, citizen=citizen, method=method).ticket
+
+
+def test_counter_page_call_start_finish_and_receive_link(
+    at, client, office, counters, svc_a, citizens, officer
+):
+    t = issue(office, svc_a, citizens[0])
+    client.force_login(officer)
+    page = client.get(f"/can-bo/xep-hang/quay/{counters[0].pk}/")
+    assert page.status_code == 200 and "Gọi số tiếp theo" in page.content.decode()
+    r = client.post(f"/can-bo/xep-hang/quay/{counters[0].pk}/call-next/", follow=True)
+    body = r.content.decode()
+    assert "Đã gọi số A001" in body and citizens[0].full_name in body
+    assert f"/can-bo/ho-so/tiep-nhan/?citizen={citizens[0].id_number}&amp;ticket={t.pk}" in body
+    client.post(f"/can-bo/xep-hang/quay/{counters[0].pk}/start/", {"ticket": t.pk})
+    client.post(f"/can-bo/xep-hang/quay/{counters[0].pk}/finish/", {"ticket": t.pk})
+    t.refresh_from_db()
+    assert t.status == Status.DONE and t.officer == officer
+
+
+def test_counter_transfer_via_page(at, client, office, counters, svc_a, svc_b, citizens, officer):
+    t = issue(office, svc_a, citizens[0])
+    client.force_login(officer)
+    client.post(f"/can-bo/xep-hang/quay/{counters[0].pk}/call-next/")
+    client.post(
+        f"/can-bo/xep-hang/quay/{counters[0].pk}/transfer/",
+        {"ticket": t.pk, "to_service": svc_b.pk, "to_counter": counters[1].pk},
+    )
+    t.refresh_from_db()
+    assert t.status == Status.WAITING and t.service == svc_b and t.target_counter == counters[1]
+
+
+def test_counter_page_refuses_other_units(at, client, counters):
+    from factories import StaffRoleFactory
+
+    outsider = StaffRoleFactory(role=Role.RECEPTION).user
+    client.force_login(outsider)
+    assert client.get(f"/can-bo/xep-hang/quay/{counters[0].pk}/").status_code == 403
+
+
+def test_public_pages_render(at, client, office, counters, svc_a, citizens):
+    t = issue(office, svc_a, citizens[0])
+    kiosk = client.get(f"/can-bo/xep-hang/kiosk/{office.code}/").content.decode()
+    assert "Lấy số thứ tự" in kiosk and "Hộ tịch" in kiosk and "Ghi nhớ cho những lần sau" in kiosk
+    board = client.get(f"/can-bo/xep-hang/bang/{office.code}/").content.decode()
+    assert "Quầy 1" in board and "A001" in board
+    live = client.get(f"/can-bo/xep-hang/ve/{t.token}/").content.decode()
+    assert "A001" in live and "Số người đang chờ trước bạn" in live
+    qr = client.get(f"/can-bo/xep-hang/ve/{t.token}/qr.svg")
+    assert qr["Content-Type"] == "image/svg+xml" and b"<svg" in qr.content
+    assert client.get("/can-bo/xep-hang/ve/not-a-token/").status_code == 404
+
+
+@pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng not installed")
+def test_server_voice_wav(client, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    r = client.get("/can-bo/xep-hang/giong-noi/?so=A015&quay=3")
+    assert r.status_code == 200 and r["Content-Type"] == "audio/wav" and r.content[:4] == b"RIFF"
+    assert len(list((tmp_path / "voice").glob("*.wav"))) == 4  # one cached clip per phrase part
+    assert client.get("/can-bo/xep-hang/giong-noi/?so=A015;rm&quay=3").status_code == 404
+
+
+def test_report_and_exports(at, client, office, counters, svc_a, citizens, officer):
+    from factories import StaffRoleFactory
+
+    t = issue(office, svc_a, citizens[0], method=Method.FACE)
+    issue(office, svc_a, citizens[0], method=Method.FACE)  # blocked duplicate
+    services.ticket_call_next(counter=counters[0], officer=officer)
+    at(clock.now() + timedelta(minutes=4))
+    services.ticket_finish(ticket=t, officer=officer)
+    client.force_login(officer)
+    assert client.get("/can-bo/xep-hang/bao-cao/").status_code == 403  # reception is not a manager
+    manager = StaffRoleFactory(unit=office.unit, role=Role.MANAGER).user
+    client.force_login(manager)
+    page = client.get(f"/can-bo/xep-hang/bao-cao/?office={office.pk}").content.decode()
+    assert citizens[0].full_name in page and "Khuôn mặt" in page
+    csv_text = client.get(f"/can-bo/xep-hang/bao-cao/xuat.csv?office={office.pk}").content.decode(
+        "utf-8-sig"
+    )
+    lines = csv_text.strip().splitlines()
+    assert (
+        lines[0].startswith("Ngày,Số thứ tự,Dịch vụ,Công dân")
+        and "A001" in lines[1]
+        and "Khuôn mặt" in lines[1]
+    )
+    assert lines[1].endswith(",240")  # four minutes of service
+    from openpyxl import load_workbook
+
+    xlsx = client.get(f"/can-bo/xep-hang/bao-cao/xuat.xlsx?office={office.pk}")
+    wb = load_workbook(io.BytesIO(xlsx.content))
+    assert wb.sheetnames == ["Lượt phục vụ", "Tổng hợp", "Lượt bị chặn"]
+    assert wb["Lượt phục vụ"]["B2"].value == "A001"
+    assert [c.value for c in wb["Lượt bị chặn"][2]] == [clock.today().isoformat(), "duplicate", 1]
+    assert Ticket.objects.count() == 1

@@ -36,7 +36,9 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error(request, 401, "unauthorized", "Cần đăng nhập (mã truy cập Bearer) để dùng chức năng này.")
+    return error(
+        request, 401, "unauthorized", "Cần đăng nhập (mã truy cập Bearer) để dùng chức năng này."
+    )
 
 
 @api.exception_handler(HttpError)
@@ -66,6 +68,7 @@ def _mount() -> None:
     from motcua.biometrics.api import router as biometrics_router
     from motcua.catalog.api import router as catalog_router
     from motcua.core.api import router as core_router
+    from motcua.documents.api import router as documents_router
     from motcua.dossiers.api import router as dossiers_router
     from motcua.org.api import router as org_router
     from motcua.portal.api import router as portal_router
@@ -78,6 +81,7 @@ def _mount() -> None:
     api.add_router("/", catalog_router)
     api.add_router("/", worktime_router)
     api.add_router("/", dossiers_router)
+    api.add_router("/", documents_router)
     api.add_router("/", queueing_router)
     api.add_router("/", biometrics_router)
     api.add_router("/", portal_router)

@@ -6,8 +6,8 @@ from unittest import mock
 
 import pytest
 from django.db.utils import OperationalError
-from factories import UserFactory
 
+from factories import UserFactory
 from motcua.core.models import ApiToken, AuditEvent
 
 pytestmark = pytest.mark.django_db

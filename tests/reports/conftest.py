@@ -6,8 +6,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from factories import CitizenFactory, OfficeFactory, ProcedureVersionFactory, UnitFactory, UserFactory
 
+from factories import (
+    CitizenFactory,
+    OfficeFactory,
+    ProcedureVersionFactory,
+    UnitFactory,
+    UserFactory,
+)
 from motcua.core import clock
 
 
@@ -29,11 +35,20 @@ def kpi_data(db) -> dict[str, Any]:
         citizen = CitizenFactory()
         d = Dossier.objects.create(
             code=f"{unit.agency_code}-261101-{n:04d}",
-            unit=unit, procedure_version=version, procedure=version.procedure, field=version.field,
-            citizen=citizen, citizen_id_number=citizen.id_number, citizen_name_folded=citizen.name_folded,
-            citizen_phone_last4=citizen.phone[-4:], channel="online" if n == 1 else "direct", status=status,
-            received_at=now - timedelta(days=5), due_at=now + timedelta(days=due_delta),
-            result_ready_at=now - timedelta(days=1) if timeliness else None, result_timeliness=timeliness,
+            unit=unit,
+            procedure_version=version,
+            procedure=version.procedure,
+            field=version.field,
+            citizen=citizen,
+            citizen_id_number=citizen.id_number,
+            citizen_name_folded=citizen.name_folded,
+            citizen_phone_last4=citizen.phone[-4:],
+            channel="online" if n == 1 else "direct",
+            status=status,
+            received_at=now - timedelta(days=5),
+            due_at=now + timedelta(days=due_delta),
+            result_ready_at=now - timedelta(days=1) if timeliness else None,
+            result_timeliness=timeliness,
             holder=officer,
         )
         made.append(d)
@@ -48,22 +63,41 @@ def kpi_data(db) -> dict[str, Any]:
 
     for i, level in enumerate(["very_satisfied", "satisfied", "satisfied", "dissatisfied"]):
         ServiceRating.objects.create(
-            dossier=made[i] if i < 3 else made[3], unit=a if i < 3 else b, officer=officer,
-            procedure_version=version, field=version.field, level=level, channel="qr",
+            dossier=made[i] if i < 3 else made[3],
+            unit=a if i < 3 else b,
+            officer=officer,
+            procedure_version=version,
+            field=version.field,
+            level=level,
+            channel="qr",
             created_at=now - timedelta(hours=i + 1),
         )
 
     office = OfficeFactory(unit=a)
     service = Service.objects.create(office=office, code="A", name="Hộ tịch")
-    for i, (wait_min, serve_min, status) in enumerate([(10, 5, "done"), (20, 15, "done"), (30, 0, "no_show")]):
+    for i, (wait_min, serve_min, status) in enumerate(
+        [(10, 5, "done"), (20, 15, "done"), (30, 0, "no_show")]
+    ):
         issued = now - timedelta(hours=2)
         Ticket.objects.create(
-            office=office, service=service, service_date=now.date(), number=i + 1, display=f"A{i + 1:03d}",
-            citizen=CitizenFactory(), method="face", status=status, issued_at=issued, waiting_since=issued,
+            office=office,
+            service=service,
+            service_date=now.date(),
+            number=i + 1,
+            display=f"A{i + 1:03d}",
+            citizen=CitizenFactory(),
+            method="face",
+            status=status,
+            issued_at=issued,
+            waiting_since=issued,
             called_at=issued + timedelta(minutes=wait_min),
             started_at=issued + timedelta(minutes=wait_min) if status == "done" else None,
-            finished_at=issued + timedelta(minutes=wait_min + serve_min) if status == "done" else None,
+            finished_at=issued + timedelta(minutes=wait_min + serve_min)
+            if status == "done"
+            else None,
             officer=officer,
         )
-    BlockedAttempt.objects.create(office=office, service=service, reason="duplicate", method="face", at=now)
+    BlockedAttempt.objects.create(
+        office=office, service=service, reason="duplicate", method="face", at=now
+    )
     return {"a": a, "b": b, "officer": officer, "overdue": overdue}

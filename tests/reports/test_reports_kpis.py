@@ -6,9 +6,9 @@ import csv
 import io
 
 import pytest
-from factories import StaffRoleFactory, UserFactory
 from openpyxl import load_workbook
 
+from factories import StaffRoleFactory, UserFactory
 from motcua.org.models import Role
 from motcua.reports import selectors
 from motcua.reports.selectors import Period
@@ -38,7 +38,9 @@ def test_breakdown_per_unit_flags_units_below_target(kpi_data):
     assert (a["resolved"], a["on_time"], a["late"]) == (3, 2, 1)
     assert a["on_time_pct"] == pytest.approx(66.7) and a["on_time_ok"] is False
     assert a["satisfaction_pct"] == 100.0 and a["satisfaction_ok"] is True
-    assert b["on_time_pct"] == 100.0 and b["satisfaction_pct"] == 0.0 and b["satisfaction_ok"] is False
+    assert (
+        b["on_time_pct"] == 100.0 and b["satisfaction_pct"] == 0.0 and b["satisfaction_ok"] is False
+    )
 
 
 def test_breakdown_is_limited_to_the_units_given(kpi_data):

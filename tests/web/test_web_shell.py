@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from factories import StaffRoleFactory, UnitFactory, UserFactory
 
+from factories import StaffRoleFactory, UnitFactory, UserFactory
 from motcua.org.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -36,13 +36,23 @@ def test_navigation_depends_on_role(client):
 
 def test_unit_switcher_changes_current_unit_only_to_own_units(client):
     user = UserFactory()
-    first, second, foreign = UnitFactory(name="Phường Một"), UnitFactory(name="Phường Hai"), UnitFactory()
+    first, second, foreign = (
+        UnitFactory(name="Phường Một"),
+        UnitFactory(name="Phường Hai"),
+        UnitFactory(),
+    )
     StaffRoleFactory(user=user, unit=first, role=Role.MANAGER)
     StaffRoleFactory(user=user, unit=second, role=Role.MANAGER)
     client.force_login(user)
     html = client.get("/can-bo/").content.decode()
     assert 'id="unit-switch"' in html
     client.post("/can-bo/don-vi/", {"unit": second.pk})
-    assert "Đơn vị đang làm việc: <strong>Phường Hai</strong>" in client.get("/can-bo/").content.decode()
+    assert (
+        "Đơn vị đang làm việc: <strong>Phường Hai</strong>"
+        in client.get("/can-bo/").content.decode()
+    )
     client.post("/can-bo/don-vi/", {"unit": foreign.pk})
-    assert "Đơn vị đang làm việc: <strong>Phường Hai</strong>" in client.get("/can-bo/").content.decode()
+    assert (
+        "Đơn vị đang làm việc: <strong>Phường Hai</strong>"
+        in client.get("/can-bo/").content.decode()
+    )

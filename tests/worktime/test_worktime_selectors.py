@@ -135,7 +135,9 @@ def test_due_for_procedure_reads_the_version(tree):
     assert due_for_procedure(version=v_days, received_at=at(2026, 2, 13, 9), unit=ward) == closing(
         2026, 2, 27
     )
-    assert due_for_procedure(version=v_hours, received_at=at(2026, 2, 13, 9)) == at(2026, 2, 13, 14, 30)
+    assert due_for_procedure(version=v_hours, received_at=at(2026, 2, 13, 9)) == at(
+        2026, 2, 13, 14, 30
+    )
     assert due_for_procedure(version=v_cal, received_at=at(2026, 2, 13, 9)) == closing(2026, 2, 23)
     assert due_for_procedure(version=v_cut, received_at=at(2026, 3, 5, 14)) == closing(2026, 3, 10)
     assert due_for_procedure(version=v_cut, received_at=at(2026, 3, 5, 15, 30)) == closing(

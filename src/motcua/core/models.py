@@ -47,7 +47,9 @@ class AuditEvent(models.Model):
 class ApiToken(models.Model):
     """A bearer token for staff API clients; only its SHA-256 is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
@@ -57,9 +59,9 @@ class ApiToken(models.Model):
         verbose_name = "mã truy cập API"
         verbose_name_plural = "mã truy cập API"
 
+    def __str__(self) -> str:
+        return f"token {self.user} đến {self.expires_at:%Y-%m-%d %H:%M}"
+
     @staticmethod
     def hash(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
-
-    def __str__(self) -> str:
-        return f"token {self.user} đến {self.expires_at:%Y-%m-%d %H:%M}"

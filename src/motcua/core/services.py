@@ -70,5 +70,7 @@ def api_token_issue(*, user: Any) -> str:
         created_at=now,
         expires_at=now + timedelta(hours=settings.MOTCUA["API_TOKEN_TTL_HOURS"]),
     )
-    audit_record(action="api_token.issue", actor=user, object_type="org.user", object_id=str(user.pk))
+    audit_record(
+        action="api_token.issue", actor=user, object_type="org.user", object_id=str(user.pk)
+    )
     return raw

@@ -14,6 +14,7 @@ from motcua.core import clock
 from motcua.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from motcua.core.services import audit_record, sequence_next
 from motcua.org.models import Citizen, Counter, Office, Role
+from motcua.org.permissions import has_role
 from motcua.queueing import ordering
 from motcua.queueing.models import (
     ACTIVE_STATUSES,
@@ -155,10 +156,9 @@ def _require_staff(
     """Officer None = the system itself (jobs, demo data); otherwise a role in the office's unit."""
     if officer is None or getattr(officer, "is_superuser", False):
         return
-    if office.unit_id not in officer.unit_ids():
-        raise PermissionDenied("Bạn không thuộc đơn vị của bộ phận một cửa này.")
-    if not set(roles) & officer.role_set():
-        raise PermissionDenied("Chức năng này dành cho cán bộ tiếp nhận tại quầy.")
+    # The role must be held in the office's own unit (or one above it), not anywhere.
+    if not has_role(officer, roles, office.unit):
+        raise PermissionDenied("Chức năng này dành cho cán bộ tiếp nhận tại quầy của đơn vị này.")
 
 
 def _event(

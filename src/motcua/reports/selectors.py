@@ -78,7 +78,9 @@ _GROUPS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
-def kpi_table(*, dimension: str, period: Period, unit_ids: set[int] | None = None) -> list[dict[str, Any]]:
+def kpi_table(
+    *, dimension: str, period: Period, unit_ids: set[int] | None = None
+) -> list[dict[str, Any]]:
     """On-time % and satisfaction % per unit, field, procedure, officer or month, against the targets."""
     if dimension not in DIMENSIONS:
         raise ValueError(dimension)
@@ -87,8 +89,15 @@ def kpi_table(*, dimension: str, period: Period, unit_ids: set[int] | None = Non
     def row(key: Any, label: Any) -> dict[str, Any]:
         return rows.setdefault(
             key,
-            {"key": key, "label": label or "(không xác định)", "resolved": 0, "on_time": 0, "late": 0,
-             "ratings": 0, "satisfied": 0},
+            {
+                "key": key,
+                "label": label or "(không xác định)",
+                "resolved": 0,
+                "on_time": 0,
+                "late": 0,
+                "ratings": 0,
+                "satisfied": 0,
+            },
         )
 
     dossier_counts = {
@@ -103,13 +112,17 @@ def kpi_table(*, dimension: str, period: Period, unit_ids: set[int] | None = Non
     dossiers, ratings = _dossiers(unit_ids, period), _ratings(unit_ids, period)
     if dimension == "month":
         for r in (
-            dossiers.annotate(m=TruncMonth("result_ready_at", tzinfo=clock.VN_TZ)).values("m")
-            .annotate(**dossier_counts).order_by()
+            dossiers.annotate(m=TruncMonth("result_ready_at", tzinfo=clock.VN_TZ))
+            .values("m")
+            .annotate(**dossier_counts)
+            .order_by()
         ):
             row(r["m"].date(), f"{r['m']:%m/%Y}").update({k: r[k] for k in dossier_counts})
         for r in (
-            ratings.annotate(m=TruncMonth("created_at", tzinfo=clock.VN_TZ)).values("m")
-            .annotate(**rating_counts).order_by()
+            ratings.annotate(m=TruncMonth("created_at", tzinfo=clock.VN_TZ))
+            .values("m")
+            .annotate(**rating_counts)
+            .order_by()
         ):
             row(r["m"].date(), f"{r['m']:%m/%Y}").update({k: r[k] for k in rating_counts})
     elif dimension == "officer":
@@ -132,7 +145,9 @@ def kpi_table(*, dimension: str, period: Period, unit_ids: set[int] | None = Non
         r["on_time_pct"] = _pct(r["on_time"], r["resolved"])
         r["satisfaction_pct"] = _pct(r["satisfied"], r["ratings"])
         r["on_time_ok"] = r["on_time_pct"] is None or r["on_time_pct"] >= ON_TIME_TARGET
-        r["satisfaction_ok"] = r["satisfaction_pct"] is None or r["satisfaction_pct"] >= SATISFACTION_TARGET
+        r["satisfaction_ok"] = (
+            r["satisfaction_pct"] is None or r["satisfaction_pct"] >= SATISFACTION_TARGET
+        )
         result.append(r)
     if dimension == "month":
         return sorted(result, key=lambda r: r["key"])
@@ -197,7 +212,9 @@ def queue_summary(*, period: Period, unit_ids: set[int] | None = None) -> dict[s
     """Visitors, waiting and transaction times, no-shows and blocked duplicates."""
     from motcua.queueing.models import BlockedAttempt, Ticket
 
-    tickets = Ticket.objects.filter(service_date__gte=period.date_from, service_date__lte=period.date_to)
+    tickets = Ticket.objects.filter(
+        service_date__gte=period.date_from, service_date__lte=period.date_to
+    )
     blocked = BlockedAttempt.objects.filter(at__gte=period.start, at__lt=period.end)
     if unit_ids is not None:
         tickets = tickets.filter(office__unit_id__in=unit_ids)
@@ -281,14 +298,23 @@ def index_766(*, period: Period, unit_ids: set[int] | None = None) -> dict[str, 
             "",
         ),
     }
-    rows = []
+    rows: list[dict[str, Any]] = []
     for key, name, points in INDEX_766_GROUPS:
         score, basis, missing = groups[key]
-        rows.append({"key": key, "name": name, "max": points, "score": score, "basis": basis, "missing": missing})
-    computed = [r["score"] for r in rows if r["score"] is not None]
+        rows.append(
+            {
+                "key": key,
+                "name": name,
+                "max": points,
+                "score": score,
+                "basis": basis,
+                "missing": missing,
+            }
+        )
+    computed: list[float] = [r["score"] for r in rows if r["score"] is not None]
     return {
         "rows": rows,
         "total": round(sum(computed), 2) if computed else None,
-        "note": "Điểm tính từ dữ liệu của hệ thống; các phần ghi \"Chưa có\" cần dữ liệu ngoài hệ thống "
+        "note": 'Điểm tính từ dữ liệu của hệ thống; các phần ghi "Chưa có" cần dữ liệu ngoài hệ thống '
         "nên điểm thực tế theo Quyết định 766 có thể khác.",
     }

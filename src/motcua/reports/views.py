@@ -31,8 +31,16 @@ def _scope(request: HttpRequest) -> set[int] | None:
 def _period(request: HttpRequest) -> selectors.Period:
     default = selectors.Period.last_days(90)
     try:
-        start = date.fromisoformat(request.GET.get("from", "")) if request.GET.get("from") else default.date_from
-        end = date.fromisoformat(request.GET.get("to", "")) if request.GET.get("to") else default.date_to
+        start = (
+            date.fromisoformat(request.GET.get("from", ""))
+            if request.GET.get("from")
+            else default.date_from
+        )
+        end = (
+            date.fromisoformat(request.GET.get("to", ""))
+            if request.GET.get("to")
+            else default.date_to
+        )
     except ValueError:
         return default
     return selectors.Period(min(start, end), max(start, end))
@@ -58,13 +66,17 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "overdue": selectors.overdue_dossiers(unit_ids=unit_ids)[:50],
         "on_time_chart": bar_chart(
             title=f"Tỷ lệ giải quyết đúng hạn theo {selectors.DIMENSIONS[dimension].lower()}",
-            labels=[str(r["label"]) for r in top], values=[r["on_time_pct"] for r in top],
-            target=selectors.ON_TIME_TARGET, max_value=100,
+            labels=[str(r["label"]) for r in top],
+            values=[r["on_time_pct"] for r in top],
+            target=selectors.ON_TIME_TARGET,
+            max_value=100,
         ),
         "satisfaction_chart": bar_chart(
             title=f"Tỷ lệ hài lòng theo {selectors.DIMENSIONS[dimension].lower()}",
-            labels=[str(r["label"]) for r in top], values=[r["satisfaction_pct"] for r in top],
-            target=selectors.SATISFACTION_TARGET, max_value=100,
+            labels=[str(r["label"]) for r in top],
+            values=[r["satisfaction_pct"] for r in top],
+            target=selectors.SATISFACTION_TARGET,
+            max_value=100,
         ),
         "trend_chart": line_chart(
             title="Xu hướng theo tháng",
@@ -92,11 +104,16 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         context = _context(request)
     except PermissionDenied as exc:
         return render(request, "web/error.html", {"message": exc.message}, status=403)
-    name = f"bao-cao-{context['dimension']}-{context['period'].date_from}-{context['period'].date_to}"
+    name = (
+        f"bao-cao-{context['dimension']}-{context['period'].date_from}-{context['period'].date_to}"
+    )
     if fmt == "csv":
         body, ctype = exports.kpi_csv(context["rows"]), "text/csv; charset=utf-8"
     elif fmt == "xlsx":
-        body = exports.kpi_xlsx(context["rows"], title=f"Báo cáo chỉ số {context['period'].date_from} – {context['period'].date_to}")
+        body = exports.kpi_xlsx(
+            context["rows"],
+            title=f"Báo cáo chỉ số {context['period'].date_from} – {context['period'].date_to}",
+        )
         ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         body, ctype = exports.kpi_pdf(context), "application/pdf"

@@ -43,11 +43,15 @@ def bar_chart(
             f"{escape(_short(label))}</text>"
         )
         if value is None:
-            parts.append(f'<text x="{label_w + 4}" y="{y + bar_height * 0.7:.0f}" font-size="12">–</text>')
+            parts.append(
+                f'<text x="{label_w + 4}" y="{y + bar_height * 0.7:.0f}" font-size="12">–</text>'
+            )
             continue
         w = max(1.0, plot_w * value / peak)
         colour = "#1b6e3a" if target is None or value >= target else "#b3261e"
-        parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_height}" fill="{colour}"/>')
+        parts.append(
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_height}" fill="{colour}"/>'
+        )
         parts.append(
             f'<text x="{label_w + w + 4:.1f}" y="{y + bar_height * 0.7:.0f}" font-size="12">'
             f"{_fmt(value)}{escape(unit)}</text>"
@@ -118,8 +122,12 @@ def line_chart(
         points = [xy(i, v) for i, v in enumerate(values) if v is not None]
         if points:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
-            parts.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in points)
+            parts.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>'
+            )
+            parts.extend(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in points
+            )
         parts.append(
             f'<text x="{left + 8 + k * 180}" y="{height - 4}" font-size="12" fill="{colour}">■ {escape(name)}</text>'
         )
@@ -138,5 +146,6 @@ def _short(label: str, limit: int = 34) -> str:
 
 def _describe(labels: Sequence[str], values: Sequence[float | None], unit: str) -> str:
     return ", ".join(
-        f"{label}: {'không có dữ liệu' if v is None else _fmt(v) + unit}" for label, v in zip(labels, values, strict=True)
+        f"{label}: {'không có dữ liệu' if v is None else _fmt(v) + unit}"
+        for label, v in zip(labels, values, strict=True)
     )

@@ -13,7 +13,11 @@ HISTORY_MARKER = "demo:history-generated"
 
 
 def seed_all(
-    *, citizens: int = 0, dossiers: int = 0, history: bool = True, log: Callable[[str], None] = print
+    *,
+    citizens: int = 0,
+    dossiers: int = 0,
+    history: bool = True,
+    log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Seed units, staff, catalogue, queues, portal; history once; optional bulk volume."""
     from motcua.catalog.demo import seed_catalog
@@ -44,7 +48,9 @@ def seed_all(
 
     if citizens:
         log(f"Thêm {citizens} công dân (nạp khối)…")
-        summary["công dân thêm"] = seed_citizens(citizens, offset=_next_offset("demo:citizen-offset", citizens))
+        summary["công dân thêm"] = seed_citizens(
+            citizens, offset=_next_offset("demo:citizen-offset", citizens)
+        )
     if dossiers:
         from motcua.dossiers.demo import seed_dossiers_bulk
 

@@ -24,7 +24,11 @@ class CurrentUnitMiddleware:
 def _current_unit(request: HttpRequest):  # type: ignore[no-untyped-def]
     from motcua.org.models import Unit
 
-    units = Unit.objects.filter(staff_roles__user_id=int(request.user.pk or 0)).distinct().order_by("level", "name")
+    units = (
+        Unit.objects.filter(staff_roles__user_id=int(request.user.pk or 0))
+        .distinct()
+        .order_by("level", "name")
+    )
     chosen = request.session.get(SESSION_KEY)
     if chosen:
         unit = units.filter(pk=chosen).first()

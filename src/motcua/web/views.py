@@ -25,8 +25,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def ratelimited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    body = {"code": "rate_limited", "message": "Bạn thao tác quá nhanh, vui lòng thử lại sau ít phút."}
-    if request.path.startswith("/api/") or request.headers.get("accept", "").startswith("application/json"):
+    body = {
+        "code": "rate_limited",
+        "message": "Bạn thao tác quá nhanh, vui lòng thử lại sau ít phút.",
+    }
+    if request.path.startswith("/api/") or request.headers.get("accept", "").startswith(
+        "application/json"
+    ):
         return JsonResponse(body, status=429)
     return render(request, "web/error.html", {"message": body["message"]}, status=429)
 
@@ -41,7 +46,8 @@ class LoginView(auth_views.LoginView):
 def home(request: HttpRequest) -> HttpResponse:
     from motcua.web.selectors import home_summary
 
-    return render(request, "web/home.html", home_summary(user=request.user, unit=request.current_unit))  # type: ignore[attr-defined]
+    unit = getattr(request, "current_unit", None)
+    return render(request, "web/home.html", home_summary(user=request.user, unit=unit))
 
 
 @login_required
@@ -49,10 +55,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def switch_unit(request: HttpRequest) -> HttpResponse:
     from motcua.org.models import Unit
 
-    unit = (
-        Unit.objects.filter(pk=str(request.POST.get("unit") or 0), staff_roles__user_id=int(request.user.pk or 0))
-        .first()
-    )
+    unit = Unit.objects.filter(
+        pk=str(request.POST.get("unit") or 0), staff_roles__user_id=int(request.user.pk or 0)
+    ).first()
     if unit is None:
         messages.error(request, "Bạn không thuộc đơn vị này.")
     else:

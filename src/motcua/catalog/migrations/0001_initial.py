@@ -5,71 +5,173 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Field',
+            name="Field",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='mã')),
-                ('name', models.CharField(max_length=200, verbose_name='tên lĩnh vực')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="mã")),
+                ("name", models.CharField(max_length=200, verbose_name="tên lĩnh vực")),
             ],
             options={
-                'verbose_name': 'lĩnh vực',
-                'verbose_name_plural': 'lĩnh vực',
-                'ordering': ['name'],
+                "verbose_name": "lĩnh vực",
+                "verbose_name_plural": "lĩnh vực",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Procedure',
+            name="Procedure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='mã thủ tục')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="mã thủ tục")),
             ],
             options={
-                'verbose_name': 'thủ tục hành chính',
-                'verbose_name_plural': 'thủ tục hành chính',
-                'ordering': ['code'],
+                "verbose_name": "thủ tục hành chính",
+                "verbose_name_plural": "thủ tục hành chính",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ProcedureVersion',
+            name="ProcedureVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(verbose_name='phiên bản')),
-                ('name', models.CharField(max_length=500, verbose_name='tên thủ tục')),
-                ('name_folded', models.CharField(db_index=True, editable=False, max_length=500)),
-                ('level', models.CharField(choices=[('province', 'Cấp tỉnh'), ('district', 'Cấp huyện'), ('commune', 'Cấp xã')], max_length=20, verbose_name='cấp thực hiện')),
-                ('time_unit', models.CharField(choices=[('working_days', 'Ngày làm việc'), ('working_hours', 'Giờ làm việc'), ('calendar_days', 'Ngày'), ('same_day', 'Trong ngày')], max_length=20, verbose_name='đơn vị thời hạn')),
-                ('time_value', models.PositiveIntegerField(default=0, verbose_name='thời hạn giải quyết')),
-                ('cutoff', models.TimeField(blank=True, null=True, verbose_name='giờ chốt nhận trong ngày')),
-                ('fees', models.JSONField(blank=True, default=list, help_text='[{"name": "Lệ phí", "amount": 8000}] – đồng', verbose_name='phí, lệ phí')),
-                ('papers', models.JSONField(blank=True, default=list, help_text='[{"name": "Tờ khai", "original": 1, "copy": 0, "required": true}]', verbose_name='thành phần hồ sơ')),
-                ('result_paper', models.CharField(blank=True, max_length=500, verbose_name='kết quả')),
-                ('legal_basis', models.JSONField(blank=True, default=list, verbose_name='căn cứ pháp lý')),
-                ('channels', models.JSONField(blank=True, default=list, verbose_name='cách thức thực hiện')),
-                ('holiday_duty', models.BooleanField(default=False, verbose_name='giải quyết cả ngày nghỉ (trực)')),
-                ('forms', models.JSONField(blank=True, default=list, verbose_name='mẫu đơn, tờ khai')),
-                ('conditions', models.TextField(blank=True, verbose_name='yêu cầu, điều kiện')),
-                ('steps', models.TextField(blank=True, verbose_name='trình tự thực hiện')),
-                ('agency', models.CharField(blank=True, max_length=300, verbose_name='cơ quan thực hiện')),
-                ('decision', models.CharField(blank=True, max_length=300, verbose_name='quyết định công bố')),
-                ('is_published', models.BooleanField(default=False, verbose_name='đã công bố')),
-                ('valid_from', models.DateField(blank=True, null=True, verbose_name='áp dụng từ')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('field', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='procedure_versions', to='catalog.field', verbose_name='lĩnh vực')),
-                ('procedure', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='catalog.procedure')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(verbose_name="phiên bản")),
+                ("name", models.CharField(max_length=500, verbose_name="tên thủ tục")),
+                ("name_folded", models.CharField(db_index=True, editable=False, max_length=500)),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "Cấp tỉnh"),
+                            ("district", "Cấp huyện"),
+                            ("commune", "Cấp xã"),
+                        ],
+                        max_length=20,
+                        verbose_name="cấp thực hiện",
+                    ),
+                ),
+                (
+                    "time_unit",
+                    models.CharField(
+                        choices=[
+                            ("working_days", "Ngày làm việc"),
+                            ("working_hours", "Giờ làm việc"),
+                            ("calendar_days", "Ngày"),
+                            ("same_day", "Trong ngày"),
+                        ],
+                        max_length=20,
+                        verbose_name="đơn vị thời hạn",
+                    ),
+                ),
+                (
+                    "time_value",
+                    models.PositiveIntegerField(default=0, verbose_name="thời hạn giải quyết"),
+                ),
+                (
+                    "cutoff",
+                    models.TimeField(
+                        blank=True, null=True, verbose_name="giờ chốt nhận trong ngày"
+                    ),
+                ),
+                (
+                    "fees",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='[{"name": "Lệ phí", "amount": 8000}] – đồng',
+                        verbose_name="phí, lệ phí",
+                    ),
+                ),
+                (
+                    "papers",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='[{"name": "Tờ khai", "original": 1, "copy": 0, "required": true}]',
+                        verbose_name="thành phần hồ sơ",
+                    ),
+                ),
+                (
+                    "result_paper",
+                    models.CharField(blank=True, max_length=500, verbose_name="kết quả"),
+                ),
+                (
+                    "legal_basis",
+                    models.JSONField(blank=True, default=list, verbose_name="căn cứ pháp lý"),
+                ),
+                (
+                    "channels",
+                    models.JSONField(blank=True, default=list, verbose_name="cách thức thực hiện"),
+                ),
+                (
+                    "holiday_duty",
+                    models.BooleanField(
+                        default=False, verbose_name="giải quyết cả ngày nghỉ (trực)"
+                    ),
+                ),
+                (
+                    "forms",
+                    models.JSONField(blank=True, default=list, verbose_name="mẫu đơn, tờ khai"),
+                ),
+                ("conditions", models.TextField(blank=True, verbose_name="yêu cầu, điều kiện")),
+                ("steps", models.TextField(blank=True, verbose_name="trình tự thực hiện")),
+                (
+                    "agency",
+                    models.CharField(blank=True, max_length=300, verbose_name="cơ quan thực hiện"),
+                ),
+                (
+                    "decision",
+                    models.CharField(blank=True, max_length=300, verbose_name="quyết định công bố"),
+                ),
+                ("is_published", models.BooleanField(default=False, verbose_name="đã công bố")),
+                ("valid_from", models.DateField(blank=True, null=True, verbose_name="áp dụng từ")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "field",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="procedure_versions",
+                        to="catalog.field",
+                        verbose_name="lĩnh vực",
+                    ),
+                ),
+                (
+                    "procedure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="catalog.procedure",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'phiên bản thủ tục',
-                'verbose_name_plural': 'phiên bản thủ tục',
-                'ordering': ['procedure__code', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('procedure', 'version'), name='procedureversion_unique')],
+                "verbose_name": "phiên bản thủ tục",
+                "verbose_name_plural": "phiên bản thủ tục",
+                "ordering": ["procedure__code", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("procedure", "version"), name="procedureversion_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='procedureversion',
-            name='note',
-            field=models.CharField(blank=True, default='', max_length=500, verbose_name='ghi chú'),
+            model_name="procedureversion",
+            name="note",
+            field=models.CharField(blank=True, default="", max_length=500, verbose_name="ghi chú"),
         ),
     ]

@@ -4,32 +4,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='FormTemplate',
+            name="FormTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(choices=[('01', 'Mẫu 01 – Giấy tiếp nhận hồ sơ và hẹn trả kết quả'), ('02', 'Mẫu 02 – Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ'), ('03', 'Mẫu 03 – Phiếu từ chối tiếp nhận giải quyết hồ sơ'), ('04', 'Mẫu 04 – Phiếu xin lỗi và hẹn lại ngày trả kết quả'), ('05', 'Mẫu 05 – Phiếu kiểm soát quá trình giải quyết hồ sơ'), ('06', 'Mẫu 06 – Sổ theo dõi hồ sơ'), ('stop', 'Thông báo dừng xử lý hồ sơ')], max_length=8, verbose_name='mã mẫu')),
-                ('name', models.CharField(max_length=300, verbose_name='tên mẫu')),
-                ('legal_basis', models.CharField(blank=True, max_length=300, verbose_name='căn cứ')),
-                ('body', models.TextField(help_text='Mã nguồn mẫu Django; biến có sẵn: dossier, citizen, unit, papers, rows, qr, today…', verbose_name='nội dung (mẫu Django)')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='phiên bản')),
-                ('valid_from', models.DateField(blank=True, null=True, verbose_name='áp dụng từ')),
-                ('is_active', models.BooleanField(default=True, verbose_name='đang dùng')),
-                ('note', models.CharField(blank=True, max_length=300, verbose_name='ghi chú')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        choices=[
+                            ("01", "Mẫu 01 – Giấy tiếp nhận hồ sơ và hẹn trả kết quả"),
+                            ("02", "Mẫu 02 – Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ"),
+                            ("03", "Mẫu 03 – Phiếu từ chối tiếp nhận giải quyết hồ sơ"),
+                            ("04", "Mẫu 04 – Phiếu xin lỗi và hẹn lại ngày trả kết quả"),
+                            ("05", "Mẫu 05 – Phiếu kiểm soát quá trình giải quyết hồ sơ"),
+                            ("06", "Mẫu 06 – Sổ theo dõi hồ sơ"),
+                            ("stop", "Thông báo dừng xử lý hồ sơ"),
+                        ],
+                        max_length=8,
+                        verbose_name="mã mẫu",
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="tên mẫu")),
+                (
+                    "legal_basis",
+                    models.CharField(blank=True, max_length=300, verbose_name="căn cứ"),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        help_text="Mã nguồn mẫu Django; biến có sẵn: dossier, citizen, unit, papers, rows, qr, today…",
+                        verbose_name="nội dung (mẫu Django)",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="phiên bản")),
+                ("valid_from", models.DateField(blank=True, null=True, verbose_name="áp dụng từ")),
+                ("is_active", models.BooleanField(default=True, verbose_name="đang dùng")),
+                ("note", models.CharField(blank=True, max_length=300, verbose_name="ghi chú")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
             ],
             options={
-                'verbose_name': 'biểu mẫu',
-                'verbose_name_plural': 'biểu mẫu',
-                'ordering': ['code', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('code', 'version'), name='formtemplate_code_version'), models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('code',), name='formtemplate_one_active_per_code', violation_error_message='Mỗi mẫu chỉ được có một phiên bản đang dùng.')],
+                "verbose_name": "biểu mẫu",
+                "verbose_name_plural": "biểu mẫu",
+                "ordering": ["code", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("code", "version"), name="formtemplate_code_version"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_active", True)),
+                        fields=("code",),
+                        name="formtemplate_one_active_per_code",
+                        violation_error_message="Mỗi mẫu chỉ được có một phiên bản đang dùng.",
+                    ),
+                ],
             },
         ),
     ]

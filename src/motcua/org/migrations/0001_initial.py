@@ -9,132 +9,353 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Citizen',
+            name="Citizen",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('id_number', models.CharField(max_length=12, unique=True, verbose_name='số định danh (CCCD)')),
-                ('old_id_number', models.CharField(blank=True, max_length=12, verbose_name='số CMND cũ')),
-                ('full_name', models.CharField(max_length=200, verbose_name='họ và tên')),
-                ('name_folded', models.CharField(db_index=True, editable=False, max_length=200)),
-                ('date_of_birth', models.DateField(blank=True, null=True, verbose_name='ngày sinh')),
-                ('sex', models.CharField(blank=True, choices=[('M', 'Nam'), ('F', 'Nữ')], max_length=1, verbose_name='giới tính')),
-                ('phone', models.CharField(blank=True, db_index=True, max_length=20, verbose_name='số điện thoại')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='thư điện tử')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='địa chỉ')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='tạo lúc')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "id_number",
+                    models.CharField(
+                        max_length=12, unique=True, verbose_name="số định danh (CCCD)"
+                    ),
+                ),
+                (
+                    "old_id_number",
+                    models.CharField(blank=True, max_length=12, verbose_name="số CMND cũ"),
+                ),
+                ("full_name", models.CharField(max_length=200, verbose_name="họ và tên")),
+                ("name_folded", models.CharField(db_index=True, editable=False, max_length=200)),
+                (
+                    "date_of_birth",
+                    models.DateField(blank=True, null=True, verbose_name="ngày sinh"),
+                ),
+                (
+                    "sex",
+                    models.CharField(
+                        blank=True,
+                        choices=[("M", "Nam"), ("F", "Nữ")],
+                        max_length=1,
+                        verbose_name="giới tính",
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=20, verbose_name="số điện thoại"
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="thư điện tử"),
+                ),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="địa chỉ")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="tạo lúc")),
             ],
             options={
-                'verbose_name': 'công dân',
-                'verbose_name_plural': 'công dân',
+                "verbose_name": "công dân",
+                "verbose_name_plural": "công dân",
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('full_name', models.CharField(blank=True, max_length=200, verbose_name='họ và tên')),
-                ('title', models.CharField(blank=True, max_length=120, verbose_name='chức danh')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "full_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="họ và tên"),
+                ),
+                ("title", models.CharField(blank=True, max_length=120, verbose_name="chức danh")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'cán bộ',
-                'verbose_name_plural': 'cán bộ',
+                "verbose_name": "cán bộ",
+                "verbose_name_plural": "cán bộ",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='mã đơn vị')),
-                ('agency_code', models.CharField(blank=True, db_index=True, max_length=40, verbose_name='mã định danh điện tử')),
-                ('name', models.CharField(max_length=200, verbose_name='tên')),
-                ('level', models.CharField(choices=[('province', 'Tỉnh/Thành phố'), ('district', 'Quận/Huyện/Thị xã'), ('ward', 'Phường'), ('commune', 'Xã'), ('town', 'Thị trấn'), ('department', 'Phòng/Ban chuyên môn')], max_length=20, verbose_name='cấp')),
-                ('valid_from', models.DateField(blank=True, null=True, verbose_name='hiệu lực từ')),
-                ('valid_to', models.DateField(blank=True, null=True, verbose_name='hiệu lực đến')),
-                ('name_folded', models.CharField(db_index=True, editable=False, max_length=200)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='org.unit', verbose_name='đơn vị cha')),
-                ('successors', models.ManyToManyField(blank=True, related_name='predecessors', to='org.unit', verbose_name='đơn vị kế thừa')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="mã đơn vị")),
+                (
+                    "agency_code",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        max_length=40,
+                        verbose_name="mã định danh điện tử",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="tên")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "Tỉnh/Thành phố"),
+                            ("district", "Quận/Huyện/Thị xã"),
+                            ("ward", "Phường"),
+                            ("commune", "Xã"),
+                            ("town", "Thị trấn"),
+                            ("department", "Phòng/Ban chuyên môn"),
+                        ],
+                        max_length=20,
+                        verbose_name="cấp",
+                    ),
+                ),
+                ("valid_from", models.DateField(blank=True, null=True, verbose_name="hiệu lực từ")),
+                ("valid_to", models.DateField(blank=True, null=True, verbose_name="hiệu lực đến")),
+                ("name_folded", models.CharField(db_index=True, editable=False, max_length=200)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="org.unit",
+                        verbose_name="đơn vị cha",
+                    ),
+                ),
+                (
+                    "successors",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="predecessors",
+                        to="org.unit",
+                        verbose_name="đơn vị kế thừa",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'đơn vị',
-                'verbose_name_plural': 'đơn vị',
-                'ordering': ['code'],
+                "verbose_name": "đơn vị",
+                "verbose_name_plural": "đơn vị",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Office',
+            name="Office",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='mã')),
-                ('name', models.CharField(max_length=200, verbose_name='tên')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='địa chỉ')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='điện thoại')),
-                ('latitude', models.FloatField(blank=True, null=True, verbose_name='vĩ độ')),
-                ('longitude', models.FloatField(blank=True, null=True, verbose_name='kinh độ')),
-                ('morning_start', models.TimeField(default='07:30', verbose_name='sáng từ')),
-                ('morning_end', models.TimeField(default='11:30', verbose_name='sáng đến')),
-                ('afternoon_start', models.TimeField(default='13:30', verbose_name='chiều từ')),
-                ('afternoon_end', models.TimeField(default='17:00', verbose_name='chiều đến')),
-                ('is_active', models.BooleanField(default=True, verbose_name='đang hoạt động')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='offices', to='org.unit', verbose_name='đơn vị')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="mã")),
+                ("name", models.CharField(max_length=200, verbose_name="tên")),
+                ("address", models.CharField(blank=True, max_length=300, verbose_name="địa chỉ")),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="điện thoại")),
+                ("latitude", models.FloatField(blank=True, null=True, verbose_name="vĩ độ")),
+                ("longitude", models.FloatField(blank=True, null=True, verbose_name="kinh độ")),
+                ("morning_start", models.TimeField(default="07:30", verbose_name="sáng từ")),
+                ("morning_end", models.TimeField(default="11:30", verbose_name="sáng đến")),
+                ("afternoon_start", models.TimeField(default="13:30", verbose_name="chiều từ")),
+                ("afternoon_end", models.TimeField(default="17:00", verbose_name="chiều đến")),
+                ("is_active", models.BooleanField(default=True, verbose_name="đang hoạt động")),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="offices",
+                        to="org.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bộ phận một cửa',
-                'verbose_name_plural': 'bộ phận một cửa',
-                'ordering': ['code'],
+                "verbose_name": "bộ phận một cửa",
+                "verbose_name_plural": "bộ phận một cửa",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Counter',
+            name="Counter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='số quầy')),
-                ('name', models.CharField(blank=True, max_length=120, verbose_name='tên quầy')),
-                ('is_active', models.BooleanField(default=True, verbose_name='đang mở')),
-                ('office', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='counters', to='org.office', verbose_name='bộ phận')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="số quầy")),
+                ("name", models.CharField(blank=True, max_length=120, verbose_name="tên quầy")),
+                ("is_active", models.BooleanField(default=True, verbose_name="đang mở")),
+                (
+                    "office",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="counters",
+                        to="org.office",
+                        verbose_name="bộ phận",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'quầy',
-                'verbose_name_plural': 'quầy',
-                'ordering': ['office', 'number'],
-                'constraints': [models.UniqueConstraint(fields=('office', 'number'), name='counter_unique_number')],
+                "verbose_name": "quầy",
+                "verbose_name_plural": "quầy",
+                "ordering": ["office", "number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("office", "number"), name="counter_unique_number"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StaffRole',
+            name="StaffRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('reception', 'Cán bộ tiếp nhận'), ('specialist', 'Chuyên viên xử lý'), ('leader', 'Lãnh đạo đơn vị'), ('manager', 'Cán bộ quản lý'), ('sysadmin', 'Quản trị hệ thống'), ('home_service', 'Cán bộ phục vụ tại nhà')], max_length=20, verbose_name='vai trò')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='unit_roles', to=settings.AUTH_USER_MODEL, verbose_name='cán bộ')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='staff_roles', to='org.unit', verbose_name='đơn vị')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("reception", "Cán bộ tiếp nhận"),
+                            ("specialist", "Chuyên viên xử lý"),
+                            ("leader", "Lãnh đạo đơn vị"),
+                            ("manager", "Cán bộ quản lý"),
+                            ("sysadmin", "Quản trị hệ thống"),
+                            ("home_service", "Cán bộ phục vụ tại nhà"),
+                        ],
+                        max_length=20,
+                        verbose_name="vai trò",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="unit_roles",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="cán bộ",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff_roles",
+                        to="org.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'vai trò cán bộ',
-                'verbose_name_plural': 'vai trò cán bộ',
-                'constraints': [models.UniqueConstraint(fields=('user', 'unit', 'role'), name='staffrole_unique')],
+                "verbose_name": "vai trò cán bộ",
+                "verbose_name_plural": "vai trò cán bộ",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "unit", "role"), name="staffrole_unique"
+                    )
+                ],
             },
         ),
     ]

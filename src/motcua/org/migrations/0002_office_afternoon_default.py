@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0001_initial'),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='office',
-            name='afternoon_start',
-            field=models.TimeField(default='13:00', verbose_name='chiều từ'),
+            model_name="office",
+            name="afternoon_start",
+            field=models.TimeField(default="13:00", verbose_name="chiều từ"),
         ),
     ]

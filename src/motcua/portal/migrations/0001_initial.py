@@ -6,119 +6,329 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0002_procedureversion_note'),
-        ('dossiers', '0001_initial'),
-        ('org', '0001_initial'),
-        ('queueing', '0001_initial'),
+        ("catalog", "0002_procedureversion_note"),
+        ("dossiers", "0001_initial"),
+        ("org", "0001_initial"),
+        ("queueing", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VisitCount',
+            name="VisitCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(unique=True)),
-                ('count', models.PositiveBigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(unique=True)),
+                ("count", models.PositiveBigIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'lượt truy cập',
-                'verbose_name_plural': 'lượt truy cập',
-                'ordering': ['-day'],
+                "verbose_name": "lượt truy cập",
+                "verbose_name_plural": "lượt truy cập",
+                "ordering": ["-day"],
             },
         ),
         migrations.CreateModel(
-            name='Announcement',
+            name="Announcement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300, verbose_name='tiêu đề')),
-                ('slug', models.SlugField(max_length=120, unique=True, verbose_name='đường dẫn')),
-                ('summary', models.CharField(blank=True, max_length=500, verbose_name='tóm tắt')),
-                ('body', models.TextField(verbose_name='nội dung')),
-                ('published_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='ngày đăng')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật')),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người viết')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='đơn vị')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="tiêu đề")),
+                ("slug", models.SlugField(max_length=120, unique=True, verbose_name="đường dẫn")),
+                ("summary", models.CharField(blank=True, max_length=500, verbose_name="tóm tắt")),
+                ("body", models.TextField(verbose_name="nội dung")),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True, db_index=True, null=True, verbose_name="ngày đăng"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người viết",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tin bài',
-                'verbose_name_plural': 'tin bài',
-                'ordering': ['-published_at', '-pk'],
+                "verbose_name": "tin bài",
+                "verbose_name_plural": "tin bài",
+                "ordering": ["-published_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='họ tên (tên hiển thị)')),
-                ('body', models.TextField(max_length=2000, verbose_name='nội dung')),
-                ('status', models.CharField(choices=[('pending', 'Chờ duyệt'), ('approved', 'Đã duyệt'), ('rejected', 'Không duyệt')], db_index=True, default='pending', max_length=10, verbose_name='trạng thái')),
-                ('created_at', models.DateTimeField(verbose_name='gửi lúc')),
-                ('moderated_at', models.DateTimeField(blank=True, null=True, verbose_name='duyệt lúc')),
-                ('announcement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='portal.announcement')),
-                ('moderated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='người duyệt')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="họ tên (tên hiển thị)")),
+                ("body", models.TextField(max_length=2000, verbose_name="nội dung")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Chờ duyệt"),
+                            ("approved", "Đã duyệt"),
+                            ("rejected", "Không duyệt"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                        verbose_name="trạng thái",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="gửi lúc")),
+                (
+                    "moderated_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="duyệt lúc"),
+                ),
+                (
+                    "announcement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="portal.announcement",
+                    ),
+                ),
+                (
+                    "moderated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người duyệt",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bình luận',
-                'verbose_name_plural': 'bình luận',
-                'ordering': ['created_at'],
+                "verbose_name": "bình luận",
+                "verbose_name_plural": "bình luận",
+                "ordering": ["created_at"],
             },
         ),
         migrations.CreateModel(
-            name='WebLink',
+            name="WebLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='tên')),
-                ('url', models.URLField(verbose_name='địa chỉ')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='thứ tự')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="tên")),
+                ("url", models.URLField(verbose_name="địa chỉ")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="thứ tự")),
             ],
             options={
-                'verbose_name': 'liên kết',
-                'verbose_name_plural': 'liên kết',
-                'ordering': ['position', 'title'],
-                'constraints': [models.UniqueConstraint(fields=('url',), name='weblink_unique_url')],
+                "verbose_name": "liên kết",
+                "verbose_name_plural": "liên kết",
+                "ordering": ["position", "title"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("url",), name="weblink_unique_url")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AnnouncementRating',
+            name="AnnouncementRating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visitor', models.CharField(max_length=64)),
-                ('stars', models.PositiveSmallIntegerField(verbose_name='số sao')),
-                ('created_at', models.DateTimeField()),
-                ('announcement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ratings', to='portal.announcement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("visitor", models.CharField(max_length=64)),
+                ("stars", models.PositiveSmallIntegerField(verbose_name="số sao")),
+                ("created_at", models.DateTimeField()),
+                (
+                    "announcement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ratings",
+                        to="portal.announcement",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'đánh giá tin bài',
-                'verbose_name_plural': 'đánh giá tin bài',
-                'constraints': [models.UniqueConstraint(fields=('announcement', 'visitor'), name='announcementrating_one_per_visitor'), models.CheckConstraint(condition=models.Q(('stars__gte', 1), ('stars__lte', 5)), name='announcementrating_stars_1_5')],
+                "verbose_name": "đánh giá tin bài",
+                "verbose_name_plural": "đánh giá tin bài",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("announcement", "visitor"),
+                        name="announcementrating_one_per_visitor",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("stars__gte", 1), ("stars__lte", 5)),
+                        name="announcementrating_stars_1_5",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ServiceRating',
+            name="ServiceRating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(choices=[('very_satisfied', 'Rất hài lòng'), ('satisfied', 'Hài lòng'), ('dissatisfied', 'Không hài lòng')], max_length=20, verbose_name='mức độ hài lòng')),
-                ('indicators', models.JSONField(blank=True, default=dict, verbose_name='chỉ số (0–2 điểm)')),
-                ('channel', models.CharField(choices=[('kiosk', 'Ki-ốt tại bộ phận một cửa'), ('qr', 'Mã QR trên phiếu'), ('lookup', 'Trang tra cứu hồ sơ'), ('tablet', 'Máy tính bảng tại quầy')], max_length=10, verbose_name='kênh đánh giá')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='đánh giá lúc')),
-                ('dossier', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='dossiers.dossier', verbose_name='hồ sơ')),
-                ('field', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.field', verbose_name='lĩnh vực')),
-                ('officer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='cán bộ')),
-                ('procedure_version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.procedureversion', verbose_name='thủ tục')),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='queueing.ticket', verbose_name='lượt phục vụ')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit', verbose_name='đơn vị')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("very_satisfied", "Rất hài lòng"),
+                            ("satisfied", "Hài lòng"),
+                            ("dissatisfied", "Không hài lòng"),
+                        ],
+                        max_length=20,
+                        verbose_name="mức độ hài lòng",
+                    ),
+                ),
+                (
+                    "indicators",
+                    models.JSONField(blank=True, default=dict, verbose_name="chỉ số (0–2 điểm)"),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("kiosk", "Ki-ốt tại bộ phận một cửa"),
+                            ("qr", "Mã QR trên phiếu"),
+                            ("lookup", "Trang tra cứu hồ sơ"),
+                            ("tablet", "Máy tính bảng tại quầy"),
+                        ],
+                        max_length=10,
+                        verbose_name="kênh đánh giá",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="đánh giá lúc")),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="dossiers.dossier",
+                        verbose_name="hồ sơ",
+                    ),
+                ),
+                (
+                    "field",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.field",
+                        verbose_name="lĩnh vực",
+                    ),
+                ),
+                (
+                    "officer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="cán bộ",
+                    ),
+                ),
+                (
+                    "procedure_version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.procedureversion",
+                        verbose_name="thủ tục",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="queueing.ticket",
+                        verbose_name="lượt phục vụ",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'đánh giá mức độ hài lòng',
-                'verbose_name_plural': 'đánh giá mức độ hài lòng',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['unit', 'created_at'], name='portal_serv_unit_id_6b7d31_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('dossier__isnull', False)), fields=('dossier',), name='servicerating_one_per_dossier'), models.UniqueConstraint(condition=models.Q(('ticket__isnull', False)), fields=('ticket',), name='servicerating_one_per_ticket'), models.CheckConstraint(condition=models.Q(('dossier__isnull', False), ('ticket__isnull', False), _connector='OR'), name='servicerating_has_subject')],
+                "verbose_name": "đánh giá mức độ hài lòng",
+                "verbose_name_plural": "đánh giá mức độ hài lòng",
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["unit", "created_at"], name="portal_serv_unit_id_6b7d31_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("dossier__isnull", False)),
+                        fields=("dossier",),
+                        name="servicerating_one_per_dossier",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("ticket__isnull", False)),
+                        fields=("ticket",),
+                        name="servicerating_one_per_ticket",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("dossier__isnull", False), ("ticket__isnull", False), _connector="OR"
+                        ),
+                        name="servicerating_has_subject",
+                    ),
+                ],
             },
         ),
     ]

@@ -5,51 +5,124 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('org', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarOverride',
+            name="CalendarOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(db_index=True, verbose_name='ngày')),
-                ('kind', models.CharField(choices=[('day_off', 'Ngày nghỉ'), ('working_day', 'Ngày làm việc (làm bù)')], max_length=20, verbose_name='loại')),
-                ('name', models.CharField(help_text='Ví dụ: Nghỉ bù Tết Dương lịch', max_length=200, verbose_name='tên')),
-                ('note', models.TextField(blank=True, help_text='Văn bản công bố, lý do...', verbose_name='ghi chú')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='tạo lúc')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
-                ('unit', models.ForeignKey(blank=True, help_text='Để trống: áp dụng toàn quốc.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='calendar_overrides', to='org.unit', verbose_name='đơn vị')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(db_index=True, verbose_name="ngày")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("day_off", "Ngày nghỉ"),
+                            ("working_day", "Ngày làm việc (làm bù)"),
+                        ],
+                        max_length=20,
+                        verbose_name="loại",
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Ví dụ: Nghỉ bù Tết Dương lịch",
+                        max_length=200,
+                        verbose_name="tên",
+                    ),
+                ),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True, help_text="Văn bản công bố, lý do...", verbose_name="ghi chú"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="tạo lúc")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Để trống: áp dụng toàn quốc.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_overrides",
+                        to="org.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ngày nghỉ/làm bù điều chỉnh',
-                'verbose_name_plural': 'ngày nghỉ/làm bù điều chỉnh',
-                'ordering': ['-date'],
-                'constraints': [models.UniqueConstraint(fields=('date', 'unit'), name='calendaroverride_unique_unit_date'), models.UniqueConstraint(condition=models.Q(('unit__isnull', True)), fields=('date',), name='calendaroverride_unique_national_date')],
+                "verbose_name": "ngày nghỉ/làm bù điều chỉnh",
+                "verbose_name_plural": "ngày nghỉ/làm bù điều chỉnh",
+                "ordering": ["-date"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("date", "unit"), name="calendaroverride_unique_unit_date"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("unit__isnull", True)),
+                        fields=("date",),
+                        name="calendaroverride_unique_national_date",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HolidayDuty',
+            name="HolidayDuty",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date_from', models.DateField(verbose_name='từ ngày')),
-                ('date_to', models.DateField(verbose_name='đến ngày')),
-                ('note', models.TextField(blank=True, verbose_name='ghi chú')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='tạo lúc')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='cập nhật lúc')),
-                ('procedures', models.ManyToManyField(blank=True, help_text='Để trống: mọi thủ tục được đánh dấu giải quyết cả ngày nghỉ.', related_name='holiday_duties', to='catalog.procedure', verbose_name='thủ tục')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='holiday_duties', to='org.unit', verbose_name='đơn vị')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date_from", models.DateField(verbose_name="từ ngày")),
+                ("date_to", models.DateField(verbose_name="đến ngày")),
+                ("note", models.TextField(blank=True, verbose_name="ghi chú")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="tạo lúc")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="cập nhật lúc")),
+                (
+                    "procedures",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Để trống: mọi thủ tục được đánh dấu giải quyết cả ngày nghỉ.",
+                        related_name="holiday_duties",
+                        to="catalog.procedure",
+                        verbose_name="thủ tục",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="holiday_duties",
+                        to="org.unit",
+                        verbose_name="đơn vị",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lịch trực ngày nghỉ',
-                'verbose_name_plural': 'lịch trực ngày nghỉ',
-                'ordering': ['-date_from'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('date_to__gte', models.F('date_from'))), name='holidayduty_period_ordered')],
+                "verbose_name": "lịch trực ngày nghỉ",
+                "verbose_name_plural": "lịch trực ngày nghỉ",
+                "ordering": ["-date_from"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("date_to__gte", models.F("date_from"))),
+                        name="holidayduty_period_ordered",
+                    )
+                ],
             },
         ),
     ]

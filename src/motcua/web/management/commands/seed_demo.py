@@ -11,7 +11,9 @@ class Command(BaseCommand):
     help = "Nạp dữ liệu mẫu: đơn vị, cán bộ, công dân, thủ tục, quầy, lịch sử 90 ngày."
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
-        parser.add_argument("--citizens", type=int, default=0, help="thêm N công dân (nạp khối lớn)")
+        parser.add_argument(
+            "--citizens", type=int, default=0, help="thêm N công dân (nạp khối lớn)"
+        )
         parser.add_argument("--dossiers", type=int, default=0, help="thêm M hồ sơ (nạp khối lớn)")
         parser.add_argument("--no-history", action="store_true", help="không sinh lịch sử 90 ngày")
 
@@ -27,4 +29,6 @@ class Command(BaseCommand):
         )
         for key, value in summary.items():
             self.stdout.write(f"  {key}: {value}")
-        self.stdout.write(self.style.SUCCESS(f"Xong dữ liệu mẫu trong {time.monotonic() - started:.1f} s"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Xong dữ liệu mẫu trong {time.monotonic() - started:.1f} s")
+        )

@@ -16,7 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--no-worker", action="store_true", help="không chạy tiến trình nền Huey")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="không chạy tiến trình nền Huey"
+        )
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         import uvicorn
@@ -24,7 +26,16 @@ class Command(BaseCommand):
         worker = None
         if not opts["no_worker"]:
             worker = subprocess.Popen(
-                [sys.executable, "-m", "motcua", "run_huey", "--workers", "2", "--worker-type", "thread"]
+                [
+                    sys.executable,
+                    "-m",
+                    "motcua",
+                    "run_huey",
+                    "--workers",
+                    "2",
+                    "--worker-type",
+                    "thread",
+                ]
             )
         self.stdout.write(f"motcua: http://{opts['host']}:{opts['port']}/  (Ctrl+C để dừng)")
         try:

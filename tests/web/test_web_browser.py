@@ -1,0 +1,38 @@
+"""The back-office shell in a real browser: Vietnamese login, menu by role, unit switcher."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from factories import StaffRoleFactory, UnitFactory, UserFactory
+
+from motcua.org.models import Role
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def test_official_logs_in_and_switches_unit(page, live_server):
+    user = UserFactory(username="quanly-test", full_name="Trần Thị Quản Lý")
+    StaffRoleFactory(user=user, unit=UnitFactory(name="Phường Hà Đông"), role=Role.MANAGER)
+    StaffRoleFactory(user=user, unit=UnitFactory(name="Phường Dương Nội"), role=Role.MANAGER)
+
+    page.goto(f"{live_server.url}/can-bo/")
+    assert "Đăng nhập hệ thống một cửa" in page.inner_text("h1")
+    page.get_by_label("Tên đăng nhập").fill("quanly-test")
+    page.get_by_label("Mật khẩu").fill("sai-mat-khau")
+    page.get_by_role("button", name="Đăng nhập").click()
+    assert "Tên đăng nhập hoặc mật khẩu không đúng" in page.inner_text("main")
+
+    page.get_by_label("Mật khẩu").fill("motcua-demo")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(f"{live_server.url}/can-bo/")
+    assert "Xin chào, Trần Thị Quản Lý" in page.inner_text("h1")
+
+    page.get_by_label("Đơn vị").select_option(label="Phường Dương Nội")
+    page.wait_for_load_state()
+    assert "Đơn vị đang làm việc: Phường Dương Nội" in page.inner_text("main")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-home.png"), full_page=True)

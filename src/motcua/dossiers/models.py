@@ -18,13 +18,21 @@ class Dossier(models.Model):
 
     code = models.CharField("mã hồ sơ", max_length=60, unique=True)
     unit = models.ForeignKey(
-        "org.Unit", on_delete=models.PROTECT, related_name="dossiers", verbose_name="cơ quan tiếp nhận"
+        "org.Unit",
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name="cơ quan tiếp nhận",
     )
     procedure_version = models.ForeignKey(
-        "catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="dossiers", verbose_name="thủ tục"
+        "catalog.ProcedureVersion",
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+        verbose_name="thủ tục",
     )
     # Copied from the version so that worklists and statistics group without joins.
-    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.PROTECT, related_name="dossiers")
+    procedure = models.ForeignKey(
+        "catalog.Procedure", on_delete=models.PROTECT, related_name="dossiers"
+    )
     field = models.ForeignKey("catalog.Field", on_delete=models.PROTECT, related_name="dossiers")
     citizen = models.ForeignKey(
         "org.Citizen", on_delete=models.PROTECT, related_name="dossiers", verbose_name="công dân"
@@ -38,12 +46,17 @@ class Dossier(models.Model):
     ticket = models.CharField("số thứ tự", max_length=20, blank=True)
 
     received_at = models.DateTimeField("ngày nhận")
+    # First day of the (Vietnam-time) month of receipt: monthly statistics group on a plain
+    # column instead of converting a million timestamps to local time.
+    received_month = models.DateField("tháng nhận", editable=False)
     accepted_at = models.DateTimeField("ngày tiếp nhận", null=True, blank=True)
     due_at = models.DateTimeField("hẹn trả", null=True, blank=True)
     original_due_at = models.DateTimeField("hẹn trả ban đầu", null=True, blank=True)
     allowed_seconds = models.BigIntegerField("thời gian giải quyết (giây làm việc)", default=0)
     paused_at = models.DateTimeField("tạm dừng từ", null=True, blank=True)
-    remaining_seconds = models.BigIntegerField("thời gian còn lại khi tạm dừng", null=True, blank=True)
+    remaining_seconds = models.BigIntegerField(
+        "thời gian còn lại khi tạm dừng", null=True, blank=True
+    )
     paused_seconds = models.BigIntegerField("tổng thời gian tạm dừng (giây)", default=0)
     result_ready_at = models.DateTimeField("có kết quả lúc", null=True, blank=True)
     result_timeliness = models.CharField(max_length=8, choices=TIMELINESS_CHOICES, blank=True)
@@ -88,6 +101,13 @@ class Dossier(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.received_at is not None and self.received_month is None:
+            from motcua.core.clock import local
+
+            self.received_month = local(self.received_at).date().replace(day=1)
+        super().save(*args, **kwargs)
+
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[Status(self.status)]
@@ -108,14 +128,18 @@ class DossierEvent(models.Model):
     action = models.CharField("thao tác", max_length=32)
     from_status = models.PositiveSmallIntegerField(null=True, blank=True, choices=STATUS_CHOICES)
     to_status = models.PositiveSmallIntegerField(choices=STATUS_CHOICES)
-    unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        "org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     from_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     to_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    to_unit = models.ForeignKey("org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey(
+        "org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     note = models.TextField("ghi chú", blank=True)
     # The step this move opens and its deadline; the timeliness of the step it closes.
     step = models.CharField(max_length=12, choices=STEP_CHOICES, blank=True)
@@ -133,6 +157,9 @@ class DossierEvent(models.Model):
             models.Index(fields=["action", "at"], name="dossierevent_action_at"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.pk is not None:
             raise ValueError("DossierEvent rows are immutable")
@@ -140,9 +167,6 @@ class DossierEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise ValueError("DossierEvent rows are immutable")
-
-    def __str__(self) -> str:
-        return f"{self.dossier_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
 
 class DossierPaper(models.Model):
@@ -160,7 +184,9 @@ class DossierPaper(models.Model):
         verbose_name = "thành phần hồ sơ"
         verbose_name_plural = "thành phần hồ sơ"
         ordering = ["dossier", "position"]
-        constraints = [models.UniqueConstraint(fields=["dossier", "position"], name="dossierpaper_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "position"], name="dossierpaper_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -206,7 +232,9 @@ class Extension(models.Model):
         verbose_name = "thư xin lỗi, hẹn lại"
         verbose_name_plural = "thư xin lỗi, hẹn lại"
         ordering = ["dossier", "number"]
-        constraints = [models.UniqueConstraint(fields=["dossier", "number"], name="extension_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "number"], name="extension_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.dossier_id} #{self.number}"
@@ -222,7 +250,9 @@ class StepShare(models.Model):
     class Meta:
         verbose_name = "tỷ lệ thời gian theo bước"
         verbose_name_plural = "tỷ lệ thời gian theo bước"
-        constraints = [models.UniqueConstraint(fields=["procedure_code", "step"], name="stepshare_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure_code", "step"], name="stepshare_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.procedure_code or '*'} {self.step} {self.percent}%"

@@ -106,7 +106,7 @@ class Transition:
 def _t(
     action: str,
     label: str,
-    sources: set[Status | None],
+    sources: set[Status] | set[None] | set[Status | None],
     target: Status | None,
     roles: set[str],
     **kw: object,
@@ -123,45 +123,142 @@ TRANSITIONS: dict[str, Transition] = {
     for t in [
         # Creation moves (from no status).
         _t("submit_online", "Nộp hồ sơ trực tuyến", {None}, S.SUBMITTED, {CITIZEN, RECEPTION}),
-        _t("receive", "Tiếp nhận hồ sơ", {None}, S.ACCEPTED, {RECEPTION, HOME_SERVICE},
-           step=Step.RECEPTION, form="01"),
+        _t(
+            "receive",
+            "Tiếp nhận hồ sơ",
+            {None},
+            S.ACCEPTED,
+            {RECEPTION, HOME_SERVICE},
+            step=Step.RECEPTION,
+            form="01",
+        ),
         # Reception decides on an online submission.
-        _t("accept", "Tiếp nhận hồ sơ trực tuyến", {S.SUBMITTED}, S.ACCEPTED, {RECEPTION},
-           step=Step.RECEPTION, form="01"),
-        _t("refuse", "Từ chối tiếp nhận", {S.SUBMITTED, S.ACCEPTED}, S.REFUSED, {RECEPTION},
-           needs_reason=True, form="03"),
+        _t(
+            "accept",
+            "Tiếp nhận hồ sơ trực tuyến",
+            {S.SUBMITTED},
+            S.ACCEPTED,
+            {RECEPTION},
+            step=Step.RECEPTION,
+            form="01",
+        ),
+        _t(
+            "refuse",
+            "Từ chối tiếp nhận",
+            {S.SUBMITTED, S.ACCEPTED},
+            S.REFUSED,
+            {RECEPTION},
+            needs_reason=True,
+            form="03",
+        ),
         # Routing inside the administration.
-        _t("assign", "Chuyển xử lý", _WORKING, S.PROCESSING, {RECEPTION, LEADER},
-           step=Step.SPECIALIST),
+        _t(
+            "assign",
+            "Chuyển xử lý",
+            _WORKING,
+            S.PROCESSING,
+            {RECEPTION, LEADER},
+            step=Step.SPECIALIST,
+        ),
         _t("forward", "Chuyển tiếp", {S.PROCESSING}, None, {SPECIALIST, LEADER, RECEPTION}),
-        _t("submit_for_approval", "Trình lãnh đạo phê duyệt", {S.PROCESSING}, None,
-           {SPECIALIST}, step=Step.LEADER),
-        _t("send_back", "Trả lại bước trước", {S.PROCESSING}, None, {SPECIALIST, LEADER},
-           needs_reason=True),
-        _t("transfer", "Chuyển cơ quan khác", _WORKING, S.PROCESSING, {RECEPTION, LEADER},
-           needs_reason=True),
+        _t(
+            "submit_for_approval",
+            "Trình lãnh đạo phê duyệt",
+            {S.PROCESSING},
+            None,
+            {SPECIALIST},
+            step=Step.LEADER,
+        ),
+        _t(
+            "send_back",
+            "Trả lại bước trước",
+            {S.PROCESSING},
+            None,
+            {SPECIALIST, LEADER},
+            needs_reason=True,
+        ),
+        _t(
+            "transfer",
+            "Chuyển cơ quan khác",
+            _WORKING,
+            S.PROCESSING,
+            {RECEPTION, LEADER},
+            needs_reason=True,
+        ),
         _t("approve", "Phê duyệt", {S.PROCESSING}, None, {LEADER}, step=Step.RETURN),
         # Waiting for the citizen: the clock stops.
-        _t("request_supplement", "Yêu cầu bổ sung hồ sơ", _WORKING, S.SUPPLEMENT,
-           {RECEPTION, SPECIALIST, LEADER}, pauses=True, needs_reason=True, form="02"),
-        _t("resubmit", "Công dân bổ sung hồ sơ", {S.SUPPLEMENT}, S.PROCESSING,
-           {RECEPTION, CITIZEN}, resumes=True, step=Step.SPECIALIST),
-        _t("request_payment", "Yêu cầu thực hiện nghĩa vụ tài chính", {S.PROCESSING}, S.PAYMENT,
-           {SPECIALIST, LEADER}, pauses=True),
-        _t("paid", "Đã thực hiện nghĩa vụ tài chính", {S.PAYMENT}, S.PROCESSING,
-           {RECEPTION, SPECIALIST}, resumes=True),
+        _t(
+            "request_supplement",
+            "Yêu cầu bổ sung hồ sơ",
+            _WORKING,
+            S.SUPPLEMENT,
+            {RECEPTION, SPECIALIST, LEADER},
+            pauses=True,
+            needs_reason=True,
+            form="02",
+        ),
+        _t(
+            "resubmit",
+            "Công dân bổ sung hồ sơ",
+            {S.SUPPLEMENT},
+            S.PROCESSING,
+            {RECEPTION, CITIZEN},
+            resumes=True,
+            step=Step.SPECIALIST,
+        ),
+        _t(
+            "request_payment",
+            "Yêu cầu thực hiện nghĩa vụ tài chính",
+            {S.PROCESSING},
+            S.PAYMENT,
+            {SPECIALIST, LEADER},
+            pauses=True,
+        ),
+        _t(
+            "paid",
+            "Đã thực hiện nghĩa vụ tài chính",
+            {S.PAYMENT},
+            S.PROCESSING,
+            {RECEPTION, SPECIALIST},
+            resumes=True,
+        ),
         # Results.
-        _t("finish", "Có kết quả", {S.PROCESSING}, S.FINISHED, {RECEPTION, LEADER, SPECIALIST},
-           step=Step.RETURN),
+        _t(
+            "finish",
+            "Có kết quả",
+            {S.PROCESSING},
+            S.FINISHED,
+            {RECEPTION, LEADER, SPECIALIST},
+            step=Step.RETURN,
+        ),
         _t("return", "Trả kết quả", {S.FINISHED}, S.RETURNED, {RECEPTION, HOME_SERVICE}),
         # Endings other than a result.
-        _t("withdraw", "Rút hồ sơ theo yêu cầu", _CANCELLABLE, S.WITHDRAWN, {RECEPTION},
-           needs_reason=True),
-        _t("stop", "Dừng xử lý", {S.ACCEPTED, S.PROCESSING, S.SUPPLEMENT, S.PAYMENT},
-           S.STOPPED, {LEADER}, needs_reason=True),
+        _t(
+            "withdraw",
+            "Rút hồ sơ theo yêu cầu",
+            _CANCELLABLE,
+            S.WITHDRAWN,
+            {RECEPTION},
+            needs_reason=True,
+        ),
+        _t(
+            "stop",
+            "Dừng xử lý",
+            {S.ACCEPTED, S.PROCESSING, S.SUPPLEMENT, S.PAYMENT},
+            S.STOPPED,
+            {LEADER},
+            needs_reason=True,
+        ),
         # Apology letter with a new date (only before the due moment, checked in the service).
-        _t("extend", "Xin lỗi và hẹn lại ngày trả", _WORKING, None,
-           {RECEPTION, SPECIALIST, LEADER}, needs_reason=True, form="04"),
+        _t(
+            "extend",
+            "Xin lỗi và hẹn lại ngày trả",
+            _WORKING,
+            None,
+            {RECEPTION, SPECIALIST, LEADER},
+            needs_reason=True,
+            form="04",
+        ),
     ]
 }
 
@@ -177,7 +274,9 @@ class TransitionRefused(Exception):
         super().__init__(message)
 
 
-def transition_for(action: str, status: Status | int | None, roles: set[str] | frozenset[str]) -> Transition:
+def transition_for(
+    action: str, status: Status | int | None, roles: set[str] | frozenset[str]
+) -> Transition:
     """The transition for an action from a status by someone holding `roles`, or TransitionRefused."""
     t = TRANSITIONS.get(action)
     if t is None:

@@ -1,0 +1,402 @@
+"""Reads of the dossiers app: worklists, search with keyset pagination, public lookup, statistics."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from motcua.core import clock
+from motcua.core.errors import NotFound, ValidationFailed
+from motcua.core.text import fold
+from motcua.dossiers import deadlines
+from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.dossiers.workflow import (
+    ACTION_LABELS,
+    CLOCK_PAUSED,
+    CLOCK_RUNNING,
+    OPEN,
+    STATUS_LABELS,
+    STEP_LABELS,
+    TIMELINESS_LABELS,
+    Status,
+)
+
+_RUNNING = [int(s) for s in CLOCK_RUNNING]
+_OPEN = [int(s) for s in OPEN]
+_PAUSED = [int(s) for s in CLOCK_PAUSED]
+
+WORKLISTS = {
+    "mine": "Hồ sơ của tôi",
+    "due_soon": "Sắp đến hạn (trong 1 ngày làm việc)",
+    "overdue": "Quá hạn",
+    "supplement": "Chờ bổ sung",
+    "ready": "Chờ trả kết quả",
+    "online": "Hồ sơ trực tuyến chờ tiếp nhận",
+    "all": "Tất cả",
+}
+
+
+def visible_dossiers(*, user: Any) -> QuerySet[Dossier]:
+    """Dossiers of the units an official works for (and their sub-units); everything for superusers."""
+    from motcua.org.permissions import visible_unit_ids
+
+    qs = Dossier.objects.all()
+    if getattr(user, "is_superuser", False):
+        return qs
+    ids = visible_unit_ids(user)
+    return qs.filter(Q(unit_id__in=ids) | Q(holder_unit_id__in=ids))
+
+
+def due_soon_limit(*, unit: Any = None, now: datetime | None = None) -> datetime:
+    """The moment one working day from now: dossiers due before it get the warning."""
+    now = now or clock.now()
+    return deadlines.calendar(unit).add_working_days(now, 1)
+
+
+def dossier_worklist(
+    *, user: Any, kind: str = "mine", unit: Any = None, now: datetime | None = None
+) -> QuerySet[Dossier]:
+    """One worklist (mine, due_soon, overdue, supplement, ready, online, all), most urgent first."""
+    now = now or clock.now()
+    qs = visible_dossiers(user=user)
+    if unit is not None:
+        qs = qs.filter(Q(unit=unit) | Q(holder_unit=unit))
+    if kind == "mine":
+        qs = qs.filter(holder=user, status__in=_OPEN + [Status.FINISHED])
+    elif kind == "due_soon":
+        qs = qs.filter(
+            status__in=_RUNNING,
+            paused_at__isnull=True,
+            due_at__gte=now,
+            due_at__lte=due_soon_limit(unit=unit, now=now),
+        )
+    elif kind == "overdue":
+        qs = qs.filter(status__in=_RUNNING, paused_at__isnull=True, due_at__lt=now)
+    elif kind == "supplement":
+        qs = qs.filter(status=Status.SUPPLEMENT)
+    elif kind == "ready":
+        qs = qs.filter(status=Status.FINISHED)
+    elif kind == "online":
+        qs = qs.filter(status=Status.SUBMITTED)
+    elif kind != "all":
+        raise ValidationFailed("Danh sách hồ sơ không hợp lệ.", code="invalid_worklist")
+    order = (
+        ["due_at", "id"]
+        if kind in ("due_soon", "overdue", "mine", "ready")
+        else ["-received_at", "-id"]
+    )
+    # Citizens are prefetched (one query for the page) rather than joined: a join with the
+    # citizen table makes PostgreSQL hash the whole table before it can sort and cut the page.
+    return (
+        qs.select_related("procedure_version", "holder", "unit")
+        .prefetch_related("citizen")
+        .order_by(*order)
+    )
+
+
+def warning_level(dossier: Dossier, *, now: datetime | None = None) -> str:
+    """'' / 'soon' (due within one working day) / 'overdue' for a dossier whose clock runs."""
+    now = now or clock.now()
+    if dossier.status not in _RUNNING or dossier.paused_at or dossier.due_at is None:
+        return ""
+    if dossier.due_at < now:
+        return "overdue"
+    if dossier.due_at <= due_soon_limit(unit=dossier.unit, now=now):
+        return "soon"
+    return ""
+
+
+def step_warning(dossier: Dossier, *, now: datetime | None = None) -> str:
+    """The same warning for the current step's own deadline."""
+    now = now or clock.now()
+    if (
+        dossier.step_due_at is None
+        or dossier.paused_at
+        or dossier.status not in _RUNNING + [Status.FINISHED]
+    ):
+        return ""
+    if dossier.step_due_at < now:
+        return "overdue"
+    if dossier.step_due_at <= due_soon_limit(unit=dossier.unit, now=now):
+        return "soon"
+    return ""
+
+
+def _day_start(d: date) -> datetime:
+    return datetime.combine(d, time.min, tzinfo=clock.VN_TZ)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def dossier_search(
+    *,
+    user: Any = None,
+    q: str = "",
+    code: str = "",
+    id_number: str = "",
+    name: str = "",
+    procedure: str = "",
+    status: int | None = None,
+    unit: Any = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    cursor: str = "",
+    limit: int = 50,
+) -> tuple[list[Dossier], str]:
+    """Search newest first with a keyset cursor (stays fast deep into a million rows); returns (rows, next cursor).
+
+    `q` alone is read as a code (contains '-' or starts with digits and '.'), a 12-digit ID
+    number, or a name (diacritics-insensitive).
+    """
+    qs = visible_dossiers(user=user) if user is not None else Dossier.objects.all()
+    q = q.strip()
+    if q:
+        if len(q) == 12 and q.isdigit():
+            id_number = id_number or q
+        elif "-" in q or (q[:1].isdigit() and "." in q):
+            code = code or q
+        else:
+            name = name or q
+    if code:
+        qs = (
+            qs.filter(code__startswith=code.strip().upper())
+            if code.strip()[:1].isdigit()
+            else qs.filter(code__istartswith=code.strip())
+        )
+    if id_number:
+        qs = qs.filter(citizen_id_number=id_number.strip())
+    if name:
+        qs = qs.filter(citizen_name_folded__contains=fold(name))
+    if procedure:
+        qs = qs.filter(procedure__code=procedure)
+    if status:
+        qs = qs.filter(status=int(status))
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    if date_from:
+        qs = qs.filter(received_at__gte=_day_start(date_from))
+    if date_to:
+        qs = qs.filter(received_at__lt=_day_start(date_to + timedelta(days=1)))
+    if cursor:
+        try:
+            us_raw, id_raw = cursor.split("_", 1)
+            ts, last_id = _EPOCH + timedelta(microseconds=int(us_raw)), int(id_raw)
+        except ValueError:
+            raise ValidationFailed("Con trỏ phân trang không hợp lệ.", code="invalid_cursor")
+        qs = qs.filter(Q(received_at__lt=ts) | Q(received_at=ts, id__lt=last_id))
+    limit = max(1, min(int(limit), 200))
+    rows = list(
+        qs.select_related("procedure_version", "unit")
+        .prefetch_related("citizen")
+        .order_by("-received_at", "-id")[: limit + 1]
+    )
+    next_cursor = ""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        # Integers only: the cursor travels in a URL untouched.
+        us = (last.received_at - _EPOCH) // timedelta(microseconds=1)
+        next_cursor = f"{us}_{last.pk}"
+    return rows, next_cursor
+
+
+def dossier_timeline(*, dossier: Dossier) -> list[dict[str, Any]]:
+    """Every event of a dossier with labels (form 05 rows: giver, receiver, time, timeliness)."""
+    rows = []
+    for e in DossierEvent.objects.filter(dossier=dossier).select_related(
+        "actor", "to_user", "to_unit", "unit"
+    ):
+        rows.append(
+            {
+                "at": e.at,
+                "action": e.action,
+                "action_label": ACTION_LABELS.get(e.action, e.action),
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "status_label": STATUS_LABELS[Status(e.to_status)],
+                "actor": str(e.actor) if e.actor else "",
+                "to_user": str(e.to_user) if e.to_user else "",
+                "to_unit": str(e.to_unit) if e.to_unit else "",
+                "unit": str(e.unit) if e.unit else "",
+                "note": e.note,
+                "step": e.step,
+                "step_label": STEP_LABELS.get(e.step, ""),
+                "step_due_at": e.step_due_at,
+                "closed_step": e.closed_step,
+                "closed_step_label": STEP_LABELS.get(e.closed_step, ""),
+                "closed_step_timeliness": e.closed_step_timeliness,
+                "closed_step_timeliness_label": TIMELINESS_LABELS.get(e.closed_step_timeliness, ""),
+                "due_at": e.due_at,
+            }
+        )
+    return rows
+
+
+def dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
+    """Status timeline and due date for the public lookup; no personal data.
+
+    `verify` is the last 4 digits of the ID number or the phone; a wrong code and a wrong
+    verify answer the same way, so codes cannot be probed.
+    """
+    verify = (verify or "").strip()
+    dossier = (
+        Dossier.objects.select_related("procedure_version", "unit")
+        .filter(code=(code or "").strip())
+        .first()
+    )
+    ok = (
+        dossier is not None
+        and len(verify) == 4
+        and verify.isdigit()
+        and (dossier.citizen_id_number.endswith(verify) or dossier.citizen_phone_last4 == verify)
+    )
+    if not ok:
+        raise NotFound(
+            "Không tìm thấy hồ sơ với mã và 4 số cuối CCCD/điện thoại đã nhập.",
+            code="dossier_not_found",
+        )
+    assert dossier is not None
+    events = DossierEvent.objects.filter(dossier=dossier).only("at", "action", "to_status")
+    return {
+        "code": dossier.code,
+        "procedure": dossier.procedure_version.name,
+        "procedure_code": dossier.procedure_version.procedure.code,
+        "unit": dossier.unit.name,
+        "channel": dossier.channel,
+        "status": dossier.status,
+        "status_label": dossier.status_label,
+        "received_at": dossier.received_at,
+        "due_at": dossier.due_at,
+        "paused": dossier.paused_at is not None,
+        "result_ready_at": dossier.result_ready_at,
+        "returned_at": dossier.returned_at,
+        "result_timeliness": dossier.result_timeliness,
+        "timeline": [
+            {
+                "at": e.at,
+                "action": e.action,
+                "action_label": ACTION_LABELS.get(e.action, e.action),
+                "status": e.to_status,
+                "status_label": STATUS_LABELS[Status(e.to_status)],
+            }
+            for e in events
+        ],
+    }
+
+
+GROUPS = {
+    "unit": "unit_id",
+    "field": "field_id",
+    "procedure": "procedure_id",
+    "month": "received_month",
+}
+
+
+def dossier_stats(
+    *,
+    unit: Any = None,
+    field: Any = None,
+    procedure: Any = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    group_by: str = "unit",
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """On-time statistics of dossiers received in a period, grouped, computed in one SQL aggregate.
+
+    A dossier counts in the period it was received in; resolved = result ready (9 or 10);
+    early / on time / late compare the result moment with the (possibly extended) due moment.
+    In progress counts statuses 2, 4, 5, 6: overdue when the clock runs and the due moment passed.
+    """
+    if group_by not in GROUPS:
+        raise ValidationFailed("Cách nhóm thống kê không hợp lệ.", code="invalid_group_by")
+    now = now or clock.now()
+    qs = Dossier.objects.all()
+    if unit is not None:
+        qs = (
+            qs.filter(unit_id__in=unit.descendant_ids())
+            if hasattr(unit, "descendant_ids")
+            else qs.filter(unit=unit)
+        )
+    if field is not None:
+        qs = qs.filter(field=field)
+    if procedure is not None:
+        qs = qs.filter(procedure=procedure)
+    if date_from:
+        qs = qs.filter(received_at__gte=_day_start(date_from))
+    if date_to:
+        qs = qs.filter(received_at__lt=_day_start(date_to + timedelta(days=1)))
+    key = GROUPS[group_by]
+    overdue = Q(status__in=_RUNNING, paused_at__isnull=True, due_at__lt=now)
+    rows = list(
+        qs.values(key)
+        .annotate(
+            received=Count("id"),
+            online_pending=Count("id", filter=Q(status=Status.SUBMITTED)),
+            refused=Count("id", filter=Q(status=Status.REFUSED)),
+            resolved=Count("id", filter=Q(status__in=[Status.FINISHED, Status.RETURNED])),
+            resolved_early=Count("id", filter=Q(result_timeliness="early")),
+            resolved_on_time=Count("id", filter=Q(result_timeliness="on_time")),
+            resolved_late=Count("id", filter=Q(result_timeliness="late")),
+            in_progress=Count("id", filter=Q(status__in=_OPEN)),
+            in_progress_overdue=Count("id", filter=overdue),
+            returned=Count("id", filter=Q(status=Status.RETURNED)),
+            withdrawn=Count("id", filter=Q(status=Status.WITHDRAWN)),
+            stopped=Count("id", filter=Q(status=Status.STOPPED)),
+        )
+        .order_by(key)
+    )
+    names = _group_names(group_by, {r[key] for r in rows})
+    out = []
+    for r in rows:
+        value = r.pop(key)
+        r["in_progress_on_time"] = r["in_progress"] - r["in_progress_overdue"]
+        good = r["resolved_early"] + r["resolved_on_time"]
+        r["on_time_pct"] = round(100 * good / r["resolved"], 1) if r["resolved"] else None
+        if group_by == "month":
+            month = value
+            r["key"] = f"{month:%Y-%m}" if month else ""
+            r["name"] = f"Tháng {month:%m/%Y}" if month else ""
+        else:
+            r["key"], r["name"] = names.get(value, (str(value), str(value)))
+        out.append(r)
+    return out
+
+
+def _group_names(group_by: str, ids: set[Any]) -> dict[Any, tuple[str, str]]:
+    from motcua.catalog.models import Field, Procedure, ProcedureVersion
+    from motcua.org.models import Unit
+
+    if group_by == "unit":
+        return {u.pk: (u.code, u.name) for u in Unit.objects.filter(pk__in=ids)}
+    if group_by == "field":
+        return {f.pk: (f.code, f.name) for f in Field.objects.filter(pk__in=ids)}
+    if group_by == "procedure":
+        names = {}
+        for p in Procedure.objects.filter(pk__in=ids):
+            v = ProcedureVersion.objects.filter(procedure=p).order_by("-version").first()
+            names[p.pk] = (p.code, v.name if v else p.code)
+        return names
+    return {}
+
+
+def dossier_control_slip(*, dossier: Dossier) -> list[dict[str, Any]]:
+    """Form 05 rows: one per hand-off with giver, receiver, time and the timeliness of the step closed."""
+    rows = []
+    for e in dossier_timeline(dossier=dossier):
+        rows.append(
+            {
+                "at": e["at"],
+                "giver": e["actor"] or "Công dân",
+                "receiver": e["to_user"] or e["to_unit"] or e["unit"],
+                "action": e["action_label"],
+                "status": e["status_label"],
+                "step_due_at": e["step_due_at"],
+                "timeliness": e["closed_step_timeliness_label"],
+                "note": e["note"],
+            }
+        )
+    return rows

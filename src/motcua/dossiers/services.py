@@ -1,0 +1,722 @@
+"""Writes of the dossiers app: receive a dossier, move it through the transition table, attach scans."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from motcua.catalog.models import Channel
+from motcua.core import clock
+from motcua.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from motcua.core.services import audit_record, sequence_next
+from motcua.dossiers import deadlines
+from motcua.dossiers.models import Attachment, Dossier, DossierEvent, DossierPaper, Extension
+from motcua.dossiers.workflow import (
+    CITIZEN,
+    LEADER,
+    RECEPTION,
+    SPECIALIST,
+    Status,
+    Step,
+    Transition,
+    TransitionRefused,
+    classify,
+    target_status,
+    transition_for,
+)
+from motcua.org.models import Citizen, Role, StaffRole, Unit, User
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+class DeadlinePassed(Conflict):
+    code = "deadline_passed"
+    message = "Đã quá thời hạn giải quyết: thư xin lỗi phải được gửi trước thời điểm hẹn trả."
+
+
+def _refused(exc: TransitionRefused) -> DomainError:
+    if exc.code == "forbidden":
+        return PermissionDenied(exc.message)
+    if exc.code == "unknown_action":
+        return ValidationFailed(exc.message, code="unknown_action")
+    return InvalidTransition(exc.message)
+
+
+# --- citizens --------------------------------------------------------------------------------
+
+
+def _parse_date(value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d%m%Y"):
+        try:
+            return datetime.strptime(str(value), fmt).date()
+        except ValueError:
+            continue
+    raise ValidationFailed("Ngày sinh không hợp lệ (định dạng YYYY-MM-DD).", code="invalid_date")
+
+
+def _citizen_upsert(data: dict[str, Any]) -> Citizen:
+    fields: dict[str, Any] = {
+        "id_number": str(data.get("id_number") or "").strip(),
+        "full_name": str(data.get("full_name") or "").strip(),
+        "date_of_birth": _parse_date(data.get("date_of_birth")),
+        "sex": data.get("sex") or "",
+        "phone": str(data.get("phone") or "").strip(),
+        "address": str(data.get("address") or "").strip(),
+        "email": str(data.get("email") or "").strip(),
+    }
+    if not fields["full_name"]:
+        raise ValidationFailed("Thiếu họ và tên công dân.", code="citizen_name_required")
+    from motcua.org.services import citizen_upsert
+
+    return citizen_upsert(**fields)
+
+
+# --- permissions -----------------------------------------------------------------------------
+
+
+def actor_roles(actor: Any, units: list[Unit | None]) -> set[str]:
+    """Roles an official may use for the given units (held there, in an ancestor, or a predecessor).
+
+    Same rule as org.permissions.has_role, evaluated for all roles at once over one read of the
+    unit graph. An anonymous actor (online submission) gets the pseudo-role `citizen`.
+    """
+    if actor is None or not getattr(actor, "pk", None):
+        return {CITIZEN}
+    if not getattr(actor, "is_active", True):
+        return set()
+    if getattr(actor, "is_superuser", False):
+        return {r for r in Role.values if r != Role.SYSADMIN}
+    held = list(StaffRole.objects.filter(user=actor).values_list("unit_id", "role"))
+    if not held:
+        return set()
+    from motcua.org.permissions import _graph
+
+    parents, _, predecessors = _graph()
+    successors: dict[int, list[int]] = {}
+    for to_id, froms in predecessors.items():
+        for from_id in froms:
+            successors.setdefault(from_id, []).append(to_id)
+    covered: set[int] = set()
+    frontier = [u.pk for u in units if u is not None]
+    seen = set(frontier)
+    while frontier:  # the units, every unit that took over their files, then all their ancestors
+        node = frontier.pop()
+        current: int | None = node
+        while current is not None and current not in covered:
+            covered.add(current)
+            current = parents.get(current)
+        for nxt in successors.get(node, ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                frontier.append(nxt)
+    return {role for unit_id, role in held if unit_id in covered}
+
+
+def _dossier_roles(actor: Any, dossier: Dossier) -> set[str]:
+    return actor_roles(actor, [dossier.unit, dossier.holder_unit])
+
+
+# --- events and steps ------------------------------------------------------------------------
+
+
+def _event(
+    dossier: Dossier,
+    *,
+    action: str,
+    actor: Any,
+    from_status: int | None,
+    now: datetime,
+    note: str = "",
+    from_user: Any = None,
+    to_user: Any = None,
+    to_unit: Unit | None = None,
+    closed_step: str = "",
+    closed_timeliness: str = "",
+    opened: bool = False,
+) -> DossierEvent:
+    return DossierEvent.objects.create(
+        dossier=dossier,
+        at=now,
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        from_status=from_status,
+        to_status=dossier.status,
+        unit=dossier.holder_unit or dossier.unit,
+        from_user=from_user,
+        to_user=to_user,
+        to_unit=to_unit,
+        note=note,
+        step=dossier.step if opened else "",
+        step_due_at=dossier.step_due_at if opened else None,
+        closed_step=closed_step,
+        closed_step_timeliness=closed_timeliness,
+        due_at=dossier.due_at,
+    )
+
+
+def _cal(dossier: Dossier) -> Any:
+    """The receiving unit's calendar, read once per service call (kept on the instance)."""
+    cal = getattr(dossier, "_calendar", None)
+    if cal is None:
+        cal = deadlines.calendar(dossier.unit)
+        dossier._calendar = cal  # type: ignore[attr-defined]
+    return cal
+
+
+def _open_step(dossier: Dossier, step: str, now: datetime) -> tuple[str, str]:
+    """Start a processing step with its own deadline; returns the (step, timeliness) it closed."""
+    closed, timeliness = "", ""
+    if dossier.step and dossier.step_due_at:
+        closed, timeliness = dossier.step, classify(now, dossier.step_due_at)
+    dossier.step = step
+    if dossier.due_at is None:
+        dossier.step_due_at = None
+        return closed, timeliness
+    total = timedelta(seconds=dossier.allowed_seconds)
+    if total <= timedelta():
+        dossier.step_due_at = dossier.due_at  # same-day: every step shares the one moment
+    else:
+        shares = deadlines.step_shares(dossier.procedure.code)
+        dossier.step_due_at = deadlines.step_deadline(
+            cal=_cal(dossier),
+            start=now,
+            total=total,
+            share_pct=shares.get(step, 0),
+            due_at=dossier.due_at,
+        )
+    return closed, timeliness
+
+
+def _close_step(dossier: Dossier, now: datetime) -> tuple[str, str]:
+    if not dossier.step or not dossier.step_due_at:
+        return "", ""
+    closed = (dossier.step, classify(now, dossier.step_due_at))
+    dossier.step, dossier.step_due_at = "", None
+    return closed
+
+
+def _start_clock(dossier: Dossier, now: datetime) -> None:
+    version = dossier.procedure_version
+    due = deadlines.due_on_receipt(version=version, received_at=now, unit=dossier.unit)
+    dossier.accepted_at = now
+    dossier.due_at = due
+    dossier.original_due_at = due
+    cal = _cal(dossier)
+    dossier.allowed_seconds = int(cal.working_time_between(now, due).total_seconds())
+
+
+# --- receive ---------------------------------------------------------------------------------
+
+
+def _dossier_code(unit: Unit, received_at: datetime) -> str:
+    agency = unit.agency_code or unit.code
+    yymmdd = clock.local(received_at).strftime("%y%m%d")
+    number = sequence_next(key=f"dossier:{agency}:{yymmdd}")
+    return f"{agency}-{yymmdd}-{number:04d}"
+
+
+@transaction.atomic
+def dossier_receive(
+    *,
+    procedure_code: str,
+    channel: str,
+    citizen: dict[str, Any],
+    unit: Unit,
+    actor: Any,
+    papers: list[int] | None = None,
+    received_at: datetime | None = None,
+    fees_due: int | None = None,
+    ticket: Any = None,
+    notes: str = "",
+) -> Dossier:
+    """Receive a dossier (counter, post, home: status 2) or register an online submission (status 1).
+
+    `papers` are the positions (0-based) of the catalogue papers handed in; None means all.
+    """
+    from motcua.catalog.selectors import procedure_current
+
+    version = procedure_current(code=procedure_code)
+    if version is None:
+        raise NotFound(
+            f"Không tìm thấy thủ tục đang áp dụng có mã {procedure_code}.",
+            code="procedure_not_found",
+        )
+    if channel not in Channel.values:
+        raise ValidationFailed("Hình thức nộp hồ sơ không hợp lệ.", code="invalid_channel")
+    if version.channels and channel not in version.channels and channel != Channel.HOME:
+        raise ValidationFailed(
+            f"Thủ tục này không nhận hồ sơ theo hình thức «{Channel(channel).label}».",
+            code="channel_not_allowed",
+        )
+    action = "submit_online" if channel == Channel.ONLINE else "receive"
+    try:
+        transition_for(action, None, actor_roles(actor, [unit]))
+    except TransitionRefused as exc:
+        raise _refused(exc)
+
+    now = clock.local(received_at) if received_at else clock.now()
+    person = _citizen_upsert(citizen)
+
+    catalogue = list(version.papers or [])
+    ticked = set(range(len(catalogue))) if papers is None else set(papers)
+    if any(p < 0 or p >= len(catalogue) for p in ticked):
+        raise ValidationFailed(
+            "Thành phần hồ sơ không có trong danh mục của thủ tục.", code="invalid_paper"
+        )
+    missing = [
+        p["name"] for i, p in enumerate(catalogue) if p.get("required", True) and i not in ticked
+    ]
+    if missing and action == "receive":
+        raise ValidationFailed(
+            "Hồ sơ còn thiếu giấy tờ bắt buộc: " + "; ".join(missing) + ".",
+            code="missing_papers",
+            missing=missing,
+        )
+
+    dossier = Dossier(
+        unit=unit,
+        procedure_version=version,
+        procedure_id=version.procedure_id,
+        field_id=version.field_id,
+        citizen=person,
+        citizen_id_number=person.id_number,
+        citizen_name_folded=person.name_folded,
+        citizen_phone_last4=(person.phone or "")[-4:],
+        channel=channel,
+        status=Status.SUBMITTED if action == "submit_online" else Status.ACCEPTED,
+        ticket=str(getattr(ticket, "number", None) or ticket or "")[:20],
+        received_at=now,
+        received_month=now.date().replace(day=1),
+        fees_due=version.fee_total if fees_due is None else fees_due,
+        notes=notes,
+        holder=actor if getattr(actor, "pk", None) else None,
+        holder_unit=unit,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    if dossier.status == Status.ACCEPTED:
+        _start_clock(dossier, now)
+        _open_step(dossier, Step.RECEPTION, now)
+    # The day's counter is locked until commit: take the number last, so that concurrent
+    # receptions wait only for the few inserts below, not for the deadline arithmetic above.
+    dossier.code = _dossier_code(unit, now)
+    dossier.save()
+    DossierPaper.objects.bulk_create(
+        DossierPaper(
+            dossier=dossier,
+            position=i,
+            name=p.get("name", ""),
+            originals=int(p.get("original", 0) or 0),
+            copies=int(p.get("copy", 0) or 0),
+            required=bool(p.get("required", True)),
+            provided=i in ticked,
+        )
+        for i, p in enumerate(catalogue)
+    )
+    _event(
+        dossier,
+        action=action,
+        actor=actor,
+        from_status=None,
+        now=now,
+        to_user=dossier.holder,
+        to_unit=unit,
+        opened=bool(dossier.step),
+    )
+    audit_record(
+        action=f"dossier.{action}", actor=actor, obj=dossier, detail={"code": dossier.code}
+    )
+    return dossier
+
+
+# --- one entry point for every move ----------------------------------------------------------
+
+
+def _user(value: Any, what: str) -> User | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, User):
+        return value
+    user = (
+        User.objects.filter(username=value).first()
+        if isinstance(value, str) and not value.isdigit()
+        else None
+    )
+    user = user or User.objects.filter(pk=value).first()
+    if user is None:
+        raise ValidationFailed(f"Không tìm thấy cán bộ ({what}).", code="user_not_found")
+    return user
+
+
+def _unit(value: Any) -> Unit | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, Unit):
+        return value
+    unit = Unit.objects.filter(code=value).first() or (
+        Unit.objects.filter(pk=value).first() if str(value).isdigit() else None
+    )
+    if unit is None:
+        raise ValidationFailed("Không tìm thấy đơn vị.", code="unit_not_found")
+    return unit
+
+
+def _recipient_unit(user: User, roles: set[str], scope: Unit, what: str) -> Unit:
+    """The unit (scope or one under it) where `user` holds one of `roles`; refuses other recipients."""
+    inside = scope.descendant_ids()
+    row = (
+        StaffRole.objects.filter(user=user, role__in=roles, unit_id__in=inside)
+        .select_related("unit")
+        .order_by("-unit__level")
+        .first()
+    )
+    if row is not None:
+        return row.unit
+    if actor_roles(user, [scope]) & roles:
+        return scope
+    raise ValidationFailed(
+        f"Cán bộ {user} không có vai trò {what} tại đơn vị này.", code="wrong_recipient"
+    )
+
+
+def _new_due(value: Any, cal: Any) -> datetime:
+    if isinstance(value, datetime):
+        return clock.local(value)
+    d = _parse_date(value) if not isinstance(value, date) else value
+    if d is None:
+        raise ValidationFailed("Thiếu ngày hẹn trả mới.", code="new_due_required")
+    closing = getattr(cal, "closing_of", None) or getattr(cal, "closing", None)
+    if callable(closing):
+        return clock.local(closing(d))
+    return datetime.combine(d, time(17, 0), tzinfo=clock.VN_TZ)
+
+
+@transaction.atomic
+def dossier_act(*, dossier: Dossier, action: str, actor: Any, **params: Any) -> Dossier:
+    """Apply one move of the transition table (permission per role and unit checked here)."""
+    # Lock the row: two officials acting at once must not both move the same dossier.
+    dossier = (
+        Dossier.objects.select_for_update().select_related("procedure", "unit").get(pk=dossier.pk)
+    )
+    roles = _dossier_roles(actor, dossier)
+    try:
+        t = transition_for(action, dossier.status, roles)
+    except TransitionRefused as exc:
+        raise _refused(exc)
+    note = str(params.get("note") or params.get("reason") or "").strip()
+    if t.needs_reason and not note:
+        raise ValidationFailed(f"Cần ghi rõ lý do khi «{t.label}».", code="reason_required")
+    # A specialist (without a leader or reception role here) works only on dossiers they hold.
+    if (
+        roles & {SPECIALIST}
+        and not roles & {LEADER, RECEPTION}
+        and dossier.holder_id not in (None, getattr(actor, "pk", None))
+        and dossier.status == Status.PROCESSING
+    ):
+        raise PermissionDenied("Hồ sơ đang do cán bộ khác xử lý.", code="not_holder")
+
+    now = clock.now()
+    before = Status(dossier.status)
+    dossier.status = target_status(t, before)
+    from_user = dossier.holder
+    kw: dict[str, Any] = {"note": note, "from_user": from_user}
+    closed: tuple[str, str] = ("", "")
+    handler = _HANDLERS.get(action)
+    if handler is not None:
+        closed = handler(dossier, t, actor, now, params, kw) or ("", "")
+    if t.step and action not in ("finish",):
+        closed = _open_step(dossier, t.step, now)
+    dossier.save()
+    _event(
+        dossier,
+        action=action,
+        actor=actor,
+        from_status=before,
+        now=now,
+        closed_step=closed[0],
+        closed_timeliness=closed[1],
+        opened=t.step is not None,
+        **kw,
+    )
+    audit_record(
+        action=f"dossier.{action}",
+        actor=actor,
+        obj=dossier,
+        detail={"code": dossier.code, "note": note},
+    )
+    return dossier
+
+
+def _h_accept(d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict) -> None:
+    d.holder, d.holder_unit = actor, d.unit
+    kw["to_user"] = actor
+    _start_clock(d, now)
+
+
+def _h_assign(d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict) -> None:
+    to_user = _user(p.get("to_user"), "người nhận")
+    to_unit = _unit(p.get("to_unit"))
+    if to_user is None and to_unit is None:
+        raise ValidationFailed(
+            "Cần chọn cán bộ hoặc phòng chuyên môn nhận hồ sơ.", code="recipient_required"
+        )
+    target_unit = to_unit or d.holder_unit or d.unit
+    if to_user is not None:
+        target_unit = _recipient_unit(to_user, {SPECIALIST, LEADER}, to_unit or d.unit, "xử lý")
+    d.holder = to_user
+    d.holder_unit = target_unit
+    kw.update(to_user=to_user, to_unit=to_unit)
+
+
+def _h_forward(d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict) -> None:
+    to_user = _user(p.get("to_user"), "người nhận")
+    to_unit = _unit(p.get("to_unit"))
+    if to_user is None and to_unit is None:
+        raise ValidationFailed("Cần chọn cán bộ hoặc đơn vị nhận hồ sơ.", code="recipient_required")
+    target_unit = to_unit or d.holder_unit
+    if to_user is not None:
+        target_unit = _recipient_unit(
+            to_user, {SPECIALIST, LEADER, RECEPTION}, to_unit or d.unit, "xử lý"
+        )
+    d.holder = to_user
+    d.holder_unit = target_unit
+    kw.update(to_user=to_user, to_unit=to_unit)
+
+
+def _h_submit_for_approval(
+    d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict
+) -> None:
+    to_user = _user(p.get("to_user"), "lãnh đạo")
+    target_unit = d.unit
+    if to_user is not None:
+        target_unit = _recipient_unit(to_user, {LEADER}, d.unit, "lãnh đạo")
+    d.holder, d.holder_unit = to_user, target_unit
+    kw.update(to_user=to_user, to_unit=target_unit)
+
+
+def _h_send_back(d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict) -> None:
+    handed = (
+        DossierEvent.objects.filter(dossier=d, to_user_id=d.holder_id, from_user__isnull=False)
+        .exclude(from_user_id=d.holder_id)
+        .order_by("-at", "-id")
+        .first()
+    )
+    if handed is None:
+        raise Conflict(
+            "Không xác định được bước trước để trả lại hồ sơ.", code="no_previous_holder"
+        )
+    d.holder = handed.from_user
+    d.holder_unit = handed.unit or d.holder_unit
+    d.approved = False
+    if handed.closed_step:
+        d.step = handed.closed_step
+    kw.update(to_user=handed.from_user, to_unit=handed.unit)
+
+
+def _h_transfer(d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict) -> None:
+    to_unit = _unit(p.get("to_unit"))
+    if to_unit is None:
+        raise ValidationFailed("Cần chọn cơ quan nhận hồ sơ chuyển đến.", code="recipient_required")
+    d.holder, d.holder_unit = None, to_unit
+    kw.update(to_user=None, to_unit=to_unit)
+
+
+def _h_approve(d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict) -> None:
+    if d.approved:
+        raise Conflict("Hồ sơ đã được phê duyệt.", code="already_approved")
+    d.approved = True
+    to_user = _user(p.get("to_user"), "người nhận")
+    d.holder, d.holder_unit = to_user, d.unit
+    kw.update(to_user=to_user, to_unit=d.unit)
+
+
+def _pause(d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict) -> None:
+    cal = _cal(d)
+    remaining = (
+        cal.working_time_between(now, d.due_at) if d.due_at and d.due_at > now else timedelta()
+    )
+    d.paused_at = now
+    d.remaining_seconds = int(remaining.total_seconds())
+
+
+def _resume(d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict) -> None:
+    if d.paused_at is None:
+        raise Conflict("Hồ sơ không ở trạng thái tạm dừng.", code="not_paused")
+    cal = _cal(d)
+    remaining = timedelta(seconds=d.remaining_seconds or 0)
+    # The clock resumes from now: the remaining working time is added again.
+    d.due_at = deadlines.add_working(cal, now, remaining)
+    if d.step_due_at is not None:
+        # The current step's own deadline moves by the same pause.
+        step_left = cal.working_time_between(d.paused_at, d.step_due_at)
+        d.step_due_at = min(deadlines.add_working(cal, now, step_left), d.due_at)
+    d.paused_seconds += int((now - d.paused_at).total_seconds())
+    d.paused_at, d.remaining_seconds = None, None
+
+
+def _h_finish(
+    d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict
+) -> tuple[str, str]:
+    if not d.approved and not _is_leader(actor, d):
+        raise Conflict("Hồ sơ chưa được lãnh đạo phê duyệt.", code="not_approved")
+    d.approved = True
+    d.result_ready_at = now
+    d.result_timeliness = classify(now, d.due_at) if d.due_at else ""
+    # The leader's approval already opened the return step; a leader finishing directly opens it here.
+    closed = _open_step(d, Step.RETURN, now) if d.step != Step.RETURN else ("", "")
+    d.holder, d.holder_unit = None, d.unit
+    return closed
+
+
+def _is_leader(actor: Any, d: Dossier) -> bool:
+    return Role.LEADER in _dossier_roles(actor, d)
+
+
+def _h_return(
+    d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict
+) -> tuple[str, str]:
+    d.returned_at = d.closed_at = now
+    d.return_timeliness = classify(now, d.due_at) if d.due_at else ""
+    d.holder = None
+    return _close_step(d, now)
+
+
+def _h_close(
+    d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict
+) -> tuple[str, str]:
+    d.closed_at = now
+    d.holder = None
+    d.paused_at, d.remaining_seconds = None, None
+    return _close_step(d, now)
+
+
+def _h_extend(d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict) -> None:
+    if d.due_at is None or now >= d.due_at:
+        raise DeadlinePassed()
+    cal = _cal(d)
+    new_due = _new_due(p.get("new_due_at") or p.get("new_date"), cal)
+    if new_due <= d.due_at:
+        raise ValidationFailed(
+            "Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.", code="new_due_not_later"
+        )
+    number = Extension.objects.filter(dossier=d).count() + 1
+    Extension.objects.create(
+        dossier=d,
+        number=number,
+        reason=kw["note"],
+        previous_due_at=d.due_at,
+        new_due_at=new_due,
+        issued_at=now,
+        issued_by=actor if getattr(actor, "pk", None) else None,
+    )
+    d.due_at = new_due
+    if d.step_due_at and d.step_due_at < new_due and d.step in (Step.RETURN,):
+        d.step_due_at = new_due
+
+
+_HANDLERS: dict[str, Any] = {
+    "accept": _h_accept,
+    "assign": _h_assign,
+    "forward": _h_forward,
+    "submit_for_approval": _h_submit_for_approval,
+    "send_back": _h_send_back,
+    "transfer": _h_transfer,
+    "approve": _h_approve,
+    "request_supplement": _pause,
+    "request_payment": _pause,
+    "resubmit": _resume,
+    "paid": _resume,
+    "finish": _h_finish,
+    "return": _h_return,
+    "refuse": _h_close,
+    "withdraw": _h_close,
+    "stop": _h_close,
+    "extend": _h_extend,
+}
+
+
+def dossier_get(*, code: str) -> Dossier:
+    """The dossier with this code, or NotFound."""
+    dossier = Dossier.objects.filter(code=code).first()
+    if dossier is None:
+        raise NotFound(f"Không tìm thấy hồ sơ có mã {code}.", code="dossier_not_found")
+    return dossier
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+_MAGIC = [
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+]
+
+
+def sniff_content_type(head: bytes) -> tuple[str, str] | None:
+    """(content type, extension) read from the first bytes, or None when not PDF/JPEG/PNG."""
+    for magic, ctype, ext in _MAGIC:
+        if head.startswith(magic):
+            return ctype, ext
+    return None
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    dossier: Dossier,
+    content: bytes,
+    filename: str,
+    actor: Any,
+    paper_position: int | None = None,
+) -> Attachment:
+    """Attach a scan (PDF, JPEG or PNG by content, at most 10 MB) to a dossier."""
+    if len(content) == 0:
+        raise ValidationFailed("Tệp đính kèm rỗng.", code="empty_file")
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise ValidationFailed("Tệp đính kèm vượt quá 10 MB.", code="file_too_large")
+    sniffed = sniff_content_type(content[:16])
+    if sniffed is None:
+        raise ValidationFailed(
+            "Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp).", code="file_type"
+        )
+    if Status(dossier.status) in (
+        Status.REFUSED,
+        Status.WITHDRAWN,
+        Status.STOPPED,
+        Status.RETURNED,
+    ):
+        raise Conflict("Hồ sơ đã kết thúc, không thể đính kèm thêm.", code="dossier_closed")
+    ctype, ext = sniffed
+    digest = hashlib.sha256(content).hexdigest()
+    paper = None
+    if paper_position is not None:
+        paper = DossierPaper.objects.filter(dossier=dossier, position=paper_position).first()
+    att = Attachment(
+        dossier=dossier,
+        paper=paper,
+        original_name=filename[:255],
+        content_type=ctype,
+        size=len(content),
+        sha256=digest,
+        uploaded_at=clock.now(),
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    # The stored name never reuses the citizen's file name or extension.
+    att.file.save(f"{dossier.code}-{digest[:16]}.{ext}", ContentFile(content), save=False)
+    att.save()
+    audit_record(action="dossier.attach", actor=actor, obj=dossier, detail={"sha256": digest})
+    return att

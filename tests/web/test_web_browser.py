@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from factories import StaffRoleFactory, UnitFactory, UserFactory
 
+from factories import StaffRoleFactory, UnitFactory, UserFactory
 from motcua.org.models import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

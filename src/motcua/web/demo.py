@@ -1,7 +1,13 @@
-"""The demo office that `make run` loads, assembled from each app's own demo module."""
+"""The demo office that `make run` loads, assembled from each app's own demo module.
+
+Everything but the bulk volume goes through the same services that real use goes through,
+with the clock moved back in time, so the history (dossiers in every status, queue visits,
+ratings) is what the office itself would have written.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +16,11 @@ from django.db import transaction
 from motcua.core.models import Sequence
 
 HISTORY_MARKER = "demo:history-generated"
+# Sizes of the 90-day history: enough for believable charts, small enough that the first
+# `make run` finishes in a couple of minutes on two cores.
+HISTORY_DAYS = 90
+HISTORY_DOSSIERS = 450
+HISTORY_VISITS_PER_DAY = 14
 
 
 def seed_all(
@@ -19,56 +30,81 @@ def seed_all(
     history: bool = True,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Seed units, staff, catalogue, queues, portal; history once; optional bulk volume."""
+    """Seed units, staff, catalogue, forms, queues, portal; the history once; optional volume."""
     from motcua.catalog.demo import seed_catalog
+    from motcua.documents.demo import seed_form_templates
     from motcua.org.demo import seed_citizens, seed_staff, seed_units
+    from motcua.portal.demo import seed_portal
+    from motcua.queueing.demo import seed_queue
 
     summary: dict[str, Any] = {}
-    log("Đơn vị hành chính, bộ phận một cửa, quầy…")
-    seed_units()
-    log("Cán bộ…")
-    summary["cán bộ"] = len(seed_staff())
-    log("Danh mục thủ tục…")
-    summary["thủ tục"] = seed_catalog()
-    if not Sequence.objects.filter(key="demo:citizens").exists():
-        summary["công dân mẫu"] = seed_citizens(300)
-        Sequence.objects.get_or_create(key="demo:citizens", defaults={"value": 1})
 
-    _optional("motcua.documents.demo", "seed_form_templates", log, "Biểu mẫu…")
-    _optional("motcua.queueing.demo", "seed_queue", log, "Dịch vụ xếp hàng…")
-    _optional("motcua.portal.demo", "seed_portal", log, "Cổng thông tin…")
+    def step(label: str, fn: Callable[[], Any]) -> Any:
+        started = time.monotonic()
+        log(f"{label}…")
+        result = fn()
+        log(f"  xong ({time.monotonic() - started:.1f} s)")
+        return result
+
+    step("Đơn vị hành chính, bộ phận một cửa, quầy", seed_units)
+    summary["cán bộ"] = len(step("Cán bộ", seed_staff))
+    summary["thủ tục"] = step("Danh mục thủ tục", seed_catalog)
+    step("Biểu mẫu", seed_form_templates)
+    if not Sequence.objects.filter(key="demo:citizens").exists():
+        summary["công dân mẫu"] = step("Công dân mẫu", lambda: seed_citizens(300))
+        Sequence.objects.get_or_create(key="demo:citizens", defaults={"value": 1})
+    step("Dịch vụ xếp hàng", seed_queue)
+    step("Cổng thông tin", seed_portal)
 
     if history and not Sequence.objects.filter(key=HISTORY_MARKER).exists():
-        log("Lịch sử 90 ngày (hồ sơ, lượt xếp hàng, đánh giá)… lần đầu mất khoảng một phút")
-        _optional("motcua.dossiers.demo", "seed_history", log, "  hồ sơ")
-        _optional("motcua.queueing.demo", "seed_queue_history", log, "  lượt xếp hàng")
-        _optional("motcua.portal.demo", "seed_ratings_history", log, "  đánh giá")
+        summary.update(_history(step))
         with transaction.atomic():
             Sequence.objects.get_or_create(key=HISTORY_MARKER, defaults={"value": 1})
 
     if citizens:
-        log(f"Thêm {citizens} công dân (nạp khối)…")
-        summary["công dân thêm"] = seed_citizens(
-            citizens, offset=_next_offset("demo:citizen-offset", citizens)
+        offset = _next_offset("demo:citizen-offset", citizens)
+        summary["công dân thêm"] = step(
+            f"Thêm {citizens} công dân (nạp khối)",
+            lambda: seed_citizens(citizens, offset=1000 + offset),
         )
     if dossiers:
-        from motcua.dossiers.demo import seed_dossiers_bulk
+        from motcua.dossiers.demo import seed_dossiers
+        from motcua.org.models import Office
 
-        log(f"Thêm {dossiers} hồ sơ (nạp khối)…")
-        summary["hồ sơ thêm"] = seed_dossiers_bulk(count=dossiers, log=log)
+        unit = Office.objects.get(code="ha-dong").unit
+        summary["hồ sơ thêm"] = step(
+            f"Thêm {dossiers} hồ sơ (nạp khối)",
+            lambda: seed_dossiers(
+                count=dossiers,
+                unit=unit,
+                days=365,
+                bulk=True,
+                seed=_next_offset("demo:dossier-seed", 1),
+            ),
+        )
     return summary
 
 
-def _optional(module: str, name: str, log: Callable[[str], None], label: str) -> None:
-    """Run an app's demo step; apps arrive one by one, and the office must start without them."""
-    import importlib
+def _history(step: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:
+    from motcua.dossiers.demo import seed_dossiers
+    from motcua.org.models import Office
+    from motcua.portal.demo import seed_ratings_history
+    from motcua.queueing.demo import seed_queue_history
 
-    try:
-        fn = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return
-    log(label)
-    fn()
+    office = Office.objects.get(code="ha-dong")
+    return {
+        "hồ sơ 90 ngày": step(
+            f"Lịch sử {HISTORY_DAYS} ngày: hồ sơ (qua nghiệp vụ thật)",
+            lambda: seed_dossiers(count=HISTORY_DOSSIERS, days=HISTORY_DAYS, unit=office.unit),
+        ),
+        "lượt xếp hàng": step(
+            f"Lịch sử {HISTORY_DAYS} ngày: lượt xếp hàng",
+            lambda: seed_queue_history(
+                days=HISTORY_DAYS, per_day=HISTORY_VISITS_PER_DAY, office=office
+            ),
+        ),
+        "đánh giá": step("Đánh giá hài lòng", seed_ratings_history),
+    }
 
 
 @transaction.atomic
@@ -78,4 +114,4 @@ def _next_offset(key: str, n: int) -> int:
     start = row.value
     row.value += n
     row.save(update_fields=["value"])
-    return start + 1_000_000
+    return start

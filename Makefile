@@ -55,8 +55,11 @@ typecheck: install ## mypy with django-stubs
 check: lint typecheck ## Lint, types, pending migrations
 	$(BIN)/motcua makemigrations --check --dry-run
 
-bench: install ## Run the benchmarks (see bench/README.md)
-	$(BIN)/python bench/run_all.py
+bench: install ## Run every benchmark (long: seeds 1M dossiers on PostgreSQL; see bench/README.md)
+	$(BIN)/python bench/faces.py
+	$(BIN)/python bench/queue.py
+	$(BIN)/python bench/dossiers.py
+	$(BIN)/python bench/portal.py --dossiers 1000000
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) var

@@ -134,7 +134,9 @@ def counter_select(request: HttpRequest) -> HttpResponse:
         .order_by("office__code", "number")
     )
     return render(
-        request, "queueing/counter_select.html", {"counters": counters, "offices": offices}
+        request,
+        "queueing/counter_select.html",
+        {"counters": counters, "offices": offices, "may_report": _may_report(request.user)},
     )
 
 

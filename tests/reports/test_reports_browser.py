@@ -27,7 +27,7 @@ def test_manager_reads_the_dashboard_and_filters_by_field(page, live_server, kpi
     page.get_by_role("button", name="Xem").click()
     page.wait_for_url("**theo=field**")
     text = page.inner_text("main")
-    assert "Theo Lĩnh vực" in text and "Hộ tịch" in text
+    assert "Theo lĩnh vực" in text and "Hộ tịch" in text
     assert "Chỉ số phục vụ người dân, doanh nghiệp" in text
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "reports-dashboard.png"), full_page=True)

@@ -100,3 +100,13 @@ def test_exports_csv_xlsx_pdf(client, kpi_data):
     assert sheet["A2"].value == "Nhóm"
     pdf = client.get("/can-bo/bao-cao/xuat.pdf").content
     assert pdf.startswith(b"%PDF")
+
+
+def test_dashboard_follows_the_unit_switcher_unless_all_units_are_asked(client, kpi_data):
+    user = _manager(client, kpi_data["a"])
+    StaffRoleFactory(user=user, unit=kpi_data["b"], role=Role.MANAGER)
+    html = client.get("/can-bo/bao-cao/").content.decode()
+    assert "2/3 hồ sơ" in html  # the first-assigned unit (Hà Đông) only
+    client.post("/can-bo/don-vi/", {"unit": kpi_data["b"].pk})
+    assert "1/1 hồ sơ" in client.get("/can-bo/bao-cao/").content.decode()
+    assert "3/4 hồ sơ" in client.get("/can-bo/bao-cao/?pham-vi=tat-ca").content.decode()

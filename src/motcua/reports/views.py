@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from motcua.core.errors import PermissionDenied
-from motcua.org.models import Role
+from motcua.org.models import Role, Unit
 from motcua.reports import exports, selectors
 from motcua.web.charts import bar_chart, line_chart
 
@@ -18,14 +18,30 @@ ALLOWED = {Role.MANAGER, Role.LEADER, Role.SYSADMIN}
 
 
 def _scope(request: HttpRequest) -> set[int] | None:
-    user: Any = request.user
-    if user.is_superuser:
-        return None
-    if not (user.role_set() & ALLOWED):
-        raise PermissionDenied("Chỉ cán bộ quản lý, lãnh đạo mới xem được báo cáo.")
+    """Units the figures cover: the current unit (switcher) with its sub-units and predecessors,
+    or with `?pham-vi=tat-ca` every unit the official may see (None = all, for superusers)."""
     from motcua.org.permissions import visible_unit_ids
 
-    return visible_unit_ids(user)
+    user: Any = request.user
+    if not user.is_superuser and not (user.role_set() & ALLOWED):
+        raise PermissionDenied("Chỉ cán bộ quản lý, lãnh đạo mới xem được báo cáo.")
+    visible = None if user.is_superuser else visible_unit_ids(user)
+    unit = getattr(request, "current_unit", None)
+    if request.GET.get("pham-vi") == "tat-ca" or unit is None:
+        return visible
+    own = _unit_closure(unit)
+    return own if visible is None else own & visible
+
+
+def _unit_closure(unit: Unit) -> set[int]:
+    """A unit, its sub-units, and the units it replaced (their files are now its files)."""
+    ids = unit.descendant_ids()
+    frontier = set(ids)
+    while frontier:
+        older = set(Unit.objects.filter(successors__in=frontier).values_list("pk", flat=True)) - ids
+        ids |= older
+        frontier = older
+    return ids
 
 
 def _period(request: HttpRequest) -> selectors.Period:

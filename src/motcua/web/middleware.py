@@ -22,16 +22,14 @@ class CurrentUnitMiddleware:
 
 
 def _current_unit(request: HttpRequest):  # type: ignore[no-untyped-def]
-    from motcua.org.models import Unit
+    from motcua.org.models import StaffRole, Unit
 
-    units = (
-        Unit.objects.filter(staff_roles__user_id=int(request.user.pk or 0))
-        .distinct()
-        .order_by("level", "name")
-    )
+    user_id = int(request.user.pk or 0)
     chosen = request.session.get(SESSION_KEY)
     if chosen:
-        unit = units.filter(pk=chosen).first()
+        unit = Unit.objects.filter(pk=chosen, staff_roles__user_id=user_id).first()
         if unit:
             return unit
-    return units.first()
+    # Without a choice, the unit of the official's first-assigned role: their main post.
+    first = StaffRole.objects.filter(user_id=user_id).select_related("unit").order_by("pk").first()
+    return first.unit if first else None

@@ -104,9 +104,9 @@ def actor_roles(actor: Any, units: list[Unit | None]) -> set[str]:
     held = list(StaffRole.objects.filter(user=actor).values_list("unit_id", "role"))
     if not held:
         return set()
-    from motcua.org.permissions import _graph
+    from motcua.org.permissions import unit_graph
 
-    parents, _, predecessors = _graph()
+    parents, _, predecessors = unit_graph()
     successors: dict[int, list[int]] = {}
     for to_id, froms in predecessors.items():
         for from_id in froms:

@@ -22,7 +22,7 @@ def _active(user: Any) -> bool:
     )
 
 
-def _graph() -> tuple[dict[int, int | None], dict[int, list[int]], dict[int, list[int]]]:
+def unit_graph() -> tuple[dict[int, int | None], dict[int, list[int]], dict[int, list[int]]]:
     """(parent by unit, children by parent, predecessors by successor): a few hundred rows."""
     parents: dict[int, int | None] = {}
     children: dict[int, list[int]] = {}
@@ -56,7 +56,7 @@ def visible_unit_ids(user: Any) -> set[int]:
     own = set(StaffRole.objects.filter(user=user).values_list("unit_id", flat=True))
     if not own:
         return set()
-    _, children, predecessors = _graph()
+    _, children, predecessors = unit_graph()
     # Predecessors, but not their other sub-units: an old district's wards went to different
     # new wards, each reached through its own successor link.
     return _closure(_closure(own, children), predecessors)
@@ -76,7 +76,7 @@ def has_role(user: Any, roles: Iterable[str], unit: Unit) -> bool:
     }
     if not held:
         return False
-    parents, _, predecessors = _graph()
+    parents, _, predecessors = unit_graph()
     successors: dict[int, list[int]] = {}
     for to_id, froms in predecessors.items():
         for from_id in froms:

@@ -179,6 +179,8 @@ else:
     }
 
 RATELIMIT_VIEW = "motcua.web.views.ratelimited"
+# Off only for load benchmarks on loopback, where every client shares one address.
+RATELIMIT_ENABLE = os.environ.get("RATELIMIT_ENABLE", "1") == "1"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
@@ -195,6 +197,8 @@ MOTCUA: dict[str, Any] = {
     "FACE_ENGINE": os.environ.get("FACE_ENGINE", "motcua.biometrics.engine.OpenCVFaceEngine"),
     # "Remember me" face templates are deleted after this many days without a visit.
     "FACE_REMEMBER_RETENTION_DAYS": int(os.environ.get("FACE_REMEMBER_RETENTION_DAYS", "730")),
+    # Public dossier lookups per client address and minute (API).
+    "PUBLIC_LOOKUP_PER_MINUTE": int(os.environ.get("PUBLIC_LOOKUP_PER_MINUTE", "20")),
     "API_TOKEN_TTL_HOURS": int(os.environ.get("API_TOKEN_TTL_HOURS", "12")),
 }
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from motcua.core import clock
+from motcua.core.cache import cached_figure
 from motcua.core.errors import DomainError
 from motcua.portal import charts, selectors, services, visitors
 from motcua.portal.forms import AnnouncementForm, CommentForm, LookupForm, ServiceRatingForm
@@ -131,7 +132,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "announcements": list(selectors.announcements_published()[:5]),
         # Aggregates over a year of dossiers: shared for a minute rather than recomputed per visitor.
-        "summary": cache.get_or_set("portal:home:summary", _processing_summary, 60),
+        "summary": cached_figure("portal:home:summary", _processing_summary, fresh_for=60),
         "counts": visitors.visitor_counts(),
         "links": list(selectors.links()),
         "fields": Field.objects.all(),
@@ -260,12 +261,12 @@ def statistics(request: HttpRequest) -> HttpResponse:
     # Public figures may be a few minutes old; recomputing them per visitor costs ~0.5 s of
     # database time at a million dossiers, which 50 visitors at once would turn into timeouts.
     key = f"portal:stats:{group}:{unit.pk if unit else ''}:{field_code}:{date_from}:{date_to}"
-    raw = cache.get_or_set(
+    raw = cached_figure(
         key,
         lambda: dossier_stats(
             unit=unit, field=field, date_from=date_from, date_to=date_to, group_by=group
         ),
-        STATS_CACHE_SECONDS,
+        fresh_for=STATS_CACHE_SECONDS,
     )
     rows = [r for r in map(_stat_row, raw) if r["received"]]
     period = f"từ {date_from:%d/%m/%Y} đến {date_to:%d/%m/%Y}"

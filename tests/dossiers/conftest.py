@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import time
 from types import SimpleNamespace
 
 import pytest
+from dossiers_helpers import CITIZEN, vn  # noqa: F401  (fixtures below use them)
 
 from factories import ProcedureVersionFactory, StaffRoleFactory, UnitFactory, UserFactory
 from motcua.catalog.models import TimeUnit
-from motcua.core.clock import VN_TZ
 from motcua.org.models import Role, UnitLevel
-
-
-def vn(*args: int) -> datetime:
-    return datetime(*args, tzinfo=VN_TZ)
-
-
-CITIZEN = {
-    "id_number": "001085012345",
-    "full_name": "Nguyễn Văn An",
-    "date_of_birth": "1985-05-17",
-    "phone": "0912345678",
-    "address": "Số 5 Quang Trung, Hà Đông, Hà Nội",
-}
 
 
 @pytest.fixture

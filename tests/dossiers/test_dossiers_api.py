@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from dossiers_helpers import CITIZEN, vn
 
-from conftest import CITIZEN, vn
 from motcua.core import clock
 from motcua.core.services import api_token_issue
 

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 from django.db import connection
+from dossiers_helpers import vn
 
-from conftest import vn
 from motcua.core import clock
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.services import dossier_act, dossier_receive

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.db.models import Count
+from dossiers_helpers import CITIZEN, vn
 
-from conftest import CITIZEN, vn
 from motcua.core import clock
 from motcua.dossiers.demo import seed_dossiers
 from motcua.dossiers.models import Dossier, DossierEvent

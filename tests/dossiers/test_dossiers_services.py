@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from dossiers_helpers import CITIZEN, vn
 
-from conftest import CITIZEN, vn
 from motcua.core import clock
 from motcua.core.errors import (
     DomainError,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from dossiers_helpers import CITIZEN, vn
 
-from conftest import CITIZEN, vn
 from factories import FieldFactory, ProcedureVersionFactory
 from motcua.core import clock
 from motcua.dossiers.selectors import dossier_stats

@@ -6,8 +6,8 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from queueing_helpers import QR_A, QR_B, blank_jpeg, face_jpeg
 
-from conftest import QR_A, QR_B, blank_jpeg, face_jpeg
 from motcua.core.services import api_token_issue
 from motcua.queueing.models import BlockedAttempt, Method, Ticket
 

@@ -6,8 +6,8 @@ import re
 
 import numpy as np
 import pytest
+from queueing_helpers import QR_A
 
-from conftest import QR_A
 from motcua.org.models import Role
 from motcua.queueing.models import CounterService, Method, Service, Status, Ticket
 

@@ -187,13 +187,6 @@ class User(AbstractUser):
             return True
         return role in self.role_set(unit)
 
-    def unit_ids(self) -> set[int]:
-        """Units whose data this official may see: those they hold a role in, and their sub-units."""
-        ids: set[int] = set()
-        for unit in Unit.objects.filter(staff_roles__user=self).distinct():
-            ids |= unit.descendant_ids()
-        return ids
-
 
 class StaffRole(models.Model):
     """One role of one official in one unit."""

@@ -29,7 +29,9 @@ def _offices_for(user: Any) -> list[Office]:
     qs = Office.objects.filter(is_active=True).order_by("code")
     if user.is_superuser:
         return list(qs)
-    return list(qs.filter(unit_id__in=user.unit_ids()))
+    from motcua.org.permissions import visible_unit_ids
+
+    return list(qs.filter(unit_id__in=visible_unit_ids(user)))
 
 
 def _office(value: str) -> Office:

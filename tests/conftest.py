@@ -27,6 +27,18 @@ def freeze():
     clock.set_frozen(None)
 
 
+# Without the networking flags the system Chromium keeps dialling out on this closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+]
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -44,17 +56,26 @@ def browser() -> Iterator[object]:
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=path,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-                "--use-fake-ui-for-media-stream",
-            ],
+            args=CHROMIUM_ARGS,
         )
         yield b
+        b.close()
+
+
+@pytest.fixture
+def launch_chromium(browser):  # type: ignore[no-untyped-def]
+    """Launch another Chromium with extra flags (e.g. a fake camera); closed after the test."""
+    launched = []
+
+    def _launch(*extra_args: str):  # type: ignore[no-untyped-def]
+        b = browser.browser_type.launch(
+            executable_path=chromium_path(), args=[*CHROMIUM_ARGS, *extra_args]
+        )
+        launched.append(b)
+        return b
+
+    yield _launch
+    for b in launched:
         b.close()
 
 

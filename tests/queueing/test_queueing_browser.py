@@ -13,16 +13,6 @@ from motcua.queueing.models import CounterService, Method, Service, Status, Tick
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-BASE_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--use-fake-ui-for-media-stream",
-]
-
 
 def write_y4m(path, bgr: np.ndarray, frames: int = 10) -> None:
     """A short Y4M clip of one image: what Chromium's fake camera plays in a loop."""
@@ -49,19 +39,14 @@ def queue_office(db):
 
 
 @pytest.fixture
-def camera_page(browser, live_server, tmp_path, fake_engine):
+def camera_page(launch_chromium, live_server, tmp_path, fake_engine):
     """A page whose camera shows a fake face (colour = identity for the FakeFaceEngine)."""
     from motcua.biometrics.engine import draw_fake_face
 
     clip = tmp_path / "face.y4m"
     write_y4m(clip, draw_fake_face((40, 60, 200), radius=120))
-    b = browser.browser_type.launch(
-        executable_path="/usr/bin/chromium",
-        args=[
-            *BASE_ARGS,
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={clip}",
-        ],
+    b = launch_chromium(
+        "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"
     )
     context = b.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     context.grant_permissions(["camera"], origin=live_server.url)
@@ -69,7 +54,6 @@ def camera_page(browser, live_server, tmp_path, fake_engine):
     pg.set_default_timeout(15_000)
     yield pg
     context.close()
-    b.close()
 
 
 def test_kiosk_first_visit_by_face_and_qr_then_face_alone(camera_page, live_server, queue_office):

@@ -61,8 +61,8 @@ def act(page, label: str, *, recipient: str = "", note: str = "") -> None:  # ty
         box.get_by_label("Cán bộ nhận").select_option(label=recipient)
     if note:
         box.locator("textarea").fill(note)
-    box.get_by_role("button", name=label, exact=True).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the action posts and redirects back to the dossier
+        box.get_by_role("button", name=label, exact=True).click()
 
 
 def status(page) -> str:  # type: ignore[no-untyped-def]

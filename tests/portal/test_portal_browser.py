@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from factories import ProcedureFactory, ProcedureVersionFactory
 from motcua.portal.models import AnnouncementRating, Comment, ServiceRating
@@ -33,7 +34,7 @@ def test_search_without_diacritics(page, live_server):
     assert "Đăng ký khai sinh" in main and "Đăng ký khai tử" not in main
     _shot(page, "portal-search.png")
     page.get_by_role("link", name="Đăng ký khai sinh").click()
-    assert "Thành phần hồ sơ" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Thành phần hồ sơ")
 
 
 def test_lookup_then_rate_the_returned_dossier(page, live_server, make_dossier):
@@ -42,8 +43,8 @@ def test_lookup_then_rate_the_returned_dossier(page, live_server, make_dossier):
     page.get_by_role("textbox", name="Mã hồ sơ").fill(dossier.code)
     page.get_by_label("4 số cuối CCCD hoặc số điện thoại").fill(dossier.citizen_id_number[-4:])
     page.get_by_role("button", name="Tra cứu").click()
-    assert "Đã trả kết quả" in page.inner_text("#status-label")
-    assert "Ngày hẹn trả kết quả" in page.inner_text("main")
+    expect(page.locator("#status-label")).to_contain_text("Đã trả kết quả")
+    expect(page.locator("main")).to_contain_text("Ngày hẹn trả kết quả")
     _shot(page, "portal-lookup.png")
 
     page.get_by_role("link", name="Đánh giá mức độ hài lòng").click()
@@ -52,7 +53,7 @@ def test_lookup_then_rate_the_returned_dossier(page, live_server, make_dossier):
     page.get_by_text("Đánh giá chi tiết theo 9 tiêu chí").click()
     page.get_by_label("Thái độ của cán bộ").select_option("2")
     page.get_by_role("button", name="Gửi đánh giá").click()
-    assert "Cảm ơn bạn đã đánh giá" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Cảm ơn bạn đã đánh giá")
     _shot(page, "portal-rating.png")
     rating = ServiceRating.objects.get()
     assert (
@@ -67,8 +68,8 @@ def test_star_rating_and_comment_with_captcha(page, live_server, published, capt
     assert "Thông báo lịch tiếp dân" in page.inner_text("h1")
     page.get_by_text("5 sao").click()
     page.get_by_role("button", name="Gửi đánh giá").click()
-    assert "Cảm ơn bạn đã đánh giá 5 sao" in page.inner_text("main")
-    assert "Bạn đã đánh giá bài viết này 5 sao" in page.inner_text("#danh-gia")
+    expect(page.locator("main")).to_contain_text("Cảm ơn bạn đã đánh giá 5 sao")
+    expect(page.locator("#danh-gia")).to_contain_text("Bạn đã đánh giá bài viết này 5 sao")
 
     page.get_by_label("Họ tên (hiển thị)").fill("Nguyễn Thị Hoa")
     page.get_by_label("Nội dung bình luận").fill(
@@ -77,13 +78,13 @@ def test_star_rating_and_comment_with_captcha(page, live_server, published, capt
     assert page.locator(".captcha img").count() == 1  # the self-hosted captcha image
     page.get_by_label("Mã xác nhận (nhập các ký tự trong ảnh)").fill("sai-ma")
     page.get_by_role("button", name="Gửi bình luận").click()
-    assert "Mã xác nhận không đúng" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Mã xác nhận không đúng")
     page.get_by_label("Nội dung bình luận").fill(
         "Xin hỏi sáng thứ Bảy có nhận hồ sơ đất đai không?"
     )
     page.get_by_label("Mã xác nhận (nhập các ký tự trong ảnh)").fill(captcha_test_mode)
     page.get_by_role("button", name="Gửi bình luận").click()
-    assert "sẽ hiển thị sau khi được kiểm duyệt" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("sẽ hiển thị sau khi được kiểm duyệt")
     _shot(page, "portal-comment.png")
     # Held for moderation: stored, not shown.
     assert Comment.objects.get().status == Comment.Status.PENDING

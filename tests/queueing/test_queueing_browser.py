@@ -105,6 +105,47 @@ def test_kiosk_phone_check_in_without_camera(page, live_server, queue_office):
     expect(page.locator("#error-text")).to_contain_text("Số điện thoại chưa có trong hệ thống")
 
 
+# getUserMedia that answers only when the test says so, and records whether tracks were stopped.
+SLOW_CAMERA = """
+(() => {
+  window.__camera = { stopped: 0 };
+  const track = { stop: () => { window.__camera.stopped += 1; } };
+  const stream = { getTracks: () => [track] };
+  navigator.mediaDevices.getUserMedia = () => new Promise((resolve, reject) => {
+    window.__camera.fail = () => reject(new DOMException("no camera", "NotFoundError"));
+    window.__camera.open = () => resolve(stream);
+  });
+})();
+"""
+
+
+@pytest.mark.parametrize("late_answer", ["fail", "open"])
+def test_a_late_camera_answer_never_takes_the_slip_away(
+    page, live_server, queue_office, late_answer
+):
+    """The citizen declines the camera before the browser has opened it, and gets a slip; the
+    camera's late failure must not switch screens, and a late stream must be closed at once."""
+    from playwright.sync_api import expect
+
+    from factories import CitizenFactory
+
+    office, _svc, _counter = queue_office
+    CitizenFactory(phone="0912345678")
+    page.add_init_script(SLOW_CAMERA)
+    page.goto(f"{live_server.url}/can-bo/xep-hang/kiosk/{office.code}/")
+    page.get_by_role("button", name=re.compile("Chứng thực")).click()
+    page.get_by_role("button", name=re.compile("Không dùng khuôn mặt")).click()
+    page.get_by_label("Số điện thoại").fill("0912345678")
+    page.get_by_role("button", name="Lấy số").click()
+    expect(page.locator("#slip-number")).to_have_text("B001")
+    page.evaluate(f"window.__camera.{late_answer}()")
+    page.wait_for_timeout(1800)  # longer than the kiosk's 1.5 s "camera failed" pause
+    expect(page.locator("#slip-number")).to_be_visible()
+    assert page.evaluate("document.getElementById('kiosk').dataset.current") == "slip"
+    if late_answer == "open":
+        assert page.evaluate("window.__camera.stopped") == 1
+
+
 def _login(page, live_server, user):
     from django.conf import settings
     from django.test import Client

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from factories import StaffRoleFactory, UnitFactory, UserFactory
 from motcua.org.models import Role
@@ -24,15 +25,16 @@ def test_official_logs_in_and_switches_unit(page, live_server):
     page.get_by_label("Tên đăng nhập").fill("quanly-test")
     page.get_by_label("Mật khẩu").fill("sai-mat-khau")
     page.get_by_role("button", name="Đăng nhập").click()
-    assert "Tên đăng nhập hoặc mật khẩu không đúng" in page.inner_text("main")
+    expect(page.locator("main")).to_contain_text("Tên đăng nhập hoặc mật khẩu không đúng")
 
     page.get_by_label("Mật khẩu").fill("motcua-demo")
     page.get_by_role("button", name="Đăng nhập").click()
     page.wait_for_url(f"{live_server.url}/can-bo/")
     assert "Xin chào, Trần Thị Quản Lý" in page.inner_text("h1")
 
-    page.get_by_label("Đơn vị").select_option(label="Phường Dương Nội")
-    page.wait_for_load_state()
-    assert "Đơn vị đang làm việc: Phường Dương Nội" in page.inner_text("main")
+    # The select submits its form on change: wait for that navigation, not the current page.
+    with page.expect_navigation():
+        page.get_by_label("Đơn vị").select_option(label="Phường Dương Nội")
+    expect(page.locator("main")).to_contain_text("Đơn vị đang làm việc: Phường Dương Nội")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "web-home.png"), full_page=True)

@@ -9,7 +9,7 @@
   const device = root.dataset.device || "kiosk";
   const video = document.getElementById("kiosk-video");
   const hint = document.getElementById("camera-hint");
-  const state = { service: null, stream: null, loop: null, busy: false, lastFrame: null, consent: "none", tries: 0 };
+  const state = { service: null, stream: null, loop: null, busy: false, lastFrame: null, consent: "none", tries: 0, cameraSession: 0 };
   const FRAME_MS = 700;
   const MAX_TRIES = 25;
   let resetTimer = null;
@@ -55,22 +55,32 @@
   }
 
   // ---- camera
+  // The citizen may leave the camera screen (decline, go back, already got a slip) while the
+  // browser is still opening the camera: a late answer must neither switch screens nor keep
+  // the camera on.
   async function startCamera() {
     state.tries = 0;
+    const session = ++state.cameraSession;
+    const stillHere = () => session === state.cameraSession && root.dataset.current === "camera";
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { show("identify"); return; }
+    let stream;
     try {
-      state.stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, facingMode: "user" }, audio: false });
+      stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, facingMode: "user" }, audio: false });
     } catch (e) {
+      if (!stillHere()) return;
       hint.textContent = "Không mở được camera. Vui lòng quét mã QR hoặc nhập số điện thoại.";
-      setTimeout(() => show("identify"), 1500);
+      setTimeout(() => { if (stillHere()) show("identify"); }, 1500);
       return;
     }
+    if (!stillHere()) { stream.getTracks().forEach((t) => t.stop()); return; }
+    state.stream = stream;
     video.srcObject = state.stream;
     hint.textContent = "Vui lòng nhìn thẳng vào camera.";
     state.loop = setInterval(tick, FRAME_MS);
   }
 
   function stopCamera() {
+    state.cameraSession += 1;
     if (state.loop) clearInterval(state.loop);
     state.loop = null;
     if (state.stream) state.stream.getTracks().forEach((t) => t.stop());

@@ -32,12 +32,13 @@ SERVICES = [
     ("D", "Bảo trợ xã hội", ["bao-tro-xa-hoi"], ["xã hội", "thương binh"]),
     ("E", "Kinh doanh", ["ho-kinh-doanh"], ["kinh tế", "kinh doanh"]),
 ]
+# (code, name, head start in minutes, age from which the kiosk grants it by itself; None = staff)
 PRIORITY_GROUPS = [
-    ("elderly", "Người cao tuổi (từ 75 tuổi)", 30),
-    ("disability", "Người khuyết tật", 30),
-    ("pregnant", "Phụ nữ mang thai", 30),
-    ("small-children", "Người đi cùng trẻ nhỏ dưới 36 tháng tuổi", 20),
-    ("meritorious", "Người có công với cách mạng", 30),
+    ("elderly", "Người cao tuổi (từ 75 tuổi)", 30, 75),
+    ("disability", "Người khuyết tật", 30, None),
+    ("pregnant", "Phụ nữ mang thai", 30, None),
+    ("small-children", "Người đi cùng trẻ nhỏ dưới 36 tháng tuổi", 20, None),
+    ("meritorious", "Người có công với cách mạng", 30, None),
 ]
 # Typical minutes at the counter per line (median) – land dossiers take longest.
 SERVICE_MINUTES = {"A": 6.0, "B": 4.0, "C": 12.0, "D": 9.0, "E": 10.0}
@@ -46,8 +47,10 @@ SHARE = {"A": 0.34, "B": 0.30, "C": 0.16, "D": 0.10, "E": 0.10}
 
 @transaction.atomic
 def seed_priority_groups() -> None:
-    for code, name, weight in PRIORITY_GROUPS:
-        PriorityGroup.objects.update_or_create(code=code, defaults={"name": name, "weight": weight})
+    for code, name, weight, min_age in PRIORITY_GROUPS:
+        PriorityGroup.objects.update_or_create(
+            code=code, defaults={"name": name, "weight": weight, "min_age": min_age}
+        )
 
 
 @transaction.atomic

@@ -65,6 +65,13 @@ class PriorityGroup(models.Model):
     code = models.SlugField("mã", max_length=40, unique=True)
     name = models.CharField("tên nhóm", max_length=120)
     weight = models.PositiveSmallIntegerField("mức ưu tiên (phút)", default=10)
+    min_age = models.PositiveSmallIntegerField(
+        "tự động từ tuổi",
+        null=True,
+        blank=True,
+        help_text="Để trống: cán bộ xác nhận tại quầy/bàn hướng dẫn. Có giá trị: kiosk tự áp dụng "
+        "khi tuổi tính theo ngày sinh trên căn cước đạt mức này.",
+    )
 
     class Meta:
         verbose_name = "nhóm ưu tiên"
@@ -109,6 +116,11 @@ class QueueSettings(models.Model):
     default_service_s = models.PositiveIntegerField(
         "thời gian phục vụ mặc định (giây)", default=420
     )
+    booking_slot_minutes = models.PositiveSmallIntegerField("độ dài khung giờ hẹn (phút)", default=30)
+    booking_per_slot = models.PositiveSmallIntegerField(
+        "số lịch hẹn tối đa mỗi khung giờ, mỗi dịch vụ", default=4
+    )
+    booking_days_ahead = models.PositiveSmallIntegerField("đặt lịch trước tối đa (ngày)", default=14)
 
     class Meta:
         verbose_name = "cấu hình xếp hàng"
@@ -178,6 +190,11 @@ class BookingStatus(models.TextChoices):
     MISSED = "missed", "Không đến"
 
 
+class BookingChannel(models.TextChoices):
+    PORTAL = "portal", "Cổng dịch vụ công"
+    STAFF = "staff", "Cán bộ đặt hộ"
+
+
 class Booking(models.Model):
     """A booked appointment: holds a slot; becomes a ticket only when its owner checks in."""
 
@@ -198,6 +215,23 @@ class Booking(models.Model):
         "trạng thái", max_length=20, choices=BookingStatus.choices, default=BookingStatus.BOOKED
     )
     created_at = models.DateTimeField()
+    code = models.CharField(
+        "mã lịch hẹn", max_length=16, unique=True, null=True, blank=True, editable=False
+    )
+    phone = models.CharField("số điện thoại liên hệ", max_length=15, blank=True)
+    channel = models.CharField(
+        "đặt qua", max_length=10, choices=BookingChannel.choices, default=BookingChannel.STAFF
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="cán bộ đặt",
+    )
+    cancelled_at = models.DateTimeField("hủy lúc", null=True, blank=True)
+    cancel_reason = models.CharField("lý do hủy", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "lịch hẹn"

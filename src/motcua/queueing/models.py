@@ -169,6 +169,10 @@ class Authorisation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField()
+    revoked_at = models.DateTimeField("thu hồi lúc", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = "ủy quyền lấy số"
@@ -386,6 +390,7 @@ class EventKind(models.TextChoices):
     START = "start", "Bắt đầu phục vụ"
     FINISH = "finish", "Kết thúc"
     CLOSE = "close", "Đóng cuối ngày"
+    PRIORITY = "priority", "Xác nhận ưu tiên"
 
 
 class TicketEvent(models.Model):

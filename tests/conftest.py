@@ -16,6 +16,17 @@ os.environ.setdefault(
 )  # Playwright's sync API runs an event loop
 
 
+@pytest.fixture(autouse=True)
+def _fresh_local_cache():  # type: ignore[no-untyped-def]
+    """Rate-limit counters and cached figures start empty in every test (in-process cache only:
+    never flush a Redis someone pointed the tests at)."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if "locmem" in settings.CACHES["default"]["BACKEND"]:
+        cache.clear()
+
+
 @pytest.fixture
 def freeze():
     """Call `freeze(datetime)` to move `clock.now()`; released after the test."""

@@ -10,10 +10,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from motcua.core.auth import staff_auth
-from motcua.core.errors import NotFound, ValidationFailed
+from motcua.core.errors import NotFound, RateLimited, ValidationFailed
 from motcua.org.models import Counter, Office
 from motcua.queueing import selectors, services
-from motcua.queueing.models import PriorityGroup, Service, Ticket
+from motcua.queueing.models import Service, Ticket
 
 router = Router(tags=["queueing"])
 
@@ -125,12 +125,30 @@ def check_in_response(result: services.IssueResult) -> dict[str, Any]:
     }
 
 
+def _rate_limit(request: HttpRequest, *, identify: bool) -> None:
+    from django.conf import settings
+    from django_ratelimit.core import is_ratelimited
+
+    conf = settings.MOTCUA
+    if is_ratelimited(
+        request, group="queue.kiosk", key="ip", increment=True,
+        rate=f"{int(conf.get('KIOSK_CHECK_IN_PER_MINUTE', 600))}/m",
+    ):  # fmt: skip
+        raise RateLimited("Kiosk đang nhận quá nhiều yêu cầu, vui lòng thử lại sau ít phút.")
+    if identify and is_ratelimited(
+        request, group="queue.kiosk.identify", key="ip", increment=True,
+        rate=f"{int(conf.get('KIOSK_IDENTIFY_PER_MINUTE', 30))}/m",
+    ):  # fmt: skip
+        raise RateLimited(
+            "Đã nhập mã QR hoặc số điện thoại quá nhiều lần, vui lòng thử lại sau 1 phút "
+            "hoặc đến bàn hướng dẫn."
+        )
+
+
 def do_check_in(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     office = resolve_office(data.get("office"))
     service = resolve_service(office, data.get("service"))
-    priority = None
-    if data.get("priority"):
-        priority = PriorityGroup.objects.filter(code=str(data["priority"])).first()
+    _rate_limit(request, identify=not data.get("image"))
     device = str(
         data.get("device")
         or request.headers.get("X-Kiosk-Device")
@@ -144,8 +162,7 @@ def do_check_in(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
         phone=data.get("phone") or None,
         consent=str(data.get("consent") or "today"),
         device=device,
-        priority=priority,
-    )
+    )  # priority: by age from the ID card, or confirmed by staff, never claimed at the kiosk
     return check_in_response(result)
 
 

@@ -297,6 +297,7 @@ def _ticket_issue(
                 or authorisation.agent_id != citizen.pk
                 or authorisation.office_id != office.pk
                 or not (authorisation.valid_from <= today <= authorisation.valid_to)
+                or authorisation.revoked_at is not None
             ):
                 raise AuthorisationRequired()
         existing = (
@@ -318,6 +319,10 @@ def _ticket_issue(
         ).count()
         if issued_today >= rules.daily_cap:
             raise DuplicateLimit()
+
+    if priority is None and citizen is not None:
+        # Age-based groups (the elderly) need no staff check: the birth date is on the ID card.
+        priority = priority_by_age(on_behalf_of or citizen, today)
 
     if booking is None and citizen is not None:
         # A booking of this person for this service today turns into this ticket.
@@ -357,6 +362,126 @@ def _ticket_issue(
     )
     _event(ticket, EventKind.ISSUE, method=method, device=device[:80])
     return IssueResult(ticket=ticket, reused=False)
+
+
+def age_on(date_of_birth: date, day: date) -> int:
+    return (
+        day.year
+        - date_of_birth.year
+        - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+    )
+
+
+def priority_by_age(citizen: Citizen, day: date) -> PriorityGroup | None:
+    """The strongest priority group granted by age alone (None when none applies)."""
+    if citizen.date_of_birth is None:
+        return None
+    age = age_on(citizen.date_of_birth, day)
+    return (
+        PriorityGroup.objects.filter(min_age__isnull=False, min_age__lte=age)
+        .order_by("-weight", "code")
+        .first()
+    )
+
+
+@transaction.atomic
+def ticket_set_priority(
+    *, ticket: Ticket, group: PriorityGroup | None, officer: Any, note: str = ""
+) -> Ticket:
+    """Staff confirm (or withdraw) a waiting citizen's priority group after seeing the proof."""
+    ticket = _lock_ticket(ticket)
+    _require_staff(officer, ticket.office, roles=(Role.RECEPTION, Role.MANAGER))
+    _check_status(ticket, (Status.WAITING,), "thay đổi diện ưu tiên")
+    if ticket.priority_id == (group.pk if group else None):
+        return ticket
+    before = ticket.priority.code if ticket.priority else ""
+    ticket.priority = group
+    ticket.save(update_fields=["priority"])
+    _event(
+        ticket,
+        EventKind.PRIORITY,
+        actor=officer,
+        group=group.code if group else "",
+        before=before,
+        note=note[:200],
+    )
+    audit_record(
+        action="queue.ticket.priority",
+        actor=officer,
+        obj=ticket,
+        detail={"group": group.code if group else "", "before": before},
+    )
+    transaction.on_commit(lambda: _publish(ticket.office_id))
+    return ticket
+
+
+def authorisation_current(
+    *, office: Office, principal: Citizen, agent: Citizen
+) -> Authorisation | None:
+    today = clock.today()
+    return (
+        Authorisation.objects.filter(
+            office=office, principal=principal, agent=agent, valid_from__lte=today,
+            valid_to__gte=today, revoked_at__isnull=True,
+        )
+        .order_by("-valid_to")
+        .first()
+    )  # fmt: skip
+
+
+@transaction.atomic
+def authorisation_revoke(*, authorisation: Authorisation, officer: Any) -> Authorisation:
+    """End an authorisation today (tickets already issued under it stay valid)."""
+    auth = _lock(Authorisation, authorisation.pk)
+    _require_staff(officer, auth.office, roles=(Role.RECEPTION, Role.MANAGER))
+    if auth.revoked_at is None:
+        auth.revoked_at = clock.now()
+        auth.revoked_by = officer
+        auth.save(update_fields=["revoked_at", "revoked_by"])
+        audit_record(action="queue.authorisation.revoke", actor=officer, obj=auth)
+    return auth
+
+
+def ticket_issue_for_proxy(
+    *,
+    office: Office,
+    service: Service,
+    agent: Citizen,
+    principal: Citizen,
+    officer: Any,
+    document: str = "",
+    valid_to: date | None = None,
+) -> IssueResult:
+    """At the guidance desk: a ticket for `agent` acting for `principal`.
+
+    Uses the authorisation on record, or records one from the paper the officer has just seen
+    (its reference is required), so every ticket for someone else names both people.
+    """
+    _require_staff(officer, office)
+    if agent.pk == principal.pk:
+        raise ValidationFailed(
+            "Người ủy quyền và người được ủy quyền phải là hai người khác nhau.",
+            code="authorisation_same_person",
+        )
+    auth = authorisation_current(office=office, principal=principal, agent=agent)
+    if auth is None:
+        if not document.strip():
+            raise ValidationFailed(
+                "Chưa có ủy quyền còn hiệu lực: cần ghi số, ngày của giấy ủy quyền đã kiểm tra.",
+                code="authorisation_document_required",
+            )
+        if valid_to is not None and valid_to < clock.today():
+            raise ValidationFailed(
+                "Ngày hết hiệu lực của ủy quyền đã qua.", code="authorisation_expired"
+            )
+        auth = authorisation_record(
+            office=office, principal=principal, agent=agent, document=document.strip()[:200],
+            valid_to=valid_to, recorded_by=officer,
+        )  # fmt: skip
+    return ticket_issue(
+        office=office, service=service, citizen=agent, method=Method.STAFF,
+        on_behalf_of=principal, authorisation=auth, device=f"staff:{getattr(officer, 'pk', '')}",
+    )  # fmt: skip
 
 
 @transaction.atomic

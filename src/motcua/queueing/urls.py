@@ -14,6 +14,8 @@ urlpatterns = [
         name="counter_face_check",
     ),
     path("quay/<int:counter_id>/<slug:action>/", views.counter_action, name="counter_action"),
+    path("huong-dan/", views.desk, name="desk"),
+    path("huong-dan/<slug:action>/", views.desk_action, name="desk_action"),
     path("bang-hien-thi/", views.board_select, name="board_select"),
     path("bao-cao/", views.report, name="report"),
     path("bao-cao/xuat.<str:fmt>", views.report_export, name="report_export"),

@@ -16,11 +16,19 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from motcua.core import clock
-from motcua.core.errors import DomainError, PermissionDenied
-from motcua.org.models import Counter, Office, Role
+from motcua.core.errors import DomainError, PermissionDenied, ValidationFailed
+from motcua.org.models import Citizen, Counter, Office, Role
 from motcua.queueing import selectors, services, voice
 from motcua.queueing.api import resolve_office
-from motcua.queueing.models import Method, PriorityGroup, Service, Status, Ticket
+from motcua.queueing.models import (
+    Authorisation,
+    Booking,
+    Method,
+    PriorityGroup,
+    Service,
+    Status,
+    Ticket,
+)
 
 MANAGER_ROLES = (Role.MANAGER, Role.LEADER, Role.SYSADMIN)
 
@@ -291,6 +299,152 @@ def counter_face_check(request: HttpRequest, counter_id: int) -> JsonResponse:
     else:
         message = "Không khớp: hãy kiểm tra giấy tờ tùy thân."
     return JsonResponse({"matched": result.matched, "score": result.score, "message": message})
+
+
+# ---------------------------------------------------------------- guidance desk
+
+DESK_ROLES = (Role.RECEPTION, Role.MANAGER)
+
+
+def _desk_office(request: HttpRequest) -> Office | None:
+    offices = _offices_for(request.user)
+    wanted = request.POST.get("office") or request.GET.get("office") or ""
+    for office in offices:
+        if wanted in (office.code, str(office.pk)):
+            return office
+    return offices[0] if offices else None
+
+
+def _known_or_new_citizen(id_number: str, full_name: str, officer: Any) -> Citizen:
+    """The person whose ID card the officer holds: the saved record (names must agree) or a new one."""
+    from motcua.core.text import fold
+    from motcua.org.services import citizen_upsert
+
+    id_number = (id_number or "").strip()
+    found = Citizen.objects.filter(id_number=id_number).first()
+    if found is None:
+        return citizen_upsert(id_number=id_number, full_name=full_name, actor=officer)
+    if full_name.strip() and fold(full_name) != fold(found.full_name):
+        raise ValidationFailed(
+            f"Họ tên “{full_name.strip()}” không khớp với số định danh {id_number} đã lưu. "
+            "Kiểm tra lại thẻ căn cước.",
+            code="citizen_name_mismatch",
+        )
+    return found
+
+
+@login_required
+def desk(request: HttpRequest) -> HttpResponse:
+    """Guidance desk: tickets for authorised proxies, priority confirmed on proof, today's bookings."""
+    office = _desk_office(request)
+    if office is None:
+        return _forbidden(request, "Bạn chưa thuộc bộ phận một cửa nào.")
+    try:
+        services._require_staff(request.user, office, roles=DESK_ROLES)
+    except PermissionDenied as exc:
+        return _forbidden(request, exc.message)
+    today = clock.today()
+    waiting = (
+        Ticket.objects.filter(office=office, service_date=today, status=Status.WAITING)
+        .select_related("service", "citizen", "priority", "on_behalf_of")
+        .order_by("waiting_since")
+    )
+    authorisations = (
+        Authorisation.objects.filter(
+            office=office, valid_to__gte=today, valid_from__lte=today, revoked_at__isnull=True
+        )
+        .select_related("principal", "agent")
+        .order_by("-recorded_at")
+    )
+    bookings = (
+        Booking.objects.filter(office=office, slot_start__date=today)
+        .select_related("service", "citizen")
+        .order_by("slot_start")
+    )
+    ctx = {
+        "office": office,
+        "offices": _offices_for(request.user),
+        "waiting": waiting,
+        "groups": PriorityGroup.objects.all(),
+        "authorisations": authorisations,
+        "bookings": bookings,
+        "services_list": Service.objects.filter(office=office, active=True),
+        "issued": Ticket.objects.filter(pk=request.GET.get("cap") or 0, office=office)
+        .select_related("service", "citizen", "on_behalf_of")
+        .first(),
+    }
+    return render(request, "queueing/desk.html", ctx)
+
+
+@login_required
+@require_POST
+def desk_action(request: HttpRequest, action: str) -> HttpResponse:
+    office = _desk_office(request)
+    if office is None:
+        raise Http404("office")
+    user = request.user
+    back = f"{reverse('queueing:desk')}?office={office.code}"
+    try:
+        if action == "uy-quyen":
+            service = Service.objects.filter(
+                pk=request.POST.get("service") or 0, office=office, active=True
+            ).first()
+            if service is None:
+                raise ValidationFailed("Chưa chọn dịch vụ.", code="service_required")
+            agent = _known_or_new_citizen(
+                request.POST.get("agent_id", ""), request.POST.get("agent_name", ""), user
+            )
+            principal = _known_or_new_citizen(
+                request.POST.get("principal_id", ""), request.POST.get("principal_name", ""), user
+            )
+            valid_to = None
+            if request.POST.get("valid_to"):
+                try:
+                    valid_to = date.fromisoformat(request.POST["valid_to"])
+                except ValueError:
+                    raise ValidationFailed(
+                        "Ngày hết hiệu lực không hợp lệ.", code="date_invalid"
+                    ) from None
+            result = services.ticket_issue_for_proxy(
+                office=office, service=service, agent=agent, principal=principal, officer=user,
+                document=request.POST.get("document", ""), valid_to=valid_to,
+            )  # fmt: skip
+            t = result.ticket
+            if result.reused:
+                messages.info(
+                    request, f"{agent.full_name} đã có số {t.display} cho việc này hôm nay."
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Đã cấp số {t.display} cho {agent.full_name}, làm thay {principal.full_name}.",
+                )
+            return redirect(f"{back}&cap={t.pk}")
+        if action == "uu-tien":
+            ticket = get_object_or_404(Ticket, pk=request.POST.get("ticket") or 0, office=office)
+            code = request.POST.get("group") or ""
+            group = PriorityGroup.objects.filter(code=code).first() if code else None
+            if code and group is None:
+                raise ValidationFailed("Nhóm ưu tiên không hợp lệ.", code="priority_invalid")
+            services.ticket_set_priority(
+                ticket=ticket, group=group, officer=user, note=request.POST.get("note", "")
+            )
+            messages.success(
+                request,
+                f"Số {ticket.display}: "
+                + (f"ưu tiên “{group.name}”." if group else "bỏ diện ưu tiên."),
+            )
+        elif action == "thu-hoi":
+            auth = get_object_or_404(
+                Authorisation, pk=request.POST.get("authorisation") or 0, office=office
+            )
+            services.authorisation_revoke(authorisation=auth, officer=user)
+            messages.success(request, "Đã thu hồi ủy quyền.")
+        else:
+            raise Http404("action")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(back)
 
 
 # ---------------------------------------------------------------- manager report

@@ -15,6 +15,7 @@ NAV: list[tuple[str, str, set[str]]] = [
     ("Tiếp nhận hồ sơ", "dossiers:receive", {Role.RECEPTION, Role.HOME_SERVICE}),
     ("Hồ sơ", "dossiers:worklist", set()),
     ("Quầy phục vụ", "queueing:counter_select", {Role.RECEPTION}),
+    ("Bàn hướng dẫn", "queueing:desk", {Role.RECEPTION, Role.MANAGER}),
     ("Bảng hiển thị", "queueing:board_select", set()),
     ("Báo cáo, thống kê", "reports:dashboard", {Role.MANAGER, Role.LEADER, Role.SYSADMIN}),
     ("Báo cáo xếp hàng", "queueing:report", {Role.MANAGER, Role.LEADER, Role.SYSADMIN}),

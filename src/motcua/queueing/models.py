@@ -116,11 +116,15 @@ class QueueSettings(models.Model):
     default_service_s = models.PositiveIntegerField(
         "thời gian phục vụ mặc định (giây)", default=420
     )
-    booking_slot_minutes = models.PositiveSmallIntegerField("độ dài khung giờ hẹn (phút)", default=30)
+    booking_slot_minutes = models.PositiveSmallIntegerField(
+        "độ dài khung giờ hẹn (phút)", default=30
+    )
     booking_per_slot = models.PositiveSmallIntegerField(
         "số lịch hẹn tối đa mỗi khung giờ, mỗi dịch vụ", default=4
     )
-    booking_days_ahead = models.PositiveSmallIntegerField("đặt lịch trước tối đa (ngày)", default=14)
+    booking_days_ahead = models.PositiveSmallIntegerField(
+        "đặt lịch trước tối đa (ngày)", default=14
+    )
 
     class Meta:
         verbose_name = "cấu hình xếp hàng"

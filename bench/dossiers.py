@@ -220,10 +220,33 @@ def worker_search(url: str, runs: int) -> None:
     )
     timed("search by code", lambda: dossier_search(user=user, q=some.code))
     timed("search by ID number", lambda: dossier_search(user=user, q=some.citizen_id_number))
-    timed(
-        "search by name 'nguyen van an' (folded)",
-        lambda: dossier_search(user=user, q="nguyen van an"),
-    )
+    names = [
+        ("common name 'nguyen van an'", "nguyen van an"),
+        ("rare name 'khuat thi ngoc'", "khuat thi ngoc"),
+        ("part of a name 'thi thu'", "thi thu"),
+    ]
+    for label, q in names:
+        timed(f"search by {label} (folded)", lambda q=q: dossier_search(user=user, q=q))
+    from django.db import connection, transaction
+
+    if connection.vendor == "postgresql":
+        # Baseline in the same run: the same searches with the trigram index dropped inside a
+        # transaction that is rolled back (DDL is transactional in PostgreSQL).
+        class _Undo(Exception):
+            pass
+
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cur:
+                    cur.execute("DROP INDEX IF EXISTS dossier_name_folded_trgm")
+                for label, q in names:
+                    timed(
+                        f"search by {label}, WITHOUT trigram index",
+                        lambda q=q: dossier_search(user=user, q=q),
+                    )
+                raise _Undo
+        except _Undo:
+            pass
     timed(
         "worklist overdue, first 50", lambda: list(dossier_worklist(user=user, kind="overdue")[:50])
     )

@@ -254,6 +254,19 @@ def worker_search(url: str, runs: int) -> None:
         "worklist due within one working day",
         lambda: list(dossier_worklist(user=user, kind="due_soon")[:50]),
     )
+    from motcua.dossiers.selectors import dossier_worklist_page
+
+    wl_cursor = ""
+    for _ in range(200):  # 10,000 rows deep into the newest-first list
+        _rows, wl_cursor = dossier_worklist_page(user=user, kind="all", cursor=wl_cursor)
+    timed(
+        "worklist 'all' page 201 (keyset cursor)",
+        lambda: dossier_worklist_page(user=user, kind="all", cursor=wl_cursor),
+    )
+    timed(
+        "worklist 'all' page 201 by OFFSET (the old way, for comparison)",
+        lambda: list(dossier_worklist(user=user, kind="all")[10_000:10_051]),
+    )
 
 
 def _ensure_pg_db() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -316,18 +317,20 @@ def worklist(request: HttpRequest) -> HttpResponse:
             prev_url = "?" + query.urlencode()
         kind = ""
     else:
+        # Keyset pages (no OFFSET, no COUNT(*)): one row more than a page tells whether a
+        # next page exists, and page 2,000 costs what page 1 costs.
+        cursor = request.GET.get("sau", "")
         try:
-            page = max(1, int(request.GET.get("trang", "1")))
-        except ValueError:
-            page = 1
-        qs = selectors.dossier_worklist(user=request.user, kind=kind, unit=unit, now=now)
-        # No COUNT(*): one row more than a page tells whether a next page exists.
-        rows = list(qs[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
-        if len(rows) > PAGE_SIZE:
-            rows = rows[:PAGE_SIZE]
-            next_url = f"?ds={kind}&trang={page + 1}"
-        if page > 1:
-            prev_url = f"?ds={kind}&trang={page - 1}"
+            rows, next_cursor = selectors.dossier_worklist_page(
+                user=request.user, kind=kind, unit=unit, now=now, cursor=cursor, limit=PAGE_SIZE
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            rows, next_cursor = [], ""
+        if next_cursor:
+            next_url = "?" + urlencode({"ds": kind, "sau": next_cursor})
+        if cursor:
+            prev_url = "?" + urlencode({"ds": kind})
     soon_limit = selectors.due_soon_limit(unit=unit, now=now)
     items = [{"d": d, "badge": _badge(d, now, soon_limit)} for d in rows]
     context = {

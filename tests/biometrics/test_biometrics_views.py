@@ -50,6 +50,19 @@ def test_manager_sees_face_data_and_deletes_it(client, enrolled):
     assert 'data-testid="template-count">0<' in html
 
 
+def test_every_look_at_face_data_is_logged_with_the_official(client, enrolled):
+    manager = staff(Role.MANAGER)
+    client.force_login(manager)
+    client.get("/can-bo/khuon-mat/", {"id_number": enrolled.id_number})
+    html = client.get("/can-bo/khuon-mat/", {"id_number": enrolled.id_number}).content.decode()
+    views = FaceAccessLog.objects.filter(citizen=enrolled, operation="view")
+    assert views.count() == 2 and {v.actor for v in views} == {manager}
+    assert "Cán bộ xem dữ liệu khuôn mặt" in html  # the log on the page shows the earlier look
+    # A look-up of an unknown number logs nothing (there is no one to log it against).
+    client.get("/can-bo/khuon-mat/", {"id_number": "001099999999"})
+    assert FaceAccessLog.objects.filter(operation="view").count() == 2
+
+
 def test_delete_without_reason_keeps_data(client, enrolled):
     client.force_login(staff(Role.SYSADMIN))
     resp = client.post(f"/can-bo/khuon-mat/{enrolled.id_number}/xoa/", {"reason": ""}, follow=True)

@@ -20,6 +20,7 @@ class Operation(models.TextChoices):
     VERIFY = "verify", "Đối chiếu tại quầy (1:1)"
     DELETE = "delete", "Xóa dữ liệu khuôn mặt"
     PURGE = "purge", "Tự động xóa hết hạn"
+    VIEW = "view", "Cán bộ xem dữ liệu khuôn mặt"
 
 
 class FaceTemplate(models.Model):

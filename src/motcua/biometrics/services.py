@@ -433,6 +433,11 @@ def face_data_delete(*, citizen: Citizen, actor: User | None = None, reason: str
     return deleted
 
 
+def face_data_viewed(*, citizen: Citizen, actor: User) -> None:
+    """Record that an official opened a citizen's face data (the citizen can see who looked)."""
+    _log(operation=Operation.VIEW, result="viewed", actor=actor, citizen=citizen)
+
+
 @transaction.atomic
 def face_templates_purge(*, now: datetime | None = None) -> int:
     """Delete expired "today" templates and "remember" ones unused past retention; returns the count."""

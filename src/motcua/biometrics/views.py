@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from motcua.biometrics.selectors import citizen_face_summary
-from motcua.biometrics.services import DELETE_ROLES, face_data_delete
+from motcua.biometrics.services import DELETE_ROLES, face_data_delete, face_data_viewed
 from motcua.core.errors import DomainError
 from motcua.org.models import Citizen, User
 
@@ -41,6 +41,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
         if citizen is None:
             context["not_found"] = True
         else:
+            face_data_viewed(citizen=citizen, actor=cast(User, request.user))
             context.update(citizen_face_summary(citizen=citizen))
     return render(request, "biometrics/privacy.html", context)
 

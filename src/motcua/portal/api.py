@@ -1,13 +1,16 @@
-"""JSON API of the portal: citizens' service ratings (no token).
+"""JSON API of the portal: citizens' service ratings and appointment bookings (no token).
 
 The public procedure list (/public/procedures) lives in the catalog app's router."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 from ninja import Router, Schema, Status
 
+from motcua.core import clock
 from motcua.core.errors import RateLimited
 from motcua.portal.models import RatingChannel
 
@@ -61,3 +64,69 @@ def public_rating(request: HttpRequest, payload: RatingIn) -> Status:
         channel=payload.channel,
     )
     return Status(201, {"id": rating.pk, "level": rating.level, "channel": rating.channel})
+
+
+class BookingIn(Schema):
+    office: str
+    service: str
+    slot_start: datetime
+    id_number: str
+    full_name: str
+    phone: str
+
+
+class BookingOut(Schema):
+    code: str
+    slot_start: str
+    office: str
+    service: str
+
+
+# No captcha on the API (kiosks, partner apps): a tighter per-client limit instead.
+RATE_API_BOOKING = ("5/m", "30/h")
+
+
+@router.post(
+    "/public/bookings",
+    response={
+        201: BookingOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
+    auth=None,
+    url_name="public_booking",
+)
+def public_booking(request: HttpRequest, payload: BookingIn) -> Status:
+    """Book an appointment in a slot (see GET /queue/{office}/slots); returns its code."""
+    from motcua.queueing.api import resolve_office, resolve_service
+    from motcua.queueing.bookings import booking_book
+    from motcua.queueing.models import BookingChannel
+
+    for i, rate in enumerate(RATE_API_BOOKING):
+        if is_ratelimited(
+            request, group=f"portal.api_booking.{i}", key="ip", rate=rate, increment=True
+        ):
+            raise RateLimited()
+    office = resolve_office(payload.office)
+    service = resolve_service(office, payload.service)
+    booking = booking_book(
+        office=office,
+        service=service,
+        slot_start=payload.slot_start,
+        id_number=payload.id_number,
+        full_name=payload.full_name,
+        phone=payload.phone,
+        channel=BookingChannel.PORTAL,
+    )
+    return Status(
+        201,
+        {
+            "code": booking.code,
+            "slot_start": clock.local(booking.slot_start).isoformat(),
+            "office": office.code,
+            "service": service.code,
+        },
+    )

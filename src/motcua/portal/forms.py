@@ -82,3 +82,57 @@ class ServiceRatingForm(forms.Form):
             for key, _ in INDICATORS
             if self.cleaned_data.get(f"ind_{key}") is not None
         }
+
+
+class BookingForm(forms.Form):
+    """The citizen's details for an appointment (the slot itself comes from the chosen links)."""
+
+    id_number = forms.RegexField(
+        label="Số định danh cá nhân (CCCD)",
+        regex=r"^\d{12}$",
+        error_messages={"invalid": "Số CCCD phải gồm đúng 12 chữ số."},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": "12"}
+        ),
+    )
+    full_name = forms.CharField(
+        label="Họ và tên (như trên thẻ căn cước)",
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    phone = forms.CharField(
+        label="Số điện thoại di động",
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    consent = forms.BooleanField(
+        label=(
+            "Tôi đồng ý để bộ phận một cửa sử dụng số CCCD, họ tên và số điện thoại trên đây để "
+            "đặt lịch hẹn, nhận diện khi tôi đến lấy số và liên hệ về lịch hẹn này, theo quy định "
+            "về bảo vệ dữ liệu cá nhân (Nghị định 13/2023/NĐ-CP)."
+        ),
+        error_messages={"required": "Vui lòng đồng ý việc sử dụng thông tin cá nhân để đặt lịch."},
+    )
+    captcha = CaptchaField(
+        label="Mã xác nhận (nhập các ký tự trong ảnh)",
+        error_messages={"invalid": "Mã xác nhận không đúng, vui lòng thử lại."},
+    )
+
+    def clean_id_number(self) -> str:
+        return self.cleaned_data["id_number"].strip()
+
+
+class BookingCancelForm(forms.Form):
+    code = forms.CharField(
+        label="Mã lịch hẹn",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "placeholder": "LH-XXXXXX"}
+        ),
+    )
+    verify = forms.CharField(
+        label="4 số cuối CCCD hoặc số điện thoại đã đăng ký",
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(label="Lý do hủy (không bắt buộc)", max_length=200, required=False)

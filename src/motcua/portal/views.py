@@ -533,3 +533,169 @@ def staff_comment_moderate(request: HttpRequest, pk: int) -> HttpResponse:
     services.comment_moderate(actor=request.user, comment=comment, approve=approve)
     messages.success(request, "Đã duyệt bình luận." if approve else "Đã từ chối bình luận.")
     return redirect("portal:staff_news")
+
+
+# --- appointment booking (đặt lịch hẹn) -------------------------------------------------------
+
+RATE_BOOKING = "10/m"
+RATE_BOOKING_CANCEL = "10/m"
+WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+
+
+def day_label(d: date) -> str:
+    """'Thứ Ba, 17/11/2026'."""
+    return f"{WEEKDAYS[d.weekday()]}, {d:%d/%m/%Y}"
+
+
+def _booking_selection(src: Any) -> dict[str, Any]:
+    """Office → service → day → time chosen so far (from GET links, or hidden fields on POST)."""
+    from datetime import datetime, time
+
+    from motcua.org.models import Office
+    from motcua.queueing.models import Service
+
+    sel: dict[str, Any] = {"office": None, "service": None, "day": None, "slot": None}
+    office_code = str(src.get("bo-phan", "")).strip()[:40]
+    if not office_code:
+        return sel
+    sel["office"] = Office.objects.filter(code=office_code, is_active=True).first()
+    if sel["office"] is None:
+        return sel
+    service_code = str(src.get("dich-vu", "")).strip()[:2]
+    if service_code:
+        sel["service"] = Service.objects.filter(
+            office=sel["office"], code__iexact=service_code, active=True
+        ).first()
+    if sel["service"] is None:
+        return sel
+    sel["day"] = _parse_date(str(src.get("ngay", "")).strip()[:10])
+    if sel["day"] is None:
+        return sel
+    try:
+        at = time.fromisoformat(str(src.get("gio", "")).strip()[:5])
+    except ValueError:
+        return sel
+    sel["slot"] = datetime.combine(sel["day"], at, tzinfo=clock.VN_TZ)
+    return sel
+
+
+def _booking_context(sel: dict[str, Any]) -> dict[str, Any]:
+    from motcua.org.models import Office
+    from motcua.queueing import bookings
+
+    office, service, day = sel["office"], sel["service"], sel["day"]
+    ctx: dict[str, Any] = {**sel, "step": "office", "slot_obj": None}
+    if office is None:
+        ctx["offices"] = (
+            Office.objects.filter(is_active=True, queue_services__active=True)
+            .distinct()
+            .order_by("name")
+        )
+        return ctx
+    if service is None:
+        ctx["step"] = "service"
+        ctx["services"] = office.queue_services.filter(active=True).order_by("sort", "code")
+        return ctx
+    days = bookings.booking_days(office=office, service=service)
+    ctx["days"] = [{"date": d, "label": day_label(d)} for d in days]
+    if day is None or day not in days:
+        ctx["step"] = "day"
+        ctx["day"] = None
+        return ctx
+    ctx["day_label"] = day_label(day)
+    slots = bookings.booking_slots(office=office, service=service, day=day)
+    ctx["slots"] = slots
+    ctx["any_free"] = any(not s.full for s in slots)
+    chosen = next((s for s in slots if s.start == sel["slot"]), None)
+    if chosen is None or chosen.full:
+        ctx["step"] = "slot"
+        ctx["slot_gone"] = sel["slot"] is not None
+        return ctx
+    ctx["step"] = "form"
+    ctx["slot_obj"] = chosen
+    return ctx
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def booking(request: HttpRequest) -> HttpResponse:
+    """Book an appointment for the check-in queue: office → service → day → time → details."""
+    from motcua.portal.forms import BookingForm
+    from motcua.queueing import bookings
+    from motcua.queueing.models import BookingChannel
+
+    src = request.POST if request.method == "POST" else request.GET
+    ctx = _booking_context(_booking_selection(src))
+    form = BookingForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if _limited(request, "booking", RATE_BOOKING):
+            return _too_fast(request)
+        if ctx["step"] != "form":
+            status = 409
+        elif form.is_valid():
+            try:
+                made = bookings.booking_book(
+                    office=ctx["office"],
+                    service=ctx["service"],
+                    slot_start=ctx["slot_obj"].start,
+                    id_number=form.cleaned_data["id_number"],
+                    full_name=form.cleaned_data["full_name"],
+                    phone=form.cleaned_data["phone"],
+                    channel=BookingChannel.PORTAL,
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                local = clock.local(made.slot_start)
+                return render(
+                    request,
+                    "portal/booking_done.html",
+                    {
+                        "b": made,
+                        "office": ctx["office"],
+                        "service": ctx["service"],
+                        "day_label": day_label(local.date()),
+                        "time_from": local,
+                        "time_to": ctx["slot_obj"].end,
+                    },
+                )
+        else:
+            status = 400
+    ctx["form"] = form
+    return render(request, "portal/booking.html", ctx, status=status)
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def booking_cancel(request: HttpRequest) -> HttpResponse:
+    """Cancel an appointment with its code and the last 4 CCCD digits or the phone number."""
+    from motcua.portal.forms import BookingCancelForm
+    from motcua.queueing import bookings
+
+    done = None
+    error = ""
+    status = 200
+    if request.method == "POST":
+        form = BookingCancelForm(request.POST)
+        if _limited(request, "booking_cancel", RATE_BOOKING_CANCEL):
+            return _too_fast(request)
+        if form.is_valid():
+            try:
+                done = bookings.booking_cancel(
+                    code=form.cleaned_data["code"],
+                    id_last4_or_phone=form.cleaned_data["verify"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except DomainError as exc:
+                error, status = exc.message, exc.status
+        else:
+            status = 400
+    else:
+        form = BookingCancelForm(initial={"code": request.GET.get("ma", "")[:20]})
+    ctx: dict[str, Any] = {"form": form, "done": done, "error": error}
+    if done is not None:
+        local = clock.local(done.slot_start)
+        ctx.update(day_label=day_label(local.date()), time_from=local)
+    return render(request, "portal/booking_cancel.html", ctx, status=status)

@@ -277,3 +277,34 @@ def events(request: HttpRequest, office: str) -> StreamingHttpResponse:
     from motcua.queueing.streams import event_stream_response
 
     return event_stream_response(request, resolve_office(office))
+
+
+class SlotOut(Schema):
+    start: str
+    left: int
+
+
+@router.get(
+    "/queue/{office}/slots",
+    response={200: list[SlotOut], 404: ErrorOut, 422: ErrorOut},
+    auth=None,
+    url_name="queue_slots",
+)
+def booking_slots(
+    request: HttpRequest, office: str, service: str = "", day: str = ""
+) -> list[dict[str, Any]]:
+    """Bookable slots of a service on a day (`day`: YYYY-MM-DD) with the places left in each."""
+    from datetime import date
+
+    from motcua.queueing.bookings import booking_slots as slots_of_day
+
+    found = resolve_office(office)
+    svc = resolve_service(found, service)
+    try:
+        when = date.fromisoformat(day.strip())
+    except ValueError:
+        raise ValidationFailed("Ngày phải có dạng YYYY-MM-DD.", code="day_invalid")
+    return [
+        {"start": s.start.isoformat(), "left": s.left}
+        for s in slots_of_day(office=found, service=svc, day=when)
+    ]

@@ -287,6 +287,21 @@ def test_booking_turns_into_ticket_at_phone_check_in(now, freeze, office, svc_a)
         bookings.booking_cancel(code=b.code, id_last4_or_phone=ID_A[-4:])
 
 
+def test_known_citizen_checks_in_with_the_phone_given_when_booking(now, freeze, office, svc_a):
+    """A known person keeps their saved phone; the booking's number still finds them today."""
+    CitizenFactory(id_number=ID_B, full_name="Trần Thị Bình", phone="0987000111")
+    b = book(office, svc_a, at_(TUESDAY, 10, 0), id_number=ID_B, full_name="Trần Thị Bình",
+             phone="0912999888")  # fmt: skip
+    freeze(at_(TUESDAY, 9, 55))
+    result = services.kiosk_check_in(office=office, service=svc_a, phone="0912 999 888")
+    assert result.ticket.citizen.id_number == ID_B and result.ticket.booking == b
+    # Another office, or another day, does not know that number.
+    other = OfficeFactory()
+    other_svc = Service.objects.create(office=other, code="A", name="Hộ tịch")
+    with pytest.raises(services.PhoneUnknown):
+        services.kiosk_check_in(office=other, service=other_svc, phone="0912999888")
+
+
 # ---------------------------------------------------------------- concurrency
 
 

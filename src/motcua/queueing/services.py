@@ -519,7 +519,11 @@ def authorisation_record(
 def booking_create(
     *, office: Office, service: Service, citizen: Citizen, slot_start: datetime
 ) -> Booking:
-    """Book a slot for a citizen (a ticket is issued only when they check in)."""
+    """A booking row without the booking rules (demo history, tests of the call order).
+
+    Citizens and officials book through `queueing.bookings.booking_book`, which checks the
+    slot, its capacity and the per-person limits.
+    """
     if service.office_id != office.pk:
         raise ServiceUnavailable()
     return Booking.objects.create(
@@ -540,13 +544,24 @@ def _citizen_from_qr(qr: str) -> Citizen:
     return citizen_from_qr(payload=qr)
 
 
-def _citizen_from_phone(phone: str) -> Citizen:
+def _citizen_from_phone(phone: str, office: Office | None = None) -> Citizen:
     from motcua.org.phone import normalize_phone
 
     normal = normalize_phone(phone)
     if not normal:
         raise PhoneUnknown()
     found = list(Citizen.objects.filter(phone=normal)[:2])
+    if not found and office is not None:
+        # Someone who booked today with this number (a known citizen keeps their saved phone;
+        # the booking's contact number is on the booking).
+        found = list(
+            Citizen.objects.filter(
+                queue_bookings__office=office,
+                queue_bookings__phone=normal,
+                queue_bookings__status=BookingStatus.BOOKED,
+                queue_bookings__slot_start__date=clock.today(),
+            ).distinct()[:2]
+        )
     if not found:
         raise PhoneUnknown()
     if len(found) > 1:
@@ -593,7 +608,7 @@ def kiosk_check_in(
     if qr:
         citizen, method = _citizen_from_qr(qr), Method.QR
     elif phone:
-        citizen, method = _citizen_from_phone(phone), Method.PHONE
+        citizen, method = _citizen_from_phone(phone, office), Method.PHONE
 
     if image:
         probe = bio.face_analyse(image=image)

@@ -277,3 +277,55 @@ def test_kiosk_limits_guessing_by_phone_or_qr(at, client, office, svc_a, setting
     assert codes[:3] == [(404, "phone_unknown")] * 3
     assert codes[3:] == [(429, "rate_limited")] * 2
     assert "vui lòng thử lại sau 1 phút" in r.json()["message"]
+
+
+def test_desk_books_for_a_caller_and_cancels_with_a_reason(at, client, office, svc_a, officer):
+    from motcua.queueing.models import BookingChannel, BookingStatus
+
+    client.force_login(officer)
+    page = client.get(
+        "/can-bo/xep-hang/huong-dan/",
+        {"office": office.code, "dv": svc_a.pk, "ngay": "2026-11-26"},
+    ).content.decode()
+    assert "Đặt lịch hẹn hộ công dân" in page and "còn 4 chỗ" in page
+    slot = page.split('name="slot"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+    r = client.post(
+        "/can-bo/xep-hang/huong-dan/dat-lich/",
+        {
+            "office": office.code, "service": svc_a.pk, "slot": slot,
+            "id_number": "001160012345", "full_name": "Hoàng Văn Gọi", "phone": "0913000222",
+        },
+        follow=True,
+    )  # fmt: skip
+    body = r.content.decode()
+    booking = Booking.objects.get()
+    assert f"Đã đặt lịch hẹn {booking.code}" in body and "Hoàng Văn Gọi" in body
+    assert booking.channel == BookingChannel.STAFF and booking.created_by == officer
+    # Cancelling needs a reason, then it is recorded.
+    r = client.post(
+        "/can-bo/xep-hang/huong-dan/huy-lich/",
+        {"office": office.code, "booking": booking.pk, "reason": ""},
+        follow=True,
+    )
+    assert "Vui lòng ghi lý do hủy lịch hẹn." in r.content.decode()
+    client.post(
+        "/can-bo/xep-hang/huong-dan/huy-lich/",
+        {"office": office.code, "booking": booking.pk, "reason": "Công dân gọi điện báo bận"},
+    )
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    assert booking.cancel_reason == "Công dân gọi điện báo bận"
+
+
+def test_desk_refuses_a_made_up_slot(at, client, office, svc_a, officer):
+    client.force_login(officer)
+    r = client.post(
+        "/can-bo/xep-hang/huong-dan/dat-lich/",
+        {
+            "office": office.code, "service": svc_a.pk, "slot": "2026-11-26T12:10:00+07:00",
+            "id_number": "001160012345", "full_name": "Hoàng Văn Gọi",
+        },
+        follow=True,
+    )  # fmt: skip
+    assert "Khung giờ hẹn không hợp lệ" in r.content.decode()
+    assert not Booking.objects.exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +23,7 @@ from motcua.queueing.api import resolve_office
 from motcua.queueing.models import (
     Authorisation,
     Booking,
+    BookingChannel,
     Method,
     PriorityGroup,
     Service,
@@ -361,14 +362,36 @@ def desk(request: HttpRequest) -> HttpResponse:
         .select_related("service", "citizen")
         .order_by("slot_start")
     )
+    # Booking on someone's behalf (a phone call, an elderly visitor): pick service and day, then a slot.
+    from motcua.queueing import bookings as booking_rules
+
+    services_list = list(Service.objects.filter(office=office, active=True))
+    book_service = next((x for x in services_list if str(x.pk) == request.GET.get("dv", "")), None)
+    book_days = (
+        booking_rules.booking_days(office=office, service=book_service) if book_service else []
+    )
+    book_day: date | None
+    try:
+        book_day = date.fromisoformat(request.GET.get("ngay", ""))
+    except ValueError:
+        book_day = book_days[0] if book_days else None
+    book_slots = (
+        booking_rules.booking_slots(office=office, service=book_service, day=book_day)
+        if book_service and book_day
+        else []
+    )
     ctx = {
+        "book_service": book_service,
+        "book_days": book_days,
+        "book_day": book_day,
+        "book_slots": book_slots,
         "office": office,
         "offices": _offices_for(request.user),
         "waiting": waiting,
         "groups": PriorityGroup.objects.all(),
         "authorisations": authorisations,
         "bookings": bookings,
-        "services_list": Service.objects.filter(office=office, active=True),
+        "services_list": services_list,
         "issued": Ticket.objects.filter(pk=request.GET.get("cap") or 0, office=office)
         .select_related("service", "citizen", "on_behalf_of")
         .first(),
@@ -434,6 +457,35 @@ def desk_action(request: HttpRequest, action: str) -> HttpResponse:
                 f"Số {ticket.display}: "
                 + (f"ưu tiên “{group.name}”." if group else "bỏ diện ưu tiên."),
             )
+        elif action == "dat-lich":
+            from motcua.queueing import bookings as booking_rules
+
+            service = get_object_or_404(
+                Service, pk=request.POST.get("service") or 0, office=office, active=True
+            )
+            try:
+                slot_start = datetime.fromisoformat(request.POST.get("slot", ""))
+            except ValueError:
+                raise booking_rules.BookingSlotInvalid() from None
+            booking = booking_rules.booking_book(
+                office=office, service=service, slot_start=slot_start,
+                id_number=request.POST.get("id_number", ""),
+                full_name=request.POST.get("full_name", ""), phone=request.POST.get("phone", ""),
+                channel=BookingChannel.STAFF, created_by=user,
+            )  # fmt: skip
+            when = clock.local(booking.slot_start).strftime("%H:%M ngày %d/%m/%Y")
+            messages.success(
+                request,
+                f"Đã đặt lịch hẹn {booking.code} lúc {when} cho {booking.citizen.full_name}.",
+            )
+        elif action == "huy-lich":
+            from motcua.queueing import bookings as booking_rules
+
+            booking = get_object_or_404(Booking, pk=request.POST.get("booking") or 0, office=office)
+            booking_rules.booking_cancel_by_staff(
+                booking=booking, user=user, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, f"Đã hủy lịch hẹn {booking.code or ''}.")
         elif action == "thu-hoi":
             auth = get_object_or_404(
                 Authorisation, pk=request.POST.get("authorisation") or 0, office=office

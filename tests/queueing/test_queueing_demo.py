@@ -59,3 +59,23 @@ def test_history_is_made_of_real_events(at, office, citizens):
     assert (
         seed_queue_history(days=3, per_day=8, office=office, citizens=12) == 0
     )  # second run adds nothing
+
+
+def test_seed_bookings_obeys_the_booking_rules_and_runs_once(at, office, officer, citizens):
+    from motcua.queueing.demo import seed_bookings
+    from motcua.queueing.models import Authorisation, Booking, BookingChannel, QueueSettings
+
+    seed_queue(office=office)
+    made = seed_bookings(office_code=office.code)
+    assert made == Booking.objects.count() > 0
+    assert seed_bookings(office_code=office.code) == 0  # upcoming ones exist: nothing added
+    per_slot = QueueSettings.objects.get(office=office).booking_per_slot
+    from django.db.models import Count
+
+    busiest = (
+        Booking.objects.values("service", "slot_start").annotate(n=Count("id")).order_by("-n")[0]
+    )
+    assert busiest["n"] <= per_slot
+    assert all(b.code and b.code.startswith("LH-") for b in Booking.objects.all())
+    assert set(Booking.objects.values_list("channel", flat=True)) <= set(BookingChannel.values)
+    assert Authorisation.objects.filter(office=office, recorded_by=officer).count() == 1

@@ -319,3 +319,66 @@ def seed_queue_history(
                 officers=officers,
             )
     return total
+
+
+def seed_bookings(*, office_code: str = "ha-dong", seed: int = 11) -> int:
+    """Upcoming appointments (portal and desk) and one authorisation, made through the real
+    booking rules; done again only once the previous ones have passed. Returns bookings made."""
+    from motcua.queueing import bookings as rules
+    from motcua.queueing.models import Authorisation, Booking, BookingChannel, BookingStatus
+
+    office = Office.objects.filter(code=office_code).first()
+    if office is None:
+        return 0
+    now = clock.now()
+    if Booking.objects.filter(
+        office=office, status=BookingStatus.BOOKED, slot_start__gte=now
+    ).exists():
+        return 0
+    rng = random.Random(seed + now.toordinal())
+    people = list(
+        Citizen.objects.exclude(phone="")
+        .order_by("id")[:400]
+        .only("id_number", "full_name", "phone")
+    )
+    officers = _officers(office)
+    offered = list(Service.objects.filter(office=office, active=True))
+    if not people or not offered:
+        return 0
+    rng.shuffle(people)
+    today = clock.today()
+    if (
+        len(people) >= 2
+        and officers
+        and not Authorisation.objects.filter(office=office, valid_to__gte=today).exists()
+    ):
+        services.authorisation_record(
+            office=office, principal=people.pop(), agent=people.pop(),
+            document="Giấy ủy quyền số 15/2026, chứng thực tại UBND phường",
+            valid_to=today + timedelta(days=30), recorded_by=officers[0],
+        )  # fmt: skip
+    made = 0
+    for service in offered:
+        days = rules.booking_days(office=office, service=service)[:4]
+        for day in days:
+            slots = [
+                s
+                for s in rules.booking_slots(office=office, service=service, day=day)
+                if not s.full
+            ]
+            for slot in rng.sample(slots, k=min(len(slots), 2)):
+                person = people.pop()
+                staff = officers[0] if officers and rng.random() < 0.25 else None
+                try:
+                    rules.booking_book(
+                        office=office, service=service, slot_start=slot.start,
+                        id_number=person.id_number, full_name=person.full_name, phone=person.phone,
+                        channel=BookingChannel.STAFF if staff else BookingChannel.PORTAL,
+                        created_by=staff,
+                    )  # fmt: skip
+                except DomainError:
+                    continue  # a rule said no (e.g. this person's limit): demo data obeys it
+                made += 1
+                if not people:
+                    return made
+    return made

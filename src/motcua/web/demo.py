@@ -35,7 +35,7 @@ def seed_all(
     from motcua.documents.demo import seed_form_templates
     from motcua.org.demo import seed_citizens, seed_staff, seed_units
     from motcua.portal.demo import seed_portal
-    from motcua.queueing.demo import seed_queue
+    from motcua.queueing.demo import seed_bookings, seed_queue
 
     summary: dict[str, Any] = {}
 
@@ -55,6 +55,7 @@ def seed_all(
         Sequence.objects.get_or_create(key="demo:citizens", defaults={"value": 1})
     step("Dịch vụ xếp hàng", seed_queue)
     step("Cổng thông tin", seed_portal)
+    summary["lịch hẹn sắp tới"] = step("Lịch hẹn, ủy quyền", seed_bookings)
 
     if history and not Sequence.objects.filter(key=HISTORY_MARKER).exists():
         summary.update(_history(step))

@@ -95,4 +95,4 @@ def test_worklist_page_links_carry_the_cursor(client, seven, monkeypatch):
     assert codes[0] not in second.split('id="worklist-results"', 1)[1]
     assert "Về trang đầu" in second
     bad = client.get("/can-bo/ho-so/", {"ds": "mine", "sau": "xyz"}).content.decode()
-    assert "Con trỏ phân trang không hợp lệ." in bad
+    assert "Liên kết trang không còn hợp lệ, vui lòng xem lại từ trang đầu." in bad

@@ -302,6 +302,34 @@ def test_known_citizen_checks_in_with_the_phone_given_when_booking(now, freeze, 
         services.kiosk_check_in(office=other, service=other_svc, phone="0912999888")
 
 
+def test_a_family_phone_is_ambiguous_and_a_lost_slip_comes_back(now, freeze, office, svc_a):
+    mother = CitizenFactory(id_number=ID_A, full_name="Nguyễn Thị Mẹ", phone="0912999888")
+    CitizenFactory(id_number=ID_B, full_name="Trần Văn Con", phone="0987000111")
+    book(office, svc_a, at_(TUESDAY, 10, 0), id_number=ID_B, full_name="Trần Văn Con",
+         phone="0912999888")  # fmt: skip
+    freeze(at_(TUESDAY, 9, 55))
+    # The number is the mother's saved phone and the son's booking phone: the QR decides.
+    with pytest.raises(services.PhoneAmbiguous):
+        services.kiosk_check_in(office=office, service=svc_a, phone="0912999888")
+    mother.phone = ""
+    mother.save()
+    first = services.kiosk_check_in(office=office, service=svc_a, phone="0912999888")
+    assert first.ticket.citizen.id_number == ID_B and not first.reused
+    # After checking in, the same number brings back the same ticket (a lost slip).
+    again = services.kiosk_check_in(office=office, service=svc_a, phone="0912999888")
+    assert again.reused and again.ticket == first.ticket
+
+
+def test_no_second_booking_for_a_service_already_checked_in_today(now, freeze, office, svc_a):
+    b = book(office, svc_a, at_(TUESDAY, 10, 0))
+    freeze(at_(TUESDAY, 9, 55))
+    services.kiosk_check_in(office=office, service=svc_a, phone="0912345678")
+    b.refresh_from_db()
+    assert b.status == BookingStatus.CHECKED_IN
+    with pytest.raises(bookings.BookingDuplicate):
+        book(office, svc_a, at_(TUESDAY, 15, 0))
+
+
 # ---------------------------------------------------------------- concurrency
 
 

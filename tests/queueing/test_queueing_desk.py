@@ -329,3 +329,78 @@ def test_desk_refuses_a_made_up_slot(at, client, office, svc_a, officer):
     )  # fmt: skip
     assert "Khung giờ hẹn không hợp lệ" in r.content.decode()
     assert not Booking.objects.exists()
+
+
+def test_garbage_ids_get_not_found_not_a_server_error(at, client, office, counters, officer):
+    client.force_login(officer)
+    for url, data in [
+        ("/can-bo/xep-hang/huong-dan/uu-tien/", {"office": office.code, "ticket": "abc"}),
+        ("/can-bo/xep-hang/huong-dan/thu-hoi/", {"office": office.code, "authorisation": "1;"}),
+        ("/can-bo/xep-hang/huong-dan/huy-lich/", {"office": office.code, "booking": "x"}),
+        ("/can-bo/xep-hang/huong-dan/dat-lich/", {"office": office.code, "service": "9" * 30}),
+        (f"/can-bo/xep-hang/quay/{counters[0].pk}/recall/", {"ticket": "abc"}),
+    ]:
+        assert client.post(url, data).status_code == 404, url
+    assert client.get("/can-bo/xep-hang/huong-dan/", {"cap": "abc"}).status_code == 200
+
+
+def test_desk_actions_need_a_desk_role_before_anything_is_written(at, client, office, svc_a):
+    from motcua.org.models import Citizen
+
+    specialist = StaffRoleFactory(unit=office.unit, role=Role.SPECIALIST).user
+    client.force_login(specialist)
+    r = client.post(
+        "/can-bo/xep-hang/huong-dan/uy-quyen/",
+        {
+            "office": office.code, "service": svc_a.pk, "agent_id": "001085099001",
+            "agent_name": "Lê Văn Đến", "principal_id": "001190099002",
+            "principal_name": "Phạm Thị Ủy", "document": "GUQ",
+        },
+    )  # fmt: skip
+    assert r.status_code == 403
+    assert not Citizen.objects.exists() and not Ticket.objects.exists()
+
+
+def test_a_manager_can_issue_for_a_proxy_at_the_desk(at, office, svc_a):
+    manager = StaffRoleFactory(unit=office.unit, role=Role.MANAGER).user
+    result = services.ticket_issue_for_proxy(
+        office=office, service=svc_a, agent=CitizenFactory(), principal=CitizenFactory(),
+        officer=manager, document="GUQ 3",
+    )  # fmt: skip
+    assert result.ticket.authorisation.recorded_by == manager
+
+
+def test_a_proxy_does_not_inherit_the_principals_age_priority(at, office, svc_a, officer, groups):
+    old = CitizenFactory(date_of_birth=date(1940, 1, 1))
+    young = CitizenFactory(date_of_birth=date(1996, 1, 1))
+    t = services.ticket_issue_for_proxy(
+        office=office, service=svc_a, agent=young, principal=old, officer=officer, document="GUQ"
+    ).ticket
+    assert t.priority is None
+    # The other way round, the elderly person standing in the queue keeps their priority.
+    t2 = services.ticket_issue_for_proxy(
+        office=office, service=svc_a, agent=old, principal=young, officer=officer, document="GUQ"
+    ).ticket
+    assert t2.priority == groups["elderly"]
+
+
+def test_kiosk_identify_limit_also_counts_guesses_sent_with_an_image(
+    at, client, office, svc_a, settings, fake_engine
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from queueing_helpers import face_jpeg
+
+    settings.MOTCUA = {**settings.MOTCUA, "KIOSK_IDENTIFY_PER_MINUTE": 2}
+    statuses = []
+    for n in range(3):
+        r = client.post(
+            "/api/v1/kiosk/check-in",
+            {
+                "office": office.code,
+                "service": "A",
+                "phone": f"090000000{n}",
+                "image": SimpleUploadedFile("f.jpg", face_jpeg(), content_type="image/jpeg"),
+            },
+        )
+        statuses.append(r.status_code)
+    assert statuses[-1] == 429 and 429 not in statuses[:2]

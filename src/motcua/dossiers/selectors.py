@@ -127,17 +127,20 @@ def dossier_worklist_page(
                     qs = qs.filter(due_at__isnull=True, id__gt=last_id)
                 else:
                     due = _EPOCH + timedelta(microseconds=int(head))
-                    qs = qs.filter(
+                    # The plain range first lets the index scan start at the cursor; the OR
+                    # then settles ties on the same moment.
+                    qs = qs.filter(Q(due_at__gte=due) | Q(due_at__isnull=True)).filter(
                         Q(due_at__gt=due) | Q(due_at=due, id__gt=last_id) | Q(due_at__isnull=True)
                     )
             else:
                 received = _EPOCH + timedelta(microseconds=int(head))
-                qs = qs.filter(
+                qs = qs.filter(received_at__lte=received).filter(
                     Q(received_at__lt=received) | Q(received_at=received, id__lt=last_id)
                 )
         except (ValueError, OverflowError):
             raise ValidationFailed(
-                "Con trỏ phân trang không hợp lệ.", code="invalid_cursor"
+                "Liên kết trang không còn hợp lệ, vui lòng xem lại từ trang đầu.",
+                code="invalid_cursor",
             ) from None
     limit = max(1, min(int(limit), 200))
     rows = list(qs[: limit + 1])
@@ -241,7 +244,10 @@ def dossier_search(
             us_raw, id_raw = cursor.split("_", 1)
             ts, last_id = _EPOCH + timedelta(microseconds=int(us_raw)), int(id_raw)
         except ValueError:
-            raise ValidationFailed("Con trỏ phân trang không hợp lệ.", code="invalid_cursor")
+            raise ValidationFailed(
+                "Liên kết trang không còn hợp lệ, vui lòng xem lại từ trang đầu.",
+                code="invalid_cursor",
+            )
         qs = qs.filter(Q(received_at__lt=ts) | Q(received_at=ts, id__lt=last_id))
     limit = max(1, min(int(limit), 200))
     rows = list(

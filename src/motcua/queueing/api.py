@@ -148,7 +148,7 @@ def _rate_limit(request: HttpRequest, *, identify: bool) -> None:
 def do_check_in(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     office = resolve_office(data.get("office"))
     service = resolve_service(office, data.get("service"))
-    _rate_limit(request, identify=not data.get("image"))
+    _rate_limit(request, identify=bool(data.get("qr") or data.get("phone")))
     device = str(
         data.get("device")
         or request.headers.get("X-Kiosk-Device")

@@ -73,8 +73,8 @@ class BookingDuplicate(Conflict):
 class BookingLimit(Conflict):
     code = "booking_limit"
     message = (
-        f"Bạn đang có {ACTIVE_LIMIT} lịch hẹn chưa đến hạn tại bộ phận một cửa này, là số tối đa "
-        "cho phép. Vui lòng hủy bớt hoặc chờ sau khi đến làm thủ tục để đặt lịch mới."
+        f"Bạn đang có {ACTIVE_LIMIT} lịch hẹn chưa đến ngày hẹn tại bộ phận một cửa này, là số "
+        "tối đa cho phép. Vui lòng hủy bớt hoặc đặt lịch mới sau khi đã đến làm thủ tục."
     )
 
 
@@ -297,7 +297,7 @@ def booking_book(
     if Booking.objects.filter(
         citizen=citizen,
         service=service,
-        status=BookingStatus.BOOKED,
+        status__in=HOLDING,
         slot_start__gte=lo,
         slot_start__lt=hi,
     ).exists():

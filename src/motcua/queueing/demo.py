@@ -348,7 +348,7 @@ def seed_bookings(*, office_code: str = "ha-dong", seed: int = 11) -> int:
     rng.shuffle(people)
     today = clock.today()
     if (
-        len(people) >= 2
+        len(people) >= 3  # keep someone to book for
         and officers
         and not Authorisation.objects.filter(office=office, valid_to__gte=today).exists()
     ):
@@ -367,6 +367,8 @@ def seed_bookings(*, office_code: str = "ha-dong", seed: int = 11) -> int:
                 if not s.full
             ]
             for slot in rng.sample(slots, k=min(len(slots), 2)):
+                if not people:
+                    return made
                 person = people.pop()
                 staff = officers[0] if officers and rng.random() < 0.25 else None
                 try:
@@ -379,6 +381,4 @@ def seed_bookings(*, office_code: str = "ha-dong", seed: int = 11) -> int:
                 except DomainError:
                     continue  # a rule said no (e.g. this person's limit): demo data obeys it
                 made += 1
-                if not people:
-                    return made
     return made

@@ -40,6 +40,8 @@ from motcua.queueing.numbering import ticket_display
 log = logging.getLogger(__name__)
 
 CONSENTS = ("today", "remember", "none")
+# Who works the guidance desk: proxies, priority on proof, bookings on someone's behalf.
+DESK_ROLES = (Role.RECEPTION, Role.MANAGER)
 # Plain tickets read per call: more than the counters that can be taking one at the same moment,
 # so SKIP LOCKED always finds a free one; when all are taken, the call is retried with every row.
 CALL_WINDOW = 40
@@ -322,7 +324,8 @@ def _ticket_issue(
 
     if priority is None and citizen is not None:
         # Age-based groups (the elderly) need no staff check: the birth date is on the ID card.
-        priority = priority_by_age(on_behalf_of or citizen, today)
+        # The age that counts is the person standing in the queue, not the one they act for.
+        priority = priority_by_age(citizen, today)
 
     if booking is None and citizen is not None:
         # A booking of this person for this service today turns into this ticket.
@@ -390,7 +393,7 @@ def ticket_set_priority(
 ) -> Ticket:
     """Staff confirm (or withdraw) a waiting citizen's priority group after seeing the proof."""
     ticket = _lock_ticket(ticket)
-    _require_staff(officer, ticket.office, roles=(Role.RECEPTION, Role.MANAGER))
+    _require_staff(officer, ticket.office, roles=DESK_ROLES)
     _check_status(ticket, (Status.WAITING,), "thay đổi diện ưu tiên")
     if ticket.priority_id == (group.pk if group else None):
         return ticket
@@ -433,7 +436,7 @@ def authorisation_current(
 def authorisation_revoke(*, authorisation: Authorisation, officer: Any) -> Authorisation:
     """End an authorisation today (tickets already issued under it stay valid)."""
     auth = _lock(Authorisation, authorisation.pk)
-    _require_staff(officer, auth.office, roles=(Role.RECEPTION, Role.MANAGER))
+    _require_staff(officer, auth.office, roles=DESK_ROLES)
     if auth.revoked_at is None:
         auth.revoked_at = clock.now()
         auth.revoked_by = officer
@@ -457,7 +460,7 @@ def ticket_issue_for_proxy(
     Uses the authorisation on record, or records one from the paper the officer has just seen
     (its reference is required), so every ticket for someone else names both people.
     """
-    _require_staff(officer, office)
+    _require_staff(officer, office, roles=DESK_ROLES)
     if agent.pk == principal.pk:
         raise ValidationFailed(
             "Người ủy quyền và người được ủy quyền phải là hai người khác nhau.",
@@ -500,7 +503,7 @@ def authorisation_record(
             "Người ủy quyền và người được ủy quyền phải là hai người khác nhau.",
             code="authorisation_same_person",
         )
-    _require_staff(recorded_by, office)
+    _require_staff(recorded_by, office, roles=DESK_ROLES)
     today = clock.today()
     auth = Authorisation.objects.create(
         office=office, principal=principal, agent=agent, document=document, valid_from=today,
@@ -550,18 +553,18 @@ def _citizen_from_phone(phone: str, office: Office | None = None) -> Citizen:
     normal = normalize_phone(phone)
     if not normal:
         raise PhoneUnknown()
-    found = list(Citizen.objects.filter(phone=normal)[:2])
-    if not found and office is not None:
-        # Someone who booked today with this number (a known citizen keeps their saved phone;
-        # the booking's contact number is on the booking).
-        found = list(
-            Citizen.objects.filter(
-                queue_bookings__office=office,
-                queue_bookings__phone=normal,
-                queue_bookings__status=BookingStatus.BOOKED,
-                queue_bookings__slot_start__date=clock.today(),
-            ).distinct()[:2]
-        )
+    ids = list(Citizen.objects.filter(phone=normal).values_list("pk", flat=True)[:2])
+    if office is not None:
+        # Someone who booked here today with this number (a known citizen keeps their saved
+        # phone; the booking's contact number is on the booking). A number that points at two
+        # people (a family phone) is ambiguous: the ID card QR decides.
+        ids += Citizen.objects.filter(
+            queue_bookings__office=office,
+            queue_bookings__phone=normal,
+            queue_bookings__status__in=(BookingStatus.BOOKED, BookingStatus.CHECKED_IN),
+            queue_bookings__slot_start__date=clock.today(),
+        ).values_list("pk", flat=True)[:2]
+    found = list(Citizen.objects.filter(pk__in=set(ids))[:2])
     if not found:
         raise PhoneUnknown()
     if len(found) > 1:

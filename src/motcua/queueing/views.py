@@ -50,6 +50,12 @@ def _office(value: str) -> Office:
         raise Http404("office") from None
 
 
+def _pk(value: Any) -> int:
+    """A primary key from a form field; garbage becomes 0, which matches nothing (→ 404)."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 19 else 0
+
+
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "web/error.html", {"message": message}, status=403)
 
@@ -228,7 +234,7 @@ def counter_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
     user = request.user
     ticket = None
     if request.POST.get("ticket"):
-        ticket = get_object_or_404(Ticket, pk=request.POST["ticket"], office=counter.office)
+        ticket = get_object_or_404(Ticket, pk=_pk(request.POST["ticket"]), office=counter.office)
     try:
         if action == "call-next":
             called = services.ticket_call_next(counter=counter, officer=user)
@@ -252,10 +258,10 @@ def counter_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
             services.ticket_resume(ticket=ticket, officer=user)
         elif action == "transfer":
             to_service = Service.objects.filter(
-                pk=request.POST.get("to_service") or 0, office=counter.office
+                pk=_pk(request.POST.get("to_service")), office=counter.office
             ).first()
             to_counter = Counter.objects.filter(
-                pk=request.POST.get("to_counter") or 0, office=counter.office
+                pk=_pk(request.POST.get("to_counter")), office=counter.office
             ).first()
             services.ticket_transfer(
                 ticket=ticket, to_service=to_service, to_counter=to_counter, officer=user
@@ -276,7 +282,7 @@ def counter_face_check(request: HttpRequest, counter_id: int) -> JsonResponse:
 
     try:
         counter = _counter_for(request, counter_id)
-        ticket = get_object_or_404(Ticket, pk=request.POST.get("ticket"), counter=counter)
+        ticket = get_object_or_404(Ticket, pk=_pk(request.POST.get("ticket")), counter=counter)
         upload = request.FILES.get("image")
         if upload is None or ticket.citizen is None:
             return JsonResponse(
@@ -304,7 +310,7 @@ def counter_face_check(request: HttpRequest, counter_id: int) -> JsonResponse:
 
 # ---------------------------------------------------------------- guidance desk
 
-DESK_ROLES = (Role.RECEPTION, Role.MANAGER)
+DESK_ROLES = services.DESK_ROLES
 
 
 def _desk_office(request: HttpRequest) -> Office | None:
@@ -392,7 +398,7 @@ def desk(request: HttpRequest) -> HttpResponse:
         "authorisations": authorisations,
         "bookings": bookings,
         "services_list": services_list,
-        "issued": Ticket.objects.filter(pk=request.GET.get("cap") or 0, office=office)
+        "issued": Ticket.objects.filter(pk=_pk(request.GET.get("cap")), office=office)
         .select_related("service", "citizen", "on_behalf_of")
         .first(),
     }
@@ -406,11 +412,15 @@ def desk_action(request: HttpRequest, action: str) -> HttpResponse:
     if office is None:
         raise Http404("office")
     user = request.user
+    try:
+        services._require_staff(user, office, roles=DESK_ROLES)
+    except PermissionDenied as exc:
+        return _forbidden(request, exc.message)
     back = f"{reverse('queueing:desk')}?office={office.code}"
     try:
         if action == "uy-quyen":
             service = Service.objects.filter(
-                pk=request.POST.get("service") or 0, office=office, active=True
+                pk=_pk(request.POST.get("service")), office=office, active=True
             ).first()
             if service is None:
                 raise ValidationFailed("Chưa chọn dịch vụ.", code="service_required")
@@ -444,7 +454,7 @@ def desk_action(request: HttpRequest, action: str) -> HttpResponse:
                 )
             return redirect(f"{back}&cap={t.pk}")
         if action == "uu-tien":
-            ticket = get_object_or_404(Ticket, pk=request.POST.get("ticket") or 0, office=office)
+            ticket = get_object_or_404(Ticket, pk=_pk(request.POST.get("ticket")), office=office)
             code = request.POST.get("group") or ""
             group = PriorityGroup.objects.filter(code=code).first() if code else None
             if code and group is None:
@@ -461,7 +471,7 @@ def desk_action(request: HttpRequest, action: str) -> HttpResponse:
             from motcua.queueing import bookings as booking_rules
 
             service = get_object_or_404(
-                Service, pk=request.POST.get("service") or 0, office=office, active=True
+                Service, pk=_pk(request.POST.get("service")), office=office, active=True
             )
             try:
                 slot_start = datetime.fromisoformat(request.POST.get("slot", ""))
@@ -481,14 +491,14 @@ def desk_action(request: HttpRequest, action: str) -> HttpResponse:
         elif action == "huy-lich":
             from motcua.queueing import bookings as booking_rules
 
-            booking = get_object_or_404(Booking, pk=request.POST.get("booking") or 0, office=office)
+            booking = get_object_or_404(Booking, pk=_pk(request.POST.get("booking")), office=office)
             booking_rules.booking_cancel_by_staff(
                 booking=booking, user=user, reason=request.POST.get("reason", "")
             )
             messages.success(request, f"Đã hủy lịch hẹn {booking.code or ''}.")
         elif action == "thu-hoi":
             auth = get_object_or_404(
-                Authorisation, pk=request.POST.get("authorisation") or 0, office=office
+                Authorisation, pk=_pk(request.POST.get("authorisation")), office=office
             )
             services.authorisation_revoke(authorisation=auth, officer=user)
             messages.success(request, "Đã thu hồi ủy quyền.")

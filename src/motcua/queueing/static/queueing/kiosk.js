@@ -100,6 +100,7 @@
   async function tick() {
     if (state.busy || !state.loop) return;
     state.busy = true;
+    const session = state.cameraSession;
     try {
       const blob = await grab();
       if (!blob) return;
@@ -108,7 +109,7 @@
       const form = new FormData();
       form.append("image", blob, "frame.jpg");
       const res = await send(form);
-      if (!state.loop) return;
+      if (!state.loop || session !== state.cameraSession) return;  // the citizen moved on
       if (res.ok) { stopCamera(); showSlip(res.body); return; }
       const code = res.body.code;
       if (code === "face_unknown") { stopCamera(); show("consent"); return; }

@@ -74,7 +74,7 @@ def test_newest_first_pages_cover_every_dossier_once(seven, limit):
 def test_a_tampered_cursor_is_refused_in_vietnamese(seven):
     with pytest.raises(ValidationFailed) as exc:
         selectors.dossier_worklist_page(user=seven.tiepnhan, kind="mine", cursor="abc_def")
-    assert exc.value.code == "invalid_cursor" and "không hợp lệ" in exc.value.message
+    assert exc.value.code == "invalid_cursor" and "không còn hợp lệ" in exc.value.message
 
 
 def test_worklist_page_links_carry_the_cursor(client, seven, monkeypatch):

@@ -94,6 +94,43 @@ def test_online_submission_without_token(api, office):
     assert r.json()["status"] == 1 and r.json()["due_at"] is None
 
 
+def test_an_anonymous_online_submission_never_rewrites_a_known_citizen(api, office):
+    from motcua.org.models import Citizen
+
+    with clock.frozen(vn(2026, 11, 24, 9, 0)):
+        assert (
+            api("post", "/dossiers", "tiepnhan", BODY).status_code == 201
+        )  # verified at a counter
+        known = Citizen.objects.get(id_number=CITIZEN["id_number"])
+        assert known.verified and known.phone == "0912345678"
+        forged = {**CITIZEN, "phone": "0988777666", "address": "Nơi khác"}
+        r = api("post", "/dossiers", None, {**BODY, "channel": "online", "citizen": forged})
+        assert r.status_code == 201
+        known.refresh_from_db()
+        assert known.phone == "0912345678" and known.address == CITIZEN["address"]
+        # Another name for a verified ID number is refused, in Vietnamese.
+        r = api(
+            "post", "/dossiers", None,
+            {**BODY, "channel": "online", "citizen": {**CITIZEN, "full_name": "Lê Thị Giả"}},
+        )  # fmt: skip
+        assert r.status_code == 422 and r.json()["code"] == "citizen_name_mismatch"
+        # A first-time online applicant is kept as typed, marked unverified; the counter
+        # (ID card in hand) corrects and verifies the record later.
+        new = {**CITIZEN, "id_number": "001190054321", "full_name": "Trần Thị Mới",
+               "date_of_birth": "1990-03-02"}  # fmt: skip
+        assert (
+            api(
+                "post", "/dossiers", None, {**BODY, "channel": "online", "citizen": new}
+            ).status_code
+            == 201
+        )
+        assert not Citizen.objects.get(id_number="001190054321").verified
+        fixed = {**new, "full_name": "Trần Thị Mới Sửa"}
+        assert api("post", "/dossiers", "tiepnhan", {**BODY, "citizen": fixed}).status_code == 201
+        again = Citizen.objects.get(id_number="001190054321")
+        assert again.verified and again.full_name == "Trần Thị Mới Sửa"
+
+
 def test_form_pdf_endpoint(api, office):
     code = api("post", "/dossiers", "tiepnhan", BODY).json()["code"]
     r = api("get", f"/dossiers/{code}/forms/01.pdf", "tiepnhan")

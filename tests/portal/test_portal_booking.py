@@ -221,7 +221,10 @@ def _api_book(client, **over):
     return client.post("/api/v1/public/bookings", data, content_type="application/json")
 
 
-def test_api_book_and_errors(client, office):
+def test_api_book_and_errors(client, office, monkeypatch):
+    from motcua.portal import api as portal_api
+
+    monkeypatch.setattr(portal_api, "RATE_API_BOOKING", ("50/m",))  # limits: tested below
     resp = _api_book(client)
     assert resp.status_code == 201, resp.content
     body = resp.json()
@@ -238,7 +241,15 @@ def test_api_book_and_errors(client, office):
     dup = _api_book(client, slot_start="2026-11-18T15:00:00+07:00")
     assert dup.status_code == 409 and dup.json()["code"] == "booking_duplicate"
     assert "message" in dup.json()
-    wrong = _api_book(client, full_name="Trần Văn Bảo", slot_start="2026-11-19T09:00:00+07:00")
+    # The record made by the first booking is only what was typed: a different name is not
+    # refused (it could lock the real person out) but kept on the booking.
+    other = _api_book(client, full_name="Trần Văn Bảo", slot_start="2026-11-19T09:00:00+07:00")
+    assert other.status_code == 201
+    assert Booking.objects.get(code=other.json()["code"]).full_name == "Trần Văn Bảo"
+    assert not b.citizen.verified and b.citizen.full_name != "Trần Văn Bảo"
+    # Once the record is verified (ID card scanned at the office), the name must match.
+    type(b.citizen).objects.filter(pk=b.citizen_id).update(verified=True)
+    wrong = _api_book(client, full_name="Trần Văn Bảo", slot_start="2026-11-20T09:00:00+07:00")
     assert wrong.status_code == 409 and wrong.json()["code"] == "booking_identity_mismatch"
     sunday = _api_book(client, id_number="001190054321", slot_start="2026-11-22T09:00:00+07:00")
     assert sunday.status_code == 422 and sunday.json()["code"] == "booking_slot_invalid"

@@ -36,6 +36,7 @@ from motcua.dossiers.workflow import (
     transition_for,
 )
 from motcua.org.models import Citizen, Role, StaffRole, Unit, User
+from motcua.org.phone import normalize_phone
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 
@@ -69,7 +70,7 @@ def _parse_date(value: Any) -> date | None:
     raise ValidationFailed("Ngày sinh không hợp lệ (định dạng YYYY-MM-DD).", code="invalid_date")
 
 
-def _citizen_upsert(data: dict[str, Any]) -> Citizen:
+def _citizen_upsert(data: dict[str, Any], *, verified: bool = True) -> Citizen:
     fields: dict[str, Any] = {
         "id_number": str(data.get("id_number") or "").strip(),
         "full_name": str(data.get("full_name") or "").strip(),
@@ -83,7 +84,7 @@ def _citizen_upsert(data: dict[str, Any]) -> Citizen:
         raise ValidationFailed("Thiếu họ và tên công dân.", code="citizen_name_required")
     from motcua.org.services import citizen_upsert
 
-    return citizen_upsert(**fields)
+    return citizen_upsert(**fields, verified=verified)
 
 
 # --- permissions -----------------------------------------------------------------------------
@@ -270,7 +271,9 @@ def dossier_receive(
         raise _refused(exc)
 
     now = clock.local(received_at) if received_at else clock.now()
-    person = _citizen_upsert(citizen)
+    # Staff have the ID card in hand; an anonymous online submission is only what was typed.
+    person = _citizen_upsert(citizen, verified=actor is not None)
+    typed_phone = normalize_phone(str(citizen.get("phone") or ""))
 
     catalogue = list(version.papers or [])
     ticked = set(range(len(catalogue))) if papers is None else set(papers)
@@ -296,7 +299,7 @@ def dossier_receive(
         citizen=person,
         citizen_id_number=person.id_number,
         citizen_name_folded=person.name_folded,
-        citizen_phone_last4=(person.phone or "")[-4:],
+        citizen_phone_last4=(person.phone or typed_phone or "")[-4:],
         channel=channel,
         status=Status.SUBMITTED if action == "submit_online" else Status.ACCEPTED,
         ticket=str(getattr(ticket, "number", None) or ticket or "")[:20],

@@ -228,6 +228,14 @@ class Citizen(models.Model):
     email = models.EmailField("thư điện tử", blank=True)
     address = models.CharField("địa chỉ", max_length=300, blank=True)
     created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
+    verified = models.BooleanField(
+        "đã đối chiếu giấy tờ",
+        default=True,
+        db_default=True,  # bulk loaders insert rows with raw SQL / COPY
+        help_text="Bỏ chọn: hồ sơ tạo từ thông tin công dân tự khai trên mạng (đặt lịch, nộp trực "
+        "tuyến), chưa đối chiếu thẻ căn cước. Lần quét mã QR căn cước hoặc tiếp nhận tại quầy "
+        "sau đó sẽ sửa và xác nhận.",
+    )
 
     class Meta:
         verbose_name = "công dân"

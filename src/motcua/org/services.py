@@ -44,8 +44,15 @@ def citizen_upsert(
     email: str = "",
     old_id_number: str = "",
     actor: Any = None,
+    verified: bool = True,
 ) -> Citizen:
-    """Create a citizen or update a known one; blank contact fields never erase saved values."""
+    """Create a citizen or update a known one; blank contact fields never erase saved values.
+
+    `verified=False` is for what someone typed on the internet (online submission, booking):
+    it may create a new, unverified record but never changes a known one, and a name that
+    does not match a verified record is refused. Staff at a counter and the chip-card QR
+    pass `verified=True`: the record is corrected and marked verified.
+    """
     id_number = (id_number or "").strip()
     sex = _clean_sex(sex)
     validate_id_number(id_number, date_of_birth=date_of_birth, sex=sex or None)
@@ -69,7 +76,16 @@ def citizen_upsert(
                 f"Địa chỉ thư điện tử “{email}” không hợp lệ.", code="email_invalid"
             ) from None
 
+    values["verified"] = verified
     citizen = Citizen.objects.select_for_update().filter(id_number=id_number).first()
+    if citizen is not None and not verified:
+        if citizen.verified and fold(citizen.full_name) != fold(name):
+            raise ValidationFailed(
+                "Họ tên không khớp với số định danh đã đăng ký. Vui lòng kiểm tra lại thông tin "
+                "trên thẻ căn cước.",
+                code="citizen_name_mismatch",
+            )
+        return citizen  # typed data never changes a known person's record
     if citizen is None:
         try:
             with transaction.atomic():
@@ -77,6 +93,8 @@ def citizen_upsert(
         except IntegrityError:
             # Another counter registered the same person a moment ago: update that row instead.
             citizen = Citizen.objects.select_for_update().get(id_number=id_number)
+            if not verified:
+                return citizen
         else:
             audit_record(action="citizen.create", actor=actor, obj=citizen)
             return citizen

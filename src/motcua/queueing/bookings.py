@@ -223,7 +223,7 @@ def _citizen_for_booking(*, id_number: str, full_name: str, phone: str, actor: A
         try:
             with transaction.atomic():
                 citizen = Citizen.objects.create(
-                    id_number=id_number, full_name=full_name, phone=phone
+                    id_number=id_number, full_name=full_name, phone=phone, verified=False
                 )
         except IntegrityError:
             # The same person was registered a moment ago (another booking, a kiosk).
@@ -233,9 +233,11 @@ def _citizen_for_booking(*, id_number: str, full_name: str, phone: str, actor: A
                 action="citizen.create", actor=actor, obj=citizen, detail={"source": "booking"}
             )
             return citizen
-    # What a stranger typed never changes a known person's record; a different name is refused
-    # so that nobody books (and later cancels) in someone else's name with only their CCCD.
-    if fold(citizen.full_name) != fold(full_name):
+    # What a stranger typed never changes a known person's record. A name that differs from a
+    # verified record (checked against the ID card) is refused, so that nobody books in someone
+    # else's name with only their CCCD; an unverified record (itself only typed) cannot lock
+    # the real person out: the booking keeps the name given with it.
+    if citizen.verified and fold(citizen.full_name) != fold(full_name):
         raise BookingIdentityMismatch()
     return citizen
 
@@ -320,6 +322,7 @@ def booking_book(
                     slot_start=slot.start,
                     created_at=now,
                     code=_new_code(),
+                    full_name=name,
                     phone=phone,
                     channel=channel,
                     created_by=created_by if getattr(created_by, "pk", None) else None,

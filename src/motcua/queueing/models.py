@@ -226,6 +226,7 @@ class Booking(models.Model):
     code = models.CharField(
         "mã lịch hẹn", max_length=16, unique=True, null=True, blank=True, editable=False
     )
+    full_name = models.CharField("họ tên khai khi đặt lịch", max_length=200, blank=True)
     phone = models.CharField("số điện thoại liên hệ", max_length=15, blank=True)
     channel = models.CharField(
         "đặt qua", max_length=10, choices=BookingChannel.choices, default=BookingChannel.STAFF

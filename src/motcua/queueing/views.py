@@ -329,7 +329,8 @@ def _known_or_new_citizen(id_number: str, full_name: str, officer: Any) -> Citiz
 
     id_number = (id_number or "").strip()
     found = Citizen.objects.filter(id_number=id_number).first()
-    if found is None:
+    if found is None or not found.verified:
+        # New, or known only from what was typed online: the card in the officer's hand decides.
         return citizen_upsert(id_number=id_number, full_name=full_name, actor=officer)
     if full_name.strip() and fold(full_name) != fold(found.full_name):
         raise ValidationFailed(

@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class DossiersConfig(AppConfig):
     name = "motcua.dossiers"
     label = "dossiers"
     verbose_name = "Hồ sơ"
+
+    def ready(self) -> None:
+        from motcua.dossiers.search_index import ensure_after_migrate
+
+        post_migrate.connect(ensure_after_migrate, sender=self)

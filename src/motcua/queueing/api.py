@@ -132,12 +132,12 @@ def _rate_limit(request: HttpRequest, *, identify: bool) -> None:
     conf = settings.MOTCUA
     if is_ratelimited(
         request, group="queue.kiosk", key="ip", increment=True,
-        rate=f"{int(conf.get('KIOSK_CHECK_IN_PER_MINUTE', 600))}/m",
+        rate=f"{int(conf.get('KIOSK_CHECK_IN_PER_MINUTE', 1200))}/m",
     ):  # fmt: skip
         raise RateLimited("Kiosk đang nhận quá nhiều yêu cầu, vui lòng thử lại sau ít phút.")
     if identify and is_ratelimited(
         request, group="queue.kiosk.identify", key="ip", increment=True,
-        rate=f"{int(conf.get('KIOSK_IDENTIFY_PER_MINUTE', 30))}/m",
+        rate=f"{int(conf.get('KIOSK_IDENTIFY_PER_MINUTE', 120))}/m",
     ):  # fmt: skip
         raise RateLimited(
             "Đã nhập mã QR hoặc số điện thoại quá nhiều lần, vui lòng thử lại sau 1 phút "

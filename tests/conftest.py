@@ -50,6 +50,9 @@ CHROMIUM_ARGS = [
 ]
 
 
+BROWSER_WAIT_MS = 20_000
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -62,8 +65,11 @@ def browser() -> Iterator[object]:
         if os.environ.get("MOTCUA_REQUIRE_BROWSER") == "1":
             pytest.fail("Chromium is required (MOTCUA_REQUIRE_BROWSER=1) but not installed")
         pytest.skip("no system Chromium: apt-get install -y chromium to run browser tests")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Generous waits: CI shares two cores between two test workers and Chromium. A passing
+    # test never waits for these; only a failing one takes longer to report.
+    expect.set_options(timeout=BROWSER_WAIT_MS)
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=path,
@@ -94,6 +100,6 @@ def launch_chromium(browser):  # type: ignore[no-untyped-def]
 def page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
     context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     pg = context.new_page()
-    pg.set_default_timeout(10_000)
+    pg.set_default_timeout(BROWSER_WAIT_MS)
     yield pg
     context.close()

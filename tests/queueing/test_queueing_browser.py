@@ -51,7 +51,7 @@ def camera_page(launch_chromium, live_server, tmp_path, fake_engine):
     context = b.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     context.grant_permissions(["camera"], origin=live_server.url)
     pg = context.new_page()
-    pg.set_default_timeout(15_000)
+    pg.set_default_timeout(20_000)
     yield pg
     context.close()
 
@@ -196,7 +196,7 @@ def test_counter_calls_and_board_shows_it_live(
     )
 
     # The board gets the call over server-sent events, without reloading.
-    expect(board.locator('tr[data-counter="3"] .ticket')).to_have_text("A001", timeout=5000)
+    expect(board.locator('tr[data-counter="3"] .ticket')).to_have_text("A001")
     expect(board.locator("#callout")).to_have_text("Mời công dân có số thứ tự A001 đến quầy số 3")
     expect(board.locator("#waiting")).to_have_text("0")
 

@@ -29,8 +29,12 @@ def staff(role):
     return StaffRoleFactory(role=role).user
 
 
+def office_of(citizen):
+    return FaceTemplate.objects.filter(citizen=citizen).first().office
+
+
 def test_manager_sees_face_data_and_deletes_it(client, enrolled):
-    client.force_login(staff(Role.MANAGER))
+    client.force_login(StaffRoleFactory(role=Role.MANAGER, unit=office_of(enrolled).unit).user)
     page = client.get("/can-bo/khuon-mat/", {"id_number": enrolled.id_number})
     html = page.content.decode()
     assert page.status_code == 200
@@ -61,6 +65,21 @@ def test_every_look_at_face_data_is_logged_with_the_official(client, enrolled):
     # A look-up of an unknown number logs nothing (there is no one to log it against).
     client.get("/can-bo/khuon-mat/", {"id_number": "001099999999"})
     assert FaceAccessLog.objects.filter(operation="view").count() == 2
+
+
+def test_a_manager_elsewhere_sees_only_their_offices_but_can_erase_on_request(client, enrolled):
+    client.force_login(staff(Role.MANAGER))  # a manager of another unit
+    html = client.get("/can-bo/khuon-mat/", {"id_number": enrolled.id_number}).content.decode()
+    assert 'data-testid="template-count">0<' in html and "kiosk-7" in html  # consent still shown
+    assert "Chỉ hiển thị mẫu khuôn mặt và lượt nhận diện tại các bộ phận" in html
+    # A system administrator sees everything.
+    client.force_login(staff(Role.SYSADMIN))
+    html = client.get("/can-bo/khuon-mat/", {"id_number": enrolled.id_number}).content.decode()
+    assert 'data-testid="template-count">2<' in html and "Chỉ hiển thị" not in html
+    # The citizen's right to erasure does not depend on where they enrolled.
+    client.force_login(staff(Role.MANAGER))
+    client.post(f"/can-bo/khuon-mat/{enrolled.id_number}/xoa/", {"reason": "Công dân yêu cầu"})
+    assert not FaceTemplate.objects.filter(citizen=enrolled).exists()
 
 
 def test_delete_without_reason_keeps_data(client, enrolled):

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Q
 
 from motcua.biometrics.models import FaceAccessLog, FaceConsent, FaceTemplate
 
 
-def citizen_face_summary(*, citizen: Any, log_limit: int = 50) -> dict[str, Any]:
-    """What the office holds about a citizen's face: templates per office and scope, consents, log."""
+def citizen_face_summary(
+    *, citizen: Any, office_ids: set[int] | None = None, log_limit: int = 50
+) -> dict[str, Any]:
+    """What the office holds about a citizen's face: templates per office and scope, consents, log.
+
+    `office_ids` limits templates and searches to those offices (an official's own); the
+    citizen's consents and the log rows tied to no office (views, deletions) are always shown.
+    """
+    held = FaceTemplate.objects.filter(citizen=citizen)
+    log = FaceAccessLog.objects.filter(citizen=citizen)
+    if office_ids is not None:
+        held = held.filter(office_id__in=office_ids)
+        log = log.filter(Q(office_id__in=office_ids) | Q(office__isnull=True))
     templates = list(
-        FaceTemplate.objects.filter(citizen=citizen)
-        .values("office__name", "scope")
+        held.values("office__name", "scope")
         .annotate(
             n=Count("id"),
             first=Min("created_at"),
@@ -22,7 +32,7 @@ def citizen_face_summary(*, citizen: Any, log_limit: int = 50) -> dict[str, Any]
         )
         .order_by("office__name", "scope")
     )
-    totals = FaceTemplate.objects.filter(citizen=citizen).aggregate(
+    totals = held.aggregate(
         n=Count("id"), photos=Count("id", filter=~_empty_photo()), last_seen=Max("last_seen_at")
     )
     return {
@@ -32,11 +42,8 @@ def citizen_face_summary(*, citizen: Any, log_limit: int = 50) -> dict[str, Any]
         "photo_count": totals["photos"],
         "last_seen": totals["last_seen"],
         "consents": list(FaceConsent.objects.filter(citizen=citizen).order_by("-granted_at")[:20]),
-        "log": list(
-            FaceAccessLog.objects.filter(citizen=citizen)
-            .select_related("office", "actor")
-            .order_by("-at", "-id")[:log_limit]
-        ),
+        "scoped": office_ids is not None,
+        "log": list(log.select_related("office", "actor").order_by("-at", "-id")[:log_limit]),
     }
 
 

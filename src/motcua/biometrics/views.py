@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +19,17 @@ from motcua.org.models import Citizen, User
 
 def _allowed(request: HttpRequest) -> bool:
     return any(request.user.has_role(role) for role in DELETE_ROLES)  # type: ignore[union-attr]
+
+
+def _office_scope(user: Any) -> set[int] | None:
+    """A manager sees face data held at their units' offices; a system administrator, all."""
+    from motcua.org.models import Office, Role
+    from motcua.org.permissions import visible_unit_ids
+
+    if user.is_superuser or user.has_role(Role.SYSADMIN):
+        return None
+    units = visible_unit_ids(user)
+    return set(Office.objects.filter(unit_id__in=units).values_list("pk", flat=True))
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:
@@ -42,7 +53,9 @@ def privacy(request: HttpRequest) -> HttpResponse:
             context["not_found"] = True
         else:
             face_data_viewed(citizen=citizen, actor=cast(User, request.user))
-            context.update(citizen_face_summary(citizen=citizen))
+            context.update(
+                citizen_face_summary(citizen=citizen, office_ids=_office_scope(request.user))
+            )
     return render(request, "biometrics/privacy.html", context)
 
 

@@ -27,6 +27,19 @@ def _fresh_local_cache():  # type: ignore[no-untyped-def]
         cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _steady_rate_limit_window(monkeypatch):  # type: ignore[no-untyped-def]
+    """django-ratelimit counts per wall-clock minute: a test that makes N requests must not
+    see the count reset because it ran across a minute boundary."""
+    import time
+    import types
+
+    import django_ratelimit.core as ratelimit_core
+
+    started = time.time()
+    monkeypatch.setattr(ratelimit_core, "time", types.SimpleNamespace(time=lambda: started))
+
+
 @pytest.fixture
 def freeze():
     """Call `freeze(datetime)` to move `clock.now()`; released after the test."""

@@ -36,7 +36,7 @@ def office(settings, tmp_path):  # type: ignore[no-untyped-def]
         StaffRoleFactory(user=people[role], unit=ward, role=role)
     ProcedureVersionFactory(procedure__code="1.001193", name="Thủ tục đăng ký khai sinh")
     clock.set_frozen(
-        datetime(2026, 11, 24, 9, 15)
+        datetime(2026, 11, 17, 9, 15)
     )  # a Tuesday morning; the live server shares the clock
     yield people
     clock.set_frozen(None)
@@ -86,9 +86,9 @@ def test_full_dossier_from_reception_to_return(page, live_server, office):
     assert page.get_by_label("Giấy chứng sinh (bắt buộc)").is_checked()
     page.screenshot(path=str(ARTIFACTS / "dossier-1-receive.png"), full_page=True)
     page.get_by_role("button", name="Tiếp nhận hồ sơ").click()
-    page.wait_for_url(re.compile(r"/can-bo/ho-so/000\.00\.20\.H26-261124-0001/$"))
+    page.wait_for_url(re.compile(r"/can-bo/ho-so/000\.00\.20\.H26-261117-0001/$"))
     assert status(page) == "Đã tiếp nhận"
-    assert "Đã tiếp nhận hồ sơ 000.00.20.H26-261124-0001" in page.inner_text("main")
+    assert "Đã tiếp nhận hồ sơ 000.00.20.H26-261117-0001" in page.inner_text("main")
     slip = page.get_by_role("link", name="In phiếu tiếp nhận (mẫu 01)")
     pdf = page.request.get(base + slip.get_attribute("href"))
     assert pdf.ok and pdf.body().startswith(b"%PDF")
@@ -101,7 +101,7 @@ def test_full_dossier_from_reception_to_return(page, live_server, office):
     # Specialist: appraise and submit to the leader.
     login(page, base, "chuyenvien")
     page.goto(f"{base}/can-bo/ho-so/?ds=mine")
-    page.get_by_role("link", name="000.00.20.H26-261124-0001").click()
+    page.get_by_role("link", name="000.00.20.H26-261117-0001").click()
     act(
         page,
         "Trình lãnh đạo phê duyệt",
@@ -124,7 +124,7 @@ def test_full_dossier_from_reception_to_return(page, live_server, office):
     act(page, "Có kết quả")
     assert status(page) == "Đã xử lý xong"
     page.goto(f"{base}/can-bo/ho-so/?ds=ready")
-    assert "000.00.20.H26-261124-0001" in page.inner_text("#worklist-results")
+    assert "000.00.20.H26-261117-0001" in page.inner_text("#worklist-results")
     page.screenshot(path=str(ARTIFACTS / "dossier-worklist-ready.png"), full_page=True)
     page.goto(detail_url)
     act(page, "Trả kết quả")

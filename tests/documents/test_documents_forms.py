@@ -48,7 +48,7 @@ def test_receipt_slip_01_prints_citizen_dates_fees_and_national_header(dossier):
     assert "Lê Văn Tiếp" in text  # the receiving officer
     due = clock.local(dossier.due_at)
     assert f"ngày {due:%d/%m/%Y}" in text
-    assert "09 giờ 15 phút, ngày 24/11/2026" in text
+    assert "09 giờ 15 phút, ngày 17/11/2026" in text
     assert f"/tra-cuu/?ma={dossier.code}" in text
 
 
@@ -60,7 +60,7 @@ def test_receipt_context_carries_a_qr_code_of_the_public_lookup(dossier):
 
 
 def test_supplement_request_02_lists_the_reason(dossier, office):
-    with clock.frozen(datetime(2026, 11, 24, 10, 0)):
+    with clock.frozen(datetime(2026, 11, 17, 10, 0)):
         act(
             dossier,
             "request_supplement",
@@ -78,7 +78,7 @@ def test_refusal_03_needs_a_refusal_and_prints_its_reason(dossier, office):
 
     with pytest.raises(ValidationFailed):
         dossier_form_pdf(dossier=dossier, code="03")
-    with clock.frozen(datetime(2026, 11, 24, 10, 0)):
+    with clock.frozen(datetime(2026, 11, 17, 10, 0)):
         act(
             dossier, "refuse", office["reception"], note="Thủ tục không thuộc thẩm quyền của phường"
         )
@@ -88,7 +88,7 @@ def test_refusal_03_needs_a_refusal_and_prints_its_reason(dossier, office):
 
 
 def test_apology_04_prints_old_and_new_return_dates(dossier, office):
-    with clock.frozen(datetime(2026, 11, 25, 8, 0)):
+    with clock.frozen(datetime(2026, 11, 18, 8, 0)):
         act(
             dossier,
             "extend",
@@ -104,9 +104,9 @@ def test_apology_04_prints_old_and_new_return_dates(dossier, office):
 
 
 def test_control_slip_05_has_one_row_per_hand_off_to_the_minute(dossier, office):
-    with clock.frozen(datetime(2026, 11, 24, 9, 40)):
+    with clock.frozen(datetime(2026, 11, 17, 9, 40)):
         act(dossier, "assign", office["reception"], to_user=office["specialist"])
-    with clock.frozen(datetime(2026, 11, 24, 14, 5)):
+    with clock.frozen(datetime(2026, 11, 17, 14, 5)):
         act(dossier, "submit_for_approval", office["specialist"], to_user=office["leader"])
     rows = dossier_form_context(dossier=dossier, code="05")["rows"]
     assert [(r["giver"], r["receiver"]) for r in rows] == [
@@ -127,7 +127,7 @@ def test_control_slip_05_has_one_row_per_hand_off_to_the_minute(dossier, office)
 
 
 def test_stop_notice_prints_the_reason(dossier, office):
-    with clock.frozen(datetime(2026, 11, 24, 11, 0)):
+    with clock.frozen(datetime(2026, 11, 17, 11, 0)):
         act(dossier, "stop", office["leader"], note="Có tranh chấp đang được Tòa án thụ lý")
     text = pdf_text(dossier_form_pdf(dossier=dossier, code="stop"))
     assert "THÔNG BÁO VỀ VIỆC DỪNG XỬ LÝ HỒ SƠ" in text

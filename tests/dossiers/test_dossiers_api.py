@@ -97,7 +97,7 @@ def test_online_submission_without_token(api, office):
 def test_an_anonymous_online_submission_never_rewrites_a_known_citizen(api, office):
     from motcua.org.models import Citizen
 
-    with clock.frozen(vn(2026, 11, 24, 9, 0)):
+    with clock.frozen(vn(2026, 11, 17, 9, 0)):
         assert (
             api("post", "/dossiers", "tiepnhan", BODY).status_code == 201
         )  # verified at a counter

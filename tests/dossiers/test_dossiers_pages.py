@@ -34,7 +34,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.fixture(autouse=True)
 def _fast(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    clock.set_frozen(datetime(2026, 11, 24, 9, 15))  # Tuesday morning, office open
+    clock.set_frozen(datetime(2026, 11, 17, 9, 15))  # Tuesday morning, office open
     yield
     clock.set_frozen(None)
 
@@ -107,7 +107,7 @@ def test_receive_creates_the_dossier_with_its_scan_and_redirects_to_it(client, p
     dossier = Dossier.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/can-bo/ho-so/{dossier.code}/"
-    assert dossier.code.startswith("000.00.20.H26-261124-")
+    assert dossier.code.startswith("000.00.20.H26-261117-")
     assert dossier.citizen.full_name == "Nguyễn Thị Hương" and dossier.fees_due == 8000
     assert dossier.attachments.get().content_type == "application/pdf"
     html = client.get(response["Location"]).content.decode()
@@ -256,7 +256,7 @@ def test_search_pages_with_a_keyset_cursor_and_htmx_returns_only_the_table(clien
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     client.force_login(pg["reception"])
     for minute in (15, 20, 25):
-        clock.set_frozen(datetime(2026, 11, 24, 9, minute))
+        clock.set_frozen(datetime(2026, 11, 17, 9, minute))
         assert receive_post(client).status_code == 302
     codes = list(Dossier.objects.order_by("-received_at").values_list("code", flat=True))
     first = results(client.get("/can-bo/ho-so/", {"name": "nguyen thi huong"}))

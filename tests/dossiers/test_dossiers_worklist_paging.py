@@ -20,16 +20,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def seven(office):
-    clock.set_frozen(vn(2026, 11, 24, 9, 0))
+    clock.set_frozen(vn(2026, 11, 17, 9, 0))
     try:
         for i in range(7):
-            clock.set_frozen(vn(2026, 11, 24, 9, i))
+            clock.set_frozen(vn(2026, 11, 17, 9, i))
             dossier_receive(
                 procedure_code="1.001193", channel="direct", citizen=CITIZEN, unit=office.ward,
                 actor=office.tiepnhan,
             )  # fmt: skip
     finally:
-        clock.set_frozen(vn(2026, 11, 24, 10, 0))
+        clock.set_frozen(vn(2026, 11, 17, 10, 0))
     ids = list(Dossier.objects.order_by("id").values_list("id", flat=True))
     base = vn(2026, 11, 27, 17, 0)
     # Ties on the due moment, and one without a due moment (it goes last).

@@ -43,7 +43,9 @@ def office(db):  # type: ignore[no-untyped-def]
 def dossier(office):  # type: ignore[no-untyped-def]
     from motcua.dossiers.services import dossier_receive
 
-    clock.set_frozen(datetime(2026, 11, 17, 9, 15))  # a Tuesday morning (24/11 is a holiday since 2026)
+    clock.set_frozen(
+        datetime(2026, 11, 17, 9, 15)
+    )  # a Tuesday morning (24/11 is a holiday since 2026)
     try:
         yield dossier_receive(
             procedure_code="1.001193",

@@ -68,6 +68,11 @@ def test_book_on_portal_then_check_in_by_phone_turns_booking_into_ticket(
     page.get_by_label("Số điện thoại").fill("0912345678")
     page.get_by_role("button", name="Lấy số").click()
     expect(page.locator("#slip-number")).to_have_text("A001")
+    # The slip says the appointment counts (its slot starts at the booked time).
+    expect(page.locator("#slip-booking")).to_be_visible()
+    slot = f"{clock.local(booking.slot_start):%H:%M}"
+    expect(page.locator("#slip-booking-time")).to_have_text(slot)
+    expect(page.locator("#slip-priority")).to_be_hidden()
 
     ticket = Ticket.objects.get()
     booking.refresh_from_db()

@@ -404,3 +404,14 @@ def test_kiosk_identify_limit_also_counts_guesses_sent_with_an_image(
         )
         statuses.append(r.status_code)
     assert statuses[-1] == 429 and 429 not in statuses[:2]
+
+
+def test_kiosk_answer_names_the_age_priority_and_no_booking(at, client, office, svc_a, groups):
+    CitizenFactory(phone="0912000222", date_of_birth=date(1940, 2, 2))
+    r = client.post(
+        "/api/v1/kiosk/check-in",
+        {"office": office.code, "service": "A", "phone": "0912000222"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201
+    assert r.json()["priority"] == "Người cao tuổi" and r.json()["booking_slot"] is None

@@ -9,6 +9,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
+from motcua.core import clock
 from motcua.core.auth import staff_auth
 from motcua.core.errors import NotFound, RateLimited, ValidationFailed
 from motcua.org.models import Counter, Office
@@ -51,6 +52,8 @@ class CheckInOut(Schema):
     reused: bool
     token: str
     url: str
+    booking_slot: str | None = None  # "HH:MM" when the ticket came from an appointment
+    priority: str | None = None  # the priority group's name, when one applies
 
 
 class TicketOut(Schema):
@@ -113,6 +116,7 @@ def check_in_response(result: services.IssueResult) -> dict[str, Any]:
     from django.urls import reverse
 
     view = selectors.ticket_view(result.ticket)
+    booking, priority = result.ticket.booking, result.ticket.priority
     return {
         "ticket": view["ticket"],
         "service": view["service"],
@@ -120,6 +124,8 @@ def check_in_response(result: services.IssueResult) -> dict[str, Any]:
         "people_ahead": view["people_ahead"],
         "estimated_wait_s": view["estimated_wait_s"],
         "reused": result.reused,
+        "booking_slot": f"{clock.local(booking.slot_start):%H:%M}" if booking else None,
+        "priority": priority.name if priority else None,
         "token": result.ticket.token,
         "url": reverse("queueing:ticket_live", args=[result.ticket.token]),
     }

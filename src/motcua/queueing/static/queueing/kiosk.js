@@ -35,6 +35,10 @@
     document.getElementById("slip-ahead").textContent = body.people_ahead;
     document.getElementById("slip-wait").textContent = minutes(body.estimated_wait_s);
     document.getElementById("slip-reused").hidden = !body.reused;
+    document.getElementById("slip-booking").hidden = !body.booking_slot;
+    document.getElementById("slip-booking-time").textContent = body.booking_slot || "";
+    document.getElementById("slip-priority").hidden = !body.priority;
+    document.getElementById("slip-priority-name").textContent = body.priority || "";
     document.getElementById("slip-qr").src = body.url + "qr.svg";
     show("slip");
   }

@@ -45,6 +45,7 @@ def citizen_upsert(
     old_id_number: str = "",
     actor: Any = None,
     verified: bool = True,
+    source: str = "",
 ) -> Citizen:
     """Create a citizen or update a known one; blank contact fields never erase saved values.
 
@@ -96,7 +97,12 @@ def citizen_upsert(
             if not verified:
                 return citizen
         else:
-            audit_record(action="citizen.create", actor=actor, obj=citizen)
+            audit_record(
+                action="citizen.create",
+                actor=actor,
+                obj=citizen,
+                detail={"source": source} if source else None,
+            )
             return citizen
 
     changed = []

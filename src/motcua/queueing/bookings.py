@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from motcua.core import clock
 from motcua.core.errors import Conflict, NotFound, ValidationFailed
 from motcua.core.services import audit_record
-from motcua.core.text import fold, normalize_name
+from motcua.core.text import normalize_name
 from motcua.org.idcard import validate_id_number
 from motcua.org.models import Citizen, Office, Role
 from motcua.org.permissions import require_role
@@ -217,29 +217,23 @@ def normalize_code(code: str) -> str:
 
 
 def _citizen_for_booking(*, id_number: str, full_name: str, phone: str, actor: Any) -> Citizen:
-    """The citizen with this CCCD; created from the booking when unknown, never overwritten."""
-    citizen = Citizen.objects.filter(id_number=id_number).first()
-    if citizen is None:
-        try:
-            with transaction.atomic():
-                citizen = Citizen.objects.create(
-                    id_number=id_number, full_name=full_name, phone=phone, verified=False
-                )
-        except IntegrityError:
-            # The same person was registered a moment ago (another booking, a kiosk).
-            citizen = Citizen.objects.get(id_number=id_number)
-        else:
-            audit_record(
-                action="citizen.create", actor=actor, obj=citizen, detail={"source": "booking"}
-            )
-            return citizen
-    # What a stranger typed never changes a known person's record. A name that differs from a
-    # verified record (checked against the ID card) is refused, so that nobody books in someone
-    # else's name with only their CCCD; an unverified record (itself only typed) cannot lock
-    # the real person out: the booking keeps the name given with it.
-    if citizen.verified and fold(citizen.full_name) != fold(full_name):
-        raise BookingIdentityMismatch()
-    return citizen
+    """The citizen with this CCCD; created (unverified) from the booking when unknown.
+
+    What a stranger typed never changes a known person's record; a name that differs from a
+    verified record is refused, while an unverified one (itself only typed) cannot lock the
+    real person out: the booking keeps the name given with it.
+    """
+    from motcua.org.services import citizen_upsert
+
+    try:
+        return citizen_upsert(
+            id_number=id_number, full_name=full_name, phone=phone, actor=actor,
+            verified=False, source="booking",
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        if exc.code == "citizen_name_mismatch":
+            raise BookingIdentityMismatch() from None
+        raise
 
 
 def _slot_of_day(office: Office, service: Service, slot_start: datetime) -> Slot:

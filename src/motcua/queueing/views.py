@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from motcua.core import clock
 from motcua.core.errors import DomainError, PermissionDenied, ValidationFailed
 from motcua.org.models import Citizen, Counter, Office, Role
+from motcua.queueing import bookings as booking_rules
 from motcua.queueing import selectors, services, voice
 from motcua.queueing.api import resolve_office
 from motcua.queueing.models import (
@@ -370,8 +371,6 @@ def desk(request: HttpRequest) -> HttpResponse:
         .order_by("slot_start")
     )
     # Booking on someone's behalf (a phone call, an elderly visitor): pick service and day, then a slot.
-    from motcua.queueing import bookings as booking_rules
-
     services_list = list(Service.objects.filter(office=office, active=True))
     book_service = next((x for x in services_list if str(x.pk) == request.GET.get("dv", "")), None)
     book_days = (
@@ -469,8 +468,6 @@ def desk_action(request: HttpRequest, action: str) -> HttpResponse:
                 + (f"ưu tiên “{group.name}”." if group else "bỏ diện ưu tiên."),
             )
         elif action == "dat-lich":
-            from motcua.queueing import bookings as booking_rules
-
             service = get_object_or_404(
                 Service, pk=_pk(request.POST.get("service")), office=office, active=True
             )
@@ -490,8 +487,6 @@ def desk_action(request: HttpRequest, action: str) -> HttpResponse:
                 f"Đã đặt lịch hẹn {booking.code} lúc {when} cho {booking.citizen.full_name}.",
             )
         elif action == "huy-lich":
-            from motcua.queueing import bookings as booking_rules
-
             booking = get_object_or_404(Booking, pk=_pk(request.POST.get("booking")), office=office)
             booking_rules.booking_cancel_by_staff(
                 booking=booking, user=user, reason=request.POST.get("reason", "")

@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
 .PHONY: help setup install migrate seed run serve worker test test-fast test-browser lint typecheck check bench clean
@@ -19,7 +20,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install everything from PyPI
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found: install Node.js 20+ (apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP) ## Create .venv and install everything from PyPI and the npm registry
 
 migrate: install ## Create or update the database (SQLite under var/ unless DATABASE_URL is set)
 	$(BIN)/motcua migrate --noinput
@@ -62,4 +68,4 @@ bench: install ## Run every benchmark (long: seeds 1M dossiers on PostgreSQL; se
 	$(BIN)/python bench/portal.py --dossiers 1000000
 
 clean: ## Remove the virtualenv and local data
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

@@ -147,6 +147,20 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Front-end libraries come from the npm registry at set-up (package.json + lock file) and are
+# served from our own static files under /static/vendor/<name>/: never a CDN at run time.
+NODE_MODULES_DIR = Path(os.environ.get("MOTCUA_NODE_MODULES", PROJECT_DIR / "node_modules"))
+_VENDOR_DIRS = {
+    "swagger-ui": "swagger-ui-dist",
+    "chartjs": "chart.js/dist",
+    "leaflet": "leaflet/dist",
+    "altcha": "altcha/dist",
+}
+STATICFILES_DIRS = [
+    (f"vendor/{name}", str(NODE_MODULES_DIR / sub))
+    for name, sub in _VENDOR_DIRS.items()
+    if (NODE_MODULES_DIR / sub).is_dir()
+]
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

@@ -441,3 +441,23 @@ def test_admin_decides_an_unconfirmed_day(admin_client_vi):
     )
     day.refresh_from_db()
     assert day.status == DayStatus.CONFIRMED and day.name == "Ngày Văn hóa Việt Nam"
+
+
+@pytest.mark.django_db
+def test_a_day_added_for_a_later_year_keeps_that_years_fixed_holidays():
+    # 2028 is beyond the shipped file: the `holidays` package answers, plus what is added.
+    OfficialDay.objects.create(
+        date=date(2028, 1, 3),
+        kind="swapped_day_off",
+        name="Nghỉ hoán đổi Tết Dương lịch",
+        source_number="1/VPCP-KGVX",
+        source_issuer="Văn phòng Chính phủ",
+    )
+    cal = calendar_for_unit()
+    assert cal.is_working_day(date(2028, 1, 3)) is False
+    assert cal.is_working_day(date(2028, 5, 1)) is False  # still the package's Labour Day
+    lines = run(received="2027-12-31T09:00", working_days="1", explain=True)
+    assert lines[0] == "2028-01-04T17:00:00+07:00"
+    assert lines[1].startswith("01/01/2028\tNgày nghỉ lễ, tết\t")
+    assert "Gói holidays" in lines[1]
+    assert lines[2].startswith("03/01/2028\tNgày nghỉ hoán đổi\t")

@@ -171,15 +171,19 @@ def parse_calendar(raw: dict) -> tuple[tuple[int, ...], tuple[OfficialEntry, ...
 
 @dataclass(frozen=True)
 class OfficialCalendar:
-    """Days off and make-up working days in force, for the years it covers.
+    """Days off and make-up working days in force.
 
-    ``holidays_of`` / ``makeup_of`` are the date sources a ``WorkCalendar`` takes; a year the
-    calendar does not cover falls back to the `holidays` package (see ``calendar.py``).
+    For the ``years`` it covers the calendar decides alone. Any other year falls back to the
+    `holidays` package, plus the days an administrator added for that year (``extra_*``), so
+    that entering one early notice for a later year does not erase that year's fixed holidays.
+    ``holidays_of`` / ``makeup_of`` are the date sources a ``WorkCalendar`` takes.
     """
 
     years: frozenset[int]
     days_off: frozenset[date]
     working_days: frozenset[date]
+    extra_days_off: frozenset[date] = frozenset()
+    extra_working_days: frozenset[date] = frozenset()
 
     @classmethod
     def from_entries(
@@ -197,12 +201,16 @@ class OfficialCalendar:
     def holidays_of(self, year: int) -> frozenset[date]:
         from motcua.worktime.calendar import _vn_holidays_year
 
-        return self.days_off if year in self.years else _vn_holidays_year(year)
+        if year in self.years:
+            return self.days_off
+        return _vn_holidays_year(year) | self.extra_days_off
 
     def makeup_of(self, year: int) -> frozenset[date]:
         from motcua.worktime.calendar import _vn_makeup_year
 
-        return self.working_days if year in self.years else _vn_makeup_year(year)
+        if year in self.years:
+            return self.working_days
+        return _vn_makeup_year(year) | self.extra_working_days
 
 
 @lru_cache(maxsize=1)

@@ -53,9 +53,12 @@ def _calendar_build(
 
 
 def official_calendar() -> official.OfficialCalendar:
-    """The national official calendar in force: the database for the years it holds (with the
-    administrators' decisions), the shipped file for the other years it covers; the `holidays`
-    package only beyond both."""
+    """The national official calendar in force.
+
+    For the years of the shipped file: the database rows of that year (with the
+    administrators' decisions), or the file itself when the database holds none. Any other
+    year: the `holidays` package plus the days an administrator added for it.
+    """
     rows = list(
         OfficialDay.objects.values_list("date", "kind", "status", "applies_while_unconfirmed")
     )
@@ -63,18 +66,23 @@ def official_calendar() -> official.OfficialCalendar:
     shipped = official.shipped_official_calendar()
     days_off = {d for d in shipped.days_off if d.year not in db_years}
     working = {d for d in shipped.working_days if d.year not in db_years}
+    extra_off: set[date] = set()
+    extra_working: set[date] = set()
     for day, kind, status, applies in rows:
         in_force = status == DayStatus.CONFIRMED or (status == DayStatus.UNCONFIRMED and applies)
         if not in_force:
             continue
+        covered = day.year in shipped.years
         if kind in official.DAY_OFF_KINDS:
-            days_off.add(day)
+            (days_off if covered else extra_off).add(day)
         elif kind == official.MAKEUP_WORKING_DAY:
-            working.add(day)
+            (working if covered else extra_working).add(day)
     return official.OfficialCalendar(
-        years=frozenset(db_years | set(shipped.years)),
+        years=shipped.years,
         days_off=frozenset(days_off),
         working_days=frozenset(working),
+        extra_days_off=frozenset(extra_off),
+        extra_working_days=frozenset(extra_working),
     )
 
 
@@ -370,6 +378,24 @@ def calendar_entries(
     )
     shipped_years, shipped_entries = official.shipped_calendar()
     by_date: dict[date, CalendarEntry] = {}
+    # Years beyond the shipped file: the package first, then what administrators added.
+    uncovered = [y for y in range(since.year, until.year + 1) if y not in shipped_years]
+    if uncovered:
+        import holidays as holidays_pkg
+
+        package = holidays_pkg.VN(years=uncovered, language="vi")
+        for pday, name in package.items():
+            if since <= pday <= until:
+                by_date[pday] = CalendarEntry(
+                    date=pday,
+                    kind=official.HOLIDAY,
+                    kind_label=official.KIND_LABELS[official.HOLIDAY],
+                    name=str(name),
+                    source="Gói holidays (chưa có lịch chính thức của năm này)",
+                    status="fallback",
+                    status_label=_STATUS_LABELS["fallback"],
+                    working=calendar.is_working_day(pday),
+                )
     for od in OfficialDay.objects.filter(date__gte=since, date__lte=until).exclude(
         status=DayStatus.REMOVED
     ):
@@ -409,25 +435,6 @@ def calendar_entries(
                 ),
                 working=calendar.is_working_day(e.date),
             )
-    uncovered = [
-        y for y in range(since.year, until.year + 1) if y not in db_years and y not in shipped_years
-    ]
-    if uncovered:
-        import holidays as holidays_pkg
-
-        package = holidays_pkg.VN(years=uncovered, language="vi")
-        for pday, name in package.items():
-            if since <= pday <= until:
-                by_date[pday] = CalendarEntry(
-                    date=pday,
-                    kind=official.HOLIDAY,
-                    kind_label=official.KIND_LABELS[official.HOLIDAY],
-                    name=str(name),
-                    source="Gói holipdays (chưa có lịch chính thức của năm này)",
-                    status="fallback",
-                    status_label=_STATUS_LABELS["fallback"],
-                    working=calendar.is_working_day(pday),
-                )
     for day, (_, row) in overrides.items():
         kind = (
             official.SWAPPED_DAY_OFF

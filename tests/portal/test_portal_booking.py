@@ -52,6 +52,10 @@ def test_nav_and_home_link_to_booking(client, office):
 
 
 def test_choose_office_service_day_and_slot_with_plain_links(client, office):
+    from motcua.worktime.models import DayStatus, OfficialDay
+
+    # 24/11/2026 ships unconfirmed (a working day by default); the administrator confirms it.
+    OfficialDay.objects.filter(date=date(2026, 11, 24)).update(status=DayStatus.CONFIRMED)
     html = client.get(URL).content.decode()
     assert "Chọn bộ phận một cửa" in html and "?bo-phan=ha-dong" in html
 

@@ -47,6 +47,7 @@ def seed_all(
         return result
 
     step("Đơn vị hành chính, bộ phận một cửa, quầy", seed_units)
+    step("Lịch nghỉ lễ, làm bù chính thức (kèm văn bản)", _seed_calendar)
     summary["cán bộ"] = len(step("Cán bộ", seed_staff))
     summary["thủ tục"] = step("Danh mục thủ tục", seed_catalog)
     step("Biểu mẫu", seed_form_templates)
@@ -84,6 +85,13 @@ def seed_all(
             ),
         )
     return summary
+
+
+def _seed_calendar() -> Any:
+    """The shipped official calendar (decisions already recorded by an administrator stay)."""
+    from motcua.worktime.services import official_calendar_load
+
+    return official_calendar_load()
 
 
 def _history(step: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:

@@ -25,6 +25,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from motcua.worktime.official import shipped_holidays_year, shipped_makeup_year
+
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # 8 working hours a day (civil servants work 8 hours a day, 40 a week), so that "N working
 # hours" and "N/8 working days" agree; offices set their own windows on org.Office.
@@ -88,13 +90,15 @@ class WorkCalendar:
 
     Precedence for a date: ``extra_days_off`` > ``makeup_days`` > ``base_workdays`` >
     ``holidays`` > weekend. The first two are the administrator's overrides, so they beat the
-    holiday library both ways.
+    official calendar both ways. By default ``holidays`` and ``base_workdays`` come from the
+    shipped official calendar (``official.py``), and from the `holidays` package only for the
+    years it does not cover.
     """
 
-    holidays: DateSource = _vn_holidays_year
+    holidays: DateSource = shipped_holidays_year
     extra_days_off: frozenset[date] = frozenset()
     makeup_days: frozenset[date] = frozenset()
-    base_workdays: DateSource = _vn_makeup_year
+    base_workdays: DateSource = shipped_makeup_year
     windows: tuple[tuple[time, time], ...] = DEFAULT_WINDOWS
     tz: tzinfo = VN_TZ
     duty_dates: frozenset[date] = frozenset()

@@ -5,10 +5,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 from motcua.core.errors import NotFound, ValidationFailed
 from motcua.worktime.calendar import VN_TZ
+
+if TYPE_CHECKING:
+    from motcua.worktime.selectors import CalendarEntry
 
 # An unencoded "+07:00" in a query string arrives as " 07:00".
 _LOST_PLUS = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
@@ -20,6 +24,8 @@ class DueAnswer:
     due_at: datetime
     rule: str
     unit: str | None
+    # With explain: the calendar entries from the day of receipt to the due date.
+    entries: tuple[CalendarEntry, ...] | None = None
 
 
 def _blank(value: object) -> bool:
@@ -93,13 +99,20 @@ def due_answer(
     same_day: bool = False,
     cutoff: str | None = None,
     unit: str | None = None,
+    explain: bool = False,
 ) -> DueAnswer:
-    """Validate text inputs, find the unit or procedure, and compute the due moment."""
+    """Validate text inputs, find the unit or procedure, and compute the due moment.
+
+    With ``explain`` the answer also names the calendar entries it passed over (holidays,
+    swapped and compensatory days off, make-up working days, duty days) with their sources.
+    """
     from motcua.catalog.selectors import procedure_current
     from motcua.org.models import Unit
     from motcua.worktime.selectors import (
+        calendar_entries,
         due_for_procedure,
         due_moment,
+        duty_dates_for,
         procedure_rule_describe,
         rule_describe,
     )
@@ -147,6 +160,12 @@ def due_answer(
             )
         due_at = due_for_procedure(version=version, received_at=received_at, unit=unit_obj)
         rule = f"{code}: {procedure_rule_describe(version)}"
+        duty: frozenset[date] = frozenset()
+        if explain and version.time_unit == "same_day":
+            duty = (
+                duty_dates_for(unit=unit_obj, version=version, since=received_at.date())
+                or frozenset()
+            )
     else:
         rule_args = {
             "working_days": None
@@ -160,9 +179,21 @@ def due_answer(
         }
         due_at = due_moment(received_at=received_at, unit=unit_obj, cutoff=cutoff_at, **rule_args)  # type: ignore[arg-type]
         rule = rule_describe(cutoff=cutoff_at, **rule_args)  # type: ignore[arg-type]
+        duty = frozenset()
+    entries = None
+    if explain:
+        entries = tuple(
+            calendar_entries(
+                unit=unit_obj,
+                since=received_at.date(),
+                until=due_at.astimezone(VN_TZ).date(),
+                duty_dates=duty,
+            )
+        )
     return DueAnswer(
         received=received_at,
         due_at=due_at,
         rule=rule,
         unit=unit_obj.code if unit_obj is not None else None,
+        entries=entries,
     )

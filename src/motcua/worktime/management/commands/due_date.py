@@ -31,6 +31,11 @@ class Command(BaseCommand):
         parser.add_argument("--procedure", help="mã thủ tục, ví dụ 1.001193")
         parser.add_argument("--cutoff", help="giờ chốt nhận trong ngày, ví dụ 15:00")
         parser.add_argument("--unit", help="mã đơn vị (lấy lịch, giờ làm việc của đơn vị)")
+        parser.add_argument(
+            "--explain",
+            action="store_true",
+            help="liệt kê các ngày nghỉ lễ, nghỉ hoán đổi, làm bù, ngày trực đã tính, kèm văn bản",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -43,8 +48,26 @@ class Command(BaseCommand):
                 same_day=bool(options.get("same_day")),
                 cutoff=options.get("cutoff"),
                 unit=options.get("unit"),
+                explain=bool(options.get("explain")),
             )
         except DomainError as exc:
             # Exit code 2 = bad input, as argparse does for usage errors.
             raise CommandError(exc.message, returncode=2)
         self.stdout.write(answer.due_at.isoformat())
+        if answer.entries is None:
+            return
+        if not answer.entries:
+            self.stdout.write("Không có ngày nghỉ lễ, nghỉ hoán đổi hay làm bù trong khoảng này.")
+        for e in answer.entries:
+            # One line per entry: date, kind, name, status, source (tab-separated for scripts).
+            self.stdout.write(
+                "\t".join(
+                    (
+                        f"{e.date:%d/%m/%Y}",
+                        e.kind_label,
+                        e.name,
+                        e.status_label,
+                        e.source,
+                    )
+                )
+            )

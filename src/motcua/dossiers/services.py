@@ -195,7 +195,10 @@ def apology_delegation_grant(
         )
     if delegate is None or getattr(delegate, "pk", None) == getattr(leader, "pk", None):
         raise ValidationFailed("Cần chọn một cán bộ khác để ủy quyền.", code="invalid_delegate")
-    if not actor_roles(delegate, [unit]):
+    works_there = StaffRole.objects.filter(
+        user=delegate, unit_id__in=unit.descendant_ids()
+    ).exists()
+    if not works_there and not actor_roles(delegate, [unit]):
         raise ValidationFailed(
             f"Cán bộ {delegate} không làm việc tại đơn vị này.", code="invalid_delegate"
         )

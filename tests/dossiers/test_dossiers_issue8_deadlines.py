@@ -101,6 +101,11 @@ def test_finished_after_the_legal_due_but_before_the_apology_date_is_late_everyw
     view = dossier_public_view(code=d.code, verify=CITIZEN["id_number"][-4:])
     assert view["due_at"] == legal_due and view["appointment_at"] == d.appointment_at
     assert view["result_timeliness"] == "late"
+    api = client.get(
+        f"/api/v1/public/dossiers/{d.code}", {"verify": CITIZEN["id_number"][-4:]}
+    ).json()
+    assert api["due_at"] == "2026-03-13T17:00:00+07:00"
+    assert api["appointment_at"] == "2026-03-18T17:00:00+07:00"
 
 
 def test_a_revoked_or_expired_delegation_no_longer_lets_the_official_apologise(office):
@@ -250,3 +255,36 @@ def test_closing_at_or_after_skips_days_off_on_the_real_calendar(office):
     assert closing_at_or_after(cal, vn(2026, 2, 13, 17, 0, 1)) == vn(2026, 2, 23, 17, 0)  # Tết
     assert closing_at_or_after(cal, vn(2026, 4, 30, 9, 0)) == vn(2026, 5, 4, 17, 0)  # 30/4, 1/5
     assert closing_at_or_after(cal, vn(2026, 3, 18, 11, 30)) == vn(2026, 3, 18, 17, 0)
+
+
+def test_the_migration_gives_extended_dossiers_their_legal_due_back(office):
+    import importlib
+
+    from django.apps import apps
+
+    from motcua.dossiers.models import Dossier, Extension
+
+    migration = importlib.import_module(
+        "motcua.dossiers.migrations.0003_appointment_supplements_delegation"
+    )
+    d = receive(office, vn(2026, 3, 10, 9, 0))
+    # A row as the old code left it: the apology replaced the due moment, the late result
+    # was classified on time against the new date.
+    Extension.objects.create(
+        dossier=d,
+        number=1,
+        reason="Chờ xác minh",
+        previous_due_at=vn(2026, 3, 13, 17, 0),
+        new_due_at=vn(2026, 3, 18, 17, 0),
+        issued_at=vn(2026, 3, 12, 9, 0),
+    )
+    Dossier.objects.filter(pk=d.pk).update(
+        due_at=vn(2026, 3, 18, 17, 0),
+        appointment_at=None,
+        result_ready_at=vn(2026, 3, 16, 10, 0),
+        result_timeliness="early",
+    )
+    migration._legal_due_back(apps, None)
+    d.refresh_from_db()
+    assert d.due_at == vn(2026, 3, 13, 17, 0) and d.appointment_at == vn(2026, 3, 18, 17, 0)
+    assert d.result_timeliness == "late"

@@ -108,6 +108,11 @@ def test_exports_csv_xlsx_pdf(client, kpi_data):
     xlsx = client.get("/can-bo/bao-cao/xuat.xlsx?theo=field").content
     sheet = load_workbook(io.BytesIO(xlsx)).active
     assert sheet["A2"].value == "Nhóm"
+    index_sheet = load_workbook(io.BytesIO(xlsx))["Chỉ số 766"]
+    assert index_sheet["A3"].value == "1. Công khai, minh bạch"
+    assert any(
+        str(c.value).startswith("2.1. Tỷ lệ hồ sơ xử lý trước hạn") for c in index_sheet["A"]
+    )
     pdf = client.get("/can-bo/bao-cao/xuat.pdf").content
     assert pdf.startswith(b"%PDF")
 

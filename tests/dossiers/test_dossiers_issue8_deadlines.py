@@ -97,6 +97,12 @@ def test_finished_after_the_legal_due_but_before_the_apology_date_is_late_everyw
     assert (row["resolved_late"], row["on_time_pct"]) == (1, 0.0)
     body = client.get("/api/v1/stats/dossiers?unit=WARD1&from=2026-03-01&to=2026-03-31").json()
     assert body["rows"][0]["resolved_late"] == 1
+    response = client.get(
+        "/tinh-hinh-giai-quyet/",
+        {"tu": "2026-03-01", "den": "2026-03-31", "don-vi": office.ward.pk},
+    )
+    (page_row,) = response.context["rows"]
+    assert (page_row["resolved_late"], page_row["on_time_pct"]) == (1, 0.0)
     # The lookup shows both dates and the late result.
     view = dossier_public_view(code=d.code, verify=CITIZEN["id_number"][-4:])
     assert view["due_at"] == legal_due and view["appointment_at"] == d.appointment_at
@@ -106,6 +112,10 @@ def test_finished_after_the_legal_due_but_before_the_apology_date_is_late_everyw
     ).json()
     assert api["due_at"] == "2026-03-13T17:00:00+07:00"
     assert api["appointment_at"] == "2026-03-18T17:00:00+07:00"
+    page = client.post("/tra-cuu/", {"code": d.code, "verify": CITIZEN["id_number"][-4:]})
+    html = page.content.decode()
+    assert 'id="appointment-date">17:00 18/03/2026' in html
+    assert 'id="due-date">17:00 13/03/2026' in html
 
 
 def test_a_revoked_or_expired_delegation_no_longer_lets_the_official_apologise(office):

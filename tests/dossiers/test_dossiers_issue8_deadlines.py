@@ -63,6 +63,10 @@ def test_finished_after_the_legal_due_but_before_the_apology_date_is_late_everyw
             unit=office.ward,
             document="Quyết định số 12/QĐ-UBND ngày 12/3/2026",
         )
+    client.force_login(office.chuyenvien)
+    with clock.frozen(vn(2026, 3, 13, 9, 0)):
+        page = client.get(f"/can-bo/ho-so/{d.code}/").content.decode()
+    assert "Xin lỗi và hẹn lại ngày trả" in page  # the delegate is offered the action
     d = act(
         office,
         d,

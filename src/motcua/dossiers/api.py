@@ -168,9 +168,7 @@ def dossier_detail(d: Dossier, user: Any) -> dict[str, Any]:
         }
         for e in selectors.dossier_timeline(dossier=d)
     ]
-    body["allowed_actions"] = allowed_actions(
-        d.status, services.actor_roles(user, [d.unit, d.holder_unit])
-    )
+    body["allowed_actions"] = allowed_actions(d.status, services.dossier_roles(user, d))
     return body
 
 

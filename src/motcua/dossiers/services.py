@@ -147,6 +147,11 @@ def actor_roles(actor: Any, units: list[Unit | None]) -> set[str]:
     return {role for unit_id, role in held if unit_id in covered}
 
 
+def dossier_roles(actor: Any, dossier: Dossier) -> set[str]:
+    """Roles an official may use on this dossier, with the delegation to sign apology letters."""
+    return _dossier_roles(actor, dossier)
+
+
 def _dossier_roles(actor: Any, dossier: Dossier) -> set[str]:
     roles = actor_roles(actor, [dossier.unit, dossier.holder_unit])
     if getattr(actor, "pk", None) and apology_delegation_for(actor=actor, unit=dossier.unit):

@@ -368,7 +368,7 @@ def _staff_choices(dossier: Dossier, roles: set[str]) -> list[User]:
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     """The dossier: status timeline, deadlines, papers, scans, the moves the official may make, forms."""
     dossier = _visible_dossier(request, code)
-    roles = services.actor_roles(request.user, [dossier.unit, dossier.holder_unit])
+    roles = services.dossier_roles(request.user, dossier)
     now = clock.now()
     actions = []
     for name in allowed_actions(dossier.status, roles):

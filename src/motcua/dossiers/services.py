@@ -696,6 +696,11 @@ def _h_request_supplement(
     _pause(d, t, actor, now, p, kw)
 
 
+# The clock while a dossier waits for papers follows Decree 118/2025/NĐ-CP of 09/6/2025 on the
+# one-stop mechanism (replacing Decrees 61/2018 and 107/2021; amended by Decree 309/2026/NĐ-CP,
+# whose changes were not readable here). Its article text was not available on this machine:
+# the two rules below are the ones Decree 61/2018/NĐ-CP laid down and 118 kept; check the
+# article numbers against the official text (STATUS.md).
 def _requested_at_reception(d: Dossier) -> bool:
     """True when the pending supplement was asked before the dossier left reception (status 2)."""
     ask = (

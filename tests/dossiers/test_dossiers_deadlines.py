@@ -101,7 +101,9 @@ def test_extension_only_before_the_due_moment_and_later_date(office):
         reason="Cần xác minh thêm tại nơi cư trú",
         new_date="2026-05-08",
     )
-    assert local_date(d.due_at) == "2026-05-08" and d.original_due_at == due
+    # The apology gives the citizen a new appointment; the legal due moment does not move.
+    assert local_date(d.appointment_at) == "2026-05-08"
+    assert d.due_at == due and d.original_due_at == due
     ext = Extension.objects.get(dossier=d)
     assert (ext.number, ext.previous_due_at, ext.reason) == (
         1,
@@ -115,7 +117,7 @@ def test_extension_only_before_the_due_moment_and_later_date(office):
             d,
             "extend",
             "lanhdao",
-            d.due_at + timedelta(minutes=1),
+            d.appointment_at + timedelta(minutes=1),
             reason="Trễ",
             new_date="2026-05-20",
         )
@@ -203,9 +205,12 @@ def test_warning_and_extension_across_tet(office):
         reason="Chờ kết quả xác minh của cơ quan khác",
         new_date="2026-03-02",
     )
-    assert local_date(d.due_at) == "2026-03-02"
-    with clock.frozen(vn(2026, 2, 23, 10, 0)):
-        assert warning_level(d) == ""
+    assert local_date(d.appointment_at) == "2026-03-02"
+    # The legal due moment stays Monday 23 Feb: after it the dossier is overdue whatever the
+    # appointment given to the citizen.
+    assert local_date(d.due_at) == "2026-02-23"
+    with clock.frozen(vn(2026, 2, 24, 10, 0)):
+        assert warning_level(d) == "overdue"
     ext = d.extensions.get()
     assert (
         local_date(ext.previous_due_at) == "2026-02-23"

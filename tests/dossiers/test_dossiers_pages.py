@@ -272,11 +272,18 @@ def test_search_pages_with_a_keyset_cursor_and_htmx_returns_only_the_table(clien
 
 
 def test_apology_letter_from_the_dossier_page(client, pg):
+    # Issue 8 A1: the letter is signed in the name of the head of the agency, so reception no
+    # longer issues it; the new date is shown beside the legal due moment, which does not move.
     client.force_login(pg["reception"])
     receive_post(client)
     dossier = Dossier.objects.get()
     url = f"/can-bo/ho-so/{dossier.code}/"
+    assert "Xin lỗi và hẹn lại ngày trả" not in client.get(url).content.decode()
+    leader = UserFactory(username="ld-page", full_name="Phạm Thị Lãnh", title="Chủ tịch")
+    StaffRoleFactory(user=leader, unit=pg["ward"], role=Role.LEADER)
+    client.force_login(leader)
     assert "Xin lỗi và hẹn lại ngày trả" in client.get(url).content.decode()
+    legal_due = dossier.due_at
     response = client.post(
         url + "thao-tac/",
         {"action": "extend", "note": "Cần xác minh tại nơi cư trú", "new_date": "2026-12-04"},
@@ -284,8 +291,11 @@ def test_apology_letter_from_the_dossier_page(client, pg):
     )
     html = response.content.decode()
     assert "Thư xin lỗi, hẹn lại (mẫu 04)" in html and "Cần xác minh tại nơi cư trú" in html
+    assert 'id="due-appointment"' in html and "04/12/2026" in html
+    assert clock.local(legal_due).strftime("%d/%m/%Y") in html
     dossier.refresh_from_db()
-    assert clock.local(dossier.due_at).date().isoformat() == "2026-12-04"
+    assert dossier.due_at == legal_due
+    assert clock.local(dossier.appointment_at).date().isoformat() == "2026-12-04"
     pdf = client.get(url + "mau/04.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 

@@ -46,6 +46,7 @@ def kpi_data(db) -> dict[str, Any]:
             channel="online" if n == 1 else "direct",
             status=status,
             received_at=now - timedelta(days=5),
+            accepted_at=now - timedelta(days=5),
             due_at=now + timedelta(days=due_delta),
             result_ready_at=now - timedelta(days=1) if timeliness else None,
             result_timeliness=timeliness,

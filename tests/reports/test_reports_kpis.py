@@ -57,12 +57,22 @@ def test_every_dimension_adds_up_to_the_summary(kpi_data, dimension):
 
 
 def test_index_766_scores_what_it_can_and_names_what_is_missing(kpi_data):
+    # Issue 8 A6: indicator 2.1 counts every dossier handled in the period (4 with a result,
+    # 2 still open, one of them past due) against the legal due moment: 4 of 6 on time.
     index = selectors.index_766(period=_period())
     rows = {r["key"]: r for r in index["rows"]}
     assert sum(r["max"] for r in index["rows"]) == 100
-    assert rows["progress"]["score"] == 15.0  # 75 % of 20 points
-    assert rows["satisfaction"]["score"] == 13.5  # 75 % of 18 points
-    assert rows["online"]["missing"].startswith("Chưa có")
+    assert rows["progress"]["score"] == 13.33  # 4/6 of 20 points (no threshold published)
+    groups = {g["key"]: g for g in index["groups"]}
+    satisfaction = {i["key"]: i for i in groups["satisfaction"]["indicators"]}
+    # 5.4 needs the complaints system: not scored, named, with an upper bound from our rows.
+    assert satisfaction["5.4"]["points"] is None
+    assert any("phản ánh, kiến nghị" in m for m in satisfaction["5.4"]["missing"])
+    assert groups["satisfaction"]["points"] is None
+    assert index["total"] == 13.33 and index["total_max"] == 20
+    # Upper bound without complaints: 1 − (2 late + 1 dissatisfied) / 6 = 50 % → 50/90 × 6.
+    assert satisfaction["5.4"]["provisional_points"] == 3.33
+    assert "3.5: Số TTHC có hồ sơ đồng bộ dữ liệu phí" in rows["online"]["missing"]
 
 
 def _manager(client, unit):
@@ -98,6 +108,11 @@ def test_exports_csv_xlsx_pdf(client, kpi_data):
     xlsx = client.get("/can-bo/bao-cao/xuat.xlsx?theo=field").content
     sheet = load_workbook(io.BytesIO(xlsx)).active
     assert sheet["A2"].value == "Nhóm"
+    index_sheet = load_workbook(io.BytesIO(xlsx))["Chỉ số 766"]
+    assert index_sheet["A3"].value == "1. Công khai, minh bạch"
+    assert any(
+        str(c.value).startswith("2.1. Tỷ lệ hồ sơ xử lý trước hạn") for c in index_sheet["A"]
+    )
     pdf = client.get("/can-bo/bao-cao/xuat.pdf").content
     assert pdf.startswith(b"%PDF")
 

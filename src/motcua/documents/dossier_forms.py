@@ -61,6 +61,7 @@ def _dossier_view(dossier: Any) -> dict[str, Any]:
         "code": dossier.code,
         "received_at": clock.local(dossier.received_at),
         "due_at": clock.local(dossier.due_at) if dossier.due_at else None,
+        "appointment_at": clock.local(dossier.appointment_at) if dossier.appointment_at else None,
         "channel_label": dossier.get_channel_display(),
         "fees_due": dossier.fees_due,
         "fees_due_display": _money(dossier.fees_due),
@@ -159,7 +160,16 @@ def dossier_form_context(*, dossier: Any, code: str, base_url: str = "") -> dict
             "new_due_at": clock.local(extension.new_due_at),
             "number": extension.number,
         }
-        ctx["signer"] = _person(extension.issued_by)
+        # Signed in the name of the head of the agency (the leader, or the leader who delegated
+        # the official that issued it), never by whoever clicked.
+        head = extension.signed_by or extension.issued_by
+        ctx["signer"] = _person(head)
+        ctx["signer_title"] = str(getattr(head, "title", "") or "")
+        ctx["delegation"] = (
+            {"delegate": _person(extension.issued_by), "document": extension.delegation.document}
+            if extension.delegation_id
+            else None
+        )
         ctx["number"] = f"{extension.number:02d}/TXL"
     if code == "05":
         ctx["rows"] = _handoff_rows(dossier)

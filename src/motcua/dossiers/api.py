@@ -72,6 +72,7 @@ class ActionIn(Schema):
     to_unit: str | None = None
     new_date: str | None = None
     new_due_at: datetime | None = None
+    repeat_reason: str | None = None
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -103,8 +104,11 @@ def dossier_summary(d: Dossier) -> dict[str, Any]:
         "procedure_version": d.procedure_version.version,
         "received_at": _iso(d.received_at),
         "accepted_at": _iso(d.accepted_at),
-        "due_at": _iso(d.due_at),
+        "due_at": _iso(d.due_at),  # the legal due moment: every statistic uses it
         "original_due_at": _iso(d.original_due_at),
+        "appointment_at": _iso(d.appointment_at),  # the date promised by an apology letter
+        "supplement_requests": d.supplement_requests,
+        "repeat_supplement": d.repeat_supplement,
         "paused": d.paused_at is not None,
         "result_ready_at": _iso(d.result_ready_at),
         "result_timeliness": d.result_timeliness,
@@ -140,8 +144,10 @@ def dossier_detail(d: Dossier, user: Any) -> dict[str, Any]:
             "previous_due_at": _iso(e.previous_due_at),
             "new_due_at": _iso(e.new_due_at),
             "issued_at": _iso(e.issued_at),
+            "signed_by": e.signed_by.username if e.signed_by else None,
+            "issued_by": e.issued_by.username if e.issued_by else None,
         }
-        for e in d.extensions.all()
+        for e in d.extensions.select_related("signed_by", "issued_by")
     ]
     body["events"] = [
         {
@@ -162,9 +168,7 @@ def dossier_detail(d: Dossier, user: Any) -> dict[str, Any]:
         }
         for e in selectors.dossier_timeline(dossier=d)
     ]
-    body["allowed_actions"] = allowed_actions(
-        d.status, services.actor_roles(user, [d.unit, d.holder_unit])
-    )
+    body["allowed_actions"] = allowed_actions(d.status, services.dossier_roles(user, d))
     return body
 
 
@@ -283,7 +287,7 @@ def dossier_public(request: HttpRequest, code: str, verify: str = "") -> dict[st
     """Public lookup: status timeline and due date, no personal data (verify: last 4 digits of ID or phone)."""
     public_lookup_throttle(request)
     view = selectors.dossier_public_view(code=code, verify=verify)
-    for key in ("received_at", "due_at", "result_ready_at", "returned_at"):
+    for key in ("received_at", "due_at", "appointment_at", "result_ready_at", "returned_at"):
         view[key] = _iso(view[key])
     view["timeline"] = [{**e, "at": _iso(e["at"])} for e in view["timeline"]]
     return view

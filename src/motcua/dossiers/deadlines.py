@@ -51,6 +51,21 @@ def add_working(cal: Any, start: datetime, delta: timedelta) -> datetime:
     return candidate if candidate > local(start) else moment
 
 
+def closing_at_or_after(cal: Any, moment: datetime) -> datetime:
+    """The closing moment of the working day `moment` falls on, or of the next working day.
+
+    A due moment given to a citizen is a whole working day: a recomputed one (pause and resume)
+    lands exactly on a closing moment, never on 16:59:59.63 because of a fraction of a second.
+    """
+    moment = local(moment)
+    day = moment.date()
+    for _ in range(400):
+        if cal.is_working_day(day) and moment <= local(cal.closing_of(day)):
+            return local(cal.closing_of(day))
+        day += timedelta(days=1)
+    raise ValueError("no working day within 400 days")
+
+
 def step_deadline(
     *, cal: Any, start: datetime, total: timedelta, share_pct: int, due_at: datetime
 ) -> datetime:

@@ -368,6 +368,7 @@ def _seed_bulk(*, count: int, days: int, unit: Unit, seed: int) -> int:
                     row.return_timeliness = row.result_timeliness
             elif roll > 0.97:
                 row.status = Status.SUPPLEMENT
+                row.supplement_requests = 1
                 row.paused_at = received + timedelta(hours=4)
                 row.remaining_seconds = 3600 * 8
             else:

@@ -50,8 +50,17 @@ class Dossier(models.Model):
     # column instead of converting a million timestamps to local time.
     received_month = models.DateField("tháng nhận", editable=False)
     accepted_at = models.DateTimeField("ngày tiếp nhận", null=True, blank=True)
+    # The legal due moment: every statistic (early / on time / late, the Decision 766 index, the
+    # public statistics page) compares with it. An apology letter never moves it.
     due_at = models.DateTimeField("hẹn trả", null=True, blank=True)
     original_due_at = models.DateTimeField("hẹn trả ban đầu", null=True, blank=True)
+    # The new date promised to the citizen by the latest apology letter (form 04); shown beside
+    # the legal due moment, never used to classify the dossier.
+    appointment_at = models.DateTimeField("hẹn trả mới (thư xin lỗi)", null=True, blank=True)
+    # Supplement requests (form 02): the law asks for one complete written list; a further
+    # request needs its own reason and flags the dossier (Decision 766 counts it as not on time).
+    supplement_requests = models.PositiveSmallIntegerField("số lần yêu cầu bổ sung", default=0)
+    repeat_supplement_reason = models.TextField("lý do yêu cầu bổ sung thêm lần", blank=True)
     allowed_seconds = models.BigIntegerField("thời gian giải quyết (giây làm việc)", default=0)
     paused_at = models.DateTimeField("tạm dừng từ", null=True, blank=True)
     remaining_seconds = models.BigIntegerField(
@@ -115,6 +124,11 @@ class Dossier(models.Model):
     @property
     def is_paused(self) -> bool:
         return self.paused_at is not None
+
+    @property
+    def repeat_supplement(self) -> bool:
+        """More than one supplement request: flagged on the dossier page and in the reports."""
+        return self.supplement_requests > 1
 
 
 class DossierEvent(models.Model):
@@ -227,6 +241,24 @@ class Extension(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The letter is signed in the name of the head of the agency: the leader who issued it, or
+    # the leader who delegated the official that issued it.
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="ký thay mặt thủ trưởng",
+    )
+    delegation = models.ForeignKey(
+        "dossiers.ApologyDelegation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="extensions",
+        verbose_name="theo ủy quyền",
+    )
 
     class Meta:
         verbose_name = "thư xin lỗi, hẹn lại"
@@ -238,6 +270,39 @@ class Extension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} #{self.number}"
+
+
+class ApologyDelegation(models.Model):
+    """A leader's recorded delegation to an official to issue apology letters (form 04) for a unit."""
+
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", verbose_name="đơn vị"
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="lãnh đạo ủy quyền",
+    )
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="cán bộ được ủy quyền",
+    )
+    document = models.CharField("số, ngày văn bản ủy quyền", max_length=200)
+    valid_from = models.DateField("hiệu lực từ ngày")
+    valid_to = models.DateField("hiệu lực đến ngày", null=True, blank=True)
+    created_at = models.DateTimeField("ghi nhận lúc")
+    revoked_at = models.DateTimeField("thu hồi lúc", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "ủy quyền ký thư xin lỗi"
+        verbose_name_plural = "ủy quyền ký thư xin lỗi"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.leader} → {self.delegate} ({self.unit})"
 
 
 class StepShare(models.Model):

@@ -331,7 +331,8 @@ def dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
         "status": dossier.status,
         "status_label": dossier.status_label,
         "received_at": dossier.received_at,
-        "due_at": dossier.due_at,
+        "due_at": dossier.due_at,  # the legal due moment
+        "appointment_at": dossier.appointment_at,  # the new date of an apology letter
         "paused": dossier.paused_at is not None,
         "result_ready_at": dossier.result_ready_at,
         "returned_at": dossier.returned_at,
@@ -370,7 +371,8 @@ def dossier_stats(
     """On-time statistics of dossiers received in a period, grouped, computed in one SQL aggregate.
 
     A dossier counts in the period it was received in; resolved = result ready (9 or 10);
-    early / on time / late compare the result moment with the (possibly extended) due moment.
+    early / on time / late compare the result moment with the legal due moment (an apology
+    letter's new date never makes a late dossier on time).
     In progress counts statuses 2, 4, 5, 6: overdue when the clock runs and the due moment passed.
     """
     if group_by not in GROUPS:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 
 from motcua.catalog.models import Channel
 from motcua.core import clock
@@ -21,8 +23,16 @@ from motcua.core.errors import (
 )
 from motcua.core.services import audit_record, sequence_next
 from motcua.dossiers import deadlines
-from motcua.dossiers.models import Attachment, Dossier, DossierEvent, DossierPaper, Extension
+from motcua.dossiers.models import (
+    ApologyDelegation,
+    Attachment,
+    Dossier,
+    DossierEvent,
+    DossierPaper,
+    Extension,
+)
 from motcua.dossiers.workflow import (
+    APOLOGY_DELEGATE,
     CITIZEN,
     LEADER,
     RECEPTION,
@@ -44,6 +54,15 @@ MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 class DeadlinePassed(Conflict):
     code = "deadline_passed"
     message = "Đã quá thời hạn giải quyết: thư xin lỗi phải được gửi trước thời điểm hẹn trả."
+
+
+class RepeatSupplementReasonRequired(ValidationFailed):
+    code = "repeat_supplement_reason_required"
+    message = (
+        "Hồ sơ đã được yêu cầu bổ sung một lần. Theo quy định, giấy tờ còn thiếu phải được "
+        "hướng dẫn một lần, đầy đủ bằng văn bản: yêu cầu bổ sung thêm lần nữa cần ghi rõ lý do "
+        "(ví dụ: công dân nộp giấy tờ mới phát sinh yêu cầu khác)."
+    )
 
 
 def _refused(exc: TransitionRefused) -> DomainError:
@@ -128,8 +147,106 @@ def actor_roles(actor: Any, units: list[Unit | None]) -> set[str]:
     return {role for unit_id, role in held if unit_id in covered}
 
 
+def dossier_roles(actor: Any, dossier: Dossier) -> set[str]:
+    """Roles an official may use on this dossier, with the delegation to sign apology letters."""
+    return _dossier_roles(actor, dossier)
+
+
 def _dossier_roles(actor: Any, dossier: Dossier) -> set[str]:
-    return actor_roles(actor, [dossier.unit, dossier.holder_unit])
+    roles = actor_roles(actor, [dossier.unit, dossier.holder_unit])
+    if getattr(actor, "pk", None) and apology_delegation_for(actor=actor, unit=dossier.unit):
+        roles.add(APOLOGY_DELEGATE)
+    return roles
+
+
+# --- delegation to sign apology letters ------------------------------------------------------
+
+
+def apology_delegation_for(
+    *, actor: Any, unit: Unit, on: date | None = None
+) -> ApologyDelegation | None:
+    """The delegation in force that lets `actor` issue apology letters for `unit` (or its parents)."""
+    on = on or clock.today()
+    chain: list[int] = []
+    node: Unit | None = unit
+    while node is not None and len(chain) < 20:
+        chain.append(node.pk)
+        node = node.parent
+    return (
+        ApologyDelegation.objects.filter(
+            delegate_id=actor.pk, unit_id__in=chain, revoked_at__isnull=True, valid_from__lte=on
+        )
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .select_related("leader")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def apology_delegation_grant(
+    *,
+    leader: Any,
+    delegate: Any,
+    unit: Unit,
+    document: str,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+) -> ApologyDelegation:
+    """A leader delegates an official to issue apology letters (form 04) in the leader's name."""
+    if Role.LEADER not in actor_roles(leader, [unit]):
+        raise PermissionDenied(
+            "Chỉ lãnh đạo đơn vị mới được ủy quyền ký thư xin lỗi.", code="not_leader"
+        )
+    if delegate is None or getattr(delegate, "pk", None) == getattr(leader, "pk", None):
+        raise ValidationFailed("Cần chọn một cán bộ khác để ủy quyền.", code="invalid_delegate")
+    works_there = StaffRole.objects.filter(
+        user=delegate, unit_id__in=unit.descendant_ids()
+    ).exists()
+    if not works_there and not actor_roles(delegate, [unit]):
+        raise ValidationFailed(
+            f"Cán bộ {delegate} không làm việc tại đơn vị này.", code="invalid_delegate"
+        )
+    document = (document or "").strip()
+    if not document:
+        raise ValidationFailed(
+            "Cần ghi số, ngày của văn bản ủy quyền.", code="delegation_document_required"
+        )
+    valid_from = valid_from or clock.today()
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationFailed(
+            "Ngày hết hiệu lực phải sau ngày bắt đầu.", code="invalid_delegation_dates"
+        )
+    row = ApologyDelegation.objects.create(
+        unit=unit,
+        leader=leader,
+        delegate=delegate,
+        document=document,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        created_at=clock.now(),
+    )
+    audit_record(
+        action="dossier.apology_delegation_grant",
+        actor=leader,
+        obj=row,
+        detail={"delegate": delegate.pk, "unit": unit.pk, "document": document},
+    )
+    return row
+
+
+@transaction.atomic
+def apology_delegation_revoke(*, delegation: ApologyDelegation, actor: Any) -> ApologyDelegation:
+    """End a delegation (the leader who gave it, or another leader of the unit)."""
+    if Role.LEADER not in actor_roles(actor, [delegation.unit]):
+        raise PermissionDenied("Chỉ lãnh đạo đơn vị mới được thu hồi ủy quyền.", code="not_leader")
+    if delegation.revoked_at is None:
+        delegation.revoked_at = clock.now()
+        delegation.save(update_fields=["revoked_at"])
+        audit_record(
+            action="dossier.apology_delegation_revoke", actor=actor, obj=delegation, detail={}
+        )
+    return delegation
 
 
 # --- events and steps ------------------------------------------------------------------------
@@ -553,16 +670,72 @@ def _pause(d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: di
         cal.working_time_between(now, d.due_at) if d.due_at and d.due_at > now else timedelta()
     )
     d.paused_at = now
-    d.remaining_seconds = int(remaining.total_seconds())
+    # Whole seconds, rounded up: the resumed due moment is never earlier than the one before.
+    d.remaining_seconds = math.ceil(remaining.total_seconds())
+
+
+def _h_request_supplement(
+    d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict
+) -> None:
+    """Form 02. Everything missing is listed once, in writing ("hướng dẫn một lần, đầy đủ bằng
+    văn bản": the one-stop rule of Decree 118/2025/NĐ-CP, kept from Decree 61/2018/NĐ-CP; the
+    article numbers could not be read on this machine, see STATUS.md). A further request needs
+    its own reason, is recorded on the dossier and is counted by the reports: the published
+    formula of Decision 766/QĐ-TTg indicator 2.1 counts a dossier asked to supplement more than
+    once as not on time (reports/index766.py).
+    """
+    if d.supplement_requests >= 1:
+        repeat = str(p.get("repeat_reason") or "").strip()
+        if not repeat:
+            raise RepeatSupplementReasonRequired()
+        d.repeat_supplement_reason = repeat
+        kw["note"] = (
+            f"{kw['note']}\nLý do yêu cầu bổ sung lần {d.supplement_requests + 1}: {repeat}"
+        )
+    d.supplement_requests += 1
+    _pause(d, t, actor, now, p, kw)
+
+
+# The clock while a dossier waits for papers follows Decree 118/2025/NĐ-CP of 09/6/2025 on the
+# one-stop mechanism (replacing Decrees 61/2018 and 107/2021; amended by Decree 309/2026/NĐ-CP,
+# whose changes were not readable here). Its article text was not available on this machine:
+# the two rules below are the ones Decree 61/2018/NĐ-CP laid down and 118 kept; check the
+# article numbers against the official text (STATUS.md).
+def _requested_at_reception(d: Dossier) -> bool:
+    """True when the pending supplement was asked before the dossier left reception (status 2)."""
+    ask = (
+        DossierEvent.objects.filter(dossier=d, action="request_supplement")
+        .order_by("-at", "-id")
+        .values_list("from_status", flat=True)
+        .first()
+    )
+    return ask == Status.ACCEPTED
 
 
 def _resume(d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict) -> None:
     if d.paused_at is None:
         raise Conflict("Hồ sơ không ở trạng thái tạm dừng.", code="not_paused")
     cal = _cal(d)
-    remaining = timedelta(seconds=d.remaining_seconds or 0)
-    # The clock resumes from now: the remaining working time is added again.
-    d.due_at = deadlines.add_working(cal, now, remaining)
+    previous = d.due_at
+    if t.action == "resubmit" and _requested_at_reception(d):
+        # Incomplete at reception: the time limit runs from the receipt of a complete, valid
+        # file ("kể từ ngày nhận đủ hồ sơ hợp lệ"), so the legal time runs again in full from
+        # now. Rule of Decree 118/2025/NĐ-CP on receipt (as Decree 61/2018/NĐ-CP before it);
+        # the article text could not be read on this machine (STATUS.md).
+        new_due = deadlines.due_on_receipt(
+            version=d.procedure_version, received_at=now, unit=d.unit
+        )
+        d.allowed_seconds = int(cal.working_time_between(now, new_due).total_seconds())
+    else:
+        # Asked during processing: the clock stops while the citizen completes the file and the
+        # time already used still counts ("thời gian mà cơ quan đã giải quyết lần đầu được tính
+        # trong thời gian giải quyết hồ sơ", Decree 61/2018/NĐ-CP, kept by Decree 118/2025/NĐ-CP;
+        # article text not readable here, STATUS.md): the remaining working time runs from now.
+        remaining = timedelta(seconds=d.remaining_seconds or 0)
+        new_due = deadlines.add_working(cal, now, remaining)
+    # A due moment is a closing moment of a working day, and never earlier than before.
+    new_due = deadlines.closing_at_or_after(cal, new_due)
+    d.due_at = max(new_due, previous) if previous is not None else new_due
     if d.step_due_at is not None:
         # The current step's own deadline moves by the same pause.
         step_left = cal.working_time_between(d.paused_at, d.step_due_at)
@@ -608,27 +781,43 @@ def _h_close(
 
 
 def _h_extend(d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict) -> None:
-    if d.due_at is None or now >= d.due_at:
+    """Form 04: an apology and a new appointment. The legal due moment (`due_at`) never moves:
+    the dossier stays late in every statistic if the result comes after it; the new date is the
+    appointment given to the citizen (`appointment_at`). The letter is signed in the name of the
+    head of the agency: the leader who issues it, or the leader who delegated the issuer.
+    """
+    promised = d.appointment_at or d.due_at
+    if promised is None or now >= promised:
         raise DeadlinePassed()
     cal = _cal(d)
     new_due = _new_due(p.get("new_due_at") or p.get("new_date"), cal)
-    if new_due <= d.due_at:
+    if new_due <= promised:
         raise ValidationFailed(
             "Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.", code="new_due_not_later"
         )
+    delegation = None
+    signer = actor
+    if Role.LEADER not in actor_roles(actor, [d.unit, d.holder_unit]):
+        delegation = apology_delegation_for(actor=actor, unit=d.unit, on=now.date())
+        if delegation is None:  # the transition table already refused; kept for safety
+            raise PermissionDenied(
+                "Thư xin lỗi do lãnh đạo ký hoặc cán bộ được lãnh đạo ủy quyền.",
+                code="forbidden",
+            )
+        signer = delegation.leader
     number = Extension.objects.filter(dossier=d).count() + 1
     Extension.objects.create(
         dossier=d,
         number=number,
         reason=kw["note"],
-        previous_due_at=d.due_at,
+        previous_due_at=promised,
         new_due_at=new_due,
         issued_at=now,
         issued_by=actor if getattr(actor, "pk", None) else None,
+        signed_by=signer if getattr(signer, "pk", None) else None,
+        delegation=delegation,
     )
-    d.due_at = new_due
-    if d.step_due_at and d.step_due_at < new_due and d.step in (Step.RETURN,):
-        d.step_due_at = new_due
+    d.appointment_at = new_due
 
 
 _HANDLERS: dict[str, Any] = {
@@ -639,7 +828,7 @@ _HANDLERS: dict[str, Any] = {
     "send_back": _h_send_back,
     "transfer": _h_transfer,
     "approve": _h_approve,
-    "request_supplement": _pause,
+    "request_supplement": _h_request_supplement,
     "request_payment": _pause,
     "resubmit": _resume,
     "paid": _resume,

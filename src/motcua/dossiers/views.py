@@ -368,7 +368,7 @@ def _staff_choices(dossier: Dossier, roles: set[str]) -> list[User]:
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     """The dossier: status timeline, deadlines, papers, scans, the moves the official may make, forms."""
     dossier = _visible_dossier(request, code)
-    roles = services.actor_roles(request.user, [dossier.unit, dossier.holder_unit])
+    roles = services.dossier_roles(request.user, dossier)
     now = clock.now()
     actions = []
     for name in allowed_actions(dossier.status, roles):
@@ -386,8 +386,9 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
                 Unit.objects.current().exclude(pk=dossier.unit_id).order_by("name")[:300]
             )
         elif name == "extend":
+            promised = dossier.appointment_at or dossier.due_at
             action["new_date_min"] = (
-                (clock.local(dossier.due_at).date() + timedelta(days=1)) if dossier.due_at else None
+                (clock.local(promised).date() + timedelta(days=1)) if promised else None
             )
         actions.append(action)
     events = set(dossier.events.values_list("action", flat=True))
@@ -410,7 +411,9 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "timeline": selectors.dossier_timeline(dossier=dossier),
             "papers": list(dossier.papers.all()),
             "attachments": list(dossier.attachments.all().order_by("uploaded_at", "id")),
-            "extensions": list(dossier.extensions.all()),
+            "extensions": list(
+                dossier.extensions.select_related("signed_by", "issued_by", "delegation")
+            ),
             "actions": actions,
             "forms": [(f, FORM_LABELS[f]) for f in forms],
             "warning": warning,
@@ -434,7 +437,7 @@ def act(request: HttpRequest, code: str) -> HttpResponse:
     dossier = _visible_dossier(request, code)
     action = request.POST.get("action", "")
     params: dict[str, Any] = {}
-    for key in ("note", "to_user", "to_unit", "new_date"):
+    for key in ("note", "to_user", "to_unit", "new_date", "repeat_reason"):
         value = request.POST.get(key, "").strip()
         if value:
             params[key] = value

@@ -17,6 +17,8 @@ LEADER = "leader"
 MANAGER = "manager"
 HOME_SERVICE = "home_service"
 CITIZEN = "citizen"  # no staff account: online submission on the portal
+# Pseudo-role of an official holding a leader's recorded delegation to sign apology letters.
+APOLOGY_DELEGATE = "apology_delegate"
 
 
 class Status(IntEnum):
@@ -250,12 +252,14 @@ TRANSITIONS: dict[str, Transition] = {
             needs_reason=True,
         ),
         # Apology letter with a new date (only before the due moment, checked in the service).
+        # It is signed in the name of the head of the agency: the leader, or an official the
+        # leader delegated (Circular 01/2018/TT-VPCP, form 04: "Thủ trưởng cơ quan, đơn vị").
         _t(
             "extend",
             "Xin lỗi và hẹn lại ngày trả",
             _WORKING,
             None,
-            {RECEPTION, SPECIALIST, LEADER},
+            {LEADER, APOLOGY_DELEGATE},
             needs_reason=True,
             form="04",
         ),

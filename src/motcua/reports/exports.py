@@ -33,7 +33,52 @@ def kpi_csv(rows: list[dict[str, Any]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode()  # BOM: Excel opens UTF-8 Vietnamese correctly
 
 
-def kpi_xlsx(rows: list[dict[str, Any]], *, title: str) -> bytes:
+INDEX_COLUMNS = [
+    "Chỉ số",
+    "Điểm tối đa",
+    "Tỷ lệ (%)",
+    "Ngưỡng đạt điểm tối đa (%)",
+    "Điểm",
+    "Dữ liệu đã dùng",
+    "Còn thiếu",
+]
+
+
+def _index_sheet(wb: Any, index: dict[str, Any]) -> None:
+    """The Decision 766 breakdown: one line per group and per indicator."""
+    from openpyxl.styles import Font
+
+    ws = wb.create_sheet("Chỉ số 766")
+    ws.append([f"Chỉ số phục vụ người dân, doanh nghiệp – {index['decision']}"])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append(INDEX_COLUMNS)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    for n, g in enumerate(index["groups"], start=1):
+        ws.append([f"{n}. {g['name']}", g["max"], None, None, g["points"], None, None])
+        for cell in ws[ws.max_row]:
+            cell.font = Font(bold=True)
+        for i in g["indicators"]:
+            ws.append(
+                [
+                    f"{i['key']}. {i['name']}",
+                    i["max"] if i["max"] is not None else "chưa rõ",
+                    i["rate_pct"],
+                    i["full_at_pct"],
+                    i["points"],
+                    "; ".join(f"{k}: {v}" for k, v in i["inputs"].items()),
+                    "; ".join(i["missing"]),
+                ]
+            )
+    ws.append(["Tổng các nhóm tính đủ", index["total_max"], None, None, index["total"]])
+    ws.column_dimensions["A"].width = 60
+    ws.column_dimensions["F"].width = 60
+    ws.column_dimensions["G"].width = 80
+
+
+def kpi_xlsx(
+    rows: list[dict[str, Any]], *, title: str, index: dict[str, Any] | None = None
+) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -48,6 +93,8 @@ def kpi_xlsx(rows: list[dict[str, Any]], *, title: str) -> bytes:
     for row in rows:
         ws.append(_cells(row))
     ws.column_dimensions["A"].width = 48
+    if index is not None:
+        _index_sheet(wb, index)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

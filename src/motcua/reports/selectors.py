@@ -16,6 +16,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q,
 from django.db.models.functions import TruncMonth
 
 from motcua.core import clock
+from motcua.reports import index766
 
 ON_TIME_TARGET = 99.0
 SATISFACTION_TARGET = 85.0
@@ -191,6 +192,7 @@ def kpi_summary(*, period: Period, unit_ids: set[int] | None = None) -> dict[str
         "on_time_target": ON_TIME_TARGET,
         "satisfaction_target": SATISFACTION_TARGET,
         "overdue": overdue_dossiers(unit_ids=unit_ids).count(),
+        "repeat_supplement": _dossiers(unit_ids, period).filter(supplement_requests__gt=1).count(),
         "queue": queue_summary(period=period, unit_ids=unit_ids),
     }
 
@@ -239,82 +241,123 @@ def _minutes(value: timedelta | None) -> float | None:
     return round(value.total_seconds() / 60, 1) if value is not None else None
 
 
-# Decision 766/QĐ-TTg: 100 points in five groups. We compute what our own rows can prove and
-# name what needs data from elsewhere, instead of inventing a number.
-INDEX_766_GROUPS = [
-    ("transparency", "Công khai, minh bạch", 18),
-    ("progress", "Tiến độ, kết quả giải quyết", 20),
-    ("digitisation", "Số hóa hồ sơ, kết quả", 22),
-    ("online", "Cung cấp dịch vụ trực tuyến", 22),
-    ("satisfaction", "Mức độ hài lòng", 18),
-]
+# Decision 766/QĐ-TTg: 100 points in five groups. The scoring rules live in `index766` (no
+# database); here we count what our own rows can prove and leave the rest as missing inputs,
+# named, instead of inventing a number.
+INDEX_766_GROUPS = [(g.key, g.name, g.max_points) for g in index766.GROUPS]
+
+
+def progress_766_counts(*, period: Period, unit_ids: set[int] | None = None) -> dict[str, int]:
+    """Indicator 2.1 of Decision 766 as its published formula counts dossiers.
+
+    Denominator: dossiers accepted and handled in the period: those whose processing ended in
+    it (result ready, or refused / stopped / withdrawn after acceptance) and those still open
+    at its end. On time: ended no later than the legal due moment (an apology letter's date
+    does not count); a dossier waiting for papers ends at the moment of the request; an open
+    dossier is "trong hạn" while its due moment has not passed; a dossier asked to supplement
+    more than once is not on time ("Yêu cầu bổ sung hồ sơ hơn 01 lần thì tính quá hạn").
+    """
+    from motcua.dossiers.models import Dossier
+    from motcua.dossiers.workflow import OPEN, Status
+
+    cut = min(clock.now(), period.end)
+    qs = Dossier.objects.filter(accepted_at__isnull=False, accepted_at__lt=period.end)
+    if unit_ids is not None:
+        qs = qs.filter(unit_id__in=unit_ids)
+    with_result = Q(result_ready_at__gte=period.start, result_ready_at__lt=period.end)
+    ended_other = Q(
+        result_ready_at__isnull=True,
+        status__in=[Status.REFUSED, Status.STOPPED, Status.WITHDRAWN],
+        closed_at__gte=period.start,
+        closed_at__lt=period.end,
+    )
+    still_open = Q(status__in=[int(s) for s in OPEN], result_ready_at__isnull=True)
+    once = Q(supplement_requests__lte=1)
+    on_time = once & (
+        # Result dossiers were classified against the legal due moment when the result came.
+        (with_result & Q(result_timeliness__in=["early", "on_time"]))
+        | (ended_other & Q(closed_at__lte=F("due_at")))
+        | (still_open & Q(paused_at__isnull=False, paused_at__lte=F("due_at")))
+        | (still_open & Q(paused_at__isnull=True, due_at__gte=cut))
+    )
+    counted = with_result | ended_other | still_open
+    agg = qs.filter(counted).aggregate(
+        handled=Count("id"),
+        on_time=Count("id", filter=on_time),
+        repeat_supplement=Count("id", filter=Q(supplement_requests__gt=1)),
+    )
+    return {k: int(v or 0) for k, v in agg.items()}
 
 
 def index_766(*, period: Period, unit_ids: set[int] | None = None) -> dict[str, Any]:
-    """The part of the Decision 766 index our data can compute, and what is missing."""
+    """The Decision 766 index: each indicator scored by its rule from what our rows can count."""
     from motcua.catalog.selectors import published_versions
     from motcua.dossiers.models import Dossier
+    from motcua.portal.models import ServiceRating
 
-    received = Dossier.objects.filter(received_at__gte=period.start, received_at__lt=period.end)
+    progress = progress_766_counts(period=period, unit_ids=unit_ids)
+    received = Dossier.objects.filter(
+        accepted_at__isnull=False, received_at__gte=period.start, received_at__lt=period.end
+    )
+    ratings = ServiceRating.objects.filter(
+        created_at__gte=period.start, created_at__lt=period.end, dossier__isnull=False
+    )
     if unit_ids is not None:
         received = received.filter(unit_id__in=unit_ids)
+        ratings = ratings.filter(unit_id__in=unit_ids)
     counts = received.aggregate(
         total=Count("id"),
         online=Count("id", filter=Q(channel="online")),
         with_scans=Count("id", filter=Q(attachments__isnull=False), distinct=True),
     )
-    summary = kpi_summary(period=period, unit_ids=unit_ids)
-    versions = published_versions()
-    complete = versions.exclude(papers=[]).exclude(legal_basis=[]).count()
-    total_procedures = versions.count()
-
-    def share(part: int | None, whole: int | None, points: float) -> float | None:
-        return round(points * (part or 0) / whole, 2) if whole else None
-
-    groups = {
-        "transparency": (
-            share(complete, total_procedures, 18),
-            "Tỷ lệ thủ tục công bố đủ thành phần hồ sơ và căn cứ pháp lý.",
-            "Chưa có: đồng bộ trạng thái hồ sơ lên Cổng Dịch vụ công quốc gia.",
+    versions = list(published_versions().values("channels"))
+    dissatisfied = ratings.filter(level="dissatisfied").values("dossier_id").distinct().count()
+    handled = progress["handled"]
+    values: dict[str, float | None] = {
+        # 1.3: the catalogue has no field for "đối tượng thực hiện" (point e): not countable.
+        "Số TTHC đang công khai": len(versions),
+        "Số TTHC công khai đủ bộ phận tạo thành": None,
+        "Số hồ sơ tiếp nhận trong kỳ": counts["total"],
+        "Số hồ sơ tiếp nhận, xử lý trong kỳ": handled,
+        "Số hồ sơ đã và đang xử lý trước hạn, đúng hạn, trong hạn": progress["on_time"],
+        "Số hồ sơ giải quyết quá hạn": handled - progress["on_time"],
+        "Số hồ sơ có đánh giá không hài lòng": dissatisfied,
+        "Số TTHC thuộc thẩm quyền": len(versions),
+        "Số TTHC có dịch vụ công trực tuyến (một phần hoặc toàn trình)": sum(
+            1 for v in versions if "online" in (v["channels"] or [])
         ),
-        "progress": (
-            share(summary["on_time"], summary["resolved"], 20),
-            "Tỷ lệ hồ sơ giải quyết trước và đúng hạn.",
-            "",
-        ),
-        "digitisation": (
-            share(counts["with_scans"], counts["total"], 22),
-            "Tỷ lệ hồ sơ tiếp nhận có bản quét đính kèm.",
-            "Chưa có: số hóa kết quả giải quyết, tái sử dụng dữ liệu số hóa.",
-        ),
-        "online": (
-            share(counts["online"], counts["total"], 22),
-            "Tỷ lệ hồ sơ nộp trực tuyến.",
-            "Chưa có: thanh toán trực tuyến (biên lai điện tử chưa xây dựng).",
-        ),
-        "satisfaction": (
-            share(summary["satisfied"], summary["ratings"], 18),
-            "Tỷ lệ đánh giá hài lòng và rất hài lòng.",
-            "",
-        ),
+        "Số hồ sơ thuộc thẩm quyền": counts["total"],
     }
-    rows: list[dict[str, Any]] = []
-    for key, name, points in INDEX_766_GROUPS:
-        score, basis, missing = groups[key]
-        rows.append(
-            {
-                "key": key,
-                "name": name,
-                "max": points,
-                "score": score,
-                "basis": basis,
-                "missing": missing,
-            }
-        )
-    computed: list[float] = [r["score"] for r in rows if r["score"] is not None]
-    return {
-        "rows": rows,
-        "total": round(sum(computed), 2) if computed else None,
-        "note": 'Điểm tính từ dữ liệu của hệ thống; các phần ghi "Chưa có" cần dữ liệu ngoài hệ thống '
-        "nên điểm thực tế theo Quyết định 766 có thể khác.",
+    scored = index766.score_index(values)
+    scored["counts"] = {
+        "handled": handled,
+        "on_time": progress["on_time"],
+        "repeat_supplement": progress["repeat_supplement"],
+        "received": counts["total"],
+        "online": counts["online"],
+        "with_scans": counts["with_scans"],
     }
+    # The former flat rows (one per group), kept for the PDF export and older callers.
+    scored["rows"] = [
+        {
+            "key": g["key"],
+            "name": g["name"],
+            "max": g["max"],
+            "score": g["points"],
+            "partial": g["partial_points"],
+            "partial_max": g["partial_max"],
+            "basis": "; ".join(
+                f"{i['key']} {i['name']}: {i['rate_pct']}%"
+                for i in g["indicators"]
+                if i["rate_pct"] is not None
+            ),
+            "missing": "; ".join(g["missing"]),
+        }
+        for g in scored["groups"]
+    ]
+    scored["note"] = (
+        "Điểm theo công thức và ngưỡng của từng chỉ số; chỉ số thiếu dữ liệu hoặc chưa rõ điểm "
+        "tối đa trong nhóm được ghi tên ở cột «Còn thiếu» và không được cộng. Hồ sơ yêu cầu bổ "
+        "sung hơn một lần tính quá hạn."
+    )
+    return scored

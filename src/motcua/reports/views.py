@@ -129,6 +129,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         body = exports.kpi_xlsx(
             context["rows"],
             title=f"Báo cáo chỉ số {context['period'].date_from} – {context['period'].date_to}",
+            index=context["index"],
         )
         ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:

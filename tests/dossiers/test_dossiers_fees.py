@@ -129,7 +129,7 @@ def test_reception_page_asks_pages_and_copies_and_charges_them(client, catalogue
     }
     response = client.post("/can-bo/ho-so/tiep-nhan/", data)
     assert response.status_code == 302, [
-        l for l in response.content.decode().splitlines() if "error" in l
+        line for line in response.content.decode().splitlines() if "error" in line
     ]
     d = Dossier.objects.get(procedure__code="2.000815")
     assert d.fees_due == 14000 and d.fee_quantities == {"pages": 5, "copies": 2}

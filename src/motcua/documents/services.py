@@ -33,15 +33,15 @@ FORM_META: dict[str, tuple[str, str]] = {
     "stop": ("Thông báo về việc dừng xử lý hồ sơ", f"Theo {DECREE_118}"),
 }
 # The paper each shipped form is printed on; the ledger's 13 columns need a landscape page.
-FORM_PAPER: dict[str, str] = {code: PaperSize.A4 for code in FORM_META} | {
-    "06": PaperSize.A4_LANDSCAPE
+FORM_PAPER: dict[str, str] = {code: str(PaperSize.A4) for code in FORM_META} | {
+    "06": str(PaperSize.A4_LANDSCAPE)
 }
 # Page size (CSS) and margins per paper.
 PAPER_CSS: dict[str, tuple[str, str]] = {
-    PaperSize.A4: ("A4", "18mm 16mm 18mm 22mm"),
-    PaperSize.A4_LANDSCAPE: ("A4 landscape", "12mm 10mm 12mm 12mm"),
-    PaperSize.A5: ("A5", "10mm 10mm 10mm 14mm"),
-    PaperSize.A5_LANDSCAPE: ("A5 landscape", "10mm 10mm 10mm 12mm"),
+    "A4": ("A4", "18mm 16mm 18mm 22mm"),
+    "A4-landscape": ("A4 landscape", "12mm 10mm 12mm 12mm"),
+    "A5": ("A5", "10mm 10mm 10mm 14mm"),
+    "A5-landscape": ("A5 landscape", "10mm 10mm 10mm 12mm"),
 }
 
 
@@ -87,7 +87,7 @@ def render_form_html(*, code: str, context: dict[str, Any]) -> str:
             f"Biểu mẫu «{name}» có lỗi cú pháp, vui lòng sửa trong trang quản trị: {exc}",
             code="form_template_invalid",
         ) from exc
-    size, margin = PAPER_CSS.get(paper, PAPER_CSS[PaperSize.A4])
+    size, margin = PAPER_CSS.get(str(paper), PAPER_CSS["A4"])
     return render_to_string(
         "documents/pdf_layout.html",
         {

@@ -16,9 +16,14 @@ from motcua.catalog.demo import demo_procedures
 from motcua.catalog.services import catalog_import
 from motcua.core import clock
 from motcua.core.errors import ValidationFailed
-from motcua.documents.dossier_forms import dossier_form_pdf, ledger_pdf
+from motcua.documents.dossier_forms import (
+    dossier_form_context,
+    dossier_form_pdf,
+    ledger_pdf,
+    ledger_rows,
+)
 from motcua.documents.models import FormTemplate
-from motcua.documents.services import form_source, form_template_publish
+from motcua.documents.services import form_source, form_template_publish, render_form_html
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +61,25 @@ def text_runs(pdf: bytes) -> list[tuple[str, float, float]]:
 
         page.extract_text(visitor_text=visit)
     return runs
+
+
+def overflowing_cells(html: str) -> list[tuple[str, float]]:
+    """Text that WeasyPrint lays out past the right edge of its table cell (overlapping the next)."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure import boxes
+
+    bad = []
+    for page in HTML(string=html).render().pages:
+        for box in page._page_box.descendants():
+            if isinstance(box, boxes.TableCellBox):
+                right = box.content_box_x() + box.width
+                for child in box.descendants():
+                    if (
+                        isinstance(child, boxes.TextBox)
+                        and child.position_x + child.width > right + 0.5
+                    ):
+                        bad.append((child.text, round(child.position_x + child.width - right, 1)))
+    return bad
 
 
 def receive(office, code="1.001193", **kw):  # type: ignore[no-untyped-def]
@@ -143,6 +167,8 @@ def test_a_template_on_a5_prints_on_a5(dossier):
     text = pdf_text(pdf)
     assert "Số: 1/2026" in text and "7. Phí, lệ phí phải nộp: 8.000 đồng" in text
     assert all(0 <= x < A5[0] for _, x, _ in text_runs(pdf))
+    html = render_form_html(code="01", context=dossier_form_context(dossier=dossier, code="01"))
+    assert overflowing_cells(html) == []
     # The paper follows the next version unless it says otherwise, and a bad one is refused.
     assert form_template_publish(code="01", body=form_source("01")).paper == "A5"
     with pytest.raises(ValidationFailed) as exc:
@@ -173,6 +199,13 @@ def test_ledger_06_fits_a_landscape_page_with_readable_columns(dossier, office):
     ):
         assert header in text, header
     assert "Tổng số: 4 hồ sơ" in text
+    ctx = {
+        "agency": {"name": "Phường Hà Đông", "parent": "Thành phố Hà Nội", "code": ""},
+        "rows": ledger_rows(
+            unit=office["ward"], date_from=date(2026, 11, 1), date_to=date(2026, 11, 30)
+        ),
+    }
+    assert overflowing_cells(render_form_html(code="06", context=ctx)) == []  # no column overlaps
     # No header word is split inside: each one is drawn whole on some line.
     words = {w for t, _, _ in runs for w in re.findall(r"\w+", t)}
     for header in [

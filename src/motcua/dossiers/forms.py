@@ -108,9 +108,19 @@ class ReceiveForm(forms.Form):
             (i, p.get("name", "") + (" (bắt buộc)" if p.get("required", True) else ""))
             for i, p in enumerate(papers)
         ]
-        from motcua.catalog.fees import exemptions_of, fee_describe, quantity_keys
+        from motcua.catalog.fees import (
+            FeeError,
+            exemptions_of,
+            fee_compute,
+            fee_describe,
+            quantity_keys,
+        )
 
         fees = list(getattr(version, "fees", None) or [])
+        try:  # what the law charges at the counter for one page, one copy, no exemption
+            self.fields["fees_due"].initial = fee_compute(fees, channel="direct").total
+        except FeeError:
+            pass
         self.fee_lines = [{**line, "rate": fee_describe(line)} for line in fees]
         self.quantity_keys = quantity_keys(fees)
         for key in ("pages", "copies"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django import forms
@@ -117,10 +118,9 @@ class ReceiveForm(forms.Form):
         )
 
         fees = list(getattr(version, "fees", None) or [])
-        try:  # what the law charges at the counter for one page, one copy, no exemption
+        # What the law charges at the counter for one page, one copy, no exemption.
+        with contextlib.suppress(FeeError):
             self.fields["fees_due"].initial = fee_compute(fees, channel="direct").total
-        except FeeError:
-            pass
         self.fee_lines = [{**line, "rate": fee_describe(line)} for line in fees]
         self.quantity_keys = quantity_keys(fees)
         for key in ("pages", "copies"):

@@ -157,3 +157,31 @@ def test_reception_page_asks_the_proof_of_an_exemption(client, catalogue):
     assert response.status_code == 422
     assert "Cần ghi giấy tờ chứng minh" in response.content.decode()
     assert not Dossier.objects.exists()
+
+
+def test_the_api_takes_quantities_exemption_and_time_case_and_answers_codes(client, catalogue):
+    from django.core.cache import cache
+
+    from motcua.core.services import api_token_issue
+
+    cache.clear()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token_issue(user=catalogue.tiepnhan)}"}
+    body = {"channel": "direct", "citizen": CITIZEN, "unit": "WARD1"}
+
+    def post(**extra):  # type: ignore[no-untyped-def]
+        with clock.frozen(vn(2026, 3, 10, 9, 0)):
+            return client.post(
+                "/api/v1/dossiers", {**body, **extra}, content_type="application/json", **auth
+            )
+
+    r = post(procedure="2.000815", quantities={"pages": 3, "copies": 1})
+    assert r.status_code == 201 and r.json()["fees_due"] == 5000
+    assert r.json()["fee_detail"]["quantities"] == {"pages": 3, "copies": 1}
+    r = post(procedure="1.000894", time_case="xac-minh")
+    assert r.status_code == 201 and r.json()["time_case"] == "xac-minh"
+    assert r.json()["due_at"].startswith("2026-03-17T")
+    r = post(procedure="1.004859", exemption="ho-ngheo")
+    assert r.status_code == 422 and r.json()["code"] == "exemption_proof_required"
+    r = post(procedure="1.004222", fees_due=5)
+    assert r.status_code == 422 and r.json()["code"] == "fees_mismatch"
+    assert "20.000 đồng" in r.json()["message"]

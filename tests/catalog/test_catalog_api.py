@@ -128,3 +128,28 @@ class CatalogApiTests(TestCase):
         self.assertGreaterEqual(fields["ho-tich"]["procedure_count"], 10)
         for code in ("chung-thuc", "dat-dai", "xay-dung", "bao-tro-xa-hoi", "ho-kinh-doanh"):
             self.assertGreaterEqual(fields[code]["procedure_count"], 1, code)
+
+
+class CatalogFeeApiTests(TestCase):
+    """Fee lines by channel and quantity, and time cases, are published (fields added, none renamed)."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        seed_catalog()
+
+    def test_fee_lines_show_the_online_price_the_page_tiers_and_the_time_cases(self) -> None:
+        residence = self.client.get("/api/v1/procedures/1.004222").json()
+        fee = residence["fees"][0]
+        self.assertEqual(
+            (fee["amount"], fee["channels"], fee["kind"]), (20000, {"online": 10000}, "le_phi")
+        )
+        self.assertIn("trực tuyến: 10.000 đồng", fee["rate"])
+        copies = self.client.get("/api/v1/procedures/2.000815").json()["fees"][0]
+        self.assertEqual(
+            (copies["unit"], copies["cap"], copies["kind_label"]), ("page", 200000, "Phí")
+        )
+        self.assertEqual(
+            copies["tiers"], [{"from": 1, "amount": 2000}, {"from": 3, "amount": 1000}]
+        )
+        marriage = self.client.get("/api/v1/procedures/1.000894").json()
+        self.assertEqual([c["code"] for c in marriage["time_cases"]], ["ngay", "xac-minh"])

@@ -78,3 +78,31 @@ def test_import_and_export_commands(tmp_path, capsys):
         call_command("catalog_import", str(bad))
     with pytest.raises(CommandError, match="Không tìm thấy tệp"):
         call_command("catalog_import", str(tmp_path / "none.json"))
+
+
+@pytest.mark.django_db
+def test_export_carries_channel_fees_page_tiers_exemptions_and_time_cases(tmp_path):
+    call_command("catalog_import", str(DATA_FILE))
+    out = tmp_path / "export.json"
+    call_command("catalog_export", "--output", str(out))
+    exported = {p["code"]: p for p in json.loads(out.read_text(encoding="utf-8"))}
+    assert exported["1.004222"]["fees"][0]["channels"] == {"online": 10000}
+    assert exported["2.000815"]["fees"][0]["unit"] == "page"
+    assert exported["2.000815"]["fees"][0]["cap"] == 200000
+    assert exported["1.000894"]["time_cases"][1]["time_value"] == 5
+    assert {e["code"] for e in exported["1.004859"]["fees"][0]["exemptions"]} == {
+        "co-cong",
+        "ho-ngheo",
+        "khuyet-tat",
+    }
+    # An older file without these keys still imports: the content is compared as normalised.
+    old = [{k: v for k, v in p.items() if k != "time_cases"} for p in exported.values()]
+    old_file = tmp_path / "old.json"
+    old_file.write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
+    call_command("catalog_import", str(old_file))
+    assert (
+        ProcedureVersion.objects.get(
+            procedure__code="1.000894", is_published=True, version=2
+        ).time_cases
+        == []
+    )

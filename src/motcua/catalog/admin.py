@@ -28,7 +28,7 @@ from motcua.core.errors import DomainError
 from motcua.core.services import audit_record
 
 CONTENT_FIELDS = [
-    "name", "field", "level", "time_unit", "time_value", "cutoff", "fees", "papers",
+    "name", "field", "level", "time_unit", "time_value", "cutoff", "time_cases", "fees", "papers",
     "result_paper", "legal_basis", "channels", "holiday_duty", "forms", "conditions", "steps",
     "agency", "decision", "valid_from", "note",
 ]  # fmt: skip
@@ -170,7 +170,7 @@ class VersionForm(forms.ModelForm):
         data["valid_from"] = (
             cleaned["valid_from"].isoformat() if cleaned.get("valid_from") else None
         )
-        for key in ("fees", "papers", "legal_basis", "channels", "forms"):
+        for key in ("fees", "papers", "legal_basis", "channels", "forms", "time_cases"):
             data[key] = data[key] if data[key] is not None else []
         procedure = cleaned.get("procedure") or getattr(self.instance, "procedure", None)
         try:
@@ -182,6 +182,7 @@ class VersionForm(forms.ModelForm):
         # Store the normalised values (canonical channel order, trimmed text...).
         for key in (
             "fees",
+            "time_cases",
             "papers",
             "legal_basis",
             "channels",

@@ -29,6 +29,16 @@ class FieldCountOut(FieldOut):
 class FeeOut(Schema):
     name: str
     amount: int
+    # Added for fees by channel and quantity (motcua.catalog.fees); old fields are unchanged.
+    kind: str = "le_phi"
+    kind_label: str = "Lệ phí"
+    unit: str = "case"
+    channels: dict[str, int] = {}
+    tiers: list[dict[str, int]] = []
+    cap: int | None = None
+    basis: str = ""
+    exemptions: list[dict[str, Any]] = []
+    rate: str = ""
 
 
 class ProcedureOut(Schema):
@@ -44,6 +54,7 @@ class ProcedureOut(Schema):
     cutoff: str | None
     fees: list[FeeOut]
     fee_total: int
+    time_cases: list[dict[str, Any]]
     # Papers stay plain dicts: a pydantic field named "copy" would shadow BaseModel.copy.
     papers: list[dict[str, Any]]
     result_paper: str
@@ -62,6 +73,20 @@ class ProcedureOut(Schema):
     @staticmethod
     def resolve_time_display(obj: ProcedureVersion) -> str:
         return obj.time_display()
+
+    @staticmethod
+    def resolve_fees(obj: ProcedureVersion) -> list[dict[str, Any]]:
+        from motcua.catalog.fees import KINDS, fee_describe, kind_of
+
+        return [
+            {
+                **line,
+                "kind": kind_of(line),
+                "kind_label": KINDS[kind_of(line)],
+                "rate": fee_describe(line),
+            }
+            for line in obj.fees
+        ]
 
     @staticmethod
     def resolve_cutoff(obj: ProcedureVersion) -> str | None:

@@ -73,12 +73,20 @@ class ProcedureVersion(models.Model):
     level = models.CharField("cấp thực hiện", max_length=20, choices=Level.choices)
     time_unit = models.CharField("đơn vị thời hạn", max_length=20, choices=TimeUnit.choices)
     time_value = models.PositiveIntegerField("thời hạn giải quyết", default=0)
+    # A legally variable time: the official chooses the case at reception, e.g. marriage
+    # registration at once, or within 5 working days when the conditions must be verified
+    # (Law on Civil Status 2014, art. 18(2)). The first case is the one time_unit/time_value
+    # describe. [{"code", "label", "time_unit", "time_value", "basis"}]
+    time_cases = models.JSONField("các trường hợp thời hạn", default=list, blank=True)
     cutoff = models.TimeField("giờ chốt nhận trong ngày", null=True, blank=True)
     fees = models.JSONField(
         "phí, lệ phí",
         default=list,
         blank=True,
-        help_text='[{"name": "Lệ phí", "amount": 8000}] – đồng',
+        help_text=(
+            '[{"name": "Lệ phí", "kind": "le_phi", "amount": 8000}] – đồng; xem '
+            "motcua.catalog.fees cho giá theo hình thức nộp, theo trang/bản và đối tượng miễn"
+        ),
     )
     papers = models.JSONField(
         "thành phần hồ sơ",
@@ -120,9 +128,39 @@ class ProcedureVersion(models.Model):
 
     @property
     def fee_total(self) -> int:
+        """The base amount (one case, one page, one copy, at the counter), as before channel fees."""
         return sum(int(f.get("amount", 0)) for f in self.fees)
 
-    def time_display(self) -> str:
+    def time_case(self, code: str | None) -> dict | None:
+        """The time case `code` (None or "" = the first, default one); None if the version has none."""
+        cases = list(self.time_cases or [])
+        if not cases:
+            return None
+        if not code:
+            return dict(cases[0])
+        for case in cases:
+            if case.get("code") == code:
+                return dict(case)
+        raise KeyError(code)
+
+    def with_time_case(self, code: str | None) -> ProcedureVersion:
+        """This version as the deadline code sees it for one time case: a copy with that case's time.
+
+        The copy is never saved; the due moment is computed by the usual code path from it.
+        """
+        case = self.time_case(code)
+        if case is None:
+            return self
+        import copy
+
+        clone = copy.copy(self)
+        clone.time_unit = case["time_unit"]
+        clone.time_value = int(case.get("time_value", 0))
+        return clone
+
+    def time_display(self, case: str | None = None) -> str:
+        if case:
+            return self.with_time_case(case).time_display()
         if self.time_unit == TimeUnit.SAME_DAY:
             if self.cutoff:
                 return f"Trong ngày (nhận sau {self.cutoff:%H:%M} trả ngày làm việc tiếp theo)"

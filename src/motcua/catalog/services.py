@@ -39,6 +39,7 @@ EXPORT_KEYS = [
     "time_unit",
     "time_value",
     "cutoff",
+    "time_cases",
     "fees",
     "papers",
     "result_paper",
@@ -96,6 +97,202 @@ def _text(value: Any) -> str:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+FEE_KEYS = {
+    "name",
+    "kind",
+    "amount",
+    "unit",
+    "channels",
+    "tiers",
+    "cap",
+    "basis",
+    "exemptions",
+    "note",
+}
+EXEMPTION_KEYS = {"code", "group", "basis", "proof", "percent"}
+TIME_CASE_KEYS = {"code", "label", "time_unit", "time_value", "basis"}
+
+
+def _money_ok(value: Any) -> bool:
+    return _is_int(value) and value >= 0
+
+
+def _clean_fees(fees: Any, errors: _Errors) -> list[dict[str, Any]]:
+    """Fee lines (see motcua.catalog.fees for the shape); keys that are absent stay absent."""
+    from motcua.catalog.fees import KINDS, UNITS
+
+    out: list[dict[str, Any]] = []
+    if not isinstance(fees, list):
+        errors.add("fees", "phí, lệ phí phải là một danh sách.")
+        return out
+    for i, fee in enumerate(fees, 1):
+        if not isinstance(fee, dict) or not _text(fee.get("name") or ""):
+            errors.add("fees", f"khoản phí thứ {i} thiếu tên.")
+            continue
+        name = _text(fee["name"])
+        extra = sorted(set(fee) - FEE_KEYS)
+        if extra:
+            errors.add(
+                "fees", f"khoản phí thứ {i} có trường không được hỗ trợ: {', '.join(extra)}."
+            )
+        amount = fee.get("amount", 0)
+        if not _is_int(amount):
+            errors.add("fees", f"số tiền của khoản phí «{name}» phải là số nguyên (đồng).")
+            continue
+        if amount < 0:
+            errors.add("fees", f"số tiền của khoản phí «{name}» không được âm.")
+            continue
+        line: dict[str, Any] = {"name": name}
+        if "kind" in fee:
+            if fee["kind"] not in KINDS:
+                errors.add(
+                    "fees", f"loại của khoản «{name}» phải là «phi» (phí) hoặc «le_phi» (lệ phí)."
+                )
+                continue
+            line["kind"] = fee["kind"]
+        line["amount"] = amount
+        unit = fee.get("unit", "case")
+        if unit not in UNITS:
+            errors.add("fees", f"đơn vị tính của khoản «{name}» phải là case, copy hoặc page.")
+            continue
+        if "unit" in fee:
+            line["unit"] = unit
+        if "channels" in fee:
+            channels = fee["channels"]
+            if not isinstance(channels, dict) or not all(
+                c in CHANNEL_ORDER and _money_ok(v) for c, v in channels.items()
+            ):
+                errors.add(
+                    "fees",
+                    f"mức thu theo hình thức nộp của khoản «{name}» phải có dạng "
+                    '{"online": 10000} (direct, online, post, home; số nguyên không âm).',
+                )
+                continue
+            line["channels"] = {c: channels[c] for c in CHANNEL_ORDER if c in channels}
+        if "tiers" in fee:
+            tiers = fee["tiers"]
+            ok = (
+                unit == "page"
+                and isinstance(tiers, list)
+                and tiers
+                and all(
+                    isinstance(t, dict)
+                    and set(t) == {"from", "amount"}
+                    and _is_int(t["from"])
+                    and t["from"] >= 1
+                    and _money_ok(t["amount"])
+                    for t in tiers
+                )
+            )
+            starts = [t["from"] for t in tiers] if ok else []
+            if not ok or starts[0] != 1 or starts != sorted(set(starts)):
+                errors.add(
+                    "fees",
+                    f"bậc giá theo trang của khoản «{name}» phải là danh sách "
+                    '[{"from": 1, "amount": 2000}, {"from": 3, "amount": 1000}] tăng dần, bắt đầu từ trang 1 '
+                    "(chỉ dùng với đơn vị tính page).",
+                )
+                continue
+            line["tiers"] = [{"from": t["from"], "amount": t["amount"]} for t in tiers]
+        if "cap" in fee and fee["cap"] is not None:
+            if not _money_ok(fee["cap"]):
+                errors.add("fees", f"mức tối đa của khoản «{name}» phải là số nguyên không âm.")
+                continue
+            line["cap"] = fee["cap"]
+        for key in ("basis", "note"):
+            if fee.get(key):
+                line[key] = _text(fee[key])
+        if "exemptions" in fee:
+            exemptions = fee["exemptions"]
+            clean_ex = []
+            bad = not isinstance(exemptions, list)
+            for ex in exemptions if not bad else []:
+                if (
+                    not isinstance(ex, dict)
+                    or set(ex) - EXEMPTION_KEYS
+                    or not FIELD_CODE_RE.match(str(ex.get("code") or ""))
+                    or not _text(ex.get("group") or "")
+                    or not _text(ex.get("basis") or "")
+                    or (
+                        "percent" in ex
+                        and not (_is_int(ex["percent"]) and 0 < ex["percent"] <= 100)
+                    )
+                ):
+                    bad = True
+                    break
+                item = {
+                    "code": ex["code"],
+                    "group": _text(ex["group"]),
+                    "basis": _text(ex["basis"]),
+                }
+                if ex.get("proof"):
+                    item["proof"] = _text(ex["proof"])
+                if "percent" in ex and ex["percent"] != 100:
+                    item["percent"] = ex["percent"]
+                clean_ex.append(item)
+            if bad:
+                errors.add(
+                    "fees",
+                    f"đối tượng miễn, giảm của khoản «{name}» phải có mã (chữ thường không dấu), "
+                    "nhóm đối tượng và căn cứ pháp lý (điều, khoản của văn bản).",
+                )
+                continue
+            line["exemptions"] = clean_ex
+        out.append(line)
+    return out
+
+
+def _clean_time_cases(cases: Any, out: dict[str, Any], errors: _Errors) -> list[dict[str, Any]]:
+    """Cases of a legally variable time; the first must be the version's own time."""
+    clean: list[dict[str, Any]] = []
+    if cases in (None, []):
+        return clean
+    if not isinstance(cases, list):
+        errors.add("time_cases", "các trường hợp thời hạn phải là một danh sách.")
+        return clean
+    seen: set[str] = set()
+    for i, case in enumerate(cases, 1):
+        if (
+            not isinstance(case, dict)
+            or set(case) - TIME_CASE_KEYS
+            or not FIELD_CODE_RE.match(str(case.get("code") or ""))
+            or not _text(case.get("label") or "")
+            or case.get("time_unit") not in TIME_UNITS
+            or not _is_int(case.get("time_value", 0))
+            or case.get("time_value", 0) < 0
+            or (case.get("time_unit") == TimeUnit.SAME_DAY and case.get("time_value", 0) != 0)
+            or (case.get("time_unit") != TimeUnit.SAME_DAY and case.get("time_value", 0) < 1)
+        ):
+            errors.add(
+                "time_cases",
+                f"trường hợp thời hạn thứ {i} cần mã (chữ thường không dấu), tên, đơn vị thời hạn "
+                "và thời hạn hợp lệ.",
+            )
+            continue
+        if case["code"] in seen:
+            errors.add("time_cases", f"mã trường hợp thời hạn «{case['code']}» bị lặp.")
+            continue
+        seen.add(case["code"])
+        item = {
+            "code": case["code"],
+            "label": _text(case["label"]),
+            "time_unit": case["time_unit"],
+            "time_value": case.get("time_value", 0),
+        }
+        if case.get("basis"):
+            item["basis"] = _text(case["basis"])
+        clean.append(item)
+    if clean and (clean[0]["time_unit"], clean[0]["time_value"]) != (
+        out.get("time_unit"),
+        out.get("time_value"),
+    ):
+        errors.add(
+            "time_cases",
+            "trường hợp thời hạn đầu tiên phải trùng thời hạn giải quyết chung của thủ tục.",
+        )
+    return clean
 
 
 def _clean(data: Any, *, code: str | None, errors: _Errors) -> dict[str, Any]:
@@ -177,28 +374,8 @@ def _clean(data: Any, *, code: str | None, errors: _Errors) -> dict[str, Any]:
     else:
         out["cutoff"] = cutoff.strip()
 
-    out["fees"] = []
-    fees = data.get("fees", [])
-    if not isinstance(fees, list):
-        errors.add("fees", "phí, lệ phí phải là một danh sách.")
-        fees = []
-    for i, fee in enumerate(fees, 1):
-        if not isinstance(fee, dict) or not _text(fee.get("name") or ""):
-            errors.add("fees", f"khoản phí thứ {i} thiếu tên.")
-            continue
-        extra = sorted(set(fee) - {"name", "amount"})
-        if extra:
-            errors.add(
-                "fees", f"khoản phí thứ {i} có trường không được hỗ trợ: {', '.join(extra)}."
-            )
-        amount = fee.get("amount", 0)
-        if not _is_int(amount):
-            errors.add("fees", f"số tiền của khoản phí «{fee['name']}» phải là số nguyên (đồng).")
-            continue
-        if amount < 0:
-            errors.add("fees", f"số tiền của khoản phí «{fee['name']}» không được âm.")
-            continue
-        out["fees"].append({"name": _text(fee["name"]), "amount": amount})
+    out["fees"] = _clean_fees(data.get("fees", []), errors)
+    out["time_cases"] = _clean_time_cases(data.get("time_cases", []), out, errors)
 
     out["papers"] = []
     papers = data.get("papers", [])
@@ -319,6 +496,7 @@ def procedure_version_as_dict(version: ProcedureVersion) -> dict[str, Any]:
         "time_unit": version.time_unit,
         "time_value": version.time_value,
         "cutoff": version.cutoff.strftime("%H:%M") if version.cutoff else None,
+        "time_cases": list(version.time_cases or []),
         "fees": list(version.fees),
         "papers": list(version.papers),
         "result_paper": version.result_paper,
@@ -382,6 +560,7 @@ def _create(*, clean: dict[str, Any], publish: bool, actor: Any) -> ProcedureVer
         time_unit=clean["time_unit"],
         time_value=clean["time_value"],
         cutoff=_cutoff(clean["cutoff"]),
+        time_cases=clean["time_cases"],
         fees=clean["fees"],
         papers=clean["papers"],
         result_paper=clean["result_paper"],
@@ -479,7 +658,7 @@ def procedure_version_update(
     locked.cutoff = _cutoff(clean["cutoff"])
     for key in (
         "fees", "papers", "result_paper", "legal_basis", "channels", "holiday_duty",
-        "forms", "conditions", "steps", "agency", "decision", "note",
+        "forms", "conditions", "steps", "agency", "decision", "note", "time_cases",
     ):  # fmt: skip
         setattr(locked, key, clean[key])
     locked.valid_from = date.fromisoformat(clean["valid_from"]) if clean["valid_from"] else None

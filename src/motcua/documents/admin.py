@@ -10,7 +10,7 @@ from motcua.documents.services import form_template_activate
 
 @admin.register(FormTemplate)
 class FormTemplateAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "version", "valid_from", "is_active", "updated_at")
+    list_display = ("code", "name", "paper", "version", "valid_from", "is_active", "updated_at")
     list_filter = ("code", "is_active")
     search_fields = ("name", "legal_basis")
     actions = ["activate"]

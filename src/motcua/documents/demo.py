@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from motcua.documents.models import FormTemplate
-from motcua.documents.services import FORM_META, form_source
+from motcua.documents.services import FORM_META, FORM_PAPER, form_source
 
 
 @transaction.atomic
@@ -19,6 +19,7 @@ def seed_form_templates() -> int:
             code=code,
             name=name,
             legal_basis=basis,
+            paper=FORM_PAPER[code],
             body=form_source(code),
             version=1,
             is_active=True,

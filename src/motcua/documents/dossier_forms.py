@@ -56,6 +56,51 @@ def _money(amount: int) -> str:
     return f"{amount:,}".replace(",", ".")
 
 
+def _office(unit: Any) -> dict[str, str]:
+    """The receiving office (Bộ phận Một cửa) of a unit: its one-stop office, or the unit itself."""
+    office = unit.offices.filter(is_active=True).order_by("id").first()
+    if office is not None:
+        return {"name": office.name, "address": office.address, "phone": office.phone}
+    return {"name": f"Bộ phận Một cửa – {unit.name}", "address": "", "phone": ""}
+
+
+def _ledger_number(dossier: Any) -> tuple[int, int]:
+    """(book, number) of a dossier in its unit's tracking ledger: the year, and its rank in it."""
+    from motcua.dossiers.models import Dossier
+
+    received = clock.local(dossier.received_at)
+    start = datetime.combine(date(received.year, 1, 1), time.min, tzinfo=clock.VN_TZ)
+    earlier = Dossier.objects.filter(
+        unit_id=dossier.unit_id, received_at__gte=start, received_at__lt=dossier.received_at
+    ).count()
+    same = Dossier.objects.filter(
+        unit_id=dossier.unit_id, received_at=dossier.received_at, id__lte=dossier.id
+    ).count()
+    return received.year, earlier + same
+
+
+_RESULT_AT = {
+    "post": "Địa chỉ của người nộp, qua dịch vụ bưu chính công ích",
+    "online": "Trực tuyến (tài khoản dịch vụ công) hoặc tại Bộ phận Một cửa",
+}
+
+
+def _fee_lines(dossier: Any) -> list[dict[str, Any]]:
+    from motcua.catalog.fees import UNITS
+
+    out = []
+    for line in (dossier.fee_detail or {}).get("lines", []):
+        qty = line.get("quantities") or {}
+        if line.get("unit") == "page":
+            qty_text = f"{qty.get('pages', 1)} trang × {qty.get('copies', 1)} bản"
+        elif line.get("unit") == "copy":
+            qty_text = f"{qty.get('copies', 1)} bản"
+        else:
+            qty_text = f"1 {UNITS['case']}"
+        out.append({**line, "quantity_text": qty_text, "amount_display": _money(line["amount"])})
+    return out
+
+
 def _dossier_view(dossier: Any) -> dict[str, Any]:
     return {
         "code": dossier.code,
@@ -121,9 +166,15 @@ def dossier_form_context(*, dossier: Any, code: str, base_url: str = "") -> dict
         "procedure": {
             "name": version.name,
             "code": dossier.procedure.code,
-            "time_display": version.time_display(),
+            "time_display": version.time_display(dossier.time_case or None),
             "field": dossier.field.name,
         },
+        "time_case": version.time_case(dossier.time_case) if dossier.time_case else None,
+        "office": _office(dossier.unit),
+        "result_at": _RESULT_AT.get(dossier.channel, "") or _office(dossier.unit)["name"],
+        "fee_lines": _fee_lines(dossier),
+        "exemption_proof": dossier.fee_exemption_proof,
+        "exemption_checked_by": _person(dossier.fee_exemption_checked_by),
         "agency": _agency(dossier.unit),
         "place": _place(dossier.unit),
         "today": clock.today(),
@@ -173,6 +224,10 @@ def dossier_form_context(*, dossier: Any, code: str, base_url: str = "") -> dict
         ctx["number"] = f"{extension.number:02d}/TXL"
     if code == "05":
         ctx["rows"] = _handoff_rows(dossier)
+    if code == "01":
+        book, seq = _ledger_number(dossier)
+        ctx["ledger_book"], ctx["ledger_seq"] = book, seq
+        ctx["number"] = f"{seq}/{book}"
     return ctx
 
 

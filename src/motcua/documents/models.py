@@ -1,4 +1,10 @@
-"""Official form templates (Circular 01/2018/TT-VPCP, Decree 118/2025/NĐ-CP) kept as data the office edits."""
+"""Official form templates kept as data the office edits.
+
+The forms of the one-stop mechanism were those of Circular 01/2018/TT-VPCP, which guided Decree
+61/2018/NĐ-CP; Decree 118/2025/NĐ-CP replaced Decrees 61/2018 and 107/2021 from 1/7/2025, and a
+detailing text lapses with the text it details (Law on Promulgation of Legal Normative Documents
+2015, art. 154(3)). The shipped templates therefore cite Decree 118/2025 (see services.FORM_META).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,13 @@ class FormCode(models.TextChoices):
     STOP = "stop", "Thông báo dừng xử lý hồ sơ"
 
 
+class PaperSize(models.TextChoices):
+    A4 = "A4", "A4 dọc"
+    A4_LANDSCAPE = "A4-landscape", "A4 ngang"
+    A5 = "A5", "A5 dọc"
+    A5_LANDSCAPE = "A5-landscape", "A5 ngang"
+
+
 class FormTemplate(models.Model):
     """One version of an official form: its body is Django template source rendered to PDF.
 
@@ -29,6 +42,10 @@ class FormTemplate(models.Model):
     body = models.TextField(
         "nội dung (mẫu Django)",
         help_text="Mã nguồn mẫu Django; biến có sẵn: dossier, citizen, unit, papers, rows, qr, today…",
+    )
+    # The paper the form prescribes; the PDF page is exactly this size.
+    paper = models.CharField(
+        "khổ giấy", max_length=16, choices=PaperSize.choices, default=PaperSize.A4
     )
     version = models.PositiveIntegerField("phiên bản", default=1)
     valid_from = models.DateField("áp dụng từ", null=True, blank=True)

@@ -14,19 +14,34 @@ from django.utils.safestring import mark_safe
 from motcua.core import clock
 from motcua.core.errors import NotFound, ValidationFailed
 from motcua.core.services import audit_record
-from motcua.documents.models import FormCode, FormTemplate
+from motcua.documents.models import FormCode, FormTemplate, PaperSize
 
 FORM_SOURCES = Path(__file__).resolve().parent / "form_sources"
 
 # Names and legal basis of the shipped templates (seeded into FormTemplate rows).
+# Decree 118/2025/NĐ-CP (9/6/2025, in force 1/7/2025) replaced Decrees 61/2018 and 107/2021; the
+# forms of Circular 01/2018/TT-VPCP, which guided Decree 61/2018, lapsed with it. The office can
+# correct a citation in the admin (a new version of the form) without a release.
+DECREE_118 = "Nghị định số 118/2025/NĐ-CP ngày 09/6/2025 của Chính phủ"
 FORM_META: dict[str, tuple[str, str]] = {
-    "01": ("Giấy tiếp nhận hồ sơ và hẹn trả kết quả", "Mẫu số 01 – Thông tư 01/2018/TT-VPCP"),
-    "02": ("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", "Mẫu số 02 – Thông tư 01/2018/TT-VPCP"),
-    "03": ("Phiếu từ chối tiếp nhận giải quyết hồ sơ", "Mẫu số 03 – Thông tư 01/2018/TT-VPCP"),
-    "04": ("Phiếu xin lỗi và hẹn lại ngày trả kết quả", "Mẫu số 04 – Thông tư 01/2018/TT-VPCP"),
-    "05": ("Phiếu kiểm soát quá trình giải quyết hồ sơ", "Mẫu số 05 – Thông tư 01/2018/TT-VPCP"),
-    "06": ("Sổ theo dõi hồ sơ", "Mẫu số 06 – Thông tư 01/2018/TT-VPCP"),
-    "stop": ("Thông báo về việc dừng xử lý hồ sơ", "Theo Nghị định số 118/2025/NĐ-CP"),
+    "01": ("Giấy tiếp nhận hồ sơ và hẹn trả kết quả", f"Mẫu số 01 – {DECREE_118}"),
+    "02": ("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", f"Mẫu số 02 – {DECREE_118}"),
+    "03": ("Phiếu từ chối tiếp nhận giải quyết hồ sơ", f"Mẫu số 03 – {DECREE_118}"),
+    "04": ("Phiếu xin lỗi và hẹn lại ngày trả kết quả", f"Mẫu số 04 – {DECREE_118}"),
+    "05": ("Phiếu kiểm soát quá trình giải quyết hồ sơ", f"Mẫu số 05 – {DECREE_118}"),
+    "06": ("Sổ theo dõi hồ sơ", f"Mẫu số 06 – {DECREE_118}"),
+    "stop": ("Thông báo về việc dừng xử lý hồ sơ", f"Theo {DECREE_118}"),
+}
+# The paper each shipped form is printed on; the ledger's 13 columns need a landscape page.
+FORM_PAPER: dict[str, str] = {code: str(PaperSize.A4) for code in FORM_META} | {
+    "06": str(PaperSize.A4_LANDSCAPE)
+}
+# Page size (CSS) and margins per paper.
+PAPER_CSS: dict[str, tuple[str, str]] = {
+    "A4": ("A4", "18mm 16mm 18mm 22mm"),
+    "A4-landscape": ("A4 landscape", "12mm 10mm 12mm 12mm"),
+    "A5": ("A5", "10mm 10mm 10mm 14mm"),
+    "A5-landscape": ("A5 landscape", "10mm 10mm 10mm 12mm"),
 }
 
 
@@ -40,12 +55,18 @@ def form_source(code: str) -> str:
 
 def active_form(code: str) -> tuple[str, str, str]:
     """(name, legal basis, body) of the active template of a form, or the shipped one if none is active."""
+    name, basis, body, _ = active_form_with_paper(code)
+    return name, basis, body
+
+
+def active_form_with_paper(code: str) -> tuple[str, str, str, str]:
+    """(name, legal basis, body, paper) of the active template, or the shipped one if none is active."""
     row = FormTemplate.objects.filter(code=code, is_active=True).first()
     if row is not None:
-        return row.name, row.legal_basis, row.body
+        return row.name, row.legal_basis, row.body, row.paper
     source = form_source(code)
     name, basis = FORM_META[code]
-    return name, basis, source
+    return name, basis, source, FORM_PAPER[code]
 
 
 def qr_svg(data: str) -> str:
@@ -56,8 +77,8 @@ def qr_svg(data: str) -> str:
 
 
 def render_form_html(*, code: str, context: dict[str, Any]) -> str:
-    """The HTML of a form: the active template rendered with `context`, inside the A4 print layout."""
-    name, basis, body = active_form(code)
+    """The HTML of a form: the active template rendered with `context`, on the template's paper."""
+    name, basis, body, paper = active_form_with_paper(code)
     ctx = {"form_name": name, "form_legal_basis": basis, "now": clock.now(), **context}
     try:
         inner = Template(body).render(Context(ctx))
@@ -66,14 +87,23 @@ def render_form_html(*, code: str, context: dict[str, Any]) -> str:
             f"Biểu mẫu «{name}» có lỗi cú pháp, vui lòng sửa trong trang quản trị: {exc}",
             code="form_template_invalid",
         ) from exc
+    size, margin = PAPER_CSS.get(str(paper), PAPER_CSS["A4"])
     return render_to_string(
         "documents/pdf_layout.html",
-        {"body": mark_safe(inner), "title": name, "landscape": code == "06"},  # noqa: S308
+        {
+            "body": mark_safe(inner),  # noqa: S308
+            "title": name,
+            "page_size": size,
+            "page_margin": margin,
+            "small": paper.startswith("A5"),
+            "landscape": paper.endswith("landscape"),
+            "form_code": code,
+        },
     )
 
 
 def render_form_pdf(*, code: str, context: dict[str, Any]) -> bytes:
-    """Render the active template of a form with `context` to an A4 PDF (WeasyPrint, DejaVu/Noto fonts)."""
+    """Render the active template of a form with `context` to a PDF on its paper (WeasyPrint, DejaVu/Noto)."""
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
@@ -93,6 +123,7 @@ def form_template_publish(
     legal_basis: str = "",
     actor: Any = None,
     note: str = "",
+    paper: str = "",
 ) -> FormTemplate:
     """Store a new version of a form and make it the active one (the previous version is kept)."""
     if code not in FormCode.values:
@@ -103,6 +134,11 @@ def form_template_publish(
         raise ValidationFailed(
             f"Nội dung biểu mẫu có lỗi cú pháp: {exc}", code="form_template_invalid"
         ) from exc
+    if paper and paper not in PaperSize.values:
+        raise ValidationFailed(
+            f"Khổ giấy «{paper}» không hợp lệ (chọn: {', '.join(PaperSize.values)}).",
+            code="form_paper_invalid",
+        )
     current = FormTemplate.objects.select_for_update().filter(code=code, is_active=True).first()
     default_name, default_basis = FORM_META[code]
     version = (FormTemplate.objects.filter(code=code).aggregate(m=Max("version"))["m"] or 0) + 1
@@ -111,6 +147,7 @@ def form_template_publish(
         code=code,
         name=name or (current.name if current else default_name),
         legal_basis=legal_basis or (current.legal_basis if current else default_basis),
+        paper=paper or (current.paper if current else FORM_PAPER[code]),
         body=body,
         version=version,
         valid_from=clock.today(),

@@ -62,6 +62,12 @@ class DossierIn(Schema):
     fees_due: int | None = None
     ticket: str | None = None
     notes: str = ""
+    # Fee inputs (catalog.fees): {"pages": 12, "copies": 2}, an exemption code and its checked proof.
+    quantities: dict[str, int] | None = None
+    exemption: str | None = None
+    exemption_proof: str = ""
+    # The case of a legally variable time (e.g. marriage: "ngay" or "xac-minh").
+    time_case: str | None = None
 
 
 class ActionIn(Schema):
@@ -114,6 +120,9 @@ def dossier_summary(d: Dossier) -> dict[str, Any]:
         "result_timeliness": d.result_timeliness,
         "returned_at": _iso(d.returned_at),
         "fees_due": d.fees_due,
+        "fee_detail": d.fee_detail,
+        "fee_exemption": d.fee_exemption,
+        "time_case": d.time_case,
         "holder": d.holder.username if d.holder else None,
         "holder_unit": d.holder_unit.code if d.holder_unit else None,
         "step": d.step,
@@ -193,6 +202,10 @@ def dossier_create(request: HttpRequest, payload: DossierIn) -> Any:
         fees_due=payload.fees_due,
         ticket=payload.ticket,
         notes=payload.notes,
+        quantities=payload.quantities,
+        exemption=payload.exemption,
+        exemption_proof=payload.exemption_proof,
+        time_case=payload.time_case,
     )
     return HttpStatus(201, dossier_summary(dossier))
 

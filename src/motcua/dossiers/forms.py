@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django import forms
@@ -68,7 +69,30 @@ class ReceiveForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    fees_due = forms.IntegerField(label="Phí, lệ phí phải nộp (đồng)", min_value=0, initial=0)
+    # Computed from the catalogue (channel, pages/copies, exemption) and frozen on the dossier: shown,
+    # never typed (the receipt slip charges what the law charges).
+    fees_due = forms.IntegerField(
+        label="Phí, lệ phí phải nộp (đồng)", min_value=0, initial=0, required=False, disabled=True
+    )
+    time_case = forms.ChoiceField(label="Trường hợp giải quyết", required=False)
+    pages = forms.IntegerField(
+        label="Số trang của bản chính",
+        min_value=1,
+        max_value=100000,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    copies = forms.IntegerField(
+        label="Số bản sao",
+        min_value=1,
+        max_value=100000,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    exemption = forms.ChoiceField(label="Đối tượng miễn, giảm phí, lệ phí", required=False)
+    exemption_proof = forms.CharField(
+        label="Giấy tờ chứng minh đã kiểm tra", max_length=300, required=False
+    )
     scans = MultipleFileField(
         label="Bản quét đính kèm (PDF, JPEG, PNG; tối đa 10 MB mỗi tệp)", required=False
     )
@@ -85,11 +109,56 @@ class ReceiveForm(forms.Form):
             (i, p.get("name", "") + (" (bắt buộc)" if p.get("required", True) else ""))
             for i, p in enumerate(papers)
         ]
+        from motcua.catalog.fees import (
+            FeeError,
+            exemptions_of,
+            fee_compute,
+            fee_describe,
+            quantity_keys,
+        )
+
+        fees = list(getattr(version, "fees", None) or [])
+        # What the law charges at the counter for one page, one copy, no exemption.
+        with contextlib.suppress(FeeError):
+            self.fields["fees_due"].initial = fee_compute(fees, channel="direct").total
+        self.fee_lines = [{**line, "rate": fee_describe(line)} for line in fees]
+        self.quantity_keys = quantity_keys(fees)
+        for key in ("pages", "copies"):
+            if key in self.quantity_keys:
+                self.fields[key].required = True
+                self.fields[key].initial = 1
+            else:
+                del self.fields[key]
+        exemptions = exemptions_of(fees)
+        if exemptions:
+            self.fields["exemption"].choices = [("", "Không thuộc đối tượng miễn, giảm")] + [  # type: ignore[attr-defined]
+                (e["code"], f"{e['group']} ({e['basis']})") for e in exemptions
+            ]
+            self.exemption_proofs = {e["code"]: e.get("proof", "") for e in exemptions}
+        else:
+            del self.fields["exemption"], self.fields["exemption_proof"]
+            self.exemption_proofs = {}
+        cases = list(getattr(version, "time_cases", None) or [])
+        if cases:
+            self.fields["time_case"].choices = [(c["code"], c["label"]) for c in cases]  # type: ignore[attr-defined]
+            self.fields["time_case"].required = True
+            self.fields["time_case"].initial = cases[0]["code"]
+        else:
+            del self.fields["time_case"]
         if channels:
             allowed = [
                 (v, label) for v, label in COUNTER_CHANNELS if v in channels or v == Channel.HOME
             ]
             self.fields["channel"].choices = allowed or COUNTER_CHANNELS  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("exemption") and not (data.get("exemption_proof") or "").strip():
+            self.add_error(
+                "exemption_proof",
+                "Cần ghi giấy tờ chứng minh thuộc đối tượng miễn, giảm đã kiểm tra.",
+            )
+        return data
 
     def clean_scans(self) -> list[UploadedFile]:
         from motcua.dossiers.services import MAX_ATTACHMENT_BYTES, sniff_content_type

@@ -89,6 +89,24 @@ class Dossier(models.Model):
     approved = models.BooleanField("đã phê duyệt", default=False)
 
     fees_due = models.PositiveIntegerField("phí, lệ phí (đồng)", default=0)
+    # How fees_due was computed (motcua.catalog.fees.fee_compute), frozen at reception: the lines,
+    # the channel, the quantities (pages, copies) and the exemption applied.
+    fee_detail = models.JSONField("chi tiết phí, lệ phí", default=dict, blank=True)
+    fee_quantities = models.JSONField("số trang, số bản tính phí", default=dict, blank=True)
+    fee_exemption = models.CharField("đối tượng miễn, giảm", max_length=40, blank=True)
+    fee_exemption_proof = models.CharField(
+        "giấy tờ chứng minh miễn, giảm", max_length=300, blank=True
+    )
+    fee_exemption_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="người kiểm tra giấy tờ miễn, giảm",
+    )
+    # The case of a legally variable time chosen at reception (ProcedureVersion.time_cases).
+    time_case = models.CharField("trường hợp thời hạn", max_length=40, blank=True)
     notes = models.TextField("ghi chú", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -329,7 +329,8 @@ def _close_step(dossier: Dossier, now: datetime) -> tuple[str, str]:
 
 
 def _start_clock(dossier: Dossier, now: datetime) -> None:
-    version = dossier.procedure_version
+    # The legal time of the case chosen at reception (e.g. Law on Civil Status art. 18(2)).
+    version = dossier.procedure_version.with_time_case(dossier.time_case or None)
     due = deadlines.due_on_receipt(version=version, received_at=now, unit=dossier.unit)
     dossier.accepted_at = now
     dossier.due_at = due
@@ -361,10 +362,16 @@ def dossier_receive(
     fees_due: int | None = None,
     ticket: Any = None,
     notes: str = "",
+    quantities: dict[str, Any] | None = None,
+    exemption: str | None = None,
+    exemption_proof: str = "",
+    time_case: str | None = None,
 ) -> Dossier:
     """Receive a dossier (counter, post, home: status 2) or register an online submission (status 1).
 
     `papers` are the positions (0-based) of the catalogue papers handed in; None means all.
+    The fees owed are computed from the catalogue (channel, `quantities`, `exemption`, see
+    dossier_fees); `time_case` chooses the case of a legally variable time.
     """
     from motcua.catalog.selectors import procedure_current
 
@@ -386,6 +393,16 @@ def dossier_receive(
         transition_for(action, None, actor_roles(actor, [unit]))
     except TransitionRefused as exc:
         raise _refused(exc)
+
+    fee_result, time_case = dossier_fees(
+        version=version,
+        channel=channel,
+        quantities=quantities,
+        exemption=exemption,
+        exemption_proof=exemption_proof,
+        fees_due=fees_due,
+        time_case=time_case,
+    )
 
     now = clock.local(received_at) if received_at else clock.now()
     # Staff have the ID card in hand; an anonymous online submission is only what was typed.
@@ -422,7 +439,15 @@ def dossier_receive(
         ticket=str(getattr(ticket, "number", None) or ticket or "")[:20],
         received_at=now,
         received_month=now.date().replace(day=1),
-        fees_due=version.fee_total if fees_due is None else fees_due,
+        fees_due=fee_result.total,
+        fee_detail=fee_result.as_dict(),
+        fee_quantities=dict(fee_result.quantities),
+        fee_exemption=fee_result.exemption,
+        fee_exemption_proof=exemption_proof.strip() if fee_result.exemption else "",
+        fee_exemption_checked_by=(
+            actor if fee_result.exemption and getattr(actor, "pk", None) else None
+        ),
+        time_case=time_case,
         notes=notes,
         holder=actor if getattr(actor, "pk", None) else None,
         holder_unit=unit,
@@ -461,6 +486,48 @@ def dossier_receive(
         action=f"dossier.{action}", actor=actor, obj=dossier, detail={"code": dossier.code}
     )
     return dossier
+
+
+def dossier_fees(
+    *,
+    version: Any,
+    channel: str,
+    quantities: dict[str, Any] | None = None,
+    exemption: str | None = None,
+    exemption_proof: str = "",
+    fees_due: int | None = None,
+    time_case: str | None = None,
+) -> tuple[Any, str]:
+    """The fees owed at reception (catalog.fees.fee_compute) and the time case, checked.
+
+    An exemption needs the paper that proves it (recorded with the official who checked it).
+    A `fees_due` sent by a client must be what the law charges: the slip never prints another amount.
+    """
+    from motcua.catalog.fees import FeeError, fee_compute
+
+    try:
+        result = fee_compute(version, channel=channel, quantities=quantities, exemption=exemption)
+    except FeeError as exc:
+        raise ValidationFailed(exc.message, code=exc.code) from exc
+    if result.exemption and not (exemption_proof or "").strip():
+        raise ValidationFailed(
+            "Cần ghi giấy tờ chứng minh thuộc đối tượng miễn, giảm phí, lệ phí đã kiểm tra.",
+            code="exemption_proof_required",
+        )
+    if fees_due is not None and fees_due != result.total:
+        raise ValidationFailed(
+            f"Số tiền phí, lệ phí {fees_due:,} đồng khác mức thu theo quy định "
+            f"({result.total:,} đồng) của thủ tục này.".replace(",", "."),
+            code="fees_mismatch",
+        )
+    try:
+        case = version.time_case(time_case or None)
+    except KeyError:
+        raise ValidationFailed(
+            "Trường hợp thời hạn giải quyết không có trong quy định của thủ tục.",
+            code="time_case_unknown",
+        ) from None
+    return result, (case or {}).get("code", "")
 
 
 # --- one entry point for every move ----------------------------------------------------------

@@ -198,11 +198,21 @@ def receive(request: HttpRequest) -> HttpResponse:
     initial.update(
         procedure=version.procedure.code,
         ticket=ticket_label,
-        fees_due=version.fee_total,
+        fees_due=_counter_fee(version),
         papers=[i for i, p in enumerate(version.papers or []) if p.get("required", True)],
     )
     form = ReceiveForm(initial=initial, version=version, channels=version.channels)
     return _render_receive(request, form, qr_form, version, unit, ticket_label, qr_error)
+
+
+def _counter_fee(version: Any) -> int:
+    """What the law charges at the counter for one page, one copy, no exemption (the form's start)."""
+    from motcua.catalog.fees import FeeError, fee_compute
+
+    try:
+        return fee_compute(version, channel="direct").total
+    except FeeError:
+        return version.fee_total
 
 
 def _fmt(dt: Any) -> str:
@@ -226,9 +236,12 @@ def _receive_with_scans(
         unit=unit,
         actor=request.user,
         papers=list(data.get("papers") or []),
-        fees_due=data.get("fees_due"),
         ticket=data.get("ticket") or None,
         notes=data.get("notes") or "",
+        quantities={k: data[k] for k in ("pages", "copies") if data.get(k)},
+        exemption=data.get("exemption") or None,
+        exemption_proof=data.get("exemption_proof") or "",
+        time_case=data.get("time_case") or None,
     )
     for f in data.get("scans") or []:
         services.attachment_add(

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0002_name_trigram'),
+        ('dossiers', '0003_appointment_supplements_delegation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -232,10 +232,9 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
 
 def _parse_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    from motcua.core.dates import parse_date_or
+
+    return parse_date_or(value, None)
 
 
 STATS_CACHE_SECONDS = 300

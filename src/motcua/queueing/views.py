@@ -432,11 +432,14 @@ def desk_action(request: HttpRequest, action: str) -> HttpResponse:
             )
             valid_to = None
             if request.POST.get("valid_to"):
+                from motcua.core.dates import parse_date
+
                 try:
-                    valid_to = date.fromisoformat(request.POST["valid_to"])
+                    valid_to = parse_date(request.POST["valid_to"])
                 except ValueError:
                     raise ValidationFailed(
-                        "Ngày hết hiệu lực không hợp lệ.", code="date_invalid"
+                        "Ngày hết hiệu lực không hợp lệ: nhập theo dạng ngày/tháng/năm (dd/mm/yyyy).",
+                        code="date_invalid",
                     ) from None
             result = services.ticket_issue_for_proxy(
                 office=office, service=service, agent=agent, principal=principal, officer=user,
@@ -515,12 +518,13 @@ def _report_params(request: HttpRequest) -> tuple[Office | None, date, date]:
         offices[0] if offices else None,
     )
     today = clock.today()
+    from motcua.core.dates import INVALID_MESSAGE, parse_date
+
     try:
-        start = date.fromisoformat(
-            request.GET.get("from") or (today - timedelta(days=6)).isoformat()
-        )
-        end = date.fromisoformat(request.GET.get("to") or today.isoformat())
+        start = parse_date(request.GET.get("from")) or today - timedelta(days=6)
+        end = parse_date(request.GET.get("to")) or today
     except ValueError:
+        messages.error(request, INVALID_MESSAGE)
         start, end = today - timedelta(days=6), today
     if end < start:
         start, end = end, start

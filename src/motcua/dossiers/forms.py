@@ -83,7 +83,11 @@ class ReceiveForm(forms.Form):
         super().__init__(*args, **kwargs)
         papers = list(getattr(version, "papers", None) or [])
         self.fields["papers"].choices = [  # type: ignore[attr-defined]
-            (i, p.get("name", "") + (" (bắt buộc)" if p.get("required", True) else ""))
+            (
+                i,
+                p.get("name", "")
+                + (" (bắt buộc)" if p.get("required", True) else " (không bắt buộc)"),
+            )
             for i, p in enumerate(papers)
         ]
         if channels:

@@ -206,9 +206,16 @@ def step_warning(dossier: Dossier, *, now: datetime | None = None) -> str:
         return ""
     if dossier.step_due_at < now:
         return "overdue"
-    if dossier.step_due_at <= due_soon_limit(unit=dossier.unit, now=now):
-        return "soon"
-    return ""
+    if dossier.step_due_at > due_soon_limit(unit=dossier.unit, now=now):
+        return ""
+    # Within a working day of the step's deadline, warn only in the last quarter of the step's
+    # own time: a step shorter than a working day (reception gets 10% of a 3-day procedure,
+    # about 2 hours) was otherwise "soon" the moment the dossier was received. A same-day
+    # procedure has no step time of its own; the dossier's own badge warns for it.
+    share = deadlines.step_shares(dossier.procedure.code).get(dossier.step, 0)
+    allotted = timedelta(seconds=dossier.allowed_seconds) * share / 100
+    remaining = deadlines.calendar(dossier.unit).working_time_between(now, dossier.step_due_at)
+    return "soon" if remaining <= allotted / 4 else ""
 
 
 def _day_start(d: date) -> datetime:

@@ -564,6 +564,12 @@ EXPORT_HEADER = [
 ]  # fmt: skip
 
 
+def _block_reason_label(code: str) -> str:
+    from motcua.queueing.models import BlockReason
+
+    return str(BlockReason(code).label) if code in BlockReason.values else code
+
+
 def _secs(value: Any) -> int | str:
     return int(value.total_seconds()) if value is not None else ""
 
@@ -573,7 +579,7 @@ def _export_rows(office: Office, start: date, end: date) -> list[list[Any]]:
     for t in selectors.report_served(office=office, start=start, end=end):
         rows.append(
             [
-                t.service_date.isoformat(),
+                f"{t.service_date:%d/%m/%Y}",
                 t.display,
                 t.service.name,
                 t.citizen.full_name if t.citizen else "",
@@ -634,7 +640,7 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
         for s in selectors.report_summary(office=office, start=start, end=end):
             summary.append(
                 [
-                    s["date"].isoformat(),
+                    f"{s['date']:%d/%m/%Y}",
                     s["counter"],
                     s["officer"],
                     Method(s["method"]).label,
@@ -648,7 +654,9 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
         blocked.append(["Ngày", "Lý do", "Số lượt"])
         for day, reasons in selectors.report_blocked(office=office, start=start, end=end).items():
             for reason, n in reasons.items():
-                blocked.append([day, reason, n])
+                blocked.append(
+                    [f"{date.fromisoformat(day):%d/%m/%Y}", _block_reason_label(reason), n]
+                )
         out = io.BytesIO()
         wb.save(out)
         response = HttpResponse(

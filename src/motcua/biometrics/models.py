@@ -47,8 +47,9 @@ def device_label(code: str) -> str:
     kind, _, rest = code.partition(":")
     if code in ("", "-"):
         return ""
-    if "kiosk" in kind:
-        return "Máy lấy số tự động" + (f" {rest}" if rest else "")
+    if "kiosk" in kind:  # "kiosk", "kiosk-7", "kiosk:2", "demo-kiosk"
+        name = (kind.replace("kiosk", " ").strip(" -_") + " " + rest).strip()
+        return "Máy lấy số tự động" + (f" {name}" if name else "")
     if kind == "counter":
         return f"Quầy số {rest}" if rest else "Quầy phục vụ"
     if kind == "staff":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -21,6 +22,8 @@ from motcua.dossiers import services
 from motcua.org.models import Role, UnitLevel
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 CITIZEN = {
     "id_number": "001190012345",
@@ -104,6 +107,8 @@ def test_specialist_lands_where_her_assigned_dossier_waits(page, live_server, wa
     expect(switcher.locator("option", has_text="Phường Hà Đông")).to_have_text("Phường Hà Đông")
     page.get_by_role("link", name="Hồ sơ", exact=True).first.click()
     expect(page.locator("#worklist-results")).to_contain_text(dossier.code)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "firstday-b1-landing.png"), full_page=True)
 
     # "My dossiers" lists it from her other ward too.
     with page.expect_navigation():
@@ -141,6 +146,8 @@ def test_dossier_page_proposes_the_next_step_and_hides_refusal(page, live_server
     # Refusing is never open by default: hidden until the official opens it on purpose.
     refuse = page.get_by_role("button", name="Từ chối tiếp nhận", exact=True)
     expect(refuse).to_be_hidden()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "firstday-b2-next-step.png"), full_page=True)
     page.get_by_text("Từ chối, rút hoặc dừng hồ sơ").click()
     page.locator("details.danger-zone summary", has_text="Từ chối tiếp nhận").click()
     expect(refuse).to_be_visible()
@@ -201,6 +208,8 @@ def test_date_fields_read_dd_mm_yyyy_in_an_english_browser(launch_chromium, live
         page.get_by_role("button", name=re.compile("Xem")).first.click()
     expect(page.get_by_label("Từ ngày")).to_have_value("03/11/2026")
     expect(page.get_by_label("Đến ngày")).to_have_value("17/11/2026")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "firstday-b4-english-browser.png"), full_page=True)
     expect(page.locator("main")).to_contain_text(dossier.code)
 
     # A date that does not exist is refused in Vietnamese, whatever the browser's language.

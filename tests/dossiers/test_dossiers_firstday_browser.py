@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
+QR = "001190012345||Nguyễn Thị Hương|08031990|Nữ|Số 5 Quang Trung, Phường Hà Đông, Hà Nội|01062021"
 CITIZEN = {
     "id_number": "001190012345",
     "full_name": "Nguyễn Thị Hương",
@@ -224,4 +225,12 @@ def test_date_fields_read_dd_mm_yyyy_in_an_english_browser(launch_chromium, live
     expect(page.get_by_label("Nhận từ ngày")).to_have_value("17/11/2026")
     expect(page.locator("#worklist-results")).to_contain_text("17/11/2026")
     expect(page.locator("#worklist-results")).to_contain_text(dossier.code)
+
+    # Reception: the ID card QR fills the date of birth day first; a typed one is kept as typed.
+    page.goto(f"{base}/can-bo/ho-so/tiep-nhan/?procedure=1.001193")
+    page.get_by_label("Dữ liệu mã QR trên thẻ căn cước").fill(QR)
+    page.get_by_role("button", name="Điền từ mã QR").click()
+    birth = page.get_by_label("Ngày sinh")
+    expect(birth).to_have_value("08/03/1990")
+    expect(birth).to_have_attribute("type", "text")
     context.close()

@@ -168,7 +168,8 @@ def test_dossier_page_puts_the_next_step_first_and_refusal_in_a_closed_box(clien
         html = client.get(f"/can-bo/ho-so/{d.code}/").content.decode()
     actions = html[html.index('id="actions-h"') :]
     first = actions.index("<details")
-    assert actions.startswith('<details class="action next" open>', first)
+    assert actions.startswith('<details class="action next" open', first)
+    assert actions.index('id="next-step"') < first
     assert actions.index("Chuyển xử lý") < actions.index("Từ chối tiếp nhận")
     box = actions.index('<details class="danger-zone">')
     assert box < actions.index("Từ chối tiếp nhận")

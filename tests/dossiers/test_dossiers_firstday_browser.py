@@ -139,7 +139,8 @@ def test_dossier_page_proposes_the_next_step_and_hides_refusal(page, live_server
 
     # Reception, just received: the usual next move is the hand-off, open, primary button.
     first = first_action(page)
-    expect(first.locator("summary")).to_contain_text("Chuyển xử lý")
+    expect(first.locator("summary")).to_have_text("Chuyển xử lý")
+    expect(page.locator("#next-step")).to_be_visible()
     expect(first).to_have_attribute("open", "")
     expect(first.get_by_role("button", name="Chuyển xử lý")).to_have_class(
         re.compile(r"\bprimary\b")

@@ -133,7 +133,10 @@ AXES_ENABLED = os.environ.get("AXES_ENABLED", "1") == "1"
 AXES_ENABLE_ADMIN = False
 
 LANGUAGE_CODE = "vi"
-LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+# Vietnamese only: with English listed, an English-language browser got Django's English
+# messages and month-first dates. Date formats (dd/mm/yyyy) live in motcua/formats/vi.
+LANGUAGES = [("vi", "Tiếng Việt")]
+FORMAT_MODULE_PATH = ["motcua.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True

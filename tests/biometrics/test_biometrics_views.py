@@ -40,7 +40,7 @@ def test_manager_sees_face_data_and_deletes_it(client, enrolled):
     assert page.status_code == 200
     assert "Trần Thị Bình" in html
     assert 'data-testid="template-count">2<' in html
-    assert "kiosk-7" in html  # consent channel and the access log
+    assert "Máy lấy số tự động 7" in html  # consent channel and the access log, in Vietnamese
     assert "Ghi nhớ cho lần sau" in html
 
     resp = client.post(
@@ -70,7 +70,7 @@ def test_every_look_at_face_data_is_logged_with_the_official(client, enrolled):
 def test_a_manager_elsewhere_sees_only_their_offices_but_can_erase_on_request(client, enrolled):
     client.force_login(staff(Role.MANAGER))  # a manager of another unit
     html = client.get("/can-bo/khuon-mat/", {"id_number": enrolled.id_number}).content.decode()
-    assert 'data-testid="template-count">0<' in html and "kiosk-7" in html  # consent still shown
+    assert 'data-testid="template-count">0<' in html and "Máy lấy số tự động 7" in html  # consent
     assert "Chỉ hiển thị mẫu khuôn mặt và lượt nhận diện tại các bộ phận" in html
     # A system administrator sees everything.
     client.force_login(staff(Role.SYSADMIN))
@@ -132,3 +132,26 @@ def test_api_delete_refusals(client, enrolled):
     assert resp.json()["code"] == "forbidden"
     assert client.delete("/api/v1/citizens/000000000000/face", headers=auth).status_code == 404
     assert FaceTemplate.objects.filter(citizen=enrolled).count() == 2
+
+
+def test_face_data_log_speaks_vietnamese_not_codes(client, enrolled):
+    """Issue 8 B4: "viewed", "match", "remember", "kiosk" appeared raw in the log."""
+    import re
+
+    from motcua.biometrics.services import face_identify
+
+    office = office_of(enrolled)
+    face_identify(
+        office=office, probe=face_analyse(image=encode(draw_fake_face(RED))), device="kiosk"
+    )
+    client.force_login(StaffRoleFactory(role=Role.MANAGER, unit=office.unit).user)
+    client.get("/can-bo/khuon-mat/", {"id_number": enrolled.id_number})  # logs a "viewed"
+    html = client.get("/can-bo/khuon-mat/", {"id_number": enrolled.id_number}).content.decode()
+    log = html[html.index('id="log-title"') :]
+    cells = re.findall(r"<td>([^<]*)</td>", html[html.index('id="consent-title"') :])
+    for code in ("viewed", "match", "remember", "kiosk", "today", "no_match"):
+        assert code not in cells, code
+    assert "Nhận diện được" in log
+    assert "Đã xem" in log
+    assert "Đã đăng ký – ghi nhớ cho lần sau" in log
+    assert "Máy lấy số tự động" in log

@@ -144,7 +144,7 @@ def test_citizen_fields_prefilled_from_the_id_card_qr(client, pg):
     assert (
         'value="Nguyễn Thị Hương"' in html
         and 'value="001190012345"' in html
-        and 'value="1990-03-08"' in html
+        and 'value="08/03/1990"' in html
     )
     assert not Dossier.objects.exists()
     bad = client.post(

@@ -48,7 +48,9 @@ def test_lookup_then_rate_the_returned_dossier(page, live_server, make_dossier):
     _shot(page, "portal-lookup.png")
 
     page.get_by_role("link", name="Đánh giá mức độ hài lòng").click()
-    page.get_by_label("4 số cuối CCCD hoặc số điện thoại").fill(dossier.citizen_id_number[-4:])
+    # Issue 8 B8: the lookup just proved who the citizen is; the digits are not asked again.
+    expect(page.locator("#verified-by-lookup")).to_be_visible()
+    expect(page.get_by_label("4 số cuối CCCD hoặc số điện thoại")).to_have_count(0)
     page.get_by_label("Rất hài lòng").check()
     page.get_by_text("Đánh giá chi tiết theo 9 tiêu chí").click()
     page.get_by_label("Thái độ của cán bộ").select_option("2")

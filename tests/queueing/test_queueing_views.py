@@ -109,5 +109,11 @@ def test_report_and_exports(at, client, office, counters, svc_a, citizens, offic
     wb = load_workbook(io.BytesIO(xlsx.content))
     assert wb.sheetnames == ["Lượt phục vụ", "Tổng hợp", "Lượt bị chặn"]
     assert wb["Lượt phục vụ"]["B2"].value == "A001"
-    assert [c.value for c in wb["Lượt bị chặn"][2]] == [clock.today().isoformat(), "duplicate", 1]
+    # Vietnamese labels and dd/mm/yyyy in exports (issue 8 B4), not "duplicate" and ISO dates.
+    assert [c.value for c in wb["Lượt bị chặn"][2]] == [
+        f"{clock.today():%d/%m/%Y}",
+        "Lấy trùng số (trả lại số đang có)",
+        1,
+    ]
+    assert lines[1].startswith(f"{clock.today():%d/%m/%Y},A001,")
     assert Ticket.objects.count() == 1

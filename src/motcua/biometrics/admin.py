@@ -40,9 +40,13 @@ class FaceTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(FaceConsent)
 class FaceConsentAdmin(admin.ModelAdmin):
-    list_display = ("citizen", "scope", "keep_photo", "granted_at", "channel", "withdrawn_at")
+    list_display = ("citizen", "scope", "keep_photo", "granted_at", "channel_vi", "withdrawn_at")
     list_filter = ("scope", "keep_photo")
     search_fields = ("citizen__id_number",)
+
+    @admin.display(description="kênh (thiết bị)")
+    def channel_vi(self, obj: FaceConsent) -> str:
+        return obj.channel_label or obj.channel
 
 
 @admin.register(FaceAccessLog)
@@ -50,15 +54,23 @@ class FaceAccessLogAdmin(admin.ModelAdmin):
     list_display = (
         "at",
         "operation",
-        "result",
+        "result_vi",
         "office",
-        "device",
+        "device_vi",
         "actor",
         "citizen",
         "best_score",
     )
     list_filter = ("operation", "office")
     search_fields = ("citizen__id_number", "device")
+
+    @admin.display(description="kết quả")
+    def result_vi(self, obj: FaceAccessLog) -> str:
+        return obj.result_label
+
+    @admin.display(description="thiết bị")
+    def device_vi(self, obj: FaceAccessLog) -> str:
+        return obj.device_label
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

@@ -23,6 +23,42 @@ class Operation(models.TextChoices):
     VIEW = "view", "Cán bộ xem dữ liệu khuôn mặt"
 
 
+# What the access log stores in `result` (machine codes), as officials and citizens read them.
+RESULT_LABELS = {
+    "match": "Nhận diện được",
+    "no_match": "Không nhận diện được",
+    "ambiguous": "Không phân biệt được (nhiều người gần giống)",
+    "no_template": "Chưa có mẫu khuôn mặt để đối chiếu",
+    "viewed": "Đã xem",
+    Scope.TODAY.value: f"Đã đăng ký – {Scope.TODAY.label.lower()}",
+    Scope.REMEMBER.value: f"Đã đăng ký – {Scope.REMEMBER.label.lower()}",
+}
+
+
+def result_label(code: str) -> str:
+    """A log result in Vietnamese ("deleted:3" reads "Đã xóa 3 mẫu"); an unknown code as is."""
+    if code.startswith("deleted:"):
+        return f"Đã xóa {code.split(':', 1)[1]} mẫu"
+    return RESULT_LABELS.get(code, code)
+
+
+def device_label(code: str) -> str:
+    """The device that used face data, in Vietnamese ("kiosk" is the self-service number machine)."""
+    kind, _, rest = code.partition(":")
+    if code in ("", "-"):
+        return ""
+    if "kiosk" in kind:  # "kiosk", "kiosk-7", "kiosk:2", "demo-kiosk"
+        name = (kind.replace("kiosk", " ").strip(" -_") + " " + rest).strip()
+        return "Máy lấy số tự động" + (f" {name}" if name else "")
+    if kind == "counter":
+        return f"Quầy số {rest}" if rest else "Quầy phục vụ"
+    if kind == "staff":
+        return "Bàn hướng dẫn (cán bộ)"
+    if kind == "huey":
+        return "Tác vụ tự động của hệ thống"
+    return code
+
+
 class FaceTemplate(models.Model):
     """One embedding of one citizen at one office, tagged with the model that made it.
 
@@ -119,6 +155,10 @@ class FaceConsent(models.Model):
     def __str__(self) -> str:
         return f"đồng ý {self.get_scope_display()} của công dân #{self.citizen_id}"
 
+    @property
+    def channel_label(self) -> str:
+        return device_label(self.channel)
+
 
 class FaceAccessLog(models.Model):
     """Every use of face data: who, when, which device, what came out."""
@@ -162,4 +202,12 @@ class FaceAccessLog(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.operation} {self.result}"
+        return f"{self.at:%d/%m/%Y %H:%M:%S} {self.get_operation_display()} {self.result_label}"
+
+    @property
+    def result_label(self) -> str:
+        return result_label(self.result)
+
+    @property
+    def device_label(self) -> str:
+        return device_label(self.device)

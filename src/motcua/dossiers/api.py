@@ -16,7 +16,7 @@ from motcua.core.auth import staff_auth
 from motcua.core.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import Dossier
-from motcua.dossiers.workflow import STEP_LABELS, TIMELINESS_LABELS, allowed_actions
+from motcua.dossiers.workflow import STEP_LABELS, TIMELINESS_LABELS
 
 router = Router(tags=["dossiers"])
 
@@ -177,7 +177,8 @@ def dossier_detail(d: Dossier, user: Any) -> dict[str, Any]:
         }
         for e in selectors.dossier_timeline(dossier=d)
     ]
-    body["allowed_actions"] = allowed_actions(d.status, services.dossier_roles(user, d))
+    # The moves the service would accept now (a specialist gets none on a colleague's dossier).
+    body["allowed_actions"] = services.dossier_actions(dossier=d, actor=user)
     return body
 
 

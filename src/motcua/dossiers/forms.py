@@ -9,6 +9,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from motcua.catalog.models import Channel
+from motcua.core.dates import DateTextField, DateTextInput
 from motcua.dossiers.workflow import STATUS_LABELS
 from motcua.org.models import Sex, Unit
 
@@ -52,10 +53,10 @@ class ReceiveForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     full_name = forms.CharField(label="Họ và tên", max_length=200)
-    date_of_birth = forms.DateField(
-        label="Ngày sinh",
+    date_of_birth = DateTextField(
+        label="Ngày sinh (ngày/tháng/năm)",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateTextInput(attrs={"autocomplete": "bday"}),
     )
     sex = forms.ChoiceField(
         label="Giới tính", choices=[("", "—")] + list(Sex.choices), required=False
@@ -106,7 +107,11 @@ class ReceiveForm(forms.Form):
         super().__init__(*args, **kwargs)
         papers = list(getattr(version, "papers", None) or [])
         self.fields["papers"].choices = [  # type: ignore[attr-defined]
-            (i, p.get("name", "") + (" (bắt buộc)" if p.get("required", True) else ""))
+            (
+                i,
+                p.get("name", "")
+                + (" (bắt buộc)" if p.get("required", True) else " (không bắt buộc)"),
+            )
             for i, p in enumerate(papers)
         ]
         from motcua.catalog.fees import (
@@ -200,12 +205,8 @@ class SearchForm(forms.Form):
         empty_value=None,
         choices=[("", "Tất cả")] + [(int(s), label) for s, label in STATUS_LABELS.items()],
     )
-    date_from = forms.DateField(
-        label="Nhận từ ngày", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label="đến ngày", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = DateTextField(label="Nhận từ ngày", required=False)
+    date_to = DateTextField(label="đến ngày", required=False)
 
     def is_search(self) -> bool:
         return self.is_valid() and any(v not in (None, "") for v in self.cleaned_data.values())
@@ -221,8 +222,8 @@ class LedgerForm(forms.Form):
     unit: forms.ModelChoiceField = forms.ModelChoiceField(
         label="Đơn vị", queryset=Unit.objects.none(), empty_label=None
     )
-    date_from = forms.DateField(label="Từ ngày", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="Đến ngày", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DateTextField(label="Từ ngày")
+    date_to = DateTextField(label="Đến ngày")
 
     def __init__(self, *args: Any, units: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -190,7 +190,10 @@ class DossierEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.dossier_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+        from motcua.core.clock import local
+        from motcua.dossiers.workflow import ACTION_LABELS
+
+        return f"{self.dossier_id} {ACTION_LABELS.get(self.action, self.action)} {local(self.at):%H:%M %d/%m/%Y}"
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.pk is not None:

@@ -49,6 +49,32 @@ def visible_dossiers(*, user: Any) -> QuerySet[Dossier]:
     return qs.filter(Q(unit_id__in=ids) | Q(holder_unit_id__in=ids))
 
 
+def waiting_by_unit(*, user: Any, unit_ids: list[int]) -> dict[int, int]:
+    """How many of the official's own dossiers ("my dossiers") wait in each of `unit_ids`.
+
+    A dossier counts for the unit whose tree (sub-units, and the units it replaced) holds it;
+    for the unit switcher and for landing an official where their work is.
+    """
+    if not unit_ids or not getattr(user, "pk", None):
+        return {}
+    held = dict(
+        Dossier.objects.filter(holder=user, status__in=_OPEN + [Status.FINISHED])
+        .values_list("holder_unit_id")
+        .annotate(n=Count("id"))
+        .values_list("holder_unit_id", "n")
+    )
+    counts = {pk: 0 for pk in unit_ids}
+    if not held:
+        return counts
+    from motcua.org.permissions import _closure, unit_graph
+
+    _, children, predecessors = unit_graph()
+    for pk in unit_ids:
+        tree = _closure(_closure({pk}, children), predecessors)
+        counts[pk] = sum(n for holder_unit, n in held.items() if holder_unit in tree)
+    return counts
+
+
 def due_soon_limit(*, unit: Any = None, now: datetime | None = None) -> datetime:
     """The moment one working day from now: dossiers due before it get the warning."""
     now = now or clock.now()
@@ -61,7 +87,9 @@ def dossier_worklist(
     """One worklist (mine, due_soon, overdue, supplement, ready, online, all), most urgent first."""
     now = now or clock.now()
     qs = visible_dossiers(user=user)
-    if unit is not None:
+    # "My dossiers" covers every unit the official works for: work handed to them in another
+    # of their units must not hide behind the unit switcher.
+    if unit is not None and kind != "mine":
         qs = qs.filter(Q(unit=unit) | Q(holder_unit=unit))
     if kind == "mine":
         qs = qs.filter(holder=user, status__in=_OPEN + [Status.FINISHED])
@@ -178,9 +206,16 @@ def step_warning(dossier: Dossier, *, now: datetime | None = None) -> str:
         return ""
     if dossier.step_due_at < now:
         return "overdue"
-    if dossier.step_due_at <= due_soon_limit(unit=dossier.unit, now=now):
-        return "soon"
-    return ""
+    if dossier.step_due_at > due_soon_limit(unit=dossier.unit, now=now):
+        return ""
+    # Within a working day of the step's deadline, warn only in the last quarter of the step's
+    # own time: a step shorter than a working day (reception gets 10% of a 3-day procedure,
+    # about 2 hours) was otherwise "soon" the moment the dossier was received. A same-day
+    # procedure has no step time of its own; the dossier's own badge warns for it.
+    share = deadlines.step_shares(dossier.procedure.code).get(dossier.step, 0)
+    allotted = timedelta(seconds=dossier.allowed_seconds) * share / 100
+    remaining = deadlines.calendar(dossier.unit).working_time_between(now, dossier.step_due_at)
+    return "soon" if remaining <= allotted / 4 else ""
 
 
 def _day_start(d: date) -> datetime:

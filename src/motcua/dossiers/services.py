@@ -86,7 +86,9 @@ def _parse_date(value: Any) -> date | None:
             return datetime.strptime(str(value), fmt).date()
         except ValueError:
             continue
-    raise ValidationFailed("Ngày sinh không hợp lệ (định dạng YYYY-MM-DD).", code="invalid_date")
+    raise ValidationFailed(
+        "Ngày không hợp lệ: nhập theo dạng ngày/tháng/năm (dd/mm/yyyy).", code="invalid_date"
+    )
 
 
 def _citizen_upsert(data: dict[str, Any], *, verified: bool = True) -> Citizen:
@@ -592,6 +594,26 @@ def _new_due(value: Any, cal: Any) -> datetime:
     return datetime.combine(d, time(17, 0), tzinfo=clock.VN_TZ)
 
 
+def _held_by_another(roles: set[str], dossier: Dossier, actor: Any) -> bool:
+    """A specialist (without a leader or reception role here) works only on dossiers they hold."""
+    return bool(
+        roles & {SPECIALIST}
+        and not roles & {LEADER, RECEPTION}
+        and dossier.holder_id not in (None, getattr(actor, "pk", None))
+        and dossier.status == Status.PROCESSING
+    )
+
+
+def dossier_actions(*, dossier: Dossier, actor: Any) -> list[str]:
+    """The moves `dossier_act` would accept from `actor` now (same table, same holder rule)."""
+    from motcua.dossiers.workflow import allowed_actions
+
+    roles = _dossier_roles(actor, dossier)
+    if _held_by_another(roles, dossier, actor):
+        return []
+    return allowed_actions(dossier.status, roles)
+
+
 @transaction.atomic
 def dossier_act(*, dossier: Dossier, action: str, actor: Any, **params: Any) -> Dossier:
     """Apply one move of the transition table (permission per role and unit checked here)."""
@@ -607,13 +629,7 @@ def dossier_act(*, dossier: Dossier, action: str, actor: Any, **params: Any) -> 
     note = str(params.get("note") or params.get("reason") or "").strip()
     if t.needs_reason and not note:
         raise ValidationFailed(f"Cần ghi rõ lý do khi «{t.label}».", code="reason_required")
-    # A specialist (without a leader or reception role here) works only on dossiers they hold.
-    if (
-        roles & {SPECIALIST}
-        and not roles & {LEADER, RECEPTION}
-        and dossier.holder_id not in (None, getattr(actor, "pk", None))
-        and dossier.status == Status.PROCESSING
-    ):
+    if _held_by_another(roles, dossier, actor):
         raise PermissionDenied("Hồ sơ đang do cán bộ khác xử lý.", code="not_holder")
 
     now = clock.now()

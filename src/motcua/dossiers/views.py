@@ -28,7 +28,7 @@ from motcua.dossiers.workflow import (
     STEP_LABELS,
     TRANSITIONS,
     Status,
-    allowed_actions,
+    arrange_actions,
 )
 from motcua.org.models import Citizen, Unit, User
 
@@ -170,7 +170,7 @@ def receive(request: HttpRequest) -> HttpResponse:
                 {
                     "id_number": card.id_number,
                     "full_name": card.full_name,
-                    "date_of_birth": card.date_of_birth.isoformat(),
+                    "date_of_birth": f"{card.date_of_birth:%d/%m/%Y}",
                     "sex": card.sex,
                     "address": card.address,
                 }
@@ -383,8 +383,16 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     dossier = _visible_dossier(request, code)
     roles = services.dossier_roles(request.user, dossier)
     now = clock.now()
+    holds = dossier.holder_id in (None, request.user.pk)
+    primary, others, destructive = arrange_actions(
+        services.dossier_actions(dossier=dossier, actor=request.user),
+        status=dossier.status,
+        step=dossier.step,
+        holds=holds,
+        supervises=LEADER in roles or bool(getattr(request.user, "is_superuser", False)),
+    )
     actions = []
-    for name in allowed_actions(dossier.status, roles):
+    for name in ([primary] if primary else []) + others + destructive:
         t = TRANSITIONS[name]
         action: dict[str, Any] = {"name": name, "label": t.label, "needs_reason": t.needs_reason}
         if name in ("assign", "forward"):
@@ -403,6 +411,8 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             action["new_date_min"] = (
                 (clock.local(promised).date() + timedelta(days=1)) if promised else None
             )
+        action["primary"] = name == primary
+        action["destructive"] = name in destructive
         actions.append(action)
     events = set(dossier.events.values_list("action", flat=True))
     forms = ["01", "05"]
@@ -428,6 +438,9 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
                 dossier.extensions.select_related("signed_by", "issued_by", "delegation")
             ),
             "actions": actions,
+            "main_actions": [a for a in actions if not a["destructive"]],
+            "destructive_actions": [a for a in actions if a["destructive"]],
+            "held_by_other": dossier.holder if not holds else None,
             "forms": [(f, FORM_LABELS[f]) for f in forms],
             "warning": warning,
             "fees_display": f"{dossier.fees_due:,}".replace(",", "."),

@@ -332,3 +332,72 @@ def classify(done_on: object, due_on: object) -> str:
 
 
 TIMELINESS_LABELS = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn", "": ""}
+
+
+# --- What the dossier page proposes (presentation only: the table above stays the rule) ------
+
+# Moves that end a dossier without a result: never open by default on a page.
+DESTRUCTIVE_ACTIONS = frozenset({"refuse", "withdraw", "stop"})
+
+# Moves that belong to whoever holds the dossier. Once it is handed to another official, the
+# others (except a leader, who supervises) are not offered them, even where the table allows
+# their role: the work is no longer theirs to take.
+HOLDER_ACTIONS = frozenset(
+    {
+        "assign",
+        "forward",
+        "submit_for_approval",
+        "send_back",
+        "transfer",
+        "approve",
+        "request_supplement",
+        "request_payment",
+        "finish",
+        "extend",
+    }
+)
+
+# The usual next move per status (and, while processing, per step), first available wins.
+_USUAL_NEXT: dict[tuple[Status, str], tuple[str, ...]] = {
+    (Status.SUBMITTED, ""): ("accept",),
+    (Status.ACCEPTED, ""): ("assign",),
+    (Status.PROCESSING, Step.RECEPTION): ("assign",),
+    (Status.PROCESSING, Step.SPECIALIST): ("submit_for_approval",),
+    (Status.PROCESSING, Step.LEADER): ("approve",),
+    (Status.PROCESSING, Step.RETURN): ("finish",),
+    (Status.PROCESSING, ""): ("assign",),
+    (Status.SUPPLEMENT, ""): ("resubmit",),
+    (Status.PAYMENT, ""): ("paid",),
+    (Status.FINISHED, ""): ("return",),
+}
+
+
+def usual_next_action(status: Status | int, step: str, available: list[str]) -> str | None:
+    """The move the page proposes first among `available`, or None when none is the usual one."""
+    current = Status(status)
+    wanted = _USUAL_NEXT.get((current, step or "")) or _USUAL_NEXT.get((current, ""), ())
+    return next((a for a in wanted if a in available), None)
+
+
+def arrange_actions(
+    available: list[str],
+    *,
+    status: Status | int,
+    step: str,
+    holds: bool,
+    supervises: bool,
+) -> tuple[str | None, list[str], list[str]]:
+    """(the usual next move, other moves, destructive moves) for the dossier page.
+
+    `holds`: the dossier is held by this official or by nobody; `supervises`: a leader, who may
+    still act on a dossier someone else holds. A holder's move is proposed only to the holder;
+    a counter move (the citizen brings papers, pays, collects the result) to whoever may take it.
+    """
+    if not holds and not supervises:
+        available = [a for a in available if a not in HOLDER_ACTIONS]
+    primary = usual_next_action(status, step, available)
+    if primary in HOLDER_ACTIONS and not holds:
+        primary = None
+    others = [a for a in available if a != primary and a not in DESTRUCTIVE_ACTIONS]
+    destructive = [a for a in available if a in DESTRUCTIVE_ACTIONS]
+    return primary, others, destructive

@@ -249,7 +249,9 @@ class ServiceRating(models.Model):
         indexes = [models.Index(fields=["unit", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_level_display()} – {self.created_at:%Y-%m-%d}"
+        from motcua.core.clock import local
+
+        return f"{self.get_level_display()} – {local(self.created_at):%d/%m/%Y}"
 
     @property
     def indicator_points(self) -> int:

@@ -160,12 +160,41 @@ def _last4(value: str | None) -> str:
     return digits[-4:] if len(digits) >= 4 else ""
 
 
-def _dossier_for_rating(code: str, verify: str) -> Any:
+# A citizen who has just proved who they are on the lookup page rates without typing the
+# digits again: the lookup hands the rating page a short-lived signed token naming the dossier
+# (never the digits themselves).
+RATING_TOKEN_SALT = "motcua.portal.rating-after-lookup"
+RATING_TOKEN_MAX_AGE = 30 * 60  # seconds
+
+
+def rating_token_issue(*, dossier_code: str) -> str:
+    """A token that lets the bearer rate `dossier_code` for the next 30 minutes."""
+    from django.core import signing
+
+    return signing.dumps(dossier_code.strip(), salt=RATING_TOKEN_SALT)
+
+
+def rating_token_valid(token: str, *, dossier_code: str) -> bool:
+    """Whether `token` came from a lookup of `dossier_code` less than 30 minutes ago."""
+    from django.core import signing
+
+    if not token:
+        return False
+    try:
+        code = signing.loads(token, salt=RATING_TOKEN_SALT, max_age=RATING_TOKEN_MAX_AGE)
+    except signing.BadSignature:  # also SignatureExpired
+        return False
+    return isinstance(code, str) and code == dossier_code.strip()
+
+
+def _dossier_for_rating(code: str, verify: str, lookup_token: str = "") -> Any:
     from motcua.dossiers.models import Dossier
 
     dossier = Dossier.objects.select_related("procedure_version").filter(code=code.strip()).first()
     if dossier is None:
         raise NotFound("Không tìm thấy hồ sơ có mã này.")
+    if rating_token_valid(lookup_token, dossier_code=dossier.code):
+        return dossier
     # The dossier keeps its own copy of the citizen's ID number and phone digits.
     accepted = {_last4(dossier.citizen_id_number), _last4(dossier.citizen_phone_last4)}
     accepted.discard("")
@@ -217,8 +246,12 @@ def rating_submit(
     level: str,
     indicators: dict[str, Any] | None = None,
     channel: str = RatingChannel.QR,
+    lookup_token: str = "",
 ) -> ServiceRating:
-    """Record a citizen's rating of a dossier or a counter visit; one per dossier or visit."""
+    """Record a citizen's rating of a dossier or a counter visit; one per dossier or visit.
+
+    A dossier is proved by the 4 digits (`verify`) or by the token of a lookup just made.
+    """
     if level not in SatisfactionLevel.values:
         raise ValidationFailed("Mức độ hài lòng không hợp lệ.")
     if channel not in RatingChannel.values:
@@ -226,7 +259,7 @@ def rating_submit(
     clean = _check_indicators(indicators)
     rating = ServiceRating(level=level, indicators=clean, channel=channel, created_at=clock.now())
     if dossier_code:
-        dossier = _dossier_for_rating(dossier_code, verify)
+        dossier = _dossier_for_rating(dossier_code, verify, lookup_token)
         version = getattr(dossier, "procedure_version", None)
         rating.dossier = dossier
         rating.unit_id = dossier.unit_id

@@ -223,19 +223,40 @@ def lookup(request: HttpRequest) -> HttpResponse:
         can_rate = bool(
             dossier and dossier.status == 10 and not selectors.rating_exists(dossier=dossier)
         )
+    from urllib.parse import urlencode
+
+    rating_url = ""
+    if can_rate and view:
+        # The lookup just proved the citizen: the rating page must not ask for the digits again.
+        rating_url = (
+            reverse("portal:service_rating")
+            + "?"
+            + urlencode(
+                {
+                    "ho-so": view["code"],
+                    "kenh": "lookup",
+                    "xac-nhan": services.rating_token_issue(dossier_code=view["code"]),
+                }
+            )
+        )
     return render(
         request,
         "portal/lookup.html",
-        {"form": form, "view": view, "error": error, "can_rate": can_rate},
+        {
+            "form": form,
+            "view": view,
+            "error": error,
+            "can_rate": can_rate,
+            "rating_url": rating_url,
+        },
         status=status,
     )
 
 
 def _parse_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    from motcua.core.dates import parse_date_or
+
+    return parse_date_or(value, None)
 
 
 STATS_CACHE_SECONDS = 300
@@ -403,6 +424,10 @@ def service_rating(request: HttpRequest) -> HttpResponse:
     src = request.POST if request.method == "POST" else request.GET
     dossier_code = src.get("ho-so", "").strip()[:60]
     token = src.get("ve", "").strip()[:64]
+    lookup_token = src.get("xac-nhan", "").strip()[:200]
+    looked_up = bool(
+        dossier_code and services.rating_token_valid(lookup_token, dossier_code=dossier_code)
+    )
     # The same page serves the QR on a slip (qr), the lookup page (lookup) and a counter
     # tablet or kiosk opening /danh-gia/?ve=TOKEN&kenh=tablet.
     channel = src.get("kenh", RatingChannel.QR)
@@ -451,6 +476,7 @@ def service_rating(request: HttpRequest) -> HttpResponse:
                     level=form.cleaned_data["level"],
                     indicators=form.indicators(),
                     channel=channel,
+                    lookup_token=lookup_token if looked_up else "",
                 )
                 done = True
             except DomainError as exc:
@@ -464,6 +490,7 @@ def service_rating(request: HttpRequest) -> HttpResponse:
             "token": token,
             "channel": channel,
             "done": done,
+            "lookup_token": lookup_token if looked_up else "",
         },
         status=400 if request.method == "POST" and not done else 200,
     )

@@ -465,4 +465,8 @@ class BlockedAttempt(models.Model):
         ordering = ["-at"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.reason} {self.citizen_id or ''}"
+        from motcua.core.clock import local
+
+        return (
+            f"{local(self.at):%H:%M %d/%m/%Y} {self.get_reason_display()} {self.citizen_id or ''}"
+        )

@@ -432,11 +432,14 @@ def desk_action(request: HttpRequest, action: str) -> HttpResponse:
             )
             valid_to = None
             if request.POST.get("valid_to"):
+                from motcua.core.dates import parse_date
+
                 try:
-                    valid_to = date.fromisoformat(request.POST["valid_to"])
+                    valid_to = parse_date(request.POST["valid_to"])
                 except ValueError:
                     raise ValidationFailed(
-                        "Ngày hết hiệu lực không hợp lệ.", code="date_invalid"
+                        "Ngày hết hiệu lực không hợp lệ: nhập theo dạng ngày/tháng/năm (dd/mm/yyyy).",
+                        code="date_invalid",
                     ) from None
             result = services.ticket_issue_for_proxy(
                 office=office, service=service, agent=agent, principal=principal, officer=user,
@@ -515,12 +518,13 @@ def _report_params(request: HttpRequest) -> tuple[Office | None, date, date]:
         offices[0] if offices else None,
     )
     today = clock.today()
+    from motcua.core.dates import INVALID_MESSAGE, parse_date
+
     try:
-        start = date.fromisoformat(
-            request.GET.get("from") or (today - timedelta(days=6)).isoformat()
-        )
-        end = date.fromisoformat(request.GET.get("to") or today.isoformat())
+        start = parse_date(request.GET.get("from")) or today - timedelta(days=6)
+        end = parse_date(request.GET.get("to")) or today
     except ValueError:
+        messages.error(request, INVALID_MESSAGE)
         start, end = today - timedelta(days=6), today
     if end < start:
         start, end = end, start
@@ -560,6 +564,12 @@ EXPORT_HEADER = [
 ]  # fmt: skip
 
 
+def _block_reason_label(code: str) -> str:
+    from motcua.queueing.models import BlockReason
+
+    return str(BlockReason(code).label) if code in BlockReason.values else code
+
+
 def _secs(value: Any) -> int | str:
     return int(value.total_seconds()) if value is not None else ""
 
@@ -569,7 +579,7 @@ def _export_rows(office: Office, start: date, end: date) -> list[list[Any]]:
     for t in selectors.report_served(office=office, start=start, end=end):
         rows.append(
             [
-                t.service_date.isoformat(),
+                f"{t.service_date:%d/%m/%Y}",
                 t.display,
                 t.service.name,
                 t.citizen.full_name if t.citizen else "",
@@ -630,7 +640,7 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
         for s in selectors.report_summary(office=office, start=start, end=end):
             summary.append(
                 [
-                    s["date"].isoformat(),
+                    f"{s['date']:%d/%m/%Y}",
                     s["counter"],
                     s["officer"],
                     Method(s["method"]).label,
@@ -644,7 +654,9 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
         blocked.append(["Ngày", "Lý do", "Số lượt"])
         for day, reasons in selectors.report_blocked(office=office, start=start, end=end).items():
             for reason, n in reasons.items():
-                blocked.append([day, reason, n])
+                blocked.append(
+                    [f"{date.fromisoformat(day):%d/%m/%Y}", _block_reason_label(reason), n]
+                )
         out = io.BytesIO()
         wb.save(out)
         response = HttpResponse(

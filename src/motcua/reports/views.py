@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -45,19 +44,16 @@ def _unit_closure(unit: Unit) -> set[int]:
 
 
 def _period(request: HttpRequest) -> selectors.Period:
+    from django.contrib import messages
+
+    from motcua.core.dates import INVALID_MESSAGE, parse_date
+
     default = selectors.Period.last_days(90)
     try:
-        start = (
-            date.fromisoformat(request.GET.get("from", ""))
-            if request.GET.get("from")
-            else default.date_from
-        )
-        end = (
-            date.fromisoformat(request.GET.get("to", ""))
-            if request.GET.get("to")
-            else default.date_to
-        )
+        start = parse_date(request.GET.get("from")) or default.date_from
+        end = parse_date(request.GET.get("to")) or default.date_to
     except ValueError:
+        messages.error(request, INVALID_MESSAGE)
         return default
     return selectors.Period(min(start, end), max(start, end))
 

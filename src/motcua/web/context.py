@@ -45,6 +45,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     from motcua.org.models import Unit
 
     units = list(Unit.objects.filter(staff_roles__user=user).distinct().order_by("level", "name"))
+    if len(units) > 1:  # the switcher says where the official's own dossiers wait
+        from motcua.dossiers.selectors import waiting_by_unit
+
+        waiting = waiting_by_unit(user=user, unit_ids=[u.pk for u in units])
+        for u in units:
+            u.waiting = waiting.get(u.pk, 0)  # type: ignore[attr-defined]
     return {
         "nav_items": items,
         "my_units": units,

@@ -116,6 +116,33 @@ def _history(step: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:
     }
 
 
+def demo_present() -> bool:
+    """Whether an earlier run already loaded the demo office."""
+    return Sequence.objects.filter(key__in=["demo:citizens", HISTORY_MARKER]).exists()
+
+
+def demo_totals() -> dict[str, int]:
+    """What the database holds now (a second run adds nothing, so its own counts are zeros)."""
+    from motcua.catalog.models import Procedure
+    from motcua.core import clock
+    from motcua.dossiers.models import Dossier
+    from motcua.org.models import Citizen, Office, StaffRole, Unit
+    from motcua.portal.models import ServiceRating
+    from motcua.queueing.models import Booking, Ticket
+
+    return {
+        "đơn vị hành chính": Unit.objects.count(),
+        "bộ phận một cửa": Office.objects.count(),
+        "cán bộ": StaffRole.objects.values("user_id").distinct().count(),
+        "thủ tục": Procedure.objects.count(),
+        "công dân": Citizen.objects.count(),
+        "hồ sơ": Dossier.objects.count(),
+        "lượt xếp hàng": Ticket.objects.count(),
+        "lịch hẹn sắp tới": Booking.objects.filter(slot_start__gte=clock.now()).count(),
+        "đánh giá hài lòng": ServiceRating.objects.count(),
+    }
+
+
 @transaction.atomic
 def _next_offset(key: str, n: int) -> int:
     """Reserve a block of n demo numbers so repeated bulk runs never collide."""

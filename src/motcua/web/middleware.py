@@ -30,6 +30,26 @@ def _current_unit(request: HttpRequest):  # type: ignore[no-untyped-def]
         unit = Unit.objects.filter(pk=chosen, staff_roles__user_id=user_id).first()
         if unit:
             return unit
-    # Without a choice, the unit of the official's first-assigned role: their main post.
-    first = StaffRole.objects.filter(user_id=user_id).select_related("unit").order_by("pk").first()
-    return first.unit if first else None
+    # Without a choice, the unit of the official's first-assigned role (their main post),
+    # unless their work waits in another of their units: then they land where it is.
+    unit_ids = list(
+        dict.fromkeys(
+            StaffRole.objects.filter(user_id=user_id)
+            .order_by("pk")
+            .values_list("unit_id", flat=True)
+        )
+    )
+    if not unit_ids:
+        return None
+    landing = unit_ids[0]
+    if len(unit_ids) > 1:
+        from motcua.dossiers.selectors import waiting_by_unit
+
+        waiting = waiting_by_unit(user=request.user, unit_ids=unit_ids)
+        busiest = max(unit_ids, key=lambda pk: waiting.get(pk, 0))  # first wins a tie
+        if waiting.get(busiest, 0) > waiting.get(landing, 0):
+            landing = busiest
+        # Remember the landing for the session: the unit must not change under the official's
+        # feet while they work (the switcher still changes it).
+        request.session[SESSION_KEY] = landing
+    return Unit.objects.filter(pk=landing).first()

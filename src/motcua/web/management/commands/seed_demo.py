@@ -6,6 +6,17 @@ import time
 
 from django.core.management.base import BaseCommand
 
+# Counts in seed_all's summary that are what a run created (the others are catalogue totals).
+_ADDED_KEYS = {
+    "công dân mẫu",
+    "lịch hẹn sắp tới",
+    "hồ sơ 90 ngày",
+    "lượt xếp hàng",
+    "đánh giá",
+    "công dân thêm",
+    "hồ sơ thêm",
+}
+
 
 class Command(BaseCommand):
     help = "Nạp dữ liệu mẫu: đơn vị, cán bộ, công dân, thủ tục, quầy, lịch sử 90 ngày."
@@ -18,16 +29,26 @@ class Command(BaseCommand):
         parser.add_argument("--no-history", action="store_true", help="không sinh lịch sử 90 ngày")
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
-        from motcua.web.demo import seed_all
+        from motcua.web.demo import demo_present, demo_totals, seed_all
 
         started = time.monotonic()
+        present = demo_present()
         summary = seed_all(
             citizens=opts["citizens"],
             dossiers=opts["dossiers"],
             history=not opts["no_history"],
             log=lambda msg: self.stdout.write(msg),
         )
-        for key, value in summary.items():
+        # Report totals, not this run's additions: "0 hồ sơ" on a second run read like lost data.
+        added = {k: v for k, v in summary.items() if k in _ADDED_KEYS and v}
+        if present and not added:
+            self.stdout.write("Dữ liệu mẫu đã có sẵn từ lần chạy trước; không thêm gì trùng lặp.")
+        elif added:
+            self.stdout.write("Lần chạy này thêm mới:")
+            for key, value in added.items():
+                self.stdout.write(f"  {key}: {value}")
+        self.stdout.write("Dữ liệu hiện có:")
+        for key, value in demo_totals().items():
             self.stdout.write(f"  {key}: {value}")
         self.stdout.write(
             self.style.SUCCESS(f"Xong dữ liệu mẫu trong {time.monotonic() - started:.1f} s")

@@ -219,6 +219,8 @@ MOTCUA: dict[str, Any] = {
     "KIOSK_CHECK_IN_PER_MINUTE": int(os.environ.get("KIOSK_CHECK_IN_PER_MINUTE", "1200")),
     "KIOSK_IDENTIFY_PER_MINUTE": int(os.environ.get("KIOSK_IDENTIFY_PER_MINUTE", "120")),
     "API_TOKEN_TTL_HOURS": int(os.environ.get("API_TOKEN_TTL_HOURS", "12")),
+    # Answers kept for `Idempotency-Key` retries of creating API calls (core.idempotency).
+    "IDEMPOTENCY_KEY_TTL_HOURS": int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24")),
 }
 
 LOGGING = {

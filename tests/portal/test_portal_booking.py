@@ -264,3 +264,21 @@ def test_api_booking_is_rate_limited(client, office):
     ]  # every attempt counts, valid or not
     assert codes[:5] == [422] * 5 and codes[5] == 429
     assert _api_book(client).json()["code"] == "rate_limited"
+
+
+def test_api_booking_retried_with_its_key_books_once(client, office):
+    """Issue 9 point 6: the booking API replays the first answer for the same Idempotency-Key."""
+    data = {
+        "office": "ha-dong",
+        "service": "A",
+        "slot_start": "2026-11-18T14:00:00+07:00",
+        "id_number": ID_A,
+        "full_name": "Nguyễn Văn An",
+        "phone": "0912345678",
+    }
+    url = "/api/v1/public/bookings"
+    kw = {"content_type": "application/json", "HTTP_IDEMPOTENCY_KEY": "book-1"}
+    first = client.post(url, data, **kw)
+    again = client.post(url, data, **kw)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json() and Booking.objects.count() == 1

@@ -14,6 +14,7 @@ from ninja import Status as HttpStatus
 from motcua.core import clock
 from motcua.core.auth import staff_auth
 from motcua.core.errors import DomainError, NotFound, RateLimited, ValidationFailed
+from motcua.core.idempotency import idempotent
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.workflow import STEP_LABELS, TIMELINESS_LABELS, allowed_actions
@@ -169,6 +170,7 @@ def dossier_detail(d: Dossier, user: Any) -> dict[str, Any]:
 
 
 @router.post("/dossiers", auth=[staff_auth, anonymous], response={201: dict})
+@idempotent("dossiers.create", status=201)
 def dossier_create(request: HttpRequest, payload: DossierIn) -> Any:
     """Receive a dossier (staff token), or register an online submission (no token, channel online)."""
     from motcua.org.models import Unit
@@ -230,6 +232,7 @@ def dossier_read(request: HttpRequest, code: str) -> dict[str, Any]:
 
 
 @router.post("/dossiers/{code}/actions", auth=staff_auth, response=dict)
+@idempotent("dossiers.act")
 def dossier_action(request: HttpRequest, code: str, payload: ActionIn) -> dict[str, Any]:
     """Apply one move of the transition table."""
     dossier = _visible(request, code)

@@ -12,6 +12,7 @@ from ninja import Router, Schema, Status
 
 from motcua.core import clock
 from motcua.core.errors import RateLimited
+from motcua.core.idempotency import idempotent
 from motcua.portal.models import RatingChannel
 
 router = Router(tags=["portal"])
@@ -49,6 +50,7 @@ class RatingOut(Schema):
     },
     auth=None,
 )
+@idempotent("portal.rating", status=201, out=RatingOut)
 def public_rating(request: HttpRequest, payload: RatingIn) -> Status:
     """A citizen rates a dossier (verify: last 4 digits of ID or phone) or a visit (verify: ticket token)."""
     from motcua.portal.services import rating_submit
@@ -99,6 +101,7 @@ RATE_API_BOOKING = ("5/m", "30/h")
     auth=None,
     url_name="public_booking",
 )
+@idempotent("portal.booking", status=201, out=BookingOut)
 def public_booking(request: HttpRequest, payload: BookingIn) -> Status:
     """Book an appointment in a slot (see GET /queue/{office}/slots); returns its code."""
     from motcua.queueing.api import resolve_office, resolve_service

@@ -219,6 +219,12 @@ MOTCUA: dict[str, Any] = {
     "KIOSK_CHECK_IN_PER_MINUTE": int(os.environ.get("KIOSK_CHECK_IN_PER_MINUTE", "1200")),
     "KIOSK_IDENTIFY_PER_MINUTE": int(os.environ.get("KIOSK_IDENTIFY_PER_MINUTE", "120")),
     "API_TOKEN_TTL_HOURS": int(os.environ.get("API_TOKEN_TTL_HOURS", "12")),
+    # Anonymous online submissions (no official token): per client address and hour, and per
+    # identity number (CCCD) and day. A submission takes no official number until accepted.
+    "ONLINE_SUBMISSIONS_PER_HOUR": int(os.environ.get("ONLINE_SUBMISSIONS_PER_HOUR", "10")),
+    "ONLINE_SUBMISSIONS_PER_ID_PER_DAY": int(
+        os.environ.get("ONLINE_SUBMISSIONS_PER_ID_PER_DAY", "3")
+    ),
     # Answers kept for `Idempotency-Key` retries of creating API calls (core.idempotency).
     "IDEMPOTENCY_KEY_TTL_HOURS": int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24")),
 }

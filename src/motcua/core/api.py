@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from motcua.core.errors import DomainError
 from motcua.core.services import api_token_issue
@@ -13,8 +13,8 @@ router = Router(tags=["auth"])
 
 
 class TokenIn(Schema):
-    username: str
-    password: str
+    username: str = Field(max_length=150)  # org.User.username
+    password: str = Field(max_length=256)
 
 
 class TokenOut(Schema):

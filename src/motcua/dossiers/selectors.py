@@ -223,7 +223,8 @@ def dossier_search(
         qs = (
             qs.filter(code__startswith=code.strip().upper())
             if code.strip()[:1].isdigit()
-            else qs.filter(code__istartswith=code.strip())
+            # An online reference (TT-…) stays searchable after acceptance gave an official code.
+            else qs.filter(Q(code__istartswith=code.strip()) | Q(reference=code.strip().upper()))
         )
     if id_number:
         qs = qs.filter(citizen_id_number=id_number.strip())
@@ -304,11 +305,11 @@ def dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
     verify answer the same way, so codes cannot be probed.
     """
     verify = (verify or "").strip()
-    dossier = (
-        Dossier.objects.select_related("procedure_version", "unit")
-        .filter(code=(code or "").strip())
-        .first()
-    )
+    from motcua.dossiers.services import dossier_by_number
+
+    dossier = dossier_by_number(
+        Dossier.objects.select_related("procedure_version", "unit"), code
+    ).first()
     ok = (
         dossier is not None
         and len(verify) == 4
@@ -324,6 +325,8 @@ def dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
     events = DossierEvent.objects.filter(dossier=dossier).only("at", "action", "to_status")
     return {
         "code": dossier.code,
+        "reference": dossier.reference,
+        "official_code": dossier.official_code,
         "procedure": dossier.procedure_version.name,
         "procedure_code": dossier.procedure_version.procedure.code,
         "unit": dossier.unit.name,

@@ -5,10 +5,11 @@ The public procedure list (/public/procedures) lives in the catalog app's router
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from motcua.core import clock
 from motcua.core.errors import RateLimited
@@ -24,12 +25,12 @@ class ErrorOut(Schema):
 
 
 class RatingIn(Schema):
-    dossier: str | None = None
-    ticket: str | int | None = None
-    verify: str
-    level: str
-    indicators: dict[str, int] = {}
-    channel: str = RatingChannel.KIOSK
+    dossier: str | None = Field(None, max_length=60)  # dossiers.Dossier.code
+    ticket: Annotated[str, Field(max_length=32)] | int | None = None  # queueing.Ticket.token
+    verify: str = Field(max_length=32)
+    level: str = Field(max_length=20)
+    indicators: dict[str, int] = Field({}, max_length=20)
+    channel: str = Field(RatingChannel.KIOSK, max_length=10)
 
 
 class RatingOut(Schema):
@@ -69,12 +70,12 @@ def public_rating(request: HttpRequest, payload: RatingIn) -> Status:
 
 
 class BookingIn(Schema):
-    office: str
-    service: str
+    office: str = Field(max_length=40)
+    service: str = Field(max_length=40)
     slot_start: datetime
-    id_number: str
-    full_name: str
-    phone: str
+    id_number: str = Field(max_length=12)
+    full_name: str = Field(max_length=200)
+    phone: str = Field(max_length=20)
 
 
 class BookingOut(Schema):

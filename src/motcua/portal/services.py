@@ -162,8 +162,9 @@ def _last4(value: str | None) -> str:
 
 def _dossier_for_rating(code: str, verify: str) -> Any:
     from motcua.dossiers.models import Dossier
+    from motcua.dossiers.services import dossier_by_number
 
-    dossier = Dossier.objects.select_related("procedure_version").filter(code=code.strip()).first()
+    dossier = dossier_by_number(Dossier.objects.select_related("procedure_version"), code).first()
     if dossier is None:
         raise NotFound("Không tìm thấy hồ sơ có mã này.")
     # The dossier keeps its own copy of the citizen's ID number and phone digits.

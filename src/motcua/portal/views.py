@@ -214,9 +214,10 @@ def lookup(request: HttpRequest) -> HttpResponse:
     can_rate = False
     if view:
         from motcua.dossiers.models import Dossier
+        from motcua.dossiers.services import dossier_by_number
 
         dossier = (
-            Dossier.objects.filter(code=form.cleaned_data["code"].strip())
+            dossier_by_number(Dossier.objects, form.cleaned_data["code"])
             .only("id", "status")
             .first()
         )

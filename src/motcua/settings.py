@@ -128,6 +128,11 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A lockout answers JSON `{"code","message"}` under /api/, the Vietnamese page elsewhere.
+AXES_LOCKOUT_CALLABLE = "motcua.core.throttle.axes_lockout_response"
+# Password spraying: failed logins from one address across any usernames (login page and token
+# API together), on top of axes' per-username-and-address lockout.
+LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30/h")
 AXES_ENABLED = os.environ.get("AXES_ENABLED", "1") == "1"
 # django-axes has no Vietnamese admin; lockouts are lifted with `motcua axes_reset_username NAME`.
 AXES_ENABLE_ADMIN = False
@@ -172,8 +177,19 @@ CACHES = {
         if not os.environ.get("REDIS_URL")
         else "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ.get("REDIS_URL", "motcua"),
-    }
+    },
+    # Rate limits, lockouts and code locks: shared by every server process. Redis when
+    # REDIS_URL is set, else a table in the database (created by migrate, core 0004).
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache"
+        if os.environ.get("REDIS_URL")
+        else "motcua.core.throttle.SharedDatabaseCache",
+        "LOCATION": os.environ.get("REDIS_URL", "motcua_ratelimit_cache"),
+        "KEY_PREFIX": "rl",
+        "OPTIONS": {} if os.environ.get("REDIS_URL") else {"MAX_ENTRIES": 100_000},
+    },
 }
+RATELIMIT_USE_CACHE = "ratelimit"
 
 # Background jobs: Huey on SQLite under var/ by default, Redis when REDIS_URL is set.
 _huey_immediate = os.environ.get("HUEY_IMMEDIATE", "0") == "1"

@@ -43,13 +43,22 @@ class LockedOut(DomainError):
 def token(request: HttpRequest, payload: TokenIn) -> TokenOut:
     """Exchange a staff username and password for a bearer token (failures are throttled)."""
     from axes.handlers.proxy import AxesProxyHandler
+    from django.contrib.auth.signals import user_logged_in
+
+    from motcua.core.throttle import login_failed, login_spray_check
 
     credentials = {"username": payload.username}
+    login_spray_check(request)  # many usernames tried from one address
     if not AxesProxyHandler.is_allowed(request, credentials):
         raise LockedOut()
     user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
+        login_failed(request)
         raise LockedOut()
     if user is None or not user.is_active:
+        login_failed(request)
         raise LoginFailed()
+    # What login() would signal: django-axes resets this username's failure count on it
+    # (AXES_RESET_ON_SUCCESS), so a later typo does not lock out after earlier old failures.
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
     return TokenOut(token=api_token_issue(user=user))

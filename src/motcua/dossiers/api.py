@@ -6,7 +6,6 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja import Status as HttpStatus
@@ -289,23 +288,14 @@ def online_submission_throttle(request: HttpRequest) -> None:
         )
 
 
-def _client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: a forwarded-for header is set by the client and would bypass the limit.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def public_lookup_throttle(request: HttpRequest) -> None:
-    """At most N public lookups per client per minute (settings.MOTCUA['PUBLIC_LOOKUP_PER_MINUTE'], 20)."""
-    limit = int(getattr(settings, "MOTCUA", {}).get("PUBLIC_LOOKUP_PER_MINUTE", 20))
-    window = int(clock.now().timestamp() // 60)
-    key = f"rl:dossier-lookup:{_client_ip(request)}:{window}"
-    cache.add(key, 0, timeout=90)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=90)
-        count = 1
-    if count > limit:
+    """At most N public lookups per client per minute (settings.MOTCUA['PUBLIC_LOOKUP_PER_MINUTE'], 20).
+
+    Counted in the shared rate-limit cache, in one group with the portal's lookup page.
+    """
+    from motcua.core.throttle import public_lookup_limited
+
+    if public_lookup_limited(request):
         raise RateLimited("Bạn tra cứu quá nhiều lần, vui lòng thử lại sau 1 phút.")
 
 

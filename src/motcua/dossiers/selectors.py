@@ -304,6 +304,14 @@ def dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
     `verify` is the last 4 digits of the ID number or the phone; a wrong code and a wrong
     verify answer the same way, so codes cannot be probed.
     """
+    from motcua.core.throttle import verifier_guard
+
+    # A code is locked for an hour after a few wrong verifiers, whoever sends them.
+    with verifier_guard("dossier", code, mismatch={"dossier_not_found"}):
+        return _dossier_public_view(code=code, verify=verify)
+
+
+def _dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
     verify = (verify or "").strip()
     from motcua.dossiers.services import dossier_by_number
 

@@ -25,7 +25,6 @@ from motcua.portal.forms import AnnouncementForm, CommentForm, LookupForm, Servi
 from motcua.portal.models import Announcement, Comment, RatingChannel
 
 # Per-client limits (the client is the network address, used only as a cache key, never stored).
-RATE_LOOKUP = "10/m"
 RATE_COMMENT = "5/10m"
 RATE_STARS = "30/h"
 RATE_SERVICE_RATING = "10/m"
@@ -198,7 +197,9 @@ def lookup(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = LookupForm(request.POST)
-        if _limited(request, "lookup", RATE_LOOKUP):
+        from motcua.core.throttle import public_lookup_limited
+
+        if public_lookup_limited(request):  # one count with the API's lookup
             return _too_fast(request)
         if form.is_valid():
             from motcua.dossiers.selectors import dossier_public_view
@@ -683,12 +684,17 @@ def booking_cancel(request: HttpRequest) -> HttpResponse:
         if _limited(request, "booking_cancel", RATE_BOOKING_CANCEL):
             return _too_fast(request)
         if form.is_valid():
+            from motcua.core.throttle import verifier_guard
+
             try:
-                done = bookings.booking_cancel(
-                    code=form.cleaned_data["code"],
-                    id_last4_or_phone=form.cleaned_data["verify"],
-                    reason=form.cleaned_data["reason"],
-                )
+                with verifier_guard(
+                    "booking", form.cleaned_data["code"], mismatch={"booking_not_found"}
+                ):
+                    done = bookings.booking_cancel(
+                        code=form.cleaned_data["code"],
+                        id_last4_or_phone=form.cleaned_data["verify"],
+                        reason=form.cleaned_data["reason"],
+                    )
             except DomainError as exc:
                 error, status = exc.message, exc.status
         else:

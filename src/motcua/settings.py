@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "motcua.web.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -241,6 +242,9 @@ MOTCUA: dict[str, Any] = {
     "ONLINE_SUBMISSIONS_PER_ID_PER_DAY": int(
         os.environ.get("ONLINE_SUBMISSIONS_PER_ID_PER_DAY", "3")
     ),
+    # Request bodies above this are refused from their Content-Length, before being read
+    # (web.bodylimit); a reception form carries several scans of at most 10 MB each.
+    "MAX_REQUEST_BYTES": int(os.environ.get("MAX_REQUEST_BYTES", str(25 * 1024 * 1024))),
     # Answers kept for `Idempotency-Key` retries of creating API calls (core.idempotency).
     "IDEMPOTENCY_KEY_TTL_HOURS": int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24")),
 }

@@ -22,6 +22,7 @@ from motcua.core.errors import (
 from motcua.core.services import audit_record, sequence_next
 from motcua.dossiers import deadlines
 from motcua.dossiers.models import Attachment, Dossier, DossierEvent, DossierPaper, Extension
+from motcua.dossiers.scans import sniff_content_type  # noqa: F401  (re-exported for forms)
 from motcua.dossiers.workflow import (
     CITIZEN,
     LEADER,
@@ -718,20 +719,6 @@ def dossier_get(*, code: str) -> Dossier:
 
 # --- attachments -----------------------------------------------------------------------------
 
-_MAGIC = [
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-]
-
-
-def sniff_content_type(head: bytes) -> tuple[str, str] | None:
-    """(content type, extension) read from the first bytes, or None when not PDF/JPEG/PNG."""
-    for magic, ctype, ext in _MAGIC:
-        if head.startswith(magic):
-            return ctype, ext
-    return None
-
 
 @transaction.atomic
 def attachment_add(
@@ -742,16 +729,11 @@ def attachment_add(
     actor: Any,
     paper_position: int | None = None,
 ) -> Attachment:
-    """Attach a scan (PDF, JPEG or PNG by content, at most 10 MB) to a dossier."""
+    """Attach a scan (PDF, JPEG or PNG checked whole, see dossiers.scans; at most 10 MB) to a dossier."""
     if len(content) == 0:
         raise ValidationFailed("Tệp đính kèm rỗng.", code="empty_file")
     if len(content) > MAX_ATTACHMENT_BYTES:
         raise ValidationFailed("Tệp đính kèm vượt quá 10 MB.", code="file_too_large")
-    sniffed = sniff_content_type(content[:16])
-    if sniffed is None:
-        raise ValidationFailed(
-            "Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp).", code="file_type"
-        )
     if Status(dossier.status) in (
         Status.REFUSED,
         Status.WITHDRAWN,
@@ -759,7 +741,9 @@ def attachment_add(
         Status.RETURNED,
     ):
         raise Conflict("Hồ sơ đã kết thúc, không thể đính kèm thêm.", code="dossier_closed")
-    ctype, ext = sniffed
+    from motcua.dossiers.scans import scan_check
+
+    ctype, ext = scan_check(content)  # decoded or parsed whole, active content refused
     digest = hashlib.sha256(content).hexdigest()
     paper = None
     if paper_position is not None:

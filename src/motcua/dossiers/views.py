@@ -482,9 +482,15 @@ def attachment(request: HttpRequest, code: str, pk: int) -> FileResponse:
     att = dossier.attachments.filter(pk=pk).first()
     if att is None:
         raise Http404("Không tìm thấy tệp")
-    return FileResponse(
-        att.file.open("rb"), content_type=att.content_type, filename=att.original_name
+    # Always a download, with the type its content was checked as (never rendered inline).
+    response = FileResponse(
+        att.file.open("rb"),
+        content_type=att.content_type,
+        filename=att.original_name,
+        as_attachment=True,
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from dossiers_helpers import CITIZEN, image_bytes, pdf_bytes
 
 from motcua.core.errors import ValidationFailed
-from motcua.dossiers.services import attachment_add, dossier_receive
 from motcua.dossiers.scans import scan_check
+from motcua.dossiers.services import attachment_add, dossier_receive
 
 pytestmark = pytest.mark.django_db
 

@@ -52,3 +52,25 @@ def test_right_verifiers_do_not_count(client, office):
             f"/api/v1/public/dossiers/{d.code}", {"verify": "2345"}, REMOTE_ADDR=f"10.0.0.{i}"
         )
         assert r.status_code == 200
+
+
+def test_ratings_by_code_share_the_lock_with_the_lookup(client, office):
+    d = dossier_receive(
+        procedure_code="1.001193",
+        channel="direct",
+        citizen=CITIZEN,
+        unit=office.ward,
+        actor=office.tiepnhan,
+    )
+    for i in range(CODE_FAILURES):
+        r = client.post(
+            "/api/v1/public/ratings",
+            {"dossier": d.code, "verify": f"{1000 + i}", "level": "satisfied"},
+            content_type="application/json",
+            REMOTE_ADDR=f"198.51.100.{i}",
+        )
+        assert r.status_code in (403, 404, 422), r.content
+    r = client.get(
+        f"/api/v1/public/dossiers/{d.code}", {"verify": "2345"}, REMOTE_ADDR="203.0.113.9"
+    )
+    assert r.status_code == 429 and r.json()["code"] == "code_locked"

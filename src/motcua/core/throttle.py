@@ -68,8 +68,8 @@ def verifier_guard(scope: str, code: str, *, mismatch: set[str]) -> Iterator[Non
     The count is keyed on the code, not the client, and is written in the shared cache outside
     any database transaction of the caller (call this outside `transaction.atomic`).
     """
-    if not getattr(settings, "RATELIMIT_ENABLE", True):
-        yield
+    if not getattr(settings, "RATELIMIT_ENABLE", True) or not (code or "").strip():
+        yield  # no code, nothing to lock (a ticket rating is verified by its token)
         return
     cache = ratelimit_cache()
     key = _code_key(scope, code)

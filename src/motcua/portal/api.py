@@ -58,14 +58,20 @@ def public_rating(request: HttpRequest, payload: RatingIn) -> Status:
 
     if is_ratelimited(request, group="portal.api_rating", key="ip", rate="10/m", increment=True):
         raise RateLimited()
-    rating = rating_submit(
-        dossier_code=payload.dossier,
-        ticket=payload.ticket if not payload.dossier else None,
-        verify=payload.verify,
-        level=payload.level,
-        indicators=payload.indicators,
-        channel=payload.channel,
-    )
+    from motcua.core.throttle import verifier_guard
+
+    # A dossier code shares its wrong-verifier lock with the lookup (issue 9.8).
+    with verifier_guard(
+        "dossier", payload.dossier or "", mismatch={"verify_mismatch", "not_found"}
+    ):
+        rating = rating_submit(
+            dossier_code=payload.dossier,
+            ticket=payload.ticket if not payload.dossier else None,
+            verify=payload.verify,
+            level=payload.level,
+            indicators=payload.indicators,
+            channel=payload.channel,
+        )
     return Status(201, {"id": rating.pk, "level": rating.level, "channel": rating.channel})
 
 

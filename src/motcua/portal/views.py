@@ -445,15 +445,21 @@ def service_rating(request: HttpRequest) -> HttpResponse:
         if _limited(request, "service_rating", RATE_SERVICE_RATING):
             return _too_fast(request)
         if form.is_valid():
+            from motcua.core.throttle import verifier_guard
+
             try:
-                services.rating_submit(
-                    dossier_code=dossier_code or None,
-                    ticket=None,
-                    verify=token if not dossier_code else form.cleaned_data["verify"],
-                    level=form.cleaned_data["level"],
-                    indicators=form.indicators(),
-                    channel=channel,
-                )
+                # A dossier code shares its wrong-verifier lock with the lookup (issue 9.8).
+                with verifier_guard(
+                    "dossier", dossier_code or "", mismatch={"verify_mismatch", "not_found"}
+                ):
+                    services.rating_submit(
+                        dossier_code=dossier_code or None,
+                        ticket=None,
+                        verify=token if not dossier_code else form.cleaned_data["verify"],
+                        level=form.cleaned_data["level"],
+                        indicators=form.indicators(),
+                        channel=channel,
+                    )
                 done = True
             except DomainError as exc:
                 form.add_error(None, exc.message)

@@ -58,8 +58,9 @@ class KeyInvalid(ValidationFailed):
 def client_identity(request: HttpRequest) -> str:
     """Who the key belongs to: the authenticated official, else the caller's network address."""
     for candidate in (getattr(request, "auth", None), getattr(request, "user", None)):
-        if getattr(candidate, "pk", None) and getattr(candidate, "is_authenticated", False):
-            return f"user:{candidate.pk}"
+        pk = getattr(candidate, "pk", None)
+        if pk and getattr(candidate, "is_authenticated", False):
+            return f"user:{pk}"
     return f"ip:{request.META.get('REMOTE_ADDR', '') or 'unknown'}"
 
 

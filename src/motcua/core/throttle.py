@@ -133,7 +133,7 @@ class SharedDatabaseCache(DatabaseCache):
 
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
-        table = connection.ops.quote_name(self._table)
+        table = connection.ops.quote_name(self._table)  # type: ignore[attr-defined]
         made = self.make_and_validate_key(key, version=version)
         with transaction.atomic(using=db):
             with connection.cursor() as cursor:

@@ -83,9 +83,38 @@ def _count_in_child(n: int, queue: multiprocessing.Queue) -> None:  # type: igno
     connections.close_all()
 
 
+def _redis_reachable() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 @pytest.mark.django_db(transaction=True)
-def test_two_processes_share_one_count(settings):
-    """Two server processes (forked here) each see 15 lookups from one client: 20 pass in all."""
+@pytest.mark.parametrize("backend", ["database", "redis"])
+def test_two_processes_share_one_count(settings, backend):
+    """Two server processes (forked here) each see 15 lookups from one client: 20 pass in all.
+
+    With the database table (no REDIS_URL) and with Redis (REDIS_URL set), the two backends
+    `settings.CACHES["ratelimit"]` chooses between.
+    """
+    import uuid
+
+    if backend == "redis":
+        if not _redis_reachable():
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        settings.CACHES = {
+            **settings.CACHES,
+            "ratelimit": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:6379/0",
+                "KEY_PREFIX": f"motcua-test-{uuid.uuid4().hex}",  # never another run's keys
+                "TIMEOUT": 120,
+            },
+        }
     limit = settings.MOTCUA["PUBLIC_LOOKUP_PER_MINUTE"]
     connections.close_all()
     ctx = multiprocessing.get_context("fork")

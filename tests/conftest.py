@@ -28,6 +28,26 @@ def _fresh_local_cache():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_limit_cache(request):  # type: ignore[no-untyped-def]
+    """The shared rate-limit cache is a database table (without Redis): a test's transaction
+    rolls its rows back, but tests on real transactions (live server, threads) keep them, so
+    those start from an empty table."""
+    from django.conf import settings
+
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not transactional or "DatabaseCache" not in settings.CACHES["ratelimit"]["BACKEND"]:
+        return
+    request.getfixturevalue("django_db_setup")  # the test database, never the real one
+    from django.core.cache import caches
+
+    with request.getfixturevalue("django_db_blocker").unblock():
+        caches["ratelimit"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _steady_rate_limit_window(monkeypatch):  # type: ignore[no-untyped-def]
     """django-ratelimit counts per wall-clock minute: a test that makes N requests must not
     see the count reset because it ran across a minute boundary."""

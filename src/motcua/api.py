@@ -64,6 +64,15 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error(request, 500, "server_error", "Hệ thống gặp lỗi, vui lòng thử lại sau.")
 
 
+def _register_db_errors() -> None:
+    from motcua.core.dberrors import register_db_error_handlers
+
+    register_db_error_handlers(api)
+
+
+_register_db_errors()
+
+
 def _mount() -> None:
     from motcua.biometrics.api import router as biometrics_router
     from motcua.catalog.api import router as catalog_router

@@ -3,4 +3,9 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from motcua.web.bodylimit import BodyLimitASGI  # noqa: E402  (needs the settings above)
+
+# Oversized request bodies are refused from their headers, before Django spools them.
+application = BodyLimitASGI(django_application)

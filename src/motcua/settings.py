@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "motcua.web.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -128,6 +129,11 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# A lockout answers JSON `{"code","message"}` under /api/, the Vietnamese page elsewhere.
+AXES_LOCKOUT_CALLABLE = "motcua.core.throttle.axes_lockout_response"
+# Password spraying: failed logins from one address across any usernames (login page and token
+# API together), on top of axes' per-username-and-address lockout.
+LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "30/h")
 AXES_ENABLED = os.environ.get("AXES_ENABLED", "1") == "1"
 # django-axes has no Vietnamese admin; lockouts are lifted with `motcua axes_reset_username NAME`.
 AXES_ENABLE_ADMIN = False
@@ -175,8 +181,19 @@ CACHES = {
         if not os.environ.get("REDIS_URL")
         else "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ.get("REDIS_URL", "motcua"),
-    }
+    },
+    # Rate limits, lockouts and code locks: shared by every server process. Redis when
+    # REDIS_URL is set, else a table in the database (created by migrate, core 0004).
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache"
+        if os.environ.get("REDIS_URL")
+        else "motcua.core.throttle.SharedDatabaseCache",
+        "LOCATION": os.environ.get("REDIS_URL", "motcua_ratelimit_cache"),
+        "KEY_PREFIX": "rl",
+        "OPTIONS": {} if os.environ.get("REDIS_URL") else {"MAX_ENTRIES": 100_000},
+    },
 }
+RATELIMIT_USE_CACHE = "ratelimit"
 
 # Background jobs: Huey on SQLite under var/ by default, Redis when REDIS_URL is set.
 _huey_immediate = os.environ.get("HUEY_IMMEDIATE", "0") == "1"
@@ -222,6 +239,17 @@ MOTCUA: dict[str, Any] = {
     "KIOSK_CHECK_IN_PER_MINUTE": int(os.environ.get("KIOSK_CHECK_IN_PER_MINUTE", "1200")),
     "KIOSK_IDENTIFY_PER_MINUTE": int(os.environ.get("KIOSK_IDENTIFY_PER_MINUTE", "120")),
     "API_TOKEN_TTL_HOURS": int(os.environ.get("API_TOKEN_TTL_HOURS", "12")),
+    # Anonymous online submissions (no official token): per client address and hour, and per
+    # identity number (CCCD) and day. A submission takes no official number until accepted.
+    "ONLINE_SUBMISSIONS_PER_HOUR": int(os.environ.get("ONLINE_SUBMISSIONS_PER_HOUR", "10")),
+    "ONLINE_SUBMISSIONS_PER_ID_PER_DAY": int(
+        os.environ.get("ONLINE_SUBMISSIONS_PER_ID_PER_DAY", "3")
+    ),
+    # Request bodies above this are refused from their Content-Length, before being read
+    # (web.bodylimit); a reception form carries several scans of at most 10 MB each.
+    "MAX_REQUEST_BYTES": int(os.environ.get("MAX_REQUEST_BYTES", str(25 * 1024 * 1024))),
+    # Answers kept for `Idempotency-Key` retries of creating API calls (core.idempotency).
+    "IDEMPOTENCY_KEY_TTL_HOURS": int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24")),
 }
 
 LOGGING = {

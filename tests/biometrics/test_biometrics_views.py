@@ -67,7 +67,8 @@ def test_every_look_at_face_data_is_logged_with_the_official(client, enrolled):
     assert FaceAccessLog.objects.filter(operation="view").count() == 2
 
 
-def test_a_manager_elsewhere_sees_only_their_offices_but_can_erase_on_request(client, enrolled):
+def test_a_manager_elsewhere_sees_only_their_offices_and_cannot_erase(client, enrolled):
+    """Issue 9 point 4: a manager of another unit erased face data enrolled at Hà Đông (page)."""
     client.force_login(staff(Role.MANAGER))  # a manager of another unit
     html = client.get("/can-bo/khuon-mat/", {"id_number": enrolled.id_number}).content.decode()
     assert 'data-testid="template-count">0<' in html and "Máy lấy số tự động 7" in html  # consent
@@ -76,10 +77,50 @@ def test_a_manager_elsewhere_sees_only_their_offices_but_can_erase_on_request(cl
     client.force_login(staff(Role.SYSADMIN))
     html = client.get("/can-bo/khuon-mat/", {"id_number": enrolled.id_number}).content.decode()
     assert 'data-testid="template-count">2<' in html and "Chỉ hiển thị" not in html
-    # The citizen's right to erasure does not depend on where they enrolled.
+    # A manager acts only on data held at their units' offices: the erasure is refused.
     client.force_login(staff(Role.MANAGER))
+    resp = client.post(
+        f"/can-bo/khuon-mat/{enrolled.id_number}/xoa/", {"reason": "Công dân yêu cầu"}, follow=True
+    )
+    assert "chỉ cán bộ quản lý của đơn vị đó" in resp.content.decode()
+    assert FaceTemplate.objects.filter(citizen=enrolled).count() == 2
+    assert not enrolled.face_consents.filter(withdrawn_at__isnull=False).exists()
+
+
+def test_a_manager_elsewhere_cannot_erase_through_the_api(client, enrolled):
+    """Issue 9 point 4 through the API door: 403 with a code, nothing deleted."""
+    token = api_token_issue(user=staff(Role.MANAGER))
+    resp = client.delete(
+        f"/api/v1/citizens/{enrolled.id_number}/face?reason=x",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert resp.status_code == 403 and resp.json()["code"] == "face_data_out_of_scope"
+    assert FaceTemplate.objects.filter(citizen=enrolled).count() == 2
+
+
+def test_a_manager_erases_only_what_their_offices_hold(client, enrolled):
+    """Templates held at two offices: each unit's manager erases its own; consent goes with the last."""
+    from motcua.biometrics.services import face_analyse, face_enrol
+
+    here = office_of(enrolled)
+    elsewhere = OfficeFactory()
+    face_enrol(
+        citizen=enrolled,
+        office=elsewhere,
+        probe=face_analyse(image=encode(draw_fake_face(RED))),
+        scope="remember",
+        device="kiosk-9",
+    )
+    manager_here = StaffRoleFactory(role=Role.MANAGER, unit=here.unit).user
+    client.force_login(manager_here)
+    client.post(f"/can-bo/khuon-mat/{enrolled.id_number}/xoa/", {"reason": "Công dân yêu cầu"})
+    left = FaceTemplate.objects.filter(citizen=enrolled)
+    assert [t.office_id for t in left] == [elsewhere.pk]
+    assert enrolled.face_consents.filter(withdrawn_at__isnull=True).exists()
+    client.force_login(StaffRoleFactory(role=Role.MANAGER, unit=elsewhere.unit).user)
     client.post(f"/can-bo/khuon-mat/{enrolled.id_number}/xoa/", {"reason": "Công dân yêu cầu"})
     assert not FaceTemplate.objects.filter(citizen=enrolled).exists()
+    assert not enrolled.face_consents.filter(withdrawn_at__isnull=True).exists()
 
 
 def test_delete_without_reason_keeps_data(client, enrolled):
@@ -112,7 +153,8 @@ def test_anonymous_is_sent_to_login(client):
 
 
 def test_api_delete_with_token(client, enrolled):
-    token = api_token_issue(user=staff(Role.MANAGER))
+    manager = StaffRoleFactory(role=Role.MANAGER, unit=office_of(enrolled).unit).user
+    token = api_token_issue(user=manager)
     resp = client.delete(
         f"/api/v1/citizens/{enrolled.id_number}/face?reason=Y%C3%AAu%20c%E1%BA%A7u",
         headers={"Authorization": f"Bearer {token}"},

@@ -18,3 +18,51 @@ CITIZEN = {
     "phone": "0912345678",
     "address": "Số 5 Quang Trung, Hà Đông, Hà Nội",
 }
+
+
+def pdf_bytes(*, javascript: str = "", open_action: bool = False, embed: bool = False) -> bytes:
+    """A real one-page PDF (pypdf), optionally with active content to be refused."""
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    if javascript:  # document-level JavaScript in the /Names tree, as Acrobat writes it
+        js = DictionaryObject(
+            {
+                NameObject("/S"): NameObject("/JavaScript"),
+                NameObject("/JS"): TextStringObject(javascript),
+            }
+        )
+        tree = DictionaryObject(
+            {NameObject("/Names"): ArrayObject([TextStringObject("x"), writer._add_object(js)])}
+        )
+        writer._root_object[NameObject("/Names")] = DictionaryObject(
+            {NameObject("/JavaScript"): tree}
+        )
+    if open_action:
+        action = DictionaryObject(
+            {
+                NameObject("/S"): NameObject("/Launch"),
+                NameObject("/F"): TextStringObject("cmd.exe"),
+            }
+        )
+        writer._root_object[NameObject("/OpenAction")] = writer._add_object(action)
+    if embed:
+        writer.add_attachment("payload.exe", b"MZ\x90\x00")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (40, 30)) -> bytes:
+    """A real small image (Pillow)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 180, 160)).save(out, format=fmt)
+    return out.getvalue()

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from dossiers_helpers import pdf_bytes
 
 from factories import (
     CitizenFactory,
@@ -28,7 +29,7 @@ HUONG = {
     "phone": "0912345678",
     "address": "Số 5 Quang Trung, Phường Hà Đông, Hà Nội",
 }
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()  # a real PDF: scans are parsed whole (issue 9.10)
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from dossiers_helpers import CITIZEN, vn
+from dossiers_helpers import CITIZEN, image_bytes, pdf_bytes, vn
 
 from motcua.core import clock
 from motcua.core.errors import (
@@ -257,11 +257,11 @@ def test_payment_pauses_and_resumes(office):
 def test_attachments_checked_by_content(office, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
     d = receive(office)
-    pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF"
+    pdf = pdf_bytes()  # a real PDF: scans are parsed whole since issue 9.10
     att = attachment_add(dossier=d, content=pdf, filename="to-khai.pdf", actor=office.tiepnhan)
     assert att.content_type == "application/pdf" and att.size == len(pdf) and len(att.sha256) == 64
     assert att.file.name.endswith(".pdf") and "to-khai" not in att.file.name
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20
+    png = image_bytes("PNG")
     assert (
         attachment_add(dossier=d, content=png, filename="scan.jpg", actor=None).content_type
         == "image/png"

@@ -186,9 +186,10 @@ def test_cancel_page(client, office, captcha_test_mode):
 
 
 def test_cancel_page_is_rate_limited(client, office):
+    # A different code each time: one code alone is locked sooner (test_verifier_locks).
     codes = [
-        client.post("/dat-lich/huy/", {"code": "LH-ZZZZZZ", "verify": "1234"}).status_code
-        for _ in range(11)
+        client.post("/dat-lich/huy/", {"code": f"LH-ZZZZ{i:02d}", "verify": "1234"}).status_code
+        for i in range(11)
     ]
     assert codes[:10] == [404] * 10 and codes[10] == 429
 
@@ -268,3 +269,40 @@ def test_api_booking_is_rate_limited(client, office):
     ]  # every attempt counts, valid or not
     assert codes[:5] == [422] * 5 and codes[5] == 429
     assert _api_book(client).json()["code"] == "rate_limited"
+
+
+def test_api_booking_retried_with_its_key_books_once(client, office):
+    """Issue 9 point 6: the booking API replays the first answer for the same Idempotency-Key."""
+    data = {
+        "office": "ha-dong",
+        "service": "A",
+        "slot_start": "2026-11-18T14:00:00+07:00",
+        "id_number": ID_A,
+        "full_name": "Nguyễn Văn An",
+        "phone": "0912345678",
+    }
+    url = "/api/v1/public/bookings"
+    kw = {"content_type": "application/json", "HTTP_IDEMPOTENCY_KEY": "book-1"}
+    first = client.post(url, data, **kw)
+    again = client.post(url, data, **kw)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json() and Booking.objects.count() == 1
+
+
+def test_a_booking_code_is_locked_after_wrong_verifiers_from_anywhere(client, office):
+    """Issue 9 point 8: the lock is keyed on the booking code, not on the client."""
+    from motcua.core.throttle import CODE_FAILURES
+
+    assert _api_book(client).status_code == 201
+    b = Booking.objects.get()
+    for i in range(CODE_FAILURES):
+        r = client.post(
+            "/dat-lich/huy/", {"code": b.code, "verify": f"{1000 + i}"}, REMOTE_ADDR=f"10.1.0.{i}"
+        )
+        assert r.status_code == 404
+    right = client.post(
+        "/dat-lich/huy/", {"code": b.code, "verify": "0912345678"}, REMOTE_ADDR="10.2.0.1"
+    )
+    assert right.status_code == 429 and "tạm khóa 1 giờ" in right.content.decode()
+    b.refresh_from_db()
+    assert b.status == BookingStatus.BOOKED

@@ -207,3 +207,22 @@ def test_sse_streams_under_asgi_with_an_async_generator(at, office, counters, sv
 
     is_async, text = async_to_sync(read)()
     assert is_async and "event: call" in text and ticket.display in text
+
+
+def test_check_in_and_call_next_retried_with_their_keys_act_once(
+    at, client, office, counters, svc_a, officer
+):
+    """Issue 9 point 6: a retried check-in replays its answer; a retried call-next calls once."""
+    body = {"qr": QR_A, "office": office.code, "service": "A"}
+    first = post_json(client, CHECK_IN, body, HTTP_IDEMPOTENCY_KEY="in-1")
+    again = post_json(client, CHECK_IN, body, HTTP_IDEMPOTENCY_KEY="in-1")
+    assert first.status_code == again.status_code == 201 and first.content == again.content
+    post_json(client, CHECK_IN, {**body, "qr": QR_B}, HTTP_IDEMPOTENCY_KEY="in-2")
+    assert Ticket.objects.count() == 2
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token_issue(user=officer)}"}
+    url = f"/api/v1/counters/{counters[0].pk}/call-next"
+    called = client.post(url, HTTP_IDEMPOTENCY_KEY="call-1", **auth)
+    retried = client.post(url, HTTP_IDEMPOTENCY_KEY="call-1", **auth)
+    assert called.status_code == retried.status_code == 200
+    assert called.json()["ticket"] == retried.json()["ticket"] == "A001"
+    assert Ticket.objects.filter(status="waiting").count() == 1  # A002 still waits

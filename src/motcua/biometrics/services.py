@@ -396,12 +396,36 @@ def _remove_templates(templates: Any) -> int:
     return len(rows)
 
 
+def face_data_office_scope(actor: Any) -> set[int] | None:
+    """Offices whose face data `actor` may see and erase; None means every office.
+
+    A system administrator acts everywhere; a manager only at the offices of the units where
+    they hold the manager role (with sub-units and the units those replaced), so a manager of
+    one ward can neither list nor erase what another ward's kiosks hold.
+    """
+    from motcua.org.models import Office, Role, StaffRole
+    from motcua.org.permissions import _closure, unit_graph
+
+    if getattr(actor, "is_superuser", False) or actor.has_role(Role.SYSADMIN):
+        return None
+    managed = set(
+        StaffRole.objects.filter(user=actor, role=Role.MANAGER).values_list("unit_id", flat=True)
+    )
+    if not managed:
+        return set()
+    _, children, predecessors = unit_graph()
+    units = _closure(_closure(managed, children), predecessors)
+    return set(Office.objects.filter(unit_id__in=units).values_list("pk", flat=True))
+
+
 @transaction.atomic
 def face_data_delete(*, citizen: Citizen, actor: User | None = None, reason: str) -> int:
-    """Delete all face data of a citizen (templates, photos), withdraw consent; returns templates deleted.
+    """Delete a citizen's face data (templates, photos), withdraw consent; returns templates deleted.
 
-    With an `actor` (staff), only a system administrator or a manager may do it; without one it
-    is the citizen's own request at a kiosk.
+    With an `actor` (staff), only a system administrator (everything) or a manager (the data
+    held at their units' offices, see `face_data_office_scope`) may do it; without one it is
+    the citizen's own request at a kiosk, which erases everything. Consent is withdrawn once
+    no template of the citizen is left anywhere.
     """
     reason = (reason or "").strip()
     if not reason:
@@ -413,10 +437,22 @@ def face_data_delete(*, citizen: Citizen, actor: User | None = None, reason: str
             "Chỉ quản trị hệ thống hoặc cán bộ quản lý được xóa dữ liệu khuôn mặt."
         )
     now = clock.now()
-    deleted = _remove_templates(FaceTemplate.objects.filter(citizen=citizen))
-    withdrawn = FaceConsent.objects.filter(citizen=citizen, withdrawn_at__isnull=True).update(
-        withdrawn_at=now
-    )
+    held = FaceTemplate.objects.filter(citizen=citizen)
+    offices = face_data_office_scope(actor) if actor is not None else None
+    if offices is not None:
+        if not held.filter(office_id__in=offices).exists() and held.exists():
+            raise PermissionDenied(
+                "Dữ liệu khuôn mặt của công dân này được lưu tại bộ phận một cửa của đơn vị "
+                "khác: chỉ cán bộ quản lý của đơn vị đó hoặc quản trị hệ thống được xóa.",
+                code="face_data_out_of_scope",
+            )
+        held = held.filter(office_id__in=offices)
+    deleted = _remove_templates(held)
+    withdrawn = 0
+    if not FaceTemplate.objects.filter(citizen=citizen).exists():
+        withdrawn = FaceConsent.objects.filter(citizen=citizen, withdrawn_at__isnull=True).update(
+            withdrawn_at=now
+        )
     _log(
         operation=Operation.DELETE,
         result=f"deleted:{deleted}",

@@ -12,7 +12,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from motcua.biometrics.selectors import citizen_face_summary
-from motcua.biometrics.services import DELETE_ROLES, face_data_delete, face_data_viewed
+from motcua.biometrics.services import (
+    DELETE_ROLES,
+    face_data_delete,
+    face_data_office_scope,
+    face_data_viewed,
+)
 from motcua.core.errors import DomainError
 from motcua.org.models import Citizen, User
 
@@ -23,13 +28,7 @@ def _allowed(request: HttpRequest) -> bool:
 
 def _office_scope(user: Any) -> set[int] | None:
     """A manager sees face data held at their units' offices; a system administrator, all."""
-    from motcua.org.models import Office, Role
-    from motcua.org.permissions import visible_unit_ids
-
-    if user.is_superuser or user.has_role(Role.SYSADMIN):
-        return None
-    units = visible_unit_ids(user)
-    return set(Office.objects.filter(unit_id__in=units).values_list("pk", flat=True))
+    return face_data_office_scope(user)
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from motcua.core.errors import DomainError
 from motcua.core.services import api_token_issue
@@ -13,8 +13,8 @@ router = Router(tags=["auth"])
 
 
 class TokenIn(Schema):
-    username: str
-    password: str
+    username: str = Field(max_length=150)  # org.User.username
+    password: str = Field(max_length=256)
 
 
 class TokenOut(Schema):
@@ -43,13 +43,22 @@ class LockedOut(DomainError):
 def token(request: HttpRequest, payload: TokenIn) -> TokenOut:
     """Exchange a staff username and password for a bearer token (failures are throttled)."""
     from axes.handlers.proxy import AxesProxyHandler
+    from django.contrib.auth.signals import user_logged_in
+
+    from motcua.core.throttle import login_failed, login_spray_check
 
     credentials = {"username": payload.username}
+    login_spray_check(request)  # many usernames tried from one address
     if not AxesProxyHandler.is_allowed(request, credentials):
         raise LockedOut()
     user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
+        login_failed(request)
         raise LockedOut()
     if user is None or not user.is_active:
+        login_failed(request)
         raise LoginFailed()
+    # What login() would signal: django-axes resets this username's failure count on it
+    # (AXES_RESET_ON_SUCCESS), so a later typo does not lock out after earlier old failures.
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
     return TokenOut(token=api_token_issue(user=user))

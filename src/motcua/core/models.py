@@ -65,3 +65,33 @@ class ApiToken(models.Model):
     @staticmethod
     def hash(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a creating API call sent with an `Idempotency-Key` header.
+
+    Written in the same transaction as the record the call creates: if the server dies after
+    the commit but before the client hears the answer, the client's retry with the same key
+    finds this row and gets the same answer instead of a second record.
+    """
+
+    client = models.CharField("người gọi", max_length=120)  # "user:<id>" or "ip:<address>"
+    endpoint = models.CharField("chức năng", max_length=80)
+    key = models.CharField("khóa", max_length=255)
+    fingerprint = models.CharField("dấu vân tay yêu cầu", max_length=64)
+    status = models.PositiveSmallIntegerField("mã trạng thái HTTP", default=0)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "khóa chống gửi lặp"
+        verbose_name_plural = "khóa chống gửi lặp"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "endpoint", "key"], name="idempotencykey_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.key}"

@@ -6,14 +6,14 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja import Status as HttpStatus
 
 from motcua.core import clock
 from motcua.core.auth import staff_auth
 from motcua.core.errors import DomainError, NotFound, RateLimited, ValidationFailed
+from motcua.core.idempotency import idempotent
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.workflow import STEP_LABELS, TIMELINESS_LABELS
@@ -43,42 +43,47 @@ class Unauthorized(DomainError):
     message = "Cần đăng nhập (mã truy cập Bearer) để tiếp nhận hồ sơ trực tiếp; công dân chỉ nộp trực tuyến."
 
 
+# Text limits are the database columns' sizes (org.Citizen, dossiers.Dossier, catalog.Procedure,
+# org.Unit, org.User); free text stored in a TextField gets NOTE_MAX.
+NOTE_MAX = 4000
+
+
 class CitizenIn(Schema):
-    id_number: str
-    full_name: str
-    date_of_birth: str | None = None
-    sex: str = ""
-    phone: str = ""
-    address: str = ""
-    email: str = ""
+    id_number: str = Field(max_length=12)
+    full_name: str = Field(max_length=200)
+    date_of_birth: str | None = Field(None, max_length=10)
+    sex: str = Field("", max_length=1)
+    phone: str = Field("", max_length=20)
+    address: str = Field("", max_length=300)
+    email: str = Field("", max_length=254)
 
 
 class DossierIn(Schema):
-    procedure: str
-    channel: str
+    procedure: str = Field(max_length=40)
+    channel: str = Field(max_length=10)
     citizen: CitizenIn
-    unit: str
-    papers: list[int] | None = None
+    unit: str = Field(max_length=40)
+    papers: list[int] | None = Field(None, max_length=200)
     fees_due: int | None = None
-    ticket: str | None = None
-    notes: str = ""
+    ticket: str | None = Field(None, max_length=20)
+    notes: str = Field("", max_length=NOTE_MAX)
     # Fee inputs (catalog.fees): {"pages": 12, "copies": 2}, an exemption code and its checked proof.
-    quantities: dict[str, int] | None = None
-    exemption: str | None = None
-    exemption_proof: str = ""
+    quantities: dict[str, int] | None = Field(None, max_length=10)
+    exemption: str | None = Field(None, max_length=40)
+    exemption_proof: str = Field("", max_length=300)
     # The case of a legally variable time (e.g. marriage: "ngay" or "xac-minh").
-    time_case: str | None = None
+    time_case: str | None = Field(None, max_length=40)
 
 
 class ActionIn(Schema):
-    action: str
-    note: str = ""
-    reason: str = ""
-    to_user: str | None = None
-    to_unit: str | None = None
-    new_date: str | None = None
+    action: str = Field(max_length=32)
+    note: str = Field("", max_length=NOTE_MAX)
+    reason: str = Field("", max_length=NOTE_MAX)
+    to_user: str | None = Field(None, max_length=150)
+    to_unit: str | None = Field(None, max_length=40)
+    new_date: str | None = Field(None, max_length=10)
     new_due_at: datetime | None = None
-    repeat_reason: str | None = None
+    repeat_reason: str | None = Field(None, max_length=NOTE_MAX)
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -92,7 +97,11 @@ def _user(request: HttpRequest) -> Any:
 
 def _visible(request: HttpRequest, code: str) -> Dossier:
     user = _user(request)
-    dossier = selectors.visible_dossiers(user=user).filter(code=code).first() if user else None
+    dossier = (
+        services.dossier_by_number(selectors.visible_dossiers(user=user), code).first()
+        if user
+        else None
+    )
     if dossier is None:
         raise NotFound(f"Không tìm thấy hồ sơ có mã {code}.", code="dossier_not_found")
     return dossier
@@ -100,7 +109,10 @@ def _visible(request: HttpRequest, code: str) -> Dossier:
 
 def dossier_summary(d: Dossier) -> dict[str, Any]:
     return {
-        "code": d.code,
+        # The official code; null while an online submission awaits acceptance (its
+        # `reference` is what the citizen keeps and looks up by).
+        "code": d.official_code,
+        "reference": d.reference,
         "status": d.status,
         "status_label": d.status_label,
         "channel": d.channel,
@@ -183,6 +195,7 @@ def dossier_detail(d: Dossier, user: Any) -> dict[str, Any]:
 
 
 @router.post("/dossiers", auth=[staff_auth, anonymous], response={201: dict})
+@idempotent("dossiers.create", status=201)
 def dossier_create(request: HttpRequest, payload: DossierIn) -> Any:
     """Receive a dossier (staff token), or register an online submission (no token, channel online)."""
     from motcua.org.models import Unit
@@ -190,6 +203,8 @@ def dossier_create(request: HttpRequest, payload: DossierIn) -> Any:
     user = _user(request)
     if user is None and payload.channel != "online":
         raise Unauthorized()
+    if user is None:
+        online_submission_throttle(request)
     unit = Unit.objects.filter(code=payload.unit).first()
     if unit is None:
         raise NotFound(f"Không tìm thấy đơn vị có mã {payload.unit}.", code="unit_not_found")
@@ -248,6 +263,7 @@ def dossier_read(request: HttpRequest, code: str) -> dict[str, Any]:
 
 
 @router.post("/dossiers/{code}/actions", auth=staff_auth, response=dict)
+@idempotent("dossiers.act")
 def dossier_action(request: HttpRequest, code: str, payload: ActionIn) -> dict[str, Any]:
     """Apply one move of the transition table."""
     dossier = _visible(request, code)
@@ -276,23 +292,28 @@ def dossier_form(request: HttpRequest, code: str, form: str) -> Any:
     return response
 
 
-def _client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: a forwarded-for header is set by the client and would bypass the limit.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+def online_submission_throttle(request: HttpRequest) -> None:
+    """At most MOTCUA["ONLINE_SUBMISSIONS_PER_HOUR"] anonymous submissions per client address."""
+    from django_ratelimit.core import is_ratelimited
+
+    limit = int(settings.MOTCUA.get("ONLINE_SUBMISSIONS_PER_HOUR", 10))
+    if is_ratelimited(
+        request, group="dossiers.online_submit", key="ip", rate=f"{limit}/h", increment=True
+    ):
+        raise RateLimited(
+            "Địa chỉ mạng này đã nộp quá nhiều hồ sơ trực tuyến, vui lòng thử lại sau 1 giờ.",
+            code="online_submission_rate_limited",
+        )
 
 
 def public_lookup_throttle(request: HttpRequest) -> None:
-    """At most N public lookups per client per minute (settings.MOTCUA['PUBLIC_LOOKUP_PER_MINUTE'], 20)."""
-    limit = int(getattr(settings, "MOTCUA", {}).get("PUBLIC_LOOKUP_PER_MINUTE", 20))
-    window = int(clock.now().timestamp() // 60)
-    key = f"rl:dossier-lookup:{_client_ip(request)}:{window}"
-    cache.add(key, 0, timeout=90)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=90)
-        count = 1
-    if count > limit:
+    """At most N public lookups per client per minute (settings.MOTCUA['PUBLIC_LOOKUP_PER_MINUTE'], 20).
+
+    Counted in the shared rate-limit cache, in one group with the portal's lookup page.
+    """
+    from motcua.core.throttle import public_lookup_limited
+
+    if public_lookup_limited(request):
         raise RateLimited("Bạn tra cứu quá nhiều lần, vui lòng thử lại sau 1 phút.")
 
 

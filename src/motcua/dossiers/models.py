@@ -16,7 +16,15 @@ TIMELINESS_CHOICES = [(k, v) for k, v in TIMELINESS_LABELS.items() if k]
 class Dossier(models.Model):
     """One dossier (hồ sơ) from receipt to return; it keeps the procedure version it was received under."""
 
+    # The official code `<agency>-<YYMMDD>-<NNNN>` from the gapless counter; an online
+    # submission holds its reference here until an official accepts it (see `reference`).
     code = models.CharField("mã hồ sơ", max_length=60, unique=True)
+    # What an online applicant is given at submission (TT-<YYMMDD>-<random>): kept for good,
+    # so the citizen's lookup works before and after acceptance. No official number is used
+    # up by a submission that is never accepted.
+    reference = models.CharField(
+        "mã tham chiếu nộp trực tuyến", max_length=30, unique=True, null=True, blank=True
+    )
     unit = models.ForeignKey(
         "org.Unit",
         on_delete=models.PROTECT,
@@ -134,6 +142,13 @@ class Dossier(models.Model):
 
             self.received_month = local(self.received_at).date().replace(day=1)
         super().save(*args, **kwargs)
+
+    @property
+    def official_code(self) -> str | None:
+        """The official dossier code, or None while an online submission awaits acceptance."""
+        if self.reference and self.code == self.reference:
+            return None
+        return self.code
 
     @property
     def status_label(self) -> str:

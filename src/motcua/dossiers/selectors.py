@@ -258,7 +258,8 @@ def dossier_search(
         qs = (
             qs.filter(code__startswith=code.strip().upper())
             if code.strip()[:1].isdigit()
-            else qs.filter(code__istartswith=code.strip())
+            # An online reference (TT-…) stays searchable after acceptance gave an official code.
+            else qs.filter(Q(code__istartswith=code.strip()) | Q(reference=code.strip().upper()))
         )
     if id_number:
         qs = qs.filter(citizen_id_number=id_number.strip())
@@ -338,12 +339,20 @@ def dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
     `verify` is the last 4 digits of the ID number or the phone; a wrong code and a wrong
     verify answer the same way, so codes cannot be probed.
     """
+    from motcua.core.throttle import verifier_guard
+
+    # A code is locked for an hour after a few wrong verifiers, whoever sends them.
+    with verifier_guard("dossier", code, mismatch={"dossier_not_found"}):
+        return _dossier_public_view(code=code, verify=verify)
+
+
+def _dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
     verify = (verify or "").strip()
-    dossier = (
-        Dossier.objects.select_related("procedure_version", "unit")
-        .filter(code=(code or "").strip())
-        .first()
-    )
+    from motcua.dossiers.services import dossier_by_number
+
+    dossier = dossier_by_number(
+        Dossier.objects.select_related("procedure_version", "unit"), code
+    ).first()
     ok = (
         dossier is not None
         and len(verify) == 4
@@ -359,6 +368,8 @@ def dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
     events = DossierEvent.objects.filter(dossier=dossier).only("at", "action", "to_status")
     return {
         "code": dossier.code,
+        "reference": dossier.reference,
+        "official_code": dossier.official_code,
         "procedure": dossier.procedure_version.name,
         "procedure_code": dossier.procedure_version.procedure.code,
         "unit": dossier.unit.name,

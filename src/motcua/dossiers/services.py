@@ -31,6 +31,7 @@ from motcua.dossiers.models import (
     DossierPaper,
     Extension,
 )
+from motcua.dossiers.scans import sniff_content_type  # noqa: F401  (re-exported for forms)
 from motcua.dossiers.workflow import (
     APOLOGY_DELEGATE,
     CITIZEN,
@@ -344,6 +345,53 @@ def _start_clock(dossier: Dossier, now: datetime) -> None:
 # --- receive ---------------------------------------------------------------------------------
 
 
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L to misread
+
+
+def _reference(now: datetime) -> str:
+    """A reference for an online submission: TT-<YYMMDD>-<8 random>, not guessable, unique."""
+    import secrets
+
+    while True:
+        tail = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+        ref = f"TT-{clock.local(now):%y%m%d}-{tail}"
+        if not Dossier.objects.filter(reference=ref).exists():
+            return ref
+
+
+class SubmissionQuota(DomainError):
+    code = "online_submission_quota"
+    status = 429
+    message = (
+        "Số định danh này đã nộp đủ số hồ sơ trực tuyến cho phép trong ngày. "
+        "Vui lòng chờ cán bộ tiếp nhận các hồ sơ đã nộp, hoặc quay lại vào ngày mai."
+    )
+
+
+def _online_quota(id_number: str, now: datetime) -> None:
+    """At most MOTCUA["ONLINE_SUBMISSIONS_PER_ID_PER_DAY"] anonymous submissions per CCCD a day."""
+    from django.conf import settings
+
+    limit = int(settings.MOTCUA.get("ONLINE_SUBMISSIONS_PER_ID_PER_DAY", 3))
+    day_start = clock.local(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = Dossier.objects.filter(
+        citizen_id_number=id_number,
+        channel=Channel.ONLINE,
+        created_by__isnull=True,
+        received_at__gte=day_start,
+    ).count()
+    if today >= limit:
+        raise SubmissionQuota()
+
+
+def dossier_by_number(queryset: Any, number: str) -> Any:
+    """Filter a dossier queryset by official code or online reference."""
+    from django.db.models import Q
+
+    number = (number or "").strip()
+    return queryset.filter(Q(code=number) | Q(reference=number))
+
+
 def _dossier_code(unit: Unit, received_at: datetime) -> str:
     agency = unit.agency_code or unit.code
     yymmdd = clock.local(received_at).strftime("%y%m%d")
@@ -410,6 +458,8 @@ def dossier_receive(
     # Staff have the ID card in hand; an anonymous online submission is only what was typed.
     person = _citizen_upsert(citizen, verified=actor is not None)
     typed_phone = normalize_phone(str(citizen.get("phone") or ""))
+    if actor is None:
+        _online_quota(person.id_number, now)
 
     catalogue = list(version.papers or [])
     ticked = set(range(len(catalogue))) if papers is None else set(papers)
@@ -458,9 +508,14 @@ def dossier_receive(
     if dossier.status == Status.ACCEPTED:
         _start_clock(dossier, now)
         _open_step(dossier, Step.RECEPTION, now)
-    # The day's counter is locked until commit: take the number last, so that concurrent
-    # receptions wait only for the few inserts below, not for the deadline arithmetic above.
-    dossier.code = _dossier_code(unit, now)
+    if dossier.status == Status.SUBMITTED:
+        # An online submission gets a reference, not an official number: the code is given
+        # when an official accepts it (_h_accept), so junk submissions use up no numbers.
+        dossier.code = dossier.reference = _reference(now)
+    else:
+        # The day's counter is locked until commit: take the number last, so that concurrent
+        # receptions wait only for the few inserts below, not for the deadline arithmetic above.
+        dossier.code = _dossier_code(unit, now)
     dossier.save()
     DossierPaper.objects.bulk_create(
         DossierPaper(
@@ -665,6 +720,8 @@ def dossier_act(*, dossier: Dossier, action: str, actor: Any, **params: Any) -> 
 
 
 def _h_accept(d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict) -> None:
+    if d.official_code is None:
+        d.code = _dossier_code(d.unit, now)  # the official number, given at acceptance
     d.holder, d.holder_unit = actor, d.unit
     kw["to_user"] = actor
     _start_clock(d, now)
@@ -926,27 +983,13 @@ _HANDLERS: dict[str, Any] = {
 
 def dossier_get(*, code: str) -> Dossier:
     """The dossier with this code, or NotFound."""
-    dossier = Dossier.objects.filter(code=code).first()
+    dossier = dossier_by_number(Dossier.objects, code).first()
     if dossier is None:
         raise NotFound(f"Không tìm thấy hồ sơ có mã {code}.", code="dossier_not_found")
     return dossier
 
 
 # --- attachments -----------------------------------------------------------------------------
-
-_MAGIC = [
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-]
-
-
-def sniff_content_type(head: bytes) -> tuple[str, str] | None:
-    """(content type, extension) read from the first bytes, or None when not PDF/JPEG/PNG."""
-    for magic, ctype, ext in _MAGIC:
-        if head.startswith(magic):
-            return ctype, ext
-    return None
 
 
 @transaction.atomic
@@ -958,16 +1001,11 @@ def attachment_add(
     actor: Any,
     paper_position: int | None = None,
 ) -> Attachment:
-    """Attach a scan (PDF, JPEG or PNG by content, at most 10 MB) to a dossier."""
+    """Attach a scan (PDF, JPEG or PNG checked whole, see dossiers.scans; at most 10 MB) to a dossier."""
     if len(content) == 0:
         raise ValidationFailed("Tệp đính kèm rỗng.", code="empty_file")
     if len(content) > MAX_ATTACHMENT_BYTES:
         raise ValidationFailed("Tệp đính kèm vượt quá 10 MB.", code="file_too_large")
-    sniffed = sniff_content_type(content[:16])
-    if sniffed is None:
-        raise ValidationFailed(
-            "Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp).", code="file_type"
-        )
     if Status(dossier.status) in (
         Status.REFUSED,
         Status.WITHDRAWN,
@@ -975,7 +1013,9 @@ def attachment_add(
         Status.RETURNED,
     ):
         raise Conflict("Hồ sơ đã kết thúc, không thể đính kèm thêm.", code="dossier_closed")
-    ctype, ext = sniffed
+    from motcua.dossiers.scans import scan_check
+
+    ctype, ext = scan_check(content)  # decoded or parsed whole, active content refused
     digest = hashlib.sha256(content).hexdigest()
     paper = None
     if paper_position is not None:

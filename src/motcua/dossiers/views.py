@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -55,7 +56,7 @@ def _visible_dossier(request: HttpRequest, code: str) -> Dossier:
         .select_related(
             "procedure_version", "procedure", "field", "citizen", "unit", "holder", "holder_unit"
         )
-        .filter(code=code)
+        .filter(Q(code=code) | Q(reference=code))
         .first()
     )
     if dossier is None:
@@ -510,9 +511,15 @@ def attachment(request: HttpRequest, code: str, pk: int) -> FileResponse:
     att = dossier.attachments.filter(pk=pk).first()
     if att is None:
         raise Http404("Không tìm thấy tệp")
-    return FileResponse(
-        att.file.open("rb"), content_type=att.content_type, filename=att.original_name
+    # Always a download, with the type its content was checked as (never rendered inline).
+    response = FileResponse(
+        att.file.open("rb"),
+        content_type=att.content_type,
+        filename=att.original_name,
+        as_attachment=True,
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

@@ -56,7 +56,7 @@ def units(request: HttpRequest, filters: Query[UnitsQuery]) -> list[UnitOut]:
 
 
 class QrIn(Schema):
-    qr: str
+    qr: str = Field(max_length=1000)  # a chip-card QR is ~150 characters
 
 
 class IdCardOut(Schema):

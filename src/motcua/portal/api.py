@@ -5,13 +5,15 @@ The public procedure list (/public/procedures) lives in the catalog app's router
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from motcua.core import clock
 from motcua.core.errors import RateLimited
+from motcua.core.idempotency import idempotent
 from motcua.portal.models import RatingChannel
 
 router = Router(tags=["portal"])
@@ -23,12 +25,12 @@ class ErrorOut(Schema):
 
 
 class RatingIn(Schema):
-    dossier: str | None = None
-    ticket: str | int | None = None
-    verify: str
-    level: str
-    indicators: dict[str, int] = {}
-    channel: str = RatingChannel.KIOSK
+    dossier: str | None = Field(None, max_length=60)  # dossiers.Dossier.code
+    ticket: Annotated[str, Field(max_length=32)] | int | None = None  # queueing.Ticket.token
+    verify: str = Field(max_length=32)
+    level: str = Field(max_length=20)
+    indicators: dict[str, int] = Field({}, max_length=20)
+    channel: str = Field(RatingChannel.KIOSK, max_length=10)
 
 
 class RatingOut(Schema):
@@ -49,30 +51,37 @@ class RatingOut(Schema):
     },
     auth=None,
 )
+@idempotent("portal.rating", status=201, out=RatingOut)
 def public_rating(request: HttpRequest, payload: RatingIn) -> Status:
     """A citizen rates a dossier (verify: last 4 digits of ID or phone) or a visit (verify: ticket token)."""
     from motcua.portal.services import rating_submit
 
     if is_ratelimited(request, group="portal.api_rating", key="ip", rate="10/m", increment=True):
         raise RateLimited()
-    rating = rating_submit(
-        dossier_code=payload.dossier,
-        ticket=payload.ticket if not payload.dossier else None,
-        verify=payload.verify,
-        level=payload.level,
-        indicators=payload.indicators,
-        channel=payload.channel,
-    )
+    from motcua.core.throttle import verifier_guard
+
+    # A dossier code shares its wrong-verifier lock with the lookup (issue 9.8).
+    with verifier_guard(
+        "dossier", payload.dossier or "", mismatch={"verify_mismatch", "not_found"}
+    ):
+        rating = rating_submit(
+            dossier_code=payload.dossier,
+            ticket=payload.ticket if not payload.dossier else None,
+            verify=payload.verify,
+            level=payload.level,
+            indicators=payload.indicators,
+            channel=payload.channel,
+        )
     return Status(201, {"id": rating.pk, "level": rating.level, "channel": rating.channel})
 
 
 class BookingIn(Schema):
-    office: str
-    service: str
+    office: str = Field(max_length=40)
+    service: str = Field(max_length=40)
     slot_start: datetime
-    id_number: str
-    full_name: str
-    phone: str
+    id_number: str = Field(max_length=12)
+    full_name: str = Field(max_length=200)
+    phone: str = Field(max_length=20)
 
 
 class BookingOut(Schema):
@@ -99,6 +108,7 @@ RATE_API_BOOKING = ("5/m", "30/h")
     auth=None,
     url_name="public_booking",
 )
+@idempotent("portal.booking", status=201, out=BookingOut)
 def public_booking(request: HttpRequest, payload: BookingIn) -> Status:
     """Book an appointment in a slot (see GET /queue/{office}/slots); returns its code."""
     from motcua.queueing.api import resolve_office, resolve_service

@@ -10,7 +10,7 @@ from motcua.portal.models import INDICATOR_LEVELS, INDICATORS, SatisfactionLevel
 
 class LookupForm(forms.Form):
     code = forms.CharField(
-        label="Mã hồ sơ",
+        label="Mã hồ sơ hoặc mã tham chiếu nộp trực tuyến",
         max_length=60,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )

@@ -189,8 +189,9 @@ def rating_token_valid(token: str, *, dossier_code: str) -> bool:
 
 def _dossier_for_rating(code: str, verify: str, lookup_token: str = "") -> Any:
     from motcua.dossiers.models import Dossier
+    from motcua.dossiers.services import dossier_by_number
 
-    dossier = Dossier.objects.select_related("procedure_version").filter(code=code.strip()).first()
+    dossier = dossier_by_number(Dossier.objects.select_related("procedure_version"), code).first()
     if dossier is None:
         raise NotFound("Không tìm thấy hồ sơ có mã này.")
     if rating_token_valid(lookup_token, dossier_code=dossier.code):

@@ -25,7 +25,6 @@ from motcua.portal.forms import AnnouncementForm, CommentForm, LookupForm, Servi
 from motcua.portal.models import Announcement, Comment, RatingChannel
 
 # Per-client limits (the client is the network address, used only as a cache key, never stored).
-RATE_LOOKUP = "10/m"
 RATE_COMMENT = "5/10m"
 RATE_STARS = "30/h"
 RATE_SERVICE_RATING = "10/m"
@@ -198,7 +197,9 @@ def lookup(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = LookupForm(request.POST)
-        if _limited(request, "lookup", RATE_LOOKUP):
+        from motcua.core.throttle import public_lookup_limited
+
+        if public_lookup_limited(request):  # one count with the API's lookup
             return _too_fast(request)
         if form.is_valid():
             from motcua.dossiers.selectors import dossier_public_view
@@ -214,9 +215,10 @@ def lookup(request: HttpRequest) -> HttpResponse:
     can_rate = False
     if view:
         from motcua.dossiers.models import Dossier
+        from motcua.dossiers.services import dossier_by_number
 
         dossier = (
-            Dossier.objects.filter(code=form.cleaned_data["code"].strip())
+            dossier_by_number(Dossier.objects, form.cleaned_data["code"])
             .only("id", "status")
             .first()
         )
@@ -468,16 +470,22 @@ def service_rating(request: HttpRequest) -> HttpResponse:
         if _limited(request, "service_rating", RATE_SERVICE_RATING):
             return _too_fast(request)
         if form.is_valid():
+            from motcua.core.throttle import verifier_guard
+
             try:
-                services.rating_submit(
-                    dossier_code=dossier_code or None,
-                    ticket=None,
-                    verify=token if not dossier_code else form.cleaned_data["verify"],
-                    level=form.cleaned_data["level"],
-                    indicators=form.indicators(),
-                    channel=channel,
-                    lookup_token=lookup_token if looked_up else "",
-                )
+                # A dossier code shares its wrong-verifier lock with the lookup (issue 9.8).
+                with verifier_guard(
+                    "dossier", dossier_code or "", mismatch={"verify_mismatch", "not_found"}
+                ):
+                    services.rating_submit(
+                        dossier_code=dossier_code or None,
+                        ticket=None,
+                        verify=token if not dossier_code else form.cleaned_data["verify"],
+                        level=form.cleaned_data["level"],
+                        indicators=form.indicators(),
+                        channel=channel,
+                        lookup_token=lookup_token if looked_up else "",
+                    )
                 done = True
             except DomainError as exc:
                 form.add_error(None, exc.message)
@@ -709,12 +717,17 @@ def booking_cancel(request: HttpRequest) -> HttpResponse:
         if _limited(request, "booking_cancel", RATE_BOOKING_CANCEL):
             return _too_fast(request)
         if form.is_valid():
+            from motcua.core.throttle import verifier_guard
+
             try:
-                done = bookings.booking_cancel(
-                    code=form.cleaned_data["code"],
-                    id_last4_or_phone=form.cleaned_data["verify"],
-                    reason=form.cleaned_data["reason"],
-                )
+                with verifier_guard(
+                    "booking", form.cleaned_data["code"], mismatch={"booking_not_found"}
+                ):
+                    done = bookings.booking_cancel(
+                        code=form.cleaned_data["code"],
+                        id_last4_or_phone=form.cleaned_data["verify"],
+                        reason=form.cleaned_data["reason"],
+                    )
             except DomainError as exc:
                 error, status = exc.message, exc.status
         else:

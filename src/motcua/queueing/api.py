@@ -12,6 +12,7 @@ from ninja import Router, Schema, Status
 from motcua.core import clock
 from motcua.core.auth import staff_auth
 from motcua.core.errors import NotFound, RateLimited, ValidationFailed
+from motcua.core.idempotency import idempotent
 from motcua.org.models import Counter, Office
 from motcua.queueing import selectors, services
 from motcua.queueing.models import Service, Ticket
@@ -227,6 +228,7 @@ def offices(request: HttpRequest) -> list[dict[str, Any]]:
         }
     },
 )
+@idempotent("queue.check_in", out=CheckInOut)
 def kiosk_check_in(request: HttpRequest) -> Status:
     """Check in by face image (multipart), ID card QR or phone; returns the ticket (reused if already held)."""
     body = do_check_in(request, _check_in_input(request))
@@ -253,6 +255,7 @@ def ticket_status(request: HttpRequest, token: str) -> dict[str, Any]:
     auth=staff_auth,
     url_name="counter_call_next",
 )
+@idempotent("queue.call_next", out=TicketOut)
 def call_next(request: HttpRequest, counter_id: int) -> Any:
     """Call the next ticket for a counter; 204 when nobody waits."""
     counter = get_object_or_404(Counter, pk=counter_id)

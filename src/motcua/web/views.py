@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -40,6 +42,20 @@ class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Password spraying (many usernames from one address) counts with the token API's.
+        from motcua.core.errors import DomainError
+        from motcua.core.throttle import login_failed, login_spray_check
+
+        try:
+            login_spray_check(request)
+        except DomainError as exc:
+            return render(request, "web/error.html", {"message": exc.message}, status=429)
+        response = super().post(request, *args, **kwargs)
+        if not request.user.is_authenticated:
+            login_failed(request)
+        return response
 
 
 @login_required

@@ -1,0 +1,156 @@
+"""Limits shared by every server process: per-client counts, code locks, login spraying.
+
+Counts live in the `ratelimit` cache (settings.CACHES): Redis when REDIS_URL is set, else a
+database table, never one process's memory, so two workers see the same counts. One action
+counts once per client whatever door it comes through (the portal page and the API share the
+group name).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import pickle
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
+from django.http import HttpRequest, HttpResponse
+
+from motcua.core.errors import DomainError, RateLimited
+
+# A code (dossier, booking) is locked for an hour after this many wrong verifiers, whoever
+# sends them: spreading guesses over many addresses does not help.
+CODE_FAILURES = 5
+CODE_LOCK_SECONDS = 3600
+
+
+class CodeLocked(RateLimited):
+    code = "code_locked"
+    message = (
+        "Mã này đã bị tạm khóa 1 giờ vì thông tin xác minh bị nhập sai nhiều lần. "
+        "Vui lòng thử lại sau hoặc liên hệ bộ phận một cửa."
+    )
+
+
+class TooManyLoginFailures(RateLimited):
+    code = "login_rate_limited"
+    message = "Đăng nhập sai quá nhiều lần từ địa chỉ mạng này. Vui lòng thử lại sau."
+
+
+def ratelimit_cache() -> Any:
+    return caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+
+
+def limited(request: HttpRequest, group: str, rate: str, *, increment: bool = True) -> bool:
+    """django-ratelimit per client address on the shared cache (False when limits are off)."""
+    from django_ratelimit.core import is_ratelimited
+
+    return is_ratelimited(request, group=group, key="ip", rate=rate, increment=increment)
+
+
+def public_lookup_limited(request: HttpRequest) -> bool:
+    """One count per client for a dossier lookup, through the portal page or the API alike."""
+    per_minute = int(settings.MOTCUA.get("PUBLIC_LOOKUP_PER_MINUTE", 20))
+    return limited(request, "dossier.lookup", f"{per_minute}/m")
+
+
+def _code_key(scope: str, code: str) -> str:
+    return f"code-fail:{scope}:{(code or '').strip().upper()[:80]}"
+
+
+@contextlib.contextmanager
+def verifier_guard(scope: str, code: str, *, mismatch: set[str]) -> Iterator[None]:
+    """Refuse a locked code; count a wrong verifier (a DomainError whose code is in `mismatch`).
+
+    The count is keyed on the code, not the client, and is written in the shared cache outside
+    any database transaction of the caller (call this outside `transaction.atomic`).
+    """
+    if not getattr(settings, "RATELIMIT_ENABLE", True) or not (code or "").strip():
+        yield  # no code, nothing to lock (a ticket rating is verified by its token)
+        return
+    cache = ratelimit_cache()
+    key = _code_key(scope, code)
+    if (cache.get(key) or 0) >= CODE_FAILURES:
+        raise CodeLocked()
+    try:
+        yield
+    except DomainError as exc:
+        if exc.code in mismatch:
+            cache.add(key, 0, CODE_LOCK_SECONDS)
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, CODE_LOCK_SECONDS)
+        raise
+
+
+def login_spray_check(request: HttpRequest) -> None:
+    """Refuse a login attempt from an address with too many recent failures (any usernames)."""
+    from django_ratelimit.core import get_usage
+
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return
+    usage = get_usage(
+        request, group="auth.failures", key="ip", rate=settings.LOGIN_FAILURES_PER_ADDRESS
+    )
+    if usage is not None and usage["count"] >= usage["limit"]:
+        raise TooManyLoginFailures()
+
+
+def login_failed(request: HttpRequest) -> None:
+    """Count one failed login for the client's address."""
+    limited(request, "auth.failures", settings.LOGIN_FAILURES_PER_ADDRESS, increment=True)
+
+
+def axes_lockout_response(
+    request: HttpRequest, original_response: Any = None, credentials: Any = None
+) -> HttpResponse:
+    """django-axes lockout: JSON `{"code","message"}` for the API, the lockout page otherwise."""
+    from django.shortcuts import render
+
+    message = "Đăng nhập sai quá nhiều lần, tài khoản tạm khóa. Vui lòng thử lại sau 15 phút."
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        return JsonResponse({"code": "locked_out", "message": message}, status=429)
+    return render(request, "web/error.html", {"message": message}, status=429)
+
+
+class SharedDatabaseCache(DatabaseCache):
+    """Django's database cache with an atomic `incr` that keeps the key's expiry.
+
+    `BaseCache.incr` reads, adds and writes back with the default timeout: two processes
+    counting at once lose increments, and a one-hour rate window would restart after five
+    minutes. Here the row is locked (FOR UPDATE on PostgreSQL; SQLite takes the database write
+    lock at BEGIN) and only the value is rewritten.
+    """
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        from django.db import connections, router, transaction
+
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        table = connection.ops.quote_name(self._table)  # type: ignore[attr-defined]
+        made = self.make_and_validate_key(key, version=version)
+        with transaction.atomic(using=db):
+            with connection.cursor() as cursor:
+                lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+                # The table name is the cache's LOCATION from settings, quoted; the key is a parameter.
+                sql = f"SELECT cache_key FROM {table} WHERE cache_key = %s{lock}"  # noqa: S608
+                cursor.execute(sql, [made])
+                if cursor.fetchone() is None:
+                    raise ValueError(f"Key '{key}' not found")
+            value = self.get(key, version=version)  # None when expired
+            if value is None:
+                raise ValueError(f"Key '{key}' not found")
+            value += delta
+            encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET value = %s WHERE cache_key = %s",  # noqa: S608
+                    [encoded, made],
+                )
+        return int(value)

@@ -1,0 +1,128 @@
+"""Issue 9 point 8: limits shared across processes and doors; the token API's lockouts."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+from django.db import connections
+from django.test import RequestFactory
+
+from factories import UserFactory
+
+TOKEN = "/api/v1/auth/token"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def token(client, username, password, ip="127.0.0.1"):
+    return client.post(
+        TOKEN,
+        {"username": username, "password": password},
+        content_type="application/json",
+        REMOTE_ADDR=ip,
+    )
+
+
+@pytest.mark.django_db
+def test_the_portal_page_and_the_api_share_one_lookup_count(client, settings):
+    n = settings.MOTCUA["PUBLIC_LOOKUP_PER_MINUTE"]
+    half = n // 2
+    for i in range(half):  # distinct codes: a code alone is locked sooner
+        assert client.post("/tra-cuu/", {"code": f"W{i}", "verify": "1234"}).status_code == 404
+    for i in range(n - half):
+        assert client.get(f"/api/v1/public/dossiers/A{i}", {"verify": "1234"}).status_code == 404
+    api = client.get("/api/v1/public/dossiers/A-last", {"verify": "1234"})
+    assert api.status_code == 429 and api.json()["code"] == "rate_limited"
+    assert client.post("/tra-cuu/", {"code": "W-last", "verify": "1234"}).status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_successful_token_resets_the_failure_count(client, settings):
+    UserFactory(username="hay-go-sai")
+    for _ in range(2):  # twice (limit - 1) failures, a success between: never locked
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert token(client, "hay-go-sai", "sai").status_code == 401
+        assert token(client, "hay-go-sai", "motcua-demo").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_lockout_answers_json_from_the_failure_that_locks(client, settings):
+    UserFactory(username="bi-khoa")
+    answers = [token(client, "bi-khoa", "sai") for _ in range(settings.AXES_FAILURE_LIMIT + 1)]
+    for r in answers:
+        assert r["Content-Type"].startswith("application/json"), r.content[:200]
+        assert set(r.json()) >= {"code", "message"}
+    assert answers[-1].status_code == 429 and answers[-1].json()["code"] == "locked_out"
+
+
+@pytest.mark.django_db
+def test_password_spraying_from_one_address_is_limited(client, settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = "5/h"
+    UserFactory(username="that")
+    for i in range(5):  # one try per username: axes' per-username lock never triggers
+        assert token(client, f"nguoi-{i}", "motcua-demo").status_code == 401
+    r = token(client, "that", "motcua-demo")
+    assert r.status_code == 429 and r.json()["code"] == "login_rate_limited"
+    # The web login page counts in the same place.
+    page = client.post("/can-bo/dang-nhap/", {"username": "that", "password": "motcua-demo"})
+    assert page.status_code == 429
+    # Another address is not affected.
+    assert token(client, "that", "motcua-demo", ip="10.0.0.9").status_code == 200
+
+
+def _count_in_child(n: int, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    from motcua.core.throttle import public_lookup_limited
+
+    connections.close_all()
+    request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.1")
+    queue.put(sum(not public_lookup_limited(request) for _ in range(n)))
+    connections.close_all()
+
+
+def _redis_reachable() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("backend", ["database", "redis"])
+def test_two_processes_share_one_count(settings, backend):
+    """Two server processes (forked here) each see 15 lookups from one client: 20 pass in all.
+
+    With the database table (no REDIS_URL) and with Redis (REDIS_URL set), the two backends
+    `settings.CACHES["ratelimit"]` chooses between.
+    """
+    import uuid
+
+    if backend == "redis":
+        if not _redis_reachable():
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        settings.CACHES = {
+            **settings.CACHES,
+            "ratelimit": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:6379/0",
+                "KEY_PREFIX": f"motcua-test-{uuid.uuid4().hex}",  # never another run's keys
+                "TIMEOUT": 120,
+            },
+        }
+    limit = settings.MOTCUA["PUBLIC_LOOKUP_PER_MINUTE"]
+    connections.close_all()
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    workers = [ctx.Process(target=_count_in_child, args=(15, queue)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=60)
+    assert [w.exitcode for w in workers] == [0, 0]
+    assert queue.get(timeout=5) + queue.get(timeout=5) == limit

@@ -70,6 +70,22 @@ def test_public_pages_render(at, client, office, counters, svc_a, citizens):
     assert client.get("/can-bo/xep-hang/ve/not-a-token/").status_code == 404
 
 
+def test_slip_qr_carries_the_public_address_not_the_request_host(
+    at, client, settings, office, svc_a, citizens
+):
+    import io
+
+    import segno
+
+    settings.MOTCUA = {**settings.MOTCUA, "PUBLIC_BASE_URL": "https://dvc.hadong.hanoi.gov.vn"}
+    t = issue(office, svc_a, citizens[0])
+    qr = client.get(f"/can-bo/xep-hang/ve/{t.token}/qr.svg", HTTP_HOST="127.0.0.1:8101")
+    expected = io.BytesIO()
+    url = f"https://dvc.hadong.hanoi.gov.vn/can-bo/xep-hang/ve/{t.token}/"
+    segno.make(url, error="m").save(expected, kind="svg", scale=6, border=2, xmldecl=False)
+    assert qr.content == expected.getvalue()
+
+
 @pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng not installed")
 def test_server_voice_wav(client, settings, tmp_path):
     settings.VAR_DIR = tmp_path

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from motcua.core import clock
 from motcua.core.errors import DomainError, PermissionDenied, ValidationFailed
+from motcua.core.links import public_url
 from motcua.org.models import Citizen, Counter, Office, Role
 from motcua.queueing import bookings as booking_rules
 from motcua.queueing import selectors, services, voice
@@ -97,7 +98,7 @@ def ticket_qr(request: HttpRequest, token: str) -> HttpResponse:
     import segno
 
     ticket = get_object_or_404(Ticket, token=token)
-    url = request.build_absolute_uri(reverse("queueing:ticket_live", args=[ticket.token]))
+    url = public_url(reverse("queueing:ticket_live", args=[ticket.token]))
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False)
     return HttpResponse(out.getvalue(), content_type="image/svg+xml")

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files come pre-compressed), before anything that writes bodies.
+    "motcua.web.middleware.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,9 +146,18 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Hashed names + .gz/.br at collectstatic, served with a one-year immutable cache lifetime;
+    # files not (yet) collected fall back to their plain names (see web/staticstorage.py).
+    "staticfiles": {"BACKEND": "motcua.web.staticstorage.StaticStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Source maps and type declarations are only read by developer tools: not worth compressing
+# (they are half the vendor folders and would triple the time collectstatic takes).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    *("jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br"),
+    *("swf", "flv", "woff", "woff2", "3gp", "3gpp", "asf", "avi", "m4v", "mov", "mp4"),
+    *("mpeg", "mpg", "webm", "wmv", "map", "ts", "cjs"),
+]
 # Front-end libraries come from the npm registry at set-up (package.json + lock file) and are
 # served from our own static files under /static/vendor/<name>/: never a CDN at run time.
 NODE_MODULES_DIR = Path(os.environ.get("MOTCUA_NODE_MODULES", PROJECT_DIR / "node_modules"))

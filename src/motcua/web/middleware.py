@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
 
 SESSION_KEY = "motcua_unit_id"
 
@@ -33,3 +35,20 @@ def _current_unit(request: HttpRequest):  # type: ignore[no-untyped-def]
     # Without a choice, the unit of the official's first-assigned role: their main post.
     first = StaffRole.objects.filter(user_id=user_id).select_related("unit").order_by("pk").first()
     return first.unit if first else None
+
+
+class CompressionMiddleware(GZipMiddleware):
+    """gzip for HTML and JSON answers; streams (server-sent events, files) pass untouched.
+
+    Django's GZipMiddleware pads every compressed body with random bytes against BREACH
+    since 4.2 and CSRF tokens are masked per response, so compressing pages that carry
+    secrets is safe. Streams are skipped: an event stream must reach the board at once,
+    and PDFs, spreadsheets and images are compressed already.
+    """
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if response.streaming:
+            return response
+        return super().process_response(request, response)

@@ -230,6 +230,12 @@ MOTCUA: dict[str, Any] = {
     "KIOSK_CHECK_IN_PER_MINUTE": int(os.environ.get("KIOSK_CHECK_IN_PER_MINUTE", "1200")),
     "KIOSK_IDENTIFY_PER_MINUTE": int(os.environ.get("KIOSK_IDENTIFY_PER_MINUTE", "120")),
     "API_TOKEN_TTL_HOURS": int(os.environ.get("API_TOKEN_TTL_HOURS", "12")),
+    # Base map of /co-quan/: a tile server the office can reach ({z}/{x}/{y} template, e.g. the
+    # province's own server); empty = no base map (markers over imported ward boundaries and
+    # the list of offices). The attribution is what the tile provider's licence requires.
+    "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", ""),
+    "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION", ""),
+    "MAP_MAX_ZOOM": int(os.environ.get("MAP_MAX_ZOOM", "18")),
 }
 
 LOGGING = {

@@ -33,13 +33,6 @@ def test_month_labels_are_short_and_whole(label, shown):
     assert chartdata.category_label(label) == shown
 
 
-def test_long_labels_wrap_at_spaces_without_losing_words():
-    label = "Ủy ban nhân dân phường Hà Đông, thành phố Hà Nội"
-    lines = chartdata.wrap(label)
-    assert isinstance(lines, list) and all(len(line) <= chartdata.LABEL_LINE for line in lines)
-    assert " ".join(lines) == label
-
-
 def test_percent_bars_axis_0_to_100_every_20_with_target_and_table():
     spec = chartdata.percent_bars(
         chart_id="dung-han",

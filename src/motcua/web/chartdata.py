@@ -29,7 +29,6 @@ COLOURS = {
 }
 FALLBACK = ["#0b4a8b", "#1b6e3a", "#a35200", "#6a1b9a", "#b3261e"]
 BAD = "#b3261e"  # a bar under its target
-LABEL_LINE = 24  # characters per line of a category label before it wraps
 
 
 def vn_number(value: float | int | None, decimals: int = 0) -> str:
@@ -61,23 +60,6 @@ def category_label(label: Any) -> str:
     if m:
         return f"Th {m.group(2)}/{m.group(1)}"
     return text or "–"
-
-
-def wrap(label: str, width: int = LABEL_LINE) -> list[str] | str:
-    """Split a long label into lines at spaces (chart.js draws a list as several lines)."""
-    if len(label) <= width:
-        return label
-    lines: list[str] = []
-    current = ""
-    for word in label.split():
-        if current and len(current) + 1 + len(word) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    if current:
-        lines.append(current)
-    return lines
 
 
 def nice_axis(peak: float, max_steps: int = 7) -> tuple[int, int]:
@@ -123,7 +105,7 @@ def percent_bars(
         "stacked": False,
         "unit": "%",
         "title": title,
-        "labels": [wrap(s) for s in labels],
+        "labels": labels,
         "datasets": [{"label": series_label, "data": values, "colors": colours}],
         "axis": {"min": 0, "max": 100, "step": 20, "title": f"{series_label} (%)"},
         "target": None
@@ -158,7 +140,7 @@ def count_bars(
         "stacked": len(series) > 1,
         "unit": "",
         "title": title,
-        "labels": [wrap(s) for s in labels],
+        "labels": labels,
         "datasets": [
             {"label": name, "data": data[k], "colors": _colour(k, i)}
             for i, (k, name) in enumerate(series)

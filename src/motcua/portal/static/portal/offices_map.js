@@ -71,9 +71,12 @@
     link.textContent = "Giờ làm việc và chi tiết";
     popup.appendChild(link);
     marker.bindPopup(popup);
+    // The icon exists once the map has a view: label it then (and again if Leaflet redraws it).
+    marker.on("add", function () {
+      var el = marker.getElement();
+      if (el) { el.setAttribute("aria-label", label); el.setAttribute("role", "button"); }
+    });
     marker.addTo(map);
-    var el = marker.getElement();
-    if (el) { el.setAttribute("aria-label", label); el.setAttribute("role", "button"); }
     bounds.extend([m.lat, m.lng]);
   });
 

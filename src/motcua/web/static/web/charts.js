@@ -50,16 +50,33 @@
     }
   };
 
+  // Category labels wrap at spaces to fit about 45 % of the chart's width: whole words on
+  // several lines rather than a cut "Ủy ban nhân dân phư…" or "12/202".
+  function wrap(label, chars) {
+    var text = String(label);
+    if (text.length <= chars) return text;
+    var lines = [], line = "";
+    text.split(/\s+/).forEach(function (word) {
+      if (line && (line + " " + word).length > chars) { lines.push(line); line = word; }
+      else { line = line ? line + " " + word : word; }
+    });
+    if (line) lines.push(line);
+    return lines;
+  }
+
   function draw(canvas) {
     if (canvas.dataset.drawn) return;
     var source = document.getElementById(canvas.dataset.chart);
     if (!source) return;
     var spec = JSON.parse(source.textContent);
     var box = canvas.parentElement;
-    var rows = spec.labels.length;
+    var labels = spec.labels;
     if (spec.horizontal) {
-      var lines = spec.labels.reduce(function (n, l) { return n + (Array.isArray(l) ? l.length : 1); }, 0);
-      box.style.height = Math.max(180, lines * (base + 6) + rows * 14 + 120) + "px";
+      var chars = Math.max(10, Math.floor((box.clientWidth * 0.45) / (base * 0.56)));
+      labels = spec.labels.map(function (l) { return wrap(l, chars); });
+      var lines = labels.reduce(function (n, l) { return n + (Array.isArray(l) ? l.length : 1); }, 0);
+      var legend = spec.datasets.length > 1 ? (phone ? 90 : 50) : 0;
+      box.style.height = Math.max(220, lines * (base + 6) + labels.length * 16 + 110 + legend) + "px";
     } else {
       box.style.height = (phone ? 300 : 340) + "px";
     }
@@ -70,8 +87,10 @@
       grid: { color: "#d5dae1" },
       ticks: {
         stepSize: spec.axis.step,
+        maxRotation: 0,
+        autoSkip: false, // every 20 %: the unit is in the axis title, so the ticks stay short
         precision: spec.unit === "%" ? undefined : 0,
-        callback: function (v) { return number(v, spec.unit); }
+        callback: function (v) { return number(v, ""); }
       },
       title: { display: true, text: spec.axis.title }
     };
@@ -96,7 +115,7 @@
     canvas.dataset.drawn = "1";
     new Chart(canvas, {
       type: spec.type,
-      data: { labels: spec.labels, datasets: datasets },
+      data: { labels: labels, datasets: datasets },
       plugins: [targetLine],
       options: {
         indexAxis: spec.horizontal ? "y" : "x",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from datetime import timedelta
 
@@ -109,6 +110,10 @@ def test_report_and_exports(at, client, office, counters, svc_a, citizens, offic
     client.force_login(manager)
     page = client.get(f"/can-bo/xep-hang/bao-cao/?office={office.pk}").content.decode()
     assert citizens[0].full_name in page and "Khuôn mặt" in page
+    # Served per day: a chart (chart.js) with the same figures in its table.
+    assert '<canvas data-chart="chart-data-luot-phuc-vu"' in page
+    day = f"{clock.now():%d/%m/%Y}"
+    assert re.search(rf'<th scope="row">{day}</th><td>1</td><td>0</td><td>1</td>', page)
     csv_text = client.get(f"/can-bo/xep-hang/bao-cao/xuat.csv?office={office.pk}").content.decode(
         "utf-8-sig"
     )

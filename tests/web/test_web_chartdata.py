@@ -22,7 +22,8 @@ def test_count_axes_end_on_nice_numbers(peak, expected):
 @pytest.mark.parametrize(
     ("label", "shown"),
     [
-        (date(2026, 11, 1), "Th 11/2026"),
+        (date(2026, 11, 17), "17/11/2026"),  # a day
+        (date(2026, 12, 1), "01/12/2026"),
         ("12/2026", "Th 12/2026"),  # the dashboard's month rows (never cut to "12/202")
         ("Tháng 1/2027", "Th 01/2027"),  # the portal's month rows
         ("2026-09", "Th 09/2026"),
@@ -77,8 +78,8 @@ def test_trend_lines_by_month():
     spec = chartdata.percent_lines(
         chart_id="xu-huong",
         title="Xu hướng",
-        rows=[{"label": date(2026, 10, 1), "a": 98.0, "b": None},
-              {"label": date(2026, 11, 1), "a": 99.24, "b": 87.5}],
+        rows=[{"label": chartdata.month_label(date(2026, 10, 1)), "a": 98.0, "b": None},
+              {"label": chartdata.month_label(date(2026, 11, 1)), "a": 99.24, "b": 87.5}],
         series=[("a", "Đúng hạn"), ("b", "Hài lòng")],
     )  # fmt: skip
     assert spec["chart"]["labels"] == ["Th 10/2026", "Th 11/2026"]

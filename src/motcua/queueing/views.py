@@ -552,7 +552,30 @@ def report(request: HttpRequest) -> HttpResponse:
             served=selectors.report_served(office=office, start=start, end=end)[:500],
             methods=dict(Method.choices),
         )
+        ctx["daily_chart"] = _daily_chart(ctx["rows"])
     return render(request, "queueing/report.html", ctx)
+
+
+def _daily_chart(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Served and no-shows per day (the summary rows are per day, counter, officer, method)."""
+    from motcua.web import chartdata
+
+    days: dict[date, dict[str, Any]] = {}
+    for r in rows:
+        day = days.setdefault(r["date"], {"label": r["date"], "served": 0, "no_shows": 0})
+        day["served"] += r["served"]
+        day["no_shows"] += r["no_shows"]
+    if not days:
+        return None
+    return chartdata.count_bars(
+        chart_id="luot-phuc-vu",
+        title="Lượt phục vụ và vắng mặt theo ngày",
+        rows=[days[d] for d in sorted(days)],
+        series=[("served", "Đã phục vụ"), ("no_shows", "Vắng mặt khi gọi")],
+        group_label="Ngày",
+        axis_title="Số lượt",
+        horizontal=False,
+    )
 
 
 EXPORT_HEADER = [

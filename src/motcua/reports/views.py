@@ -81,7 +81,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "summary": summary,
         "index": selectors.index_766(period=period, unit_ids=unit_ids),
         "overdue": selectors.overdue_dossiers(unit_ids=unit_ids)[:50],
-        "trend": [{**r, "month_label": chartdata.category_label(r["key"])} for r in trend],
+        "trend": [{**r, "month_label": chartdata.month_label(r["key"])} for r in trend],
         "on_time_chart": chartdata.percent_bars(
             chart_id="dung-han",
             title=f"Tỷ lệ giải quyết đúng hạn theo {dim_label.lower()}",
@@ -103,7 +103,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "trend_chart": chartdata.percent_lines(
             chart_id="xu-huong",
             title="Tỷ lệ đúng hạn và hài lòng theo tháng",
-            rows=[{**r, "label": r["key"]} for r in trend],
+            rows=[{**r, "label": chartdata.month_label(r["key"])} for r in trend],
             series=[("on_time_pct", "Đúng hạn"), ("satisfaction_pct", "Hài lòng")],
         ),
     }

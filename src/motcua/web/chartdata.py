@@ -18,6 +18,8 @@ from typing import Any
 # Dark enough for 3:1 against white (WCAG 1.4.11, non-text contrast) and told apart by the
 # legend order and the table, not by colour alone.
 COLOURS = {
+    "served": "#1b6e3a",
+    "no_shows": "#a35200",
     "early": "#1b6e3a",
     "on_time": "#3f7f1f",
     "late": "#b3261e",
@@ -49,9 +51,9 @@ def month_label(month: date) -> str:
 
 
 def category_label(label: Any) -> str:
-    """Axis text of a category: months as "Th 11/2026", whatever form the selector gave."""
+    """Axis text of a category: days as dd/mm/yyyy, months as "Th 11/2026"."""
     if isinstance(label, date):
-        return month_label(label)
+        return f"{label:%d/%m/%Y}"
     text = str(label or "").strip()
     m = re.fullmatch(r"(?:Tháng\s+)?(\d{1,2})/(\d{4})", text) or None
     if m:
@@ -127,8 +129,10 @@ def count_bars(
     label_key: str = "label",
     group_label: str = "Nhóm",
     axis_title: str = "Số hồ sơ",
+    horizontal: bool = True,
 ) -> dict[str, Any]:
-    """Horizontal bars of counts, stacked when there are several series, with a total column."""
+    """Bars of counts (horizontal for named groups, upright for days), stacked when there are
+    several series, with a total column in the table."""
     labels = [category_label(r.get(label_key)) for r in rows]
     data = {k: [int(r.get(k) or 0) for r in rows] for k, _ in series}
     totals = [sum(data[k][i] for k, _ in series) for i in range(len(rows))]
@@ -136,7 +140,7 @@ def count_bars(
     chart = {
         "id": chart_id,
         "type": "bar",
-        "horizontal": True,
+        "horizontal": horizontal,
         "stacked": len(series) > 1,
         "unit": "",
         "title": title,

@@ -228,7 +228,7 @@ def offices_map() -> dict[str, Any]:
 
     offices = list(Office.objects.filter(is_active=True).select_related("unit").order_by("name"))
     numbers: dict[int, int] = {}
-    markers = []
+    markers: list[dict[str, Any]] = []
     for o in offices:
         if o.latitude is None or o.longitude is None:
             continue

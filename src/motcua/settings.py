@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -237,6 +238,13 @@ MOTCUA: dict[str, Any] = {
     "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION", ""),
     "MAP_MAX_ZOOM": int(os.environ.get("MAP_MAX_ZOOM", "18")),
 }
+
+# The map tile server's origin: the Content-Security-Policy's img-src must allow it.
+MAP_TILE_ORIGIN = (
+    "{0.scheme}://{0.netloc}".format(urlsplit(MOTCUA["MAP_TILE_URL"]))
+    if MOTCUA["MAP_TILE_URL"]
+    else ""
+)
 
 LOGGING = {
     "version": 1,

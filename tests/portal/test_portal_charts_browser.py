@@ -180,3 +180,54 @@ def test_offices_page_without_tiles_shows_the_list(page, live_server, settings):
     expect(page.locator(".leaflet-container")).to_have_count(0)
     expect(page.get_by_role("heading", name="Bộ phận một cửa phường Hà Đông")).to_be_visible()
     expect(page.locator("main")).to_contain_text("sáng 07:30–11:30, chiều 13:00–17:00")
+
+
+# The Content-Security-Policy the project turns on (no inline script, no inline style); the
+# map's tiles come from the configured tile server, whose origin img-src must allow
+# (settings.MAP_TILE_ORIGIN).
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: {tiles}; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'"
+)
+
+
+def test_charts_map_and_api_docs_work_under_the_content_security_policy(
+    launch_chromium, live_server, settings, make_dossier, tile_server
+):
+    from urllib.parse import urlsplit
+
+    # A page fulfilled by the test (to add the header) counts as "public" for Chromium's local
+    # network checks, which would then refuse the stand-in tile server on 127.0.0.1.
+    browser = launch_chromium("--disable-features=LocalNetworkAccessChecks")
+    page = browser.new_page(locale="vi-VN")
+
+    url, _ = tile_server
+    settings.MOTCUA = {**settings.MOTCUA, "MAP_TILE_URL": url}
+    policy = CSP.format(tiles="http://" + urlsplit(url).netloc)
+    _offices()
+    make_dossier(status=10, result_timeliness="on_time")
+
+    def with_csp(route):  # type: ignore[no-untyped-def]
+        response = route.fetch(max_redirects=0)
+        route.fulfill(
+            response=response, headers={**response.headers, "content-security-policy": policy}
+        )
+
+    page.route(
+        f"{live_server.url}/**",
+        lambda r: with_csp(r) if r.request.resource_type == "document" else r.continue_(),
+    )
+    refused: list[str] = []
+    page.on(
+        "console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None
+    )
+
+    page.goto(f"{live_server.url}/tinh-hinh-giai-quyet/?tu=2000-01-01")
+    page.wait_for_function(CHARTS_READY)
+    page.goto(f"{live_server.url}/co-quan/")
+    page.wait_for_selector("#office-map[data-ready]", state="attached")
+    expect(page.locator("#office-map[data-tiles='loaded']")).to_have_count(1)
+    expect(page.get_by_role("button", name="1. Bộ phận một cửa phường Dương Nội")).to_be_visible()
+    page.goto(f"{live_server.url}/api/v1/docs")
+    expect(page.locator(".opblock").first).to_be_visible()
+    assert refused == [], "\n".join(refused)

@@ -44,6 +44,24 @@ CHART_FACTS = """(id) => {
 }"""
 
 
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page, *within: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's WCAG 2.x A/AA violations (any impact) of the page, or of the elements
+    `within` selects, as they are now."""
+    if not AXE.exists():
+        pytest.skip("axe-core not installed: make install (npm ci)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (within) => (await axe.run(within.length ? {include: within.map(s => [s])} : document,"
+        " {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']})).violations"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))",
+        list(within),
+    )
+    return list(result)
+
+
 def _shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
@@ -76,6 +94,8 @@ def test_statistics_charts_render_on_a_phone_with_readable_text(page, live_serve
     expect(table.locator("caption")).to_contain_text("mục tiêu ≥ 99%")
     expect(table.get_by_role("row", name="Ủy ban nhân dân phường Hà Đông")).to_contain_text("66,7%")
     _shot(page, "portal-statistics-phone.png")
+    # The charts with their tables (the page's own wide table is issue 15, point 5).
+    assert axe_violations(page, "#chart-ket-qua", "#chart-dung-han") == []
 
 
 def _png(width: int = 256, height: int = 256) -> bytes:
@@ -155,6 +175,9 @@ def test_offices_map_shows_tiles_and_labelled_markers(page, live_server, setting
     popup.get_by_role("link", name="Giờ làm việc và chi tiết").click()
     expect(page).to_have_url(__import__("re").compile(r"#office-\d+$"))
     _shot(page, "portal-offices-map.png")
+    assert axe_violations(page) == []
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert axe_violations(page) == []
 
 
 def test_offices_page_says_when_the_tile_server_is_unreachable(page, live_server, settings):

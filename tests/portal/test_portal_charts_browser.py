@@ -254,3 +254,28 @@ def test_charts_map_and_api_docs_work_under_the_content_security_policy(
     page.goto(f"{live_server.url}/api/v1/docs")
     expect(page.locator(".opblock").first).to_be_visible()
     assert refused == [], "\n".join(refused)
+
+
+def test_imported_ward_boundaries_are_drawn_without_a_tile_server(page, live_server, settings):
+    import json
+
+    from motcua.org.services import unit_boundaries_import
+
+    settings.MOTCUA = {**settings.MOTCUA, "MAP_TILE_URL": ""}
+    unit = UnitFactory(code="9886", name="Phường Hà Đông")
+    OfficeFactory(
+        unit=unit, name="Bộ phận một cửa phường Hà Đông", latitude=20.97, longitude=105.78
+    )
+    ring = [[105.77, 20.96], [105.79, 20.96], [105.79, 20.98], [105.77, 20.98], [105.77, 20.96]]
+    unit_boundaries_import(
+        text=json.dumps({"type": "Polygon", "coordinates": [ring]}), unit=unit, source="t.geojson"
+    )
+    page.goto(f"{live_server.url}/co-quan/")
+    expect(page.locator("#office-map[data-ready]")).to_have_count(1)
+    expect(page.locator(".leaflet-overlay-pane path")).to_have_count(1)  # the ward's outline
+    expect(page.locator(".ward-label")).to_have_text("Phường Hà Đông")
+    expect(page.get_by_role("button", name="1. Bộ phận một cửa phường Hà Đông")).to_be_visible()
+    expect(page.locator("#map-status")).to_contain_text("Chưa cấu hình máy chủ bản đồ nền")
+    assert page.locator(".leaflet-tile").count() == 0
+    _shot(page, "portal-offices-boundaries.png")
+    assert axe_violations(page) == []

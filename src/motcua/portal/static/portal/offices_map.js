@@ -44,7 +44,11 @@
   if (data.boundaries.features.length) {
     var wards = L.geoJSON(data.boundaries, {
       style: { color: "#0b4a8b", weight: 2, fillColor: "#0b4a8b", fillOpacity: 0.06 },
-      interactive: false
+      interactive: false,
+      onEachFeature: function (feature, layer) {
+        // The ward's name on its outline (text on the map, read from the list by screen readers).
+        layer.bindTooltip(feature.properties.name, { permanent: true, direction: "top", className: "ward-label" });
+      }
     }).addTo(map);
     bounds.extend(wards.getBounds());
   }

@@ -4,6 +4,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Links printed in QR codes, PDFs and messages (core/links.py); a real office sets its own.
+export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 

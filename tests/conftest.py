@@ -16,6 +16,22 @@ os.environ.setdefault(
 )  # Playwright's sync API runs an event loop
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _plain_static_storage():  # type: ignore[no-untyped-def]
+    """Static files by their plain names, as the app folders hold them: a manifest left in var/
+    by `make run` must not send the test server's pages to hashed names it cannot serve."""
+    from django.test.utils import override_settings
+
+    from motcua import settings as project
+
+    plain = {
+        **project.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=plain):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_local_cache():  # type: ignore[no-untyped-def]
     """Rate-limit counters and cached figures start empty in every test (in-process cache only:

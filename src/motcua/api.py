@@ -11,12 +11,14 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from motcua.core.auth import TokenAuth
 from motcua.core.errors import DomainError
+from motcua.web.apidocs import LocalSwagger
 
 api = NinjaAPI(
     title="motcua API",
     version="1",
     description="API của hệ thống một cửa: thủ tục, hồ sơ, xếp hàng, cổng công khai.",
     urls_namespace="api",
+    docs=LocalSwagger(),  # Swagger UI from our static files: works offline
 )
 
 

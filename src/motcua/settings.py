@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -56,6 +57,8 @@ MIDDLEWARE = [
     "motcua.web.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files come pre-compressed), before anything that writes bodies.
+    "motcua.web.middleware.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -153,9 +156,21 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Hashed names + .gz/.br at collectstatic, served with a one-year immutable cache lifetime;
+    # files not (yet) collected fall back to their plain names (see web/staticstorage.py).
+    "staticfiles": {"BACKEND": "motcua.web.staticstorage.StaticStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Source maps and type declarations are only read by developer tools: not worth compressing
+# (they are half the vendor folders and would triple the time collectstatic takes).
+# Only the hashed copies stay in STATIC_ROOT (and get compressed): half the disk and half the
+# time of every collectstatic; a plain name is still served from the app folders (finders).
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    *("jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br"),
+    *("swf", "flv", "woff", "woff2", "3gp", "3gpp", "asf", "avi", "m4v", "mov", "mp4"),
+    *("mpeg", "mpg", "webm", "wmv", "map", "ts", "cjs"),
+]
 # Front-end libraries come from the npm registry at set-up (package.json + lock file) and are
 # served from our own static files under /static/vendor/<name>/: never a CDN at run time.
 NODE_MODULES_DIR = Path(os.environ.get("MOTCUA_NODE_MODULES", PROJECT_DIR / "node_modules"))
@@ -250,7 +265,20 @@ MOTCUA: dict[str, Any] = {
     "MAX_REQUEST_BYTES": int(os.environ.get("MAX_REQUEST_BYTES", str(25 * 1024 * 1024))),
     # Answers kept for `Idempotency-Key` retries of creating API calls (core.idempotency).
     "IDEMPOTENCY_KEY_TTL_HOURS": int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24")),
+    # Base map of /co-quan/: a tile server the office can reach ({z}/{x}/{y} template, e.g. the
+    # province's own server); empty = no base map (markers over imported ward boundaries and
+    # the list of offices). The attribution is what the tile provider's licence requires.
+    "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", ""),
+    "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION", ""),
+    "MAP_MAX_ZOOM": int(os.environ.get("MAP_MAX_ZOOM", "18")),
 }
+
+# The map tile server's origin: the Content-Security-Policy's img-src must allow it.
+MAP_TILE_ORIGIN = (
+    "{0.scheme}://{0.netloc}".format(urlsplit(MOTCUA["MAP_TILE_URL"]))
+    if MOTCUA["MAP_TILE_URL"]
+    else ""
+)
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,7 @@ admin.site.index_title = "Danh mục và cấu hình"
 
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
+    path("favicon.ico", web_views.favicon, name="favicon"),
     path("api/v1/", api.urls),
     path("quan-tri/", admin.site.urls),
     path("captcha/", include("captcha.urls")),

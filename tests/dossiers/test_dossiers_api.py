@@ -145,6 +145,25 @@ def test_form_pdf_endpoint(api, office):
     assert api("get", f"/dossiers/{code}/forms/01.pdf", "tiepnhan_khac").status_code == 404
 
 
+def test_receipt_links_use_the_public_address_not_the_request_host(
+    api, office, settings, monkeypatch
+):
+    import motcua.documents.dossier_forms as dossier_forms
+
+    seen = {}
+
+    def fake_render(*, code, context):
+        seen.update(context)
+        return b"%PDF-1.7 stand-in"
+
+    monkeypatch.setattr(dossier_forms, "render_form_pdf", fake_render)
+    settings.MOTCUA = {**settings.MOTCUA, "PUBLIC_BASE_URL": "https://dvc.hadong.hanoi.gov.vn"}
+    code = api("post", "/dossiers", "tiepnhan", BODY).json()["code"]
+    r = api("get", f"/dossiers/{code}/forms/01.pdf", "tiepnhan", HTTP_HOST="127.0.0.1:8101")
+    assert r.status_code == 200
+    assert seen["lookup_url"] == f"https://dvc.hadong.hanoi.gov.vn/tra-cuu/?ma={code}"
+
+
 def test_public_lookup_has_no_personal_data_and_is_rate_limited(api, office, settings):
     with clock.frozen(vn(2026, 3, 10, 9, 0)):
         code = api("post", "/dossiers", "tiepnhan", BODY).json()["code"]

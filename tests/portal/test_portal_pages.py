@@ -90,14 +90,18 @@ def test_procedure_detail_shows_papers_fees_legal_basis_forms(client, catalogue)
         assert text in html, text
 
 
-def test_statistics_page_has_svg_chart_and_table(client, make_dossier):
+def test_statistics_page_has_charts_with_their_tables(client, make_dossier):
     make_dossier(status=10, result_timeliness="on_time")
     make_dossier(status=4)
     html = client.get("/tinh-hinh-giai-quyet/", {"theo": "field"}).content.decode()
-    assert "<svg" in html and "<title" in html and "<desc" in html
+    # chart.js from our static files draws from JSON data; each chart has its table.
+    assert "/static/vendor/chartjs/chart.umd.min.js" in html
+    assert html.count('<canvas data-chart="chart-data-') == 2
+    assert '<script id="chart-data-dung-han" type="application/json">' in html
+    assert html.count('<details class="chart-table">') == 2 and "<caption>" in html
     assert 'id="stats-table"' in html
     assert "Hộ tịch" in html  # the field row
-    assert "<script" not in html  # charts are server-side SVG, no chart library
+    assert "<script>" not in html  # nothing inline: the Content-Security-Policy allows 'self' only
 
 
 def test_statistics_group_by_month_and_unit(client, make_dossier):
@@ -114,16 +118,39 @@ def test_home_shows_processing_summary(client, make_dossier):
     assert "Đã tiếp nhận" in html and "Trước và đúng hạn" in html
 
 
-def test_offices_map_is_drawn_from_coordinates(client):
+def test_offices_page_without_a_tile_server_says_so_and_lists_offices(client, settings):
+    settings.MOTCUA = {**settings.MOTCUA, "MAP_TILE_URL": ""}
+    OfficeFactory(
+        name="Bộ phận một cửa phường Hà Đông",
+        latitude=20.9714,
+        longitude=105.7788,
+        phone="024 3382 4567",
+    )
+    html = client.get("/co-quan/").content.decode()
+    assert "Bản đồ nền chưa được cấu hình" in html
+    assert "leaflet.js" not in html  # no map of dots on a blank square
+    assert "024 3382 4567" in html and "Giờ làm việc" in html and "sáng 07:30–11:30" in html
+
+
+def test_offices_map_data_with_a_tile_server(client, settings):
+    import json
+
+    settings.MOTCUA = {
+        **settings.MOTCUA,
+        "MAP_TILE_URL": "https://tiles.hanoi.gov.vn/{z}/{x}/{y}.png",
+        "MAP_TILE_ATTRIBUTION": "© Sở KH&CN Hà Nội",
+    }
     OfficeFactory(name="Bộ phận một cửa phường Hà Đông", latitude=20.9714, longitude=105.7788)
     OfficeFactory(name="Bộ phận một cửa phường Dương Nội", latitude=20.9800, longitude=105.7500)
+    OfficeFactory(name="Bộ phận chưa có tọa độ")
     html = client.get("/co-quan/").content.decode()
-    assert html.count('r="9" fill="#c8102e"') == 2
-    assert "Bộ phận một cửa phường Dương Nội" in html
-    # SVG numbers must not be localised ("20,5" is not a coordinate).
-    coords = re.findall(r'<circle cx="([^"]+)" cy="([^"]+)" r="9"', html)
-    assert len(coords) == 2 and all(re.fullmatch(r"\d+(\.\d+)?", v) for xy in coords for v in xy)
-    assert "tile" not in html.lower() and "openstreetmap" not in html.lower()
+    assert "/static/vendor/leaflet/leaflet.js" in html and 'role="img"' not in html
+    data = json.loads(re.search(r'id="office-map-data"[^>]*>(.*?)</script>', html, re.S)[1])
+    assert [m["n"] for m in data["markers"]] == [1, 2]
+    assert {m["lat"] for m in data["markers"]} == {20.9714, 20.98}  # numbers, not "20,98"
+    assert data["tiles"]["url"] == "https://tiles.hanoi.gov.vn/{z}/{x}/{y}.png"
+    assert data["tiles"]["attribution"] == "© Sở KH&CN Hà Nội"
+    assert "Bộ phận chưa có tọa độ" in html  # listed even without a place on the map
 
 
 def test_transparency_counts_per_field_and_decisions(client, catalogue):

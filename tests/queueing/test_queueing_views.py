@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from datetime import timedelta
 
@@ -70,6 +71,22 @@ def test_public_pages_render(at, client, office, counters, svc_a, citizens):
     assert client.get("/can-bo/xep-hang/ve/not-a-token/").status_code == 404
 
 
+def test_slip_qr_carries_the_public_address_not_the_request_host(
+    at, client, settings, office, svc_a, citizens
+):
+    import io
+
+    import segno
+
+    settings.MOTCUA = {**settings.MOTCUA, "PUBLIC_BASE_URL": "https://dvc.hadong.hanoi.gov.vn"}
+    t = issue(office, svc_a, citizens[0])
+    qr = client.get(f"/can-bo/xep-hang/ve/{t.token}/qr.svg", HTTP_HOST="127.0.0.1:8101")
+    expected = io.BytesIO()
+    url = f"https://dvc.hadong.hanoi.gov.vn/can-bo/xep-hang/ve/{t.token}/"
+    segno.make(url, error="m").save(expected, kind="svg", scale=6, border=2, xmldecl=False)
+    assert qr.content == expected.getvalue()
+
+
 @pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng not installed")
 def test_server_voice_wav(client, settings, tmp_path):
     settings.VAR_DIR = tmp_path
@@ -93,6 +110,10 @@ def test_report_and_exports(at, client, office, counters, svc_a, citizens, offic
     client.force_login(manager)
     page = client.get(f"/can-bo/xep-hang/bao-cao/?office={office.pk}").content.decode()
     assert citizens[0].full_name in page and "Khuôn mặt" in page
+    # Served per day: a chart (chart.js) with the same figures in its table.
+    assert '<canvas data-chart="chart-data-luot-phuc-vu"' in page
+    day = f"{clock.now():%d/%m/%Y}"
+    assert re.search(rf'<th scope="row">{day}</th><td>1</td><td>0</td><td>1</td>', page)
     csv_text = client.get(f"/can-bo/xep-hang/bao-cao/xuat.csv?office={office.pk}").content.decode(
         "utf-8-sig"
     )

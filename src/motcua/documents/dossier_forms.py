@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from django.conf import settings
-
 from motcua.core import clock
 from motcua.core.errors import NotFound, ValidationFailed
+from motcua.core.links import public_url
 from motcua.documents.services import qr_svg, render_form_pdf
 
 DOSSIER_FORMS = ("01", "02", "03", "04", "05", "stop")
@@ -18,11 +17,17 @@ _REASON_ACTION = {"02": "request_supplement", "03": "refuse", "stop": "stop"}
 
 
 def lookup_url(code: str, base_url: str = "") -> str:
-    """The public lookup address of a dossier (printed as text and as a QR code)."""
-    base = (
-        base_url or settings.MOTCUA.get("PUBLIC_BASE_URL", "") or "http://127.0.0.1:8000"
-    ).rstrip("/")
-    return f"{base}/tra-cuu/?ma={code}"
+    """The public lookup address of a dossier (printed as text and as a QR code).
+
+    Built from the configured public address (core.links), never from a request's host;
+    `base_url` is only for callers that print for another portal explicitly.
+    """
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    path = f"{reverse('portal:lookup')}?{urlencode({'ma': code})}"
+    return f"{base_url.rstrip('/')}{path}" if base_url else public_url(path)
 
 
 def _person(user: Any) -> str:

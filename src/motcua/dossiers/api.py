@@ -286,7 +286,7 @@ def dossier_form(request: HttpRequest, code: str, form: str) -> Any:
         from motcua.documents.dossier_forms import dossier_form_pdf
     except ImportError:
         raise NotImplementedYet()
-    pdf = dossier_form_pdf(dossier=dossier, code=form, base_url=request.build_absolute_uri("/"))
+    pdf = dossier_form_pdf(dossier=dossier, code=form)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{dossier.code}-mau-{form}.pdf"'
     return response

@@ -531,7 +531,7 @@ def form_pdf(request: HttpRequest, code: str, form: str) -> HttpResponse:
     if form not in DOSSIER_FORMS:
         raise Http404("Không có biểu mẫu này")
     try:
-        pdf = dossier_form_pdf(dossier=dossier, code=form, base_url=request.build_absolute_uri("/"))
+        pdf = dossier_form_pdf(dossier=dossier, code=form)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("dossiers:detail", code=dossier.code)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from motcua.core import clock
-from motcua.org.models import Citizen, Counter, Office, StaffRole, Unit, User
+from motcua.org.models import Citizen, Counter, Office, StaffRole, Unit, UnitBoundary, User
 
 
 class CurrentFilter(admin.SimpleListFilter):
@@ -71,6 +72,68 @@ class UnitAdmin(admin.ModelAdmin):
     @admin.display(description="còn hiệu lực", boolean=True)
     def is_current(self, obj: Unit) -> bool:
         return obj.is_current()
+
+
+class UnitBoundaryForm(forms.ModelForm):
+    """Upload a GeoJSON file for one unit; validated (org/boundaries.py) before anything is saved."""
+
+    file = forms.FileField(
+        label="Tệp GeoJSON",
+        required=False,
+        help_text="Vùng (Polygon/MultiPolygon) theo kinh độ, vĩ độ WGS 84; toàn bộ tệp là "
+        "ranh giới của đơn vị đã chọn.",
+    )
+
+    class Meta:
+        model = UnitBoundary
+        fields = ["unit"]
+
+    def clean(self) -> dict[str, Any]:
+        from motcua.core.errors import ValidationFailed
+        from motcua.org.boundaries import merge, parse_geojson
+
+        data = super().clean() or {}
+        upload = data.get("file")
+        if upload is None:
+            if self.instance.pk is None:
+                raise forms.ValidationError("Hãy chọn tệp GeoJSON.")
+            return data
+        try:
+            data["geometry"] = merge(parse_geojson(upload.read()))
+        except ValidationFailed as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from exc
+        data["source"] = upload.name
+        return data
+
+
+@admin.register(UnitBoundary)
+class UnitBoundaryAdmin(admin.ModelAdmin):
+    form = UnitBoundaryForm
+    list_display = ["unit", "source", "polygons", "imported_at"]
+    search_fields = ["unit__name", "unit__code"]
+    autocomplete_fields = ["unit"]
+    readonly_fields = ["source", "imported_at", "polygons"]
+
+    @admin.display(description="số vùng")
+    def polygons(self, obj: UnitBoundary) -> int:
+        return len((obj.geometry or {}).get("coordinates") or [])
+
+    def save_model(self, request: HttpRequest, obj: UnitBoundary, form: Any, change: bool) -> None:
+        import json
+
+        from motcua.org.services import unit_boundaries_import
+
+        data = form.cleaned_data
+        if "geometry" not in data:  # nothing uploaded: only the unit may have changed
+            super().save_model(request, obj, form, change)
+            return
+        unit_boundaries_import(
+            text=json.dumps(data["geometry"]),
+            source=data["source"],
+            unit=data["unit"],
+            actor=request.user,
+        )
+        obj.pk = UnitBoundary.objects.get(unit=data["unit"]).pk
 
 
 class CounterInline(admin.TabularInline):

@@ -247,3 +247,22 @@ class Citizen(models.Model):
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self.name_folded = fold(self.full_name)
         super().save(*args, **kwargs)
+
+
+class UnitBoundary(models.Model):
+    """The outline of a unit's territory, imported from a GeoJSON file (org/boundaries.py)."""
+
+    unit = models.OneToOneField(
+        Unit, on_delete=models.CASCADE, related_name="boundary", verbose_name="đơn vị"
+    )
+    # A GeoJSON MultiPolygon in WGS 84 (longitude, latitude), validated on import.
+    geometry = models.JSONField("ranh giới (GeoJSON)")
+    source = models.CharField("nguồn", max_length=300, blank=True)
+    imported_at = models.DateTimeField("nhập lúc", auto_now=True)
+
+    class Meta:
+        verbose_name = "ranh giới đơn vị"
+        verbose_name_plural = "ranh giới đơn vị"
+
+    def __str__(self) -> str:
+        return f"Ranh giới {self.unit.name}"

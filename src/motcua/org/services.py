@@ -137,3 +137,56 @@ def citizen_from_qr(
         email=email,
         actor=actor,
     )
+
+
+@transaction.atomic
+def unit_boundaries_import(
+    *,
+    text: str | bytes,
+    source: str = "",
+    unit: Any = None,
+    code_property: str | None = None,
+    actor: Any = None,
+) -> dict[str, Any]:
+    """Import ward boundaries from GeoJSON: the whole file for `unit`, or each feature to the
+    unit whose code its properties name. All or nothing: one bad feature saves none."""
+    from motcua.org.boundaries import merge, parse_geojson
+    from motcua.org.models import Unit, UnitBoundary
+
+    boundaries = parse_geojson(text)
+    if unit is not None:
+        plan = [(unit, merge(boundaries))]
+        unmatched: list[str] = []
+    else:
+        codes = [b.code(code_property) for b in boundaries]
+        if not any(codes):
+            raise ValidationFailed(
+                "Các đối tượng trong tệp không ghi mã đơn vị (thuộc tính code/ma/ma_xa); "
+                "hãy chọn đơn vị cho cả tệp.",
+                code="boundary_unit_missing",
+            )
+        units = {u.code: u for u in Unit.objects.filter(code__in=[c for c in codes if c])}
+        grouped: dict[str, list[Any]] = {}
+        for code, b in zip(codes, boundaries, strict=True):
+            if code in units:
+                grouped.setdefault(code, []).append(b)
+        unmatched = sorted({c or "(không có mã)" for c in codes if c not in units})
+        if not grouped:
+            raise ValidationFailed(
+                f"Không có mã đơn vị nào trong tệp khớp với danh mục: {', '.join(unmatched[:10])}.",
+                code="boundary_unit_unknown",
+            )
+        plan = [(units[c], merge(bs)) for c, bs in grouped.items()]
+    saved = []
+    for target, geometry in plan:
+        UnitBoundary.objects.update_or_create(
+            unit=target, defaults={"geometry": geometry, "source": source[:300]}
+        )
+        audit_record(
+            action="unit.boundary_import",
+            actor=actor,
+            obj=target,
+            detail={"source": source[:300], "polygons": len(geometry["coordinates"])},
+        )
+        saved.append(target.code)
+    return {"saved": saved, "unmatched": unmatched}

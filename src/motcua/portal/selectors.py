@@ -220,43 +220,59 @@ def rating_exists(*, dossier: Any = None, ticket: Any = None) -> bool:
 
 
 def offices_map() -> dict[str, Any]:
-    """Active offices with their opening hours and positions projected onto an SVG canvas."""
-    import math
+    """Active offices (the list is always shown) and the data of the Leaflet map: numbered
+    markers, the ward boundaries an administrator imported, the configured tile server."""
+    from django.conf import settings
 
-    from motcua.org.models import Office
+    from motcua.org.models import Office, Unit, UnitBoundary
 
     offices = list(Office.objects.filter(is_active=True).select_related("unit").order_by("name"))
-    placed = [o for o in offices if o.latitude is not None and o.longitude is not None]
-    width, height, pad = 800, 560, 60
-    points = []
-    if placed:
-        lats = [float(o.latitude or 0) for o in placed]
-        lngs = [float(o.longitude or 0) for o in placed]
-        mid_lat = math.radians(sum(lats) / len(lats))
-        # Equirectangular projection: fine at district scale, keeps distances true-ish.
-        xs = [lng * math.cos(mid_lat) for lng in lngs]
-        span_x = max(max(xs) - min(xs), 1e-4)
-        span_y = max(max(lats) - min(lats), 1e-4)
-        scale = min((width - 2 * pad) / span_x, (height - 2 * pad) / span_y)
-        off_x = (width - scale * span_x) / 2
-        off_y = (height - scale * span_y) / 2
-        for n, (o, x, lat) in enumerate(zip(placed, xs, lats, strict=True), start=1):
-            px = off_x + (x - min(xs)) * scale
-            py = height - (off_y + (lat - min(lats)) * scale)
-            right = px > width * 0.65  # keep labels inside the canvas
-            points.append(
-                {
-                    "office": o,
-                    "n": n,
-                    "x": round(px, 1),
-                    "y": round(py, 1),
-                    "number_y": round(py + 4, 1),
-                    "label_x": round(px - 14 if right else px + 14, 1),
-                    "label_y": round(py - 10 if py > 40 else py + 24, 1),
-                    "anchor": "end" if right else "start",
-                }
-            )
-    return {"offices": offices, "points": points, "width": width, "height": height}
+    numbers: dict[int, int] = {}
+    markers: list[dict[str, Any]] = []
+    for o in offices:
+        if o.latitude is None or o.longitude is None:
+            continue
+        numbers[o.pk] = len(markers) + 1
+        markers.append(
+            {
+                "n": numbers[o.pk],
+                "id": f"office-{o.pk}",
+                "name": o.name,
+                "unit": o.unit.name,
+                "address": o.address,
+                "phone": o.phone,
+                "lat": float(o.latitude),
+                "lng": float(o.longitude),
+            }
+        )
+    boundaries = [
+        {
+            "type": "Feature",
+            "properties": {"name": b.unit.name, "code": b.unit.code},
+            "geometry": b.geometry,
+        }
+        for b in UnitBoundary.objects.select_related("unit").filter(
+            unit__in=Unit.objects.current().values("pk")
+        )
+    ]
+    tile_url = str(settings.MOTCUA.get("MAP_TILE_URL", "") or "")
+    config = {
+        "markers": markers,
+        "boundaries": {"type": "FeatureCollection", "features": boundaries},
+        "tiles": {
+            "url": tile_url,
+            "attribution": str(settings.MOTCUA.get("MAP_TILE_ATTRIBUTION", "") or ""),
+            "maxZoom": int(settings.MOTCUA.get("MAP_MAX_ZOOM", 18)),
+        },
+    }
+    return {
+        "offices": [(o, numbers.get(o.pk)) for o in offices],
+        "map": config,
+        "has_tiles": bool(tile_url),
+        # Without tiles a map is worth drawing only over ward boundaries: dots on a blank
+        # square tell nobody where to go.
+        "show_map": bool(markers or boundaries) and (bool(tile_url) or bool(boundaries)),
+    }
 
 
 def rating_url(*, dossier_code: str | None = None, ticket_token: str | None = None) -> str:

@@ -20,9 +20,10 @@ from django_ratelimit.core import is_ratelimited
 from motcua.core import clock
 from motcua.core.cache import cached_figure
 from motcua.core.errors import DomainError
-from motcua.portal import charts, selectors, services, visitors
+from motcua.portal import selectors, services, visitors
 from motcua.portal.forms import AnnouncementForm, CommentForm, LookupForm, ServiceRatingForm
 from motcua.portal.models import Announcement, Comment, RatingChannel
+from motcua.web import chartdata
 
 # Per-client limits (the client is the network address, used only as a cache key, never stored).
 RATE_COMMENT = "5/10m"
@@ -293,18 +294,21 @@ def statistics(request: HttpRequest) -> HttpResponse:
     )
     rows = [r for r in map(_stat_row, raw) if r["received"]]
     period = f"từ {date_from:%d/%m/%Y} đến {date_to:%d/%m/%Y}"
-    chart = charts.stacked_bars(
-        rows,
-        STAT_SERIES,
-        title=f"Tình hình giải quyết hồ sơ theo {STAT_GROUPS[group].lower()}, {period}",
-        desc="Mỗi thanh là một nhóm; các đoạn màu là số hồ sơ giải quyết trước hạn, đúng hạn, quá hạn và đang giải quyết. Bảng số liệu ở dưới.",
+    chart = chartdata.count_bars(
+        chart_id="ket-qua",
+        title=f"Số hồ sơ theo kết quả giải quyết, theo {STAT_GROUPS[group].lower()}, {period}",
+        rows=rows,
+        series=STAT_SERIES,
+        group_label=STAT_GROUPS[group],
     )
-    pct_chart = charts.percent_bars(
-        rows,
+    pct_chart = chartdata.percent_bars(
+        chart_id="dung-han",
+        title=f"Tỷ lệ giải quyết trước hạn và đúng hạn theo {STAT_GROUPS[group].lower()}, {period}",
+        rows=rows,
         key="on_time_pct",
+        series_label="Tỷ lệ đúng hạn",
         target=99,
-        title=f"Tỷ lệ giải quyết đúng hạn theo {STAT_GROUPS[group].lower()}, {period}",
-        desc="Tỷ lệ hồ sơ giải quyết trước hạn và đúng hạn trên tổng số hồ sơ đã giải quyết; vạch đứt là mục tiêu 99%.",
+        group_label=STAT_GROUPS[group],
     )
     return render(
         request,
@@ -336,11 +340,13 @@ def transparency(request: HttpRequest) -> HttpResponse:
     summary: dict[str, Any] = (
         cache.get_or_set("portal:transparency", selectors.transparency_summary, 300) or {}
     )
-    chart = charts.stacked_bars(
-        [{"label": r["field__name"], "n": r["n"]} for r in summary["by_field"]],
-        [("n", "Số thủ tục công bố")],
+    chart = chartdata.count_bars(
+        chart_id="thu-tuc-linh-vuc",
         title="Số thủ tục hành chính đã công bố theo lĩnh vực",
-        desc="Mỗi thanh là một lĩnh vực; độ dài là số thủ tục đang áp dụng. Bảng số liệu ở dưới.",
+        rows=[{"label": r["field__name"], "n": r["n"]} for r in summary["by_field"]],
+        series=[("n", "Số thủ tục công bố")],
+        group_label="Lĩnh vực",
+        axis_title="Số thủ tục",
     )
     return render(request, "portal/transparency.html", {"s": summary, "chart": chart})
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from motcua.core import clock
 from motcua.core.errors import DomainError, PermissionDenied, ValidationFailed
+from motcua.core.links import public_url
 from motcua.org.models import Citizen, Counter, Office, Role
 from motcua.queueing import bookings as booking_rules
 from motcua.queueing import selectors, services, voice
@@ -97,7 +98,7 @@ def ticket_qr(request: HttpRequest, token: str) -> HttpResponse:
     import segno
 
     ticket = get_object_or_404(Ticket, token=token)
-    url = request.build_absolute_uri(reverse("queueing:ticket_live", args=[ticket.token]))
+    url = public_url(reverse("queueing:ticket_live", args=[ticket.token]))
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False)
     return HttpResponse(out.getvalue(), content_type="image/svg+xml")
@@ -555,7 +556,30 @@ def report(request: HttpRequest) -> HttpResponse:
             served=selectors.report_served(office=office, start=start, end=end)[:500],
             methods=dict(Method.choices),
         )
+        ctx["daily_chart"] = _daily_chart(ctx["rows"])
     return render(request, "queueing/report.html", ctx)
+
+
+def _daily_chart(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Served and no-shows per day (the summary rows are per day, counter, officer, method)."""
+    from motcua.web import chartdata
+
+    days: dict[date, dict[str, Any]] = {}
+    for r in rows:
+        day = days.setdefault(r["date"], {"label": r["date"], "served": 0, "no_shows": 0})
+        day["served"] += r["served"]
+        day["no_shows"] += r["no_shows"]
+    if not days:
+        return None
+    return chartdata.count_bars(
+        chart_id="luot-phuc-vu",
+        title="Lượt phục vụ và vắng mặt theo ngày",
+        rows=[days[d] for d in sorted(days)],
+        series=[("served", "Đã phục vụ"), ("no_shows", "Vắng mặt khi gọi")],
+        group_label="Ngày",
+        axis_title="Số lượt",
+        horizontal=False,
+    )
 
 
 EXPORT_HEADER = [

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from motcua.core.errors import PermissionDenied
 from motcua.org.models import Role, Unit
 from motcua.reports import exports, selectors
-from motcua.web.charts import bar_chart, line_chart
+from motcua.web import chartdata
 
 ALLOWED = {Role.MANAGER, Role.LEADER, Role.SYSADMIN}
 
@@ -68,6 +68,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
     trend = selectors.kpi_table(dimension="month", period=period, unit_ids=unit_ids)
     summary = selectors.kpi_summary(period=period, unit_ids=unit_ids)
     top = rows[:15]
+    dim_label = selectors.DIMENSIONS[dimension]
     return {
         "period": period,
         "dimension": dimension,
@@ -76,27 +77,30 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "summary": summary,
         "index": selectors.index_766(period=period, unit_ids=unit_ids),
         "overdue": selectors.overdue_dossiers(unit_ids=unit_ids)[:50],
-        "on_time_chart": bar_chart(
-            title=f"Tỷ lệ giải quyết đúng hạn theo {selectors.DIMENSIONS[dimension].lower()}",
-            labels=[str(r["label"]) for r in top],
-            values=[r["on_time_pct"] for r in top],
+        "trend": [{**r, "month_label": chartdata.month_label(r["key"])} for r in trend],
+        "on_time_chart": chartdata.percent_bars(
+            chart_id="dung-han",
+            title=f"Tỷ lệ giải quyết đúng hạn theo {dim_label.lower()}",
+            rows=top,
+            key="on_time_pct",
+            series_label="Tỷ lệ đúng hạn",
             target=selectors.ON_TIME_TARGET,
-            max_value=100,
+            group_label=dim_label,
         ),
-        "satisfaction_chart": bar_chart(
-            title=f"Tỷ lệ hài lòng theo {selectors.DIMENSIONS[dimension].lower()}",
-            labels=[str(r["label"]) for r in top],
-            values=[r["satisfaction_pct"] for r in top],
+        "satisfaction_chart": chartdata.percent_bars(
+            chart_id="hai-long",
+            title=f"Tỷ lệ hài lòng theo {dim_label.lower()}",
+            rows=top,
+            key="satisfaction_pct",
+            series_label="Tỷ lệ hài lòng",
             target=selectors.SATISFACTION_TARGET,
-            max_value=100,
+            group_label=dim_label,
         ),
-        "trend_chart": line_chart(
-            title="Xu hướng theo tháng",
-            labels=[str(r["label"]) for r in trend],
-            series={
-                "Đúng hạn (%)": [r["on_time_pct"] for r in trend],
-                "Hài lòng (%)": [r["satisfaction_pct"] for r in trend],
-            },
+        "trend_chart": chartdata.percent_lines(
+            chart_id="xu-huong",
+            title="Tỷ lệ đúng hạn và hài lòng theo tháng",
+            rows=[{**r, "label": chartdata.month_label(r["key"])} for r in trend],
+            series=[("on_time_pct", "Đúng hạn"), ("satisfaction_pct", "Hài lòng")],
         ),
     }
 

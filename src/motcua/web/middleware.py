@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
 
 SESSION_KEY = "motcua_unit_id"
 
@@ -53,3 +55,20 @@ def _current_unit(request: HttpRequest):  # type: ignore[no-untyped-def]
         # feet while they work (the switcher still changes it).
         request.session[SESSION_KEY] = landing
     return Unit.objects.filter(pk=landing).first()
+
+
+class CompressionMiddleware(GZipMiddleware):
+    """gzip for HTML and JSON answers; streams (server-sent events, files) pass untouched.
+
+    Django's GZipMiddleware pads every compressed body with random bytes against BREACH
+    since 4.2 and CSRF tokens are masked per response, so compressing pages that carry
+    secrets is safe. Streams are skipped: an event stream must reach the board at once,
+    and PDFs, spreadsheets and images are compressed already.
+    """
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if response.streaming:
+            return response
+        return super().process_response(request, response)

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -24,6 +24,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers and bookmarks ask for at the site root."""
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("web/favicon.ico")
+    if not path:  # pragma: no cover - the file ships with the app
+        raise Http404("favicon")
+    with open(path, "rb") as fh:
+        response = HttpResponse(fh.read(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=604800"  # a week: the name has no hash
+    return response
 
 
 def ratelimited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

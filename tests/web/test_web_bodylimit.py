@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 from motcua.web.bodylimit import BodyLimitASGI
 
@@ -35,7 +36,12 @@ def run(headers, chunks, cap=1000):  # type: ignore[no-untyped-def]
         sent.append(message)
 
     scope = {"type": "http", "path": "/api/v1/dossiers", "headers": headers}
-    asyncio.run(BodyLimitASGI(reading_app, limit=lambda: cap)(scope, receive, send))
+    app = BodyLimitASGI(reading_app, limit=lambda: cap)
+    # A fresh thread: a browser test on the same worker (Playwright's sync API) can leave an
+    # event loop running in this one, and asyncio.run() refuses to nest.
+    worker = threading.Thread(target=lambda: asyncio.run(app(scope, receive, send)))
+    worker.start()
+    worker.join()
     return sent, pulled
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from motcua.core import clock
 from motcua.core.errors import DomainError
@@ -440,6 +441,8 @@ def _insert(model: Any, objs: list[Any]) -> None:
                 values = []
                 for f in fields:
                     v = getattr(obj, f.attname)
+                    if isinstance(f, models.JSONField):
+                        v = json.dumps(v, cls=f.encoder)  # COPY takes the jsonb column as text
                     values.append(int(v) if isinstance(v, int) and not isinstance(v, bool) else v)
                 copy.write_row(values)
 

@@ -6,13 +6,18 @@ from typing import Any
 
 from django.contrib import admin
 
-from motcua.payments.models import CallbackLog, Payment, Receipt, ReceiptSeries
+from motcua.payments.models import BankAccount, CallbackLog, Payment, Receipt, ReceiptSeries
 
 
 @admin.register(ReceiptSeries)
 class ReceiptSeriesAdmin(admin.ModelAdmin):
     list_display = ("template_number", "symbol", "year", "unit", "active")
     list_filter = ("year", "active")
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(admin.ModelAdmin):
+    list_display = ("unit", "bank_name", "bank_bin", "account_number", "account_name", "active")
 
 
 class _ReadOnly(admin.ModelAdmin):

@@ -112,6 +112,26 @@ class Payment(models.Model):
         return f"{self.reference} {self.amount} {self.status}"
 
 
+class BankAccount(models.Model):
+    """The account a unit collects transfers on (shown as a VietQR with the exact amount)."""
+
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="bank_accounts", verbose_name="đơn vị"
+    )
+    bank_bin = models.CharField("mã BIN ngân hàng (6 số)", max_length=6)
+    bank_name = models.CharField("ngân hàng", max_length=120, blank=True)
+    account_number = models.CharField("số tài khoản", max_length=19)
+    account_name = models.CharField("tên tài khoản", max_length=200)
+    active = models.BooleanField("đang dùng", default=True)
+
+    class Meta:
+        verbose_name = "tài khoản thu"
+        verbose_name_plural = "tài khoản thu"
+
+    def __str__(self) -> str:
+        return f"{self.bank_name or self.bank_bin} {self.account_number}"
+
+
 class ReceiptSeries(models.Model):
     """A receipt template and series an agency registered ("mẫu số", "ký hiệu") for one year."""
 

@@ -18,6 +18,22 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
+            name='BankAccount',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('bank_bin', models.CharField(max_length=6, verbose_name='mã BIN ngân hàng (6 số)')),
+                ('bank_name', models.CharField(blank=True, max_length=120, verbose_name='ngân hàng')),
+                ('account_number', models.CharField(max_length=19, verbose_name='số tài khoản')),
+                ('account_name', models.CharField(max_length=200, verbose_name='tên tài khoản')),
+                ('active', models.BooleanField(default=True, verbose_name='đang dùng')),
+                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bank_accounts', to='org.unit', verbose_name='đơn vị')),
+            ],
+            options={
+                'verbose_name': 'tài khoản thu',
+                'verbose_name_plural': 'tài khoản thu',
+            },
+        ),
+        migrations.CreateModel(
             name='Payment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),

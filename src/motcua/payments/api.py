@@ -130,7 +130,7 @@ def payment_create(request: HttpRequest, code: str, payload: PaymentIn) -> Any:
         method=payload.method,
         actor=_user(request),
         key=payload.key,
-        return_url=return_path,
+        return_path=return_path,
     )
     return HttpStatus(201, payment_summary(payment))
 
@@ -203,3 +203,32 @@ def receipt_cancel(request: HttpRequest, public_id: str, payload: CancelIn) -> d
         "cancelled": receipt_summary(receipt),
         "replacement": receipt_summary(result) if result.pk != receipt.pk else None,
     }
+
+
+@router.post(
+    "/payments/callback/{provider}",
+    auth=None,
+    response={200: dict, 403: dict, 404: dict, 409: dict},
+)
+def payment_callback(request: HttpRequest, provider: str) -> Any:
+    """The gateway's signed result; verified (signature, order, amount, time) and applied once."""
+    outcome, payment = services.payment_callback(
+        provider=provider,
+        body=request.body,
+        headers=request.headers,
+        remote_addr=request.META.get("REMOTE_ADDR", ""),
+    )
+    if outcome in ("paid", "replay"):
+        return {"code": "ok", "message": "Đã ghi nhận kết quả thanh toán.", "outcome": outcome}
+    messages = {
+        "forged": (403, "Chữ ký của thông báo thanh toán không hợp lệ."),
+        "unknown_provider": (404, "Cổng thanh toán không được cấu hình."),
+        "unknown_order": (404, "Không tìm thấy đơn hàng của thông báo thanh toán."),
+        "stale": (409, "Thông báo thanh toán đã quá hạn hoặc bị phát lại."),
+    }
+    status, message = messages.get(
+        outcome, (409, "Thông báo thanh toán không khớp với khoản phải nộp, không được ghi nhận.")
+    )
+    return HttpStatus(
+        status, {"code": f"callback_{outcome}", "message": message, "outcome": outcome}
+    )

@@ -92,7 +92,7 @@ def payment_create(
     actor: Any = None,
     key: str = "",
     payer_name: str = "",
-    return_url: str = "",
+    return_path: str = "",
 ) -> Payment:
     """Open a payment of what the dossier still owes (cash, VietQR transfer or online gateway).
 
@@ -155,7 +155,7 @@ def payment_create(
 
         gw = gateway()
         try:
-            order = gw.create_order(payment=payment, return_url=return_url)
+            order = gw.create_order(payment=payment, return_path=return_path)
         except GatewayError as exc:
             raise ValidationFailed(
                 f"Cổng thanh toán không tạo được đơn hàng: {exc}. Vui lòng thử lại sau.",
@@ -364,3 +364,69 @@ def receipt_cancel(*, receipt: Receipt, actor: Any, reason: str, replace: bool =
     payment.cancel_reason = f"Hủy biên lai số {locked.number_display}: {reason}"[:2000]
     payment.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     return locked
+
+
+def payment_callback(
+    *, provider: str, body: bytes, headers: Any, remote_addr: str = ""
+) -> tuple[str, Payment | None]:
+    """Apply a gateway's callback once; anything forged, stale, replayed or mismatched changes nothing.
+
+    Every callback is written to CallbackLog with its outcome (kept even when refused).
+    Returns (outcome, payment); outcomes "paid" and "replay" are answered as success so the
+    gateway stops retrying, the others as a refusal.
+    """
+    import logging
+
+    from motcua.payments.gateways import CallbackRejected, conf, gateway
+    from motcua.payments.models import CallbackLog
+
+    log = logging.getLogger("motcua.payments")
+    payment: Payment | None = None
+    outcome, detail = "paid", ""
+    try:
+        gw = gateway()
+        if provider != gw.name:
+            raise CallbackRejected("unknown_provider", f"cổng «{provider}» không được cấu hình")
+        data = gw.parse_callback(body=body, headers=headers)
+        window = int(conf("PAYMENT_CALLBACK_WINDOW"))
+        if abs(clock.now().timestamp() - data.timestamp) > window:
+            raise CallbackRejected("stale", "thông báo quá cũ hoặc sai giờ (có thể bị phát lại)")
+        payment = Payment.objects.filter(
+            provider=gw.name, reference=data.order_ref, provider_order_id=data.order_id
+        ).first()
+        if payment is None:
+            raise CallbackRejected("unknown_order", "không có đơn hàng này")
+        if data.amount != payment.amount:
+            raise CallbackRejected(
+                "amount_mismatch", f"số tiền {data.amount} khác số phải nộp {payment.amount}"
+            )
+        if payment.status == PaymentStatus.PAID:
+            if payment.provider_transaction_id == data.transaction_id:
+                raise CallbackRejected("replay", "giao dịch đã được ghi nhận trước đó")
+            raise CallbackRejected("not_pending", "hồ sơ đã được thanh toán bằng giao dịch khác")
+        if payment.status != PaymentStatus.PENDING:
+            raise CallbackRejected(
+                "not_pending", f"khoản thanh toán đang ở trạng thái {payment.status}"
+            )
+        if not data.success:
+            raise CallbackRejected("failed", "cổng báo giao dịch không thành công")
+        try:
+            payment_confirm(
+                payment=payment, provider_transaction_id=data.transaction_id, system=True
+            )
+        except Conflict as exc:
+            raise CallbackRejected("not_pending", exc.message) from exc
+    except CallbackRejected as exc:
+        outcome, detail = exc.outcome, exc.detail
+        log.warning("payment callback %s refused: %s (%s)", provider, outcome, detail)
+    CallbackLog.objects.create(
+        provider=provider[:40],
+        received_at=clock.now(),
+        body=body.decode("utf-8", "replace")[:10000],
+        signature=str(headers.get("X-Signature", "") or "")[:200],
+        remote_addr=remote_addr[:64],
+        outcome=outcome,
+        detail=detail[:300],
+        payment=payment,
+    )
+    return outcome, payment

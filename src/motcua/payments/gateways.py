@@ -130,7 +130,9 @@ class PublicServiceGateway(PaymentGateway):
                 "timestamp": int(time.time()),
             }
         ).encode()
-        request = urllib.request.Request(
+        if not self.base_url.startswith(("http://", "https://")):
+            raise GatewayError("địa chỉ cổng thanh toán phải là http:// hoặc https://")
+        request = urllib.request.Request(  # noqa: S310  (scheme checked above)
             f"{self.base_url}/api/orders",
             data=body,
             method="POST",

@@ -25,10 +25,17 @@ from motcua.payments.words import amount_in_words
 
 # Who may do what on a dossier's money (roles held in the dossier's unit, an ancestor, or a
 # unit that took over its files: dossiers.services.dossier_roles).
-CREATE_ROLES = {Role.RECEPTION, Role.HOME_SERVICE, Role.MANAGER, Role.LEADER}
-CASH_ROLES = {Role.RECEPTION, Role.HOME_SERVICE}  # who takes cash at the counter or at home
-TRANSFER_ROLES = {Role.RECEPTION, Role.MANAGER, Role.LEADER}  # who confirms a transfer arrived
-CANCEL_ROLES = {Role.LEADER, Role.MANAGER}  # who cancels a receipt
+CREATE_ROLES: set[str] = {Role.RECEPTION, Role.HOME_SERVICE, Role.MANAGER, Role.LEADER}
+CASH_ROLES: set[str] = {
+    Role.RECEPTION,
+    Role.HOME_SERVICE,
+}  # who takes cash at the counter or at home
+TRANSFER_ROLES: set[str] = {
+    Role.RECEPTION,
+    Role.MANAGER,
+    Role.LEADER,
+}  # who confirms a transfer arrived
+CANCEL_ROLES: set[str] = {Role.LEADER, Role.MANAGER}  # who cancels a receipt
 _REF_ALPHABET = string.ascii_uppercase + string.digits
 
 

@@ -36,6 +36,7 @@ class StandinGateway:
     def base_url(self) -> str:
         assert self.server is not None
         host, port = self.server.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else str(host)
         return f"http://{host}:{port}"
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
@@ -70,7 +71,9 @@ class StandinGateway:
                 "timestamp": int(time.time()),
             }
         ).encode()
-        request = urllib.request.Request(
+        if not order["callback_url"].startswith(("http://", "https://")):
+            return 0
+        request = urllib.request.Request(  # noqa: S310  (scheme checked above)
             order["callback_url"],
             data=body,
             method="POST",

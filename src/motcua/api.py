@@ -82,6 +82,7 @@ def _mount() -> None:
     from motcua.documents.api import router as documents_router
     from motcua.dossiers.api import router as dossiers_router
     from motcua.org.api import router as org_router
+    from motcua.payments.api import router as payments_router
     from motcua.portal.api import router as portal_router
     from motcua.queueing.api import router as queueing_router
     from motcua.reports.api import router as reports_router
@@ -97,6 +98,7 @@ def _mount() -> None:
     api.add_router("/", biometrics_router)
     api.add_router("/", portal_router)
     api.add_router("/", reports_router)
+    api.add_router("/", payments_router)
 
 
 _mount()

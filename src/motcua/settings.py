@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.dossiers",
     "motcua.documents",
+    "motcua.payments",
     "motcua.biometrics",
     "motcua.queueing",
     "motcua.portal",

@@ -1,0 +1,234 @@
+"""JSON API of the payments app: what a dossier owes, paying it, receipts, the gateway's callback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema
+from ninja import Status as HttpStatus
+
+from motcua.core import clock
+from motcua.core.auth import staff_auth
+from motcua.core.errors import NotFound
+from motcua.core.idempotency import idempotent
+from motcua.payments import selectors, services
+from motcua.payments.models import Method, Payment, Receipt
+
+router = Router(tags=["payments"])
+
+
+class _Anonymous:
+    """Lets a request through without a token; the endpoint decides what anonymous callers may do."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        return "anonymous"
+
+
+anonymous = _Anonymous()
+
+
+class PaymentIn(Schema):
+    method: str = Field(max_length=10)
+    key: str = Field("", max_length=80)
+    # A citizen without a token proves the dossier is theirs as in the public lookup.
+    verify: str = Field("", max_length=4)
+    # Where the gateway sends the citizen back after paying online (a path of this site).
+    return_path: str = Field("", max_length=300)
+
+
+class CancelIn(Schema):
+    reason: str = Field(max_length=2000)
+    replace: bool = False
+
+
+def _user(request: HttpRequest) -> Any:
+    user = getattr(request, "auth", None)
+    return user if getattr(user, "pk", None) else None
+
+
+def _dossier(request: HttpRequest, code: str, verify: str = "") -> Any:
+    """The dossier by code: any the official may see, or the citizen's own with `verify`."""
+    from motcua.dossiers import selectors as dossier_selectors
+    from motcua.dossiers.models import Dossier
+    from motcua.dossiers.services import dossier_by_number
+
+    user = _user(request)
+    if user is not None:
+        dossier = dossier_by_number(dossier_selectors.visible_dossiers(user=user), code).first()
+        if dossier is None:
+            raise NotFound(f"Không tìm thấy hồ sơ có mã {code}.", code="dossier_not_found")
+        return dossier
+    from motcua.dossiers.api import public_lookup_throttle
+
+    public_lookup_throttle(request)
+    # Same check, same answer and the same lock after wrong tries as the public lookup.
+    view = dossier_selectors.dossier_public_view(code=code, verify=verify)
+    return Dossier.objects.select_related("unit", "citizen").get(code=view["code"])
+
+
+def receipt_summary(r: Receipt) -> dict[str, Any]:
+    from motcua.payments.documents import receipt_download_path
+
+    return {
+        "id": r.public_id,
+        "template_number": r.series.template_number,
+        "symbol": r.series.symbol,
+        "number": r.number_display,
+        "amount": r.amount,
+        "amount_in_words": r.amount_in_words,
+        "method": r.method,
+        "issued_at": clock.local(r.issued_at).isoformat(),
+        "cancelled": r.is_cancelled,
+        "cancel_reason": r.cancel_reason,
+        "replaces": r.replaces.public_id if r.replaces_id and r.replaces else None,
+        "pdf_url": receipt_download_path(r),
+    }
+
+
+def payment_summary(p: Payment) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": p.public_id,
+        "reference": p.reference,
+        "dossier": p.dossier.code,
+        "method": p.method,
+        "method_label": p.get_method_display(),
+        "amount": p.amount,
+        "status": p.status,
+        "status_label": p.get_status_display(),
+        "created_at": clock.local(p.created_at).isoformat(),
+        "paid_at": clock.local(p.paid_at).isoformat() if p.paid_at else None,
+        "receipt": None,
+    }
+    if p.method == Method.VIETQR:
+        body["qr_payload"] = services.vietqr_payload(p)
+        body["qr_png_url"] = f"/api/v1/payments/{p.public_id}/qr.png"
+    if p.method == Method.ONLINE:
+        body["redirect_url"] = p.redirect_url
+    receipt = selectors.receipt_valid_for(p)
+    if receipt is not None:
+        body["receipt"] = receipt_summary(receipt)
+    return body
+
+
+@router.get("/dossiers/{code}/fees", auth=[staff_auth, anonymous], response=dict)
+def dossier_fees(request: HttpRequest, code: str, verify: str = "") -> dict[str, Any]:
+    """Fee lines, exemptions, total, paid and outstanding (the citizen adds `verify`: last 4 digits)."""
+    return selectors.dossier_fee_statement(_dossier(request, code, verify))
+
+
+@router.post("/dossiers/{code}/payments", auth=[staff_auth, anonymous], response={201: dict})
+@idempotent("payments.create", status=201)
+def payment_create(request: HttpRequest, code: str, payload: PaymentIn) -> Any:
+    """Open a payment of what is outstanding: cash (staff), VietQR transfer or online gateway."""
+    dossier = _dossier(request, code, payload.verify)
+    return_path = payload.return_path if payload.return_path.startswith("/") else ""
+    if return_path.startswith("//"):
+        return_path = ""
+    payment = services.payment_create(
+        dossier=dossier,
+        method=payload.method,
+        actor=_user(request),
+        key=payload.key,
+        return_path=return_path,
+    )
+    return HttpStatus(201, payment_summary(payment))
+
+
+@router.get("/payments/{public_id}", auth=None, response=dict)
+def payment_read(request: HttpRequest, public_id: str) -> dict[str, Any]:
+    """A payment by its unguessable id (the citizen's page polls it after paying)."""
+    return payment_summary(selectors.payment_by_public_id(public_id))
+
+
+@router.get("/payments/{public_id}/qr.png", auth=None)
+def payment_qr(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The VietQR image of a transfer payment (PNG)."""
+    from motcua.payments.vietqr import png
+
+    payment = selectors.payment_by_public_id(public_id)
+    if payment.method != Method.VIETQR:
+        raise NotFound("Khoản thanh toán này không dùng mã VietQR.", code="payment_not_vietqr")
+    response = HttpResponse(png(services.vietqr_payload(payment)), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@router.post("/payments/{public_id}/confirm", auth=staff_auth, response=dict)
+@idempotent("payments.confirm")
+def payment_confirm(request: HttpRequest, public_id: str) -> dict[str, Any]:
+    """Record cash taken at the counter (or a transfer seen on the account) and issue its receipt."""
+    payment = selectors.payment_by_public_id(public_id)
+    services.payment_confirm(payment=payment, actor=_user(request))
+    payment.refresh_from_db()
+    return payment_summary(payment)
+
+
+def _receipt(public_id: str) -> Receipt:
+    receipt = (
+        Receipt.objects.select_related(
+            "series", "dossier__procedure_version", "replaces__series", "issued_by"
+        )
+        .filter(public_id=public_id or "-")
+        .first()
+    )
+    if receipt is None:
+        raise NotFound("Không tìm thấy biên lai.", code="receipt_not_found")
+    return receipt
+
+
+@router.get("/receipts/{public_id}.pdf", auth=None)
+def receipt_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The receipt as a PDF (its id is an unguessable handle given to the payer)."""
+    from motcua.payments.documents import receipt_pdf as render
+
+    receipt = _receipt(public_id)
+    response = HttpResponse(render(receipt), content_type="application/pdf")
+    name = f"bien-lai-{receipt.series.symbol}-{receipt.number_display}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.post("/receipts/{public_id}/cancel", auth=staff_auth, response=dict)
+@idempotent("receipts.cancel")
+def receipt_cancel(request: HttpRequest, public_id: str, payload: CancelIn) -> dict[str, Any]:
+    """Cancel a receipt with a reason; `replace` issues the replacement that names it."""
+    receipt = _receipt(public_id)
+    result = services.receipt_cancel(
+        receipt=receipt, actor=_user(request), reason=payload.reason, replace=payload.replace
+    )
+    receipt.refresh_from_db()
+    return {
+        "cancelled": receipt_summary(receipt),
+        "replacement": receipt_summary(result) if result.pk != receipt.pk else None,
+    }
+
+
+@router.post(
+    "/payments/callback/{provider}",
+    auth=None,
+    response={200: dict, 403: dict, 404: dict, 409: dict},
+)
+def payment_callback(request: HttpRequest, provider: str) -> Any:
+    """The gateway's signed result; verified (signature, order, amount, time) and applied once."""
+    outcome, payment = services.payment_callback(
+        provider=provider,
+        body=request.body,
+        headers=request.headers,
+        remote_addr=request.META.get("REMOTE_ADDR", ""),
+    )
+    if outcome in ("paid", "replay"):
+        return {"code": "ok", "message": "Đã ghi nhận kết quả thanh toán.", "outcome": outcome}
+    messages = {
+        "forged": (403, "Chữ ký của thông báo thanh toán không hợp lệ."),
+        "unknown_provider": (404, "Cổng thanh toán không được cấu hình."),
+        "unknown_order": (404, "Không tìm thấy đơn hàng của thông báo thanh toán."),
+        "stale": (409, "Thông báo thanh toán đã quá hạn hoặc bị phát lại."),
+    }
+    status, message = messages.get(
+        outcome, (409, "Thông báo thanh toán không khớp với khoản phải nộp, không được ghi nhận.")
+    )
+    return HttpStatus(
+        status, {"code": f"callback_{outcome}", "message": message, "outcome": outcome}
+    )

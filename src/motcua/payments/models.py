@@ -1,0 +1,264 @@
+"""Payments of charges and fees (phí, lệ phí), receipt series and electronic receipts (biên lai điện tử).
+
+Rules followed (as far as they could be checked on this machine, see STATUS.md):
+
+- Decree 123/2020/NĐ-CP on invoices and documents (chứng từ), its part on receipts of charges
+  and fees, amended by Decree 70/2025/NĐ-CP; Circular 78/2021/TT-BTC guiding it (replaced by
+  Circular 32/2025/TT-BTC from 01/6/2025). A receipt carries the receipt template number
+  ("mẫu số"), the receipt series symbol ("ký hiệu"), a number that runs gapless within the
+  series, the collecting agency, the payer, the name of each charge or fee and its amount,
+  the total in figures and in words, the date of issue and who collected it.
+- A receipt is never edited or deleted: it is cancelled with a reason and, where the money
+  stays collected, replaced by a new receipt (a new number) that names the one it replaces.
+
+The exact field list of the tax authority's XML data standard, the length of the number and
+the spelling of the template number and series symbol could not be read from the official
+texts here: the template number and symbol are stored as the office registered them (free
+text, checked only for shape), and the number is printed with 7 digits.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def _public_id() -> str:
+    # Unguessable handle for links the citizen gets (the QR image, the receipt download).
+    return secrets.token_urlsafe(12)
+
+
+class Method(models.TextChoices):
+    CASH = "cash", "Tiền mặt tại quầy"
+    VIETQR = "vietqr", "Chuyển khoản (VietQR)"
+    ONLINE = "online", "Thanh toán trực tuyến"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", "Chờ thanh toán"
+    PAID = "paid", "Đã thanh toán"
+    CANCELLED = "cancelled", "Đã hủy"
+    REFUNDED = "refunded", "Đã hoàn trả"
+
+
+class Payment(models.Model):
+    """One attempt to pay what a dossier owes; the amount and its lines are frozen at creation."""
+
+    public_id = models.CharField(max_length=24, unique=True, default=_public_id, editable=False)
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="payments", verbose_name="hồ sơ"
+    )
+    method = models.CharField("hình thức thanh toán", max_length=10, choices=Method.choices)
+    amount = models.PositiveBigIntegerField("số tiền (đồng)")
+    # The fee lines as catalog.fees.fee_compute priced them for this dossier (frozen).
+    fee_detail = models.JSONField("chi tiết phí, lệ phí", default=dict, blank=True)
+    status = models.CharField(
+        "trạng thái",
+        max_length=10,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.PENDING,
+        db_index=True,
+    )
+    # The client's key for this payment (body field `key`): a retry gets the same payment.
+    key = models.CharField("khóa chống trùng", max_length=80, blank=True)
+    # What the money is tagged with: the transfer description (VietQR) or our order id at the
+    # gateway. Unique so a statement line or a callback finds one payment.
+    reference = models.CharField("mã tham chiếu", max_length=40, unique=True)
+    provider = models.CharField("cổng thanh toán", max_length=40, blank=True)
+    provider_order_id = models.CharField("mã đơn tại cổng", max_length=80, blank=True)
+    provider_transaction_id = models.CharField("mã giao dịch tại cổng", max_length=80, blank=True)
+    redirect_url = models.URLField("địa chỉ trang thanh toán", max_length=500, blank=True)
+    payer_name = models.CharField("người nộp tiền", max_length=200, blank=True)
+    created_at = models.DateTimeField("tạo lúc")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    paid_at = models.DateTimeField("thanh toán lúc", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="cán bộ thu tiền",
+    )
+    cancelled_at = models.DateTimeField("hủy lúc", null=True, blank=True)
+    cancel_reason = models.TextField("lý do hủy", blank=True)
+
+    class Meta:
+        verbose_name = "khoản thanh toán"
+        verbose_name_plural = "khoản thanh toán"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "key"], condition=~Q(key=""), name="payment_dossier_key"
+            ),
+            # At most one paid payment per dossier: a second one would be money taken twice.
+            models.UniqueConstraint(
+                fields=["dossier"], condition=Q(status="paid"), name="payment_one_paid"
+            ),
+            # A gateway transaction pays once (a replayed callback finds it taken).
+            models.UniqueConstraint(
+                fields=["provider", "provider_transaction_id"],
+                condition=~Q(provider_transaction_id=""),
+                name="payment_provider_transaction",
+            ),
+        ]
+        indexes = [models.Index(fields=["method", "status", "paid_at"], name="payment_method")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.amount} {self.status}"
+
+
+class BankAccount(models.Model):
+    """The account a unit collects transfers on (shown as a VietQR with the exact amount)."""
+
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="bank_accounts", verbose_name="đơn vị"
+    )
+    bank_bin = models.CharField("mã BIN ngân hàng (6 số)", max_length=6)
+    bank_name = models.CharField("ngân hàng", max_length=120, blank=True)
+    account_number = models.CharField("số tài khoản", max_length=19)
+    account_name = models.CharField("tên tài khoản", max_length=200)
+    active = models.BooleanField("đang dùng", default=True)
+
+    class Meta:
+        verbose_name = "tài khoản thu"
+        verbose_name_plural = "tài khoản thu"
+
+    def __str__(self) -> str:
+        return f"{self.bank_name or self.bank_bin} {self.account_number}"
+
+
+class ReceiptSeries(models.Model):
+    """A receipt template and series an agency registered ("mẫu số", "ký hiệu") for one year."""
+
+    unit = models.ForeignKey(
+        "org.Unit",
+        on_delete=models.PROTECT,
+        related_name="receipt_series",
+        verbose_name="đơn vị thu phí, lệ phí",
+    )
+    template_number = models.CharField("mẫu số biên lai", max_length=20)
+    symbol = models.CharField("ký hiệu biên lai", max_length=20)
+    year = models.PositiveSmallIntegerField("năm")
+    # The agency's tax code as printed on the receipt (optional: not every unit has its own).
+    tax_code = models.CharField("mã số thuế", max_length=14, blank=True)
+    active = models.BooleanField("đang dùng", default=True)
+    created_at = models.DateTimeField("tạo lúc", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "ký hiệu biên lai"
+        verbose_name_plural = "ký hiệu biên lai"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "template_number", "symbol", "year"], name="receipt_series_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_number} {self.symbol} ({self.year})"
+
+    @property
+    def counter_key(self) -> str:
+        """The core.Sequence row that numbers this series' receipts."""
+        return f"receipt:{self.pk}"
+
+
+class Receipt(models.Model):
+    """An electronic receipt of charges and fees; never edited, only cancelled (and replaced)."""
+
+    NUMBER_DIGITS = 7
+
+    public_id = models.CharField(max_length=24, unique=True, default=_public_id, editable=False)
+    series = models.ForeignKey(
+        ReceiptSeries, on_delete=models.PROTECT, related_name="receipts", verbose_name="ký hiệu"
+    )
+    number = models.PositiveIntegerField("số biên lai")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="receipts", verbose_name="khoản thanh toán"
+    )
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="receipts", verbose_name="hồ sơ"
+    )
+    agency_name = models.CharField("đơn vị thu", max_length=200)
+    payer_name = models.CharField("người nộp tiền", max_length=200)
+    payer_id_number = models.CharField("số định danh người nộp", max_length=12, blank=True)
+    payer_address = models.CharField("địa chỉ người nộp", max_length=300, blank=True)
+    # [{"name", "kind", "kind_label", "amount"}]: what was collected, line by line.
+    lines = models.JSONField("các khoản thu", default=list)
+    amount = models.PositiveBigIntegerField("tổng số tiền (đồng)")
+    amount_in_words = models.CharField("số tiền bằng chữ", max_length=300)
+    method = models.CharField("hình thức thanh toán", max_length=10, choices=Method.choices)
+    issued_at = models.DateTimeField("ngày lập")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="người thu tiền",
+    )
+    cancelled_at = models.DateTimeField("hủy lúc", null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancel_reason = models.TextField("lý do hủy", blank=True)
+    # The receipt this one replaces (the new receipt names the cancelled one).
+    replaces = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+        verbose_name="thay thế biên lai",
+    )
+
+    class Meta:
+        verbose_name = "biên lai"
+        verbose_name_plural = "biên lai"
+        constraints = [
+            models.UniqueConstraint(fields=["series", "number"], name="receipt_series_number"),
+            # One valid receipt per payment; cancelled ones stay beside it.
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=Q(cancelled_at__isnull=True),
+                name="receipt_one_valid_per_payment",
+            ),
+        ]
+        indexes = [models.Index(fields=["series", "issued_at"], name="receipt_series_issued")]
+
+    def __str__(self) -> str:
+        return f"{self.series.symbol} {self.number_display}"
+
+    @property
+    def number_display(self) -> str:
+        return f"{self.number:0{self.NUMBER_DIGITS}d}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
+class CallbackLog(models.Model):
+    """Every callback a payment gateway sent, accepted or not (forged, replayed, mismatched)."""
+
+    provider = models.CharField(max_length=40)
+    received_at = models.DateTimeField(db_index=True)
+    body = models.TextField(blank=True)
+    signature = models.CharField(max_length=200, blank=True)
+    remote_addr = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=30, db_index=True)
+    detail = models.CharField(max_length=300, blank=True)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.SET_NULL, related_name="callbacks"
+    )
+
+    class Meta:
+        verbose_name = "thông báo từ cổng thanh toán"
+        verbose_name_plural = "thông báo từ cổng thanh toán"
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.received_at:%Y-%m-%d %H:%M} {self.outcome}"

@@ -1,0 +1,96 @@
+"""Reads of the payments app: what a dossier owes and has paid, receipts by their handles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Sum
+
+from motcua.core.errors import NotFound
+from motcua.payments.models import Payment, PaymentStatus, Receipt
+
+
+def fee_detail_of(dossier: Any) -> dict[str, Any]:
+    """The priced fee lines of a dossier: frozen at reception by catalog.fees.fee_compute.
+
+    Dossiers received before the detail was kept are priced by the same function from their
+    procedure version, channel, quantities and exemption (published versions never change).
+    """
+    detail = dossier.fee_detail or {}
+    if detail.get("lines") is not None and "total" in detail:
+        return dict(detail)
+    from motcua.catalog.fees import FeeError, fee_compute
+
+    try:
+        result = fee_compute(
+            dossier.procedure_version,
+            channel=dossier.channel,
+            quantities=dossier.fee_quantities or None,
+            exemption=dossier.fee_exemption or None,
+        )
+    except FeeError:
+        result = fee_compute(dossier.procedure_version, channel=dossier.channel)
+    return result.as_dict()
+
+
+def paid_total(dossier: Any) -> int:
+    """Money collected for the dossier and not given back (paid payments)."""
+    value = Payment.objects.filter(dossier=dossier, status=PaymentStatus.PAID).aggregate(
+        s=Sum("amount")
+    )["s"]
+    return int(value or 0)
+
+
+def dossier_fee_statement(dossier: Any) -> dict[str, Any]:
+    """Lines, exemption, total, paid and outstanding of a dossier (GET /dossiers/{code}/fees)."""
+    detail = fee_detail_of(dossier)
+    total = int(detail.get("total", 0))
+    paid = paid_total(dossier)
+    lines = [
+        {
+            "name": line.get("name", ""),
+            "kind": line.get("kind", ""),
+            "kind_label": line.get("kind_label", ""),
+            "unit": line.get("unit", "case"),
+            "basis": line.get("basis", ""),
+            "quantities": line.get("quantities", {}),
+            "gross": int(line.get("gross", 0)),
+            "amount": int(line.get("amount", 0)),
+            "exempt": bool(line.get("exempt", False)),
+        }
+        for line in detail.get("lines", [])
+    ]
+    exemptions = [
+        {
+            "name": line["name"],
+            "group": line.get("exemption_group", ""),
+            "basis": line.get("exemption_basis", ""),
+            "reduction": int(line.get("gross", 0)) - int(line.get("amount", 0)),
+        }
+        for line in detail.get("lines", [])
+        if line.get("exempt")
+    ]
+    return {
+        "code": dossier.code,
+        "channel": detail.get("channel", dossier.channel),
+        "lines": lines,
+        "exemption": detail.get("exemption", ""),
+        "exemption_proof": getattr(dossier, "fee_exemption_proof", ""),
+        "exemptions": exemptions,
+        "gross": int(detail.get("gross", total)),
+        "total": total,
+        "paid": paid,
+        "outstanding": max(total - paid, 0),
+    }
+
+
+def payment_by_public_id(public_id: str) -> Payment:
+    payment = Payment.objects.select_related("dossier").filter(public_id=public_id or "-").first()
+    if payment is None:
+        raise NotFound("Không tìm thấy khoản thanh toán.", code="payment_not_found")
+    return payment
+
+
+def receipt_valid_for(payment: Payment) -> Receipt | None:
+    """The receipt in force for a payment (cancelled ones excluded)."""
+    return payment.receipts.filter(cancelled_at__isnull=True).first()

@@ -1,0 +1,439 @@
+"""Writes of the payments app: create and confirm payments, issue and cancel receipts."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from motcua.core import clock
+from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from motcua.core.services import audit_record, sequence_next
+from motcua.org.models import Role, Unit
+from motcua.payments.models import (
+    BankAccount,
+    Method,
+    Payment,
+    PaymentStatus,
+    Receipt,
+    ReceiptSeries,
+)
+from motcua.payments.selectors import fee_detail_of, paid_total
+from motcua.payments.words import amount_in_words
+
+# Who may do what on a dossier's money (roles held in the dossier's unit, an ancestor, or a
+# unit that took over its files: dossiers.services.dossier_roles).
+CREATE_ROLES: set[str] = {Role.RECEPTION, Role.HOME_SERVICE, Role.MANAGER, Role.LEADER}
+CASH_ROLES: set[str] = {
+    Role.RECEPTION,
+    Role.HOME_SERVICE,
+}  # who takes cash at the counter or at home
+TRANSFER_ROLES: set[str] = {
+    Role.RECEPTION,
+    Role.MANAGER,
+    Role.LEADER,
+}  # who confirms a transfer arrived
+CANCEL_ROLES: set[str] = {Role.LEADER, Role.MANAGER}  # who cancels a receipt
+_REF_ALPHABET = string.ascii_uppercase + string.digits
+
+
+def _roles(actor: Any, dossier: Any) -> set[str]:
+    from motcua.dossiers.services import dossier_roles
+
+    return {str(r) for r in dossier_roles(actor, dossier)}
+
+
+def _require(actor: Any, dossier: Any, allowed: set[str], what: str) -> None:
+    if not (_roles(actor, dossier) & {str(r) for r in allowed}):
+        raise PermissionDenied(
+            f"Bạn không có quyền {what} của hồ sơ {dossier.code} "
+            f"(cần là {', '.join(sorted(Role(r).label.lower() for r in allowed))} "
+            f"của {dossier.unit.name}).",
+            code="payment_forbidden",
+        )
+
+
+def _new_reference() -> str:
+    return "PAY" + "".join(secrets.choice(_REF_ALPHABET) for _ in range(11))
+
+
+def bank_account_for(unit: Unit) -> BankAccount | None:
+    """The collection account of a unit, or of the nearest ancestor that has one."""
+    node: Unit | None = unit
+    for _ in range(20):
+        if node is None:
+            break
+        account = BankAccount.objects.filter(unit=node, active=True).order_by("pk").first()
+        if account is not None:
+            return account
+        node = node.parent
+    return None
+
+
+def series_for(unit: Unit, year: int) -> ReceiptSeries:
+    """The series a unit issues receipts on this year (its own, or its nearest ancestor's)."""
+    node: Unit | None = unit
+    for _ in range(20):
+        if node is None:
+            break
+        series = (
+            ReceiptSeries.objects.filter(unit=node, year=year, active=True).order_by("pk").first()
+        )
+        if series is not None:
+            return series
+        node = node.parent
+    raise ValidationFailed(
+        f"{unit.name} chưa có ký hiệu biên lai điện tử cho năm {year}: "
+        "quản trị viên cần khai báo mẫu số và ký hiệu biên lai trước khi thu tiền.",
+        code="receipt_series_missing",
+    )
+
+
+@transaction.atomic
+def payment_create(
+    *,
+    dossier: Any,
+    method: str,
+    actor: Any = None,
+    key: str = "",
+    payer_name: str = "",
+    return_path: str = "",
+) -> Payment:
+    """Open a payment of what the dossier still owes (cash, VietQR transfer or online gateway).
+
+    Staff of the dossier's unit open any kind; the citizen (no actor) only a transfer or an
+    online payment. The same `key` for the same dossier gives back the same payment.
+    """
+    from motcua.dossiers.models import Dossier
+
+    if method not in Method.values:
+        raise ValidationFailed(
+            "Hình thức thanh toán không hợp lệ (tiền mặt, VietQR hoặc trực tuyến).",
+            code="payment_method_invalid",
+        )
+    key = (key or "").strip()[:80]
+    if actor is not None:
+        _require(actor, dossier, CREATE_ROLES, "lập khoản thu")
+    elif method == Method.CASH:
+        raise PermissionDenied(
+            "Nộp tiền mặt được thực hiện tại quầy, do cán bộ tiếp nhận lập.",
+            code="payment_forbidden",
+        )
+    # Lock the dossier: two payments opened at once see each other's state.
+    dossier = (
+        Dossier.objects.select_for_update().select_related("unit", "citizen").get(pk=dossier.pk)
+    )
+    if key:
+        existing = Payment.objects.filter(dossier=dossier, key=key).first()
+        if existing is not None:
+            if existing.method != method:
+                raise Conflict(
+                    "Khóa này đã dùng cho một khoản thanh toán khác hình thức.",
+                    code="payment_key_reused",
+                )
+            return existing
+    detail = fee_detail_of(dossier)
+    outstanding = int(detail.get("total", 0)) - paid_total(dossier)
+    if outstanding <= 0:
+        raise Conflict(
+            "Hồ sơ không còn khoản phí, lệ phí nào phải nộp.", code="payment_nothing_due"
+        )
+    if method == Method.VIETQR and bank_account_for(dossier.unit) is None:
+        raise ValidationFailed(
+            f"{dossier.unit.name} chưa khai báo tài khoản nhận chuyển khoản.",
+            code="bank_account_missing",
+        )
+    now = clock.now()
+    payment = Payment.objects.create(
+        dossier=dossier,
+        method=method,
+        amount=outstanding,
+        fee_detail=detail,
+        key=key,
+        reference=_new_reference(),
+        payer_name=(payer_name or dossier.citizen.full_name)[:200],
+        created_at=now,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    if method == Method.ONLINE:
+        from motcua.payments.gateways import GatewayError, gateway
+
+        gw = gateway()
+        try:
+            order = gw.create_order(payment=payment, return_path=return_path)
+        except GatewayError as exc:
+            raise ValidationFailed(
+                f"Cổng thanh toán không tạo được đơn hàng: {exc}. Vui lòng thử lại sau.",
+                code="gateway_unavailable",
+            ) from exc
+        payment.provider = gw.name
+        payment.provider_order_id = order.order_id
+        payment.redirect_url = order.redirect_url
+        payment.save(update_fields=["provider", "provider_order_id", "redirect_url"])
+    audit_record(
+        action="payment.create",
+        actor=actor,
+        obj=payment,
+        detail={"dossier": dossier.code, "method": method, "amount": outstanding},
+    )
+    return payment
+
+
+def vietqr_payload(payment: Payment) -> str:
+    """The VietQR string for a transfer payment: the unit's account, the exact amount, the dossier code."""
+    from motcua.payments.vietqr import VietQR
+
+    account = bank_account_for(payment.dossier.unit)
+    if account is None:
+        raise ValidationFailed(
+            f"{payment.dossier.unit.name} chưa khai báo tài khoản nhận chuyển khoản.",
+            code="bank_account_missing",
+        )
+    return VietQR(
+        bank_bin=account.bank_bin,
+        account=account.account_number,
+        amount=int(payment.amount),
+        purpose=payment.dossier.code[:25],
+    ).payload()
+
+
+def _lock_pending(payment: Payment) -> Payment:
+    locked = (
+        Payment.objects.select_for_update()
+        .select_related("dossier__unit", "dossier__citizen")
+        .filter(pk=payment.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotFound("Không tìm thấy khoản thanh toán.", code="payment_not_found")
+    if locked.status != PaymentStatus.PENDING:
+        raise Conflict(
+            f"Khoản thanh toán đang ở trạng thái «{locked.get_status_display()}», "
+            "không xác nhận được nữa.",
+            code="payment_not_pending",
+        )
+    return locked
+
+
+@transaction.atomic
+def payment_confirm(
+    *,
+    payment: Payment,
+    actor: Any = None,
+    provider_transaction_id: str = "",
+    system: bool = False,
+) -> Receipt:
+    """Record the money as received and issue its receipt in the same transaction.
+
+    Cash: an official of the dossier's unit who takes cash. Transfer: an official who saw it
+    on the account. Online: only the gateway's verified callback (`system=True`).
+    """
+    payment = _lock_pending(payment)
+    dossier = payment.dossier
+    if payment.method == Method.ONLINE and not system:
+        raise PermissionDenied(
+            "Thanh toán trực tuyến chỉ được xác nhận bởi thông báo của cổng thanh toán.",
+            code="payment_forbidden",
+        )
+    if not system:
+        allowed = CASH_ROLES if payment.method == Method.CASH else TRANSFER_ROLES
+        _require(actor, dossier, allowed, "xác nhận thu tiền")
+    if paid_total(dossier) > 0:
+        raise Conflict("Hồ sơ này đã được thanh toán.", code="payment_already_paid")
+    now = clock.now()
+    payment.status = PaymentStatus.PAID
+    payment.paid_at = now
+    payment.confirmed_by = actor if getattr(actor, "pk", None) else None
+    payment.provider_transaction_id = provider_transaction_id[:80]
+    try:
+        with transaction.atomic():
+            payment.save(
+                update_fields=["status", "paid_at", "confirmed_by", "provider_transaction_id"]
+            )
+    except IntegrityError:  # another payment of the dossier, or this gateway transaction, paid
+        raise Conflict("Hồ sơ này đã được thanh toán.", code="payment_already_paid") from None
+    # The other open payments of the dossier can no longer be paid.
+    Payment.objects.filter(dossier=dossier, status=PaymentStatus.PENDING).exclude(
+        pk=payment.pk
+    ).update(status=PaymentStatus.CANCELLED, cancelled_at=now, cancel_reason="Đã thanh toán")
+    audit_record(
+        action="payment.confirm",
+        actor=actor,
+        obj=payment,
+        detail={"dossier": dossier.code, "method": payment.method, "amount": payment.amount},
+    )
+    return receipt_issue(payment=payment, actor=actor)
+
+
+def _receipt_lines(payment: Payment) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": line.get("name", ""),
+            "kind": line.get("kind", ""),
+            "kind_label": line.get("kind_label", ""),
+            "quantities": line.get("quantities", {}),
+            "amount": int(line.get("amount", 0)),
+        }
+        for line in (payment.fee_detail or {}).get("lines", [])
+        if int(line.get("amount", 0)) > 0
+    ]
+
+
+@transaction.atomic
+def receipt_issue(
+    *, payment: Payment, actor: Any = None, replaces: Receipt | None = None
+) -> Receipt:
+    """Issue the e-receipt of a paid payment; its number comes from the series' locked counter."""
+    payment = (
+        Payment.objects.select_for_update()
+        .select_related("dossier__unit", "dossier__citizen")
+        .get(pk=payment.pk)
+    )
+    if payment.status != PaymentStatus.PAID:
+        raise Conflict("Chỉ lập biên lai cho khoản đã thu tiền.", code="payment_not_paid")
+    if payment.receipts.filter(cancelled_at__isnull=True).exists():
+        raise Conflict("Khoản thu này đã có biên lai.", code="receipt_exists")
+    dossier = payment.dossier
+    now = clock.now()
+    series = series_for(dossier.unit, clock.local(now).year)
+    number = sequence_next(key=series.counter_key)
+    citizen = dossier.citizen
+    receipt = Receipt.objects.create(
+        series=series,
+        number=number,
+        payment=payment,
+        dossier=dossier,
+        agency_name=series.unit.name,
+        payer_name=payment.payer_name or citizen.full_name,
+        payer_id_number=citizen.id_number,
+        payer_address=citizen.address,
+        lines=_receipt_lines(payment),
+        amount=payment.amount,
+        amount_in_words=amount_in_words(int(payment.amount)),
+        method=payment.method,
+        issued_at=now,
+        issued_by=actor if getattr(actor, "pk", None) else None,
+        replaces=replaces,
+    )
+    audit_record(
+        action="receipt.issue",
+        actor=actor,
+        obj=receipt,
+        detail={
+            "series": str(series),
+            "number": number,
+            "amount": payment.amount,
+            "replaces": replaces.pk if replaces else None,
+        },
+    )
+    return receipt
+
+
+@transaction.atomic
+def receipt_cancel(*, receipt: Receipt, actor: Any, reason: str, replace: bool = False) -> Receipt:
+    """Cancel a receipt with a reason; `replace` issues a new one (new number) that names it.
+
+    Without a replacement the collection itself is void: the payment is cancelled and the
+    dossier owes its fees again. Returns the replacement, or the cancelled receipt.
+    """
+    locked = (
+        Receipt.objects.select_for_update()
+        .select_related("dossier__unit", "payment")
+        .filter(pk=receipt.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotFound("Không tìm thấy biên lai.", code="receipt_not_found")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("Cần ghi lý do hủy biên lai.", code="cancel_reason_required")
+    _require(actor, locked.dossier, CANCEL_ROLES, "hủy biên lai")
+    if locked.cancelled_at is not None:
+        raise Conflict("Biên lai này đã bị hủy trước đó.", code="receipt_already_cancelled")
+    now = clock.now()
+    locked.cancelled_at = now
+    locked.cancelled_by = actor
+    locked.cancel_reason = reason[:2000]
+    locked.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+    audit_record(
+        action="receipt.cancel",
+        actor=actor,
+        obj=locked,
+        detail={"reason": reason, "replace": bool(replace), "number": locked.number},
+    )
+    if replace:
+        return receipt_issue(payment=locked.payment, actor=actor, replaces=locked)
+    payment = Payment.objects.select_for_update().get(pk=locked.payment_id)
+    payment.status = PaymentStatus.CANCELLED
+    payment.cancelled_at = now
+    payment.cancel_reason = f"Hủy biên lai số {locked.number_display}: {reason}"[:2000]
+    payment.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    return locked
+
+
+def payment_callback(
+    *, provider: str, body: bytes, headers: Any, remote_addr: str = ""
+) -> tuple[str, Payment | None]:
+    """Apply a gateway's callback once; anything forged, stale, replayed or mismatched changes nothing.
+
+    Every callback is written to CallbackLog with its outcome (kept even when refused).
+    Returns (outcome, payment); outcomes "paid" and "replay" are answered as success so the
+    gateway stops retrying, the others as a refusal.
+    """
+    import logging
+
+    from motcua.payments.gateways import CallbackRejected, conf, gateway
+    from motcua.payments.models import CallbackLog
+
+    log = logging.getLogger("motcua.payments")
+    payment: Payment | None = None
+    outcome, detail = "paid", ""
+    try:
+        gw = gateway()
+        if provider != gw.name:
+            raise CallbackRejected("unknown_provider", f"cổng «{provider}» không được cấu hình")
+        data = gw.parse_callback(body=body, headers=headers)
+        window = int(conf("PAYMENT_CALLBACK_WINDOW"))
+        if abs(clock.now().timestamp() - data.timestamp) > window:
+            raise CallbackRejected("stale", "thông báo quá cũ hoặc sai giờ (có thể bị phát lại)")
+        payment = Payment.objects.filter(
+            provider=gw.name, reference=data.order_ref, provider_order_id=data.order_id
+        ).first()
+        if payment is None:
+            raise CallbackRejected("unknown_order", "không có đơn hàng này")
+        if data.amount != payment.amount:
+            raise CallbackRejected(
+                "amount_mismatch", f"số tiền {data.amount} khác số phải nộp {payment.amount}"
+            )
+        if payment.status == PaymentStatus.PAID:
+            if payment.provider_transaction_id == data.transaction_id:
+                raise CallbackRejected("replay", "giao dịch đã được ghi nhận trước đó")
+            raise CallbackRejected("not_pending", "hồ sơ đã được thanh toán bằng giao dịch khác")
+        if payment.status != PaymentStatus.PENDING:
+            raise CallbackRejected(
+                "not_pending", f"khoản thanh toán đang ở trạng thái {payment.status}"
+            )
+        if not data.success:
+            raise CallbackRejected("failed", "cổng báo giao dịch không thành công")
+        try:
+            payment_confirm(
+                payment=payment, provider_transaction_id=data.transaction_id, system=True
+            )
+        except Conflict as exc:
+            raise CallbackRejected("not_pending", exc.message) from exc
+    except CallbackRejected as exc:
+        outcome, detail = exc.outcome, exc.detail
+        log.warning("payment callback %s refused: %s (%s)", provider, outcome, detail)
+    CallbackLog.objects.create(
+        provider=provider[:40],
+        received_at=clock.now(),
+        body=body.decode("utf-8", "replace")[:10000],
+        signature=str(headers.get("X-Signature", "") or "")[:200],
+        remote_addr=remote_addr[:64],
+        outcome=outcome,
+        detail=detail[:300],
+        payment=payment,
+    )
+    return outcome, payment

@@ -12,6 +12,7 @@ from dossiers_helpers import CITIZEN, vn
 from motcua.core import clock
 from motcua.core.idempotency import idempotency_keys_expire
 from motcua.core.models import IdempotencyKey
+from challenge_helpers import challenge_header
 from motcua.core.services import api_token_issue
 from motcua.dossiers.models import Dossier
 
@@ -19,7 +20,7 @@ BODY = {"procedure": "1.001193", "channel": "direct", "citizen": CITIZEN, "unit"
 
 
 def post(client, token, body, key=None, path="/api/v1/dossiers"):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else challenge_header()
     if key is not None:
         headers["HTTP_IDEMPOTENCY_KEY"] = key
     return client.post(path, data=body, content_type="application/json", **headers)

@@ -12,6 +12,7 @@ from dossiers_helpers import CITIZEN, vn
 from motcua.core import clock
 from motcua.core.models import Sequence
 from motcua.core.services import api_token_issue
+from challenge_helpers import challenge_header
 from motcua.dossiers.models import Dossier
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,8 @@ REF = re.compile(r"^TT-\d{6}-[A-Z2-9]{8}$")
 
 
 def submit(client, body=ONLINE, ip="203.0.113.7", **extra):
+    if "HTTP_AUTHORIZATION" not in extra:  # anonymous callers prove some work
+        extra = {**challenge_header(), **extra}
     return client.post(
         "/api/v1/dossiers", data=body, content_type="application/json", REMOTE_ADDR=ip, **extra
     )

@@ -33,3 +33,25 @@
     if (target.scrollIntoView) target.scrollIntoView({ block: "center" });
   }
 })();
+
+// Tables that scroll sideways on a small screen (CSS makes them blocks): reachable by keyboard
+// so they can be scrolled with the arrow keys. Named regions in templates (.table-wrap) already are.
+(function () {
+  "use strict";
+  function mark() {
+    document.querySelectorAll("main table").forEach(function (table) {
+      if (table.closest(".table-wrap")) return;
+      var scrolls = table.scrollWidth > table.clientWidth + 1 && getComputedStyle(table).overflowX !== "visible";
+      if (scrolls && !table.hasAttribute("tabindex")) {
+        table.setAttribute("tabindex", "0");
+        table.dataset.scrollFocus = "1";
+      } else if (!scrolls && table.dataset.scrollFocus) {
+        table.removeAttribute("tabindex");
+        delete table.dataset.scrollFocus;
+      }
+    });
+  }
+  mark();
+  window.addEventListener("resize", mark);
+  document.addEventListener("htmx:afterSwap", mark);
+})();

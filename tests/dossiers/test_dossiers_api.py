@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from challenge_helpers import challenge_header
 from dossiers_helpers import CITIZEN, vn
 
+from challenge_helpers import challenge_header
 from motcua.core import clock
 from motcua.core.services import api_token_issue
 

@@ -9,10 +9,10 @@ import pytest
 from django.db import OperationalError, connection
 from dossiers_helpers import CITIZEN, vn
 
+from challenge_helpers import challenge_header
 from motcua.core import clock
 from motcua.core.idempotency import idempotency_keys_expire
 from motcua.core.models import IdempotencyKey
-from challenge_helpers import challenge_header
 from motcua.core.services import api_token_issue
 from motcua.dossiers.models import Dossier
 

@@ -9,10 +9,10 @@ import re
 import pytest
 from dossiers_helpers import CITIZEN, vn
 
+from challenge_helpers import challenge_header
 from motcua.core import clock
 from motcua.core.models import Sequence
 from motcua.core.services import api_token_issue
-from challenge_helpers import challenge_header
 from motcua.dossiers.models import Dossier
 
 pytestmark = pytest.mark.django_db

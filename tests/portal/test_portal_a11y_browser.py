@@ -28,7 +28,7 @@ def tab_to(page, name: str | re.Pattern[str], *, limit: int = 120) -> None:  # t
               const label = el.labels && el.labels.length ? el.labels[0].innerText : '';
               return (el.getAttribute('aria-label') || label || el.innerText || el.value || '').trim(); }"""
         )
-        if (name.search(text) if isinstance(name, re.Pattern) else text == name):
+        if name.search(text) if isinstance(name, re.Pattern) else text == name:
             return
     raise AssertionError(f"{name!r} never received the keyboard focus")
 

@@ -10,11 +10,10 @@ import zlib
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from axe_helpers import WCAG
 from axe_helpers import axe_violations as _axe
-from playwright.sync_api import expect
-
 from factories import OfficeFactory, UnitFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

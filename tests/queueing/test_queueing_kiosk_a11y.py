@@ -57,7 +57,9 @@ def test_kiosk_voice_answers_words_and_the_boards_voice(client, kiosk_office):
 @pytest.mark.django_db(transaction=True)
 def test_kiosk_by_touch_alone_with_the_on_screen_keypad(browser, live_server, kiosk_office):
     office, citizen = kiosk_office
-    context = browser.new_context(locale="vi-VN", has_touch=True, viewport={"width": 1080, "height": 1920})
+    context = browser.new_context(
+        locale="vi-VN", has_touch=True, viewport={"width": 1080, "height": 1920}
+    )
     context.add_init_script(NO_CAMERA_ANSWER)
     page = context.new_page()
     page.goto(f"{live_server.url}/can-bo/xep-hang/kiosk/{office.code}/")

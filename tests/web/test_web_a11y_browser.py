@@ -9,9 +9,9 @@ import re
 from datetime import datetime
 
 import pytest
-from axe_helpers import axe_violations
 from playwright.sync_api import expect
 
+from axe_helpers import axe_violations
 from motcua.core import clock
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -61,7 +61,10 @@ def demo(freeze):  # type: ignore[no-untyped-def]
     from motcua.org.models import Citizen
 
     ticket_issue(
-        office=office, service=service, method="phone", citizen=Citizen.objects.exclude(phone="").first()
+        office=office,
+        service=service,
+        method="phone",
+        citizen=Citizen.objects.exclude(phone="").first(),
     )
     return {"office": office, "dossier": dossier, "service": service}
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
 from typing import Any
 
+from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 

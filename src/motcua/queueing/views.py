@@ -173,7 +173,9 @@ def kiosk_voice(request: HttpRequest, office: str) -> HttpResponse:
         raise Http404("bad screen") from None
     if request.GET.get("dang") == "chu" or not voice.available():
         return JsonResponse({"text": " ".join(parts), "server_voice": voice.available()})
-    response = HttpResponse(voice.join_wavs([voice.part_wav(p) for p in parts]), content_type="audio/wav")
+    response = HttpResponse(
+        voice.join_wavs([voice.part_wav(p) for p in parts]), content_type="audio/wav"
+    )
     response["Cache-Control"] = "no-store"
     return response
 

@@ -152,3 +152,17 @@ def page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-d
     pg.set_default_timeout(BROWSER_WAIT_MS)
     yield pg
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _small_challenges(settings):  # type: ignore[no-untyped-def]
+    """Proof-of-work challenges of 200 numbers at most: solved at once by tests (and browsers)."""
+    settings.MOTCUA = {**settings.MOTCUA, "CHALLENGE_MAX_NUMBER": 200}
+
+
+@pytest.fixture
+def solve_challenge():  # type: ignore[no-untyped-def]
+    """A function giving a fresh solution of a new challenge (what the browser would send)."""
+    from challenge_helpers import solved
+
+    return solved

@@ -38,7 +38,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
-    "captcha",
     "huey.contrib.djhuey",
     "motcua.core",
     "motcua.org",
@@ -234,9 +233,6 @@ RATELIMIT_ENABLE = os.environ.get("RATELIMIT_ENABLE", "1") == "1"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
-
-CAPTCHA_FONT_SIZE = 36
-CAPTCHA_LETTER_ROTATION = (-20, 20)
 
 MOTCUA: dict[str, Any] = {
     # Address printed in QR codes on forms and slips when no request tells it (jobs, CLI).

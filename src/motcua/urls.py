@@ -13,7 +13,6 @@ urlpatterns = [
     path("favicon.ico", web_views.favicon, name="favicon"),
     path("api/v1/", api.urls),
     path("quan-tri/", admin.site.urls),
-    path("captcha/", include("captcha.urls")),
     path("can-bo/", include("motcua.web.urls")),
     path("can-bo/ho-so/", include("motcua.dossiers.urls")),
     path("can-bo/xep-hang/", include("motcua.queueing.urls")),

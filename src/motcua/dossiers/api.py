@@ -12,6 +12,8 @@ from ninja import Status as HttpStatus
 
 from motcua.core import clock
 from motcua.core.auth import staff_auth
+from motcua.core.challenge import HEADER_NAME as CHALLENGE_HEADER
+from motcua.core.challenge import challenge_verify
 from motcua.core.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from motcua.core.idempotency import idempotent
 from motcua.dossiers import selectors, services
@@ -205,6 +207,8 @@ def dossier_create(request: HttpRequest, payload: DossierIn) -> Any:
         raise Unauthorized()
     if user is None:
         online_submission_throttle(request)
+        # Anonymous submissions prove some work (X-Altcha header, GET /public/challenge).
+        challenge_verify(request.headers.get(CHALLENGE_HEADER))
     unit = Unit.objects.filter(code=payload.unit).first()
     if unit is None:
         raise NotFound(f"Không tìm thấy đơn vị có mã {payload.unit}.", code="unit_not_found")

@@ -12,6 +12,7 @@ from django_ratelimit.core import is_ratelimited
 from ninja import Field, Router, Schema, Status
 
 from motcua.core import clock
+from motcua.core.challenge import challenge_check_request
 from motcua.core.errors import RateLimited
 from motcua.core.idempotency import idempotent
 from motcua.portal.models import RatingChannel
@@ -91,7 +92,8 @@ class BookingOut(Schema):
     service: str
 
 
-# No captcha on the API (kiosks, partner apps): a tighter per-client limit instead.
+# Anonymous callers solve the proof-of-work challenge (X-Altcha header, see
+# GET /public/challenge), staff tokens do not; a tighter per-client limit as well.
 RATE_API_BOOKING = ("5/m", "30/h")
 
 
@@ -120,6 +122,7 @@ def public_booking(request: HttpRequest, payload: BookingIn) -> Status:
             request, group=f"portal.api_booking.{i}", key="ip", rate=rate, increment=True
         ):
             raise RateLimited()
+    challenge_check_request(request)
     office = resolve_office(payload.office)
     service = resolve_service(office, payload.service)
     booking = booking_book(

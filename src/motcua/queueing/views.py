@@ -77,6 +77,7 @@ def kiosk(request: HttpRequest, office: str) -> HttpResponse:
             "services": Service.objects.filter(office=obj, active=True).order_by("sort", "code"),
             "priorities": PriorityGroup.objects.all(),
             "device": request.GET.get("device", "kiosk"),
+            "server_voice": voice.available(),
         },
     )
 
@@ -137,6 +138,45 @@ def voice_call(request: HttpRequest) -> HttpResponse:
         raise Http404("no server voice")
     response = HttpResponse(voice.call_audio(display, int(counter)), content_type="audio/wav")
     response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_GET
+def kiosk_voice(request: HttpRequest, office: str) -> HttpResponse:
+    """A kiosk screen read aloud: WAV in the board's voice (espeak-ng), or its words as JSON
+    (`?dang=chu`, for the browser's speech when the server has no voice)."""
+    from motcua.queueing.kiosk_speech import SCREENS, kiosk_phrase_parts
+
+    obj = _office(office)
+    screen = request.GET.get("man-hinh", "")
+    ticket = (request.GET.get("so") or "").upper()
+    if screen not in SCREENS or (ticket and not _DISPLAY_RE.fullmatch(ticket)):
+        raise Http404("bad screen")
+
+    def count(name: str) -> int | None:
+        value = request.GET.get(name) or ""
+        return min(int(value), 9999) if value.isdigit() else None
+
+    services = Service.objects.filter(office=obj, active=True).order_by("sort", "code")
+    service = services.filter(code=request.GET.get("dich-vu") or "").first()
+    try:
+        parts = kiosk_phrase_parts(
+            screen,
+            services=[s.name for s in services],
+            ticket=ticket or None,
+            service=service.name if service else None,
+            ahead=count("truoc"),
+            wait_minutes=count("phut"),
+            booking=request.GET.get("hen") == "1",
+        )
+    except ValueError:
+        raise Http404("bad screen") from None
+    if request.GET.get("dang") == "chu" or not voice.available():
+        return JsonResponse({"text": " ".join(parts), "server_voice": voice.available()})
+    response = HttpResponse(
+        voice.join_wavs([voice.part_wav(p) for p in parts]), content_type="audio/wav"
+    )
+    response["Cache-Control"] = "no-store"
     return response
 
 

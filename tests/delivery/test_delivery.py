@@ -6,9 +6,9 @@ import json
 import subprocess
 
 import pytest
-from conftest import CUSTOMER, SECRET
 from delivery_helpers import CITIZEN, finish, png, receive, vn
 
+from conftest import CUSTOMER, SECRET
 from motcua.core import clock
 from motcua.delivery import postal
 from motcua.delivery.models import Delivery, DeliveryStatus, PostalEvent, Shipment, WebhookLog

@@ -45,7 +45,14 @@ def office(db):
         holiday_duty=True,
         fees=[],
     )
-    return SimpleNamespace(ward=ward, birth=birth, death=death, **users)
+    copy = ProcedureVersionFactory(
+        procedure__code="2.000635",
+        name="Cấp bản sao Trích lục hộ tịch",
+        time_unit=TimeUnit.WORKING_DAYS,
+        time_value=2,
+        fees=[],
+    )
+    return SimpleNamespace(ward=ward, birth=birth, death=death, copy=copy, **users)
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CUSTOMER, SECRET
 from delivery_helpers import CITIZEN, finish, receive, vn
 
-from motcua.core import clock
+from conftest import CUSTOMER, SECRET
 from motcua.delivery import postal
 from motcua.delivery.models import Delivery, DeliveryStatus, PostalEvent, WebhookLog
 from motcua.delivery.services import delivery_choose, shipment_send

@@ -229,3 +229,20 @@ def postal_webhook(request: HttpRequest) -> Any:
     return HttpStatus(
         status, {"code": f"webhook_{outcome}", "message": message, "outcome": outcome}
     )
+
+
+@router.get("/stats/deliveries", auth=staff_auth, response=dict)
+def delivery_statistics(
+    request: HttpRequest, date_from: str = "", date_to: str = ""
+) -> dict[str, Any]:
+    """Per method: results to deliver, delivered, failed, success rate, mean days to deliver."""
+    from motcua.core.dates import parse_date
+    from motcua.org.permissions import visible_unit_ids
+
+    user = _user(request)
+    try:
+        start, end = parse_date(date_from or None), parse_date(date_to or None)
+    except ValueError as exc:
+        raise ValidationFailed("Ngày không hợp lệ (dd/mm/yyyy).", code="invalid_date") from exc
+    ids = None if getattr(user, "is_superuser", False) else visible_unit_ids(user)
+    return {"rows": selectors.delivery_stats(unit_ids=ids, date_from=start, date_to=end)}

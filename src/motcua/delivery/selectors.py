@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -70,7 +71,10 @@ def _day_start(d: date) -> datetime:
 
 
 def delivery_stats(
-    *, unit_ids: list[int] | None = None, date_from: date | None = None, date_to: date | None = None
+    *,
+    unit_ids: Collection[int] | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
 ) -> list[dict[str, Any]]:
     """Per method: results to deliver, delivered, failed, success rate and mean days to deliver.
 

@@ -103,7 +103,8 @@ def delivery_stats(
         .order_by("method")
     )
     out = []
-    for r in rows:
+    for row in rows:
+        r: dict[str, Any] = dict(row)
         done = r["delivered"] + r["failed"]
         mean = r.pop("mean")
         if mean is not None and not isinstance(mean, timedelta):  # SQLite: microseconds

@@ -6,13 +6,11 @@ from datetime import time
 from types import SimpleNamespace
 
 import pytest
+from delivery_helpers import CUSTOMER, SECRET
 
 from factories import ProcedureVersionFactory, StaffRoleFactory, UnitFactory, UserFactory
 from motcua.catalog.models import TimeUnit
 from motcua.org.models import Role, UnitLevel
-
-SECRET = "test-postal-secret"
-CUSTOMER = "WARD1-POST"
 
 
 @pytest.fixture

@@ -14,6 +14,9 @@ def vn(*args: int) -> datetime:
     return datetime(*args, tzinfo=VN_TZ)
 
 
+SECRET = "test-postal-secret"
+CUSTOMER = "WARD1-POST"
+
 CITIZEN = {
     "id_number": "001185012345",
     "full_name": "Nguyễn Thị Hương",

@@ -6,9 +6,8 @@ import json
 import subprocess
 
 import pytest
-from delivery_helpers import CITIZEN, finish, png, receive, vn
+from delivery_helpers import CITIZEN, CUSTOMER, SECRET, finish, png, receive, vn
 
-from conftest import CUSTOMER, SECRET
 from motcua.core import clock
 from motcua.delivery import postal
 from motcua.delivery.models import Delivery, DeliveryStatus, PostalEvent, Shipment, WebhookLog

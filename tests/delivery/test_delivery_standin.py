@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from delivery_helpers import CITIZEN, finish, receive, vn
+from delivery_helpers import CITIZEN, CUSTOMER, SECRET, finish, receive, vn
 
-from conftest import CUSTOMER, SECRET
 from motcua.delivery import postal
 from motcua.delivery.models import Delivery, DeliveryStatus, PostalEvent, WebhookLog
 from motcua.delivery.services import delivery_choose, shipment_send
@@ -28,6 +27,17 @@ def test_standin_and_adapter_agree_on_every_call(office, standin, live_server, s
     assert order["receiver"]["name"] == "Nguyễn Thị Hương"
     assert order["callback_url"] == f"{live_server.url}/api/v1/postal/webhook"
     assert shipment.postage == order["postage"] == 27000  # over 500 g
+
+    # The same reference again (a retry after a lost answer) is the same order, not a second one.
+    again = postal.provider().create_order(
+        postal.OrderIn(
+            order_ref=shipment.order_ref,
+            direction="out",
+            sender=postal.Party("A", "", "B"),
+            receiver=postal.Party("C", "", "D"),
+        )
+    )
+    assert again.waybill == shipment.waybill and len(standin.orders) == 1
 
     # track: adapter → stand-in.
     tracking = postal.provider().track(shipment.waybill)

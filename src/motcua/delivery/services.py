@@ -243,8 +243,8 @@ def shipment_send(*, dossier: Dossier, actor: Any, weight_grams: int = 200) -> S
     """Order the postal operator to carry the result (waybill, postage); the label can then be printed.
 
     The operator is called before the transaction (no lock held over the network); the order's
-    reference is unique, so a retried call after a lost answer is refused by the operator
-    rather than creating a second parcel.
+    reference is one per dossier, and the operator answers a repeated reference with the same
+    order, so a retry after a lost answer gets the same waybill rather than a second parcel.
     """
     dossier = Dossier.objects.select_related("unit", "procedure").get(pk=dossier.pk)
     _check_staff(dossier, actor, {RECEPTION})

@@ -78,6 +78,13 @@ class StandinPostal:
 
     def create(self, data: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
+            # One order per reference: a retried request gets the same waybill, not a second parcel.
+            for existing in self.orders.values():
+                if (existing["customer_code"], existing["order_ref"]) == (
+                    data["customer_code"],
+                    str(data["order_ref"]),
+                ):
+                    return existing
             waybill = self._waybill(str(data.get("direction", "out")))
             order = {
                 "order_id": "VP" + secrets.token_hex(6).upper(),

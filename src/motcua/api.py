@@ -79,6 +79,7 @@ def _mount() -> None:
     from motcua.biometrics.api import router as biometrics_router
     from motcua.catalog.api import router as catalog_router
     from motcua.core.api import router as core_router
+    from motcua.delivery.api import router as delivery_router
     from motcua.documents.api import router as documents_router
     from motcua.dossiers.api import router as dossiers_router
     from motcua.org.api import router as org_router
@@ -99,6 +100,7 @@ def _mount() -> None:
     api.add_router("/", portal_router)
     api.add_router("/", reports_router)
     api.add_router("/", payments_router)
+    api.add_router("/", delivery_router)
 
 
 _mount()

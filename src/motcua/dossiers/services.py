@@ -710,6 +710,11 @@ def dossier_act(*, dossier: Dossier, action: str, actor: Any, **params: Any) -> 
         opened=t.step is not None,
         **kw,
     )
+    if action == "finish":
+        # The result is ready: the delivery task (counter, home, post) opens in this transaction.
+        from motcua.delivery.services import delivery_result_ready
+
+        delivery_result_ready(dossier=dossier, actor=actor, now=now)
     audit_record(
         action=f"dossier.{action}",
         actor=actor,

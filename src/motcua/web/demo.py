@@ -113,7 +113,17 @@ def _history(step: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:
             ),
         ),
         "đánh giá": step("Đánh giá hài lòng", seed_ratings_history),
+        "trả kết quả tại nhà, bưu chính": step(
+            "Trả kết quả tại nhà (kèm thiệp), qua bưu chính (một lần chuyển hoàn)",
+            lambda: _seed_deliveries(office.unit),
+        ),
     }
+
+
+def _seed_deliveries(unit: Any) -> int:
+    from motcua.delivery.demo import seed_deliveries
+
+    return seed_deliveries(unit=unit)
 
 
 def demo_present() -> bool:

@@ -81,6 +81,7 @@ def _mount() -> None:
     from motcua.core.api import router as core_router
     from motcua.documents.api import router as documents_router
     from motcua.dossiers.api import router as dossiers_router
+    from motcua.homeservice.api import router as homeservice_router
     from motcua.org.api import router as org_router
     from motcua.payments.api import router as payments_router
     from motcua.portal.api import router as portal_router
@@ -99,6 +100,7 @@ def _mount() -> None:
     api.add_router("/", portal_router)
     api.add_router("/", reports_router)
     api.add_router("/", payments_router)
+    api.add_router("/", homeservice_router)
 
 
 _mount()

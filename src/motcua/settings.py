@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.documents",
     "motcua.payments",
+    "motcua.homeservice",
     "motcua.biometrics",
     "motcua.queueing",
     "motcua.portal",

@@ -534,6 +534,18 @@ def _h_assign(visit: HomeVisit, actor: Any, params: dict[str, Any], detail: dict
     detail.update(officer=officer.username, officer_name=officer.full_name or officer.username,
                   previous=getattr(before, "username", None), position=visit.position)  # fmt: skip
     _renumber(visit, officer)
+    if before is not None and before.pk != officer.pk:
+        _compact(before, visit)
+
+
+def _compact(officer: Any, leaving: HomeVisit) -> None:
+    """Positions 1..n again for the half-day an officer's visit just left."""
+    rest = HomeVisit.objects.filter(
+        officer=officer, date=leaving.date, half_day=leaving.half_day, status__in=HOLDING
+    ).exclude(pk=leaving.pk).order_by("position", "pk")
+    for i, v in enumerate(rest, start=1):
+        if v.position != i:
+            HomeVisit.objects.filter(pk=v.pk).update(position=i)
 
 
 def _renumber(visit: HomeVisit, officer: Any) -> None:
@@ -627,6 +639,8 @@ def _h_reschedule(visit: HomeVisit, actor: Any, params: dict[str, Any], detail: 
         raise HalfDayFull()
     detail.update(old_date=visit.date.isoformat(), old_half_day=visit.half_day,
                   date=day.isoformat(), half_day=half_day)  # fmt: skip
+    if visit.officer is not None:
+        _compact(visit.officer, visit)
     visit.date, visit.half_day = day, half_day
     visit.officer, visit.position = None, 0
     visit.status = S.REQUESTED

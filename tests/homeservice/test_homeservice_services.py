@@ -162,13 +162,16 @@ def test_receive_at_home_is_the_same_dossier_and_a_resend_changes_nothing(home):
 
 def test_a_fake_photo_is_refused_and_nothing_is_created(home):
     visit = services.visit_book(**book_kwargs(home))
+    services.visit_act(code=visit.code, action="assign", key="a", actor=home.quanly,
+                       params={"officer": "tainha"})  # fmt: skip
     fake = "data:image/jpeg;base64," + base64.b64encode(b"\xff\xd8\xff not a jpeg").decode()
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as exc:
         services.visit_act(code=visit.code, action="receive", key="r", actor=home.quanly,
                            params={"photos": [fake]})  # fmt: skip
+    assert exc.value.code == "image_invalid"
     assert Dossier.objects.count() == 0
     visit.refresh_from_db()
-    assert visit.status == "requested"
+    assert visit.status == "assigned"
 
 
 def test_no_one_home_then_reschedule_frees_the_old_half_day(home):

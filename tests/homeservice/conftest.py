@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
+from homeservice_helpers import TUESDAY_EARLY
 
 from factories import (
     FieldFactory,
@@ -18,16 +18,10 @@ from motcua.core import clock
 from motcua.homeservice.models import HomeServiceRule
 from motcua.org.models import Role, UnitLevel
 
-# A Tuesday, before the morning window opens (working day in the official calendar).
-MONDAY_EARLY = datetime(2026, 11, 17, 6, 30, tzinfo=clock.VN_TZ)
-# A CCCD of someone born in 1940 (Hà Nội, male, 20th century).
-OLD_ID = "001040123456"
-YOUNG_ID = "001090123456"
-
 
 @pytest.fixture
 def home(db):
-    clock.set_frozen(MONDAY_EARLY)
+    clock.set_frozen(TUESDAY_EARLY)
     ward = UnitFactory(code="W-HOME", name="Phường Quang Lãng", level=UnitLevel.WARD)
     other = UnitFactory(code="W-OTHER", name="Phường Khác", level=UnitLevel.WARD)
     rule = HomeServiceRule.objects.create(
@@ -65,15 +59,3 @@ def home(db):
         **users,
     )  # fmt: skip
     clock.set_frozen(None)
-
-
-def book_kwargs(home, **over):  # type: ignore[no-untyped-def]
-    from datetime import date
-
-    kw = dict(
-        unit=home.ward, version=home.bttx, full_name="Nguyễn Thị Hoa", id_number=OLD_ID,
-        phone="0912345678", address="Số 5 ngõ 12, tổ dân phố 3", day=date(2026, 11, 17),
-        half_day="morning", eligibility="social", needs="Xe lăn",
-    )  # fmt: skip
-    kw.update(over)
-    return kw

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from challenge_helpers import challenge_header
-from conftest import OLD_ID, book_kwargs
 from django.test import Client
+from homeservice_helpers import OLD_ID, book_kwargs
 
+from challenge_helpers import challenge_header
 from motcua.dossiers.models import Dossier
 from motcua.homeservice import services
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import book_kwargs
+from homeservice_helpers import book_kwargs
 from PIL import Image
 from playwright.sync_api import expect
 

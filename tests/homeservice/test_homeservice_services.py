@@ -8,7 +8,7 @@ import threading
 from datetime import date
 
 import pytest
-from conftest import OLD_ID, YOUNG_ID, book_kwargs
+from homeservice_helpers import YOUNG_ID, book_kwargs
 from PIL import Image
 
 from motcua.core.errors import DomainError, PermissionDenied
@@ -71,7 +71,9 @@ def test_capacity_counts_officers_minutes_and_absence(home):
     assert exc.value.code == "home_visit_full"
     # The afternoon has room, unless both officers are away.
     for officer in (home.tainha, home.tainha2):
-        OfficerAbsence.objects.create(officer=officer, date=date(2026, 11, 17), half_day="afternoon")
+        OfficerAbsence.objects.create(
+            officer=officer, date=date(2026, 11, 17), half_day="afternoon"
+        )
     with pytest.raises(DomainError) as exc:
         services.visit_book(**book_kwargs(home, id_number=ids[4], half_day="afternoon"))
     assert exc.value.code == "home_visit_full"

@@ -146,8 +146,14 @@ RATE_API_VISIT = ("5/m", "30/h")
 
 @router.post(
     "/public/home-visits",
-    response={201: VisitCreated, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut,
-              429: ErrorOut},  # fmt: skip
+    response={
+        201: VisitCreated,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },  # fmt: skip
     auth=None,
     url_name="public_home_visit",
 )
@@ -179,8 +185,12 @@ def public_home_visit(request: HttpRequest, payload: VisitIn) -> Status:
     )
     return Status(
         201,
-        {"code": visit.code, "status": visit.status, "date": visit.date.isoformat(),
-         "half_day": visit.half_day},  # fmt: skip
+        {
+            "code": visit.code,
+            "status": visit.status,
+            "date": visit.date.isoformat(),
+            "half_day": visit.half_day,
+        },  # fmt: skip
     )
 
 
@@ -244,7 +254,8 @@ def home_visits(request: HttpRequest, date: str = "") -> Any:
         day = date_type.fromisoformat(date)
     except ValueError:
         raise ValidationFailed("Ngày phải có dạng YYYY-MM-DD.", code="date_invalid") from None
-    units = selectors.staff_units(request.auth, (Role.MANAGER, Role.HOME_SERVICE, Role.RECEPTION))
+    user = request.auth  # type: ignore[attr-defined]
+    units = selectors.staff_units(user, (Role.MANAGER, Role.HOME_SERVICE, Role.RECEPTION))
     if not units:
         raise PermissionDenied("Bạn không phụ trách lịch phục vụ tại nhà của đơn vị nào.")
     return [row(v) for v in selectors.visits_for_day(units, day)]
@@ -260,6 +271,10 @@ def home_visit_action(request: HttpRequest, code: str, payload: ActionIn) -> Any
     """One action on a visit; the same `key` again returns the first answer (nothing done twice)."""
     params = payload.dict(exclude={"action", "key"})
     answer, replayed = services.visit_act(
-        code=code, action=payload.action, key=payload.key, actor=request.auth, params=params
+        code=code,
+        action=payload.action,
+        key=payload.key,
+        actor=request.auth,  # type: ignore[attr-defined]
+        params=params,
     )
     return {**answer, "replayed": replayed}

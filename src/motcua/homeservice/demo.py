@@ -23,7 +23,8 @@ NEEDS = ["Xe lăn, cần giúp ra cửa", "Nghe kém, nói to và chậm", "", "
 def _working_days(unit: Any, start: date, n: int, step: int) -> list[date]:
     from motcua.worktime.selectors import calendar_for_unit
 
-    cal, out, day = calendar_for_unit(unit), [], start
+    cal, day = calendar_for_unit(unit), start
+    out: list[date] = []
     while len(out) < n:
         if cal.is_working_day(day):
             out.append(day)
@@ -41,7 +42,10 @@ def seed_home_visits(unit_code: str = "09556") -> int:
     unit = Unit.objects.filter(code=unit_code).first()
     officer = User.objects.filter(username="tainha").first()
     version = (
-        published_versions().filter(field__code="bao-tro-xa-hoi").order_by("procedure__code").first()
+        published_versions()
+        .filter(field__code="bao-tro-xa-hoi")
+        .order_by("procedure__code")
+        .first()
     )
     citizens = list(Citizen.objects.order_by("pk")[:10])
     if unit is None or officer is None or version is None or len(citizens) < 10:
@@ -57,7 +61,9 @@ def seed_home_visits(unit_code: str = "09556") -> int:
             plan += [(day, "afternoon", VisitStatus.ASSIGNED)]
     if not HomeVisit.objects.filter(unit=unit, date__lt=today).exists():
         for i, day in enumerate(_working_days(unit, today - timedelta(days=1), 4, -1)):
-            plan.append((day, "morning", VisitStatus.COMPLETED if i % 3 else VisitStatus.NO_ONE_HOME))
+            plan.append(
+                (day, "morning", VisitStatus.COMPLETED if i % 3 else VisitStatus.NO_ONE_HOME)
+            )
     made = 0
     positions: dict[tuple[date, str], int] = {}
     for i, (day, half, status) in enumerate(plan):

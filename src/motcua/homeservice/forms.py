@@ -29,8 +29,9 @@ class VisitForm(forms.Form):
         label="Số định danh cá nhân (CCCD) của người làm thủ tục",
         regex=r"^\d{12}$",
         error_messages={"invalid": "Số CCCD phải gồm đúng 12 chữ số."},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": "12",
-                                      "autocomplete": "off"}),  # fmt: skip
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "maxlength": "12", "autocomplete": "off"}
+        ),  # fmt: skip
     )
     phone = forms.CharField(
         label="Số điện thoại liên hệ",
@@ -57,8 +58,10 @@ class VisitForm(forms.Form):
 
     def __init__(self, *args: Any, units: list[Any], procedures: list[Any], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [(u.code, u.name) for u in units]
-        self.fields["procedure"].choices = [(v.procedure.code, v.name) for v in procedures]
+        self.fields["unit"].choices = [(u.code, u.name) for u in units]  # type: ignore[attr-defined]
+        self.fields["procedure"].choices = [  # type: ignore[attr-defined]
+            (v.procedure.code, v.name) for v in procedures
+        ]
 
 
 class PublicVisitForm(VisitForm):

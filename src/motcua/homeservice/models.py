@@ -77,7 +77,9 @@ class HomeServiceRule(models.Model):
         blank=True,
         help_text='{"1.000001": 45}: mã thủ tục → số phút tại nhà',
     )
-    travel_minutes = models.PositiveSmallIntegerField("thời gian di chuyển mỗi lượt (phút)", default=20)
+    travel_minutes = models.PositiveSmallIntegerField(
+        "thời gian di chuyển mỗi lượt (phút)", default=20
+    )
     half_day_minutes = models.PositiveSmallIntegerField(
         "số phút làm việc của một cán bộ trong một buổi", default=210
     )
@@ -109,6 +111,9 @@ class OfficerAbsence(models.Model):
                 fields=["officer", "date", "half_day"], name="homeservice_absence_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.officer} vắng {self.get_half_day_display().lower()} {self.date:%d/%m/%Y}"
 
 
 class HomeVisit(models.Model):
@@ -197,3 +202,6 @@ class HomeVisitEvent(models.Model):
                 name="homeservice_event_key_unique",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id}: {self.action}"

@@ -12,7 +12,7 @@ from motcua.homeservice.models import HOLDING, HalfDay, HomeVisit, VisitStatus
 from motcua.homeservice.services import capacity, half_day_window, officers_of, rule_for
 from motcua.org.models import Unit
 
-DAY_ORDER = {HalfDay.MORNING: 0, HalfDay.AFTERNOON: 1}
+DAY_ORDER: dict[str, int] = {HalfDay.MORNING.value: 0, HalfDay.AFTERNOON.value: 1}
 
 
 def staff_units(user: Any, roles: tuple[str, ...]) -> list[Unit]:
@@ -125,8 +125,12 @@ def visits_per_officer(units: list[Unit], start: date, end: date) -> list[dict[s
     for r in rows:
         row = out.setdefault(
             r["officer__username"],
-            {"officer": r["officer__full_name"] or r["officer__username"], "total": 0,
-             "received": 0, "no_one_home": 0},  # fmt: skip
+            {
+                "officer": r["officer__full_name"] or r["officer__username"],
+                "total": 0,
+                "received": 0,
+                "no_one_home": 0,
+            },  # fmt: skip
         )
         row["total"] += r["n"]
         if r["status"] in (VisitStatus.RECEIVED, VisitStatus.APPRAISED, VisitStatus.COMPLETED):
@@ -134,4 +138,3 @@ def visits_per_officer(units: list[Unit], start: date, end: date) -> list[dict[s
         if r["status"] == VisitStatus.NO_ONE_HOME:
             row["no_one_home"] += r["n"]
     return list(out.values())
-

@@ -182,7 +182,7 @@ def capacity(unit: Unit, rule: HomeServiceRule, day: date, half_day: str) -> dic
     return {"total": total, "used": int(used), "free": max(0, total - int(used))}
 
 
-def _officer_used(officer: Any, day: date, half_day: str, exclude: int | None = None) -> int:
+def _officer_used(officer: Any, day: date, half_day: str, exclude: Any = None) -> int:
     from django.db.models import Sum
 
     qs = HomeVisit.objects.filter(
@@ -449,9 +449,8 @@ def photo_clean(content: bytes) -> bytes:
     ctype, _ = scan_check(content)
     if not ctype.startswith("image/"):
         raise ValidationFailed("Ảnh chụp phải là JPEG hoặc PNG.", code="file_type")
-    with Image.open(io.BytesIO(content)) as img:
-        img = ImageOps.exif_transpose(img)
-        img = img.convert("RGB")
+    with Image.open(io.BytesIO(content)) as opened:
+        img = ImageOps.exif_transpose(opened).convert("RGB")
         img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
         out = io.BytesIO()
         img.save(out, "JPEG", quality=85, optimize=True)  # no exif= : metadata is not carried
@@ -467,8 +466,8 @@ def signature_clean(content: bytes) -> bytes:
     ctype, _ = scan_check(content)
     if ctype != "image/png":
         raise ValidationFailed("Chữ ký phải là ảnh PNG.", code="signature_invalid")
-    with Image.open(io.BytesIO(content)) as img:
-        img = img.convert("RGBA")
+    with Image.open(io.BytesIO(content)) as opened:
+        img = opened.convert("RGBA")
         img.thumbnail((1200, 600))
         out = io.BytesIO()
         img.save(out, "PNG", optimize=True)
@@ -483,7 +482,9 @@ def _photos(params: dict[str, Any]) -> list[tuple[bytes, int | None]]:
     for item in photos:
         data = item.get("data") if isinstance(item, dict) else item
         paper = item.get("paper") if isinstance(item, dict) else None
-        out.append((photo_clean(_decode(data, "Ảnh chụp")), int(paper) if paper is not None else None))
+        out.append(
+            (photo_clean(_decode(data, "Ảnh chụp")), int(paper) if paper is not None else None)
+        )
     return out
 
 
@@ -529,7 +530,7 @@ def _h_assign(visit: HomeVisit, actor: Any, params: dict[str, Any], detail: dict
     last = max((v.position for v in same), default=0)
     position = params.get("position")
     visit.officer = officer
-    visit.position = int(position) if str(position or "").isdigit() else last + 1
+    visit.position = int(str(position)) if str(position or "").isdigit() else last + 1
     visit.status = S.ASSIGNED
     detail.update(officer=officer.username, officer_name=officer.full_name or officer.username,
                   previous=getattr(before, "username", None), position=visit.position)  # fmt: skip
@@ -540,9 +541,13 @@ def _h_assign(visit: HomeVisit, actor: Any, params: dict[str, Any], detail: dict
 
 def _compact(officer: Any, leaving: HomeVisit) -> None:
     """Positions 1..n again for the half-day an officer's visit just left."""
-    rest = HomeVisit.objects.filter(
-        officer=officer, date=leaving.date, half_day=leaving.half_day, status__in=HOLDING
-    ).exclude(pk=leaving.pk).order_by("position", "pk")
+    rest = (
+        HomeVisit.objects.filter(
+            officer=officer, date=leaving.date, half_day=leaving.half_day, status__in=HOLDING
+        )
+        .exclude(pk=leaving.pk)
+        .order_by("position", "pk")
+    )
     for i, v in enumerate(rest, start=1):
         if v.position != i:
             HomeVisit.objects.filter(pk=v.pk).update(position=i)

@@ -45,8 +45,10 @@ def _too_fast(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/message.html",
-        {"heading": "Thao tác quá nhanh",
-         "message": "Bạn thao tác quá nhanh, vui lòng thử lại sau ít phút."},  # fmt: skip
+        {
+            "heading": "Thao tác quá nhanh",
+            "message": "Bạn thao tác quá nhanh, vui lòng thử lại sau ít phút.",
+        },  # fmt: skip
         status=429,
     )
 
@@ -89,9 +91,7 @@ def book(request: HttpRequest) -> HttpResponse:
                 return render(request, "homeservice/book_done.html", {"v": visit})
         else:
             status = 400
-    return render(
-        request, "homeservice/book.html", {"form": form, "units": units}, status=status
-    )
+    return render(request, "homeservice/book.html", {"form": form, "units": units}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -207,9 +207,7 @@ def day_sheet(request: HttpRequest) -> HttpResponse:
     if who:
         for plan in plans:
             plan.officers = [p for p in plan.officers if p.officer.username == who]
-    return render(
-        request, "homeservice/day_sheet.html", {"unit": unit, "day": day, "plans": plans}
-    )
+    return render(request, "homeservice/day_sheet.html", {"unit": unit, "day": day, "plans": plans})
 
 
 @login_required

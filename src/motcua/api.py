@@ -82,6 +82,7 @@ def _mount() -> None:
     from motcua.delivery.api import router as delivery_router
     from motcua.documents.api import router as documents_router
     from motcua.dossiers.api import router as dossiers_router
+    from motcua.homeservice.api import router as homeservice_router
     from motcua.org.api import router as org_router
     from motcua.payments.api import router as payments_router
     from motcua.portal.api import router as portal_router
@@ -101,6 +102,7 @@ def _mount() -> None:
     api.add_router("/", reports_router)
     api.add_router("/", payments_router)
     api.add_router("/", delivery_router)
+    api.add_router("/", homeservice_router)
 
 
 _mount()

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "motcua.documents",
     "motcua.payments",
     "motcua.delivery",
+    "motcua.homeservice",
     "motcua.biometrics",
     "motcua.queueing",
     "motcua.portal",

@@ -57,6 +57,9 @@ def seed_all(
     step("Dịch vụ xếp hàng", seed_queue)
     step("Cổng thông tin", seed_portal)
     summary["lịch hẹn sắp tới"] = step("Lịch hẹn, ủy quyền", seed_bookings)
+    from motcua.homeservice.demo import seed_home_visits
+
+    summary["lịch tại nhà"] = step("Lịch phục vụ tại nhà", seed_home_visits)
 
     if history and not Sequence.objects.filter(key=HISTORY_MARKER).exists():
         summary.update(_history(step))

@@ -50,9 +50,11 @@ def test_main_pages_break_no_rule_of_the_content_security_policy(browser, live_s
     current = ["?"]
     page.on(
         "console",
-        lambda m: violations.append(f"{current[0]}: {m.text}")
-        if "Content Security Policy" in m.text
-        else None,
+        lambda m: (
+            violations.append(f"{current[0]}: {m.text}")
+            if "Content Security Policy" in m.text
+            else None
+        ),
     )
 
     def collect() -> None:
@@ -122,9 +124,7 @@ def test_main_pages_break_no_rule_of_the_content_security_policy(browser, live_s
     # The worklist's search runs through htmx (which must not add an inline style element).
     visit("/can-bo/ho-so/")
     current[0] = "worklist search (htmx)"
-    page.get_by_role("search").locator("input[name=q]").fill(
-        dossier.code
-    )
+    page.get_by_role("search").locator("input[name=q]").fill(dossier.code)
     page.get_by_role("button", name="Tìm hồ sơ").click()
     expect(page.locator("#worklist-results")).to_contain_text(dossier.code)
     collect()

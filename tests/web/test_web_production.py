@@ -236,15 +236,18 @@ def test_production_settings_are_secure_and_each_one_configurable(tmp_path):
         return out.stdout.strip()
 
     assert read() == "True 31536000 True True True True None"
-    assert read(
-        SECURE_SSL_REDIRECT="0",
-        SECURE_HSTS_SECONDS="600",
-        SECURE_HSTS_INCLUDE_SUBDOMAINS="0",
-        SECURE_HSTS_PRELOAD="0",
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
-        SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto",
-    ) == "False 600 False False False False ('HTTP_X_FORWARDED_PROTO', 'https')"
+    assert (
+        read(
+            SECURE_SSL_REDIRECT="0",
+            SECURE_HSTS_SECONDS="600",
+            SECURE_HSTS_INCLUDE_SUBDOMAINS="0",
+            SECURE_HSTS_PRELOAD="0",
+            SESSION_COOKIE_SECURE="0",
+            CSRF_COOKIE_SECURE="0",
+            SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto",
+        )
+        == "False 600 False False False False ('HTTP_X_FORWARDED_PROTO', 'https')"
+    )
     # The demo office keeps plain http on loopback.
     assert read(MOTCUA_DEMO="1") == "False 0 False False False False None"
 
@@ -254,7 +257,10 @@ def test_production_settings_are_secure_and_each_one_configurable(tmp_path):
 
 @pytest.mark.django_db
 def test_pages_carry_the_content_security_policy(client, settings):
-    settings.MOTCUA = {**settings.MOTCUA, "MAP_TILE_URL": "https://tiles.hanoi.example.vn/{z}/{x}/{y}.png"}
+    settings.MOTCUA = {
+        **settings.MOTCUA,
+        "MAP_TILE_URL": "https://tiles.hanoi.example.vn/{z}/{x}/{y}.png",
+    }
     policy = client.get("/").headers["Content-Security-Policy"]
     directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
     assert directives["default-src"] == "'self'"
@@ -269,9 +275,15 @@ def test_pages_carry_the_content_security_policy(client, settings):
 
 
 # Templates rendered to PDF on the server (never served to a browser) keep their styles.
-PDF_TEMPLATES = {"documents/templates/documents/pdf_layout.html", "reports/templates/reports/report_pdf.html"}
+PDF_TEMPLATES = {
+    "documents/templates/documents/pdf_layout.html",
+    "reports/templates/reports/report_pdf.html",
+}
 INLINE = [
-    (re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I), "inline script"),
+    (
+        re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I),
+        "inline script",
+    ),
     (re.compile(r"<style\b", re.I), "<style> element"),
     (re.compile(r"\sstyle\s*=", re.I), "style attribute"),
     (re.compile(r"\son[a-z]+\s*=", re.I), "inline event handler"),

@@ -7,9 +7,9 @@ import csv
 import io
 from datetime import timedelta
 
-from factories import StaffRoleFactory
 from openpyxl import load_workbook
 
+from factories import StaffRoleFactory
 from motcua.core import clock
 from motcua.org.models import Citizen, Role
 from motcua.queueing import services

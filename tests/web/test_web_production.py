@@ -14,8 +14,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from factories import UserFactory
 
+from factories import UserFactory
 from motcua.core.models import Sequence
 from motcua.org.demo import DEMO_PASSWORD
 from motcua.org.models import User

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from factories import StaffRoleFactory, UnitFactory, UserFactory
 
+from factories import StaffRoleFactory, UnitFactory, UserFactory
 from motcua.org.models import Role
 
 pytestmark = pytest.mark.django_db

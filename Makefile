@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 # Links printed in QR codes, PDFs and messages (core/links.py); a real office sets its own.
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+# The demo office: published logins (password motcua-demo) over plain http on loopback. A real
+# office runs `motcua serve` with its own environment instead (README, "Running for real").
+export MOTCUA_DEMO ?= 1
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 

@@ -15,9 +15,38 @@ VAR_DIR = Path(os.environ.get("MOTCUA_VAR_DIR", PROJECT_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = os.environ.get("DEBUG", "0") == "1"
+# The demo office (`make run`, `make setup`): published logins over plain http on loopback.
+# Anything else with DEBUG off is a production start: secure defaults below, a secret key from
+# the environment, and the server refuses to start on demo accounts or demo data
+# (web/production.py).
+MOTCUA_DEMO = os.environ.get("MOTCUA_DEMO", "0") == "1"
+PRODUCTION = not DEBUG and not MOTCUA_DEMO
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _insecure_key(key: str) -> bool:
+    # The same rule as Django's security.W009: short, repetitive or Django's placeholder.
+    return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure")
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if PRODUCTION and _insecure_key(SECRET_KEY):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "Chạy thật (DEBUG tắt, không ở chế độ demo) cần biến môi trường SECRET_KEY: một chuỗi "
+        "ngẫu nhiên từ 50 ký tự, ví dụ `python3 -c 'import secrets; "
+        "print(secrets.token_urlsafe(50))'`. Chạy bản demo: MOTCUA_DEMO=1."
+    )
 if not SECRET_KEY:
-    # A per-install key kept under var/: never committed, stable across restarts.
+    # Demo and development: a per-install key kept under var/, never committed, stable across
+    # restarts.
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
         import secrets
@@ -68,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on every page (CONTENT_SECURITY_POLICY below).
+    "motcua.web.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "motcua.web.middleware.CurrentUnitMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -236,6 +267,35 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 
+# HTTPS: on by default in production, off for the demo on http://127.0.0.1; each one can be set
+# by an environment variable of the same name (1/0). `motcua check --deploy` passes with the
+# production defaults.
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("SECURE_HSTS_SECONDS") or (str(365 * 24 * 3600) if PRODUCTION else "0")
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# A load balancer's health probe may come over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REFERRER_POLICY = os.environ.get("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Behind a reverse proxy that terminates TLS: the header it sets and the value meaning https,
+# e.g. SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto (value https by default). Only set it when the
+# proxy always overwrites that header: a client could otherwise claim https itself.
+_proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    (
+        "HTTP_" + _proxy_header.split("=")[0].strip().upper().replace("-", "_"),
+        (_proxy_header.split("=", 1)[1].strip() if "=" in _proxy_header else "https"),
+    )
+    if _proxy_header
+    else None
+)
+
 MOTCUA: dict[str, Any] = {
     # Address printed in QR codes on forms and slips when no request tells it (jobs, CLI).
     "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
@@ -272,12 +332,35 @@ MOTCUA: dict[str, Any] = {
     "MAP_MAX_ZOOM": int(os.environ.get("MAP_MAX_ZOOM", "18")),
 }
 
-# The map tile server's origin: the Content-Security-Policy's img-src must allow it.
+# The map tile server's origin: the Content-Security-Policy's img-src allows it
+# (web.middleware.ContentSecurityPolicyMiddleware reads it from MOTCUA["MAP_TILE_URL"]).
 MAP_TILE_ORIGIN = (
     "{0.scheme}://{0.netloc}".format(urlsplit(MOTCUA["MAP_TILE_URL"]))
     if MOTCUA["MAP_TILE_URL"]
     else ""
 )
+
+# Content-Security-Policy (django-csp 4): scripts, styles, fonts and requests from our own
+# static files and pages only; no inline script or style anywhere (templates keep none), no
+# framing, no plugins. Images may also be data: URIs (QR codes, chart exports) and the map's
+# tiles.
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # + the tile server's origin (MAP_TILE_ORIGIN), added per response by the middleware.
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "media-src": ["'self'", "blob:"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from datetime import date, datetime, timedelta
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from motcua.core import clock
 from motcua.core.errors import DomainError, PermissionDenied, ValidationFailed
 from motcua.core.links import public_url
+from motcua.core.spreadsheet import SafeCsvWriter, append_row
 from motcua.org.models import Citizen, Counter, Office, Role
 from motcua.queueing import bookings as booking_rules
 from motcua.queueing import selectors, services, voice
@@ -675,7 +675,7 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt == "csv":
         buf = io.StringIO()
         buf.write("\ufeff")  # Excel opens UTF-8 Vietnamese correctly with a BOM
-        writer = csv.writer(buf)
+        writer = SafeCsvWriter(buf)
         writer.writerow(EXPORT_HEADER)
         writer.writerows(rows)
         response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
@@ -685,11 +685,12 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
         wb = Workbook()
         ws = wb.active
         ws.title = "Lượt phục vụ"
-        ws.append(EXPORT_HEADER)
+        append_row(ws, EXPORT_HEADER)
         for r in rows:
-            ws.append(r)
+            append_row(ws, r)
         summary = wb.create_sheet("Tổng hợp")
-        summary.append(
+        append_row(
+            summary,
             [
                 "Ngày",
                 "Quầy",
@@ -699,10 +700,11 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
                 "Vắng mặt",
                 "Chờ TB (giây)",
                 "Phục vụ TB (giây)",
-            ]
+            ],
         )
         for s in selectors.report_summary(office=office, start=start, end=end):
-            summary.append(
+            append_row(
+                summary,
                 [
                     f"{s['date']:%d/%m/%Y}",
                     s["counter"],
@@ -712,14 +714,14 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
                     s["no_shows"],
                     s["avg_wait_s"],
                     s["avg_service_s"],
-                ]
+                ],
             )
         blocked = wb.create_sheet("Lượt bị chặn")
-        blocked.append(["Ngày", "Lý do", "Số lượt"])
+        append_row(blocked, ["Ngày", "Lý do", "Số lượt"])
         for day, reasons in selectors.report_blocked(office=office, start=start, end=end).items():
             for reason, n in reasons.items():
-                blocked.append(
-                    [f"{date.fromisoformat(day):%d/%m/%Y}", _block_reason_label(reason), n]
+                append_row(
+                    blocked, [f"{date.fromisoformat(day):%d/%m/%Y}", _block_reason_label(reason), n]
                 )
         out = io.BytesIO()
         wb.save(out)

@@ -16,6 +16,7 @@ from django.db import transaction
 from motcua.core.models import Sequence
 
 HISTORY_MARKER = "demo:history-generated"
+DEMO_MARKER = "demo:loaded"
 # Sizes of the 90-day history: enough for believable charts, small enough that the first
 # `make run` finishes in a couple of minutes on two cores.
 HISTORY_DAYS = 90
@@ -38,6 +39,9 @@ def seed_all(
     from motcua.queueing.demo import seed_bookings, seed_queue
 
     summary: dict[str, Any] = {}
+    # First of all: a production start refuses a database that holds any demo data
+    # (web/production.py), even a partly seeded one.
+    Sequence.objects.get_or_create(key=DEMO_MARKER, defaults={"value": 1})
 
     def step(label: str, fn: Callable[[], Any]) -> Any:
         started = time.monotonic()
@@ -131,7 +135,7 @@ def _seed_deliveries(unit: Any) -> int:
 
 def demo_present() -> bool:
     """Whether an earlier run already loaded the demo office."""
-    return Sequence.objects.filter(key__in=["demo:citizens", HISTORY_MARKER]).exists()
+    return Sequence.objects.filter(key__in=["demo:citizens", HISTORY_MARKER, DEMO_MARKER]).exists()
 
 
 def demo_totals() -> dict[str, int]:

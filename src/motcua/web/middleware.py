@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from csp.middleware import CSPMiddleware, PolicyParts
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
@@ -71,4 +72,37 @@ class CompressionMiddleware(GZipMiddleware):
     ) -> HttpResponseBase:
         if response.streaming:
             return response
+        return super().process_response(request, response)
+
+
+def tile_origin() -> str:
+    """The map tile server's scheme://host[:port] (settings.MOTCUA["MAP_TILE_URL"]), or ""."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    url = settings.MOTCUA.get("MAP_TILE_URL") or ""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's header (settings.CONTENT_SECURITY_POLICY) with the configured map tile
+    server allowed as an image source. PDFs shown in the browser's own viewer get no policy:
+    Chromium's viewer is embedded into the PDF's document, which `object-src 'none'` blocks."""
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        origin = tile_origin()
+        if origin and not report_only:
+            parts.update = {**(parts.update or {}), "img-src": [origin]}
+        return parts
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if response.get("Content-Type", "").startswith("application/pdf"):
+            response._csp_exempt = True  # type: ignore[attr-defined]
         return super().process_response(request, response)

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -23,6 +23,13 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         import uvicorn
 
+        from motcua.web.production import production, refusal_message, start_problems
+
+        if production():
+            self.stdout.write("Chạy thật: kiểm tra tài khoản và dữ liệu mẫu…")
+            problems = start_problems()
+            if problems:
+                raise CommandError(refusal_message(problems))
         worker = None
         if not opts["no_worker"]:
             worker = subprocess.Popen(

@@ -278,6 +278,7 @@ def test_pages_carry_the_content_security_policy(client, settings):
 PDF_TEMPLATES = {
     "documents/templates/documents/pdf_layout.html",
     "reports/templates/reports/report_pdf.html",
+    "payments/templates/payments/receipt.html",
 }
 INLINE = [
     (

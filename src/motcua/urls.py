@@ -18,5 +18,6 @@ urlpatterns = [
     path("can-bo/xep-hang/", include("motcua.queueing.urls")),
     path("can-bo/bao-cao/", include("motcua.reports.urls")),
     path("can-bo/khuon-mat/", include("motcua.biometrics.urls")),
+    path("can-bo/tra-ket-qua/", include("motcua.delivery.urls")),
     path("", include("motcua.portal.urls")),
 ]

@@ -37,7 +37,9 @@ def login(page, base: str, username: str) -> None:  # type: ignore[no-untyped-de
     page.wait_for_url(f"{base}/can-bo/")
 
 
-def test_home_delivery_handed_over_with_a_drawn_signature_and_a_photo(page, live_server, home_task, tmp_path):  # type: ignore[no-untyped-def]
+def test_home_delivery_handed_over_with_a_drawn_signature_and_a_photo(
+    page, live_server, home_task, tmp_path
+):  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
     base = live_server.url

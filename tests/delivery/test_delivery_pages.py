@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 
-import pytest
 from delivery_helpers import CITIZEN, finish, png, receive, vn
 
 from challenge_helpers import challenge_header

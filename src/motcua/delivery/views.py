@@ -31,7 +31,9 @@ def _forbidden(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/error.html",
-        {"message": "Trang trả kết quả dành cho cán bộ một cửa, cán bộ phục vụ tại nhà và lãnh đạo bộ phận."},
+        {
+            "message": "Trang trả kết quả dành cho cán bộ một cửa, cán bộ phục vụ tại nhà và lãnh đạo bộ phận."
+        },
         status=403,
     )
 

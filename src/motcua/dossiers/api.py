@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja import Status as HttpStatus
@@ -60,6 +61,13 @@ class CitizenIn(Schema):
     email: str = Field("", max_length=254)
 
 
+class DeliveryChoiceIn(Schema):
+    """How the citizen wants the result (motcua.delivery): counter, home or post."""
+
+    method: str = Field("counter", max_length=8)
+    address: str = Field("", max_length=300)
+
+
 class DossierIn(Schema):
     procedure: str = Field(max_length=40)
     channel: str = Field(max_length=10)
@@ -75,6 +83,8 @@ class DossierIn(Schema):
     exemption_proof: str = Field("", max_length=300)
     # The case of a legally variable time (e.g. marriage: "ngay" or "xac-minh").
     time_case: str | None = Field(None, max_length=40)
+    # Optional: how the result goes back, recorded in the reception's transaction.
+    delivery: DeliveryChoiceIn | None = None
 
 
 class ActionIn(Schema):
@@ -212,21 +222,31 @@ def dossier_create(request: HttpRequest, payload: DossierIn) -> Any:
     unit = Unit.objects.filter(code=payload.unit).first()
     if unit is None:
         raise NotFound(f"Không tìm thấy đơn vị có mã {payload.unit}.", code="unit_not_found")
-    dossier = services.dossier_receive(
-        procedure_code=payload.procedure,
-        channel=payload.channel,
-        citizen=payload.citizen.dict(),
-        unit=unit,
-        actor=user,
-        papers=payload.papers,
-        fees_due=payload.fees_due,
-        ticket=payload.ticket,
-        notes=payload.notes,
-        quantities=payload.quantities,
-        exemption=payload.exemption,
-        exemption_proof=payload.exemption_proof,
-        time_case=payload.time_case,
-    )
+    with transaction.atomic():
+        dossier = services.dossier_receive(
+            procedure_code=payload.procedure,
+            channel=payload.channel,
+            citizen=payload.citizen.dict(),
+            unit=unit,
+            actor=user,
+            papers=payload.papers,
+            fees_due=payload.fees_due,
+            ticket=payload.ticket,
+            notes=payload.notes,
+            quantities=payload.quantities,
+            exemption=payload.exemption,
+            exemption_proof=payload.exemption_proof,
+            time_case=payload.time_case,
+        )
+        if payload.delivery is not None and payload.delivery.method != "counter":
+            from motcua.delivery.services import delivery_choose
+
+            delivery_choose(
+                dossier=dossier,
+                method=payload.delivery.method,
+                actor=user,
+                address=payload.delivery.address,
+            )
     return HttpStatus(201, dossier_summary(dossier))
 
 

@@ -15,6 +15,8 @@ NAV: list[tuple[str, str, set[str]]] = [
     ("Tiếp nhận hồ sơ", "dossiers:receive", {Role.RECEPTION, Role.HOME_SERVICE}),
     ("Hồ sơ", "dossiers:worklist", set()),
     ("Trả kết quả", "delivery:tasks", {Role.RECEPTION, Role.HOME_SERVICE, Role.MANAGER}),
+    ("Việc tại nhà hôm nay", "homeservice:today", {Role.HOME_SERVICE}),
+    ("Điều phối tại nhà", "homeservice:dispatch", {Role.MANAGER}),
     ("Quầy phục vụ", "queueing:counter_select", {Role.RECEPTION}),
     ("Bàn hướng dẫn", "queueing:desk", {Role.RECEPTION, Role.MANAGER}),
     ("Bảng hiển thị", "queueing:board_select", set()),

@@ -23,6 +23,24 @@ class CurrentUnitMiddleware:
         return self.get_response(request)
 
 
+class ApiSessionCsrfMiddleware:
+    """Under /api/, a write with a logged-in session but no valid CSRF token is anonymous.
+
+    Operations for officials then answer 403 `csrf_failed`; those open to everyone run as an
+    anonymous caller (motcua.core.auth). Runs after AuthenticationMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            from motcua.core.auth import drop_session_without_csrf
+
+            drop_session_without_csrf(request)
+        return self.get_response(request)
+
+
 def _current_unit(request: HttpRequest):  # type: ignore[no-untyped-def]
     from motcua.org.models import StaffRole, Unit
 

@@ -100,7 +100,10 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(MultiPartParserError)
 def _bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error(
-        request, 400, "bad_request", "Dữ liệu gửi lên (multipart) không đọc được: thiếu hoặc sai ranh giới."
+        request,
+        400,
+        "bad_request",
+        "Dữ liệu gửi lên (multipart) không đọc được: thiếu hoặc sai ranh giới.",
     )
 
 

@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "motcua.web.middleware.ApiSessionCsrfMiddleware",  # API writes by session need a CSRF token
+    "motcua.web.middleware.ApiRequestMiddleware",  # API: CSRF for session writes, no NUL
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -79,6 +79,8 @@ def office_data(db, settings, wsgi_on_test_database):
 
 # The document needs no database: it is read once, when the tests are collected.
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+# Unknown query parameters are ignored, as HTTP APIs do; everything else invalid is generated.
+schema.config.generation.update(allow_extra_parameters=False)
 
 
 FUZZ = settings(
@@ -94,7 +96,11 @@ def call_and_check(case, headers: dict[str, str]) -> None:
     if case.path.endswith("/events"):  # a server-sent stream: one batch, not 55 seconds
         case.query = {**(case.query or {}), "once": "1", "max": "0.5"}
     # Uncompressed answers: the test transport does not inflate gzip.
-    case.call_and_validate(headers={"Accept-Encoding": "identity", **headers}, checks=CHECKS)
+    case.call_and_validate(
+        headers={"Accept-Encoding": "identity", **headers},
+        checks=CHECKS,
+        environ_base={"REMOTE_ADDR": "203.0.113.7"},  # as every WSGI server sets it
+    )
 
 
 @schema.parametrize()

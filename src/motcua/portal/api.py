@@ -4,16 +4,17 @@ The public procedure list (/public/procedures) lives in the catalog app's router
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 from ninja import Field, Router, Schema, Status
+from pydantic import StrictInt
 
 from motcua.core import clock
 from motcua.core.errors import RateLimited
 from motcua.core.idempotency import idempotent
+from motcua.core.schemas import DB_INT_MAX, InputSchema, IsoDateTime
 from motcua.portal.models import RatingChannel
 
 router = Router(tags=["portal"])
@@ -24,12 +25,16 @@ class ErrorOut(Schema):
     message: str
 
 
-class RatingIn(Schema):
+class RatingIn(InputSchema):
     dossier: str | None = Field(None, max_length=60)  # dossiers.Dossier.code
-    ticket: Annotated[str, Field(max_length=32)] | int | None = None  # queueing.Ticket.token
+    ticket: (
+        Annotated[str, Field(max_length=32)]
+        | Annotated[StrictInt, Field(ge=0, le=DB_INT_MAX)]
+        | None
+    ) = None  # queueing.Ticket.token
     verify: str = Field(max_length=32)
     level: str = Field(max_length=20)
-    indicators: dict[str, int] = Field({}, max_length=20)
+    indicators: dict[Annotated[str, Field(max_length=40)], StrictInt] = Field({}, max_length=20)
     channel: str = Field(RatingChannel.KIOSK, max_length=10)
 
 
@@ -75,10 +80,10 @@ def public_rating(request: HttpRequest, payload: RatingIn) -> Status:
     return Status(201, {"id": rating.pk, "level": rating.level, "channel": rating.channel})
 
 
-class BookingIn(Schema):
+class BookingIn(InputSchema):
     office: str = Field(max_length=40)
     service: str = Field(max_length=40)
-    slot_start: datetime
+    slot_start: IsoDateTime
     id_number: str = Field(max_length=12)
     full_name: str = Field(max_length=200)
     phone: str = Field(max_length=20)

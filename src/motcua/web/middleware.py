@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 
@@ -23,11 +23,14 @@ class CurrentUnitMiddleware:
         return self.get_response(request)
 
 
-class ApiSessionCsrfMiddleware:
-    """Under /api/, a write with a logged-in session but no valid CSRF token is anonymous.
+class ApiRequestMiddleware:
+    """Two guards of the API (/api/), after AuthenticationMiddleware:
 
-    Operations for officials then answer 403 `csrf_failed`; those open to everyone run as an
-    anonymous caller (motcua.core.auth). Runs after AuthenticationMiddleware.
+    - a write with a logged-in session but no valid CSRF token is anonymous: operations for
+      officials then answer 403 `csrf_failed`, those open to everyone run as an anonymous
+      caller (motcua.core.auth);
+    - a path or query holding a NUL byte or a lone surrogate answers 422 `invalid_text`
+      (request bodies are checked by the input schemas, motcua.core.schemas).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -36,7 +39,13 @@ class ApiSessionCsrfMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith("/api/"):
             from motcua.core.auth import drop_session_without_csrf
+            from motcua.core.schemas import TEXT_ERROR
+            from motcua.core.text import unstorable
 
+            texts = [request.path, *request.GET.keys()]
+            texts += [v for values in request.GET.lists() for v in values[1]]
+            if any(unstorable(t) for t in texts):
+                return JsonResponse({"code": "invalid_text", "message": TEXT_ERROR}, status=422)
             drop_session_without_csrf(request)
         return self.get_response(request)
 

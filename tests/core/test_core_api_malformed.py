@@ -229,3 +229,16 @@ def test_a_number_is_not_a_booking_moment(client, office):
         "phone": "0912345678",
     }
     assert_error(post_json(client, "/api/v1/public/bookings", body), 422, "invalid")
+
+
+def test_kiosk_device_name_longer_than_its_column(client, office):
+    body = {"office": office.code, "service": "A", "phone": "0912345678"}
+    r = post_json(client, CHECK_IN, body, HTTP_X_KIOSK_DEVICE="k" * 81)
+    assert_error(r, 422, "invalid")
+    assert post_json(client, CHECK_IN, body, HTTP_X_KIOSK_DEVICE="kiosk-1").status_code == 201
+
+
+def test_wrong_method_has_a_code_and_message(client, office):
+    r = client.put("/api/v1/procedures")
+    assert_error(r, 405, "method_not_allowed")
+    assert "GET" in r["Allow"]

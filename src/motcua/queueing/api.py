@@ -115,7 +115,7 @@ class CheckInIn(InputSchema):
     qr: StrictStr | None = Field(None, max_length=1000)  # a chip-card QR is ~150 characters
     phone: StrictStr | None = Field(None, max_length=20)  # org.Citizen.phone
     consent: Literal["today", "remember", "none"] | None = None
-    device: StrictStr | None = Field(None, max_length=100)
+    device: StrictStr | None = Field(None, max_length=80)  # queueing.Ticket.device
 
 
 _ID_OR_CODE = {
@@ -130,7 +130,7 @@ CHECK_IN_FIELDS: dict[str, Any] = {
     "office": _ID_OR_CODE,
     "service": _ID_OR_CODE,
     "consent": {"type": "string", "enum": ["today", "remember", "none"]},
-    "device": {"type": "string", "maxLength": 100},
+    "device": {"type": "string", "maxLength": 80},
 }
 
 
@@ -149,6 +149,8 @@ def _check_in_input(request: HttpRequest) -> dict[str, Any]:
         if not isinstance(body, dict):
             raise ValidationFailed("Dữ liệu gửi lên không hợp lệ.", code="invalid")
         body = {k: v for k, v in body.items() if k in CheckInIn.model_fields}
+    if not body.get("device") and request.headers.get("X-Kiosk-Device"):
+        body["device"] = request.headers["X-Kiosk-Device"]  # checked like the field
     try:
         data = CheckInIn.model_validate(body).model_dump()
     except PydanticValidationError as exc:

@@ -30,7 +30,8 @@ class ApiRequestMiddleware:
       officials then answer 403 `csrf_failed`, those open to everyone run as an anonymous
       caller (motcua.core.auth);
     - a path or query holding a NUL byte or a lone surrogate answers 422 `invalid_text`
-      (request bodies are checked by the input schemas, motcua.core.schemas).
+      (request bodies are checked by the input schemas, motcua.core.schemas);
+    - a method an operation does not have answers 405 with `{"code", "message"}` too.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -47,6 +48,15 @@ class ApiRequestMiddleware:
             if any(unstorable(t) for t in texts):
                 return JsonResponse({"code": "invalid_text", "message": TEXT_ERROR}, status=422)
             drop_session_without_csrf(request)
+            response = self.get_response(request)
+            if response.status_code == 405 and "json" not in response.get("Content-Type", ""):
+                allowed = response.get("Allow", "")
+                response = JsonResponse(
+                    {"code": "method_not_allowed", "message": "Phương thức không được hỗ trợ."},
+                    status=405,
+                )
+                response["Allow"] = allowed
+            return response
         return self.get_response(request)
 
 

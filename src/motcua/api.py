@@ -36,6 +36,31 @@ COMMON_ERRORS = {
 AUTH_ERRORS = {"401": "Chưa xác thực", "403": "Không có quyền hoặc thiếu mã CSRF"}
 
 
+# Text in a request never holds a NUL byte (refused by core.schemas and web.middleware).
+NO_NUL = "^[^\\x00]*$"
+
+
+def _declare_no_nul(node: Any, components: dict[str, Any], seen: set[str]) -> None:
+    """Add the NUL-free pattern to every plain text of a request schema (following $refs)."""
+    if isinstance(node, list):
+        for item in node:
+            _declare_no_nul(item, components, seen)
+        return
+    if not isinstance(node, dict):
+        return
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        name = ref.rsplit("/", 1)[1]
+        if name not in seen:
+            seen.add(name)
+            _declare_no_nul(components.get(name), components, seen)
+    if node.get("type") == "string" and not {"format", "enum", "pattern", "const"} & set(node):
+        node["pattern"] = NO_NUL
+    for key, value in node.items():
+        if key != "$ref":
+            _declare_no_nul(value, components, seen)
+
+
 class MotcuaAPI(NinjaAPI):
     """The NinjaAPI whose OpenAPI document declares every error answer with the {code, message}
     schema, so clients (and schemathesis) know each status an operation can give."""
@@ -44,10 +69,14 @@ class MotcuaAPI(NinjaAPI):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
         ref = {"$ref": "#/components/schemas/Error"}
+        components = schema["components"]["schemas"]
+        seen: set[str] = set()
         for item in schema.get("paths", {}).values():
             for operation in item.values():
                 if not isinstance(operation, dict) or "responses" not in operation:
                     continue
+                _declare_no_nul(operation.get("parameters"), components, seen)
+                _declare_no_nul(operation.get("requestBody"), components, seen)
                 errors = dict(COMMON_ERRORS)
                 if operation.get("security"):
                     errors.update(AUTH_ERRORS)

@@ -32,7 +32,33 @@ from motcua.core.services import api_token_issue
 from motcua.org.models import Role
 from motcua.queueing.models import CounterService, Service
 
+# Codes of the server's own input validation (pydantic, the kiosk schema, unreadable bodies,
+# forbidden characters): a request valid by the document must never get one of them.
+VALIDATION_CODES = {"invalid", "bad_request", "invalid_text"}
+
+
+@schemathesis.check
+def valid_data_passes_validation(ctx, response, case):
+    """The declared schemas are as strict as the server's validation: what the document allows
+    is never refused as malformed (refusals by a rule of the domain have their own codes)."""
+    meta = case.meta
+    if (
+        meta is None
+        or not meta.generation.mode.is_positive
+        or response.status_code not in (400, 422)
+    ):
+        return None
+    try:
+        code = response.json().get("code")
+    except (ValueError, AttributeError):
+        code = None
+    if code in VALIDATION_CODES:
+        raise AssertionError(f"valid data refused as malformed: {response.text[:500]}")
+    return None
+
+
 CHECKS = [
+    valid_data_passes_validation,
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,

@@ -125,7 +125,7 @@ class ProcedurePage(Schema):
 class Filters(InputSchema):
     q: str = Field("", max_length=200)
     field: str = Field("", max_length=40)  # catalog.Field.code
-    channel: str = Field("", max_length=10)
+    channel: str = Field("", max_length=10, json_schema_extra={"enum": ["", *Channel.values]})
     limit: int = Field(
         100, ge=1, le=DB_INT_MAX, description=f"Số dòng (tối đa {MAX_LIMIT} được trả về)."
     )

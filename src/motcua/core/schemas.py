@@ -49,6 +49,18 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
+def _json_int(value: Any) -> Any:
+    """An integer as JSON Schema reads one: 7 or 7.0, never true, "7" or 7.5."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("Cần một số nguyên.")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("Cần một số nguyên.")
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_int)]
 IsoDate = Annotated[date, BeforeValidator(_iso_text)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_text)]
 

@@ -9,13 +9,12 @@ from typing import Annotated
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 from ninja import Field, Router, Schema, Status
-from pydantic import StrictInt
 
 from motcua.core import clock
 from motcua.core.errors import RateLimited
 from motcua.core.idempotency import idempotent
-from motcua.core.schemas import DB_INT_MAX, InputSchema, IsoDateTime
-from motcua.portal.models import RatingChannel
+from motcua.core.schemas import DB_INT_MAX, InputSchema, IsoDateTime, JsonInt
+from motcua.portal.models import RatingChannel, SatisfactionLevel
 
 router = Router(tags=["portal"])
 
@@ -28,14 +27,14 @@ class ErrorOut(Schema):
 class RatingIn(InputSchema):
     dossier: str | None = Field(None, max_length=60)  # dossiers.Dossier.code
     ticket: (
-        Annotated[str, Field(max_length=32)]
-        | Annotated[StrictInt, Field(ge=0, le=DB_INT_MAX)]
-        | None
+        Annotated[str, Field(max_length=32)] | Annotated[JsonInt, Field(ge=0, le=DB_INT_MAX)] | None
     ) = None  # queueing.Ticket.token
     verify: str = Field(max_length=32)
-    level: str = Field(max_length=20)
-    indicators: dict[Annotated[str, Field(max_length=40)], StrictInt] = Field({}, max_length=20)
-    channel: str = Field(RatingChannel.KIOSK, max_length=10)
+    level: str = Field(max_length=20, json_schema_extra={"enum": [*SatisfactionLevel.values]})
+    indicators: dict[Annotated[str, Field(max_length=40)], JsonInt] = Field({}, max_length=20)
+    channel: str = Field(
+        RatingChannel.KIOSK, max_length=10, json_schema_extra={"enum": [*RatingChannel.values]}
+    )
 
 
 class RatingOut(Schema):

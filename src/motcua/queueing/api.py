@@ -8,14 +8,14 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
-from pydantic import StrictInt, StrictStr
+from pydantic import StrictStr
 from pydantic import ValidationError as PydanticValidationError
 
 from motcua.core import clock
 from motcua.core.auth import staff_auth
 from motcua.core.errors import NotFound, RateLimited, ValidationFailed
 from motcua.core.idempotency import idempotent
-from motcua.core.schemas import DB_INT_MAX, InputSchema
+from motcua.core.schemas import DB_INT_MAX, InputSchema, JsonInt
 from motcua.org.models import Counter, Office
 from motcua.queueing import selectors, services
 from motcua.queueing.models import Service, Ticket
@@ -104,12 +104,12 @@ class CheckInIn(InputSchema):
 
     office: (
         Annotated[StrictStr, Field(max_length=40)]
-        | Annotated[StrictInt, Field(ge=0, le=DB_INT_MAX)]
+        | Annotated[JsonInt, Field(ge=0, le=DB_INT_MAX)]
         | None
     ) = None
     service: (
         Annotated[StrictStr, Field(max_length=40)]
-        | Annotated[StrictInt, Field(ge=0, le=DB_INT_MAX)]
+        | Annotated[JsonInt, Field(ge=0, le=DB_INT_MAX)]
         | None
     ) = None
     qr: StrictStr | None = Field(None, max_length=1000)  # a chip-card QR is ~150 characters

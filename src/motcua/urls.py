@@ -8,6 +8,8 @@ admin.site.site_header = "Quản trị hệ thống một cửa"
 admin.site.site_title = "motcua"
 admin.site.index_title = "Danh mục và cấu hình"
 
+handler404 = "motcua.web.views.not_found"
+
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("favicon.ico", web_views.favicon, name="favicon"),

@@ -63,7 +63,7 @@ def fold(text: str) -> str:
             continue
         base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
         base = unicodedata.normalize("NFC", base)
-        if base and all(ord(c) < 128 for c in base):
+        if base and all(ord(c) < 128 and (c in GSM7_BASIC or c in GSM7_EXTENSION) for c in base):
             out.append(base)
         elif ch in GSM7_BASIC:
             out.append(ch)

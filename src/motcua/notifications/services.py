@@ -201,16 +201,15 @@ def _where(dossier: Any) -> tuple[str, str]:
 
     delivery = getattr(dossier, "delivery", None) if hasattr(dossier, "delivery") else None
     method = getattr(delivery, "method", "counter") or "counter"
+    chosen = getattr(delivery, "address", "") or getattr(dossier.citizen, "address", "")
     if method == "home":
-        address = delivery.address or getattr(dossier.citizen, "address", "")
         return (
-            f"Cán bộ sẽ mang kết quả đến tận nhà Ông/Bà ({address}) và liên hệ trước khi đến.",
+            f"Cán bộ sẽ mang kết quả đến tận nhà Ông/Bà ({chosen}) và liên hệ trước khi đến.",
             "Cán bộ sẽ mang kết quả đến tận nhà.",
         )
     if method == "post":
-        address = delivery.address or getattr(dossier.citizen, "address", "")
         return (
-            f"Kết quả được gửi qua bưu chính công ích đến địa chỉ: {address}.",
+            f"Kết quả được gửi qua bưu chính công ích đến địa chỉ: {chosen}.",
             "Kết quả được gửi qua bưu chính công ích.",
         )
     office = Office.objects.filter(unit=dossier.unit, is_active=True).order_by("pk").first()

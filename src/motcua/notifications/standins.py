@@ -184,7 +184,8 @@ class SmtpStandin(_Recorder):
 
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
                 mail = message_from_bytes(envelope.content)
-                body = mail.get_payload(decode=True) if not mail.is_multipart() else b""
+                payload = mail.get_payload(decode=True) if not mail.is_multipart() else b""
+                body = payload if isinstance(payload, bytes) else b""
                 state.record(
                     str(mail.get("Message-ID") or secrets.token_hex(8)),
                     {

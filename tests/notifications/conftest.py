@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -15,22 +14,7 @@ from factories import (
     UserFactory,
 )
 from motcua.catalog.models import TimeUnit
-from motcua.core.clock import VN_TZ
 from motcua.org.models import Role, UnitLevel
-
-
-def vn(*args: int) -> datetime:
-    return datetime(*args, tzinfo=VN_TZ)
-
-
-CITIZEN = {
-    "id_number": "001085012345",
-    "full_name": "Nguyễn Văn An",
-    "date_of_birth": "1985-05-17",
-    "phone": "0912345678",
-    "email": "an.nguyen@example.vn",
-    "address": "Số 5 Quang Trung, Hà Đông, Hà Nội",
-}
 
 
 @pytest.fixture(autouse=True)

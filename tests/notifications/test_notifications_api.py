@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from notifications_helpers import CITIZEN, vn
 
-from conftest import CITIZEN, vn
 from motcua.core.services import api_token_issue
 from motcua.dossiers import services as dossiers
 from motcua.notifications import services

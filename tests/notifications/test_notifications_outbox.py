@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from notifications_helpers import CITIZEN, vn
 
-from conftest import CITIZEN, vn
 from motcua.dossiers import services as dossiers
 from motcua.notifications.models import ContactPreference, Kind, Notification, State
 

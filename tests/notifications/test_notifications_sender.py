@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from notifications_helpers import CITIZEN, vn
 
-from conftest import CITIZEN, vn
 from motcua.dossiers import services as dossiers
 from motcua.notifications import rules, services
 from motcua.notifications.channels import channel_for

@@ -182,6 +182,7 @@ def _mount() -> None:
     from motcua.documents.api import router as documents_router
     from motcua.dossiers.api import router as dossiers_router
     from motcua.homeservice.api import router as homeservice_router
+    from motcua.notifications.api import router as notifications_router
     from motcua.org.api import router as org_router
     from motcua.payments.api import router as payments_router
     from motcua.portal.api import router as portal_router
@@ -202,6 +203,7 @@ def _mount() -> None:
     api.add_router("/", payments_router)
     api.add_router("/", delivery_router)
     api.add_router("/", homeservice_router)
+    api.add_router("/", notifications_router)
 
 
 _mount()

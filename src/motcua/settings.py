@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "motcua.payments",
     "motcua.delivery",
     "motcua.homeservice",
+    "motcua.notifications",
     "motcua.biometrics",
     "motcua.queueing",
     "motcua.portal",

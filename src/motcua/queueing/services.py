@@ -766,6 +766,9 @@ def ticket_call_next(*, counter: Counter, officer: Any = None) -> Ticket | None:
             max_streak=rules.max_priority_streak,
         )
         picked = _take_first(line, counter=counter, officer=officer, now=now, postgres=postgres)
+    from motcua.notifications.services import notification_ticket_called  # noqa: I001
+
+    notification_ticket_called(ticket=picked)  # "your turn", "3 ahead": same transaction
     return picked
 
 

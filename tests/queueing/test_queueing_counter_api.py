@@ -7,10 +7,10 @@ import json
 import pytest
 from queueing_helpers import QR_A, QR_B
 
+from factories import OfficeFactory, StaffRoleFactory
 from motcua.core.services import api_token_issue
 from motcua.org.models import Role
 from motcua.queueing.models import EventKind, Status, Ticket, TicketEvent
-from factories import OfficeFactory, StaffRoleFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from motcua.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from motcua.core.services import audit_record, sequence_next
 from motcua.org.models import Citizen, Counter, Office, Role
 from motcua.org.permissions import has_role
-from motcua.queueing import ordering
+from motcua.queueing import broker, ordering
 from motcua.queueing.models import (
     ACTIVE_STATUSES,
     Authorisation,
@@ -175,15 +175,8 @@ def _event(
         actor=actor if getattr(actor, "pk", None) else None,
         detail=detail,
     )
-    office_id = ticket.office_id
-    transaction.on_commit(lambda: _publish(office_id))
+    broker.publish(ticket.office_id, ev.pk)  # pg_notify in this transaction, else on commit
     return ev
-
-
-def _publish(office_id: int) -> None:
-    from motcua.queueing import broker
-
-    broker.notify(office_id)
 
 
 def _lock(model: Any, pk: int) -> Any:
@@ -414,7 +407,6 @@ def ticket_set_priority(
         obj=ticket,
         detail={"group": group.code if group else "", "before": before},
     )
-    transaction.on_commit(lambda: _publish(ticket.office_id))
     return ticket
 
 

@@ -48,6 +48,9 @@ class Command(BaseCommand):
                     "thread",
                 ]
             )
+        from django.db import connections
+
+        connections.close_all()  # the system checks' connection: not held for the server's life
         workers = max(1, opts["workers"])
         self.stdout.write(
             f"motcua: http://{opts['host']}:{opts['port']}/  "

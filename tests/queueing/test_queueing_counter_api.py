@@ -140,3 +140,14 @@ def test_a_retried_finish_with_its_key_acts_once(at, client, office, counters, s
     assert first.status_code == retried.status_code == 200 and first.content == retried.content
     assert retried["Idempotent-Replayed"] == "true"
     assert Ticket.objects.get(display="A002").status == Status.CALLED
+
+
+def test_a_call_button_may_post_a_form_or_nothing(at, client, office, counters, svc_a, auth):
+    checked_in(client, office)
+    call(client, counters[0], auth)
+    url = f"/api/v1/counters/{counters[0].pk}/tickets/current"
+    assert client.post(f"{url}/start", **auth).json()["status"] == "serving"  # empty multipart
+    checked_in(client, office, qr=QR_B)
+    r = client.post(f"{url}/transfer", {"to_counter": counters[2].pk}, **auth)
+    assert r.status_code == 200 and r.json()["status"] == "waiting"
+    assert call(client, counters[2], auth).json()["ticket"] == "A001"

@@ -45,7 +45,11 @@ class NoParkedTicket(Conflict):
 
 
 def _body(request: HttpRequest) -> dict[str, Any]:
-    if not request.body:
+    """JSON, a form (a call button posting fields), or nothing at all."""
+    ctype = request.content_type or ""
+    if ctype.startswith(("multipart/", "application/x-www-form-urlencoded")):
+        return {k: request.POST.get(k) for k in request.POST}
+    if not request.body.strip():
         return {}
     try:
         body = json.loads(request.body)

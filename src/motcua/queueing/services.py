@@ -176,6 +176,13 @@ def _event(
         detail=detail,
     )
     broker.publish(ticket.office_id, ev.pk)  # pg_notify in this transaction, else on commit
+    if kind in (EventKind.FINISH, EventKind.NO_SHOW):
+        from django.core.cache import cache
+
+        from motcua.queueing.selectors import pace_key
+
+        key = pace_key(ticket.service_id)
+        transaction.on_commit(lambda: cache.delete(key))
     return ev
 
 
@@ -184,7 +191,13 @@ def _lock(model: Any, pk: int) -> Any:
 
 
 def _lock_ticket(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("service", "office").get(pk=ticket.pk)
+    """The ticket row locked (its office and service rows are only read, not locked)."""
+    of = ("self",) if _is_postgres() else ()
+    return (
+        Ticket.objects.select_for_update(of=of)
+        .select_related("service", "office__unit")
+        .get(pk=ticket.pk)
+    )
 
 
 def _check_status(ticket: Ticket, allowed: tuple[str, ...], action: str) -> None:
@@ -720,7 +733,13 @@ def ticket_call_next(*, counter: Counter, officer: Any = None) -> Ticket | None:
     counter is taking is skipped instead of waited for. SQLite: writers are serialised by the
     IMMEDIATE transaction, so the same code is safe there.
     """
-    counter = Counter.objects.select_for_update().select_related("office").get(pk=counter.pk)
+    # Only the counter row is locked: locking its office too (a plain FOR UPDATE over the join)
+    # made every call of an office wait for the one before.
+    counter = (
+        Counter.objects.select_for_update(of=("self",) if _is_postgres() else ())
+        .select_related("office__unit")
+        .get(pk=counter.pk)
+    )
     office = counter.office
     _require_staff(officer, office)
     if not counter.is_active:
@@ -767,7 +786,9 @@ def _take_first(
     for cand in line:
         qs = Ticket.objects.filter(pk=cand.id, status=Status.WAITING)
         if postgres:
-            qs = qs.select_for_update(skip_locked=True)
+            # OF self: only the ticket row (a join's office and service rows would be locked
+            # too, and SKIP LOCKED would then pass over free tickets of a busy office).
+            qs = qs.select_for_update(skip_locked=True, of=("self",))
         ticket = qs.select_related("service", "office").first()
         if ticket is None:
             continue  # another counter took it a moment ago

@@ -255,11 +255,36 @@ def offices_with_queues() -> list[dict[str, Any]]:
     return out
 
 
+def _average_wait_counted(*, office_id: int, day: date) -> tuple[float, int]:
+    agg = Ticket.objects.filter(
+        office_id=office_id, service_date=day, called_at__isnull=False
+    ).aggregate(w=Avg(WAIT), n=Count("id"))
+    return (_seconds(agg["w"]) or 0.0) * agg["n"], agg["n"]
+
+
+def wait_tally_rebuild(*, office_id: int, day: date) -> None:
+    """Count the day's total wait from its tickets into QueueDay (first call of a day)."""
+    from motcua.queueing.models import QueueDay
+
+    row, _ = QueueDay.objects.select_for_update().get_or_create(office_id=office_id, date=day)
+    row.wait_sum_s, row.wait_count = _average_wait_counted(office_id=office_id, day=day)
+    row.save(update_fields=["wait_sum_s", "wait_count"])
+
+
 def average_wait_seconds(*, office: Office, day: date) -> float | None:
-    agg = Ticket.objects.filter(office=office, service_date=day, called_at__isnull=False).aggregate(
-        w=Avg(WAIT)
+    """The day's average wait of the tickets called: kept on QueueDay, else from the tickets."""
+    from motcua.queueing.models import QueueDay
+
+    kept = (
+        QueueDay.objects.filter(office=office, date=day, wait_count__gte=0)
+        .values_list("wait_sum_s", "wait_count")
+        .first()
     )
-    return _seconds(agg["w"])
+    if kept is None:
+        total, n = _average_wait_counted(office_id=office.pk, day=day)
+    else:
+        total, n = kept
+    return total / n if n > 0 else None
 
 
 BOARD_FRESH_S = 5  # the calling order depends on the time too (bookings, anti-starvation)

@@ -208,6 +208,27 @@ def _check_status(ticket: Ticket, allowed: tuple[str, ...], action: str) -> None
         )
 
 
+def _wait_tally(ticket: Ticket, before: datetime | None) -> None:
+    """Keep the day's total wait on QueueDay after `ticket.called_at` changed from `before`."""
+    from django.db.models import F
+
+    delta_s, delta_n = 0.0, 0
+    for called_at, sign in ((before, -1), (ticket.called_at, 1)):
+        if called_at is not None:
+            delta_s += sign * (called_at - ticket.waiting_since).total_seconds()
+            delta_n += sign
+    if not (delta_s or delta_n):
+        return
+    kept = QueueDay.objects.filter(
+        office_id=ticket.office_id, date=ticket.service_date, wait_count__gte=0
+    ).update(wait_sum_s=F("wait_sum_s") + delta_s, wait_count=F("wait_count") + delta_n)
+    if not kept:  # first call of the day, or a row from before: count what is there (this
+        # ticket's change is saved already, so it is included)
+        from motcua.queueing.selectors import wait_tally_rebuild
+
+        wait_tally_rebuild(office_id=ticket.office_id, day=ticket.service_date)
+
+
 def _blocked_record(
     *,
     office: Office,
@@ -792,6 +813,7 @@ def _take_first(
         ticket = qs.select_related("service", "office").first()
         if ticket is None:
             continue  # another counter took it a moment ago
+        before = ticket.called_at  # set when a parked ticket was resumed
         ticket.status = Status.CALLED
         ticket.called_at = now
         ticket.counter = counter
@@ -807,6 +829,7 @@ def _take_first(
             counter_number=counter.number,
             display=ticket.display,
         )
+        _wait_tally(ticket, before)
         return ticket
     return None
 
@@ -949,6 +972,7 @@ def ticket_transfer(
     if to_service is not None and to_service.pk != ticket.service_id:
         # The ticket keeps its number (the citizen holds the slip), only its line changes.
         ticket.service = to_service
+    before = ticket.called_at
     ticket.status = Status.WAITING
     ticket.counter = None
     ticket.target_counter = to_counter
@@ -970,6 +994,7 @@ def ticket_transfer(
         to_service=ticket.service.code, to_counter=to_counter.number if to_counter else None
     )
     _event(ticket, EventKind.TRANSFER, counter=from_counter, actor=officer, **detail)
+    _wait_tally(ticket, before)
     return ticket
 
 

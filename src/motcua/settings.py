@@ -118,6 +118,7 @@ else:
             "min_size": int(os.environ.get("DB_POOL_MIN", "1")),
             "max_size": int(os.environ.get("DB_POOL_MAX", "8")),
             "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+            "max_idle": float(os.environ.get("DB_POOL_MAX_IDLE", "60")),  # then closed
         }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -155,7 +155,11 @@ class Feed:
         self._look_back = False
         self._max_id: int | None = None
         self._origin = 0  # the newest id when the feed was created
-        self._dirty = True
+        # Signals received / signals answered by a finished read: a stream that looks while
+        # another is reading waits for that read (a flag cleared at its start would let it
+        # look at the buffer too early and then sleep through the event).
+        self._wanted = 1
+        self._done = 0
         self._checked_at = 0.0
         self.waiters: set[Any] = set()
 
@@ -168,12 +172,12 @@ class Feed:
             self._look_back = True
         else:
             self._pending.add(event_id)
-        self._dirty = True
+        self._wanted += 1
         for waiter in list(self.waiters):
             waiter.set()
 
     def needs_refresh(self) -> bool:
-        return self._dirty or time.monotonic() - self._checked_at > SAFETY_S
+        return self._done < self._wanted or time.monotonic() - self._checked_at > SAFETY_S
 
     def refresh(self) -> None:
         """Read the office's new events (sync; the first caller reads, the others find it done)."""
@@ -185,7 +189,7 @@ class Feed:
         with self._lock:
             if not self.needs_refresh():
                 return
-            self._dirty = False  # a signal arriving during the read sets it again
+            target = self._wanted  # a signal arriving during the read asks for another
             self._checked_at = time.monotonic()
             pending, self._pending = self._pending, set()
             look_back, self._look_back = self._look_back, False
@@ -197,6 +201,7 @@ class Feed:
                         qs.order_by("-id").values_list("id", flat=True)[:1], default=0
                     )
                     self._origin = self._max_id
+                    self._done = target
                     return
                 newest = self._max_id
                 floor = max(newest - LOOKBACK_IDS, self._origin) if look_back else newest
@@ -214,8 +219,8 @@ class Feed:
                     self._seq += 1
                     self._items.append((self._seq, event_payload(ev)))
                     self._max_id = max(self._max_id, ev.pk)
+                self._done = target
             except Exception:
-                self._dirty = True
                 self._pending |= pending
                 raise
             finally:

@@ -17,8 +17,8 @@ Starts `uvicorn motcua.asgi:application` with one worker (bench/_server.py) on i
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import asyncio
+import importlib.util
 import json
 import os
 import statistics

@@ -22,8 +22,8 @@ raised through their environment variables (all requests come from 127.0.0.1).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import http.client
+import importlib.util
 import json
 import os
 import random

@@ -214,3 +214,32 @@ def test_a_call_made_in_one_process_reaches_streams_of_another(office, counters,
             assert again.until("call")["ticket"] == "A001"
         finally:
             again.close()
+
+
+@pytest.mark.django_db
+def test_a_stream_looking_during_a_read_waits_for_it(at, office, svc_a, monkeypatch):
+    """While one stream reads the new rows, another that looks must not take the empty buffer
+    for the answer (and sleep through the event): it waits for the read."""
+    from motcua.queueing import selectors
+
+    waiter = broker.Waiter()
+    feed = broker.subscribe(office.pk, waiter)
+    try:
+        feed.refresh()
+        ticket = ticket_issue(
+            office=office, service=svc_a, citizen=None, method=Method.STAFF
+        ).ticket
+        feed.wake(TicketEvent.objects.get(ticket=ticket).pk)
+        seen_during_read = []
+        real = selectors.event_payload
+
+        def payload(ev):
+            seen_during_read.append(feed.needs_refresh())  # what another stream sees now
+            return real(ev)
+
+        monkeypatch.setattr(selectors, "event_payload", payload)
+        feed.refresh()
+        assert seen_during_read == [True]
+        assert not feed.needs_refresh()
+    finally:
+        broker.unsubscribe(feed, waiter)

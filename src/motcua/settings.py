@@ -121,6 +121,13 @@ else:
             "max_idle": float(os.environ.get("DB_POOL_MAX_IDLE", "60")),  # then closed
         }
 
+        def _forget_pools_in_child() -> None:  # a forked child must not use the parent's sockets
+            from django.db.backends.postgresql.base import DatabaseWrapper
+
+            DatabaseWrapper._connection_pools.clear()
+
+        os.register_at_fork(after_in_child=_forget_pools_in_child)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 

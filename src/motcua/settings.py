@@ -124,7 +124,7 @@ else:
         def _forget_pools_in_child() -> None:  # a forked child must not use the parent's sockets
             from django.db.backends.postgresql.base import DatabaseWrapper
 
-            DatabaseWrapper._connection_pools.clear()
+            getattr(DatabaseWrapper, "_connection_pools", {}).clear()
 
         os.register_at_fork(after_in_child=_forget_pools_in_child)
 

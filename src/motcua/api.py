@@ -187,6 +187,7 @@ def _mount() -> None:
     from motcua.payments.api import router as payments_router
     from motcua.portal.api import router as portal_router
     from motcua.queueing.api import router as queueing_router
+    from motcua.queueing.counter_api import router as counter_router
     from motcua.reports.api import router as reports_router
     from motcua.worktime.api import router as worktime_router
 
@@ -197,6 +198,7 @@ def _mount() -> None:
     api.add_router("/", dossiers_router)
     api.add_router("/", documents_router)
     api.add_router("/", queueing_router)
+    api.add_router("/", counter_router)
     api.add_router("/", biometrics_router)
     api.add_router("/", portal_router)
     api.add_router("/", reports_router)

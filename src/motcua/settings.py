@@ -261,6 +261,9 @@ CACHES = {
     },
 }
 RATELIMIT_USE_CACHE = "ratelimit"
+# Public pages kept whole for every visitor (core.cache.shared_page): the same shared store,
+# its own key prefix.
+CACHES["shared"] = {**CACHES["ratelimit"], "KEY_PREFIX": "pg"}  # type: ignore[dict-item]
 
 # Background jobs: Huey on SQLite under var/ by default, Redis when REDIS_URL is set.
 _huey_immediate = os.environ.get("HUEY_IMMEDIATE", "0") == "1"
@@ -286,9 +289,6 @@ TRUSTED_PROXIES = [a.strip() for a in os.environ.get("TRUSTED_PROXIES", "").spli
 # Rate limits and login lockouts keyed on the real client, never on a header a client forged.
 RATELIMIT_IP_META_KEY = "motcua.web.proxy.client_address"
 AXES_CLIENT_IP_CALLABLE = "motcua.web.proxy.client_address"
-if TRUSTED_PROXIES:
-    # https seen by the proxy; the header is dropped from any other peer (web.proxy).
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Off only for load benchmarks on loopback, where every client shares one address.
 RATELIMIT_ENABLE = os.environ.get("RATELIMIT_ENABLE", "1") == "1"
 SESSION_COOKIE_HTTPONLY = True

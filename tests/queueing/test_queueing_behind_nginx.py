@@ -153,10 +153,14 @@ def test_a_ticket_from_kiosk_to_board_through_nginx(office, counters, svc_a, off
             stream.until("ready")
             for qr in (QR_A, QR_B):
                 status, answer = _post(
-                    port, "/api/v1/kiosk/check-in", {"qr": qr, "office": office.code, "service": "A"}
+                    port,
+                    "/api/v1/kiosk/check-in",
+                    {"qr": qr, "office": office.code, "service": "A"},
                 )
                 assert status == 201, answer
-            status, called = _post(port, f"/api/v1/counters/{counters[0].pk}/call-next", token=token)
+            status, called = _post(
+                port, f"/api/v1/counters/{counters[0].pk}/call-next", token=token
+            )
             assert status == 200 and called["ticket"] == "A001"
             call = stream.until("call")  # unbuffered: the event arrives while the stream is open
             assert call["ticket"] == "A001" and call["counter"] == 1

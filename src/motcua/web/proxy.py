@@ -11,7 +11,8 @@ header is never reached. `TrustedProxyMiddleware` runs first and puts the result
 REMOTE_ADDR, so that every user of REMOTE_ADDR (rate limits, login lockouts, idempotency keys,
 webhook sender checks) sees the real client; `client_address` is the same answer as a callable
 for django-ratelimit (RATELIMIT_IP_META_KEY) and django-axes (AXES_CLIENT_IP_CALLABLE).
-`X-Forwarded-Proto` from an untrusted peer is dropped (SECURE_PROXY_SSL_HEADER reads it).
+When TRUSTED_PROXIES is set, `X-Forwarded-Proto` from any other peer is dropped
+(SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto reads it).
 """
 
 from __future__ import annotations
@@ -87,6 +88,6 @@ class TrustedProxyMiddleware:
             peer = meta.get("REMOTE_ADDR", "") or ""
             meta["REMOTE_ADDR"] = client_address(request)
             meta[PEER_KEY] = peer
-            if not _trusted(_parse(peer)):
+            if trusted_networks() and not _trusted(_parse(peer)):
                 meta.pop("HTTP_X_FORWARDED_PROTO", None)
         return self.get_response(request)

@@ -699,7 +699,8 @@ def visit_act(
             "Thiếu khóa thao tác (key) hoặc khóa không hợp lệ (1–100 ký tự).", code="key_invalid"
         )
     visit = (
-        HomeVisit.objects.select_for_update()
+        # Only the visit's row: PostgreSQL refuses FOR UPDATE over the outer join to `officer`.
+        HomeVisit.objects.select_for_update(of=("self",))
         .select_related("unit", "citizen", "officer", "procedure_version__procedure")
         .filter(code=code.strip().upper())
         .first()

@@ -8,6 +8,8 @@ admin.site.site_header = "Quản trị hệ thống một cửa"
 admin.site.site_title = "motcua"
 admin.site.index_title = "Danh mục và cấu hình"
 
+handler404 = "motcua.web.views.not_found"
+
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("favicon.ico", web_views.favicon, name="favicon"),
@@ -19,5 +21,6 @@ urlpatterns = [
     path("can-bo/bao-cao/", include("motcua.reports.urls")),
     path("can-bo/khuon-mat/", include("motcua.biometrics.urls")),
     path("", include("motcua.homeservice.urls")),
+    path("can-bo/tra-ket-qua/", include("motcua.delivery.urls")),
     path("", include("motcua.portal.urls")),
 ]

@@ -9,12 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from motcua.core.errors import DomainError
+from motcua.core.schemas import InputSchema
 from motcua.core.services import api_token_issue
 
 router = Router(tags=["auth"])
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     username: str = Field(max_length=150)  # org.User.username
     password: str = Field(max_length=256)
 

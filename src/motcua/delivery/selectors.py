@@ -55,15 +55,42 @@ def delivery_view(*, delivery: Delivery, public: bool = False) -> dict[str, Any]
     return out
 
 
-def delivery_tasks(*, unit_ids: list[int], method: str = "") -> QuerySet[Delivery]:
-    """Open delivery tasks (result ready, not yet handed over), soonest due first."""
-    qs = Delivery.objects.filter(
-        dossier__unit_id__in=unit_ids,
-        status__in=[DeliveryStatus.READY, DeliveryStatus.FAILED],
-    ).select_related("dossier", "dossier__procedure_version")
+def delivery_tasks(
+    *, unit_ids: Collection[int], method: str = "", state: str = "open", q: str = ""
+) -> QuerySet[Delivery]:
+    """Delivery tasks, soonest due first.
+
+    `state`: "open" (result ready or back from the post, not yet handed over), "failed" (back
+    from the post only), "shipped" (handed to the post, not yet delivered). `q`: the dossier's
+    code or the recipient's name (any case).
+    """
+    states = {
+        "open": [DeliveryStatus.READY, DeliveryStatus.FAILED],
+        "failed": [DeliveryStatus.FAILED],
+        "shipped": [DeliveryStatus.SHIPPED, DeliveryStatus.IN_TRANSIT],
+    }.get(state, [DeliveryStatus.READY, DeliveryStatus.FAILED])
+    qs = Delivery.objects.filter(dossier__unit_id__in=unit_ids, status__in=states).select_related(
+        "dossier", "dossier__procedure_version", "dossier__citizen"
+    )
     if method:
         qs = qs.filter(method=method)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(dossier__code__iexact=q)
+            | Q(dossier__reference__iexact=q)
+            | Q(recipient_name__icontains=q)
+        )
     return qs.order_by("due_at", "id")
+
+
+def latest_shipment(*, dossier_id: int) -> Shipment | None:
+    """The dossier's last outbound parcel (the result sent by post), if any."""
+    return (
+        Shipment.objects.filter(dossier_id=dossier_id, direction=Direction.OUT)
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def _day_start(d: date) -> datetime:

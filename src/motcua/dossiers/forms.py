@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from motcua.catalog.models import Channel
 from motcua.core.dates import DateTextField, DateTextInput
+from motcua.delivery.models import Method as DeliveryMethod
 from motcua.dossiers.workflow import STATUS_LABELS
 from motcua.org.models import Sex, Unit
 
@@ -100,6 +101,20 @@ class ReceiveForm(forms.Form):
     notes = forms.CharField(
         label="Ghi chú", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # How the citizen gets the result (motcua.delivery), recorded with the reception.
+    delivery_method = forms.ChoiceField(
+        label="Cách nhận kết quả",
+        choices=DeliveryMethod.choices,
+        initial=DeliveryMethod.COUNTER,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    delivery_address = forms.CharField(
+        label="Địa chỉ nhận kết quả (để trống: dùng địa chỉ của công dân)",
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
 
     def __init__(
         self, *args: Any, version: Any = None, channels: list[str] | None = None, **kwargs: Any
@@ -162,6 +177,15 @@ class ReceiveForm(forms.Form):
             self.add_error(
                 "exemption_proof",
                 "Cần ghi giấy tờ chứng minh thuộc đối tượng miễn, giảm đã kiểm tra.",
+            )
+        method = data.get("delivery_method") or DeliveryMethod.COUNTER
+        data["delivery_method"] = method
+        if method != DeliveryMethod.COUNTER and not (
+            (data.get("delivery_address") or "").strip() or (data.get("address") or "").strip()
+        ):
+            self.add_error(
+                "delivery_address",
+                "Cần địa chỉ nhận kết quả khi trả tận nhà hoặc qua bưu chính.",
             )
         return data
 

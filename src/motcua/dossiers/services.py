@@ -571,6 +571,13 @@ def dossier_fees(
             "Cần ghi giấy tờ chứng minh thuộc đối tượng miễn, giảm phí, lệ phí đã kiểm tra.",
             code="exemption_proof_required",
         )
+    from motcua.core.schemas import DB_INT_MAX
+
+    if result.total > DB_INT_MAX:  # the column's bound (many pages or copies at a high rate)
+        raise ValidationFailed(
+            "Số lượng trang, bản kê khai quá lớn: tổng phí, lệ phí vượt mức có thể ghi nhận.",
+            code="fees_too_large",
+        )
     if fees_due is not None and fees_due != result.total:
         raise ValidationFailed(
             f"Số tiền phí, lệ phí {fees_due:,} đồng khác mức thu theo quy định "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from csp.middleware import CSPMiddleware, PolicyParts
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 
@@ -21,6 +21,43 @@ class CurrentUnitMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not request.path.startswith("/static/"):
             request.current_unit = _current_unit(request)  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+class ApiRequestMiddleware:
+    """Two guards of the API (/api/), after AuthenticationMiddleware:
+
+    - a write with a logged-in session but no valid CSRF token is anonymous: operations for
+      officials then answer 403 `csrf_failed`, those open to everyone run as an anonymous
+      caller (motcua.core.auth);
+    - a path or query holding a NUL byte or a lone surrogate answers 422 `invalid_text`
+      (request bodies are checked by the input schemas, motcua.core.schemas);
+    - a method an operation does not have answers 405 with `{"code", "message"}` too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            from motcua.core.auth import drop_session_without_csrf
+            from motcua.core.schemas import TEXT_ERROR
+            from motcua.core.text import unstorable
+
+            texts = [request.path, *request.GET.keys()]
+            texts += [v for values in request.GET.lists() for v in values[1]]
+            if any(unstorable(t) for t in texts):
+                return JsonResponse({"code": "invalid_text", "message": TEXT_ERROR}, status=422)
+            drop_session_without_csrf(request)
+            response = self.get_response(request)
+            if response.status_code == 405 and "json" not in response.get("Content-Type", ""):
+                allowed = response.get("Allow", "")
+                response = JsonResponse(
+                    {"code": "method_not_allowed", "message": "Phương thức không được hỗ trợ."},
+                    status=405,
+                )
+                response["Allow"] = allowed
+            return response
         return self.get_response(request)
 
 

@@ -39,6 +39,18 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404: `{"code", "message"}` under /api/ (an unknown route too), the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "not_found", "message": "Không tìm thấy địa chỉ hoặc dữ liệu yêu cầu."},
+            status=404,
+        )
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception or Http404())
+
+
 def ratelimited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     body = {
         "code": "rate_limited",

@@ -48,6 +48,13 @@ NOW = datetime(2026, 11, 17, 9, 30, tzinfo=clock.VN_TZ)  # a Tuesday, office hou
 # data anywhere (the other roles' managers only at their units' offices: issue 9 point 4).
 # Dossier actions: the dossier is in a status the action starts from and held by the caller
 # (a specialist acts only on what they hold), so that the table shows the role rule alone.
+# Money: the unit's reception and home-service officials take cash, reception, leaders and
+# managers confirm a transfer, leaders and managers cancel a receipt; a payment or receipt of
+# another unit is refused even with its handle. Delivery: reception and home-service hand over
+# (also a result the post brought back, whose dossier is already returned), reception posts.
+# Home visits: the manager dispatches, the unit's officer works the visit, reception cancels; a
+# repeated action key answers only whoever may act on the visit. `hidden`: a list or figure
+# answers without the other unit's row. Without a token the dossier's own lookup applies (404).
 API = """
 operation                    scope  anon  reception  specialist  leader  manager  sysadmin  home
 dossier.read                 own    401   ok         ok          ok      ok       ok        ok
@@ -152,8 +159,13 @@ ACTIONS: dict[str, tuple[int, dict[str, Any], dict[str, Any]]] = {
 # caller's own unit when asked for another's answer with their own data (`own-office`); face
 # data erasure sends the page back with a message either way, so the outcome is what became of
 # the data (`erased` / `kept`), and of a dossier move (`moved` / `refused`: a request for
-# papers, which reception, specialists and leaders make). The kiosk, board, ticket and voice URLs are public devices.
+# papers, which reception, specialists and leaders make). The kiosk, board, ticket and voice
+# URLs are public devices.
 # counter_face_check without a ticket of that counter: 404 for the counter's own officer.
+# Home visits: a page asked for another unit (`don-vi`) shows the caller's own (`own-office`), a
+# request of another unit is never assigned (404) nor booked by the desk (`refused`); the pages
+# answer 404 to a role that has no home-visit work. Delivery pages: a result back from the post
+# is `handed` over, or `refused` (the form sent back with the reason); a posted result `shipped`.
 BACK_OFFICE = """
 url                                   scope  anon   reception  specialist  leader     manager    sysadmin   home
 web:home                              -      login  ok         ok          ok         ok         ok         ok
@@ -210,6 +222,14 @@ homeservice:desk_book                 own    login  booked     404         404  
 homeservice:desk_book                 other  login  refused    404         404        refused    404        404
 homeservice:today                     -      login  404        404         404        404        404        ok
 queueing:kiosk_voice                  -      ok     ok         ok          ok         ok         ok         ok
+delivery:tasks                        own    login  ok         403         403        ok         403        ok
+delivery:tasks                        other  login  hidden     403         403        hidden     403        hidden
+delivery:task                         own    login  ok         403         403        ok         403        ok
+delivery:task                         other  login  404        403         403        404        403        404
+delivery:handover                     own    login  handed     403         403        refused    403        handed
+delivery:handover                     other  login  404        403         403        404        403        404
+delivery:ship                         own    login  shipped    403         403        refused    403        refused
+delivery:ship                         other  login  404        403         403        404        403        404
 """
 
 
@@ -500,15 +520,20 @@ def _visit(world: dict[str, Any], side: str, status: str = "requested", officer:
 VISIT_DAY = NOW.date() + timedelta(days=1)
 
 
-def _png() -> str:
-    import base64
+def _png_bytes() -> bytes:
     import io
 
     from PIL import Image
 
     out = io.BytesIO()
     Image.new("RGB", (120, 60), (250, 250, 250)).save(out, "PNG")
-    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+    return out.getvalue()
+
+
+def _png() -> str:
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(_png_bytes()).decode()
 
 
 def _money_delivery_home_operations(
@@ -827,6 +852,8 @@ def _back_office_request(
         kwargs["office"] = world["offices"]["A"].code
     elif name in {"queueing:ticket_live", "queueing:ticket_qr"}:
         kwargs["token"] = world["tickets"]["A"].token
+    elif name.startswith("delivery:"):
+        return _delivery_page(client, world, name, side, user)
     elif name.startswith("homeservice:"):
         return _home_page(client, world, name, side)
     elif name == "queueing:kiosk_voice":
@@ -866,6 +893,39 @@ def _back_office_request(
         asked = world["offices"][side].code
         return "ok" if f"xep-hang-{asked}-" in response["Content-Disposition"] else "own-office"
     return _outcome(response)
+
+
+def _delivery_page(client: Any, world: dict[str, Any], name: str, side: str, user: Any) -> str:
+    """The staff delivery pages: a result back from the post (handed over at the counter), a
+    result to post, the list of tasks."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from motcua.delivery.models import Shipment
+
+    if name == "delivery:ship":
+        d = _dossier(world, side, 9, holder=user, result_ready_at=NOW - timedelta(hours=1))
+        _delivery(d, method="post", task_at=NOW - timedelta(hours=1))
+        outcome = _outcome(client.post(reverse(name, args=[d.code]), {"weight_grams": 200}))
+        if Shipment.objects.filter(dossier=d).exists():
+            return "shipped"
+        return "refused" if outcome == "redirect" else outcome
+    d = _dossier(world, side, 10, holder=user, result_ready_at=NOW - timedelta(days=1))
+    delivery = _delivery(d, method="post", status="failed", task_at=NOW - timedelta(days=1))
+    if name == "delivery:tasks":
+        response = client.get(reverse(name))
+        if response.status_code != 200:
+            return _outcome(response)
+        return "ok" if d.code in response.content.decode() else "hidden"
+    if name == "delivery:task":
+        return _outcome(client.get(reverse(name, args=[d.code])))
+    signature = SimpleUploadedFile("ky.png", _png_bytes(), content_type="image/png")
+    body = {"received_by_name": "Nguyễn Thị Hoa", "signature_file": signature}
+    response = client.post(reverse(name, args=[d.code]), body)
+    delivery.refresh_from_db()
+    if delivery.status == "delivered":
+        return "handed"
+    return "refused" if response.status_code == 422 else _outcome(response)
 
 
 def _home_page(client: Any, world: dict[str, Any], name: str, side: str) -> str:
@@ -917,8 +977,7 @@ def _attachment_fields(dossier: Any) -> dict[str, Any]:
     }
 
 
-def test_back_office_authorisation_matrix(client, world, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_back_office_authorisation_matrix(client, world, postal):
     names = {name for _, name in _back_office_patterns()}
     in_table = {name for name, _ in BACK_OFFICE_TABLE}
     assert names - in_table == set(), (

@@ -128,6 +128,8 @@ home_visit.arrive            own    401   403        403         403     ok     
 home_visit.arrive            other  401   403        403         403     403      403       403
 home_visit.replay            own    401   403        403         403     ok       403       ok
 home_visit.replay            other  401   403        403         403     403      403       403
+dossier.notifications        own    401   ok         ok          ok      ok       ok        ok
+dossier.notifications        other  401   404        404         404     404      404       404
 """
 
 # Each dossier action: the status it starts from, the dossier's state that the move needs
@@ -230,6 +232,7 @@ delivery:handover                     own    login  handed     403         403  
 delivery:handover                     other  login  404        403         403        404        403        404
 delivery:ship                         own    login  shipped    403         403        refused    403        refused
 delivery:ship                         other  login  404        403         403        404        403        404
+notifications:failed                  -      login  ok         403         ok         ok         403        403
 """
 
 
@@ -477,6 +480,13 @@ def _api_operations(world: dict[str, Any]) -> list[tuple[str, str, Any]]:
         return _outcome(_api_call(c, u, "GET", "/api/v1/forms"))
 
     ops.append(("forms.list", "-", forms))
+    for side, scope in (("A", "own"), ("B", "other")):
+
+        def notifications(c, u, side=side):  # type: ignore[no-untyped-def]
+            d = _dossier(world, side, 2, holder=u)
+            return _outcome(_api_call(c, u, "GET", f"/api/v1/dossiers/{d.code}/notifications"))
+
+        ops.append(("dossier.notifications", scope, notifications))
     return ops
 
 
@@ -776,6 +786,7 @@ def test_api_authorisation_matrix(client, world, postal):
         "GET /api/v1/stats/deliveries",
         "GET /api/v1/home-visits",
         "POST /api/v1/home-visits/{code}/actions",
+        "GET /api/v1/dossiers/{code}/notifications",
     }
     assert guarded <= covered, f"API operations missing from the matrix: {guarded - covered}"
     assert _mismatches(results, API_TABLE) == []

@@ -88,6 +88,8 @@ ledger.pdf                   other  401   404        404         404     404    
 forms.list                   -      401   ok         ok          ok      ok       ok        ok
 counter.call_next            own    401   ok         403         403     403      403       403
 counter.call_next            other  401   403        403         403     403      403       403
+counter.ticket_action        own    401   ok         403         403     403      403       403
+counter.ticket_action        other  401   403        403         403     403      403       403
 face.delete                  own    401   403        403         403     ok       ok        403
 face.delete                  other  401   403        403         403     403      ok        403
 fees.read                    own    404   ok         ok          ok      ok       ok        ok
@@ -453,6 +455,22 @@ def _api_operations(world: dict[str, Any]) -> list[tuple[str, str, Any]]:
                 _api_call(c, u, "POST", f"/api/v1/counters/{world['counters'][side].pk}/call-next")
             )
 
+        def ticket_action(c, u, side=side):  # type: ignore[no-untyped-def]
+            # A ticket this counter has called: the officer starts serving it.
+            from motcua.queueing import services
+            from motcua.queueing.models import Method, Service, Status, Ticket
+
+            counter = world["counters"][side]
+            service = Service.objects.get(office=counter.office, code="A")
+            ticket = services.ticket_issue(
+                office=counter.office, service=service, citizen=CitizenFactory(), method=Method.QR
+            ).ticket
+            Ticket.objects.filter(pk=ticket.pk).update(
+                status=Status.CALLED, counter=counter, called_at=NOW
+            )
+            url = f"/api/v1/counters/{counter.pk}/tickets/current/start"
+            return _outcome(_api_call(c, u, "POST", url))
+
         def face(c, u, side=side):  # type: ignore[no-untyped-def]
             citizen = world["citizens"][side]
             return _outcome(_api_call(c, u, "DELETE", f"/api/v1/citizens/{citizen.id_number}/face"))
@@ -465,6 +483,7 @@ def _api_operations(world: dict[str, Any]) -> list[tuple[str, str, Any]]:
             ("dossier.receive", scope, receive),
             ("ledger.pdf", scope, ledger),
             ("counter.call_next", scope, call_next),
+            ("counter.ticket_action", scope, ticket_action),
             ("face.delete", scope, face),
         ]
         for action, (status, state, extra) in ACTIONS.items():
@@ -771,6 +790,7 @@ def test_api_authorisation_matrix(client, world, postal):
         "GET /api/v1/forms",
         "GET /api/v1/ledger.pdf",
         "POST /api/v1/counters/{counter_id}/call-next",
+        "POST /api/v1/counters/{counter_id}/tickets/current/{action}",
         "DELETE /api/v1/citizens/{id_number}/face",
         "GET /api/v1/dossiers/{code}/fees",
         "POST /api/v1/dossiers/{code}/payments",

@@ -86,6 +86,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: REMOTE_ADDR is the real client's address (X-Forwarded-For from TRUSTED_PROXIES only).
+    "motcua.web.proxy.TrustedProxyMiddleware",
     "motcua.web.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -259,6 +261,9 @@ CACHES = {
     },
 }
 RATELIMIT_USE_CACHE = "ratelimit"
+# Public pages kept whole for every visitor (core.cache.shared_page): the same shared store,
+# its own key prefix.
+CACHES["shared"] = {**CACHES["ratelimit"], "KEY_PREFIX": "pg"}  # type: ignore[dict-item]
 
 # Background jobs: Huey on SQLite under var/ by default, Redis when REDIS_URL is set.
 _huey_immediate = os.environ.get("HUEY_IMMEDIATE", "0") == "1"
@@ -278,6 +283,12 @@ else:
     }
 
 RATELIMIT_VIEW = "motcua.web.views.ratelimited"
+# Behind a reverse proxy (deploy/README.md): the addresses (or networks) of the proxies whose
+# X-Forwarded-For / X-Forwarded-Proto are believed, e.g. TRUSTED_PROXIES=127.0.0.1. Empty: none.
+TRUSTED_PROXIES = [a.strip() for a in os.environ.get("TRUSTED_PROXIES", "").split(",") if a.strip()]
+# Rate limits and login lockouts keyed on the real client, never on a header a client forged.
+RATELIMIT_IP_META_KEY = "motcua.web.proxy.client_address"
+AXES_CLIENT_IP_CALLABLE = "motcua.web.proxy.client_address"
 # Off only for load benchmarks on loopback, where every client shares one address.
 RATELIMIT_ENABLE = os.environ.get("RATELIMIT_ENABLE", "1") == "1"
 SESSION_COOKIE_HTTPONLY = True

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.dossiers",
     "motcua.documents",
+    "motcua.correspondence",
     "motcua.payments",
     "motcua.delivery",
     "motcua.homeservice",

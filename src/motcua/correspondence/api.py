@@ -1,0 +1,264 @@
+"""JSON API of the document registers (/api/v1/documents) and the exchange inbox."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from motcua.core import clock
+from motcua.core.errors import NotFound, ValidationFailed
+from motcua.core.idempotency import idempotent
+from motcua.correspondence import selectors, services
+from motcua.correspondence.models import Document
+from motcua.homeservice.api import SessionCsrfOrToken
+
+router = Router(tags=["correspondence"])
+auth = SessionCsrfOrToken()  # a page's session must send its CSRF token; bearer tokens need none
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+class FileIn(Schema):
+    name: str = Field(max_length=255)
+    data: str = Field(description="nội dung tệp, mã hóa base64", max_length=14_000_000)
+    main: bool = False
+
+
+class DocumentIn(Schema):
+    unit: str = Field(max_length=60, description="mã đơn vị ban hành")
+    doc_type: str = Field(max_length=4, description="mã loại văn bản: QD, CV, TB, TTR…")
+    summary: str = Field(max_length=500, description="trích yếu")
+    signer_name: str = Field(max_length=200)
+    signer_title: str = Field("", max_length=200)
+    issued_on: date | None = None
+    urgency: str = Field("normal", max_length=12)
+    secrecy: str = Field("normal", max_length=12)
+    recipients: str = Field("", max_length=2000, description="nơi nhận")
+    register: str = Field("chung", max_length=40)
+    issuer_abbr: str = Field("", max_length=20)
+    drafter_abbr: str = Field("", max_length=20)
+    files: list[FileIn] = Field([], max_length=10)
+
+
+class SendIn(Schema):
+    to: list[str] = Field(..., max_length=200)
+
+
+class DispatchOut(Schema):
+    to: str
+    to_name: str
+    channel: str
+    state: str
+    state_label: str
+    sent_at: str
+    delivered_at: str | None
+    opened_at: str | None
+    incoming_id: int | None
+
+
+class DocumentOut(Schema):
+    id: int
+    box: str
+    unit: str
+    register: str | None
+    year: int | None
+    number: int | None
+    number_notation: str
+    doc_type: str
+    doc_type_label: str
+    issued_on: date
+    summary: str
+    signer_name: str
+    signer_title: str
+    urgency: str
+    secrecy: str
+    recipients: str
+    issuer_code: str
+    issuer_name: str
+    status: str
+    status_label: str
+    received_at: str | None
+    opened_at: str | None
+    assignee: str | None
+    due_on: date | None
+    files: list[dict[str, Any]]
+    dispatches: list[DispatchOut]
+
+
+class DocumentList(Schema):
+    count: int
+    items: list[DocumentOut]
+
+
+def _iso(moment: Any) -> str | None:
+    return clock.local(moment).isoformat() if moment else None
+
+
+def dispatch_out(d: Any) -> dict[str, Any]:
+    return {
+        "to": d.to_code,
+        "to_name": d.to_name,
+        "channel": d.channel,
+        "state": d.state,
+        "state_label": d.get_state_display(),
+        "sent_at": _iso(d.sent_at),
+        "delivered_at": _iso(d.delivered_at),
+        "opened_at": _iso(d.opened_at),
+        "incoming_id": d.incoming_id,
+    }
+
+
+def document_out(doc: Document) -> dict[str, Any]:
+    return {
+        "id": doc.pk,
+        "box": "incoming" if doc.direction == "in" else "outgoing",
+        "unit": doc.unit.code,
+        "register": doc.register.code if doc.register_id else None,  # type: ignore[union-attr]
+        "year": doc.year,
+        "number": doc.number,
+        "number_notation": doc.number_notation,
+        "doc_type": doc.doc_type,
+        "doc_type_label": doc.get_doc_type_display(),
+        "issued_on": doc.issued_on,
+        "summary": doc.summary,
+        "signer_name": doc.signer_name,
+        "signer_title": doc.signer_title,
+        "urgency": doc.urgency,
+        "secrecy": doc.secrecy,
+        "recipients": doc.recipients,
+        "issuer_code": doc.issuer_code,
+        "issuer_name": doc.issuer_name,
+        "status": doc.status,
+        "status_label": doc.get_status_display(),
+        "received_at": _iso(doc.received_at),
+        "opened_at": _iso(doc.opened_at),
+        "assignee": doc.assignee.username if doc.assignee_id else None,  # type: ignore[union-attr]
+        "due_on": doc.due_on,
+        "files": [
+            {
+                "name": f.original_name,
+                "content_type": f.content_type,
+                "size": f.size,
+                "main": f.is_main,
+                "sha256": f.sha256,
+            }
+            for f in doc.files.all()
+        ],
+        "dispatches": [dispatch_out(d) for d in doc.dispatches.all()],
+    }
+
+
+def _unit(code: str) -> Any:
+    from motcua.org.models import Unit
+
+    unit = Unit.objects.filter(code=code).first() or Unit.objects.filter(agency_code=code).first()
+    if unit is None:
+        raise NotFound("Không tìm thấy đơn vị.", code="unit_not_found")
+    return unit
+
+
+def _decode(f: FileIn) -> services.Upload:
+    try:
+        content = base64.b64decode(f.data, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed(
+            f"Tệp “{f.name}” không đúng mã hóa base64.", code="bad_base64"
+        ) from None
+    return services.Upload(name=f.name, content=content, is_main=f.main)
+
+
+@router.post(
+    "/documents",
+    auth=auth,
+    response={201: DocumentOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Tạo (đăng ký, cấp số) văn bản đi",
+)
+@idempotent("correspondence.create", status=201, out=DocumentOut)
+def document_create(request: HttpRequest, payload: DocumentIn) -> Any:
+    doc = services.document_create(
+        unit=_unit(payload.unit),
+        actor=request.auth,  # type: ignore[attr-defined]
+        doc_type=payload.doc_type,
+        summary=payload.summary,
+        signer_name=payload.signer_name,
+        signer_title=payload.signer_title,
+        issued_on=payload.issued_on,
+        urgency=payload.urgency,
+        secrecy=payload.secrecy,
+        recipients=payload.recipients,
+        register=payload.register,
+        issuer_abbr=payload.issuer_abbr,
+        drafter_abbr=payload.drafter_abbr,
+        files=[_decode(f) for f in payload.files],
+    )
+    return Status(201, document_out(doc))
+
+
+@router.post(
+    "/documents/{doc_id}/send",
+    auth=auth,
+    response={
+        200: list[DispatchOut],
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Gửi văn bản đi cho các đơn vị, cơ quan nhận",
+)
+@idempotent("correspondence.send", status=200, out=list[DispatchOut])
+def document_send(request: HttpRequest, doc_id: int, payload: SendIn) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    doc = selectors.document_for(user=user, pk=doc_id)
+    return [
+        dispatch_out(d) for d in services.document_send(document=doc, to=payload.to, actor=user)
+    ]
+
+
+@router.get(
+    "/documents",
+    auth=auth,
+    response={200: DocumentList, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Sổ văn bản đi hoặc đến, tìm theo mọi trường (có hoặc không dấu)",
+)
+def document_list(
+    request: HttpRequest,
+    box: str = "outgoing",
+    q: str = "",
+    unit: str = "",
+    limit: int = 50,
+    offset: int = 0,
+) -> Any:
+    if box not in ("incoming", "outgoing"):
+        raise ValidationFailed("Tham số box phải là incoming hoặc outgoing.", code="invalid_box")
+    qs = selectors.documents_search(
+        user=request.auth,  # type: ignore[attr-defined]
+        box=box,
+        q=q[:200],
+        unit=_unit(unit) if unit else None,
+    ).prefetch_related("files", "dispatches")
+    limit = max(1, min(limit, 200))
+    offset = max(0, offset)
+    return {"count": qs.count(), "items": [document_out(d) for d in qs[offset : offset + limit]]}
+
+
+@router.get(
+    "/documents/{doc_id}",
+    auth=auth,
+    response={200: DocumentOut, 401: ErrorOut, 404: ErrorOut},
+    summary="Một văn bản (mở văn bản đến lần đầu ghi nhận thời điểm mở)",
+)
+def document_detail(request: HttpRequest, doc_id: int) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    doc = selectors.document_for(user=user, pk=doc_id)
+    doc = services.document_open(document=doc, actor=user)
+    return document_out(selectors.document_for(user=user, pk=doc.pk))

@@ -1,0 +1,427 @@
+"""Writes of the document registers: issue, send, receive, register, assign, finish."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+
+from motcua.core import clock
+from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from motcua.core.services import audit_record, sequence_next
+from motcua.core.text import fold
+from motcua.correspondence import rules
+from motcua.correspondence.models import (
+    Direction,
+    Dispatch,
+    Document,
+    DocumentFile,
+    DocStatus,
+    Partner,
+    Register,
+    Secrecy,
+    Urgency,
+)
+from motcua.org.models import Role, StaffRole, Unit
+from motcua.org.permissions import has_role, require_role
+
+# Who drafts, issues and sends a unit's documents; who keeps its incoming register and hands
+# documents out (the clerk at the one-stop desk, the leader, the manager); who reads them.
+WRITE_ROLES = [Role.RECEPTION, Role.SPECIALIST, Role.LEADER, Role.MANAGER]
+REGISTER_ROLES = [Role.RECEPTION, Role.LEADER, Role.MANAGER]
+READ_ROLES = WRITE_ROLES
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILES = 10
+DEFAULT_REGISTER = "chung"
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    content: bytes
+    is_main: bool = False
+
+
+def may_read(user: Any, unit: Unit) -> bool:
+    """Whether `user` may read `unit`'s registers."""
+    return has_role(user, READ_ROLES, unit)
+
+
+def register_for(*, unit: Unit, direction: str, code: str = DEFAULT_REGISTER) -> Register:
+    """The unit's register book `code` (the general one is created on first use)."""
+    if code == DEFAULT_REGISTER:
+        name = "Sổ văn bản đi" if direction == Direction.OUTGOING else "Sổ văn bản đến"
+        register, _ = Register.objects.get_or_create(
+            unit=unit, direction=direction, code=code, defaults={"name": name}
+        )
+        return register
+    register = Register.objects.filter(unit=unit, direction=direction, code=code).first()
+    if register is None:
+        raise ValidationFailed(f"Đơn vị không có sổ văn bản “{code}”.", code="unknown_register")
+    return register
+
+
+def _next_number(register: Register, year: int) -> int:
+    # One counter per register and year: numbers restart from 01 every 1 January.
+    return sequence_next(key=f"correspondence:{register.pk}:{year}")
+
+
+def _index(doc: Document) -> None:
+    assignee = getattr(doc.assignee, "full_name", "") or getattr(doc.assignee, "username", "")
+    parts = [
+        doc.number_notation,
+        str(doc.number or ""),
+        doc.get_doc_type_display(),
+        doc.summary,
+        doc.signer_name,
+        doc.signer_title,
+        doc.issuer_name,
+        doc.issuer_code,
+        doc.recipients,
+        assignee,
+        doc.instruction,
+        f"{doc.issued_on:%d/%m/%Y}" if doc.issued_on else "",
+    ]
+    doc.search = " | ".join(fold(p) for p in parts if p)
+
+
+def _check_choice(value: str, choices: Iterable[str], what: str) -> None:
+    if value not in choices:
+        raise ValidationFailed(f"{what} không hợp lệ.", code="invalid_choice")
+
+
+def _store_files(doc: Document, uploads: list[Upload]) -> None:
+    from motcua.dossiers.scans import scan_check
+
+    if len(uploads) > MAX_FILES:
+        raise ValidationFailed(f"Tối đa {MAX_FILES} tệp cho một văn bản.", code="too_many_files")
+    if sum(1 for u in uploads if u.is_main) > 1:
+        raise ValidationFailed("Văn bản chỉ có một tệp bản chính.", code="several_main_files")
+    for up in uploads:
+        if not up.content:
+            raise ValidationFailed("Tệp đính kèm rỗng.", code="empty_file")
+        if len(up.content) > MAX_FILE_BYTES:
+            raise ValidationFailed("Tệp đính kèm vượt quá 10 MB.", code="file_too_large")
+        ctype, ext = scan_check(up.content)  # PDF/JPEG/PNG checked whole, active content refused
+        if up.is_main and ctype != "application/pdf":
+            raise ValidationFailed("Bản chính của văn bản phải là tệp PDF.", code="main_not_pdf")
+        digest = hashlib.sha256(up.content).hexdigest()
+        row = DocumentFile(
+            document=doc,
+            is_main=up.is_main,
+            original_name=up.name[:255] or f"tep.{ext}",
+            content_type=ctype,
+            size=len(up.content),
+            sha256=digest,
+        )
+        row.file.save(f"vb-{doc.pk}-{digest[:16]}.{ext}", ContentFile(up.content), save=False)
+        row.save()
+
+
+@transaction.atomic
+def document_create(
+    *,
+    unit: Unit,
+    actor: Any,
+    doc_type: str,
+    summary: str,
+    signer_name: str,
+    signer_title: str = "",
+    issued_on: date | None = None,
+    urgency: str = Urgency.NORMAL,
+    secrecy: str = Secrecy.NORMAL,
+    recipients: str = "",
+    register: str = DEFAULT_REGISTER,
+    issuer_abbr: str = "",
+    drafter_abbr: str = "",
+    files: list[Upload] | None = None,
+) -> Document:
+    """Issue an outgoing document: the next number of the unit's register and year, its notation."""
+    require_role(actor, WRITE_ROLES, unit)
+    _check_choice(doc_type, rules.DOC_TYPE_BY_CODE, "Loại văn bản")
+    _check_choice(urgency, Urgency.values, "Độ khẩn")
+    _check_choice(secrecy, Secrecy.values, "Độ mật")
+    if not summary.strip():
+        raise ValidationFailed("Cần ghi trích yếu nội dung văn bản.", code="summary_required")
+    if not signer_name.strip():
+        raise ValidationFailed("Cần ghi người ký văn bản.", code="signer_required")
+    today = clock.today()
+    issued_on = issued_on or today
+    if issued_on.year != today.year:
+        # The number comes from this year's register: a document dated another year cannot get it.
+        raise ValidationFailed(
+            "Ngày ban hành phải trong năm hiện tại (số văn bản được cấp theo năm).",
+            code="issued_on_other_year",
+        )
+    book = register_for(unit=unit, direction=Direction.OUTGOING, code=register)
+    number = _next_number(book, issued_on.year)
+    abbr = issuer_abbr.strip() or rules.issuer_abbreviation(unit.name, unit.level)
+    doc = Document(
+        unit=unit,
+        direction=Direction.OUTGOING,
+        register=book,
+        year=issued_on.year,
+        number=number,
+        number_notation=rules.number_and_notation(
+            number=number, doc_type=doc_type, issuer_abbr=abbr, drafter_abbr=drafter_abbr
+        ),
+        doc_type=doc_type,
+        issued_on=issued_on,
+        summary=summary.strip(),
+        signer_name=signer_name.strip(),
+        signer_title=signer_title.strip(),
+        urgency=urgency,
+        secrecy=secrecy,
+        recipients=recipients.strip(),
+        issuer_code=unit.agency_code or unit.code,
+        issuer_name=unit.name,
+        status=DocStatus.ISSUED,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        created_at=clock.now(),
+    )
+    _index(doc)
+    doc.save()
+    _store_files(doc, files or [])
+    audit_record(
+        action="document.issue", actor=actor, obj=doc, detail={"number": doc.number_notation}
+    )
+    return doc
+
+
+def _resolve(code: str) -> Unit | Partner | None:
+    code = code.strip()
+    unit = Unit.objects.current().filter(Q(code=code) | Q(agency_code=code)).order_by("pk").first()
+    if unit is not None:
+        return unit
+    return Partner.objects.filter(code=code).first()
+
+
+def _copy_files(source: Document, target: Document) -> None:
+    # The receiving unit gets its own rows over the same stored bytes (files are never rewritten).
+    for f in source.files.all():
+        DocumentFile.objects.create(
+            document=target,
+            is_main=f.is_main,
+            file=f.file.name,
+            original_name=f.original_name,
+            content_type=f.content_type,
+            size=f.size,
+            sha256=f.sha256,
+        )
+
+
+def _deliver_internal(doc: Document, unit: Unit, now: Any) -> Document:
+    incoming = Document(
+        unit=unit,
+        direction=Direction.INCOMING,
+        number_notation=doc.number_notation,
+        doc_type=doc.doc_type,
+        issued_on=doc.issued_on,
+        summary=doc.summary,
+        signer_name=doc.signer_name,
+        signer_title=doc.signer_title,
+        urgency=doc.urgency,
+        secrecy=doc.secrecy,
+        recipients=doc.recipients,
+        issuer_code=doc.issuer_code,
+        issuer_name=doc.issuer_name,
+        status=DocStatus.ARRIVED,
+        received_at=now,
+        created_at=now,
+    )
+    _index(incoming)
+    incoming.save()
+    _copy_files(doc, incoming)
+    return incoming
+
+
+@transaction.atomic
+def document_send(*, document: Document, to: list[str], actor: Any) -> list[Dispatch]:
+    """Send an issued document: a unit of motcua gets it in its incoming register at once; an
+    agency outside gets an edXML package queued for the exchange platform. A recipient it was
+    already sent to is not sent again."""
+    doc = Document.objects.select_for_update().get(pk=document.pk)
+    require_role(actor, WRITE_ROLES, doc.unit)
+    if doc.direction != Direction.OUTGOING:
+        raise Conflict("Chỉ gửi được văn bản đi.", code="not_outgoing")
+    codes = list(dict.fromkeys(c.strip() for c in to if c.strip()))
+    if not codes:
+        raise ValidationFailed("Cần chọn ít nhất một nơi nhận.", code="no_recipient")
+    if len(codes) > 200:
+        raise ValidationFailed("Tối đa 200 nơi nhận một lần gửi.", code="too_many_recipients")
+    targets: list[tuple[str, Unit | Partner]] = []
+    unknown = []
+    for code in codes:
+        target = _resolve(code)
+        if target is None:
+            unknown.append(code)
+        elif isinstance(target, Unit) and target.pk == doc.unit_id:
+            raise ValidationFailed(
+                "Không gửi văn bản cho chính đơn vị ban hành.", code="send_to_self"
+            )
+        else:
+            targets.append((code, target))
+    if unknown:
+        raise ValidationFailed(
+            "Không tìm thấy nơi nhận: " + ", ".join(unknown) + ".", code="unknown_recipient"
+        )
+    now = clock.now()
+    result = []
+    for code, target in targets:
+        key = target.code
+        existing = Dispatch.objects.filter(document=doc, to_code=key).first()
+        if existing is not None:
+            result.append(existing)
+            continue
+        if isinstance(target, Unit):
+            incoming = _deliver_internal(doc, target, now)
+            dispatch = Dispatch.objects.create(
+                document=doc,
+                to_code=key,
+                to_name=target.name,
+                to_unit=target,
+                channel=Dispatch.Channel.INTERNAL,
+                state=Dispatch.State.DELIVERED,
+                sent_at=now,
+                delivered_at=now,
+                incoming=incoming,
+            )
+        else:
+            dispatch = Dispatch.objects.create(
+                document=doc,
+                to_code=key,
+                to_name=target.name,
+                channel=Dispatch.Channel.EDXML,
+                state=Dispatch.State.QUEUED,
+                sent_at=now,
+            )
+        result.append(dispatch)
+    doc.status = DocStatus.SENT
+    doc.save(update_fields=["status"])
+    audit_record(action="document.send", actor=actor, obj=doc, detail={"to": codes})
+    return result
+
+
+def _dispatch_state(doc: Document, state: str, **fields: Any) -> None:
+    Dispatch.objects.filter(incoming=doc).update(state=state, **fields)
+
+
+@transaction.atomic
+def document_open(*, document: Document, actor: Any) -> Document:
+    """Record the first time an official of the receiving unit opens an incoming document."""
+    if not may_read(actor, document.unit):
+        raise PermissionDenied()
+    if document.direction != Direction.INCOMING or document.opened_at is not None:
+        return document
+    doc = Document.objects.select_for_update().get(pk=document.pk)
+    if doc.opened_at is None:
+        now = clock.now()
+        doc.opened_at = now
+        doc.save(update_fields=["opened_at"])
+        Dispatch.objects.filter(incoming=doc, opened_at__isnull=True).update(opened_at=now)
+        Dispatch.objects.filter(incoming=doc, state=Dispatch.State.DELIVERED).update(
+            state=Dispatch.State.OPENED
+        )
+    return doc
+
+
+@transaction.atomic
+def incoming_register(
+    *, document: Document, actor: Any, register: str = DEFAULT_REGISTER
+) -> Document:
+    """Enter an arrived document in the unit's incoming register: its incoming number (số đến)."""
+    doc = Document.objects.select_for_update().get(pk=document.pk)
+    require_role(actor, REGISTER_ROLES, doc.unit)
+    if doc.direction != Direction.INCOMING:
+        raise Conflict("Chỉ vào sổ được văn bản đến.", code="not_incoming")
+    if doc.status != DocStatus.ARRIVED:
+        raise Conflict("Văn bản này đã được vào sổ.", code="already_registered")
+    now = clock.now()
+    book = register_for(unit=doc.unit, direction=Direction.INCOMING, code=register)
+    year = clock.local(now).year
+    doc.register, doc.year, doc.number = book, year, _next_number(book, year)
+    doc.status, doc.registered_at = DocStatus.REGISTERED, now
+    if doc.opened_at is None:
+        doc.opened_at = now
+        Dispatch.objects.filter(incoming=doc).update(opened_at=now)
+    _index(doc)
+    doc.save()
+    _dispatch_state(doc, Dispatch.State.REGISTERED)
+    audit_record(action="document.register", actor=actor, obj=doc, detail={"number": doc.number})
+    return doc
+
+
+@transaction.atomic
+def incoming_assign(
+    *,
+    document: Document,
+    actor: Any,
+    assignee: Any,
+    due_on: date | None = None,
+    instruction: str = "",
+) -> Document:
+    """Hand a registered incoming document to an official of the unit, with a due date."""
+    doc = Document.objects.select_for_update().get(pk=document.pk)
+    require_role(actor, REGISTER_ROLES, doc.unit)
+    if doc.direction != Direction.INCOMING:
+        raise Conflict("Chỉ phân công được văn bản đến.", code="not_incoming")
+    if doc.status not in (DocStatus.REGISTERED, DocStatus.ASSIGNED):
+        raise Conflict(
+            "Văn bản cần được vào sổ trước khi phân công (hoặc đã xử lý xong).",
+            code="not_registered",
+        )
+    if assignee is None or not has_role(assignee, WRITE_ROLES, doc.unit):
+        raise ValidationFailed(
+            "Người được phân công phải là cán bộ của đơn vị nhận văn bản.",
+            code="assignee_not_in_unit",
+        )
+    if due_on is not None and due_on < clock.today():
+        raise ValidationFailed("Hạn xử lý không được trước hôm nay.", code="due_in_past")
+    doc.assignee, doc.due_on, doc.instruction = assignee, due_on, instruction.strip()[:500]
+    doc.status = DocStatus.ASSIGNED
+    _index(doc)
+    doc.save()
+    _dispatch_state(doc, Dispatch.State.ASSIGNED)
+    audit_record(
+        action="document.assign", actor=actor, obj=doc, detail={"assignee": assignee.username}
+    )
+    return doc
+
+
+@transaction.atomic
+def incoming_finish(*, document: Document, actor: Any) -> Document:
+    """The assignee (or the unit's leader) marks an incoming document handled."""
+    doc = Document.objects.select_for_update().get(pk=document.pk)
+    if doc.status != DocStatus.ASSIGNED:
+        raise Conflict("Chỉ hoàn thành được văn bản đã phân công.", code="not_assigned")
+    if doc.assignee_id != getattr(actor, "pk", None):
+        require_role(actor, [Role.LEADER, Role.MANAGER], doc.unit)
+    doc.status, doc.done_at = DocStatus.DONE, clock.now()
+    doc.save(update_fields=["status", "done_at"])
+    _dispatch_state(doc, Dispatch.State.DONE)
+    audit_record(action="document.done", actor=actor, obj=doc)
+    return doc
+
+
+def unit_staff(unit: Unit) -> list[Any]:
+    """Officials who may be given an incoming document of `unit`."""
+    from motcua.org.models import User
+
+    ids = StaffRole.objects.filter(unit=unit, role__in=WRITE_ROLES).values_list(
+        "user_id", flat=True
+    )
+    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("full_name", "username"))
+
+
+def document_get(pk: int) -> Document:
+    doc = Document.objects.select_related("unit", "assignee", "register").filter(pk=pk).first()
+    if doc is None:
+        raise NotFound("Không tìm thấy văn bản.")
+    return doc

@@ -42,7 +42,7 @@ class DocumentIn(Schema):
     urgency: str = Field("normal", max_length=12)
     secrecy: str = Field("normal", max_length=12)
     recipients: str = Field("", max_length=2000, description="nơi nhận")
-    register: str = Field("chung", max_length=40)
+    book: str = Field("chung", max_length=40, description="mã sổ văn bản đi")
     issuer_abbr: str = Field("", max_length=20)
     drafter_abbr: str = Field("", max_length=20)
     files: list[FileIn] = Field([], max_length=10)
@@ -64,11 +64,17 @@ class DispatchOut(Schema):
     incoming_id: int | None
 
 
+class SendOut(Schema):
+    id: int
+    status: str
+    dispatches: list[DispatchOut]
+
+
 class DocumentOut(Schema):
     id: int
     box: str
     unit: str
-    register: str | None
+    book: str | None
     year: int | None
     number: int | None
     number_notation: str
@@ -121,7 +127,7 @@ def document_out(doc: Document) -> dict[str, Any]:
         "id": doc.pk,
         "box": "incoming" if doc.direction == "in" else "outgoing",
         "unit": doc.unit.code,
-        "register": doc.register.code if doc.register_id else None,  # type: ignore[union-attr]
+        "book": doc.register.code if doc.register_id else None,  # type: ignore[union-attr]
         "year": doc.year,
         "number": doc.number,
         "number_notation": doc.number_notation,
@@ -194,7 +200,7 @@ def document_create(request: HttpRequest, payload: DocumentIn) -> Any:
         urgency=payload.urgency,
         secrecy=payload.secrecy,
         recipients=payload.recipients,
-        register=payload.register,
+        register=payload.book,
         issuer_abbr=payload.issuer_abbr,
         drafter_abbr=payload.drafter_abbr,
         files=[_decode(f) for f in payload.files],
@@ -206,7 +212,7 @@ def document_create(request: HttpRequest, payload: DocumentIn) -> Any:
     "/documents/{doc_id}/send",
     auth=auth,
     response={
-        200: list[DispatchOut],
+        200: SendOut,
         401: ErrorOut,
         403: ErrorOut,
         404: ErrorOut,
@@ -215,13 +221,17 @@ def document_create(request: HttpRequest, payload: DocumentIn) -> Any:
     },
     summary="Gửi văn bản đi cho các đơn vị, cơ quan nhận",
 )
-@idempotent("correspondence.send", status=200, out=list[DispatchOut])
+@idempotent("correspondence.send", status=200, out=SendOut)
 def document_send(request: HttpRequest, doc_id: int, payload: SendIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     doc = selectors.document_for(user=user, pk=doc_id)
-    return [
-        dispatch_out(d) for d in services.document_send(document=doc, to=payload.to, actor=user)
-    ]
+    services.document_send(document=doc, to=payload.to, actor=user)
+    doc = selectors.document_for(user=user, pk=doc_id)
+    return {
+        "id": doc.pk,
+        "status": doc.status,
+        "dispatches": [dispatch_out(d) for d in doc.dispatches.all()],
+    }
 
 
 @router.get(

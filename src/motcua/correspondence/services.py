@@ -20,9 +20,9 @@ from motcua.correspondence import rules
 from motcua.correspondence.models import (
     Direction,
     Dispatch,
+    DocStatus,
     Document,
     DocumentFile,
-    DocStatus,
     Partner,
     Register,
     Secrecy,
@@ -274,7 +274,7 @@ def document_send(*, document: Document, to: list[str], actor: Any) -> list[Disp
         )
     now = clock.now()
     result = []
-    for code, target in targets:
+    for _code, target in targets:
         key = target.code
         existing = Dispatch.objects.filter(document=doc, to_code=key).first()
         if existing is not None:

@@ -20,5 +20,6 @@ urlpatterns = [
     path("can-bo/khuon-mat/", include("motcua.biometrics.urls")),
     path("", include("motcua.homeservice.urls")),
     path("can-bo/tra-ket-qua/", include("motcua.delivery.urls")),
+    path("can-bo/van-ban/", include("motcua.correspondence.urls")),
     path("", include("motcua.portal.urls")),
 ]

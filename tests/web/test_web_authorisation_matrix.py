@@ -91,6 +91,9 @@ document.read                own    401   ok         ok          ok      ok     
 document.read                other  401   404        404         404     404      404       404
 document.send                own    401   ok         ok          ok      ok       404       404
 document.send                other  401   404        404         404     404      404       404
+document.edxml               own    401   ok         ok          ok      ok       404       404
+document.edxml               other  401   404        404         404     404      404       404
+exchange.inbox               -      401   401        401         401     401      401       401
 """
 
 # Each dossier action: the status it starts from, the dossier's state that the move needs
@@ -449,8 +452,17 @@ def _api_operations(world: dict[str, Any]) -> list[tuple[str, str, Any]]:
             path = f"/api/v1/documents/{_letter(world, side).pk}/send"
             return _outcome(_api_call(c, u, "POST", path, {"to": [to]}))
 
+        def doc_edxml(c, u, side=side):  # type: ignore[no-untyped-def]
+            doc = _letter(world, side)
+            to = world["units"]["B" if side == "A" else "A"].code
+            from motcua.correspondence import services as letters
+
+            letters.document_send(document=doc, to=[to], actor=doc.created_by)
+            return _outcome(_api_call(c, u, "GET", f"/api/v1/documents/{doc.pk}/edxml"))
+
         ops += [
             ("document.create", scope, doc_create),
+            ("document.edxml", scope, doc_edxml),
             ("document.list", scope, doc_list),
             ("document.read", scope, doc_read),
             ("document.send", scope, doc_send),
@@ -477,6 +489,12 @@ def _api_operations(world: dict[str, Any]) -> list[tuple[str, str, Any]]:
         return _outcome(_api_call(c, u, "GET", "/api/v1/forms"))
 
     ops.append(("forms.list", "-", forms))
+
+    def inbox(c, u):  # type: ignore[no-untyped-def]
+        # The exchange platform's key, not an official's token, opens the inbox.
+        return _outcome(_api_call(c, u, "POST", "/api/v1/exchange/inbox", {}))
+
+    ops.append(("exchange.inbox", "-", inbox))
     return ops
 
 
@@ -532,6 +550,8 @@ def test_api_authorisation_matrix(client, world):
         "GET /api/v1/documents",
         "GET /api/v1/documents/{doc_id}",
         "POST /api/v1/documents/{doc_id}/send",
+        "GET /api/v1/documents/{doc_id}/edxml",
+        "POST /api/v1/exchange/inbox",
     }
     assert guarded <= covered, f"API operations missing from the matrix: {guarded - covered}"
     assert _mismatches(results, API_TABLE) == []

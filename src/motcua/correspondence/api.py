@@ -7,8 +7,10 @@ import binascii
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
+from ninja.security import APIKeyHeader
 
 from motcua.core import clock
 from motcua.core.errors import NotFound, ValidationFailed
@@ -272,3 +274,47 @@ def document_detail(request: HttpRequest, doc_id: int) -> Any:
     doc = selectors.document_for(user=user, pk=doc_id)
     doc = services.document_open(document=doc, actor=user)
     return document_out(selectors.document_for(user=user, pk=doc.pk))
+
+
+@router.get(
+    "/documents/{doc_id}/edxml",
+    auth=auth,
+    response={200: None, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Gói tin edXML của văn bản đi (theo cấu trúc QCVN 102:2016/BTTTT)",
+)
+def document_edxml(request: HttpRequest, doc_id: int) -> Any:
+    doc = selectors.document_for(user=request.auth, pk=doc_id)  # type: ignore[attr-defined]
+    body = services.document_edxml(document=doc)
+    response = HttpResponse(body, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="vb-{doc.pk}.edxml"'
+    return response
+
+
+class ExchangeKey(APIKeyHeader):
+    """The exchange platform's shared key (MOTCUA["EXCHANGE_INBOX_KEY"]); none configured: closed."""
+
+    param_name = "X-Exchange-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        import hmac
+
+        expected = settings.MOTCUA.get("EXCHANGE_INBOX_KEY", "")
+        if expected and key and hmac.compare_digest(key.encode(), expected.encode()):
+            return "exchange"
+        return None
+
+
+class InboxOut(Schema):
+    registered: list[DocumentOut]
+
+
+@router.post(
+    "/exchange/inbox",
+    auth=ExchangeKey(),
+    response={200: InboxOut, 401: ErrorOut, 413: ErrorOut, 422: ErrorOut},
+    summary="Nhận gói tin edXML từ trục liên thông văn bản",
+)
+def exchange_inbox(request: HttpRequest) -> Any:
+    """The body is the edXML package; it is registered as arrived in each addressed unit."""
+    docs = services.exchange_receive(data=request.body)
+    return {"registered": [document_out(d) for d in docs]}

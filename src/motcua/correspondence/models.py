@@ -76,6 +76,24 @@ class Partner(models.Model):
         return self.name
 
 
+class InboundPackage(models.Model):
+    """An edXML package received from the exchange platform (once: a replay registers nothing)."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField("nhận lúc")
+    sender_code = models.CharField("mã cơ quan gửi", max_length=60)
+    sender_name = models.CharField("cơ quan gửi", max_length=200)
+    document_id = models.CharField("mã văn bản trên trục", max_length=100, blank=True)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = "gói tin edXML nhận"
+        verbose_name_plural = "gói tin edXML nhận"
+
+    def __str__(self) -> str:
+        return f"{self.sender_name} {self.received_at:%Y-%m-%d %H:%M}"
+
+
 class Document(models.Model):
     """An official document in a unit's outgoing or incoming register.
 
@@ -121,6 +139,9 @@ class Document(models.Model):
     due_on = models.DateField("hạn xử lý", null=True, blank=True)
     instruction = models.CharField("ý kiến phân công", max_length=500, blank=True)
     done_at = models.DateTimeField("xong lúc", null=True, blank=True)
+    inbound = models.ForeignKey(
+        InboundPackage, null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

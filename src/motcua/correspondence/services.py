@@ -23,6 +23,7 @@ from motcua.correspondence.models import (
     DocStatus,
     Document,
     DocumentFile,
+    InboundPackage,
     Partner,
     Register,
     Secrecy,
@@ -425,3 +426,133 @@ def document_get(pk: int) -> Document:
     if doc is None:
         raise NotFound("Không tìm thấy văn bản.")
     return doc
+
+
+# --- edXML: packages for agencies outside, packages from the exchange platform -----------------
+
+
+def document_package(*, document: Document) -> Any:
+    """What our edXML package of an outgoing document says (its recipients are where it was sent)."""
+    from motcua.correspondence import edxml
+
+    if document.direction != Direction.OUTGOING:
+        raise Conflict("Chỉ đóng gói edXML được văn bản đi.", code="not_outgoing")
+    dispatches = list(document.dispatches.all())
+    if not dispatches:
+        raise Conflict("Văn bản chưa gửi cho nơi nào: chưa có gói tin edXML.", code="not_sent")
+    number, _, notation = document.number_notation.partition("/")
+    files = [
+        edxml.Attachment(
+            name=f.original_name, content_type=f.content_type, content=f.file.read(), main=f.is_main
+        )
+        for f in document.files.all()
+    ]
+    return edxml.Package(
+        sender=edxml.Organ(code=document.issuer_code, name=document.issuer_name),
+        recipients=tuple(edxml.Organ(code=d.to_code, name=d.to_name) for d in dispatches),
+        document_id=f"{document.issuer_code}:{document.year}:{document.number}",
+        number=int(number),
+        notation=notation,
+        issued_on=document.issued_on,
+        place="",
+        doc_type=document.doc_type,
+        type_name=document.get_doc_type_display(),
+        subject=document.summary,
+        signer_name=document.signer_name,
+        signer_title=document.signer_title,
+        signer_competence="",
+        urgency=document.urgency,
+        secrecy=document.secrecy,
+        to_places=tuple(line.strip() for line in document.recipients.splitlines() if line.strip()),
+        attachments=tuple(files),
+    )
+
+
+def document_edxml(*, document: Document) -> bytes:
+    """Our edXML package of an outgoing document, validated against the schema."""
+    from motcua.correspondence import edxml
+
+    return edxml.write(document_package(document=document), now=clock.now())
+
+
+@transaction.atomic
+def exchange_receive(*, data: bytes) -> list[Document]:
+    """Register a package from the exchange platform in the incoming register of each of our
+    units it is addressed to. Refused whole (nothing written) when it is oversized, malformed,
+    invalid, for none of our units, or carries a file we would not accept; a package received
+    before is not registered twice."""
+    from motcua.correspondence import edxml
+    from motcua.dossiers.scans import scan_check
+
+    pkg = edxml.read(data)  # size, syntax and schema first: nothing is written before
+    digest = hashlib.sha256(data).hexdigest()
+    seen = InboundPackage.objects.filter(sha256=digest).first()
+    if seen is not None:
+        return list(seen.documents.order_by("pk"))
+    units = []
+    for organ in pkg.recipients:
+        unit = _resolve(organ.code)
+        if isinstance(unit, Unit) and unit not in units:
+            units.append(unit)
+    if not units:
+        raise edxml.PackageRefused(
+            "Gói tin không gửi cho đơn vị nào trong hệ thống: "
+            + ", ".join(o.code for o in pkg.recipients)
+            + ".",
+            code="edxml_no_recipient",
+        )
+    for att in pkg.attachments:
+        if len(att.content) > MAX_FILE_BYTES:
+            raise edxml.PackageRefused(
+                f"Tệp “{att.name}” trong gói tin vượt quá 10 MB.", code="edxml_file_too_large"
+            )
+        try:
+            scan_check(att.content)
+        except ValidationFailed as exc:
+            raise edxml.PackageRefused(
+                f"Tệp “{att.name}” trong gói tin không được chấp nhận: {exc.message}",
+                code="edxml_file_refused",
+            ) from None
+    now = clock.now()
+    inbound = InboundPackage.objects.create(
+        sha256=digest,
+        received_at=now,
+        sender_code=pkg.sender.code,
+        sender_name=pkg.sender.name,
+        document_id=pkg.document_id,
+        size=len(data),
+    )
+    created = []
+    for unit in units:
+        doc = Document(
+            unit=unit,
+            direction=Direction.INCOMING,
+            number_notation=f"{rules.format_number(pkg.number)}/{pkg.notation}",
+            doc_type=pkg.doc_type,
+            issued_on=pkg.issued_on,
+            summary=pkg.subject,
+            signer_name=pkg.signer_name,
+            signer_title=pkg.signer_title,
+            urgency=pkg.urgency,
+            secrecy=pkg.secrecy,
+            recipients="\n".join(pkg.to_places),
+            issuer_code=pkg.sender.code,
+            issuer_name=pkg.sender.name,
+            status=DocStatus.ARRIVED,
+            received_at=now,
+            created_at=now,
+            inbound=inbound,
+        )
+        _index(doc)
+        doc.save()
+        _store_files(
+            doc, [Upload(name=a.name, content=a.content, is_main=a.main) for a in pkg.attachments]
+        )
+        created.append(doc)
+    audit_record(
+        action="document.exchange_receive",
+        object_type="correspondence.inboundpackage",
+        object_id=str(inbound.pk),
+        detail={"from": pkg.sender.code, "units": [u.code for u in units]},
+    )
+    return created

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_helpers import axe_violations
 from playwright.sync_api import expect
 
+from axe_helpers import axe_violations
 from motcua.correspondence.models import Dispatch, Document
 
 pytestmark = pytest.mark.django_db(transaction=True)

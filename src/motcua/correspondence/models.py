@@ -195,6 +195,9 @@ class Dispatch(models.Model):
     incoming = models.OneToOneField(
         Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="delivery"
     )
+    remote_id = models.CharField("mã gói tin trên trục", max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField("số lần gửi lên trục", default=0)
+    last_error = models.CharField("lỗi lần gửi cuối", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "nơi nhận văn bản"

@@ -556,3 +556,52 @@ def exchange_receive(*, data: bytes) -> list[Document]:
         detail={"from": pkg.sender.code, "units": [u.code for u in units]},
     )
     return created
+
+
+def exchange_send_queued(*, provider: Any = None, limit: int = 100) -> tuple[int, int]:
+    """Send the dispatches waiting for the exchange platform, one package per recipient; a
+    failure leaves the dispatch queued for the next run (returns (sent, failed))."""
+    from motcua.correspondence import edxml, exchange
+
+    client = provider or exchange.provider()
+    sent = failed = 0
+    ids = list(
+        Dispatch.objects.filter(state=Dispatch.State.QUEUED, channel=Dispatch.Channel.EDXML)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        with transaction.atomic():
+            # Locked while the package is handed over: two workers never send it twice.
+            dispatch = (
+                Dispatch.objects.select_for_update()
+                .select_related("document")
+                .filter(pk=pk, state=Dispatch.State.QUEUED)
+                .first()
+            )
+            if dispatch is None:
+                continue
+            pkg = document_package(document=dispatch.document)
+            one = edxml.Package(
+                **{
+                    **pkg.__dict__,
+                    "recipients": tuple(r for r in pkg.recipients if r.code == dispatch.to_code),
+                }
+            )
+            dispatch.attempts += 1
+            try:
+                answer = client.send(edxml.write(one, now=clock.now()))
+            except exchange.ExchangeError as exc:
+                dispatch.last_error = str(exc)[:300]
+                dispatch.save(update_fields=["attempts", "last_error"])
+                failed += 1
+                continue
+            dispatch.remote_id = answer.package_id
+            dispatch.state = Dispatch.State.DELIVERED
+            dispatch.delivered_at = clock.now()
+            dispatch.last_error = ""
+            dispatch.save(
+                update_fields=["attempts", "last_error", "remote_id", "state", "delivered_at"]
+            )
+            sent += 1
+    return sent, failed

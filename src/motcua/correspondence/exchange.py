@@ -59,8 +59,11 @@ class PlatformProvider:
     timeout = 20
 
     def send(self, package: bytes) -> Sent:
-        request = urllib.request.Request(
-            conf("EXCHANGE_URL").rstrip("/") + "/packages",
+        base = conf("EXCHANGE_URL")
+        if not base.startswith(("http://", "https://")):
+            raise ExchangeError("EXCHANGE_URL phải là địa chỉ http(s)")
+        request = urllib.request.Request(  # noqa: S310 (http(s) only, checked)
+            base.rstrip("/") + "/packages",
             data=package,
             method="POST",
             headers={

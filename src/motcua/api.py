@@ -78,8 +78,8 @@ _register_db_errors()
 def _mount() -> None:
     from motcua.biometrics.api import router as biometrics_router
     from motcua.catalog.api import router as catalog_router
-    from motcua.correspondence.api import router as correspondence_router
     from motcua.core.api import router as core_router
+    from motcua.correspondence.api import router as correspondence_router
     from motcua.delivery.api import router as delivery_router
     from motcua.documents.api import router as documents_router
     from motcua.dossiers.api import router as dossiers_router

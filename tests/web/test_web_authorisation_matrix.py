@@ -94,6 +94,12 @@ document.send                other  401   404        404         404     404    
 document.edxml               own    401   ok         ok          ok      ok       404       404
 document.edxml               other  401   404        404         404     404      404       404
 exchange.inbox               -      401   401        401         401     401      401       401
+consultation.create          own    401   ok         ok          ok      403      403       403
+consultation.create          other  401   404        404         404     404      404       404
+consultation.list            own    401   ok         ok          ok      ok       ok        ok
+consultation.list            other  401   404        404         404     404      404       404
+consultation.answer          own    401   ok         ok          ok      403      404       404
+consultation.answer          other  401   404        404         404     404      404       404
 """
 
 # Each dossier action: the status it starts from, the dossier's state that the move needs
@@ -460,7 +466,43 @@ def _api_operations(world: dict[str, Any]) -> list[tuple[str, str, Any]]:
             letters.document_send(document=doc, to=[to], actor=doc.created_by)
             return _outcome(_api_call(c, u, "GET", f"/api/v1/documents/{doc.pk}/edxml"))
 
+        def consult(c, u, side=side):  # type: ignore[no-untyped-def]
+            d = _dossier(world, side, 4, holder=u)
+            to = world["units"]["B" if side == "A" else "A"].code
+            body = {"agency": to, "question": "Xác minh nơi cư trú", "due_days": 2}
+            return _outcome(
+                _api_call(c, u, "POST", f"/api/v1/dossiers/{d.code}/consultations", body)
+            )
+
+        def consult_list(c, u, side=side):  # type: ignore[no-untyped-def]
+            d = _dossier(world, side, 4, holder=u)
+            return _outcome(_api_call(c, u, "GET", f"/api/v1/dossiers/{d.code}/consultations"))
+
+        def consult_answer(c, u, side=side):  # type: ignore[no-untyped-def]
+            from motcua.correspondence import services as letters
+            from motcua.org.models import User
+
+            root, _ = User.objects.get_or_create(
+                username="matrix-root", defaults={"is_superuser": True, "is_staff": True}
+            )
+            d = _dossier(world, side, 4, holder=u)
+            other = world["units"]["B" if side == "A" else "A"]
+            asked = letters.consultation_open(
+                dossier=d, agency=other.code, question="Xác minh", due_days=2, actor=root
+            )
+            reply = letters.document_create(
+                unit=other, actor=root, doc_type="CV", summary="Trả lời", signer_name="B"
+            )
+            [sent] = letters.document_send(
+                document=reply, to=[world["units"][side].code], actor=root
+            )
+            path = f"/api/v1/consultations/{asked.pk}/answer"
+            return _outcome(_api_call(c, u, "POST", path, {"document": sent.incoming.pk}))
+
         ops += [
+            ("consultation.create", scope, consult),
+            ("consultation.list", scope, consult_list),
+            ("consultation.answer", scope, consult_answer),
             ("document.create", scope, doc_create),
             ("document.edxml", scope, doc_edxml),
             ("document.list", scope, doc_list),
@@ -552,6 +594,9 @@ def test_api_authorisation_matrix(client, world):
         "POST /api/v1/documents/{doc_id}/send",
         "GET /api/v1/documents/{doc_id}/edxml",
         "POST /api/v1/exchange/inbox",
+        "POST /api/v1/dossiers/{code}/consultations",
+        "GET /api/v1/dossiers/{code}/consultations",
+        "POST /api/v1/consultations/{consultation_id}/answer",
     }
     assert guarded <= covered, f"API operations missing from the matrix: {guarded - covered}"
     assert _mismatches(results, API_TABLE) == []

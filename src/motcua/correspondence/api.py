@@ -318,3 +318,123 @@ def exchange_inbox(request: HttpRequest) -> Any:
     """The body is the edXML package; it is registered as arrived in each addressed unit."""
     docs = services.exchange_receive(data=request.body)
     return {"registered": [document_out(d) for d in docs]}
+
+
+class ConsultationIn(Schema):
+    agency: str = Field(max_length=60, description="mã đơn vị hoặc mã định danh cơ quan phối hợp")
+    question: str = Field(max_length=2000)
+    due_days: int = Field(description="số ngày làm việc để trả lời (1–30)")
+
+
+class ConsultationOut(Schema):
+    id: int
+    dossier: str
+    agency: str
+    agency_name: str
+    question: str
+    asked_at: str
+    due_on: date
+    request_id: int
+    request_number: str
+    answer_id: int | None
+    answered_at: str | None
+    late_days: int
+    status: str
+
+
+class AnswerIn(Schema):
+    document: int = Field(description="id của văn bản đến là trả lời")
+
+
+def consultation_out(c: Any) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "dossier": c.dossier.code,
+        "agency": c.agency_code,
+        "agency_name": c.agency_name,
+        "question": c.question,
+        "asked_at": _iso(c.asked_at),
+        "due_on": c.due_on,
+        "request_id": c.request_id,
+        "request_number": c.request.number_notation,
+        "answer_id": c.answer_id,
+        "answered_at": _iso(c.answered_at),
+        "late_days": c.late_days,
+        "status": "answered"
+        if c.answer_id
+        else ("overdue" if c.due_on < clock.today() else "waiting"),
+    }
+
+
+def _dossier(request: HttpRequest, code: str) -> Any:
+    from motcua.dossiers.selectors import visible_dossiers
+    from motcua.dossiers.services import dossier_by_number
+
+    user = request.auth  # type: ignore[attr-defined]
+    found = dossier_by_number(visible_dossiers(user=user), code).select_related("unit").first()
+    if found is None:
+        raise NotFound(f"Không tìm thấy hồ sơ có mã {code}.", code="dossier_not_found")
+    return found
+
+
+@router.post(
+    "/dossiers/{code}/consultations",
+    auth=auth,
+    response={
+        201: ConsultationOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Lấy ý kiến cơ quan phối hợp (thủ tục liên thông): gửi văn bản, chờ trả lời",
+)
+@idempotent("correspondence.consult", status=201, out=ConsultationOut)
+def consultation_create(request: HttpRequest, code: str, payload: ConsultationIn) -> Any:
+    c = services.consultation_open(
+        dossier=_dossier(request, code),
+        agency=payload.agency,
+        question=payload.question,
+        due_days=payload.due_days,
+        actor=request.auth,  # type: ignore[attr-defined]
+    )
+    return Status(201, consultation_out(c))
+
+
+@router.get(
+    "/dossiers/{code}/consultations",
+    auth=auth,
+    response={200: list[ConsultationOut], 401: ErrorOut, 404: ErrorOut},
+    summary="Các văn bản lấy ý kiến của hồ sơ và trả lời",
+)
+def consultation_list(request: HttpRequest, code: str) -> Any:
+    dossier = _dossier(request, code)
+    return [consultation_out(c) for c in dossier.consultations.select_related("request")]
+
+
+@router.post(
+    "/consultations/{consultation_id}/answer",
+    auth=auth,
+    response={
+        200: ConsultationOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Gắn văn bản đến là trả lời của cơ quan phối hợp",
+)
+def consultation_answer(request: HttpRequest, consultation_id: int, payload: AnswerIn) -> Any:
+    from motcua.correspondence.models import Consultation
+
+    user = request.auth  # type: ignore[attr-defined]
+    c = Consultation.objects.select_related("dossier").filter(pk=consultation_id).first()
+    if c is None:
+        raise NotFound("Không tìm thấy yêu cầu lấy ý kiến.")
+    _dossier(request, c.dossier.code)  # the dossier must be visible to the caller
+    answer = selectors.document_for(user=user, pk=payload.document)
+    return consultation_out(
+        services.consultation_answer(consultation=c, document=answer, actor=user)
+    )

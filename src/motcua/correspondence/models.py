@@ -228,3 +228,46 @@ class DocumentFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Consultation(models.Model):
+    """A joint procedure's request to another agency about a dossier, and its answer.
+
+    The request goes out as an official document; the answer is an incoming document linked
+    back. `due_on` is the partner's sub-deadline (working days, within the dossier's deadline);
+    an answer that arrives after it is counted against the partner (`late_days`), not against
+    the office that waited for it.
+    """
+
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="consultations"
+    )
+    agency_code = models.CharField("mã cơ quan phối hợp", max_length=60)
+    agency_name = models.CharField("cơ quan phối hợp", max_length=200)
+    question = models.TextField("nội dung đề nghị")
+    asked_at = models.DateTimeField("gửi lúc")
+    due_on = models.DateField("hạn trả lời")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    request = models.OneToOneField(
+        Document, on_delete=models.PROTECT, related_name="consultation_request"
+    )
+    answer = models.OneToOneField(
+        Document,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="consultation_answer",
+    )
+    answered_at = models.DateTimeField("trả lời lúc", null=True, blank=True)
+    late_days = models.PositiveSmallIntegerField("số ngày làm việc trả lời muộn", default=0)
+
+    class Meta:
+        verbose_name = "lấy ý kiến cơ quan phối hợp"
+        verbose_name_plural = "lấy ý kiến cơ quan phối hợp"
+        ordering = ["asked_at", "pk"]
+        indexes = [models.Index(fields=["agency_code", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.agency_name} – hồ sơ {self.dossier_id}"

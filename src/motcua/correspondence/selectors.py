@@ -64,3 +64,29 @@ def documents_search(
     if phrase:
         qs = qs.filter(search__contains=phrase)
     return qs.select_related("unit", "assignee").order_by("-created_at", "-pk")
+
+
+def partner_delays(*, unit_ids: set[int] | None = None, today: Any = None) -> list[dict[str, Any]]:
+    """Per partner agency: requests, answers, answers late and their working days late, and
+    requests still waiting past their sub-deadline (SQL aggregates over the consultations)."""
+    from django.db.models import Count, Q, Sum
+
+    from motcua.core import clock
+    from motcua.correspondence.models import Consultation
+
+    today = today or clock.today()
+    qs = Consultation.objects.all()
+    if unit_ids is not None:
+        qs = qs.filter(dossier__unit_id__in=unit_ids)
+    rows = (
+        qs.values("agency_code", "agency_name")
+        .annotate(
+            asked=Count("id"),
+            answered=Count("id", filter=Q(answer__isnull=False)),
+            late=Count("id", filter=Q(late_days__gt=0)),
+            late_days=Sum("late_days"),
+            waiting_overdue=Count("id", filter=Q(answer__isnull=True, due_on__lt=today)),
+        )
+        .order_by("agency_code")
+    )
+    return [dict(r, late_days=r["late_days"] or 0) for r in rows]

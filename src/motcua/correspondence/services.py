@@ -605,3 +605,135 @@ def exchange_send_queued(*, provider: Any = None, limit: int = 100) -> tuple[int
             )
             sent += 1
     return sent, failed
+
+
+# --- joint procedures: consulting another agency about a dossier --------------------------------
+
+CONSULT_ROLES = [Role.RECEPTION, Role.SPECIALIST, Role.LEADER]
+
+
+def _dossier_event(
+    dossier: Any, *, action: str, actor: Any, now: Any, note: str, to_unit: Any = None
+) -> None:
+    # A row of the dossier's timeline that changes no status (from = to): the audit trail of
+    # the consultation, in the same transaction as the documents it records.
+    from motcua.dossiers.models import DossierEvent
+
+    DossierEvent.objects.create(
+        dossier=dossier,
+        at=now,
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        from_status=dossier.status,
+        to_status=dossier.status,
+        unit=dossier.holder_unit or dossier.unit,
+        to_unit=to_unit,
+        note=note,
+        due_at=dossier.due_at,
+    )
+
+
+@transaction.atomic
+def consultation_open(
+    *, dossier: Any, agency: str, question: str, due_days: int, actor: Any
+) -> Any:
+    """Ask another agency about a dossier: a letter (công văn) from the dossier's unit, sent at
+    once, with a sub-deadline of `due_days` working days that must fall within the dossier's."""
+    from motcua.correspondence.models import Consultation
+    from motcua.dossiers.workflow import Status
+    from motcua.worktime.selectors import calendar_for_unit
+
+    require_role(actor, CONSULT_ROLES, dossier.unit)
+    if Status(dossier.status) in (
+        Status.REFUSED,
+        Status.WITHDRAWN,
+        Status.STOPPED,
+        Status.RETURNED,
+    ):
+        raise Conflict("Hồ sơ đã kết thúc, không lấy ý kiến được nữa.", code="dossier_closed")
+    if not 1 <= due_days <= 30:
+        raise ValidationFailed(
+            "Thời hạn trả lời từ 1 đến 30 ngày làm việc.", code="invalid_due_days"
+        )
+    if not question.strip():
+        raise ValidationFailed("Cần ghi nội dung đề nghị phối hợp.", code="question_required")
+    target = _resolve(agency)
+    if target is None:
+        raise ValidationFailed(
+            f"Không tìm thấy cơ quan phối hợp “{agency}”.", code="unknown_recipient"
+        )
+    now = clock.now()
+    due_on = calendar_for_unit(dossier.unit).add_working_days(now, due_days).date()
+    if dossier.due_at is not None and due_on > clock.local(dossier.due_at).date():
+        raise ValidationFailed(
+            f"Hạn trả lời {due_on:%d/%m/%Y} vượt hạn giải quyết hồ sơ "
+            f"{clock.local(dossier.due_at):%d/%m/%Y}: cần rút ngắn thời hạn lấy ý kiến.",
+            code="consultation_beyond_deadline",
+        )
+    letter = document_create(
+        unit=dossier.unit,
+        actor=actor,
+        doc_type="CV",
+        summary=f"Về việc phối hợp giải quyết hồ sơ {dossier.code}: {question.strip()}"[:500],
+        signer_name=getattr(actor, "full_name", "") or actor.get_username(),
+        signer_title=getattr(actor, "title", ""),
+        recipients=target.name,
+    )
+    document_send(document=letter, to=[target.code], actor=actor)
+    consultation = Consultation.objects.create(
+        dossier=dossier,
+        agency_code=target.code,
+        agency_name=target.name,
+        question=question.strip(),
+        asked_at=now,
+        due_on=due_on,
+        asked_by=actor if getattr(actor, "pk", None) else None,
+        request=letter,
+    )
+    _dossier_event(
+        dossier,
+        action="consult",
+        actor=actor,
+        now=now,
+        note=f"Văn bản {letter.number_notation} gửi {target.name}, hạn trả lời {due_on:%d/%m/%Y}.",
+        to_unit=target if isinstance(target, Unit) else None,
+    )
+    return consultation
+
+
+@transaction.atomic
+def consultation_answer(*, consultation: Any, document: Document, actor: Any) -> Any:
+    """Link the partner's answer (an incoming document of the dossier's unit) to the request;
+    an answer arriving after the sub-deadline is counted as the partner's delay."""
+    from motcua.correspondence.models import Consultation
+    from motcua.worktime.selectors import calendar_for_unit
+
+    c = (
+        Consultation.objects.select_for_update()
+        .select_related("dossier__unit")
+        .get(pk=consultation.pk)
+    )
+    dossier = c.dossier
+    require_role(actor, CONSULT_ROLES, dossier.unit)
+    if c.answer_id is not None:
+        raise Conflict("Văn bản lấy ý kiến này đã có trả lời.", code="already_answered")
+    if document.direction != Direction.INCOMING or document.unit_id != dossier.unit_id:
+        raise ValidationFailed(
+            "Văn bản trả lời phải là văn bản đến của đơn vị giải quyết hồ sơ.", code="not_incoming"
+        )
+    if Consultation.objects.filter(answer=document).exists():
+        raise Conflict("Văn bản đến này đã là trả lời của yêu cầu khác.", code="answer_used")
+    arrived = document.received_at or clock.now()
+    late = calendar_for_unit(dossier.unit).working_days_between(
+        c.due_on, clock.local(arrived).date()
+    )
+    c.answer, c.answered_at, c.late_days = document, arrived, late
+    c.save(update_fields=["answer", "answered_at", "late_days"])
+    note = f"{c.agency_name} trả lời bằng văn bản {document.number_notation}"
+    note += (
+        f", muộn {late} ngày làm việc so với hạn {c.due_on:%d/%m/%Y} (chậm do cơ quan phối hợp)."
+        if late
+        else f", trong hạn {c.due_on:%d/%m/%Y}."
+    )
+    _dossier_event(dossier, action="consult_answer", actor=actor, now=clock.now(), note=note)
+    return c

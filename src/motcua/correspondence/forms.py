@@ -57,7 +57,7 @@ class SendForm(forms.Form):
 
     def __init__(self, *args: Any, units: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["units"].choices = [(u.code, u.name) for u in units]
+        self.fields["units"].choices = [(u.code, u.name) for u in units]  # type: ignore[attr-defined]
 
     def codes(self) -> list[str]:
         extra = [c.strip() for c in self.cleaned_data.get("others", "").split(",") if c.strip()]
@@ -76,7 +76,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, staff: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", "— Chọn cán bộ —")] + [
+        self.fields["assignee"].choices = [("", "— Chọn cán bộ —")] + [  # type: ignore[attr-defined]
             (u.username, u.full_name or u.username) for u in staff
         ]
 

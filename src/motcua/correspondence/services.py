@@ -63,10 +63,10 @@ def register_for(*, unit: Unit, direction: str, code: str = DEFAULT_REGISTER) ->
             unit=unit, direction=direction, code=code, defaults={"name": name}
         )
         return register
-    register = Register.objects.filter(unit=unit, direction=direction, code=code).first()
-    if register is None:
+    found = Register.objects.filter(unit=unit, direction=direction, code=code).first()
+    if found is None:
         raise ValidationFailed(f"Đơn vị không có sổ văn bản “{code}”.", code="unknown_register")
-    return register
+    return found
 
 
 def _next_number(register: Register, year: int) -> int:

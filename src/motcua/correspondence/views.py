@@ -39,7 +39,7 @@ def _unit(request: HttpRequest) -> Unit | None:
 
     own = (
         StaffRole.objects.filter(
-            user=request.user, unit_id__in=readable, role__in=services.READ_ROLES
+            user_id=int(request.user.pk or 0), unit_id__in=readable, role__in=services.READ_ROLES
         )
         .order_by("pk")
         .values_list("unit_id", flat=True)

@@ -69,6 +69,9 @@ def seed_all(
         summary.update(_history(step))
         with transaction.atomic():
             Sequence.objects.get_or_create(key=HISTORY_MARKER, defaults={"value": 1})
+    from motcua.correspondence.demo import seed_correspondence
+
+    summary["văn bản đi, đến"] = step("Sổ văn bản đi, đến; hồ sơ liên thông", seed_correspondence)
 
     if citizens:
         offset = _next_offset("demo:citizen-offset", citizens)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from motcua.core.text import unstorable
 
@@ -61,6 +61,10 @@ def _json_int(value: Any) -> Any:
 
 
 JsonInt = Annotated[int, BeforeValidator(_json_int)]
+# A JSON integer that fits a non-negative IntegerField. The bounds come before the validator so
+# the document declares them as JSON Schema's minimum/maximum (after it, pydantic would write
+# its own "ge"/"le" keywords, which no client reads).
+JsonDbInt = Annotated[int, Field(ge=0, le=DB_INT_MAX), BeforeValidator(_json_int)]
 IsoDate = Annotated[date, BeforeValidator(_iso_text)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_text)]
 
@@ -72,3 +76,15 @@ class InputSchema(Schema):
     @classmethod
     def _storable_text(cls, value: Any) -> Any:
         return check_text(value)
+
+
+class ErrorOut(Schema):
+    """The error answer of every operation: a stable code and a Vietnamese message."""
+
+    code: str
+    message: str
+
+
+# A code, reference or public id in a path: the longest column it is looked up in (a dossier's
+# code or reference, a visit's code, a payment's or receipt's public id) is 60 characters.
+PATH_CODE_MAX = 60

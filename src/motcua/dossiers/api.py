@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.db import transaction
@@ -66,7 +66,7 @@ class CitizenIn(InputSchema):
 class DeliveryChoiceIn(InputSchema):
     """How the citizen wants the result (motcua.delivery): counter, home or post."""
 
-    method: str = Field("counter", max_length=8)
+    method: Literal["counter", "home", "post"] = "counter"  # delivery.Method
     address: str = Field("", max_length=300)
 
 

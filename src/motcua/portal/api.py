@@ -14,7 +14,7 @@ from motcua.core import clock
 from motcua.core.challenge import challenge_check_request
 from motcua.core.errors import RateLimited
 from motcua.core.idempotency import idempotent
-from motcua.core.schemas import DB_INT_MAX, InputSchema, IsoDateTime, JsonInt
+from motcua.core.schemas import InputSchema, IsoDateTime, JsonDbInt, JsonInt
 from motcua.portal.models import RatingChannel, SatisfactionLevel
 
 router = Router(tags=["portal"])
@@ -27,9 +27,7 @@ class ErrorOut(Schema):
 
 class RatingIn(InputSchema):
     dossier: str | None = Field(None, max_length=60)  # dossiers.Dossier.code
-    ticket: (
-        Annotated[str, Field(max_length=32)] | Annotated[JsonInt, Field(ge=0, le=DB_INT_MAX)] | None
-    ) = None  # queueing.Ticket.token
+    ticket: Annotated[str, Field(max_length=32)] | JsonDbInt | None = None  # queueing.Ticket.token
     verify: str = Field(max_length=32)
     level: str = Field(max_length=20, json_schema_extra={"enum": [*SatisfactionLevel.values]})
     indicators: dict[Annotated[str, Field(max_length=40)], JsonInt] = Field({}, max_length=20)

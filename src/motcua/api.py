@@ -111,6 +111,11 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    from motcua.core.schemas import CODED_ERRORS
+
+    codes = {str(e.get("type")) for e in exc.errors if isinstance(e, dict)}
+    if len(codes) == 1 and (code := codes.pop()) in CODED_ERRORS:  # a field's own stable code
+        return error(request, 422, code, str(exc.errors[0].get("msg")), errors=exc.errors)
     return error(request, 422, "invalid", "Dữ liệu gửi lên không hợp lệ.", errors=exc.errors)
 
 

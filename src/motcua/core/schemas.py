@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, WrapValidator, field_validator
+from pydantic_core import PydanticCustomError
 
 from motcua.core.text import unstorable
 
@@ -67,6 +68,34 @@ JsonInt = Annotated[int, BeforeValidator(_json_int)]
 JsonDbInt = Annotated[int, Field(ge=0, le=DB_INT_MAX), BeforeValidator(_json_int)]
 IsoDate = Annotated[date, BeforeValidator(_iso_text)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_text)]
+
+
+# Codes a field may answer with instead of the generic "invalid" (see `coded`), so a field that
+# was checked by a service, with its own stable code, keeps that code once its schema checks it.
+CODED_ERRORS: set[str] = set()
+
+
+def coded(code: str, message: str) -> Any:
+    """A wrap validator (for `Annotated[..., WrapValidator(coded(...))]`) that answers any
+    refusal of the field with `code` and `message`; the API answers 422 with that code."""
+    CODED_ERRORS.add(code)
+
+    def wrap(value: Any, handler: Any) -> Any:
+        try:
+            return handler(value)
+        except ValidationError:
+            raise PydanticCustomError(code, message) from None
+
+    return wrap
+
+
+# How a dossier's result goes back (delivery.Method), with the code the delivery service gives.
+DeliveryMethod = Annotated[
+    Literal["counter", "home", "post"],
+    WrapValidator(
+        coded("invalid_method", "Cách nhận kết quả không hợp lệ (chọn: counter, home, post).")
+    ),
+]
 
 
 class InputSchema(Schema):

@@ -16,6 +16,7 @@ from motcua.core.errors import NotFound, ValidationFailed
 from motcua.core.schemas import (
     DB_INT_MAX,
     PATH_CODE_MAX,
+    DeliveryMethod,
     ErrorOut,
     InputSchema,
     IsoDate,
@@ -37,9 +38,6 @@ class _Anonymous:
 
 
 anonymous = _Anonymous()
-
-
-DeliveryMethod = Literal["counter", "home", "post"]  # delivery.Method
 
 
 class DeliveryIn(InputSchema):

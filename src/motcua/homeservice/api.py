@@ -8,12 +8,20 @@ from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.utils import check_csrf
+from pydantic import WrapValidator
 
 from motcua.core.auth import SessionOrToken
 from motcua.core.challenge import challenge_check_request
 from motcua.core.errors import NotFound, PermissionDenied, RateLimited
 from motcua.core.idempotency import idempotent
-from motcua.core.schemas import DB_INT_MAX, PATH_CODE_MAX, ErrorOut, InputSchema, IsoDate
+from motcua.core.schemas import (
+    DB_INT_MAX,
+    PATH_CODE_MAX,
+    ErrorOut,
+    InputSchema,
+    IsoDate,
+    coded,
+)
 from motcua.homeservice import selectors, services
 from motcua.homeservice.models import VisitChannel
 
@@ -37,17 +45,21 @@ auth = SessionCsrfOrToken()
 
 HalfDay = Literal["morning", "afternoon"]  # homeservice.HalfDay
 # homeservice.services.ACTIONS (a test keeps the two the same)
-Action = Literal[
-    "assign",
-    "start",
-    "arrive",
-    "receive",
-    "appraise",
-    "no_one_home",
-    "reschedule",
-    "complete",
-    "cancel",
+Action = Annotated[
+    Literal[
+        "assign",
+        "start",
+        "arrive",
+        "receive",
+        "appraise",
+        "no_one_home",
+        "reschedule",
+        "complete",
+        "cancel",
+    ],
+    WrapValidator(coded("action_invalid", "Thao tác không hợp lệ.")),
 ]
+DayQuery = Annotated[IsoDate, WrapValidator(coded("date_invalid", "Ngày phải có dạng YYYY-MM-DD."))]
 PHOTO_MAX = 8_000_000  # a phone photo as base64 or a data: URL
 
 
@@ -271,7 +283,7 @@ def row(visit: Any) -> dict[str, Any]:
 
 
 @router.get("/home-visits", response={200: list[VisitRow], 403: ErrorOut, 422: ErrorOut}, auth=auth)
-def home_visits(request: HttpRequest, date: IsoDate) -> Any:
+def home_visits(request: HttpRequest, date: DayQuery) -> Any:
     """The day's visits with officer and order, in the units where the caller works on them."""
     from motcua.org.models import Role
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
 from ninja import Status as HttpStatus
+from pydantic import WrapValidator
 
 from motcua.core import clock
 from motcua.core.auth import staff_auth
 from motcua.core.errors import NotFound
 from motcua.core.idempotency import idempotent
-from motcua.core.schemas import PATH_CODE_MAX, ErrorOut, InputSchema
+from motcua.core.schemas import PATH_CODE_MAX, ErrorOut, InputSchema, coded
 from motcua.payments import selectors, services
 from motcua.payments.models import Method, Payment, Receipt
 
@@ -30,7 +31,15 @@ anonymous = _Anonymous()
 
 
 class PaymentIn(InputSchema):
-    method: Literal["cash", "vietqr", "online"]  # payments.Method
+    method: Annotated[
+        Literal["cash", "vietqr", "online"],  # payments.Method
+        WrapValidator(
+            coded(
+                "payment_method_invalid",
+                "Hình thức thanh toán không hợp lệ (tiền mặt, VietQR hoặc trực tuyến).",
+            )
+        ),
+    ]
     key: str = Field("", max_length=80)
     # A citizen without a token proves the dossier is theirs as in the public lookup.
     verify: str = Field("", max_length=4)
@@ -177,8 +186,9 @@ def dossier_fees(
     "/dossiers/{code}/payments",
     auth=[staff_auth, anonymous],
     response={201: PaymentOut, 409: ErrorOut, **LOOKUP_ERRORS},
+    exclude_unset=True,  # qr_* only for a transfer, redirect_url only online
 )
-@idempotent("payments.create", status=201, out=PaymentOut)
+@idempotent("payments.create", status=201)
 def payment_create(request: HttpRequest, payload: PaymentIn, code: str = DossierCode) -> Any:
     """Open a payment of what is outstanding: cash (staff), VietQR transfer or online gateway."""
     dossier = _dossier(request, code, payload.verify)
@@ -195,7 +205,12 @@ def payment_create(request: HttpRequest, payload: PaymentIn, code: str = Dossier
     return HttpStatus(201, payment_summary(payment))
 
 
-@router.get("/payments/{public_id}", auth=None, response={200: PaymentOut, 404: ErrorOut})
+@router.get(
+    "/payments/{public_id}",
+    auth=None,
+    response={200: PaymentOut, 404: ErrorOut},
+    exclude_unset=True,
+)
 def payment_read(request: HttpRequest, public_id: str = PublicId) -> dict[str, Any]:
     """A payment by its unguessable id (the citizen's page polls it after paying)."""
     return payment_summary(selectors.payment_by_public_id(public_id))
@@ -220,9 +235,12 @@ def payment_qr(request: HttpRequest, public_id: str = PublicId) -> HttpResponse:
 
 
 @router.post(
-    "/payments/{public_id}/confirm", auth=staff_auth, response={200: PaymentOut, 409: ErrorOut}
+    "/payments/{public_id}/confirm",
+    auth=staff_auth,
+    response={200: PaymentOut, 409: ErrorOut},
+    exclude_unset=True,
 )
-@idempotent("payments.confirm", out=PaymentOut)
+@idempotent("payments.confirm")
 def payment_confirm(request: HttpRequest, public_id: str = PublicId) -> dict[str, Any]:
     """Record cash taken at the counter (or a transfer seen on the account) and issue its receipt."""
     payment = selectors.payment_by_public_id(public_id)

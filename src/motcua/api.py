@@ -187,10 +187,12 @@ def _mount() -> None:
     from motcua.documents.api import router as documents_router
     from motcua.dossiers.api import router as dossiers_router
     from motcua.homeservice.api import router as homeservice_router
+    from motcua.notifications.api import router as notifications_router
     from motcua.org.api import router as org_router
     from motcua.payments.api import router as payments_router
     from motcua.portal.api import router as portal_router
     from motcua.queueing.api import router as queueing_router
+    from motcua.queueing.counter_api import router as counter_router
     from motcua.reports.api import router as reports_router
     from motcua.worktime.api import router as worktime_router
 
@@ -201,12 +203,14 @@ def _mount() -> None:
     api.add_router("/", dossiers_router)
     api.add_router("/", documents_router)
     api.add_router("/", queueing_router)
+    api.add_router("/", counter_router)
     api.add_router("/", biometrics_router)
     api.add_router("/", portal_router)
     api.add_router("/", reports_router)
     api.add_router("/", payments_router)
     api.add_router("/", delivery_router)
     api.add_router("/", homeservice_router)
+    api.add_router("/", notifications_router)
 
 
 _mount()

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "motcua.payments",
     "motcua.delivery",
     "motcua.homeservice",
+    "motcua.notifications",
     "motcua.biometrics",
     "motcua.queueing",
     "motcua.portal",
@@ -146,6 +147,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_motcua_{os.getpid()}"}
+    if os.environ.get("DB_POOL", "1") != "0":  # psycopg pool per process (DB_POOL=0: off)
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections, not Django
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("DB_POOL_MIN", "1")),
+            "max_size": int(os.environ.get("DB_POOL_MAX", "8")),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+            "max_idle": float(os.environ.get("DB_POOL_MAX_IDLE", "60")),  # then closed
+        }
+
+        def _forget_pools_in_child() -> None:  # a forked child must not use the parent's sockets
+            from django.db.backends.postgresql.base import DatabaseWrapper
+
+            getattr(DatabaseWrapper, "_connection_pools", {}).clear()
+
+        os.register_at_fork(after_in_child=_forget_pools_in_child)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"

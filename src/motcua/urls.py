@@ -22,5 +22,6 @@ urlpatterns = [
     path("can-bo/khuon-mat/", include("motcua.biometrics.urls")),
     path("", include("motcua.homeservice.urls")),
     path("can-bo/tra-ket-qua/", include("motcua.delivery.urls")),
+    path("", include("motcua.notifications.urls")),
     path("", include("motcua.portal.urls")),
 ]

@@ -83,6 +83,8 @@ counter.call_next            own    401   ok         403         403     403    
 counter.call_next            other  401   403        403         403     403      403       403
 face.delete                  own    401   403        403         403     ok       ok        403
 face.delete                  other  401   403        403         403     403      ok        403
+dossier.notifications        own    401   ok         ok          ok      ok       ok        ok
+dossier.notifications        other  401   404        404         404     404      404       404
 """
 
 # Each dossier action: the status it starts from, the dossier's state that the move needs
@@ -164,6 +166,7 @@ portal:staff_news                     -      login  403        403         ok   
 portal:staff_news_new                 -      login  403        403         ok         ok         ok         403
 portal:staff_news_edit                -      login  403        403         ok         ok         ok         403
 portal:staff_comment_moderate         -      login  403        403         redirect   redirect   redirect   403
+notifications:failed                  -      login  ok         403         ok         ok         403        403
 """
 
 
@@ -394,6 +397,13 @@ def _api_operations(world: dict[str, Any]) -> list[tuple[str, str, Any]]:
         return _outcome(_api_call(c, u, "GET", "/api/v1/forms"))
 
     ops.append(("forms.list", "-", forms))
+    for side, scope in (("A", "own"), ("B", "other")):
+
+        def notifications(c, u, side=side):  # type: ignore[no-untyped-def]
+            d = _dossier(world, side, 2, holder=u)
+            return _outcome(_api_call(c, u, "GET", f"/api/v1/dossiers/{d.code}/notifications"))
+
+        ops.append(("dossier.notifications", scope, notifications))
     return ops
 
 
@@ -445,6 +455,7 @@ def test_api_authorisation_matrix(client, world):
         "GET /api/v1/ledger.pdf",
         "POST /api/v1/counters/{counter_id}/call-next",
         "DELETE /api/v1/citizens/{id_number}/face",
+        "GET /api/v1/dossiers/{code}/notifications",
     }
     assert guarded <= covered, f"API operations missing from the matrix: {guarded - covered}"
     assert _mismatches(results, API_TABLE) == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.db import transaction
@@ -61,6 +61,10 @@ class CitizenIn(InputSchema):
     phone: str = Field("", max_length=20)
     address: str = Field("", max_length=300)
     email: str = Field("", max_length=254)
+    # Messages about the dossier (motcua.notifications): the citizen's consent and channels
+    # (none chosen: SMS to `phone`). Without consent nothing is sent.
+    notify_consent: bool = False
+    notify_channels: list[Literal["sms", "email", "zalo"]] | None = Field(None, max_length=3)
 
 
 class DeliveryChoiceIn(InputSchema):

@@ -115,6 +115,25 @@ class ReceiveForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
+    # Messages about this dossier (motcua.notifications): only with the citizen's consent.
+    notify_consent = forms.BooleanField(
+        label=(
+            "Công dân đồng ý nhận thông báo về hồ sơ (tiếp nhận, bổ sung, có kết quả) qua các kênh "
+            "chọn dưới đây, theo quy định về bảo vệ dữ liệu cá nhân (Nghị định 13/2023/NĐ-CP)."
+        ),
+        required=False,
+    )
+    notify_channels = forms.MultipleChoiceField(
+        label="Kênh nhận thông báo",
+        choices=[
+            ("sms", "Tin nhắn SMS"),
+            ("email", "Thư điện tử"),
+            ("zalo", "Zalo"),
+        ],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Không chọn kênh nào: gửi tin nhắn SMS đến số điện thoại trên.",
+    )
 
     def __init__(
         self, *args: Any, version: Any = None, channels: list[str] | None = None, **kwargs: Any

@@ -539,6 +539,10 @@ def dossier_receive(
         to_unit=unit,
         opened=bool(dossier.step),
     )
+    # The citizen's channels (when they agreed) and the "received" message: same transaction.
+    from motcua.notifications.services import notification_dossier_received
+
+    notification_dossier_received(dossier=dossier, citizen_data=citizen, actor=actor)
     audit_record(
         action=f"dossier.{action}", actor=actor, obj=dossier, detail={"code": dossier.code}
     )
@@ -722,6 +726,10 @@ def dossier_act(*, dossier: Dossier, action: str, actor: Any, **params: Any) -> 
         from motcua.delivery.services import delivery_result_ready
 
         delivery_result_ready(dossier=dossier, actor=actor, now=now)
+    # What the citizen is told about this move (outbox row, same transaction).
+    from motcua.notifications.services import notification_dossier_event
+
+    notification_dossier_event(dossier=dossier, action=action, note=note)
     audit_record(
         action=f"dossier.{action}",
         actor=actor,

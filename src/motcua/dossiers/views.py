@@ -233,6 +233,9 @@ def _receive_with_scans(
         for k in ("id_number", "full_name", "date_of_birth", "sex", "phone", "email", "address")
         if data.get(k) not in (None, "")
     }
+    if data.get("notify_consent"):
+        citizen["notify_consent"] = True
+        citizen["notify_channels"] = list(data.get("notify_channels") or [])
     dossier = services.dossier_receive(
         procedure_code=version.procedure.code,
         channel=data["channel"],

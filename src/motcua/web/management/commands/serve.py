@@ -1,4 +1,9 @@
-"""Serve the office: the ASGI app under uvicorn plus the Huey job worker, until Ctrl+C."""
+"""Serve the office: the ASGI app under uvicorn plus the Huey job worker, until Ctrl+C.
+
+`--workers N` (or WEB_CONCURRENCY) runs N server processes on one port; they share everything
+that must be shared (database, the `ratelimit` cache, Redis when REDIS_URL is set). uvicorn
+uses httptools and uvloop when installed (`uvicorn[standard]`).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("WEB_CONCURRENCY", "1")),
+            help="số tiến trình máy chủ web (mặc định 1, hoặc WEB_CONCURRENCY)",
+        )
         parser.add_argument(
             "--no-worker", action="store_true", help="không chạy tiến trình nền Huey"
         )
@@ -44,13 +55,22 @@ class Command(BaseCommand):
                     "thread",
                 ]
             )
-        self.stdout.write(f"motcua: http://{opts['host']}:{opts['port']}/  (Ctrl+C để dừng)")
+        from django.db import connections
+
+        connections.close_all()  # the system checks' connection: not held for the server's life
+        workers = max(1, opts["workers"])
+        self.stdout.write(
+            f"motcua: http://{opts['host']}:{opts['port']}/  "
+            f"({workers} tiến trình web; Ctrl+C để dừng)"
+        )
+        self.stdout.flush()
         try:
             uvicorn.run(
                 "motcua.asgi:application",
                 host=opts["host"],
                 port=opts["port"],
                 log_level="warning",
+                workers=workers,
                 timeout_graceful_shutdown=3,
             )
         finally:

@@ -703,7 +703,9 @@ def visit_act(
             "Thiếu khóa thao tác (key) hoặc khóa không hợp lệ (1–100 ký tự).", code="key_invalid"
         )
     visit = (
-        HomeVisit.objects.select_for_update()
+        # Lock the visit row only: PostgreSQL refuses FOR UPDATE on the nullable side of the
+        # outer join to the officer (every action was a 500 there).
+        HomeVisit.objects.select_for_update(of=("self",))
         .select_related("unit", "citizen", "officer", "procedure_version__procedure")
         .filter(code=code.strip().upper())
         .first()

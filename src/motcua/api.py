@@ -57,6 +57,8 @@ def _declare_no_nul(node: Any, components: dict[str, Any], seen: set[str]) -> No
     if node.get("type") == "string" and not {"format", "enum", "pattern", "const"} & set(node):
         node["pattern"] = NO_NUL
     for key, value in node.items():
+        if key == "propertyNames" and isinstance(value, dict) and "$ref" not in value:
+            value.setdefault("type", "string")  # an object's keys are text: NUL-free as well
         if key != "$ref":
             _declare_no_nul(value, components, seen)
 

@@ -161,3 +161,17 @@ def test_home_visit_action_outside_the_choices_and_dates_as_text(client, officia
         post_json(client, path, {"action": "reschedule", "key": "k1", "date": 1767225600}, **bearer)
     )
     assert_refused(client.get("/api/v1/home-visits", {"date": "01/02/2026"}, **bearer))
+
+
+def test_document_has_no_duplicate_keys(client):
+    """A key given twice (an int status from ninja, the same status as text from openapi_extra)
+    is valid JSON for Python but Swagger UI's YAML reader refuses the whole document."""
+    duplicates: list[str] = []
+
+    def pairs_hook(pairs):
+        keys = [key for key, _ in pairs]
+        duplicates.extend(key for key in set(keys) if keys.count(key) > 1)
+        return dict(pairs)
+
+    json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=pairs_hook)
+    assert duplicates == []

@@ -66,6 +66,9 @@ JsonInt = Annotated[int, BeforeValidator(_json_int)]
 # the document declares them as JSON Schema's minimum/maximum (after it, pydantic would write
 # its own "ge"/"le" keywords, which no client reads).
 JsonDbInt = Annotated[int, Field(ge=0, le=DB_INT_MAX), BeforeValidator(_json_int)]
+json_int = (
+    _json_int  # for other bounds: Annotated[int, Field(ge=.., le=..), BeforeValidator(json_int)]
+)
 IsoDate = Annotated[date, BeforeValidator(_iso_text)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_text)]
 

@@ -205,7 +205,7 @@ def delivery_ship(request: HttpRequest, payload: ShipIn, code: str = DossierCode
     )
 
 
-PDF = {"responses": {"200": {"description": "PDF", "content": {"application/pdf": {}}}}}
+PDF = {"responses": {200: {"description": "PDF", "content": {"application/pdf": {}}}}}
 
 
 @router.get(

@@ -220,7 +220,7 @@ def payment_read(request: HttpRequest, public_id: str = PublicId) -> dict[str, A
     "/payments/{public_id}/qr.png",
     auth=None,
     response={200: None, 404: ErrorOut},
-    openapi_extra={"responses": {"200": {"description": "Ảnh PNG", "content": {"image/png": {}}}}},
+    openapi_extra={"responses": {200: {"description": "Ảnh PNG", "content": {"image/png": {}}}}},
 )
 def payment_qr(request: HttpRequest, public_id: str = PublicId) -> HttpResponse:
     """The VietQR image of a transfer payment (PNG)."""
@@ -267,7 +267,7 @@ def _receipt(public_id: str) -> Receipt:
     auth=None,
     response={200: None, 404: ErrorOut},
     openapi_extra={
-        "responses": {"200": {"description": "Biên lai PDF", "content": {"application/pdf": {}}}}
+        "responses": {200: {"description": "Biên lai PDF", "content": {"application/pdf": {}}}}
     },
 )
 def receipt_pdf(request: HttpRequest, public_id: str = PublicId) -> HttpResponse:

@@ -8,8 +8,17 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from motcua.core import clock
+
+# Property tests check behaviour, never speed: no per-example deadline and no "too slow" health
+# check, which fail on a loaded CI machine (speed is measured in bench/).
+hypothesis_settings.register_profile(
+    "motcua", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("motcua")
 
 os.environ.setdefault(
     "DJANGO_ALLOW_ASYNC_UNSAFE", "true"

@@ -12,3 +12,7 @@ import os
 os.environ.setdefault("MOTCUA_DEMO", "1")
 
 from motcua.settings import *  # noqa: E402, F403
+
+# Processes the tests start (servers, management commands) cannot import this module (it lives
+# in tests/): they load the project's settings, in the demo mode they inherit from above.
+os.environ["DJANGO_SETTINGS_MODULE"] = "motcua.settings"

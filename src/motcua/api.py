@@ -185,6 +185,7 @@ def _mount() -> None:
     from motcua.biometrics.api import router as biometrics_router
     from motcua.catalog.api import router as catalog_router
     from motcua.core.api import router as core_router
+    from motcua.correspondence.api import router as correspondence_router
     from motcua.delivery.api import router as delivery_router
     from motcua.documents.api import router as documents_router
     from motcua.dossiers.api import router as dossiers_router
@@ -213,6 +214,7 @@ def _mount() -> None:
     api.add_router("/", delivery_router)
     api.add_router("/", homeservice_router)
     api.add_router("/", notifications_router)
+    api.add_router("/", correspondence_router)
 
 
 _mount()

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.dossiers",
     "motcua.documents",
+    "motcua.correspondence",
     "motcua.payments",
     "motcua.delivery",
     "motcua.homeservice",
@@ -86,6 +87,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: REMOTE_ADDR is the real client's address (X-Forwarded-For from TRUSTED_PROXIES only).
+    "motcua.web.proxy.TrustedProxyMiddleware",
     "motcua.web.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -259,6 +262,9 @@ CACHES = {
     },
 }
 RATELIMIT_USE_CACHE = "ratelimit"
+# Public pages kept whole for every visitor (core.cache.shared_page): the same shared store,
+# its own key prefix.
+CACHES["shared"] = {**CACHES["ratelimit"], "KEY_PREFIX": "pg"}  # type: ignore[dict-item]
 
 # Background jobs: Huey on SQLite under var/ by default, Redis when REDIS_URL is set.
 _huey_immediate = os.environ.get("HUEY_IMMEDIATE", "0") == "1"
@@ -278,6 +284,12 @@ else:
     }
 
 RATELIMIT_VIEW = "motcua.web.views.ratelimited"
+# Behind a reverse proxy (deploy/README.md): the addresses (or networks) of the proxies whose
+# X-Forwarded-For / X-Forwarded-Proto are believed, e.g. TRUSTED_PROXIES=127.0.0.1. Empty: none.
+TRUSTED_PROXIES = [a.strip() for a in os.environ.get("TRUSTED_PROXIES", "").split(",") if a.strip()]
+# Rate limits and login lockouts keyed on the real client, never on a header a client forged.
+RATELIMIT_IP_META_KEY = "motcua.web.proxy.client_address"
+AXES_CLIENT_IP_CALLABLE = "motcua.web.proxy.client_address"
 # Off only for load benchmarks on loopback, where every client shares one address.
 RATELIMIT_ENABLE = os.environ.get("RATELIMIT_ENABLE", "1") == "1"
 SESSION_COOKIE_HTTPONLY = True
@@ -339,6 +351,10 @@ MOTCUA: dict[str, Any] = {
     # Request bodies above this are refused from their Content-Length, before being read
     # (web.bodylimit); a reception form carries several scans of at most 10 MB each.
     "MAX_REQUEST_BYTES": int(os.environ.get("MAX_REQUEST_BYTES", str(25 * 1024 * 1024))),
+    # edXML packages from the document exchange platform (correspondence.edxml): larger ones
+    # are refused with a reason; the platform authenticates with this key (X-Exchange-Key).
+    "EDXML_MAX_BYTES": int(os.environ.get("EDXML_MAX_BYTES", str(20 * 1024 * 1024))),
+    "EXCHANGE_INBOX_KEY": os.environ.get("EXCHANGE_INBOX_KEY", ""),
     # Answers kept for `Idempotency-Key` retries of creating API calls (core.idempotency).
     "IDEMPOTENCY_KEY_TTL_HOURS": int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24")),
     # Base map of /co-quan/: a tile server the office can reach ({z}/{x}/{y} template, e.g. the

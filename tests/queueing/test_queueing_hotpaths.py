@@ -18,8 +18,10 @@ pytestmark = pytest.mark.django_db
 
 # Statements (savepoints included) measured on this code: check-in 42 (SQLite) / 43 (PostgreSQL),
 # call-next 16 / 17 (pg_notify), board 2 on a cache hit. The old code took 55, 18 and 12.
+# The notification outbox (issue 13) adds up to 2 to call-next: the line's 4th ticket ("3 people
+# ahead of you") and the called ticket's office unit, 18 / 19 in all.
 CHECK_IN_MAX = 44
-CALL_NEXT_MAX = 17
+CALL_NEXT_MAX = 19
 BOARD_HIT_MAX = 2
 
 

@@ -201,6 +201,9 @@ def delivery_handover(
     """The official hands the result over (at home or at the counter) with proof; the dossier is returned."""
     from motcua.dossiers.services import dossier_act
 
+    # Who hands over is checked here, not left to the dossier's return move: a result sent back
+    # by the post belongs to a dossier already returned, and no move follows its handover.
+    _check_staff(dossier, actor, {RECEPTION, HOME_SERVICE})
     delivery = Delivery.objects.select_for_update().filter(dossier=dossier).first()
     if delivery is None or delivery.status not in (DeliveryStatus.READY, DeliveryStatus.FAILED):
         raise Conflict(

@@ -703,8 +703,7 @@ def visit_act(
             "Thiếu khóa thao tác (key) hoặc khóa không hợp lệ (1–100 ký tự).", code="key_invalid"
         )
     visit = (
-        # Lock the visit row only: PostgreSQL refuses FOR UPDATE on the nullable side of the
-        # outer join to the officer (every action was a 500 there).
+        # Only the visit's row: PostgreSQL refuses FOR UPDATE over the outer join to `officer`.
         HomeVisit.objects.select_for_update(of=("self",))
         .select_related("unit", "citizen", "officer", "procedure_version__procedure")
         .filter(code=code.strip().upper())
@@ -714,6 +713,10 @@ def visit_act(
         raise NotFound("Không tìm thấy lịch phục vụ tại nhà.", code="home_visit_not_found")
     done = visit.events.filter(key=key).first()
     if done is not None:
+        # The first answer goes back to whoever made the action (even if the visit has since
+        # gone to another officer), and to no one else who may not act on the visit.
+        if done.actor_id is None or done.actor_id != getattr(actor, "pk", None):
+            _may(actor, visit, action)
         return dict(done.detail.get("answer") or visit_out(visit)), True
     _may(actor, visit, action)
     if visit.status not in _FROM[action]:

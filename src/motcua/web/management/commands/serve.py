@@ -72,6 +72,9 @@ class Command(BaseCommand):
                 log_level="warning",
                 workers=workers,
                 timeout_graceful_shutdown=3,
+                # The client address behind a proxy is the app's decision (TRUSTED_PROXIES,
+                # web.proxy), not uvicorn's default trust of 127.0.0.1.
+                proxy_headers=False,
             )
         finally:
             if worker is not None:

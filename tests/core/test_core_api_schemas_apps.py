@@ -175,3 +175,17 @@ def test_document_has_no_duplicate_keys(client):
 
     json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=pairs_hook)
     assert duplicates == []
+
+
+def test_correspondence_choices_and_bounds(client, official):
+    from motcua.correspondence.api import DocumentIn
+    from motcua.correspondence.models import Secrecy, Urgency
+
+    def choices(field):
+        return literal_values(DocumentIn.model_fields[field].annotation)
+
+    assert choices("urgency") == set(Urgency.values)
+    assert choices("secrecy") == set(Secrecy.values)
+    _office, bearer = official
+    for path in (f"/api/v1/documents/{2**63}", f"/api/v1/documents?offset={2**63}"):
+        assert_refused(client.get(path, **bearer))

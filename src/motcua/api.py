@@ -57,6 +57,8 @@ def _declare_no_nul(node: Any, components: dict[str, Any], seen: set[str]) -> No
     if node.get("type") == "string" and not {"format", "enum", "pattern", "const"} & set(node):
         node["pattern"] = NO_NUL
     for key, value in node.items():
+        if key == "propertyNames" and isinstance(value, dict) and "$ref" not in value:
+            value.setdefault("type", "string")  # an object's keys are text: NUL-free as well
         if key != "$ref":
             _declare_no_nul(value, components, seen)
 
@@ -111,6 +113,11 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    from motcua.core.schemas import CODED_ERRORS
+
+    codes = {str(e.get("type")) for e in exc.errors if isinstance(e, dict)}
+    if len(codes) == 1 and (code := codes.pop()) in CODED_ERRORS:  # a field's own stable code
+        return error(request, 422, code, str(exc.errors[0].get("msg")), errors=exc.errors)
     return error(request, 422, "invalid", "Dữ liệu gửi lên không hợp lệ.", errors=exc.errors)
 
 

@@ -538,6 +538,7 @@ def _api_operations(world: dict[str, Any]) -> list[tuple[str, str, Any]]:
             return _outcome(_api_call(c, u, "DELETE", f"/api/v1/citizens/{citizen.id_number}/face"))
 
         ops += _money_delivery_home_operations(world, side, scope)
+
         def doc_create(c, u, side=side):  # type: ignore[no-untyped-def]
             body = {
                 "unit": world["units"][side].code,

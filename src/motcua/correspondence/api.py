@@ -5,16 +5,18 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.security import APIKeyHeader
+from pydantic import WrapValidator
 
 from motcua.core import clock
 from motcua.core.errors import NotFound, ValidationFailed
 from motcua.core.idempotency import idempotent
+from motcua.core.schemas import DB_INT_MAX, PATH_CODE_MAX, ErrorOut, InputSchema, IsoDate, coded
 from motcua.correspondence import selectors, services
 from motcua.correspondence.models import Document
 from motcua.homeservice.api import SessionCsrfOrToken
@@ -23,26 +25,33 @@ router = Router(tags=["correspondence"])
 auth = SessionCsrfOrToken()  # a page's session must send its CSRF token; bearer tokens need none
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
+# A row id in a path or body: an IntegerField's range (a larger number is refused, not a 500).
+RowId = Annotated[int, Field(ge=1, le=DB_INT_MAX)]
+DocId = Path(ge=1, le=DB_INT_MAX)
+MAX_OFFSET = 1_000_000  # bounds the SQL OFFSET, as the other lists (issue 9.7)
 
 
-class FileIn(Schema):
+class FileIn(InputSchema):
     name: str = Field(max_length=255)
     data: str = Field(description="nội dung tệp, mã hóa base64", max_length=14_000_000)
     main: bool = False
 
 
-class DocumentIn(Schema):
+class DocumentIn(InputSchema):
     unit: str = Field(max_length=60, description="mã đơn vị ban hành")
     doc_type: str = Field(max_length=4, description="mã loại văn bản: QD, CV, TB, TTR…")
     summary: str = Field(max_length=500, description="trích yếu")
     signer_name: str = Field(max_length=200)
     signer_title: str = Field("", max_length=200)
-    issued_on: date | None = None
-    urgency: str = Field("normal", max_length=12)
-    secrecy: str = Field("normal", max_length=12)
+    issued_on: IsoDate | None = None
+    urgency: Annotated[
+        Literal["normal", "urgent", "very_urgent", "flash"],  # models.Urgency
+        WrapValidator(coded("invalid_choice", "Độ khẩn không hợp lệ.")),
+    ] = "normal"
+    secrecy: Annotated[
+        Literal["normal", "confidential", "secret", "top_secret"],  # models.Secrecy
+        WrapValidator(coded("invalid_choice", "Độ mật không hợp lệ.")),
+    ] = "normal"
     recipients: str = Field("", max_length=2000, description="nơi nhận")
     book: str = Field("chung", max_length=40, description="mã sổ văn bản đi")
     issuer_abbr: str = Field("", max_length=20)
@@ -50,8 +59,9 @@ class DocumentIn(Schema):
     files: list[FileIn] = Field([], max_length=10)
 
 
-class SendIn(Schema):
-    to: list[str] = Field(..., max_length=200)
+class SendIn(InputSchema):
+    # unit codes or agency identifiers (org.Unit.code / agency_code)
+    to: list[Annotated[str, Field(max_length=60)]] = Field(..., max_length=200)
 
 
 class DispatchOut(Schema):
@@ -224,7 +234,7 @@ def document_create(request: HttpRequest, payload: DocumentIn) -> Any:
     summary="Gửi văn bản đi cho các đơn vị, cơ quan nhận",
 )
 @idempotent("correspondence.send", status=200, out=SendOut)
-def document_send(request: HttpRequest, doc_id: int, payload: SendIn) -> Any:
+def document_send(request: HttpRequest, payload: SendIn, doc_id: int = DocId) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     doc = selectors.document_for(user=user, pk=doc_id)
     services.document_send(document=doc, to=payload.to, actor=user)
@@ -244,14 +254,15 @@ def document_send(request: HttpRequest, doc_id: int, payload: SendIn) -> Any:
 )
 def document_list(
     request: HttpRequest,
-    box: str = "outgoing",
-    q: str = "",
-    unit: str = "",
-    limit: int = 50,
-    offset: int = 0,
+    box: Annotated[
+        Literal["incoming", "outgoing"],
+        WrapValidator(coded("invalid_box", "Tham số box phải là incoming hoặc outgoing.")),
+    ] = "outgoing",
+    q: str = Query("", max_length=200),
+    unit: str = Query("", max_length=60),
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> Any:
-    if box not in ("incoming", "outgoing"):
-        raise ValidationFailed("Tham số box phải là incoming hoặc outgoing.", code="invalid_box")
     qs = selectors.documents_search(
         user=request.auth,  # type: ignore[attr-defined]
         box=box,
@@ -269,7 +280,7 @@ def document_list(
     response={200: DocumentOut, 401: ErrorOut, 404: ErrorOut},
     summary="Một văn bản (mở văn bản đến lần đầu ghi nhận thời điểm mở)",
 )
-def document_detail(request: HttpRequest, doc_id: int) -> Any:
+def document_detail(request: HttpRequest, doc_id: int = DocId) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     doc = selectors.document_for(user=user, pk=doc_id)
     doc = services.document_open(document=doc, actor=user)
@@ -282,7 +293,7 @@ def document_detail(request: HttpRequest, doc_id: int) -> Any:
     response={200: None, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Gói tin edXML của văn bản đi (theo cấu trúc QCVN 102:2016/BTTTT)",
 )
-def document_edxml(request: HttpRequest, doc_id: int) -> Any:
+def document_edxml(request: HttpRequest, doc_id: int = DocId) -> Any:
     doc = selectors.document_for(user=request.auth, pk=doc_id)  # type: ignore[attr-defined]
     body = services.document_edxml(document=doc)
     response = HttpResponse(body, content_type="application/xml; charset=utf-8")
@@ -320,10 +331,14 @@ def exchange_inbox(request: HttpRequest) -> Any:
     return {"registered": [document_out(d) for d in docs]}
 
 
-class ConsultationIn(Schema):
+class ConsultationIn(InputSchema):
     agency: str = Field(max_length=60, description="mã đơn vị hoặc mã định danh cơ quan phối hợp")
     question: str = Field(max_length=2000)
-    due_days: int = Field(description="số ngày làm việc để trả lời (1–30)")
+    due_days: Annotated[
+        int,
+        Field(ge=1, le=30, description="số ngày làm việc để trả lời (1–30)"),
+        WrapValidator(coded("invalid_due_days", "Thời hạn trả lời từ 1 đến 30 ngày làm việc.")),
+    ]
 
 
 class ConsultationOut(Schema):
@@ -342,8 +357,8 @@ class ConsultationOut(Schema):
     status: str
 
 
-class AnswerIn(Schema):
-    document: int = Field(description="id của văn bản đến là trả lời")
+class AnswerIn(InputSchema):
+    document: RowId = Field(description="id của văn bản đến là trả lời")
 
 
 def consultation_out(c: Any) -> dict[str, Any]:
@@ -391,7 +406,9 @@ def _dossier(request: HttpRequest, code: str) -> Any:
     summary="Lấy ý kiến cơ quan phối hợp (thủ tục liên thông): gửi văn bản, chờ trả lời",
 )
 @idempotent("correspondence.consult", status=201, out=ConsultationOut)
-def consultation_create(request: HttpRequest, code: str, payload: ConsultationIn) -> Any:
+def consultation_create(
+    request: HttpRequest, payload: ConsultationIn, code: str = Path(max_length=PATH_CODE_MAX)
+) -> Any:
     c = services.consultation_open(
         dossier=_dossier(request, code),
         agency=payload.agency,
@@ -408,7 +425,7 @@ def consultation_create(request: HttpRequest, code: str, payload: ConsultationIn
     response={200: list[ConsultationOut], 401: ErrorOut, 404: ErrorOut},
     summary="Các văn bản lấy ý kiến của hồ sơ và trả lời",
 )
-def consultation_list(request: HttpRequest, code: str) -> Any:
+def consultation_list(request: HttpRequest, code: str = Path(max_length=PATH_CODE_MAX)) -> Any:
     dossier = _dossier(request, code)
     return [consultation_out(c) for c in dossier.consultations.select_related("request")]
 
@@ -426,7 +443,9 @@ def consultation_list(request: HttpRequest, code: str) -> Any:
     },
     summary="Gắn văn bản đến là trả lời của cơ quan phối hợp",
 )
-def consultation_answer(request: HttpRequest, consultation_id: int, payload: AnswerIn) -> Any:
+def consultation_answer(
+    request: HttpRequest, payload: AnswerIn, consultation_id: int = DocId
+) -> Any:
     from motcua.correspondence.models import Consultation
 
     user = request.auth  # type: ignore[attr-defined]

@@ -42,10 +42,10 @@ setup: seed ## Everything but serving: install, migrate, demo data, static files
 	$(BIN)/motcua collectstatic --noinput -v 0
 
 run: setup ## Set up and serve the whole office on http://127.0.0.1:$(PORT) (plus the job worker)
-	PORT=$(PORT) $(BIN)/motcua serve
+	PORT=$(PORT) $(BIN)/motcua serve --standins
 
 serve: ## Serve without setting up again
-	PORT=$(PORT) $(BIN)/motcua serve
+	PORT=$(PORT) $(BIN)/motcua serve --standins
 
 worker: install ## Run the background-job worker alone (Huey)
 	$(BIN)/motcua run_huey

@@ -3,6 +3,11 @@
 `--workers N` (or WEB_CONCURRENCY) runs N server processes on one port; they share everything
 that must be shared (database, the `ratelimit` cache, Redis when REDIS_URL is set). uvicorn
 uses httptools and uvloop when installed (`uvicorn[standard]`).
+
+`--standins` (what `make run` uses, demo mode only) also starts the local stand-ins of the
+outside services on their default ports: the payment gateway, the postal operator, the SMS /
+Zalo ZNS / SMTP doubles and the document-exchange platform, so the demo can pay online, post a
+result and send messages with nothing on the internet.
 """
 
 from __future__ import annotations
@@ -13,6 +18,9 @@ import subprocess
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+
+# The stand-in commands `--standins` starts (each on the port its adapter's default URL names).
+STANDINS = ["payments-standin", "postal-standin", "notify-doubles", "exchange-standin"]
 
 
 class Command(BaseCommand):
@@ -30,6 +38,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker", action="store_true", help="không chạy tiến trình nền Huey"
         )
+        parser.add_argument(
+            "--standins",
+            action="store_true",
+            help="chạy kèm các máy chủ mô phỏng dịch vụ bên ngoài (chỉ ở chế độ trình diễn)",
+        )
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         import uvicorn
@@ -41,6 +54,17 @@ class Command(BaseCommand):
             problems = start_problems()
             if problems:
                 raise CommandError(refusal_message(problems))
+        helpers: list[subprocess.Popen[bytes]] = []
+        if opts["standins"]:
+            from django.conf import settings
+
+            if not settings.MOTCUA_DEMO:
+                raise CommandError(
+                    "--standins chỉ dùng ở chế độ trình diễn (MOTCUA_DEMO=1): khi chạy thật, "
+                    "hệ thống kết nối tới dịch vụ thật theo các biến môi trường."
+                )
+            for command in STANDINS:
+                helpers.append(subprocess.Popen([sys.executable, "-m", "motcua", command]))
         worker = None
         if not opts["no_worker"]:
             worker = subprocess.Popen(
@@ -77,6 +101,13 @@ class Command(BaseCommand):
                 proxy_headers=False,
             )
         finally:
+            for helper in helpers:
+                helper.terminate()
+            for helper in helpers:
+                try:
+                    helper.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    helper.kill()
             if worker is not None:
                 worker.send_signal(signal.SIGINT)
                 try:

@@ -806,8 +806,8 @@ def _money_delivery_home_operations(
         # A result of its own day (A: 05/10, B: 06/10/2026): counted or not in the caller's figures.
         day = datetime(2026, 10, 5 if side == "A" else 6, 10, 0, tzinfo=clock.VN_TZ)
         _delivery(_dossier(world, side, 9), task_at=day)
-        r = _api_call(c, u, "GET", f"/api/v1/stats/deliveries?date_from={day:%d/%m/%Y}"
-                      f"&date_to={day:%d/%m/%Y}")  # fmt: skip
+        r = _api_call(c, u, "GET", f"/api/v1/stats/deliveries?date_from={day:%Y-%m-%d}"
+                      f"&date_to={day:%Y-%m-%d}")  # fmt: skip
         if r.status_code != 200:
             return _outcome(r)
         return "ok" if sum(row["total"] for row in r.json()["rows"]) else "hidden"

@@ -41,6 +41,21 @@ def paid_total(dossier: Any) -> int:
     return int(value or 0)
 
 
+def dossier_outstanding(dossier: Any) -> int:
+    """What the dossier still owes (0 when paid, exempt or free)."""
+    total = int(fee_detail_of(dossier).get("total", 0))
+    if total <= 0:
+        return 0
+    return max(total - paid_total(dossier), 0)
+
+
+def collects_on_result(dossier: Any) -> bool:
+    """Whether the dossier's procedure collects its charges and fees when the result is handed over."""
+    from motcua.catalog.fees import collect_moment
+
+    return collect_moment(dossier.procedure_version.fees or []) == "result"
+
+
 def dossier_fee_statement(dossier: Any) -> dict[str, Any]:
     """Lines, exemption, total, paid and outstanding of a dossier (GET /dossiers/{code}/fees)."""
     detail = fee_detail_of(dossier)
@@ -81,6 +96,7 @@ def dossier_fee_statement(dossier: Any) -> dict[str, Any]:
         "total": total,
         "paid": paid,
         "outstanding": max(total - paid, 0),
+        "collect": "result" if collects_on_result(dossier) else "reception",
     }
 
 

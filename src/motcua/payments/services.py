@@ -20,7 +20,7 @@ from motcua.payments.models import (
     Receipt,
     ReceiptSeries,
 )
-from motcua.payments.selectors import fee_detail_of, paid_total
+from motcua.payments.selectors import dossier_outstanding, fee_detail_of, paid_total
 from motcua.payments.words import amount_in_words
 
 # Who may do what on a dossier's money (roles held in the dossier's unit, an ancestor, or a
@@ -100,6 +100,7 @@ def payment_create(
     key: str = "",
     payer_name: str = "",
     return_path: str = "",
+    gw: Any = None,
 ) -> Payment:
     """Open a payment of what the dossier still owes (cash, VietQR transfer or online gateway).
 
@@ -160,7 +161,7 @@ def payment_create(
     if method == Method.ONLINE:
         from motcua.payments.gateways import GatewayError, gateway
 
-        gw = gateway()
+        gw = gw or gateway()  # the demo history passes an in-process gateway
         try:
             order = gw.create_order(payment=payment, return_path=return_path)
         except GatewayError as exc:
@@ -264,7 +265,20 @@ def payment_confirm(
         obj=payment,
         detail={"dossier": dossier.code, "method": payment.method, "amount": payment.amount},
     )
-    return receipt_issue(payment=payment, actor=actor)
+    receipt = receipt_issue(payment=payment, actor=actor)
+    _settle_status_6(dossier)
+    return receipt
+
+
+def _settle_status_6(dossier: Any) -> None:
+    """A dossier waiting in status 6 goes back to work once nothing is owed (the citizen's move)."""
+    from motcua.dossiers.models import Dossier
+    from motcua.dossiers.services import dossier_act
+    from motcua.dossiers.workflow import Status
+
+    current = Dossier.objects.only("status").get(pk=dossier.pk)
+    if current.status == Status.PAYMENT and dossier_outstanding(current) <= 0:
+        dossier_act(dossier=current, action="paid", actor=None, note="Đã nộp phí, lệ phí.")
 
 
 def _receipt_lines(payment: Payment) -> list[dict[str, Any]]:

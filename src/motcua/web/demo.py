@@ -54,6 +54,9 @@ def seed_all(
     if not Sequence.objects.filter(key="demo:citizens").exists():
         summary["công dân mẫu"] = step("Công dân mẫu", lambda: seed_citizens(300))
         Sequence.objects.get_or_create(key="demo:citizens", defaults={"value": 1})
+    from motcua.payments.demo import seed_payment_setup
+
+    step("Ký hiệu biên lai điện tử, tài khoản thu phí", seed_payment_setup)
     step("Dịch vụ xếp hàng", seed_queue)
     step("Cổng thông tin", seed_portal)
     summary["lịch hẹn sắp tới"] = step("Lịch hẹn, ủy quyền", seed_bookings)
@@ -127,6 +130,7 @@ def demo_totals() -> dict[str, int]:
     from motcua.core import clock
     from motcua.dossiers.models import Dossier
     from motcua.org.models import Citizen, Office, StaffRole, Unit
+    from motcua.payments.models import Receipt
     from motcua.portal.models import ServiceRating
     from motcua.queueing.models import Booking, Ticket
 
@@ -140,6 +144,7 @@ def demo_totals() -> dict[str, int]:
         "lượt xếp hàng": Ticket.objects.count(),
         "lịch hẹn sắp tới": Booking.objects.filter(slot_start__gte=clock.now()).count(),
         "đánh giá hài lòng": ServiceRating.objects.count(),
+        "biên lai điện tử": Receipt.objects.count(),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from dossiers_helpers import CITIZEN, image_bytes, pdf_bytes, pay_cash, vn
+from dossiers_helpers import CITIZEN, image_bytes, pay_cash, pdf_bytes, vn
 
 from motcua.core import clock
 from motcua.core.errors import (

@@ -13,17 +13,6 @@ from payments_helpers import receive, vn
 from motcua.payments import services
 from motcua.payments.gateways import conf, sign
 from motcua.payments.models import CallbackLog, Method, PaymentStatus, Receipt
-from motcua.payments.standin import StandinGateway
-
-
-@pytest.fixture
-def standin(settings):
-    gw = StandinGateway(
-        secrets_by_merchant={"MOTCUA-DEMO": conf("PAYMENT_GATEWAY_SECRET")}
-    ).start_in_thread()
-    settings.MOTCUA = {**settings.MOTCUA, "PAYMENT_GATEWAY_URL": gw.base_url}
-    yield gw
-    gw.stop()
 
 
 def _callback(payment, *, amount=None, ts, txn="TXN1", status="success", secret=None, ref=None):

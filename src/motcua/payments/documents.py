@@ -20,6 +20,14 @@ def receipt_download_path(receipt: Receipt) -> str:
     return f"/api/v1/receipts/{receipt.public_id}.pdf"
 
 
+def masked_id(number: str) -> str:
+    """An ID number with all but its last 4 digits hidden (the public PDF needs no login)."""
+    number = number or ""
+    if len(number) <= 4:
+        return number
+    return "*" * (len(number) - 4) + number[-4:]
+
+
 def receipt_html(receipt: Receipt) -> str:
     from motcua.core.links import public_url
     from motcua.documents.services import PAPER_CSS, qr_svg
@@ -35,6 +43,7 @@ def receipt_html(receipt: Receipt) -> str:
         "payments/receipt.html",
         {
             "r": receipt,
+            "payer_id": masked_id(receipt.payer_id_number),
             "lines": lines,
             "amount_text": _money(receipt.amount),
             "issued_at": clock.local(receipt.issued_at),

@@ -110,3 +110,29 @@ def payment_by_public_id(public_id: str) -> Payment:
 def receipt_valid_for(payment: Payment) -> Receipt | None:
     """The receipt in force for a payment (cancelled ones excluded)."""
     return payment.receipts.filter(cancelled_at__isnull=True).first()
+
+
+def dossier_receipts(dossier: Any) -> list[dict[str, Any]]:
+    """The dossier's receipts, newest first, as the pages list them."""
+    from motcua.core import clock
+    from motcua.payments.documents import receipt_download_path
+
+    rows = []
+    for r in (
+        Receipt.objects.filter(dossier=dossier)
+        .select_related("series", "payment")
+        .order_by("-issued_at", "-id")
+    ):
+        rows.append(
+            {
+                "id": r.public_id,
+                "label": f"{r.series.symbol} số {r.number_display}",
+                "amount_display": f"{int(r.amount):,}".replace(",", "."),
+                "method_label": r.get_method_display(),
+                "issued_at": clock.local(r.issued_at),
+                "cancelled": r.is_cancelled,
+                "refunded": r.payment.status == PaymentStatus.REFUNDED,
+                "pdf_url": receipt_download_path(r),
+            }
+        )
+    return rows

@@ -200,6 +200,26 @@ def vietqr_payload(payment: Payment) -> str:
     ).payload()
 
 
+def dossier_vietqr_payload(dossier: Any) -> str | None:
+    """A VietQR of what the dossier still owes (the dossier code as reference), or None.
+
+    Printed on the slip and shown at the counter; a bank statement line carrying the code and
+    this amount confirms the transfer (payments.reconciliation).
+    """
+    from motcua.payments.vietqr import VietQR
+
+    outstanding = dossier_outstanding(dossier)
+    account = bank_account_for(dossier.unit) if outstanding > 0 else None
+    if account is None:
+        return None
+    return VietQR(
+        bank_bin=account.bank_bin,
+        account=account.account_number,
+        amount=outstanding,
+        purpose=dossier.code[:25],
+    ).payload()
+
+
 def _lock_pending(payment: Payment) -> Payment:
     locked = (
         Payment.objects.select_for_update()

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from motcua.payments import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("ho-so/<str:code>/tien-mat/", views.cash, name="cash"),
+    path("ho-so/<str:code>/vietqr.png", views.vietqr, name="vietqr"),
+]
+
+public_urlpatterns = [
+    path("thanh-toan/truc-tuyen/", views.pay_online, name="pay_online"),
+]

@@ -1,0 +1,137 @@
+"""Pages of the payments app: cash at the counter, the VietQR image, the citizen's online payment."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from motcua.core.errors import DomainError
+from motcua.payments import selectors, services
+from motcua.payments.models import Method
+
+
+def _money(n: Any) -> str:
+    return f"{int(n):,}".replace(",", ".")
+
+
+def dossier_money(dossier: Any, user: Any) -> dict[str, Any]:
+    """The money panel of the back-office dossier page (what is owed, receipts, the cash button)."""
+    from django.urls import reverse
+
+    statement = selectors.dossier_fee_statement(dossier)
+    roles = services._roles(user, dossier) if getattr(user, "pk", None) else set()
+    outstanding = statement["outstanding"]
+    has_qr = outstanding > 0 and services.bank_account_for(dossier.unit) is not None
+    return {
+        "statement": statement,
+        "total_display": _money(statement["total"]),
+        "paid_display": _money(statement["paid"]),
+        "outstanding_display": _money(outstanding),
+        "receipts": selectors.dossier_receipts(dossier),
+        "can_take_cash": outstanding > 0 and bool(roles & {str(r) for r in services.CASH_ROLES}),
+        "cash_url": reverse("payments:cash", args=[dossier.code]),
+        "vietqr_url": reverse("payments:vietqr", args=[dossier.code]) if has_qr else "",
+        "key": secrets.token_urlsafe(12),
+    }
+
+
+def public_money(dossier: Any) -> dict[str, Any]:
+    """What the public lookup shows once the citizen proved the dossier is theirs."""
+    statement = selectors.dossier_fee_statement(dossier)
+    return {
+        "statement": statement,
+        "total_display": _money(statement["total"]),
+        "paid_display": _money(statement["paid"]),
+        "outstanding_display": _money(statement["outstanding"]),
+        "receipts": [r for r in selectors.dossier_receipts(dossier) if not r["cancelled"]],
+    }
+
+
+@login_required
+@require_POST
+def cash(request: HttpRequest, code: str) -> HttpResponse:
+    """Take cash at the counter for what the dossier owes and issue the receipt at once."""
+    from motcua.dossiers.views import _visible_dossier
+
+    dossier = _visible_dossier(request, code)
+    try:
+        payment = services.payment_create(
+            dossier=dossier,
+            method=Method.CASH,
+            actor=request.user,
+            key=request.POST.get("key", "")[:80],
+        )
+        if payment.status == "pending":
+            receipt = services.payment_confirm(payment=payment, actor=request.user)
+        else:
+            receipt = selectors.receipt_valid_for(payment)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if receipt is not None:
+            messages.success(
+                request,
+                f"Đã thu {_money(receipt.amount)} đồng tiền mặt, biên lai "
+                f"{receipt.series.symbol} số {receipt.number_display}. Bấm «In biên lai» để in.",
+            )
+    return redirect("dossiers:detail", code=dossier.code)
+
+
+@login_required
+def vietqr(request: HttpRequest, code: str) -> HttpResponse:
+    """The VietQR of what the dossier owes (PNG), shown at the counter."""
+    from motcua.dossiers.views import _visible_dossier
+    from motcua.payments.vietqr import png
+
+    dossier = _visible_dossier(request, code)
+    payload = services.dossier_vietqr_payload(dossier)
+    if payload is None:
+        return HttpResponse(status=404)
+    response = HttpResponse(png(payload), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def pay_online(request: HttpRequest) -> HttpResponse:
+    """The citizen's «Thanh toán trực tuyến» from the public lookup: open an order and go pay."""
+    from motcua.core.throttle import public_lookup_limited
+    from motcua.dossiers.models import Dossier
+    from motcua.dossiers.selectors import dossier_public_view
+
+    code = request.POST.get("code", "").strip()[:60]
+    verify = request.POST.get("verify", "").strip()[:4]
+    back = "/tra-cuu/?" + urlencode({"ma": code})
+    if public_lookup_limited(request):
+        return render(
+            request,
+            "payments/pay_error.html",
+            {"message": "Bạn thao tác quá nhanh, vui lòng thử lại sau ít phút.", "back": back},
+            status=429,
+        )
+    try:
+        view = dossier_public_view(code=code, verify=verify)
+        dossier = Dossier.objects.select_related("unit", "citizen").get(code=view["code"])
+        payment = services.payment_create(
+            dossier=dossier,
+            method=Method.ONLINE,
+            key=request.POST.get("key", "")[:80],
+            return_path="/tra-cuu/?" + urlencode({"ma": dossier.code}),
+        )
+    except DomainError as exc:
+        return render(
+            request,
+            "payments/pay_error.html",
+            {"message": exc.message, "back": back},
+            status=exc.status,
+        )
+    if payment.status != "pending" or not payment.redirect_url:
+        return redirect(back)
+    return redirect(payment.redirect_url)

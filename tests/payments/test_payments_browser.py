@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from payments_helpers import receive
@@ -43,7 +44,7 @@ def test_citizen_pays_online_and_downloads_the_receipt(page, live_server, ward, 
     expect(link).to_have_count(1)
     with page.expect_download() as info:
         link.click()
-    pdf = open(info.value.path(), "rb").read()
+    pdf = Path(info.value.path()).read_bytes()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     receipt = Receipt.objects.get()
     assert receipt.method == "online" and receipt.amount == 18000

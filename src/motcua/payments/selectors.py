@@ -136,3 +136,47 @@ def dossier_receipts(dossier: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def cash_book(officer: Any, day: Any) -> dict[str, Any]:
+    """One officer's cash for a day: receipts, refunds, handovers and what is still in the drawer."""
+    from datetime import datetime, time, timedelta
+
+    from motcua.core.clock import VN_TZ
+    from motcua.payments.models import CashHandover, Method, Refund
+
+    start = datetime.combine(day, time.min, tzinfo=VN_TZ)
+    end = start + timedelta(days=1)
+    receipts = list(
+        Receipt.objects.filter(
+            issued_by=officer, method=Method.CASH, issued_at__gte=start, issued_at__lt=end
+        )
+        .select_related("series", "dossier", "payment")
+        .order_by("issued_at", "id")
+    )
+    collected = sum(int(r.amount) for r in receipts if r.cancelled_at is None)
+    cancelled = sum(int(r.amount) for r in receipts if r.cancelled_at is not None)
+    refunds = list(
+        Refund.objects.filter(
+            refunded_by=officer, method=Method.CASH, refunded_at__gte=start, refunded_at__lt=end
+        ).select_related("receipt__series")
+    )
+    handovers = list(
+        CashHandover.objects.filter(
+            officer=officer, handed_at__gte=start, handed_at__lt=end
+        ).order_by("handed_at")
+    )
+    drawer = Payment.objects.filter(
+        method=Method.CASH, status=PaymentStatus.PAID, confirmed_by=officer, handover__isnull=True
+    ).aggregate(s=Sum("amount"))["s"]
+    return {
+        "day": day,
+        "receipts": receipts,
+        "collected": collected,
+        "cancelled": cancelled,
+        "refunds": refunds,
+        "refunded": sum(int(r.amount) for r in refunds),
+        "handovers": handovers,
+        "handed_over": sum(int(h.amount) for h in handovers),
+        "on_hand": int(drawer or 0),
+    }

@@ -135,3 +135,85 @@ def pay_online(request: HttpRequest) -> HttpResponse:
     if payment.status != "pending" or not payment.redirect_url:
         return redirect(back)
     return redirect(payment.redirect_url)
+
+
+def _day_param(request: HttpRequest) -> tuple[Any, str]:
+    from motcua.core import clock
+    from motcua.core.dates import INVALID_MESSAGE, parse_date
+
+    try:
+        day = parse_date(request.GET.get("ngay", "")) or clock.today()
+    except ValueError:
+        return clock.today(), INVALID_MESSAGE
+    return day, ""
+
+
+def _officer_name(user: Any) -> str:
+    return getattr(user, "full_name", "") or user.get_username()
+
+
+@login_required
+def cash_book(request: HttpRequest) -> HttpResponse:
+    """The officer's cash book for a day, and the handover of the cash with its totals."""
+    from motcua.core import clock
+
+    error = ""
+    if request.method == "POST":
+        try:
+            handover = services.cash_handover(
+                actor=request.user,
+                received_by=request.POST.get("received_by", ""),
+                note=request.POST.get("note", ""),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Đã bàn giao {_money(handover.amount)} đồng ({handover.payments_count} biên lai) "
+                f"cho {handover.received_by}.",
+            )
+        return redirect("payments:cash_book")
+    day, error = _day_param(request)
+    book = selectors.cash_book(request.user, day)
+    rows = [
+        {
+            "at": clock.local(r.issued_at),
+            "symbol": f"{r.series.template_number} {r.series.symbol}",
+            "number": r.number_display,
+            "code": r.dossier.code,
+            "payer": r.payer_name,
+            "amount": _money(r.amount),
+            "state": f"Đã hủy: {r.cancel_reason}" if r.cancelled_at else "Hợp lệ",
+        }
+        for r in book["receipts"]
+    ]
+    for h in book["handovers"]:
+        h.amount_display = _money(h.amount)
+    totals = {
+        k: _money(book[k]) for k in ("collected", "cancelled", "refunded", "handed_over", "on_hand")
+    }
+    return render(
+        request,
+        "payments/cash_book.html",
+        {
+            "book": book,
+            "rows": rows,
+            "totals": totals,
+            "officer_name": _officer_name(request.user),
+            "error": error,
+        },
+    )
+
+
+@login_required
+def cash_book_xlsx(request: HttpRequest) -> HttpResponse:
+    from motcua.payments.exports import cash_book_xlsx as build
+
+    day, _ = _day_param(request)
+    body = build(selectors.cash_book(request.user, day), _officer_name(request.user))
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="so-quy-{day:%d-%m-%Y}.xlsx"'
+    return response

@@ -1,0 +1,119 @@
+"""Spreadsheets of the payments app: the officer's cash book, the receipt usage report, reconciliation.
+
+Cells are written through `_cell`, which neutralises text a spreadsheet would run as a formula
+(a payer's name or a bank description starting with "=", "+", "-", "@"). A shared
+`core/spreadsheet` helper is being written elsewhere; when it lands, `_cell` should use it.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from motcua.core import clock
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A value safe to put in a cell: text that would start a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def money(n: Any) -> str:
+    return f"{int(n):,}".replace(",", ".")
+
+
+def _workbook(
+    sheet: str, title: str, header: list[str], rows: list[list[Any]], footer: list[list[Any]]
+) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet[:31]
+    ws.append([_cell(title)])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([])
+    ws.append([_cell(h) for h in header])
+    for cell in ws[3]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([_cell(v) for v in row])
+    for row in footer:
+        ws.append([_cell(v) for v in row])
+    for col in ws.columns:
+        letter = col[0].column_letter
+        ws.column_dimensions[letter].width = min(
+            60, max(10, *(len(str(c.value or "")) + 2 for c in col[2:]))
+        )
+    for row in ws.iter_rows(min_row=4):
+        for c in row:
+            if isinstance(c.value, int) and not isinstance(c.value, bool):
+                c.number_format = "#,##0"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def cash_book_xlsx(book: dict[str, Any], officer_name: str) -> bytes:
+    """The day's cash book of one officer: each receipt, refunds, handovers and the totals."""
+    day = book["day"].strftime("%d/%m/%Y")
+    rows: list[list[Any]] = []
+    for r in book["receipts"]:
+        state = "Đã hủy: " + r.cancel_reason if r.cancelled_at else "Hợp lệ"
+        rows.append(
+            [
+                clock.local(r.issued_at).strftime("%H:%M %d/%m/%Y"),
+                f"{r.series.template_number} {r.series.symbol}",
+                r.number_display,
+                r.dossier.code,
+                r.payer_name,
+                int(r.amount),
+                state,
+            ]
+        )
+    footer: list[list[Any]] = [[]]
+    footer.append(["Tổng thu trong ngày (biên lai hợp lệ)", "", "", "", "", book["collected"]])
+    footer.append(["Biên lai đã hủy", "", "", "", "", book["cancelled"]])
+    for f in book["refunds"]:
+        footer.append(
+            [
+                f"Hoàn trả biên lai {f.receipt.series.symbol} số {f.receipt.number_display}",
+                "",
+                "",
+                f.dossier.code if hasattr(f, "dossier") else "",
+                f.reason,
+                -int(f.amount),
+            ]
+        )
+    for h in book["handovers"]:
+        footer.append(
+            [
+                f"Bàn giao lúc {clock.local(h.handed_at).strftime('%H:%M %d/%m/%Y')} cho {h.received_by}",
+                "",
+                "",
+                "",
+                f"{h.payments_count} biên lai",
+                int(h.amount),
+            ]
+        )
+    footer.append(["Tiền mặt còn giữ, chưa bàn giao", "", "", "", "", book["on_hand"]])
+    return _workbook(
+        "Sổ quỹ",
+        f"Sổ quỹ tiền mặt {day} – {officer_name}",
+        [
+            "Thời điểm",
+            "Mẫu số, ký hiệu",
+            "Số biên lai",
+            "Mã hồ sơ",
+            "Người nộp",
+            "Số tiền (đồng)",
+            "Tình trạng",
+        ],
+        rows,
+        footer,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema
+from ninja import Field, File, Router, Schema, UploadedFile
 from ninja import Status as HttpStatus
 
 from motcua.core import clock
@@ -232,3 +232,20 @@ def payment_callback(request: HttpRequest, provider: str) -> Any:
     return HttpStatus(
         status, {"code": f"callback_{outcome}", "message": message, "outcome": outcome}
     )
+
+
+MAX_STATEMENT_BYTES = 10 * 1024 * 1024
+
+
+@router.post("/reconciliation/bank-statements", auth=staff_auth, response=dict)
+def bank_statement_import(request: HttpRequest, file: UploadedFile = File(...)) -> dict[str, Any]:  # noqa: B008
+    """Import a bank statement (CSV or XLSX): matched rows confirm VietQR payments, the rest are listed."""
+    from motcua.core.errors import ValidationFailed
+    from motcua.payments.reconciliation import statement_import
+
+    if file.size and file.size > MAX_STATEMENT_BYTES:
+        raise ValidationFailed("Tệp sao kê vượt quá 10 MB.", code="file_too_large")
+    content = file.read(MAX_STATEMENT_BYTES + 1)
+    if len(content) > MAX_STATEMENT_BYTES:
+        raise ValidationFailed("Tệp sao kê vượt quá 10 MB.", code="file_too_large")
+    return statement_import(content=content, filename=file.name or "", actor=_user(request))

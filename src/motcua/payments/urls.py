@@ -9,6 +9,8 @@ urlpatterns = [
     path("ho-so/<str:code>/vietqr.png", views.vietqr, name="vietqr"),
     path("so-quy/", views.cash_book, name="cash_book"),
     path("so-quy/xuat.xlsx", views.cash_book_xlsx, name="cash_book_xlsx"),
+    path("doi-soat/", views.reconciliation, name="reconciliation"),
+    path("doi-soat/<int:pk>/", views.reconciliation_resolve, name="reconciliation_resolve"),
 ]
 
 public_urlpatterns = [

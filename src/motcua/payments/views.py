@@ -217,3 +217,64 @@ def cash_book_xlsx(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="so-quy-{day:%d-%m-%Y}.xlsx"'
     return response
+
+
+@login_required
+def reconciliation(request: HttpRequest) -> HttpResponse:
+    """Bank statement lines nobody could match, for a person to resolve; and the import form."""
+    from motcua.payments.models import BankStatementLine, StatementLineStatus
+    from motcua.payments.reconciliation import require_reconciler, statement_import
+
+    try:
+        require_reconciler(request.user)
+    except DomainError as exc:
+        return render(request, "403.html", {"message": exc.message}, status=403)
+    result = None
+    if request.method == "POST" and request.FILES.get("file"):
+        upload = request.FILES["file"]
+        try:
+            result = statement_import(
+                content=upload.read(10 * 1024 * 1024 + 1)[: 10 * 1024 * 1024],
+                filename=upload.name or "",
+                actor=request.user,
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Đã đọc {result['rows']} dòng ghi có: {len(result['matched'])} dòng khớp, "
+                f"{len(result['unmatched'])} dòng chưa khớp, "
+                f"{len(result['duplicates'])} dòng đã nhập trước đó.",
+            )
+    lines = list(
+        BankStatementLine.objects.filter(status=StatementLineStatus.UNMATCHED).order_by(
+            "booked_on", "id"
+        )[:500]
+    )
+    for line in lines:
+        line.amount_display = _money(line.amount)
+    return render(request, "payments/reconciliation.html", {"lines": lines, "result": result})
+
+
+@login_required
+@require_POST
+def reconciliation_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    from django.shortcuts import get_object_or_404
+
+    from motcua.payments.models import BankStatementLine
+    from motcua.payments.reconciliation import statement_line_resolve
+
+    line = get_object_or_404(BankStatementLine, pk=pk)
+    try:
+        statement_line_resolve(
+            line=line,
+            actor=request.user,
+            dossier_code=request.POST.get("code", "")[:60],
+            note=request.POST.get("note", "")[:2000],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Đã xử lý giao dịch {line.transaction_id}.")
+    return redirect("payments:reconciliation")

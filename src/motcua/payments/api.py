@@ -37,6 +37,12 @@ class PaymentIn(Schema):
     return_path: str = Field("", max_length=300)
 
 
+class RefundIn(Schema):
+    reason: str = Field(max_length=2000)
+    basis: str = Field(max_length=300)
+    method: str = Field("cash", max_length=10)
+
+
 class CancelIn(Schema):
     reason: str = Field(max_length=2000)
     replace: bool = False
@@ -83,6 +89,8 @@ def receipt_summary(r: Receipt) -> dict[str, Any]:
         "cancel_reason": r.cancel_reason,
         "replaces": r.replaces.public_id if r.replaces_id and r.replaces else None,
         "pdf_url": receipt_download_path(r),
+        "xml_url": f"/api/v1/receipts/{r.public_id}.xml",
+        "refunded": hasattr(r, "refund"),
     }
 
 
@@ -202,6 +210,29 @@ def receipt_cancel(request: HttpRequest, public_id: str, payload: CancelIn) -> d
     return {
         "cancelled": receipt_summary(receipt),
         "replacement": receipt_summary(result) if result.pk != receipt.pk else None,
+    }
+
+
+@router.post("/receipts/{public_id}/refund", auth=staff_auth, response=dict)
+@idempotent("receipts.refund")
+def receipt_refund(request: HttpRequest, public_id: str, payload: RefundIn) -> dict[str, Any]:
+    """Give back what a receipt collected for a refused or withdrawn dossier (recorded against it)."""
+    receipt = _receipt(public_id)
+    refund = services.refund_record(
+        receipt=receipt,
+        actor=_user(request),
+        reason=payload.reason,
+        basis=payload.basis,
+        method=payload.method,
+    )
+    return {
+        "id": refund.public_id,
+        "receipt": receipt_summary(receipt),
+        "amount": refund.amount,
+        "method": refund.method,
+        "reason": refund.reason,
+        "basis": refund.basis,
+        "refunded_at": clock.local(refund.refunded_at).isoformat(),
     }
 
 

@@ -33,6 +33,7 @@ def receipt_html(receipt: Receipt) -> str:
     from motcua.documents.services import PAPER_CSS, qr_svg
 
     lookup_url = public_url(receipt_download_path(receipt))
+    refund = getattr(receipt, "refund", None) if hasattr(receipt, "refund") else None
     lines = [{**line, "amount_text": _money(line.get("amount", 0))} for line in receipt.lines]
     collector = ""
     if receipt.issued_by is not None:
@@ -44,6 +45,9 @@ def receipt_html(receipt: Receipt) -> str:
         {
             "r": receipt,
             "payer_id": masked_id(receipt.payer_id_number),
+            "refund": refund,
+            "refund_amount": _money(refund.amount) if refund else "",
+            "refund_at": clock.local(refund.refunded_at) if refund else None,
             "lines": lines,
             "amount_text": _money(receipt.amount),
             "issued_at": clock.local(receipt.issued_at),

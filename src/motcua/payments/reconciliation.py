@@ -160,7 +160,10 @@ def statement_parse(
     for n, cells in enumerate(table[header_at + 1 :], start=header_at + 2):
         if not any(str(c or "").strip() for c in cells):
             continue
-        get = lambda key: cells[columns[key]] if columns[key] < len(cells) else None  # noqa: E731
+
+        def get(key: str, cells: list[Any] = cells) -> Any:
+            return cells[columns[key]] if columns[key] < len(cells) else None
+
         try:
             amount = _amount(get("amount"))
             booked = _date(get("date"))

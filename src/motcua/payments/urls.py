@@ -7,6 +7,7 @@ app_name = "payments"
 urlpatterns = [
     path("ho-so/<str:code>/tien-mat/", views.cash, name="cash"),
     path("ho-so/<str:code>/vietqr.png", views.vietqr, name="vietqr"),
+    path("ho-so/<str:code>/hoan-tra/<str:receipt_id>/", views.refund, name="refund"),
     path("so-quy/", views.cash_book, name="cash_book"),
     path("so-quy/xuat.xlsx", views.cash_book_xlsx, name="cash_book_xlsx"),
     path("doi-soat/", views.reconciliation, name="reconciliation"),

@@ -39,6 +39,8 @@ def dossier_money(dossier: Any, user: Any) -> dict[str, Any]:
         "cash_url": reverse("payments:cash", args=[dossier.code]),
         "vietqr_url": reverse("payments:vietqr", args=[dossier.code]) if has_qr else "",
         "key": secrets.token_urlsafe(12),
+        "can_refund": dossier.status in (3, 7)  # refused, withdrawn
+        and bool(roles & {str(r) for r in services.REFUND_ROLES}),
     }
 
 
@@ -278,3 +280,30 @@ def reconciliation_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Đã xử lý giao dịch {line.transaction_id}.")
     return redirect("payments:reconciliation")
+
+
+@login_required
+@require_POST
+def refund(request: HttpRequest, code: str, receipt_id: str) -> HttpResponse:
+    """Record a refund against a receipt of a refused or withdrawn dossier."""
+    from motcua.dossiers.views import _visible_dossier
+    from motcua.payments.models import Receipt
+
+    dossier = _visible_dossier(request, code)
+    receipt = Receipt.objects.filter(dossier=dossier, public_id=receipt_id).first()
+    if receipt is None:
+        messages.error(request, "Không tìm thấy biên lai.")
+        return redirect("dossiers:detail", code=dossier.code)
+    try:
+        done = services.refund_record(
+            receipt=receipt,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+            basis=request.POST.get("basis", ""),
+            method=request.POST.get("method", "cash"),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Đã ghi nhận hoàn trả {_money(done.amount)} đồng.")
+    return redirect("dossiers:detail", code=dossier.code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import urllib.request
@@ -151,6 +152,7 @@ def test_citizen_pays_on_the_standin_and_the_signed_callback_issues_the_receipt(
 def test_the_management_command_serves_the_standin(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "motcua", "payments-standin", "--port", "0"],
+        env={**os.environ, "MOTCUA_DEMO": "1"},  # the stand-in's default secret is demo-only
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -182,3 +184,20 @@ def test_the_management_command_serves_the_standin(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_production_refuses_the_standin_secret(settings, monkeypatch):
+    from motcua.payments.checks import gateway_secret_check
+
+    monkeypatch.delenv("MOTCUA_DEMO", raising=False)
+    monkeypatch.delenv("PAYMENT_GATEWAY_SECRET", raising=False)
+    settings.DEBUG = False
+    settings.MOTCUA = {
+        k: v for k, v in settings.MOTCUA.items() if k not in ("DEMO", "PAYMENT_GATEWAY_SECRET")
+    }
+    assert [e.id for e in gateway_secret_check()] == ["motcua.payments.E001"]
+    monkeypatch.setenv("MOTCUA_DEMO", "1")
+    assert gateway_secret_check() == []
+    monkeypatch.delenv("MOTCUA_DEMO")
+    monkeypatch.setenv("PAYMENT_GATEWAY_SECRET", "a-real-secret-from-the-platform")
+    assert gateway_secret_check() == []

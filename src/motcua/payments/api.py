@@ -198,6 +198,27 @@ def receipt_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
     return response
 
 
+@router.get("/receipts/{public_id}.xml", auth=[staff_auth, anonymous])
+def receipt_xml(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The receipt's data as XML signed with the agency's certificate (XML-DSig).
+
+    Staff get the payer's full ID number; the public handle shows only its last 4 digits,
+    as the PDF does.
+    """
+    from motcua.payments.documents import masked_id
+    from motcua.payments.xmlsign import receipt_xml as render
+
+    receipt = _receipt(public_id)
+    payer_id = receipt.payer_id_number
+    if _user(request) is None:
+        payer_id = masked_id(payer_id)
+    response = HttpResponse(render(receipt, payer_id=payer_id), content_type="application/xml")
+    name = f"bien-lai-{receipt.series.symbol}-{receipt.number_display}.xml"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @router.post("/receipts/{public_id}/cancel", auth=staff_auth, response=dict)
 @idempotent("receipts.cancel")
 def receipt_cancel(request: HttpRequest, public_id: str, payload: CancelIn) -> dict[str, Any]:

@@ -55,8 +55,10 @@ def seed_all(
         summary["công dân mẫu"] = step("Công dân mẫu", lambda: seed_citizens(300))
         Sequence.objects.get_or_create(key="demo:citizens", defaults={"value": 1})
     from motcua.payments.demo import seed_payment_setup
+    from motcua.payments.xmlsign import ensure_test_certificate
 
     step("Ký hiệu biên lai điện tử, tài khoản thu phí", seed_payment_setup)
+    step("Chứng thư số thử nghiệm ký biên lai", ensure_test_certificate)
     step("Dịch vụ xếp hàng", seed_queue)
     step("Cổng thông tin", seed_portal)
     summary["lịch hẹn sắp tới"] = step("Lịch hẹn, ủy quyền", seed_bookings)

@@ -117,3 +117,96 @@ def cash_book_xlsx(book: dict[str, Any], officer_name: str) -> bytes:
         rows,
         footer,
     )
+
+
+def _num(n: Any) -> str:
+    return "" if n is None else f"{int(n):07d}"
+
+
+def usage_lines(usage: dict[str, Any]) -> list[tuple[str, str]]:
+    s = usage["series"]
+    return [
+        ("Đơn vị thu", s.unit.name),
+        ("Mẫu số", s.template_number),
+        ("Ký hiệu", s.symbol),
+        ("Kỳ báo cáo", f"{usage['date_from']:%d/%m/%Y} – {usage['date_to']:%d/%m/%Y}"),
+        ("Số biên lai đã lập", str(usage["issued"])),
+        ("Từ số", _num(usage["first"])),
+        ("Đến số", _num(usage["last"])),
+        ("Số biên lai hợp lệ", str(usage["valid"])),
+        ("Số biên lai đã hủy", str(usage["cancelled"])),
+        ("Các số đã hủy", ", ".join(_num(n) for n in usage["cancelled_numbers"]) or "Không"),
+        ("Số biên lai thay thế", str(usage["replaced"])),
+        (
+            "Thay thế",
+            "; ".join(f"số {_num(a)} thay số {_num(b)}" for a, b in usage["replacements"])
+            or "Không",
+        ),
+        ("Tổng tiền trên biên lai hợp lệ (đồng)", money(usage["valid_amount"])),
+        ("Số bị bỏ trống trong dãy", ", ".join(_num(n) for n in usage["gaps"]) or "Không"),
+    ]
+
+
+def receipt_usage_xlsx(usage: dict[str, Any]) -> bytes:
+    rows = []
+    for r in usage["receipts"]:
+        state = "Đã hủy" if r.cancelled_at else "Hợp lệ"
+        rows.append(
+            [
+                r.number_display,
+                clock.local(r.issued_at).strftime("%d/%m/%Y %H:%M"),
+                r.dossier.code,
+                r.payer_name,
+                int(r.amount),
+                r.get_method_display(),
+                state,
+                r.cancel_reason,
+                r.replaces.number_display if r.replaces_id and r.replaces else "",
+            ]
+        )
+    footer: list[list[Any]] = [[]]
+    footer += [[label, value] for label, value in usage_lines(usage)]
+    s = usage["series"]
+    return _workbook(
+        "Sử dụng biên lai",
+        f"Báo cáo tình hình sử dụng biên lai {s.template_number} {s.symbol}",
+        [
+            "Số",
+            "Ngày lập",
+            "Mã hồ sơ",
+            "Người nộp",
+            "Số tiền (đồng)",
+            "Hình thức",
+            "Tình trạng",
+            "Lý do hủy",
+            "Thay thế số",
+        ],
+        rows,
+        footer,
+    )
+
+
+def receipt_usage_pdf(usage: dict[str, Any]) -> bytes:
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    from motcua.documents.services import PAPER_CSS
+
+    inner = render_to_string(
+        "payments/usage_report.html",
+        {"lines": usage_lines(usage), "u": usage, "today": clock.today()},
+    )
+    size, margin = PAPER_CSS["A4"]
+    html = render_to_string(
+        "documents/pdf_layout.html",
+        {
+            "body": mark_safe(inner),  # noqa: S308  (our own template, escaped values)
+            "title": "Báo cáo tình hình sử dụng biên lai",
+            "page_size": size,
+            "page_margin": margin,
+        },
+    )
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    return bytes(HTML(string=html, url_fetcher=fetcher).write_pdf())

@@ -10,6 +10,7 @@ urlpatterns = [
     path("ho-so/<str:code>/hoan-tra/<str:receipt_id>/", views.refund, name="refund"),
     path("so-quy/", views.cash_book, name="cash_book"),
     path("so-quy/xuat.xlsx", views.cash_book_xlsx, name="cash_book_xlsx"),
+    path("doi-chieu/", views.daily, name="daily"),
     path("doi-soat/", views.reconciliation, name="reconciliation"),
     path("doi-soat/<int:pk>/", views.reconciliation_resolve, name="reconciliation_resolve"),
 ]

@@ -307,3 +307,37 @@ def refund(request: HttpRequest, code: str, receipt_id: str) -> HttpResponse:
     else:
         messages.success(request, f"Đã ghi nhận hoàn trả {_money(done.amount)} đồng.")
     return redirect("dossiers:detail", code=dossier.code)
+
+
+@login_required
+def daily(request: HttpRequest) -> HttpResponse:
+    """Daily reconciliation per one-stop office: cash, transfer, online against the receipts."""
+    from motcua.org.models import Office, Role, StaffRole
+
+    day, error = _day_param(request)
+    user: Any = request.user
+    allowed = [Role.MANAGER, Role.LEADER, Role.RECEPTION]
+    if user.is_superuser:
+        offices = list(Office.objects.select_related("unit").order_by("name"))
+    else:
+        unit_ids: set[int] = set()
+        for role in StaffRole.objects.filter(user=user, role__in=allowed).select_related("unit"):
+            unit_ids |= role.unit.descendant_ids()
+        offices = list(Office.objects.filter(unit_id__in=unit_ids).select_related("unit"))
+    if not offices and not user.is_superuser:
+        return render(
+            request,
+            "web/error.html",
+            {"message": "Chỉ cán bộ một cửa, quản lý, lãnh đạo mới xem được đối chiếu thu tiền."},
+            status=403,
+        )
+    reports = []
+    for office in offices:
+        rec = selectors.daily_reconciliation(unit=office.unit, day=day)
+        for row in rec["rows"]:
+            for k in ("paid_amount", "receipt_amount", "difference"):
+                row[f"{k}_display"] = _money(row[k])
+        for k in ("cash_total", "cash_handed_over", "cash_not_handed_over"):
+            rec[f"{k}_display"] = _money(rec[k])
+        reports.append({"office": office, **rec})
+    return render(request, "payments/daily.html", {"day": day, "reports": reports, "error": error})

@@ -281,7 +281,9 @@ def statement_import(*, content: bytes, filename: str, actor: Any) -> dict[str, 
 
     require_reconciler(actor)
     rows, bad = statement_parse(content, filename)
-    matched, unmatched, duplicates = [], [], []
+    matched: list[dict[str, Any]] = []
+    unmatched: list[dict[str, Any]] = []
+    duplicates: list[dict[str, Any]] = []
     for row in rows:
         existing = BankStatementLine.objects.filter(transaction_id=row.transaction_id).first()
         if existing is not None:

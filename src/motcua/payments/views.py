@@ -70,6 +70,7 @@ def cash(request: HttpRequest, code: str) -> HttpResponse:
             actor=request.user,
             key=request.POST.get("key", "")[:80],
         )
+        receipt: Any
         if payment.status == "pending":
             receipt = services.payment_confirm(payment=payment, actor=request.user)
         else:
@@ -232,8 +233,8 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         return render(request, "403.html", {"message": exc.message}, status=403)
     result = None
-    if request.method == "POST" and request.FILES.get("file"):
-        upload = request.FILES["file"]
+    upload: Any = request.FILES.get("file") if request.method == "POST" else None
+    if upload is not None:
         try:
             result = statement_import(
                 content=upload.read(10 * 1024 * 1024 + 1)[: 10 * 1024 * 1024],
@@ -255,7 +256,7 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
         )[:500]
     )
     for line in lines:
-        line.amount_display = _money(line.amount)
+        line.amount_display = _money(line.amount)  # type: ignore[attr-defined]
     return render(request, "payments/reconciliation.html", {"lines": lines, "result": result})
 
 

@@ -187,5 +187,5 @@ def receipt_xml(receipt: Any, *, payer_id: str) -> bytes:
         digest_algorithm="sha256",
         c14n_algorithm=C14N,
     )
-    signed = signer.sign(receipt_tree(receipt, payer_id=payer_id), key=key, cert=cert)
+    signed = signer.sign(receipt_tree(receipt, payer_id=payer_id), key=key, cert=cert.decode())
     return bytes(etree.tostring(signed, xml_declaration=True, encoding="UTF-8"))

@@ -198,6 +198,8 @@ def require_reconciler(actor: Any) -> None:
     from motcua.org.models import StaffRole
     from motcua.payments.services import TRANSFER_ROLES
 
+    if getattr(actor, "is_superuser", False):
+        return
     if (
         not getattr(actor, "pk", None)
         or not StaffRole.objects.filter(

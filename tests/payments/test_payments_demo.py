@@ -36,6 +36,20 @@ def test_history_pays_by_cash_transfer_and_online_with_gapless_receipts(ward):
     for d in Dossier.objects.filter(status=Status.RETURNED):
         assert dossier_outstanding(d) == 0
     assert Dossier.objects.filter(events__action="paid").exists()
+    # Then the money's own history: daily handovers, a cancelled and a replaced receipt.
+    from motcua.payments.demo import seed_money_history
+    from motcua.payments.models import CashHandover
+
+    with clock.frozen(vn(2026, 3, 31, 16, 0)):
+        made = seed_money_history(days=30)
+    assert made["bàn giao tiền mặt"] > 0 and made["biên lai hủy"] == 2
+    assert CashHandover.objects.exists()
+    assert not Payment.objects.filter(
+        method="cash", status="paid", handover__isnull=True, paid_at__lt=vn(2026, 3, 30, 17, 0)
+    ).exists()
+    assert Receipt.objects.filter(replaces__isnull=False).count() == 1
+    numbers = sorted(Receipt.objects.values_list("number", flat=True))
+    assert numbers == list(range(1, len(numbers) + 1))
 
 
 def test_setup_is_idempotent(ward):

@@ -121,3 +121,81 @@ def pay_in_history(
     except DomainError:
         return ""  # e.g. no series for that year: the dossier stays owing, as a real one would
     return method
+
+
+def seed_money_history(*, days: int = 90) -> dict[str, int]:
+    """After the dossier history: daily cash handovers, a few receipts cancelled (one replaced)
+    and refunds for withdrawn dossiers, all through the services with the clock moved back."""
+    from datetime import time as dtime
+
+    from motcua.dossiers.workflow import Status
+    from motcua.org.models import Role, StaffRole
+    from motcua.payments import services
+    from motcua.payments.models import Payment, PaymentStatus, Receipt, Refund
+
+    real_now = clock.now()
+    made = {"bàn giao tiền mặt": 0, "biên lai hủy": 0, "hoàn trả": 0}
+    officers = {
+        p.confirmed_by_id: p.confirmed_by
+        for p in Payment.objects.filter(
+            method=Method.CASH, status=PaymentStatus.PAID, handover__isnull=True
+        ).select_related("confirmed_by")
+        if p.confirmed_by_id
+    }
+    start = clock.today() - timedelta(days=days)
+    for i in range(days + 1):
+        day = start + timedelta(days=i)
+        at = datetime.combine(day, dtime(17, 0), tzinfo=clock.VN_TZ)
+        if at >= real_now:
+            break
+        for officer in officers.values():
+            with clock.frozen(at):
+                try:
+                    services.cash_handover(
+                        actor=officer, received_by="Nguyễn Thị Thu (thủ quỹ)", until=at
+                    )
+                except DomainError:
+                    continue  # nothing taken that day
+            made["bàn giao tiền mặt"] += 1
+
+    def leader_of(receipt: Any) -> Any:
+        role = StaffRole.objects.filter(role=Role.LEADER, unit=receipt.dossier.unit).first()
+        return role.user if role else None
+
+    for n, receipt in enumerate(
+        Receipt.objects.filter(cancelled_at__isnull=True, method=Method.VIETQR)
+        .exclude(dossier__status__in=[Status.WITHDRAWN, Status.REFUSED])
+        .order_by("issued_at")[:2]
+    ):
+        leader = leader_of(receipt)
+        if leader is None:
+            continue
+        with clock.frozen(receipt.issued_at + timedelta(hours=2)):
+            services.receipt_cancel(
+                receipt=receipt,
+                actor=leader,
+                reason="Ghi sai họ tên người nộp tiền." if n == 0 else "Thu trùng khoản.",
+                replace=n == 0,
+            )
+        made["biên lai hủy"] += 1
+    for receipt in Receipt.objects.filter(
+        cancelled_at__isnull=True,
+        dossier__status=Status.WITHDRAWN,
+        payment__status=PaymentStatus.PAID,
+    ).select_related("dossier"):
+        leader = leader_of(receipt)
+        if leader is None or Refund.objects.filter(receipt=receipt).exists():
+            continue
+        closed = receipt.dossier.closed_at or real_now
+        with clock.frozen(min(closed + timedelta(hours=1), real_now)):
+            try:
+                services.refund_record(
+                    receipt=receipt,
+                    actor=leader,
+                    reason="Công dân rút hồ sơ trước khi giải quyết.",
+                    basis="Quy định hoàn trả phí, lệ phí của đơn vị (bản trình diễn)",
+                )
+            except DomainError:
+                continue
+        made["hoàn trả"] += 1
+    return made

@@ -477,8 +477,11 @@ def payment_callback(
 
 
 @transaction.atomic
-def cash_handover(*, actor: Any, received_by: str, note: str = "") -> Any:
-    """Hand over all the cash the officer took and has not handed over yet, with its totals."""
+def cash_handover(*, actor: Any, received_by: str, note: str = "", until: Any = None) -> Any:
+    """Hand over all the cash the officer took and has not handed over yet, with its totals.
+
+    `until` (the demo history): only cash taken up to that moment.
+    """
     from django.db.models import Count, Sum
 
     from motcua.org.models import StaffRole
@@ -497,6 +500,8 @@ def cash_handover(*, actor: Any, received_by: str, note: str = "") -> Any:
     pending = Payment.objects.select_for_update().filter(
         method=Method.CASH, status=PaymentStatus.PAID, confirmed_by=actor, handover__isnull=True
     )
+    if until is not None:
+        pending = pending.filter(paid_at__lte=until)
     ids = list(pending.values_list("pk", flat=True))
     totals = Payment.objects.filter(pk__in=ids).aggregate(n=Count("id"), s=Sum("amount"))
     if not ids:

@@ -102,6 +102,7 @@ def _seed_calendar() -> Any:
 def _history(step: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:
     from motcua.dossiers.demo import seed_dossiers
     from motcua.org.models import Office
+    from motcua.payments.demo import seed_money_history
     from motcua.portal.demo import seed_ratings_history
     from motcua.queueing.demo import seed_queue_history
 
@@ -118,6 +119,10 @@ def _history(step: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:
             ),
         ),
         "đánh giá": step("Đánh giá hài lòng", seed_ratings_history),
+        "tiền": step(
+            "Bàn giao tiền mặt, hủy biên lai, hoàn trả",
+            lambda: seed_money_history(days=HISTORY_DAYS),
+        ),
     }
 
 

@@ -38,8 +38,9 @@ seed: migrate ## Load the demo office (idempotent)
 setup: seed ## Everything but serving: install, migrate, demo data, static files
 	$(BIN)/motcua collectstatic --noinput -v 0
 
-# The demo office may use the stand-in gateway's secret (payments.checks refuses it otherwise).
-run setup seed migrate: export MOTCUA_DEMO ?= 1
+# Make targets run the demo office, which may use the stand-in gateway's secret (payments.checks
+# refuses it otherwise): a production start sets MOTCUA_DEMO=0 and its own PAYMENT_GATEWAY_SECRET.
+run setup seed migrate serve worker check: export MOTCUA_DEMO ?= 1
 
 run: setup ## Set up and serve the whole office on http://127.0.0.1:$(PORT) (plus the job worker)
 	PORT=$(PORT) $(BIN)/motcua serve

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import zxingcpp
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -77,6 +77,7 @@ def test_png_decodes_with_an_independent_reader():
     assert vietqr.parse(found[0].text) == qr
 
 
+@settings(deadline=None)  # no timing in tests: two shared cores may stall any one example
 @given(
     bank_bin=st.from_regex(r"\A97\d{4}\Z"),
     account=st.from_regex(r"\A[0-9A-Z]{1,19}\Z"),
@@ -142,6 +143,7 @@ def _read_back(words: str) -> int:
     return total + group + digit
 
 
+@settings(deadline=None)
 @given(st.integers(0, 999_999_999_999))
 def test_amount_in_words_reads_back(amount):
     words = amount_in_words(amount)

@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 # Links printed in QR codes, PDFs and messages (core/links.py); a real office sets its own.
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+# The demo office: published logins (password motcua-demo) over plain http on loopback. A real
+# office runs `motcua serve` with its own environment instead (README, "Running for real").
+export MOTCUA_DEMO ?= 1
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.package-lock.json
 
@@ -37,10 +40,6 @@ seed: migrate ## Load the demo office (idempotent)
 
 setup: seed ## Everything but serving: install, migrate, demo data, static files
 	$(BIN)/motcua collectstatic --noinput -v 0
-
-# Make targets run the demo office, which may use the stand-in gateway's secret (payments.checks
-# refuses it otherwise): a production start sets MOTCUA_DEMO=0 and its own PAYMENT_GATEWAY_SECRET.
-run setup seed migrate serve worker check: export MOTCUA_DEMO ?= 1
 
 run: setup ## Set up and serve the whole office on http://127.0.0.1:$(PORT) (plus the job worker)
 	PORT=$(PORT) $(BIN)/motcua serve

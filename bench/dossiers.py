@@ -33,6 +33,7 @@ PG_DB = "motcua_bench"
 def _django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
+    os.environ.setdefault("MOTCUA_DEMO", "1")  # demo staff, plain http
     os.environ.setdefault("AXES_ENABLED", "0")
     sys.path.insert(0, str(ROOT / "src"))
     import django

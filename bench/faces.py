@@ -137,6 +137,7 @@ def bench_office_gallery(n: int, repeat: int) -> None:
 
     os.environ.setdefault("MOTCUA_VAR_DIR", tempfile.mkdtemp(prefix="motcua-bench-"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
+    os.environ.setdefault("MOTCUA_DEMO", "1")  # demo staff, plain http
     import django
 
     django.setup()

@@ -586,6 +586,8 @@ def main() -> None:
         "PYTHONPATH": str(tmp),
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        # The demo office (seed-demo's staff) over plain http on loopback.
+        "MOTCUA_DEMO": "1",
     }
     sys.path.insert(0, str(tmp))
 

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT / "src"))
 _tmp = tempfile.mkdtemp(prefix="motcua-bench-queue-")
 os.environ.setdefault("MOTCUA_VAR_DIR", _tmp)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
+os.environ.setdefault("MOTCUA_DEMO", "1")  # demo staff, plain http
 os.environ.setdefault("AXES_ENABLED", "0")
 
 import cv2  # noqa: E402

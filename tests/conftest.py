@@ -8,8 +8,17 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from motcua.core import clock
+
+# Property tests check behaviour, never speed: no per-example deadline and no "too slow" health
+# check, which fail on a loaded CI machine (speed is measured in bench/).
+hypothesis_settings.register_profile(
+    "motcua", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("motcua")
 
 os.environ.setdefault(
     "DJANGO_ALLOW_ASYNC_UNSAFE", "true"
@@ -154,3 +163,17 @@ def page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-d
     pg.set_default_timeout(BROWSER_WAIT_MS)
     yield pg
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _small_challenges(settings):  # type: ignore[no-untyped-def]
+    """Proof-of-work challenges of 200 numbers at most: solved at once by tests (and browsers)."""
+    settings.MOTCUA = {**settings.MOTCUA, "CHALLENGE_MAX_NUMBER": 200}
+
+
+@pytest.fixture
+def solve_challenge():  # type: ignore[no-untyped-def]
+    """A function giving a fresh solution of a new challenge (what the browser would send)."""
+    from challenge_helpers import solved
+
+    return solved

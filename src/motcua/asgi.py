@@ -5,6 +5,11 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
 django_application = get_asgi_application()
 
+from motcua.web.production import refuse_unsafe_start  # noqa: E402
+
+# Production (DEBUG off, no MOTCUA_DEMO=1) never serves demo accounts or demo data.
+refuse_unsafe_start()
+
 from motcua.web.bodylimit import BodyLimitASGI  # noqa: E402  (needs the settings above)
 
 # Oversized request bodies are refused from their headers, before Django spools them.

@@ -15,9 +15,38 @@ VAR_DIR = Path(os.environ.get("MOTCUA_VAR_DIR", PROJECT_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = os.environ.get("DEBUG", "0") == "1"
+# The demo office (`make run`, `make setup`): published logins over plain http on loopback.
+# Anything else with DEBUG off is a production start: secure defaults below, a secret key from
+# the environment, and the server refuses to start on demo accounts or demo data
+# (web/production.py).
+MOTCUA_DEMO = os.environ.get("MOTCUA_DEMO", "0") == "1"
+PRODUCTION = not DEBUG and not MOTCUA_DEMO
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _insecure_key(key: str) -> bool:
+    # The same rule as Django's security.W009: short, repetitive or Django's placeholder.
+    return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure")
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if PRODUCTION and _insecure_key(SECRET_KEY):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "Chạy thật (DEBUG tắt, không ở chế độ demo) cần biến môi trường SECRET_KEY: một chuỗi "
+        "ngẫu nhiên từ 50 ký tự, ví dụ `python3 -c 'import secrets; "
+        "print(secrets.token_urlsafe(50))'`. Chạy bản demo: MOTCUA_DEMO=1."
+    )
 if not SECRET_KEY:
-    # A per-install key kept under var/: never committed, stable across restarts.
+    # Demo and development: a per-install key kept under var/, never committed, stable across
+    # restarts.
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
         import secrets
@@ -38,7 +67,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
-    "captcha",
     "huey.contrib.djhuey",
     "motcua.core",
     "motcua.org",
@@ -47,6 +75,9 @@ INSTALLED_APPS = [
     "motcua.dossiers",
     "motcua.documents",
     "motcua.payments",
+    "motcua.delivery",
+    "motcua.homeservice",
+    "motcua.notifications",
     "motcua.biometrics",
     "motcua.queueing",
     "motcua.portal",
@@ -55,6 +86,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: REMOTE_ADDR is the real client's address (X-Forwarded-For from TRUSTED_PROXIES only).
+    "motcua.web.proxy.TrustedProxyMiddleware",
     "motcua.web.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -65,8 +98,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "motcua.web.middleware.ApiRequestMiddleware",  # API: CSRF for session writes, no NUL
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on every page (CONTENT_SECURITY_POLICY below).
+    "motcua.web.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "motcua.web.middleware.CurrentUnitMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -113,6 +149,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_motcua_{os.getpid()}"}
+    if os.environ.get("DB_POOL", "1") != "0":  # psycopg pool per process (DB_POOL=0: off)
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections, not Django
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("DB_POOL_MIN", "1")),
+            "max_size": int(os.environ.get("DB_POOL_MAX", "8")),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+            "max_idle": float(os.environ.get("DB_POOL_MAX_IDLE", "60")),  # then closed
+        }
+
+        def _forget_pools_in_child() -> None:  # a forked child must not use the parent's sockets
+            from django.db.backends.postgresql.base import DatabaseWrapper
+
+            getattr(DatabaseWrapper, "_connection_pools", {}).clear()
+
+        os.register_at_fork(after_in_child=_forget_pools_in_child)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
@@ -210,6 +261,9 @@ CACHES = {
     },
 }
 RATELIMIT_USE_CACHE = "ratelimit"
+# Public pages kept whole for every visitor (core.cache.shared_page): the same shared store,
+# its own key prefix.
+CACHES["shared"] = {**CACHES["ratelimit"], "KEY_PREFIX": "pg"}  # type: ignore[dict-item]
 
 # Background jobs: Huey on SQLite under var/ by default, Redis when REDIS_URL is set.
 _huey_immediate = os.environ.get("HUEY_IMMEDIATE", "0") == "1"
@@ -229,14 +283,46 @@ else:
     }
 
 RATELIMIT_VIEW = "motcua.web.views.ratelimited"
+# Behind a reverse proxy (deploy/README.md): the addresses (or networks) of the proxies whose
+# X-Forwarded-For / X-Forwarded-Proto are believed, e.g. TRUSTED_PROXIES=127.0.0.1. Empty: none.
+TRUSTED_PROXIES = [a.strip() for a in os.environ.get("TRUSTED_PROXIES", "").split(",") if a.strip()]
+# Rate limits and login lockouts keyed on the real client, never on a header a client forged.
+RATELIMIT_IP_META_KEY = "motcua.web.proxy.client_address"
+AXES_CLIENT_IP_CALLABLE = "motcua.web.proxy.client_address"
 # Off only for load benchmarks on loopback, where every client shares one address.
 RATELIMIT_ENABLE = os.environ.get("RATELIMIT_ENABLE", "1") == "1"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 
-CAPTCHA_FONT_SIZE = 36
-CAPTCHA_LETTER_ROTATION = (-20, 20)
+# HTTPS: on by default in production, off for the demo on http://127.0.0.1; each one can be set
+# by an environment variable of the same name (1/0). `motcua check --deploy` passes with the
+# production defaults.
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("SECURE_HSTS_SECONDS") or (str(365 * 24 * 3600) if PRODUCTION else "0")
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# A load balancer's health probe may come over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REFERRER_POLICY = os.environ.get("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Behind a reverse proxy that terminates TLS: the header it sets and the value meaning https,
+# e.g. SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto (value https by default). Only set it when the
+# proxy always overwrites that header: a client could otherwise claim https itself.
+_proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    (
+        "HTTP_" + _proxy_header.split("=")[0].strip().upper().replace("-", "_"),
+        (_proxy_header.split("=", 1)[1].strip() if "=" in _proxy_header else "https"),
+    )
+    if _proxy_header
+    else None
+)
 
 MOTCUA: dict[str, Any] = {
     # Address printed in QR codes on forms and slips when no request tells it (jobs, CLI).
@@ -274,12 +360,35 @@ MOTCUA: dict[str, Any] = {
     "MAP_MAX_ZOOM": int(os.environ.get("MAP_MAX_ZOOM", "18")),
 }
 
-# The map tile server's origin: the Content-Security-Policy's img-src must allow it.
+# The map tile server's origin: the Content-Security-Policy's img-src allows it
+# (web.middleware.ContentSecurityPolicyMiddleware reads it from MOTCUA["MAP_TILE_URL"]).
 MAP_TILE_ORIGIN = (
     "{0.scheme}://{0.netloc}".format(urlsplit(MOTCUA["MAP_TILE_URL"]))
     if MOTCUA["MAP_TILE_URL"]
     else ""
 )
+
+# Content-Security-Policy (django-csp 4): scripts, styles, fonts and requests from our own
+# static files and pages only; no inline script or style anywhere (templates keep none), no
+# framing, no plugins. Images may also be data: URIs (QR codes, chart exports) and the map's
+# tiles.
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # + the tile server's origin (MAP_TILE_ORIGIN), added per response by the middleware.
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "media-src": ["'self'", "blob:"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -9,12 +9,13 @@ admin.site.site_header = "Quản trị hệ thống một cửa"
 admin.site.site_title = "motcua"
 admin.site.index_title = "Danh mục và cấu hình"
 
+handler404 = "motcua.web.views.not_found"
+
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("favicon.ico", web_views.favicon, name="favicon"),
     path("api/v1/", api.urls),
     path("quan-tri/", admin.site.urls),
-    path("captcha/", include("captcha.urls")),
     path("can-bo/", include("motcua.web.urls")),
     path("can-bo/ho-so/", include("motcua.dossiers.urls")),
     path("can-bo/xep-hang/", include("motcua.queueing.urls")),
@@ -22,5 +23,8 @@ urlpatterns = [
     path("can-bo/khuon-mat/", include("motcua.biometrics.urls")),
     path("can-bo/thu-phi/", include("motcua.payments.urls")),
     path("", include((payments_public, "payments_public"))),
+    path("", include("motcua.homeservice.urls")),
+    path("can-bo/tra-ket-qua/", include("motcua.delivery.urls")),
+    path("", include("motcua.notifications.urls")),
     path("", include("motcua.portal.urls")),
 ]

@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from dossiers_helpers import CITIZEN, vn
 
+from challenge_helpers import challenge_header
 from motcua.core import clock
 from motcua.core.services import api_token_issue
 
@@ -20,6 +21,8 @@ def api(client, office):
         headers = {}
         if user is not None:
             headers["HTTP_AUTHORIZATION"] = f"Bearer {api_token_issue(user=getattr(office, user))}"
+        elif method == "post":
+            headers.update(challenge_header())  # anonymous callers prove some work
         fn = getattr(client, method)
         if body is not None:
             return fn(

@@ -9,6 +9,7 @@ import pytest
 from django.db import OperationalError, connection
 from dossiers_helpers import CITIZEN, vn
 
+from challenge_helpers import challenge_header
 from motcua.core import clock
 from motcua.core.idempotency import idempotency_keys_expire
 from motcua.core.models import IdempotencyKey
@@ -19,7 +20,7 @@ BODY = {"procedure": "1.001193", "channel": "direct", "citizen": CITIZEN, "unit"
 
 
 def post(client, token, body, key=None, path="/api/v1/dossiers"):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else challenge_header()
     if key is not None:
         headers["HTTP_IDEMPOTENCY_KEY"] = key
     return client.post(path, data=body, content_type="application/json", **headers)

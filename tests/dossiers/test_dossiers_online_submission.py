@@ -9,6 +9,7 @@ import re
 import pytest
 from dossiers_helpers import CITIZEN, vn
 
+from challenge_helpers import challenge_header
 from motcua.core import clock
 from motcua.core.models import Sequence
 from motcua.core.services import api_token_issue
@@ -21,6 +22,8 @@ REF = re.compile(r"^TT-\d{6}-[A-Z2-9]{8}$")
 
 
 def submit(client, body=ONLINE, ip="203.0.113.7", **extra):
+    if "HTTP_AUTHORIZATION" not in extra:  # anonymous callers prove some work
+        extra = {**challenge_header(), **extra}
     return client.post(
         "/api/v1/dossiers", data=body, content_type="application/json", REMOTE_ADDR=ip, **extra
     )

@@ -189,15 +189,13 @@ def test_the_management_command_serves_the_standin(tmp_path):
 def test_production_refuses_the_standin_secret(settings, monkeypatch):
     from motcua.payments.checks import gateway_secret_check
 
-    monkeypatch.delenv("MOTCUA_DEMO", raising=False)
     monkeypatch.delenv("PAYMENT_GATEWAY_SECRET", raising=False)
     settings.DEBUG = False
-    settings.MOTCUA = {
-        k: v for k, v in settings.MOTCUA.items() if k not in ("DEMO", "PAYMENT_GATEWAY_SECRET")
-    }
+    settings.MOTCUA_DEMO = False
+    settings.MOTCUA = {k: v for k, v in settings.MOTCUA.items() if k != "PAYMENT_GATEWAY_SECRET"}
     assert [e.id for e in gateway_secret_check()] == ["motcua.payments.E001"]
-    monkeypatch.setenv("MOTCUA_DEMO", "1")
+    settings.MOTCUA_DEMO = True
     assert gateway_secret_check() == []
-    monkeypatch.delenv("MOTCUA_DEMO")
+    settings.MOTCUA_DEMO = False
     monkeypatch.setenv("PAYMENT_GATEWAY_SECRET", "a-real-secret-from-the-platform")
     assert gateway_secret_check() == []

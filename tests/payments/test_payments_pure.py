@@ -77,12 +77,15 @@ def test_png_decodes_with_an_independent_reader():
     assert vietqr.parse(found[0].text) == qr
 
 
-@settings(deadline=None)  # no timing in tests: two shared cores may stall any one example
+_DIGITS = "0123456789"
+_ALNUM = _DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
 @given(
-    bank_bin=st.from_regex(r"\A97\d{4}\Z"),
-    account=st.from_regex(r"\A[0-9A-Z]{1,19}\Z"),
+    bank_bin=st.text(_DIGITS, min_size=4, max_size=4).map(lambda d: "97" + d),
+    account=st.text(_ALNUM, min_size=1, max_size=19),
     amount=st.none() | st.integers(1, 9_999_999_999_999),
-    purpose=st.from_regex(r"\A[A-Z0-9\-]{0,25}\Z"),
+    purpose=st.text(_ALNUM + "-", max_size=25),
 )
 def test_payload_round_trips(bank_bin, account, amount, purpose):
     qr = vietqr.VietQR(bank_bin=bank_bin, account=account, amount=amount, purpose=purpose)
@@ -143,7 +146,6 @@ def _read_back(words: str) -> int:
     return total + group + digit
 
 
-@settings(deadline=None)
 @given(st.integers(0, 999_999_999_999))
 def test_amount_in_words_reads_back(amount):
     words = amount_in_words(amount)

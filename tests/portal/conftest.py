@@ -1,4 +1,4 @@
-"""Fixtures of the portal tests: a clean cache, captcha test mode, dossiers and tickets."""
+"""Fixtures of the portal tests: a clean cache, dossiers and tickets."""
 
 from __future__ import annotations
 
@@ -29,16 +29,6 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def captcha_test_mode(settings, monkeypatch):
-    """django-simple-captcha reads CAPTCHA_TEST_MODE at import: set both places; answer "PASSED"."""
-    import captcha.conf.settings as captcha_settings
-
-    settings.CAPTCHA_TEST_MODE = True
-    monkeypatch.setattr(captcha_settings, "CAPTCHA_TEST_MODE", True)
-    return "PASSED"
 
 
 @pytest.fixture

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
+from challenge_helpers import challenge_header
 from factories import CitizenFactory, OfficeFactory
 from motcua.core import clock
 from motcua.queueing.models import Booking, BookingStatus, QueueSettings, Service
@@ -27,7 +28,7 @@ def office(db, freeze):
     return office
 
 
-def _post(client, captcha, **over):
+def _post(client, solve, **over):
     data = {
         "bo-phan": "ha-dong",
         "dich-vu": "A",
@@ -37,8 +38,7 @@ def _post(client, captcha, **over):
         "full_name": "Nguyễn Văn An",
         "phone": "0912 345 678",
         "consent": "on",
-        "captcha_0": "x",
-        "captcha_1": captcha,
+        "altcha": solve() if "altcha" not in over else None,
     }
     data.update(over)
     return client.post(URL, {k: v for k, v in data.items() if v is not None})
@@ -79,7 +79,7 @@ def test_choose_office_service_day_and_slot_with_plain_links(client, office):
     html = resp.content.decode()
     assert "Thông tin người đến làm thủ tục" in html
     assert "14:00–14:30, Thứ Tư, 18/11/2026" in html
-    assert "Nghị định 13/2023/NĐ-CP" in html and 'name="captcha_1"' in html
+    assert "Nghị định 13/2023/NĐ-CP" in html and 'name="altcha"' in html
 
 
 def test_full_slot_is_shown_and_cannot_be_chosen(client, office):
@@ -102,8 +102,8 @@ def test_full_slot_is_shown_and_cannot_be_chosen(client, office):
     assert "không còn trống" in html and 'name="id_number"' not in html
 
 
-def test_book_shows_code_office_time_and_what_to_do(client, office, captcha_test_mode):
-    resp = _post(client, captcha_test_mode)
+def test_book_shows_code_office_time_and_what_to_do(client, office, solve_challenge):
+    resp = _post(client, solve_challenge)
     assert resp.status_code == 200
     html = resp.content.decode()
     b = Booking.objects.get()
@@ -126,7 +126,8 @@ def test_book_shows_code_office_time_and_what_to_do(client, office, captcha_test
 @pytest.mark.parametrize(
     ("over", "text"),
     [
-        ({"captcha_1": "sai"}, "Mã xác nhận không đúng"),
+        ({"altcha": "sai"}, "Mã xác minh chống gửi tự động không hợp lệ"),
+        ({"altcha": ""}, "Thiếu mã xác minh chống gửi tự động"),
         ({"consent": None}, "Vui lòng đồng ý"),
         ({"id_number": "123"}, "Số CCCD phải gồm đúng 12 chữ số"),
         ({"id_number": "999085012345"}, "không thuộc danh mục mã tỉnh"),
@@ -134,34 +135,32 @@ def test_book_shows_code_office_time_and_what_to_do(client, office, captcha_test
     ],
 )
 def test_invalid_input_is_explained_and_nothing_is_booked(
-    client, office, captcha_test_mode, over, text
+    client, office, solve_challenge, over, text
 ):
-    resp = _post(client, captcha_test_mode, **over)
+    resp = _post(client, solve_challenge, **over)
     assert resp.status_code in (400, 422)
     assert text in resp.content.decode()
     assert not Booking.objects.exists()
 
 
-def test_identity_mismatch_and_duplicate_are_refused_in_vietnamese(
-    client, office, captcha_test_mode
-):
+def test_identity_mismatch_and_duplicate_are_refused_in_vietnamese(client, office, solve_challenge):
     CitizenFactory(id_number=ID_A, full_name="Lê Thị Hoa")
-    resp = _post(client, captcha_test_mode)
+    resp = _post(client, solve_challenge)
     assert resp.status_code == 409
     assert "Họ và tên không khớp với thông tin đã lưu" in resp.content.decode()
-    assert _post(client, captcha_test_mode, full_name="LE THI HOA").status_code == 200
-    resp = _post(client, captcha_test_mode, full_name="Lê Thị Hoa", gio="15:00")
+    assert _post(client, solve_challenge, full_name="LE THI HOA").status_code == 200
+    resp = _post(client, solve_challenge, full_name="Lê Thị Hoa", gio="15:00")
     assert resp.status_code == 409 and "Bạn đã có lịch hẹn cho dịch vụ này" in resp.content.decode()
     assert Booking.objects.count() == 1
 
 
-def test_booking_posts_are_rate_limited(client, office, captcha_test_mode):
-    codes = [_post(client, captcha_test_mode, captcha_1="sai").status_code for _ in range(11)]
+def test_booking_posts_are_rate_limited(client, office, solve_challenge):
+    codes = [_post(client, solve_challenge, altcha="sai").status_code for _ in range(11)]
     assert codes[:10] == [400] * 10 and codes[10] == 429
 
 
-def test_cancel_page(client, office, captcha_test_mode):
-    _post(client, captcha_test_mode)
+def test_cancel_page(client, office, solve_challenge):
+    _post(client, solve_challenge)
     b = Booking.objects.get()
     html = client.get("/dat-lich/huy/", {"ma": b.code}).content.decode()
     assert f'value="{b.code}"' in html
@@ -223,7 +222,9 @@ def _api_book(client, **over):
         "phone": "0912345678",
     }
     data.update(over)
-    return client.post("/api/v1/public/bookings", data, content_type="application/json")
+    return client.post(
+        "/api/v1/public/bookings", data, content_type="application/json", **challenge_header()
+    )
 
 
 def test_api_book_and_errors(client, office, monkeypatch):
@@ -282,7 +283,11 @@ def test_api_booking_retried_with_its_key_books_once(client, office):
         "phone": "0912345678",
     }
     url = "/api/v1/public/bookings"
-    kw = {"content_type": "application/json", "HTTP_IDEMPOTENCY_KEY": "book-1"}
+    kw = {
+        "content_type": "application/json",
+        "HTTP_IDEMPOTENCY_KEY": "book-1",
+        **challenge_header(),
+    }
     first = client.post(url, data, **kw)
     again = client.post(url, data, **kw)
     assert first.status_code == again.status_code == 201
@@ -306,3 +311,105 @@ def test_a_booking_code_is_locked_after_wrong_verifiers_from_anywhere(client, of
     assert right.status_code == 429 and "tạm khóa 1 giờ" in right.content.decode()
     b.refresh_from_db()
     assert b.status == BookingStatus.BOOKED
+
+
+def test_a_scripted_burst_of_bookings_without_work_is_refused(client, office, monkeypatch):
+    """Issue 15.1: the challenge that replaced the captcha still stops scripted bookings."""
+    from motcua.portal import api as portal_api
+
+    monkeypatch.setattr(portal_api, "RATE_API_BOOKING", ("100/m",))  # only the challenge here
+    url = "/api/v1/public/bookings"
+    body = {
+        "office": "ha-dong",
+        "service": "A",
+        "slot_start": "2026-11-18T14:00:00+07:00",
+        "full_name": "Người Máy",
+        "phone": "0912345678",
+    }
+    unsolved = [
+        client.post(url, {**body, "id_number": f"0010850{i:05d}"}, content_type="application/json")
+        for i in range(10)
+    ]
+    assert {r.status_code for r in unsolved} == {403}
+    assert {r.json()["code"] for r in unsolved} == {"challenge_required"}
+    # One real solution books once; replaying it (the cheap way to script a burst) fails.
+    header = challenge_header()
+    first = client.post(url, {**body, "id_number": ID_A}, content_type="application/json", **header)
+    assert first.status_code == 201
+    replays = [
+        client.post(
+            url,
+            {**body, "id_number": f"0011900{i:05d}", "slot_start": "2026-11-18T15:00:00+07:00"},
+            content_type="application/json",
+            **header,
+        )
+        for i in range(5)
+    ]
+    assert {r.json()["code"] for r in replays} == {"challenge_used"}
+    assert Booking.objects.count() == 1
+    # The page form is held to the same rule.
+    page = _post(client, lambda: "", id_number="001190012345")
+    assert page.status_code == 400 and Booking.objects.count() == 1
+
+
+def test_challenge_answers_are_checked(client, office, monkeypatch):
+    import base64
+    import json
+
+    from motcua.core.challenge import challenge_solve
+    from motcua.portal import api as portal_api
+
+    monkeypatch.setattr(portal_api, "RATE_API_BOOKING", ("100/m",))
+
+    ch = client.get("/api/v1/public/challenge").json()
+    assert set(ch) == {"algorithm", "challenge", "maxnumber", "salt", "signature"}
+    assert ch["algorithm"] == "SHA-256" and ch["maxnumber"] == 200
+    good = json.loads(base64.b64decode(challenge_solve(ch)))
+
+    def book(solution: dict) -> str:
+        header = base64.b64encode(json.dumps(solution).encode()).decode()
+        r = client.post(
+            "/api/v1/public/bookings",
+            {
+                "office": "x",
+                "service": "A",
+                "slot_start": "2026-11-18T14:00:00+07:00",
+                "id_number": ID_A,
+                "full_name": "An",
+                "phone": "0912345678",
+            },
+            content_type="application/json",
+            HTTP_X_ALTCHA=header,
+        )
+        return r.json()["code"]
+
+    assert book({**good, "number": good["number"] + 1}) == "challenge_invalid"
+    assert book({**good, "signature": "0" * 64}) == "challenge_invalid"
+    assert book({**good, "salt": good["salt"] + "0"}) == "challenge_invalid"
+    # A signed challenge whose time is up.
+    with clock.frozen(clock.now() + timedelta(hours=1)):
+        assert book(good) == "challenge_expired"
+    # The unit does not exist: the challenge passed, then the booking failed on its own terms.
+    assert book(good) == "office_not_found"
+    assert book(good) == "challenge_used"
+
+
+def test_staff_tokens_book_without_the_challenge(client, office):
+    from factories import UserFactory
+    from motcua.core.services import api_token_issue
+
+    token = api_token_issue(user=UserFactory())
+    r = client.post(
+        "/api/v1/public/bookings",
+        {
+            "office": "ha-dong",
+            "service": "A",
+            "slot_start": "2026-11-18T14:00:00+07:00",
+            "id_number": ID_A,
+            "full_name": "Nguyễn Văn An",
+            "phone": "0912345678",
+        },
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert r.status_code == 201, r.content

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from axe_helpers import WCAG
+from axe_helpers import axe_violations as _axe
 from factories import OfficeFactory, UnitFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,22 +46,10 @@ CHART_FACTS = """(id) => {
 }"""
 
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-
-
 def axe_violations(page, *within: str) -> list[str]:  # type: ignore[no-untyped-def]
     """axe-core's WCAG 2.x A/AA violations (any impact) of the page, or of the elements
     `within` selects, as they are now."""
-    if not AXE.exists():
-        pytest.skip("axe-core not installed: make install (npm ci)")
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async (within) => (await axe.run(within.length ? {include: within.map(s => [s])} : document,"
-        " {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']})).violations"
-        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))",
-        list(within),
-    )
-    return list(result)
+    return _axe(page, *within, tags=WCAG)
 
 
 def _shot(page, name: str) -> None:

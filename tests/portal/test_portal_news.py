@@ -1,4 +1,4 @@
-"""Article star ratings (one per visitor), comments behind a captcha, moderation, rate limits."""
+"""Article star ratings (one per visitor), comments behind a proof-of-work challenge, moderation, rate limits."""
 
 from __future__ import annotations
 
@@ -52,48 +52,41 @@ def test_stars_outside_1_to_5_are_refused(published, stars):
         services.announcement_rate(announcement=published, visitor="v" * 40, stars=stars)
 
 
-def test_comment_needs_the_captcha(client, published, captcha_test_mode):
+def test_comment_needs_the_challenge(client, published, solve_challenge):
     url = f"/tin-tuc/{published.slug}/binh-luan/"
-    bad = client.post(
-        url, {"name": "Hoa", "body": "Xin hỏi giờ làm việc?", "captcha_0": "x", "captcha_1": "sai"}
-    )
+    bad = client.post(url, {"name": "Hoa", "body": "Xin hỏi giờ làm việc?", "altcha": "sai"})
     assert bad.status_code == 400
-    assert "Mã xác nhận không đúng" in bad.content.decode()
+    assert "Mã xác minh chống gửi tự động không hợp lệ" in bad.content.decode()
     assert Comment.objects.count() == 0
     good = client.post(
         url,
         {
             "name": "Hoa",
             "body": "Xin hỏi giờ làm việc?",
-            "captcha_0": "x",
-            "captcha_1": captcha_test_mode,
+            "altcha": solve_challenge(),
         },
     )
     assert good.status_code == 302
     assert Comment.objects.get().status == Comment.Status.PENDING
 
 
-def test_real_captcha_is_checked_against_the_store(client, published):
-    from captcha.models import CaptchaStore
-
-    key = CaptchaStore.generate_key()
-    answer = CaptchaStore.objects.get(hashkey=key).response
+def test_a_solution_is_accepted_once(client, published, solve_challenge):
     url = f"/tin-tuc/{published.slug}/binh-luan/"
-    response = client.post(
-        url, {"name": "Minh", "body": "Cảm ơn!", "captcha_0": key, "captcha_1": answer}
-    )
-    assert response.status_code == 302
-    assert Comment.objects.filter(name="Minh").exists()
+    solution = solve_challenge()
+    first = client.post(url, {"name": "Minh", "body": "Cảm ơn!", "altcha": solution})
+    assert first.status_code == 302
+    again = client.post(url, {"name": "Minh", "body": "Cảm ơn lần nữa!", "altcha": solution})
+    assert again.status_code == 400
+    assert "Mã xác minh chống gửi tự động đã được dùng" in again.content.decode()
+    assert list(Comment.objects.values_list("body", flat=True)) == ["Cảm ơn!"]
 
 
-def test_moderation_hides_unapproved_comments(client, published, editor, captcha_test_mode):
+def test_moderation_hides_unapproved_comments(client, published, editor, solve_challenge):
     url = f"/tin-tuc/{published.slug}/binh-luan/"
-    client.post(
-        url, {"name": "Hoa", "body": "Bình luận chờ duyệt", "captcha_0": "x", "captcha_1": "PASSED"}
-    )
+    client.post(url, {"name": "Hoa", "body": "Bình luận chờ duyệt", "altcha": solve_challenge()})
     client.post(
         url,
-        {"name": "Nam", "body": "Bình luận bị từ chối", "captcha_0": "x", "captcha_1": "PASSED"},
+        {"name": "Nam", "body": "Bình luận bị từ chối", "altcha": solve_challenge()},
     )
     assert "Bình luận chờ duyệt" not in client.get(f"/tin-tuc/{published.slug}/").content.decode()
 
@@ -128,11 +121,11 @@ def test_only_editors_moderate(published):
         services.comment_moderate(actor=UserFactory(), comment=comment, approve=True)
 
 
-def test_comments_are_rate_limited(client, published, captcha_test_mode):
+def test_comments_are_rate_limited(client, published, solve_challenge):
     url = f"/tin-tuc/{published.slug}/binh-luan/"
     codes = [
         client.post(
-            url, {"name": "Hoa", "body": f"Bình luận {i}", "captcha_0": "x", "captcha_1": "PASSED"}
+            url, {"name": "Hoa", "body": f"Bình luận {i}", "altcha": solve_challenge()}
         ).status_code
         for i in range(7)
     ]

@@ -9,15 +9,17 @@ import threading
 import time
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 
 from motcua.portal import visitors
 from motcua.portal.models import VisitCount
 
 
 @pytest.fixture
-def redis_cache(settings):
+def redis_cache():
     """A private redis-server on a free port (never a shared one), stopped after the test."""
     binary = shutil.which("redis-server")
     if not binary:
@@ -37,13 +39,18 @@ def redis_cache(settings):
                 break
             except OSError:
                 time.sleep(0.05)
-        settings.CACHES = {
+        redis_caches = {
             "default": {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
                 "LOCATION": f"redis://127.0.0.1:{port}/0",
             }
         }
-        yield
+        # The caches go back to the test settings before the server stops: other fixtures'
+        # teardowns clear the default cache and must not meet a stopped Redis.
+        with override_settings(CACHES={**settings.CACHES, **redis_caches}):
+            cache.clear()
+            yield
+        cache.clear()
     finally:
         proc.terminate()
         proc.wait(timeout=10)

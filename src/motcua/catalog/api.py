@@ -6,15 +6,17 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from motcua.catalog import selectors
 from motcua.catalog.models import Channel, ProcedureVersion
 from motcua.core.errors import NotFound, ValidationFailed
+from motcua.core.schemas import DB_INT_MAX, InputSchema
 
 router = Router(tags=["catalog"])
 
 MAX_LIMIT = 500
+MAX_OFFSET = 1_000_000  # far beyond the catalogue; bounds the SQL OFFSET (issue 9.7)
 
 
 class FieldOut(Schema):
@@ -120,12 +122,14 @@ class ProcedurePage(Schema):
     items: list[ProcedureOut]
 
 
-class Filters(Schema):
-    q: str = ""
-    field: str = ""
-    channel: str = ""
-    limit: int = 100
-    offset: int = 0
+class Filters(InputSchema):
+    q: str = Field("", max_length=200)
+    field: str = Field("", max_length=40)  # catalog.Field.code
+    channel: str = Field("", max_length=10, json_schema_extra={"enum": ["", *Channel.values]})
+    limit: int = Field(
+        100, ge=1, le=DB_INT_MAX, description=f"Số dòng (tối đa {MAX_LIMIT} được trả về)."
+    )
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def _page(filters: Filters) -> dict[str, Any]:

@@ -1,18 +1,21 @@
-"""Token issue for staff API clients."""
+"""Token issue for staff API clients; the public proof-of-work challenge."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import authenticate
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 
 from motcua.core.errors import DomainError
+from motcua.core.schemas import InputSchema
 from motcua.core.services import api_token_issue
 
 router = Router(tags=["auth"])
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     username: str = Field(max_length=150)  # org.User.username
     password: str = Field(max_length=256)
 
@@ -62,3 +65,30 @@ def token(request: HttpRequest, payload: TokenIn) -> TokenOut:
     # (AXES_RESET_ON_SUCCESS), so a later typo does not lock out after earlier old failures.
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     return TokenOut(token=api_token_issue(user=user))
+
+
+class ChallengeOut(Schema):
+    algorithm: str
+    challenge: str
+    maxnumber: int
+    salt: str
+    signature: str
+
+
+@router.get(
+    "/public/challenge",
+    response=ChallengeOut,
+    auth=None,
+    tags=["portal"],
+    url_name="public_challenge",
+)
+def public_challenge(request: HttpRequest, response: HttpResponse) -> dict[str, Any]:
+    """A proof-of-work challenge; anonymous bookings, submissions and comments send its solution.
+
+    Find `number` with SHA-256(salt + number) == challenge (0 <= number <= maxnumber), then send
+    base64(JSON {algorithm, challenge, number, salt, signature}) in the `X-Altcha` header (API)
+    or the `altcha` form field (pages). A solution is accepted once."""
+    from motcua.core.challenge import challenge_create
+
+    response["Cache-Control"] = "no-store"
+    return challenge_create()

@@ -21,3 +21,12 @@ def fold(text: str | None) -> str:
 def normalize_name(text: str) -> str:
     """NFC-normalise a person's name and collapse spaces, keeping its diacritics."""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+_FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(text: str) -> bool:
+    """True when text holds a NUL byte or a lone surrogate: neither can be stored (PostgreSQL
+    refuses NUL in text, UTF-8 has no surrogates) nor shown, so input carrying one is refused."""
+    return bool(_FORBIDDEN.search(text))

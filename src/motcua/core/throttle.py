@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
 from django.http import HttpRequest, HttpResponse
 
@@ -127,6 +128,15 @@ class SharedDatabaseCache(DatabaseCache):
     minutes. Here the row is locked (FOR UPDATE on PostgreSQL; SQLite takes the database write
     lock at BEGIN) and only the value is rewritten.
     """
+
+    def add(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> bool:
+        """Most adds find the key alive (a rate window already open): one read, not Django's
+        count-the-table-then-select-then-write; only a new or expired key takes the long way."""
+        if self.has_key(key, version=version):
+            return False
+        return super().add(key, value, timeout, version)
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         from django.db import connections, router, transaction

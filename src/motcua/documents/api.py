@@ -10,6 +10,7 @@ from ninja import Router, Schema
 
 from motcua.core.auth import staff_auth
 from motcua.core.errors import NotFound
+from motcua.core.schemas import IsoDate
 
 router = Router(tags=["documents"])
 
@@ -45,7 +46,7 @@ def forms(request: HttpRequest) -> Any:
 
 
 @router.get("/ledger.pdf", auth=staff_auth)
-def ledger(request: HttpRequest, unit: str, date_from: date, date_to: date) -> HttpResponse:
+def ledger(request: HttpRequest, unit: str, date_from: IsoDate, date_to: IsoDate) -> HttpResponse:
     """Form 06, the tracking ledger of a unit (by unit code) for a period, as PDF; only one's own units."""
     from motcua.documents.dossier_forms import ledger_pdf
     from motcua.org.models import Unit

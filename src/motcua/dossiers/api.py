@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from ninja import Status as HttpStatus
 
 from motcua.core import clock
 from motcua.core.auth import staff_auth
+from motcua.core.challenge import HEADER_NAME as CHALLENGE_HEADER
+from motcua.core.challenge import challenge_verify
 from motcua.core.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from motcua.core.idempotency import idempotent
+from motcua.core.schemas import DB_INT_MAX, InputSchema, IsoDate, IsoDateTime
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.workflow import STEP_LABELS, TIMELINESS_LABELS
@@ -46,9 +50,10 @@ class Unauthorized(DomainError):
 # Text limits are the database columns' sizes (org.Citizen, dossiers.Dossier, catalog.Procedure,
 # org.Unit, org.User); free text stored in a TextField gets NOTE_MAX.
 NOTE_MAX = 4000
+MAX_QUANTITY = 10_000  # pages or copies of one dossier
 
 
-class CitizenIn(Schema):
+class CitizenIn(InputSchema):
     id_number: str = Field(max_length=12)
     full_name: str = Field(max_length=200)
     date_of_birth: str | None = Field(None, max_length=10)
@@ -56,33 +61,49 @@ class CitizenIn(Schema):
     phone: str = Field("", max_length=20)
     address: str = Field("", max_length=300)
     email: str = Field("", max_length=254)
+    # Messages about the dossier (motcua.notifications): the citizen's consent and channels
+    # (none chosen: SMS to `phone`). Without consent nothing is sent.
+    notify_consent: bool = False
+    notify_channels: list[Literal["sms", "email", "zalo"]] | None = Field(None, max_length=3)
 
 
-class DossierIn(Schema):
+class DeliveryChoiceIn(InputSchema):
+    """How the citizen wants the result (motcua.delivery): counter, home or post."""
+
+    method: str = Field("counter", max_length=8)
+    address: str = Field("", max_length=300)
+
+
+class DossierIn(InputSchema):
     procedure: str = Field(max_length=40)
     channel: str = Field(max_length=10)
     citizen: CitizenIn
     unit: str = Field(max_length=40)
-    papers: list[int] | None = Field(None, max_length=200)
-    fees_due: int | None = None
+    papers: list[Annotated[int, Field(ge=0, le=DB_INT_MAX)]] | None = Field(None, max_length=200)
+    fees_due: int | None = Field(None, ge=0, le=DB_INT_MAX)  # dossiers.Dossier.fees_due
     ticket: str | None = Field(None, max_length=20)
     notes: str = Field("", max_length=NOTE_MAX)
     # Fee inputs (catalog.fees): {"pages": 12, "copies": 2}, an exemption code and its checked proof.
-    quantities: dict[str, int] | None = Field(None, max_length=10)
+    quantities: (
+        dict[Annotated[str, Field(max_length=40)], Annotated[int, Field(ge=0, le=MAX_QUANTITY)]]
+        | None
+    ) = Field(None, max_length=10)
     exemption: str | None = Field(None, max_length=40)
     exemption_proof: str = Field("", max_length=300)
     # The case of a legally variable time (e.g. marriage: "ngay" or "xac-minh").
     time_case: str | None = Field(None, max_length=40)
+    # Optional: how the result goes back, recorded in the reception's transaction.
+    delivery: DeliveryChoiceIn | None = None
 
 
-class ActionIn(Schema):
+class ActionIn(InputSchema):
     action: str = Field(max_length=32)
     note: str = Field("", max_length=NOTE_MAX)
     reason: str = Field("", max_length=NOTE_MAX)
     to_user: str | None = Field(None, max_length=150)
     to_unit: str | None = Field(None, max_length=40)
     new_date: str | None = Field(None, max_length=10)
-    new_due_at: datetime | None = None
+    new_due_at: IsoDateTime | None = None
     repeat_reason: str | None = Field(None, max_length=NOTE_MAX)
 
 
@@ -205,24 +226,36 @@ def dossier_create(request: HttpRequest, payload: DossierIn) -> Any:
         raise Unauthorized()
     if user is None:
         online_submission_throttle(request)
+        # Anonymous submissions prove some work (X-Altcha header, GET /public/challenge).
+        challenge_verify(request.headers.get(CHALLENGE_HEADER))
     unit = Unit.objects.filter(code=payload.unit).first()
     if unit is None:
         raise NotFound(f"Không tìm thấy đơn vị có mã {payload.unit}.", code="unit_not_found")
-    dossier = services.dossier_receive(
-        procedure_code=payload.procedure,
-        channel=payload.channel,
-        citizen=payload.citizen.dict(),
-        unit=unit,
-        actor=user,
-        papers=payload.papers,
-        fees_due=payload.fees_due,
-        ticket=payload.ticket,
-        notes=payload.notes,
-        quantities=payload.quantities,
-        exemption=payload.exemption,
-        exemption_proof=payload.exemption_proof,
-        time_case=payload.time_case,
-    )
+    with transaction.atomic():
+        dossier = services.dossier_receive(
+            procedure_code=payload.procedure,
+            channel=payload.channel,
+            citizen=payload.citizen.dict(),
+            unit=unit,
+            actor=user,
+            papers=payload.papers,
+            fees_due=payload.fees_due,
+            ticket=payload.ticket,
+            notes=payload.notes,
+            quantities=payload.quantities,
+            exemption=payload.exemption,
+            exemption_proof=payload.exemption_proof,
+            time_case=payload.time_case,
+        )
+        if payload.delivery is not None and payload.delivery.method != "counter":
+            from motcua.delivery.services import delivery_choose
+
+            delivery_choose(
+                dossier=dossier,
+                method=payload.delivery.method,
+                actor=user,
+                address=payload.delivery.address,
+            )
     return HttpStatus(201, dossier_summary(dossier))
 
 
@@ -231,12 +264,12 @@ def dossier_list(
     request: HttpRequest,
     q: str = "",
     kind: str = "",
-    status: int | None = None,
+    status: Annotated[int, Field(ge=0, le=99)] | None = None,
     procedure: str = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
     cursor: str = "",
-    limit: int = 50,
+    limit: Annotated[int, Field(ge=1, le=DB_INT_MAX)] = 50,
 ) -> dict[str, Any]:
     """A worklist (`kind`: mine, due_soon, overdue, supplement, ready, online) or a search with a keyset cursor."""
     user = _user(request)

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from motcua.catalog.models import Channel
 from motcua.core.dates import DateTextField, DateTextInput
+from motcua.delivery.models import Method as DeliveryMethod
 from motcua.dossiers.workflow import STATUS_LABELS
 from motcua.org.models import Sex, Unit
 
@@ -100,6 +101,39 @@ class ReceiveForm(forms.Form):
     notes = forms.CharField(
         label="Ghi chú", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # How the citizen gets the result (motcua.delivery), recorded with the reception.
+    delivery_method = forms.ChoiceField(
+        label="Cách nhận kết quả",
+        choices=DeliveryMethod.choices,
+        initial=DeliveryMethod.COUNTER,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    delivery_address = forms.CharField(
+        label="Địa chỉ nhận kết quả (để trống: dùng địa chỉ của công dân)",
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    # Messages about this dossier (motcua.notifications): only with the citizen's consent.
+    notify_consent = forms.BooleanField(
+        label=(
+            "Công dân đồng ý nhận thông báo về hồ sơ (tiếp nhận, bổ sung, có kết quả) qua các kênh "
+            "chọn dưới đây, theo quy định về bảo vệ dữ liệu cá nhân (Nghị định 13/2023/NĐ-CP)."
+        ),
+        required=False,
+    )
+    notify_channels = forms.MultipleChoiceField(
+        label="Kênh nhận thông báo",
+        choices=[
+            ("sms", "Tin nhắn SMS"),
+            ("email", "Thư điện tử"),
+            ("zalo", "Zalo"),
+        ],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Không chọn kênh nào: gửi tin nhắn SMS đến số điện thoại trên.",
+    )
 
     def __init__(
         self, *args: Any, version: Any = None, channels: list[str] | None = None, **kwargs: Any
@@ -162,6 +196,15 @@ class ReceiveForm(forms.Form):
             self.add_error(
                 "exemption_proof",
                 "Cần ghi giấy tờ chứng minh thuộc đối tượng miễn, giảm đã kiểm tra.",
+            )
+        method = data.get("delivery_method") or DeliveryMethod.COUNTER
+        data["delivery_method"] = method
+        if method != DeliveryMethod.COUNTER and not (
+            (data.get("delivery_address") or "").strip() or (data.get("address") or "").strip()
+        ):
+            self.add_error(
+                "delivery_address",
+                "Cần địa chỉ nhận kết quả khi trả tận nhà hoặc qua bưu chính.",
             )
         return data
 

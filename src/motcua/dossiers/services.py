@@ -539,6 +539,10 @@ def dossier_receive(
         to_unit=unit,
         opened=bool(dossier.step),
     )
+    # The citizen's channels (when they agreed) and the "received" message: same transaction.
+    from motcua.notifications.services import notification_dossier_received
+
+    notification_dossier_received(dossier=dossier, citizen_data=citizen, actor=actor)
     audit_record(
         action=f"dossier.{action}", actor=actor, obj=dossier, detail={"code": dossier.code}
     )
@@ -570,6 +574,13 @@ def dossier_fees(
         raise ValidationFailed(
             "Cần ghi giấy tờ chứng minh thuộc đối tượng miễn, giảm phí, lệ phí đã kiểm tra.",
             code="exemption_proof_required",
+        )
+    from motcua.core.schemas import DB_INT_MAX
+
+    if result.total > DB_INT_MAX:  # the column's bound (many pages or copies at a high rate)
+        raise ValidationFailed(
+            "Số lượng trang, bản kê khai quá lớn: tổng phí, lệ phí vượt mức có thể ghi nhận.",
+            code="fees_too_large",
         )
     if fees_due is not None and fees_due != result.total:
         raise ValidationFailed(
@@ -712,6 +723,15 @@ def dossier_act(*, dossier: Dossier, action: str, actor: Any, **params: Any) -> 
         opened=t.step is not None,
         **kw,
     )
+    if action == "finish":
+        # The result is ready: the delivery task (counter, home, post) opens in this transaction.
+        from motcua.delivery.services import delivery_result_ready
+
+        delivery_result_ready(dossier=dossier, actor=actor, now=now)
+    # What the citizen is told about this move (outbox row, same transaction).
+    from motcua.notifications.services import notification_dossier_event
+
+    notification_dossier_event(dossier=dossier, action=action, note=note)
     audit_record(
         action=f"dossier.{action}",
         actor=actor,

@@ -176,6 +176,8 @@ def receive(request: HttpRequest) -> HttpResponse:
                     "address": card.address,
                 }
             )
+            if not data.get("delivery_address"):
+                data["delivery_address"] = card.address
         form = ReceiveForm(data, version=version, channels=version.channels)
         form.errors.clear()  # showing the prefilled form, not validating it yet
         return _render_receive(request, form, qr_form, version, unit, ticket_label, qr_error)
@@ -200,6 +202,7 @@ def receive(request: HttpRequest) -> HttpResponse:
         procedure=version.procedure.code,
         ticket=ticket_label,
         fees_due=_counter_fee(version),
+        delivery_address=initial.get("address") or "",
         papers=[i for i, p in enumerate(version.papers or []) if p.get("required", True)],
     )
     form = ReceiveForm(initial=initial, version=version, channels=version.channels)
@@ -230,6 +233,9 @@ def _receive_with_scans(
         for k in ("id_number", "full_name", "date_of_birth", "sex", "phone", "email", "address")
         if data.get(k) not in (None, "")
     }
+    if data.get("notify_consent"):
+        citizen["notify_consent"] = True
+        citizen["notify_channels"] = list(data.get("notify_channels") or [])
     dossier = services.dossier_receive(
         procedure_code=version.procedure.code,
         channel=data["channel"],
@@ -247,6 +253,17 @@ def _receive_with_scans(
     for f in data.get("scans") or []:
         services.attachment_add(
             dossier=dossier, content=f.read(), filename=f.name, actor=request.user
+        )
+    method = data.get("delivery_method") or "counter"
+    if method != "counter":
+        # How the result goes back, in the reception's transaction (counter is the default).
+        from motcua.delivery.services import delivery_choose
+
+        delivery_choose(
+            dossier=dossier,
+            method=method,
+            actor=request.user,
+            address=data.get("delivery_address") or "",
         )
     return dossier
 

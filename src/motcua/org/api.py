@@ -7,6 +7,7 @@ from datetime import date
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from motcua.core.schemas import InputSchema, IsoDate
 from motcua.org import selectors
 from motcua.org.idcard import parse_idcard_qr
 from motcua.org.models import Unit
@@ -30,8 +31,8 @@ class UnitOut(Schema):
     successors: list[str]
 
 
-class UnitsQuery(Schema):
-    at: date | None = Field(None, description="Ngày tra cứu (YYYY-MM-DD); mặc định hôm nay.")
+class UnitsQuery(InputSchema):
+    at: IsoDate | None = Field(None, description="Ngày tra cứu (YYYY-MM-DD); mặc định hôm nay.")
     all: bool = Field(False, description="1 để lấy cả các đơn vị đã hết hiệu lực.")
 
 
@@ -55,7 +56,7 @@ def units(request: HttpRequest, filters: Query[UnitsQuery]) -> list[UnitOut]:
     return [_unit_out(u) for u in qs]
 
 
-class QrIn(Schema):
+class QrIn(InputSchema):
     qr: str = Field(max_length=1000)  # a chip-card QR is ~150 characters
 
 

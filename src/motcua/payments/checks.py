@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from django.conf import settings
@@ -10,11 +9,8 @@ from django.core.checks import Error, register
 
 
 def demo_mode() -> bool:
-    """The demo office (MOTCUA_DEMO=1, or settings.MOTCUA["DEMO"]) may use the stand-in's defaults."""
-    flag = getattr(settings, "MOTCUA", {}).get("DEMO")
-    if flag is None:
-        flag = os.environ.get("MOTCUA_DEMO", "")
-    return str(flag).strip().lower() in ("1", "true", "yes", "on")
+    """The demo office (settings.MOTCUA_DEMO, from MOTCUA_DEMO=1) may use the stand-in's defaults."""
+    return bool(getattr(settings, "MOTCUA_DEMO", False))
 
 
 @register()

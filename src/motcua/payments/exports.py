@@ -1,8 +1,7 @@
 """Spreadsheets of the payments app: the officer's cash book, the receipt usage report, reconciliation.
 
-Cells are written through `_cell`, which neutralises text a spreadsheet would run as a formula
-(a payer's name or a bank description starting with "=", "+", "-", "@"). A shared
-`core/spreadsheet` helper is being written elsewhere; when it lands, `_cell` should use it.
+Cells are written through `core.spreadsheet.safe_cell`, which neutralises text a spreadsheet
+would run as a formula (a payer's name or a bank description starting with "=", "+", "-", "@").
 """
 
 from __future__ import annotations
@@ -11,15 +10,7 @@ import io
 from typing import Any
 
 from motcua.core import clock
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    """A value safe to put in a cell: text that would start a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+from motcua.core.spreadsheet import safe_cell
 
 
 def money(n: Any) -> str:
@@ -35,16 +26,16 @@ def _workbook(
     wb = Workbook()
     ws = wb.active
     ws.title = sheet[:31]
-    ws.append([_cell(title)])
+    ws.append([safe_cell(title)])
     ws["A1"].font = Font(bold=True, size=13)
     ws.append([])
-    ws.append([_cell(h) for h in header])
+    ws.append([safe_cell(h) for h in header])
     for cell in ws[3]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([_cell(v) for v in row])
+        ws.append([safe_cell(v) for v in row])
     for row in footer:
-        ws.append([_cell(v) for v in row])
+        ws.append([safe_cell(v) for v in row])
     for col in ws.columns:
         letter = col[0].column_letter
         ws.column_dimensions[letter].width = min(

@@ -4,7 +4,6 @@ The public procedure list (/public/procedures) lives in the catalog app's router
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from django.http import HttpRequest
@@ -12,9 +11,11 @@ from django_ratelimit.core import is_ratelimited
 from ninja import Field, Router, Schema, Status
 
 from motcua.core import clock
+from motcua.core.challenge import challenge_check_request
 from motcua.core.errors import RateLimited
 from motcua.core.idempotency import idempotent
-from motcua.portal.models import RatingChannel
+from motcua.core.schemas import DB_INT_MAX, InputSchema, IsoDateTime, JsonInt
+from motcua.portal.models import RatingChannel, SatisfactionLevel
 
 router = Router(tags=["portal"])
 
@@ -24,13 +25,17 @@ class ErrorOut(Schema):
     message: str
 
 
-class RatingIn(Schema):
+class RatingIn(InputSchema):
     dossier: str | None = Field(None, max_length=60)  # dossiers.Dossier.code
-    ticket: Annotated[str, Field(max_length=32)] | int | None = None  # queueing.Ticket.token
+    ticket: (
+        Annotated[str, Field(max_length=32)] | Annotated[JsonInt, Field(ge=0, le=DB_INT_MAX)] | None
+    ) = None  # queueing.Ticket.token
     verify: str = Field(max_length=32)
-    level: str = Field(max_length=20)
-    indicators: dict[str, int] = Field({}, max_length=20)
-    channel: str = Field(RatingChannel.KIOSK, max_length=10)
+    level: str = Field(max_length=20, json_schema_extra={"enum": [*SatisfactionLevel.values]})
+    indicators: dict[Annotated[str, Field(max_length=40)], JsonInt] = Field({}, max_length=20)
+    channel: str = Field(
+        RatingChannel.KIOSK, max_length=10, json_schema_extra={"enum": [*RatingChannel.values]}
+    )
 
 
 class RatingOut(Schema):
@@ -75,10 +80,10 @@ def public_rating(request: HttpRequest, payload: RatingIn) -> Status:
     return Status(201, {"id": rating.pk, "level": rating.level, "channel": rating.channel})
 
 
-class BookingIn(Schema):
+class BookingIn(InputSchema):
     office: str = Field(max_length=40)
     service: str = Field(max_length=40)
-    slot_start: datetime
+    slot_start: IsoDateTime
     id_number: str = Field(max_length=12)
     full_name: str = Field(max_length=200)
     phone: str = Field(max_length=20)
@@ -91,7 +96,8 @@ class BookingOut(Schema):
     service: str
 
 
-# No captcha on the API (kiosks, partner apps): a tighter per-client limit instead.
+# Anonymous callers solve the proof-of-work challenge (X-Altcha header, see
+# GET /public/challenge), staff tokens do not; a tighter per-client limit as well.
 RATE_API_BOOKING = ("5/m", "30/h")
 
 
@@ -120,6 +126,7 @@ def public_booking(request: HttpRequest, payload: BookingIn) -> Status:
             request, group=f"portal.api_booking.{i}", key="ip", rate=rate, increment=True
         ):
             raise RateLimited()
+    challenge_check_request(request)
     office = resolve_office(payload.office)
     service = resolve_service(office, payload.service)
     booking = booking_book(

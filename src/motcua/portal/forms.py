@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from captcha.fields import CaptchaField
 from django import forms
 
+from motcua.core.challenge import ChallengeField
 from motcua.portal.models import INDICATOR_LEVELS, INDICATORS, SatisfactionLevel
 
 
@@ -34,10 +34,7 @@ class CommentForm(forms.Form):
     body = forms.CharField(
         label="Nội dung bình luận", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
-    captcha = CaptchaField(
-        label="Mã xác nhận (nhập các ký tự trong ảnh)",
-        error_messages={"invalid": "Mã xác nhận không đúng, vui lòng thử lại."},
-    )
+    altcha = ChallengeField()
 
 
 class AnnouncementForm(forms.Form):
@@ -113,10 +110,7 @@ class BookingForm(forms.Form):
         ),
         error_messages={"required": "Vui lòng đồng ý việc sử dụng thông tin cá nhân để đặt lịch."},
     )
-    captcha = CaptchaField(
-        label="Mã xác nhận (nhập các ký tự trong ảnh)",
-        error_messages={"invalid": "Mã xác nhận không đúng, vui lòng thử lại."},
-    )
+    altcha = ChallengeField()
 
     def clean_id_number(self) -> str:
         return self.cleaned_data["id_number"].strip()

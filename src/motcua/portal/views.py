@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from motcua.core import clock
-from motcua.core.cache import cached_figure
+from motcua.core.cache import cached_figure, shared_page
 from motcua.core.errors import DomainError
 from motcua.portal import selectors, services, visitors
 from motcua.portal.forms import AnnouncementForm, CommentForm, LookupForm, ServiceRatingForm
@@ -126,6 +126,7 @@ def _processing_summary() -> dict[str, Any]:
 
 
 @portal_page
+@shared_page("home", ttl=60)  # visitor counts and the year's figures: a minute old at most
 def home(request: HttpRequest) -> HttpResponse:
     from motcua.catalog.models import Field
 
@@ -142,6 +143,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @portal_page
+@shared_page("procedures", ttl=600, params=frozenset({"linh-vuc", "trang"}))  # not searches
 def procedures(request: HttpRequest) -> HttpResponse:
     from motcua.catalog.models import Field
     from motcua.catalog.selectors import procedure_search
@@ -273,6 +275,9 @@ STATS_CACHE_SECONDS = 300
 
 
 @portal_page
+@shared_page(
+    "statistics", ttl=STATS_CACHE_SECONDS, params=frozenset({"theo", "don-vi", "linh-vuc"})
+)
 def statistics(request: HttpRequest) -> HttpResponse:
     from motcua.catalog.models import Field
     from motcua.dossiers.selectors import dossier_stats

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
+from pydantic import StrictStr
+from pydantic import ValidationError as PydanticValidationError
 
 from motcua.core import clock
 from motcua.core.auth import staff_auth
 from motcua.core.errors import NotFound, RateLimited, ValidationFailed
 from motcua.core.idempotency import idempotent
+from motcua.core.schemas import DB_INT_MAX, InputSchema, JsonInt
 from motcua.org.models import Counter, Office
 from motcua.queueing import selectors, services
 from motcua.queueing.models import Service, Ticket
@@ -96,21 +99,68 @@ def resolve_service(office: Office, value: Any) -> Service:
     return service
 
 
+class CheckInIn(InputSchema):
+    """The fields of a check-in, JSON or multipart (the image comes as a multipart file)."""
+
+    office: (
+        Annotated[StrictStr, Field(max_length=40)]
+        | Annotated[JsonInt, Field(ge=0, le=DB_INT_MAX)]
+        | None
+    ) = None
+    service: (
+        Annotated[StrictStr, Field(max_length=40)]
+        | Annotated[JsonInt, Field(ge=0, le=DB_INT_MAX)]
+        | None
+    ) = None
+    qr: StrictStr | None = Field(None, max_length=1000)  # a chip-card QR is ~150 characters
+    phone: StrictStr | None = Field(None, max_length=20)  # org.Citizen.phone
+    consent: Literal["today", "remember", "none"] | None = None
+    device: StrictStr | None = Field(None, max_length=80)  # queueing.Ticket.device
+
+
+_ID_OR_CODE = {
+    "anyOf": [
+        {"type": "string", "maxLength": 40},
+        {"type": "integer", "minimum": 0, "maximum": DB_INT_MAX},
+    ]
+}
+CHECK_IN_FIELDS: dict[str, Any] = {
+    "qr": {"type": "string", "maxLength": 1000},
+    "phone": {"type": "string", "maxLength": 20},
+    "office": _ID_OR_CODE,
+    "service": _ID_OR_CODE,
+    "consent": {"type": "string", "enum": ["today", "remember", "none"]},
+    "device": {"type": "string", "maxLength": 80},
+}
+
+
 def _check_in_input(request: HttpRequest) -> dict[str, Any]:
     ctype = request.content_type or ""
+    image = None
     if ctype.startswith("multipart/") or ctype.startswith("application/x-www-form-urlencoded"):
-        data: dict[str, Any] = {k: request.POST.get(k) for k in request.POST}
+        body: Any = {k: request.POST.get(k) for k in request.POST if k in CheckInIn.model_fields}
         upload = request.FILES.get("image")
-        data["image"] = upload.read() if upload else None
-        return data
+        image = upload.read() if upload else None
+    else:
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise ValidationFailed("Dữ liệu gửi lên không phải JSON hợp lệ.", code="invalid")
+        if not isinstance(body, dict):
+            raise ValidationFailed("Dữ liệu gửi lên không hợp lệ.", code="invalid")
+        body = {k: v for k, v in body.items() if k in CheckInIn.model_fields}
+    if not body.get("device") and request.headers.get("X-Kiosk-Device"):
+        body["device"] = request.headers["X-Kiosk-Device"]  # checked like the field
     try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed("Dữ liệu gửi lên không phải JSON hợp lệ.", code="invalid")
-    if not isinstance(body, dict):
-        raise ValidationFailed("Dữ liệu gửi lên không hợp lệ.", code="invalid")
-    body["image"] = None  # images come as multipart only
-    return body
+        data = CheckInIn.model_validate(body).model_dump()
+    except PydanticValidationError as exc:
+        fields = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
+        raise ValidationFailed(
+            f"Dữ liệu gửi lên không hợp lệ ({fields}): các trường là văn bản, trong giới hạn độ dài.",
+            code="invalid",
+        )
+    data["image"] = image  # images come as multipart only
+    return data
 
 
 def check_in_response(result: services.IssueResult) -> dict[str, Any]:
@@ -202,11 +252,7 @@ def offices(request: HttpRequest) -> list[dict[str, Any]]:
                         "type": "object",
                         "properties": {
                             "image": {"type": "string", "format": "binary"},
-                            "qr": {"type": "string"},
-                            "phone": {"type": "string"},
-                            "office": {"type": "string"},
-                            "service": {"type": "string"},
-                            "consent": {"type": "string", "enum": ["today", "remember", "none"]},
+                            **CHECK_IN_FIELDS,
                         },
                         "required": ["office", "service"],
                     }
@@ -214,13 +260,7 @@ def offices(request: HttpRequest) -> list[dict[str, Any]]:
                 "application/json": {
                     "schema": {
                         "type": "object",
-                        "properties": {
-                            "qr": {"type": "string"},
-                            "phone": {"type": "string"},
-                            "office": {"type": "string"},
-                            "service": {"type": "string"},
-                            "consent": {"type": "string", "enum": ["today", "remember", "none"]},
-                        },
+                        "properties": CHECK_IN_FIELDS,
                         "required": ["office", "service"],
                     }
                 },

@@ -204,19 +204,26 @@ def booking_days(*, office: Office, service: Service) -> list[date]:
 # ---------------------------------------------------------------- book
 
 
-def _new_code() -> str:
-    return CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+def new_code(prefix: str = CODE_PREFIX) -> str:
+    """A fresh random code `<prefix>XXXXXX` (also used for home-visit codes)."""
+    return prefix + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_prefixed_code(code: str, prefix: str) -> str:
+    """'tn 7k3p9q' / '7K3P9Q' / 'TN-7K3P9Q' → 'TN-7K3P9Q' for a prefix such as 'TN-'."""
+    bare = prefix.rstrip("-")
+    text = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    if text.startswith(bare) and len(text) == len(bare) + CODE_LENGTH:
+        text = text[len(bare) :]
+    return prefix + text if text else ""
 
 
 def normalize_code(code: str) -> str:
     """'lh 7k3p9q' / '7K3P9Q' / 'LH-7K3P9Q' → 'LH-7K3P9Q' (what a citizen types back)."""
-    text = "".join(ch for ch in (code or "").upper() if ch.isalnum())
-    if text.startswith("LH") and len(text) == len("LH") + CODE_LENGTH:
-        text = text[2:]
-    return CODE_PREFIX + text if text else ""
+    return normalize_prefixed_code(code, CODE_PREFIX)
 
 
-def _citizen_for_booking(*, id_number: str, full_name: str, phone: str, actor: Any) -> Citizen:
+def citizen_for_booking(*, id_number: str, full_name: str, phone: str, actor: Any) -> Citizen:
     """The citizen with this CCCD; created (unverified) from the booking when unknown.
 
     What a stranger typed never changes a known person's record; a name that differs from a
@@ -278,7 +285,7 @@ def booking_book(
             "Vui lòng nhập số điện thoại di động để nhận diện khi đến và để hủy lịch khi cần.",
             code="phone_required",
         )
-    citizen = _citizen_for_booking(
+    citizen = citizen_for_booking(
         id_number=id_number, full_name=name, phone=phone, actor=created_by
     )
 
@@ -315,7 +322,7 @@ def booking_book(
                     citizen=citizen,
                     slot_start=slot.start,
                     created_at=now,
-                    code=_new_code(),
+                    code=new_code(),
                     full_name=name,
                     phone=phone,
                     channel=channel,
@@ -344,18 +351,27 @@ def booking_book(
 # ---------------------------------------------------------------- cancel
 
 
-def _verified(booking: Booking, proof: str) -> bool:
+def proof_matches(*, id_number: str, phones: tuple[str, ...], proof: str) -> bool:
+    """True when `proof` is the last 4 digits of the CCCD or one of the phone numbers."""
     proof = (proof or "").strip()
     if not proof:
         return False
     if proof.isdigit() and len(proof) == 4:
-        return hmac.compare_digest(booking.citizen.id_number[-4:], proof)
+        return hmac.compare_digest(id_number[-4:], proof)
     try:
         phone = normalize_phone(proof)
     except ValidationFailed:
         return False
-    known = {p for p in (booking.phone, booking.citizen.phone) if p}
+    known = {p for p in phones if p}
     return any(hmac.compare_digest(phone, p) for p in known)
+
+
+def _verified(booking: Booking, proof: str) -> bool:
+    return proof_matches(
+        id_number=booking.citizen.id_number,
+        phones=(booking.phone, booking.citizen.phone),
+        proof=proof,
+    )
 
 
 def _cancel(booking: Booking, reason: str) -> Booking:

@@ -1,33 +1,387 @@
-"""Board events: the TicketEvent rows are the durable log; this wakes local streams early.
+"""Queue events pushed to open streams: one listener per process, one database read per event.
 
-A stream polls `TicketEvent.id > last_id` every ~300 ms, which works across processes and on
-both databases. Within one process, `notify()` (called on commit) wakes waiting streams at once
-so a call reaches the board in well under a second even between polls.
+The TicketEvent rows are the durable log; this module only says "office N has new events" and
+fans the new rows out to every stream of this process:
+
+- PostgreSQL: `pg_notify` is sent inside the transaction that writes the event (delivered at
+  commit, never for a rolled-back one); one listener connection per process runs `LISTEN`.
+- SQLite with REDIS_URL: published on Redis after commit; one subscriber per process.
+- SQLite alone: streams of this process are woken after commit; one thread per process looks
+  at the newest event id every `POLL_S` seconds for writes made by other processes.
+
+Each office has a `Feed` holding its recent events in memory. When woken, the first stream to
+look reads the new rows once (re-reading a short window of ids, so an event that committed
+after a higher id is still delivered); the others take them from memory. Streams hold no
+database connection while they wait. The listener runs only while streams are open.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import os
 import threading
+import time
+from collections import deque
+from typing import Any
 
-_cond = threading.Condition()
-_version = 0
+from django.db import connection
 
+log = logging.getLogger(__name__)
 
-def notify(office_id: int | None = None) -> None:
-    """Wake every stream waiting in this process (they re-read the database)."""
-    global _version
-    with _cond:
-        _version += 1
-        _cond.notify_all()
-
-
-def version() -> int:
-    return _version
+CHANNEL = "motcua_queue"
+POLL_S = 0.25  # SQLite without Redis: how often one thread per process looks for new events
+SAFETY_S = 30.0  # a feed re-reads at least this often while streams are open (a lost signal)
+LOOKBACK_IDS = 2000  # ids re-read below the newest after a lost connection (rare)
+BUFFER = 2000  # events an office keeps in memory for streams that are behind
 
 
-def wait(since: int, timeout: float) -> int:
-    """Block until notify() was called after `since` or `timeout` seconds passed; new version."""
-    with _cond:
-        if _version == since:
-            _cond.wait(timeout)
-        return _version
+def signal_mode() -> str:
+    """How events reach other processes: "postgres", "redis" or "local"."""
+    if connection.vendor == "postgresql":
+        return "postgres"
+    return "redis" if os.environ.get("REDIS_URL") else "local"
+
+
+def close_idle_connection() -> None:
+    """Give this thread's database connection back (to the pool) unless a transaction holds it."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
+# ---------------------------------------------------------------- publishing
+
+
+def publish(office_id: int, event_id: int) -> None:
+    """Call inside the transaction that wrote event `event_id` of office `office_id`."""
+    from django.db import transaction
+
+    mode, payload = signal_mode(), f"{office_id}:{event_id}"
+    if mode == "postgres":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_notify(%s, %s)", [CHANNEL, payload])
+    elif mode == "redis":
+        transaction.on_commit(lambda: _redis_publish(payload))
+    else:
+        transaction.on_commit(lambda: notify(office_id, event_id))
+
+
+def _redis_publish(payload: str) -> None:
+    try:
+        _redis().publish(CHANNEL, payload)
+    except Exception:  # the event is stored; streams catch up at their next safety read
+        log.warning("queue event not published on Redis", exc_info=True)
+        _deliver(payload)
+
+
+def _deliver(payload: str) -> None:
+    """A signal's payload "office:event" (from PostgreSQL or Redis) wakes that office."""
+    office, _, event = payload.partition(":")
+    if office.isdigit():
+        notify(int(office), int(event) if event.isdigit() else None)
+
+
+_redis_client: Any = None
+
+
+def _redis() -> Any:
+    global _redis_client
+    if _redis_client is None:
+        import redis
+
+        _redis_client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    return _redis_client
+
+
+def notify(office_id: int | None = None, event_id: int | None = None) -> None:
+    """Wake the streams of this process (one office, or all when None)."""
+    with _registry_lock:
+        feeds = list(_feeds.values()) if office_id is None else [_feeds.get(office_id)]
+    for feed in feeds:
+        if feed is not None:
+            feed.wake(event_id)
+
+
+# ---------------------------------------------------------------- waiters and feeds
+
+
+class Waiter:
+    """A stream waiting in a thread (WSGI, tests)."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def clear(self) -> None:
+        self._event.clear()
+
+    def wait(self, timeout: float) -> None:
+        self._event.wait(timeout)
+
+
+class AsyncWaiter:
+    """A stream waiting on an event loop (ASGI): woken from any thread."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._event = asyncio.Event()
+
+    def set(self) -> None:
+        with contextlib.suppress(RuntimeError):  # loop closed: the stream is gone
+            self.loop.call_soon_threadsafe(self._event.set)
+
+    def clear(self) -> None:
+        self._event.clear()
+
+    async def wait(self, timeout: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), timeout)
+
+
+class Feed:
+    """One office's recent events in this process, read from the database once per signal."""
+
+    def __init__(self, office_id: int) -> None:
+        self.office_id = office_id
+        self._lock = threading.Lock()  # one refresh at a time
+        self._items: deque[tuple[int, dict[str, Any]]] = deque(maxlen=BUFFER)  # (seq, event)
+        self._seq = 0
+        self._seen: set[int] = set()  # ids already in the feed (the last BUFFER of them)
+        self._seen_order: deque[int] = deque()
+        self._pending: set[int] = set()  # ids announced by a signal, not read yet
+        self._look_back = False
+        self._max_id: int | None = None
+        self._origin = 0  # the newest id when the feed was created
+        # Signals received / signals answered by a finished read: a stream that looks while
+        # another is reading waits for that read (a flag cleared at its start would let it
+        # look at the buffer too early and then sleep through the event).
+        self._wanted = 1
+        self._done = 0
+        self._checked_at = 0.0
+        self.waiters: set[Any] = set()
+
+    def head(self) -> int:
+        return self._seq
+
+    def wake(self, event_id: int | None = None) -> None:
+        """New events: `event_id` when the signal named it, else re-read a window of ids."""
+        if event_id is None:
+            self._look_back = True
+        else:
+            self._pending.add(event_id)
+        self._wanted += 1
+        for waiter in list(self.waiters):
+            waiter.set()
+
+    def needs_refresh(self) -> bool:
+        return self._done < self._wanted or time.monotonic() - self._checked_at > SAFETY_S
+
+    def refresh(self) -> None:
+        """Read the office's new events (sync; the first caller reads, the others find it done)."""
+        from django.db.models import Q
+
+        from motcua.queueing.models import TicketEvent
+        from motcua.queueing.selectors import event_payload
+
+        with self._lock:
+            if not self.needs_refresh():
+                return
+            target = self._wanted  # a signal arriving during the read asks for another
+            self._checked_at = time.monotonic()
+            pending, self._pending = self._pending, set()
+            look_back, self._look_back = self._look_back, False
+            try:
+                qs = TicketEvent.objects.filter(office_id=self.office_id)
+                if self._max_id is None:
+                    # Events before the feed existed belong to each stream's own catch-up.
+                    self._max_id = max(
+                        qs.order_by("-id").values_list("id", flat=True)[:1], default=0
+                    )
+                    self._origin = self._max_id
+                    self._done = target
+                    return
+                newest = self._max_id
+                floor = max(newest - LOOKBACK_IDS, self._origin) if look_back else newest
+                late = [i for i in pending if i <= floor and i not in self._seen]
+                rows = (
+                    qs.filter(Q(id__gt=floor) | Q(id__in=late)) if late else qs.filter(id__gt=floor)
+                )
+                for ev in rows.order_by("id"):
+                    if ev.pk in self._seen:
+                        continue
+                    self._seen.add(ev.pk)
+                    self._seen_order.append(ev.pk)
+                    if len(self._seen_order) > BUFFER:
+                        self._seen.discard(self._seen_order.popleft())
+                    self._seq += 1
+                    self._items.append((self._seq, event_payload(ev)))
+                    self._max_id = max(self._max_id, ev.pk)
+                self._done = target
+            except Exception:
+                self._pending |= pending
+                raise
+            finally:
+                close_idle_connection()
+
+    def pull(self, pos: int) -> tuple[int, list[dict[str, Any]] | None]:
+        """Events after position `pos`; None when they fell out of memory (read the database)."""
+        items = list(self._items)
+        if not items or items[-1][0] <= pos:
+            return pos, []
+        if items[0][0] > pos + 1:
+            return items[-1][0], None
+        return items[-1][0], [ev for seq, ev in items if seq > pos]
+
+
+_feeds: dict[int, Feed] = {}
+_registry_lock = threading.Lock()
+_listener: _Listener | None = None
+
+
+def subscribe(office_id: int, waiter: Any) -> Feed:
+    """Register a stream (starts this process's listener when it is the first)."""
+    global _listener
+    with _registry_lock:
+        feed = _feeds.get(office_id)
+        if feed is None:
+            feed = _feeds[office_id] = Feed(office_id)
+        feed.waiters.add(waiter)
+        if _listener is None or not _listener.is_alive():
+            _listener = _Listener(signal_mode())
+            _listener.start()
+    return feed
+
+
+def unsubscribe(feed: Feed, waiter: Any) -> None:
+    with _registry_lock:
+        feed.waiters.discard(waiter)
+        if not feed.waiters:
+            _feeds.pop(feed.office_id, None)
+
+
+def open_streams() -> int:
+    with _registry_lock:
+        return sum(len(f.waiters) for f in _feeds.values())
+
+
+def stop_listener() -> None:
+    """Stop this process's listener now (tests: before the test database is dropped)."""
+    global _listener
+    with _registry_lock:
+        listener, _listener = _listener, None
+    if listener is not None:
+        listener.stop()
+
+
+# ---------------------------------------------------------------- the listener
+
+
+class _Listener(threading.Thread):
+    """Receives "office N changed" from other processes and wakes that office's streams.
+
+    Stops by itself once no stream has been open for a moment.
+    """
+
+    IDLE_STOP_S = 5.0
+
+    def __init__(self, mode: str) -> None:
+        super().__init__(name=f"motcua-queue-listener-{mode}", daemon=True)
+        self.mode = mode
+        self._stop_event = threading.Event()
+        self._idle_since: float | None = None
+        self._conn: Any = None
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        conn = self._conn
+        if conn is not None:
+            with contextlib.suppress(Exception):  # closing a broken connection
+                conn.close()
+        self.join(timeout=5)
+
+    def _should_stop(self) -> bool:
+        if self._stop_event.is_set():
+            return True
+        if open_streams():
+            self._idle_since = None
+            return False
+        now = time.monotonic()
+        if self._idle_since is None:
+            self._idle_since = now
+        if now - self._idle_since > self.IDLE_STOP_S:
+            global _listener
+            with _registry_lock:
+                if _listener is self and not any(f.waiters for f in _feeds.values()):
+                    _listener = None
+                    return True
+            self._idle_since = None
+        return False
+
+    def run(self) -> None:
+        run = {"postgres": self._run_postgres, "redis": self._run_redis}.get(
+            self.mode, self._run_local
+        )
+        while not self._should_stop():
+            try:
+                run()
+            except Exception:
+                if self._stop_event.is_set():
+                    return
+                log.warning("queue listener (%s) lost its connection", self.mode, exc_info=True)
+                notify(None)  # streams re-read: nothing is lost while reconnecting
+                self._stop_event.wait(1.0)
+
+    def _run_postgres(self) -> None:
+        import psycopg
+
+        params = {
+            k: v
+            for k, v in connection.get_connection_params().items()
+            if k not in ("context", "cursor_factory", "prepare_threshold", "server_side_binding")
+        }
+        with psycopg.connect(**params, autocommit=True) as conn:
+            self._conn = conn
+            conn.execute(f"LISTEN {CHANNEL}")
+            notify(None)  # anything committed before LISTEN: streams re-read once
+            while not self._should_stop():
+                for note in conn.notifies(timeout=1.0):
+                    _deliver(note.payload)
+            self._conn = None
+
+    def _run_redis(self) -> None:
+        pubsub = _redis().pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(CHANNEL)
+        self._conn = pubsub
+        try:
+            notify(None)
+            while not self._should_stop():
+                message = pubsub.get_message(timeout=1.0)
+                if message and message.get("type") == "message":
+                    data = message["data"]
+                    _deliver(data.decode() if isinstance(data, bytes) else str(data))
+        finally:
+            self._conn = None
+            pubsub.close()
+
+    def _run_local(self) -> None:
+        from django.db.models import Max
+
+        from motcua.queueing.models import TicketEvent
+
+        last: int | None = None
+        while not self._should_stop():
+            try:
+                newest = TicketEvent.objects.aggregate(m=Max("id"))["m"] or 0
+                if last is not None and newest > last:
+                    # SQLite commits one writer at a time: ids arrive in order, no window needed.
+                    for office_id, event_id in TicketEvent.objects.filter(id__gt=last).values_list(
+                        "office_id", "id"
+                    ):
+                        notify(office_id, event_id)
+                last = newest
+            finally:
+                close_idle_connection()
+            self._stop_event.wait(POLL_S)

@@ -140,6 +140,11 @@ class QueueDay(models.Model):
     office = models.ForeignKey("org.Office", on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The day's total wait (issue → call) over the tickets called, kept at each call and
+    # transfer so that the board's average needs no pass over the day's tickets. -1: not kept
+    # yet (a row older than these fields), recomputed from the tickets on first use.
+    wait_sum_s = models.FloatField(default=0)
+    wait_count = models.IntegerField(default=-1)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["office", "date"], name="queue_day_unique")]

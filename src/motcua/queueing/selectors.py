@@ -158,7 +158,26 @@ def free_counters(*, service: Service) -> int:
     return len(set(counters) - set(busy))
 
 
-def estimate_wait(*, office: Office, service: Service, position: int) -> int:
+PACE_FRESH_S = 30  # how long a service's measured pace is reused by check-in answers
+
+
+def seconds_per_person_recent(*, service: Service, office: Office) -> float:
+    """`seconds_per_person`, remembered for PACE_FRESH_S (it reads up to 300 events and the
+    last tickets; it moves slowly) and forgotten when a ticket of the service ends here."""
+    from motcua.core.cache import cached_figure
+
+    return cached_figure(
+        pace_key(service.pk),
+        lambda: seconds_per_person(service=service, office=office),
+        fresh_for=PACE_FRESH_S,
+    )
+
+
+def pace_key(service_id: int) -> str:
+    return f"queue:pace:{service_id}"
+
+
+def estimate_wait(*, office: Office, service: Service, position: int, recent: bool = False) -> int:
     """Seconds until a ticket with `position` people ahead is called.
 
     From the time one person holds a counter (m, `seconds_per_person`) and the open counters
@@ -172,7 +191,8 @@ def estimate_wait(*, office: Office, service: Service, position: int) -> int:
     capacity = service_capacity(service=service)
     if capacity <= 0:
         capacity = 1.0
-    per_person = seconds_per_person(service=service, office=office) / capacity
+    pace = seconds_per_person_recent if recent else seconds_per_person
+    per_person = pace(service=service, office=office) / capacity
     return int(round((position - free + 0.5) * per_person))
 
 
@@ -186,7 +206,7 @@ def ticket_position(ticket: Ticket) -> dict[str, Any]:
         "position": ahead + 1,
         "people_ahead": ahead,
         "estimated_wait_s": estimate_wait(
-            office=ticket.office, service=ticket.service, position=ahead
+            office=ticket.office, service=ticket.service, position=ahead, recent=True
         ),
     }
 
@@ -235,16 +255,67 @@ def offices_with_queues() -> list[dict[str, Any]]:
     return out
 
 
+def _average_wait_counted(*, office_id: int, day: date) -> tuple[float, int]:
+    agg = Ticket.objects.filter(
+        office_id=office_id, service_date=day, called_at__isnull=False
+    ).aggregate(w=Avg(WAIT), n=Count("id"))
+    return (_seconds(agg["w"]) or 0.0) * agg["n"], agg["n"]
+
+
+def wait_tally_rebuild(*, office_id: int, day: date) -> None:
+    """Count the day's total wait from its tickets into QueueDay (first call of a day)."""
+    from motcua.queueing.models import QueueDay
+
+    row, _ = QueueDay.objects.select_for_update().get_or_create(office_id=office_id, date=day)
+    row.wait_sum_s, row.wait_count = _average_wait_counted(office_id=office_id, day=day)
+    row.save(update_fields=["wait_sum_s", "wait_count"])
+
+
 def average_wait_seconds(*, office: Office, day: date) -> float | None:
-    agg = Ticket.objects.filter(office=office, service_date=day, called_at__isnull=False).aggregate(
-        w=Avg(WAIT)
+    """The day's average wait of the tickets called: kept on QueueDay, else from the tickets."""
+    from motcua.queueing.models import QueueDay
+
+    kept = (
+        QueueDay.objects.filter(office=office, date=day, wait_count__gte=0)
+        .values_list("wait_sum_s", "wait_count")
+        .first()
     )
-    return _seconds(agg["w"])
+    if kept is None:
+        total, n = _average_wait_counted(office_id=office.pk, day=day)
+    else:
+        total, n = kept
+    return total / n if n > 0 else None
+
+
+BOARD_FRESH_S = 5  # the calling order depends on the time too (bookings, anti-starvation)
 
 
 def board_snapshot(*, office: Office, next_count: int = 5) -> dict[str, Any]:
-    """Everything a display board shows: current call per counter, next numbers, waiting, average wait."""
+    """Everything a display board shows: current call per counter, next numbers, waiting, average wait.
+
+    Served from a per-office cache (shared by processes when REDIS_URL is set) while the office's
+    newest event is the one it was built at and it is younger than BOARD_FRESH_S: one indexed
+    read per request instead of a dozen, and the rebuild happens once per event.
+    """
+    from django.core.cache import cache
+
     now = clock.now()
+    newest = last_event_id(office_id=office.pk)
+    key = f"queue:board:{office.pk}:{next_count}"
+    hit = cache.get(key)
+    if (
+        hit is not None
+        and hit[0] == newest
+        and hit[1] <= now < hit[1] + timedelta(seconds=BOARD_FRESH_S)
+        and clock.local(hit[1]).date() == clock.local(now).date()
+    ):
+        return {**hit[2], "at": now.isoformat()}
+    snapshot = _board_build(office=office, next_count=next_count, now=now, newest=newest)
+    cache.set(key, (newest, now, snapshot), 3600)
+    return snapshot
+
+
+def _board_build(*, office: Office, next_count: int, now: datetime, newest: int) -> dict[str, Any]:
     day = now.date()
     counters = list(Counter.objects.filter(office=office, is_active=True).order_by("number"))
     current = {
@@ -303,7 +374,7 @@ def board_snapshot(*, office: Office, next_count: int = 5) -> dict[str, Any]:
         "waiting": total,
         "average_wait_s": int(avg) if avg is not None else None,
         "last_call": event_payload(last_call) if last_call else None,
-        "last_event_id": TicketEvent.objects.filter(office=office).aggregate(m=Max("id"))["m"] or 0,
+        "last_event_id": newest,
         "at": now.isoformat(),
     }
 

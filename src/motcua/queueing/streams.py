@@ -1,9 +1,13 @@
 """Server-sent events for display boards and live ticket pages.
 
-Each stream re-reads TicketEvent rows with id > last id every ~300 ms (or as soon as this
-process commits a change), so boards follow calls made by any process on either database.
-Streams end after `max` seconds (default 55); EventSource reconnects by itself and resumes from
-Last-Event-ID. `?once=1` ends the stream after the first batch of events (tests, curl).
+On connect a stream reads the events it missed (after `Last-Event-ID`) from the database once,
+then waits on its office's feed (`broker`): it is woken when any process commits an event and
+takes the new rows from memory, holding no database connection while idle. Streams end after
+`max` seconds (default 55); EventSource reconnects by itself and resumes from Last-Event-ID.
+`?once=1` ends the stream after the first batch of events (tests, curl).
+
+The `id:` of each frame is the highest event id sent so far, so that an event which committed
+after a higher id (delivered late, in its own frame) never moves a reconnect backwards.
 """
 
 from __future__ import annotations
@@ -21,18 +25,35 @@ from django.http import HttpRequest, StreamingHttpResponse
 from motcua.org.models import Office
 from motcua.queueing import broker, selectors
 
-POLL_S = 0.3
 KEEPALIVE_S = 15.0
+CATCH_UP_LIMIT = 2000  # events replayed to a reconnecting stream at most
 
 
-def _frame(ev: dict[str, Any]) -> str:
-    name = "call" if ev["kind"] in ("call", "recall") else "update"
-    return f"id: {ev['id']}\nevent: {name}\ndata: {json.dumps(ev, ensure_ascii=False)}\n\n"
+class _Cursor:
+    """What one stream has sent: the highest id, and the recent ids (late events are not repeated)."""
+
+    def __init__(self, last_id: int) -> None:
+        self.last_id = last_id
+        self.sent: set[int] = set()
+
+    def frames(self, events: list[dict[str, Any]]) -> list[str]:
+        out = []
+        for ev in events:
+            if ev["id"] in self.sent:
+                continue
+            self.sent.add(ev["id"])
+            if len(self.sent) > 4 * broker.BUFFER:
+                self.sent = {i for i in self.sent if i > self.last_id - broker.LOOKBACK_IDS}
+            self.last_id = max(self.last_id, ev["id"])
+            name = "call" if ev["kind"] in ("call", "recall") else "update"
+            data = json.dumps(ev, ensure_ascii=False)
+            out.append(f"id: {self.last_id}\nevent: {name}\ndata: {data}\n\n")
+        return out
 
 
 def _params(request: HttpRequest, office: Office) -> tuple[int | None, bool, float]:
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_id") or ""
-    last_id = int(raw) if raw.isdigit() else None
+    last_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
     once = request.GET.get("once") in ("1", "true")
     try:
         max_s = float(request.GET.get("max", "55"))
@@ -46,54 +67,110 @@ def _hello(last_id: int) -> str:
     return f"retry: 1000\nid: {last_id}\nevent: ready\ndata: {json.dumps({'last_event_id': last_id})}\n\n"
 
 
+def _start(office_id: int, last_id: int | None) -> tuple[int, list[dict[str, Any]]]:
+    """The position to start from and the events missed since `last_id` (one database visit)."""
+    try:
+        if last_id is None:
+            return selectors.last_event_id(office_id=office_id), []
+        missed: list[dict[str, Any]] = []
+        while len(missed) < CATCH_UP_LIMIT:
+            batch = selectors.events_after(
+                office_id=office_id, last_id=missed[-1]["id"] if missed else last_id, limit=500
+            )
+            missed.extend(batch)
+            if len(batch) < 500:
+                break
+        return last_id, missed
+    finally:
+        broker.close_idle_connection()
+
+
+def _missed_since(office_id: int, last_id: int) -> list[dict[str, Any]]:
+    """The stream fell behind the feed's memory: read from the database instead."""
+    return _start(office_id, last_id)[1]
+
+
 def _sync_stream(office_id: int, last_id: int | None, once: bool, max_s: float) -> Iterator[str]:
-    if last_id is None:
-        last_id = selectors.last_event_id(office_id=office_id)
-    yield _hello(last_id)
-    deadline = time.monotonic() + max_s
-    quiet_since = time.monotonic()
-    version = broker.version()
-    while time.monotonic() < deadline:
-        batch = selectors.events_after(office_id=office_id, last_id=last_id)
-        for ev in batch:
-            last_id = ev["id"]
-            yield _frame(ev)
-        if batch:
-            quiet_since = time.monotonic()
-            if once:
+    waiter = broker.Waiter()
+    feed = broker.subscribe(office_id, waiter)
+    try:
+        pos = feed.head()
+        start_id, missed = _start(office_id, last_id)
+        cursor = _Cursor(start_id)
+        yield _hello(start_id)
+        deadline = time.monotonic() + max_s
+        quiet_since = time.monotonic()
+        pending = missed
+        while True:
+            frames = cursor.frames(pending)
+            yield from frames
+            if frames:
+                quiet_since = time.monotonic()
+                if once:
+                    return
+            elif time.monotonic() - quiet_since > KEEPALIVE_S:
+                quiet_since = time.monotonic()
+                yield ": keep-alive\n\n"
+            left = deadline - time.monotonic()
+            if left <= 0:
                 return
-        elif time.monotonic() - quiet_since > KEEPALIVE_S:
-            quiet_since = time.monotonic()
-            yield ": keep-alive\n\n"
-        version = broker.wait(version, POLL_S)
+            waiter.clear()
+            if feed.needs_refresh():
+                feed.refresh()
+            pos, batch = feed.pull(pos)
+            if batch is None:
+                batch = _missed_since(office_id, cursor.last_id)
+            if not batch:
+                waiter.wait(min(left, KEEPALIVE_S))
+            pending = batch
+    finally:
+        broker.unsubscribe(feed, waiter)
 
 
 async def _async_stream(
     office_id: int, last_id: int | None, once: bool, max_s: float
 ) -> AsyncIterator[str]:
-    if last_id is None:
-        last_id = await sync_to_async(selectors.last_event_id)(office_id=office_id)
-    yield _hello(last_id)
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + max_s
-    quiet_since = loop.time()
-    while loop.time() < deadline:
-        batch = await sync_to_async(selectors.events_after)(office_id=office_id, last_id=last_id)
-        for ev in batch:
-            last_id = ev["id"]
-            yield _frame(ev)
-        if batch:
-            quiet_since = loop.time()
-            if once:
+    waiter = broker.AsyncWaiter(loop)
+    feed = broker.subscribe(office_id, waiter)
+    try:
+        pos = feed.head()
+        start_id, missed = await sync_to_async(_start)(office_id, last_id)
+        cursor = _Cursor(start_id)
+        yield _hello(start_id)
+        deadline = loop.time() + max_s
+        quiet_since = loop.time()
+        pending = missed
+        while True:
+            frames = cursor.frames(pending)
+            for frame in frames:
+                yield frame
+            if frames:
+                quiet_since = loop.time()
+                if once:
+                    return
+            elif loop.time() - quiet_since > KEEPALIVE_S:
+                quiet_since = loop.time()
+                yield ": keep-alive\n\n"
+            left = deadline - loop.time()
+            if left <= 0:
                 return
-        elif loop.time() - quiet_since > KEEPALIVE_S:
-            quiet_since = loop.time()
-            yield ": keep-alive\n\n"
-        await asyncio.sleep(POLL_S)
+            waiter.clear()
+            if feed.needs_refresh():
+                await sync_to_async(feed.refresh)()
+            pos, batch = feed.pull(pos)
+            if batch is None:
+                batch = await sync_to_async(_missed_since)(office_id, cursor.last_id)
+            if not batch:
+                await waiter.wait(min(left, KEEPALIVE_S))
+            pending = batch
+    finally:
+        broker.unsubscribe(feed, waiter)
 
 
 def event_stream_response(request: HttpRequest, office: Office) -> StreamingHttpResponse:
     last_id, once, max_s = _params(request, office)
+    broker.close_idle_connection()  # the view's connection: a stream holds none while it waits
     # Under ASGI a sync iterator would be consumed whole before sending; under WSGI an async
     # one would. Pick the kind that streams on the server we are running in.
     if isinstance(request, ASGIRequest):

@@ -21,6 +21,7 @@ urlpatterns = [
     path("bao-cao/xuat.<str:fmt>", views.report_export, name="report_export"),
     # Public devices and the citizen's live ticket page.
     path("kiosk/<str:office>/", views.kiosk, name="kiosk"),
+    path("kiosk/<str:office>/giong-noi/", views.kiosk_voice, name="kiosk_voice"),
     path("bang/<str:office>/", views.board, name="board"),
     path("ve/<str:token>/", views.ticket_live, name="ticket_live"),
     path("ve/<str:token>/qr.svg", views.ticket_qr, name="ticket_qr"),

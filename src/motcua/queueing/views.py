@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from datetime import date, datetime, timedelta
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from motcua.core import clock
 from motcua.core.errors import DomainError, PermissionDenied, ValidationFailed
 from motcua.core.links import public_url
+from motcua.core.spreadsheet import SafeCsvWriter, append_row
 from motcua.org.models import Citizen, Counter, Office, Role
 from motcua.queueing import bookings as booking_rules
 from motcua.queueing import selectors, services, voice
@@ -77,6 +77,7 @@ def kiosk(request: HttpRequest, office: str) -> HttpResponse:
             "services": Service.objects.filter(office=obj, active=True).order_by("sort", "code"),
             "priorities": PriorityGroup.objects.all(),
             "device": request.GET.get("device", "kiosk"),
+            "server_voice": voice.available(),
         },
     )
 
@@ -137,6 +138,45 @@ def voice_call(request: HttpRequest) -> HttpResponse:
         raise Http404("no server voice")
     response = HttpResponse(voice.call_audio(display, int(counter)), content_type="audio/wav")
     response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_GET
+def kiosk_voice(request: HttpRequest, office: str) -> HttpResponse:
+    """A kiosk screen read aloud: WAV in the board's voice (espeak-ng), or its words as JSON
+    (`?dang=chu`, for the browser's speech when the server has no voice)."""
+    from motcua.queueing.kiosk_speech import SCREENS, kiosk_phrase_parts
+
+    obj = _office(office)
+    screen = request.GET.get("man-hinh", "")
+    ticket = (request.GET.get("so") or "").upper()
+    if screen not in SCREENS or (ticket and not _DISPLAY_RE.fullmatch(ticket)):
+        raise Http404("bad screen")
+
+    def count(name: str) -> int | None:
+        value = request.GET.get(name) or ""
+        return min(int(value), 9999) if value.isdigit() else None
+
+    services = Service.objects.filter(office=obj, active=True).order_by("sort", "code")
+    service = services.filter(code=request.GET.get("dich-vu") or "").first()
+    try:
+        parts = kiosk_phrase_parts(
+            screen,
+            services=[s.name for s in services],
+            ticket=ticket or None,
+            service=service.name if service else None,
+            ahead=count("truoc"),
+            wait_minutes=count("phut"),
+            booking=request.GET.get("hen") == "1",
+        )
+    except ValueError:
+        raise Http404("bad screen") from None
+    if request.GET.get("dang") == "chu" or not voice.available():
+        return JsonResponse({"text": " ".join(parts), "server_voice": voice.available()})
+    response = HttpResponse(
+        voice.join_wavs([voice.part_wav(p) for p in parts]), content_type="audio/wav"
+    )
+    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -635,7 +675,7 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt == "csv":
         buf = io.StringIO()
         buf.write("\ufeff")  # Excel opens UTF-8 Vietnamese correctly with a BOM
-        writer = csv.writer(buf)
+        writer = SafeCsvWriter(buf)
         writer.writerow(EXPORT_HEADER)
         writer.writerows(rows)
         response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
@@ -645,11 +685,12 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
         wb = Workbook()
         ws = wb.active
         ws.title = "Lượt phục vụ"
-        ws.append(EXPORT_HEADER)
+        append_row(ws, EXPORT_HEADER)
         for r in rows:
-            ws.append(r)
+            append_row(ws, r)
         summary = wb.create_sheet("Tổng hợp")
-        summary.append(
+        append_row(
+            summary,
             [
                 "Ngày",
                 "Quầy",
@@ -659,10 +700,11 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
                 "Vắng mặt",
                 "Chờ TB (giây)",
                 "Phục vụ TB (giây)",
-            ]
+            ],
         )
         for s in selectors.report_summary(office=office, start=start, end=end):
-            summary.append(
+            append_row(
+                summary,
                 [
                     f"{s['date']:%d/%m/%Y}",
                     s["counter"],
@@ -672,14 +714,14 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
                     s["no_shows"],
                     s["avg_wait_s"],
                     s["avg_service_s"],
-                ]
+                ],
             )
         blocked = wb.create_sheet("Lượt bị chặn")
-        blocked.append(["Ngày", "Lý do", "Số lượt"])
+        append_row(blocked, ["Ngày", "Lý do", "Số lượt"])
         for day, reasons in selectors.report_blocked(office=office, start=start, end=end).items():
             for reason, n in reasons.items():
-                blocked.append(
-                    [f"{date.fromisoformat(day):%d/%m/%Y}", _block_reason_label(reason), n]
+                append_row(
+                    blocked, [f"{date.fromisoformat(day):%d/%m/%Y}", _block_reason_label(reason), n]
                 )
         out = io.BytesIO()
         wb.save(out)

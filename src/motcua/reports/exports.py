@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
 from django.template.loader import render_to_string
+
+from motcua.core.spreadsheet import SafeCsvWriter, append_row
 
 COLUMNS = [
     ("label", "Nhóm"),
@@ -26,7 +27,7 @@ def _cells(row: dict[str, Any]) -> list[Any]:
 
 def kpi_csv(rows: list[dict[str, Any]]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
     writer.writerow([title for _, title in COLUMNS])
     for row in rows:
         writer.writerow(_cells(row))
@@ -49,17 +50,18 @@ def _index_sheet(wb: Any, index: dict[str, Any]) -> None:
     from openpyxl.styles import Font
 
     ws = wb.create_sheet("Chỉ số 766")
-    ws.append([f"Chỉ số phục vụ người dân, doanh nghiệp – {index['decision']}"])
+    append_row(ws, [f"Chỉ số phục vụ người dân, doanh nghiệp – {index['decision']}"])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append(INDEX_COLUMNS)
+    append_row(ws, INDEX_COLUMNS)
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for n, g in enumerate(index["groups"], start=1):
-        ws.append([f"{n}. {g['name']}", g["max"], None, None, g["points"], None, None])
+        append_row(ws, [f"{n}. {g['name']}", g["max"], None, None, g["points"], None, None])
         for cell in ws[ws.max_row]:
             cell.font = Font(bold=True)
         for i in g["indicators"]:
-            ws.append(
+            append_row(
+                ws,
                 [
                     f"{i['key']}. {i['name']}",
                     i["max"] if i["max"] is not None else "chưa rõ",
@@ -68,9 +70,9 @@ def _index_sheet(wb: Any, index: dict[str, Any]) -> None:
                     i["points"],
                     "; ".join(f"{k}: {v}" for k, v in i["inputs"].items()),
                     "; ".join(i["missing"]),
-                ]
+                ],
             )
-    ws.append(["Tổng các nhóm tính đủ", index["total_max"], None, None, index["total"]])
+    append_row(ws, ["Tổng các nhóm tính đủ", index["total_max"], None, None, index["total"]])
     ws.column_dimensions["A"].width = 60
     ws.column_dimensions["F"].width = 60
     ws.column_dimensions["G"].width = 80
@@ -85,13 +87,13 @@ def kpi_xlsx(
     wb = Workbook()
     ws = wb.active
     ws.title = "Chỉ số"
-    ws.append([title])
+    append_row(ws, [title])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([t for _, t in COLUMNS])
+    append_row(ws, [t for _, t in COLUMNS])
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(_cells(row))
+        append_row(ws, _cells(row))
     ws.column_dimensions["A"].width = 48
     if index is not None:
         _index_sheet(wb, index)

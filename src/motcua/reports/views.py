@@ -94,6 +94,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "index": selectors.index_766(period=period, unit_ids=unit_ids),
         "money": _money(period, unit_ids),
         "overdue": selectors.overdue_dossiers(unit_ids=unit_ids)[:50],
+        "deliveries": _deliveries(unit_ids, period),
         "trend": [{**r, "month_label": chartdata.month_label(r["key"])} for r in trend],
         "on_time_chart": chartdata.percent_bars(
             chart_id="dung-han",
@@ -120,6 +121,13 @@ def _context(request: HttpRequest) -> dict[str, Any]:
             series=[("on_time_pct", "Đúng hạn"), ("satisfaction_pct", "Hài lòng")],
         ),
     }
+
+
+def _deliveries(unit_ids: Any, period: selectors.Period) -> list[dict[str, Any]]:
+    """Delivery success and days to deliver per method (the delivery app's figures)."""
+    from motcua.delivery.selectors import delivery_stats
+
+    return delivery_stats(unit_ids=unit_ids, date_from=period.date_from, date_to=period.date_to)
 
 
 @login_required

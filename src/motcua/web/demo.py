@@ -16,6 +16,7 @@ from django.db import transaction
 from motcua.core.models import Sequence
 
 HISTORY_MARKER = "demo:history-generated"
+DEMO_MARKER = "demo:loaded"
 # Sizes of the 90-day history: enough for believable charts, small enough that the first
 # `make run` finishes in a couple of minutes on two cores.
 HISTORY_DAYS = 90
@@ -38,6 +39,9 @@ def seed_all(
     from motcua.queueing.demo import seed_bookings, seed_queue
 
     summary: dict[str, Any] = {}
+    # First of all: a production start refuses a database that holds any demo data
+    # (web/production.py), even a partly seeded one.
+    Sequence.objects.get_or_create(key=DEMO_MARKER, defaults={"value": 1})
 
     def step(label: str, fn: Callable[[], Any]) -> Any:
         started = time.monotonic()
@@ -62,6 +66,9 @@ def seed_all(
     step("Dịch vụ xếp hàng", seed_queue)
     step("Cổng thông tin", seed_portal)
     summary["lịch hẹn sắp tới"] = step("Lịch hẹn, ủy quyền", seed_bookings)
+    from motcua.homeservice.demo import seed_home_visits
+
+    summary["lịch tại nhà"] = step("Lịch phục vụ tại nhà", seed_home_visits)
 
     if history and not Sequence.objects.filter(key=HISTORY_MARKER).exists():
         summary.update(_history(step))
@@ -119,6 +126,10 @@ def _history(step: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:
             ),
         ),
         "đánh giá": step("Đánh giá hài lòng", seed_ratings_history),
+        "trả kết quả tại nhà, bưu chính": step(
+            "Trả kết quả tại nhà (kèm thiệp), qua bưu chính (một lần chuyển hoàn)",
+            lambda: _seed_deliveries(office.unit),
+        ),
         "tiền": step(
             "Bàn giao tiền mặt, hủy biên lai, hoàn trả",
             lambda: seed_money_history(days=HISTORY_DAYS),
@@ -126,9 +137,15 @@ def _history(step: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:
     }
 
 
+def _seed_deliveries(unit: Any) -> int:
+    from motcua.delivery.demo import seed_deliveries
+
+    return seed_deliveries(unit=unit)
+
+
 def demo_present() -> bool:
     """Whether an earlier run already loaded the demo office."""
-    return Sequence.objects.filter(key__in=["demo:citizens", HISTORY_MARKER]).exists()
+    return Sequence.objects.filter(key__in=["demo:citizens", HISTORY_MARKER, DEMO_MARKER]).exists()
 
 
 def demo_totals() -> dict[str, int]:

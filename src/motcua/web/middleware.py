@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 
@@ -20,6 +21,43 @@ class CurrentUnitMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not request.path.startswith("/static/"):
             request.current_unit = _current_unit(request)  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+class ApiRequestMiddleware:
+    """Two guards of the API (/api/), after AuthenticationMiddleware:
+
+    - a write with a logged-in session but no valid CSRF token is anonymous: operations for
+      officials then answer 403 `csrf_failed`, those open to everyone run as an anonymous
+      caller (motcua.core.auth);
+    - a path or query holding a NUL byte or a lone surrogate answers 422 `invalid_text`
+      (request bodies are checked by the input schemas, motcua.core.schemas);
+    - a method an operation does not have answers 405 with `{"code", "message"}` too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            from motcua.core.auth import drop_session_without_csrf
+            from motcua.core.schemas import TEXT_ERROR
+            from motcua.core.text import unstorable
+
+            texts = [request.path, *request.GET.keys()]
+            texts += [v for values in request.GET.lists() for v in values[1]]
+            if any(unstorable(t) for t in texts):
+                return JsonResponse({"code": "invalid_text", "message": TEXT_ERROR}, status=422)
+            drop_session_without_csrf(request)
+            response = self.get_response(request)
+            if response.status_code == 405 and "json" not in response.get("Content-Type", ""):
+                allowed = response.get("Allow", "")
+                response = JsonResponse(
+                    {"code": "method_not_allowed", "message": "Phương thức không được hỗ trợ."},
+                    status=405,
+                )
+                response["Allow"] = allowed
+            return response
         return self.get_response(request)
 
 
@@ -71,4 +109,37 @@ class CompressionMiddleware(GZipMiddleware):
     ) -> HttpResponseBase:
         if response.streaming:
             return response
+        return super().process_response(request, response)
+
+
+def tile_origin() -> str:
+    """The map tile server's scheme://host[:port] (settings.MOTCUA["MAP_TILE_URL"]), or ""."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    url = settings.MOTCUA.get("MAP_TILE_URL") or ""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's header (settings.CONTENT_SECURITY_POLICY) with the configured map tile
+    server allowed as an image source. PDFs shown in the browser's own viewer get no policy:
+    Chromium's viewer is embedded into the PDF's document, which `object-src 'none'` blocks."""
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        origin = tile_origin()
+        if origin and not report_only:
+            parts.update = {**(parts.update or {}), "img-src": [origin]}
+        return parts
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if response.get("Content-Type", "").startswith("application/pdf"):
+            response._csp_exempt = True  # type: ignore[attr-defined]
         return super().process_response(request, response)

@@ -39,6 +39,18 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404: `{"code", "message"}` under /api/ (an unknown route too), the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "not_found", "message": "Không tìm thấy địa chỉ hoặc dữ liệu yêu cầu."},
+            status=404,
+        )
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception or Http404())
+
+
 def ratelimited(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     body = {
         "code": "rate_limited",
@@ -92,7 +104,21 @@ def switch_unit(request: HttpRequest) -> HttpResponse:
     else:
         request.session[SESSION_KEY] = unit.pk
         messages.success(request, f"Đang làm việc tại: {unit.name}")
-    return redirect(request.POST.get("next") or "web:home")
+    return redirect(local_next(request, request.POST.get("next")) or "web:home")
+
+
+def local_next(request: HttpRequest, target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: never an open redirect
+    (`https://evil.example`, `//evil.example`, `/\\evil.example`, `javascript:`...)."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    return target
 
 
 @login_required

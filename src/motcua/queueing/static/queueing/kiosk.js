@@ -13,15 +13,83 @@
   const FRAME_MS = 700;
   const MAX_TRIES = 25;
   let resetTimer = null;
+  // Speech: once someone uses a key or asks for it, every screen is read aloud (the board's
+  // voice from the server, the browser's Vietnamese speech otherwise) until the next visitor.
+  const speech = { on: false, audio: null, params: "" };
 
   function show(name) {
     root.querySelectorAll(".kiosk-screen").forEach((el) => { el.hidden = el.dataset.screen !== name; });
     root.dataset.current = name;
     if (name !== "camera") stopCamera();
-    if (name === "identify") { const q = document.getElementById("qr-input"); q.value = ""; q.focus(); }
+    if (name === "identify") { const q = document.getElementById("qr-input"); q.value = ""; document.getElementById("phone-input").value = ""; q.focus(); }
+    else {
+      // Keyboard users start on the screen's first choice (focus never stays on a hidden button).
+      const first = root.querySelector('.kiosk-screen[data-screen="' + name + '"] [data-key="1"]');
+      if (first && document.activeElement && document.activeElement !== document.body) first.focus();
+    }
     clearTimeout(resetTimer);
-    if (name === "slip" || name === "error") resetTimer = setTimeout(() => show("services"), 30000);
+    if (name === "slip" || name === "error") resetTimer = setTimeout(() => { speech.on = false; show("services"); }, 30000);
+    if (name !== "slip") speech.params = "";
+    if (speech.on) speak();
   }
+
+  // ---- speech and keys
+  function speakInBrowser(url) {
+    if (!window.speechSynthesis) return;
+    fetch(url + "&dang=chu", { credentials: "same-origin" })
+      .then((r) => r.json())
+      .then((body) => {
+        speechSynthesis.cancel();
+        const u = new SpeechSynthesisUtterance(body.text);
+        u.lang = "vi-VN";
+        const vi = speechSynthesis.getVoices().find((v) => v.lang && v.lang.toLowerCase().startsWith("vi"));
+        if (vi) u.voice = vi;
+        speechSynthesis.speak(u);
+      })
+      .catch(() => {});
+  }
+
+  function speak() {
+    speech.on = true;
+    const screen = root.dataset.current || "services";
+    const url = root.dataset.voice + "?man-hinh=" + screen + (screen === "slip" ? speech.params : "");
+    root.dataset.spoken = screen;
+    if (speech.audio) { speech.audio.pause(); speech.audio = null; }
+    if (window.speechSynthesis) speechSynthesis.cancel();
+    if (root.dataset.serverVoice === "1") {
+      speech.audio = new Audio(url);
+      speech.audio.play().catch(() => {});
+    } else {
+      speakInBrowser(url);
+    }
+  }
+
+  function currentScreen() {
+    return root.querySelector('.kiosk-screen[data-screen="' + root.dataset.current + '"]');
+  }
+
+  document.addEventListener("keydown", (ev) => {
+    if (ev.ctrlKey || ev.altKey || ev.metaKey) return;
+    const typing = ev.target.matches && ev.target.matches("input, textarea");
+    const key = ev.key === "Multiply" ? "*" : ev.key;
+    if (key === "Escape" || (key === "Backspace" && !typing)) {
+      ev.preventDefault();
+      speech.on = true;
+      if (root.dataset.current !== "services") show("services"); else speak();
+      return;
+    }
+    if (key === "*" || (key === "0" && !typing)) {
+      ev.preventDefault();
+      speak();
+      return;
+    }
+    if (!typing && /^[1-9]$/.test(key)) {
+      const choice = currentScreen().querySelector('[data-key="' + key + '"]');
+      ev.preventDefault();
+      speech.on = true;
+      if (choice) choice.click(); else speak();
+    }
+  });
 
   function minutes(s) {
     if (!s) return "được gọi ngay";
@@ -40,7 +108,11 @@
     document.getElementById("slip-priority").hidden = !body.priority;
     document.getElementById("slip-priority-name").textContent = body.priority || "";
     document.getElementById("slip-qr").src = body.url + "qr.svg";
+    const wait = body.estimated_wait_s ? Math.max(1, Math.round(body.estimated_wait_s / 60)) : 0;
+    speech.params = "&so=" + encodeURIComponent(body.ticket) + "&dich-vu=" + encodeURIComponent(state.service || "") +
+      "&truoc=" + (body.people_ahead || 0) + "&phut=" + wait + (body.booking_slot ? "&hen=1" : "");
     show("slip");
+
   }
 
   function showError(message) {
@@ -143,9 +215,17 @@
     if (res.ok) showSlip(res.body); else showError(res.body.message);
   }
 
+  // On-screen keypad for the phone number: the kiosk works by touch alone.
+  const phone = document.getElementById("phone-input");
   root.addEventListener("click", (ev) => {
     const btn = ev.target.closest("button");
     if (!btn) return;
+    if (btn.dataset.digit) {
+      if (btn.dataset.digit === "back") phone.value = phone.value.slice(0, -1);
+      else if (phone.value.replace(/\D/g, "").length < 11) phone.value += btn.dataset.digit;
+      return;
+    }
+    if (btn.hasAttribute("data-speak")) { speak(); return; }
     if (btn.dataset.service) {
       state.service = btn.dataset.service; state.consent = "none"; state.lastFrame = null;
       show("camera"); startCamera();
@@ -162,7 +242,9 @@
   document.getElementById("qr-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const v = document.getElementById("qr-input").value.trim();
-    if (v) identify("qr", v);
+    // Digits typed on a keypad land here (the QR reader's field has the focus): a phone number.
+    if (/^0[\d ]{8,13}$/.test(v)) identify("phone", v.replace(/\s/g, ""));
+    else if (v) identify("qr", v);
   });
   document.getElementById("phone-form").addEventListener("submit", (ev) => {
     ev.preventDefault();

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 # Counts in seed_all's summary that are what a run created (the others are catalogue totals).
 _ADDED_KEYS = {
@@ -31,6 +32,13 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         from motcua.web.demo import demo_present, demo_totals, seed_all
 
+        if not settings.MOTCUA_DEMO:
+            raise CommandError(
+                "Dữ liệu mẫu chỉ nạp ở chế độ demo: nó tạo tài khoản `admin` và khoảng 20 cán "
+                "bộ với mật khẩu công khai `motcua-demo`. Chạy `MOTCUA_DEMO=1 motcua seed-demo` "
+                "(như `make setup`, `make run`) trên một cơ sở dữ liệu dành cho demo; hệ thống "
+                "thật không được khởi động trên cơ sở dữ liệu đó."
+            )
         started = time.monotonic()
         present = demo_present()
         summary = seed_all(

@@ -1,4 +1,9 @@
-"""Serve the office: the ASGI app under uvicorn plus the Huey job worker, until Ctrl+C."""
+"""Serve the office: the ASGI app under uvicorn plus the Huey job worker, until Ctrl+C.
+
+`--workers N` (or WEB_CONCURRENCY) runs N server processes on one port; they share everything
+that must be shared (database, the `ratelimit` cache, Redis when REDIS_URL is set). uvicorn
+uses httptools and uvloop when installed (`uvicorn[standard]`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import signal
 import subprocess
 import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -17,12 +22,25 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("WEB_CONCURRENCY", "1")),
+            help="số tiến trình máy chủ web (mặc định 1, hoặc WEB_CONCURRENCY)",
+        )
+        parser.add_argument(
             "--no-worker", action="store_true", help="không chạy tiến trình nền Huey"
         )
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         import uvicorn
 
+        from motcua.web.production import production, refusal_message, start_problems
+
+        if production():
+            self.stdout.write("Chạy thật: kiểm tra tài khoản và dữ liệu mẫu…")
+            problems = start_problems()
+            if problems:
+                raise CommandError(refusal_message(problems))
         worker = None
         if not opts["no_worker"]:
             worker = subprocess.Popen(
@@ -37,14 +55,26 @@ class Command(BaseCommand):
                     "thread",
                 ]
             )
-        self.stdout.write(f"motcua: http://{opts['host']}:{opts['port']}/  (Ctrl+C để dừng)")
+        from django.db import connections
+
+        connections.close_all()  # the system checks' connection: not held for the server's life
+        workers = max(1, opts["workers"])
+        self.stdout.write(
+            f"motcua: http://{opts['host']}:{opts['port']}/  "
+            f"({workers} tiến trình web; Ctrl+C để dừng)"
+        )
+        self.stdout.flush()
         try:
             uvicorn.run(
                 "motcua.asgi:application",
                 host=opts["host"],
                 port=opts["port"],
                 log_level="warning",
+                workers=workers,
                 timeout_graceful_shutdown=3,
+                # The client address behind a proxy is the app's decision (TRUSTED_PROXIES,
+                # web.proxy), not uvicorn's default trust of 127.0.0.1.
+                proxy_headers=False,
             )
         finally:
             if worker is not None:

@@ -1,0 +1,310 @@
+"""The queue over HTTP against a running server: issue a ticket, call next, board snapshot.
+
+    .venv/bin/python bench/queue_http.py                       # SQLite and PostgreSQL, 1 and 2 workers
+    .venv/bin/python bench/queue_http.py --db sqlite --workers 2 --levels 1,16
+
+For each database and worker count the script starts `uvicorn motcua.asgi:application` (the
+command `motcua serve --workers N` runs) on 127.0.0.1 with bench/_server.py, on its own
+database (SQLite file `var/bench_queue.sqlite3`, PostgreSQL `motcua_bench_queue`, both
+recreated), then at each concurrency C (closed loop, C client threads, one new connection per
+request, like a kiosk or a counter button):
+
+- issue: `POST /api/v1/kiosk/check-in` by ID-card QR, each request a different citizen;
+- call next: C counters, each calling `POST /counters/{id}/call-next` (timed) then finishing the
+  ticket with `POST /counters/{id}/tickets/current/finish` (not timed) until the line is empty;
+- board: `GET /api/v1/queue/{office}/board`.
+
+Correctness beside speed: duplicate ticket numbers, tickets called twice, tickets lost (issued
+and never called once every counter answers 204), other errors. The kiosk rate limits are
+raised through their environment variables (all requests come from 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import importlib.util
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+_BENCH = Path(__file__).resolve().parent
+# bench/queue.py would shadow the standard library's queue module: take bench/ off the path
+# and load the helper by file, as portal.py does.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+
+
+def _load(name: str, file: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, _BENCH / file)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+Server = _load("_bench_server", "_server.py").Server
+
+PORT = 8766
+SQLITE = ROOT / "var" / "bench_queue.sqlite3"
+PG_DB = "motcua_bench_queue"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+
+
+def p95(values: list[float]) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(0.95 * (len(s) - 1))))] if s else 0.0
+
+
+def _database_url(db: str) -> str:
+    return f"sqlite:///{SQLITE}" if db == "sqlite" else f"{PG_URL}/{PG_DB}"
+
+
+def _recreate(db: str) -> None:
+    if db == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{SQLITE}{suffix}").unlink(missing_ok=True)
+    else:
+        import psycopg
+
+        with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {PG_DB}")
+    env = {**os.environ, "DATABASE_URL": _database_url(db)}
+    subprocess.run(
+        [sys.executable, "-m", "motcua", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+
+
+SETUP = r"""
+import json, django
+django.setup()
+from motcua.core.services import api_token_issue
+from motcua.org.models import Counter, Office, Role, StaffRole, Unit, User
+from motcua.queueing.models import CounterService, QueueSettings, Service
+tag = "{tag}"
+unit = Unit.objects.create(code=f"QB{{tag}}", name=f"Phường Thử Nghiệm {{tag}}", level="ward")
+office = Office.objects.create(unit=unit, code=f"qbench-{{tag}}", name="Bộ phận một cửa thử nghiệm")
+QueueSettings.objects.create(office=office)
+svc = Service.objects.create(office=office, code="A", name="Hộ tịch")
+counters = []
+for i in range({counters}):
+    c = Counter.objects.create(office=office, number=i + 1)
+    CounterService.objects.create(counter=c, service=svc)
+    counters.append(c.pk)
+user = User.objects.create(username=f"qbench{{tag}}", full_name="Cán bộ thử nghiệm")
+StaffRole.objects.create(user=user, unit=unit, role=Role.RECEPTION)
+print(json.dumps({{"office": office.code, "counters": counters, "token": api_token_issue(user=user)}}))
+"""
+
+
+def _setup(db: str, tag: str, counters: int) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(db),
+        "DJANGO_SETTINGS_MODULE": "motcua.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", SETUP.format(tag=tag, counters=counters)],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode:
+        raise RuntimeError(done.stderr[-2000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _qr(n: int) -> str:
+    """A well-formed chip-card QR of a made-up citizen (Hà Nội, male, born 1985)."""
+    letters = "".join(chr(97 + (n // 26**k) % 26) for k in range(3))
+    return (
+        f"0010850{n:05d}||Nguyễn Văn {letters.capitalize()}|17051985|Nam|Hà Đông, Hà Nội|01072021"
+    )
+
+
+def _request(
+    port: int, method: str, path: str, body: Any = None, token: str = ""
+) -> tuple[int, Any, float]:
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    t0 = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request(
+            method, path, body=json.dumps(body) if body is not None else None, headers=headers
+        )
+        response = conn.getresponse()
+        raw = response.read()
+    finally:
+        conn.close()
+    elapsed = time.perf_counter() - t0
+    try:
+        data = json.loads(raw) if raw else None
+    except ValueError:
+        data = None
+    return response.status, data, elapsed
+
+
+def _run(c: int, jobs: list[Any], fn: Any) -> tuple[list[Any], float]:
+    """C threads take jobs from a shared list; returns the results and the wall time."""
+    lock = threading.Lock()
+    results: list[Any] = []
+    queue = list(jobs)
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                job = queue.pop()
+            out = fn(job)
+            with lock:
+                results.append(out)
+
+    threads = [threading.Thread(target=worker) for _ in range(c)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, time.perf_counter() - t0
+
+
+def _line(name: str, c: int, latencies: list[float], wall: float, n: int, extra: str = "") -> str:
+    ms = [x * 1000 for x in latencies]
+    return f"| {name} | {c} | {n} | {n / wall:,.0f}/s | {statistics.median(ms):.1f} | {p95(ms):.1f} | {extra} |"
+
+
+def run_config(db: str, workers: int, levels: list[int], n_issue: int, n_board: int) -> list[str]:
+    rows: list[str] = []
+    env = {
+        "DATABASE_URL": _database_url(db),
+        "KIOSK_CHECK_IN_PER_MINUTE": "1000000000",
+        "KIOSK_IDENTIFY_PER_MINUTE": "1000000000",
+        "AXES_ENABLED": "0",
+    }
+    tag = f"{db[:2]}{workers}{random.randint(1000, 9999)}"
+    setup = _setup(db, tag, counters=max(levels))
+    office, token, counters = setup["office"], setup["token"], setup["counters"]
+    citizen = 0
+    with Server(env=env, port=PORT, workers=workers) as server:
+        for c in levels:
+            # issue
+            numbers = list(range(citizen, citizen + n_issue))
+            citizen += n_issue
+
+            def issue(n: int) -> tuple[int, Any, float]:
+                return _request(
+                    PORT,
+                    "POST",
+                    "/api/v1/kiosk/check-in",
+                    {"qr": _qr(n), "office": office, "service": "A"},
+                )
+
+            cpu0 = server.cpu_seconds()
+            res, wall = _run(c, numbers, issue)
+            cpu = server.cpu_seconds() - cpu0
+            ok = [r for r in res if r[0] == 201]
+            displays = Counter(r[1]["ticket"] for r in ok)
+            dup = sum(v - 1 for v in displays.values() if v > 1)
+            errors = len(res) - len(ok)
+            rows.append(_line("issue a ticket", c, [r[2] for r in res], wall, len(res),
+                              f"duplicates {dup}, errors {errors}, server CPU {cpu:.1f} s"))  # fmt: skip
+            # call next: C counters until the line is empty
+            called: list[str] = []
+            latencies: list[float] = []
+            lock = threading.Lock()
+            errors = 0
+
+            def counter_loop(counter_id: int) -> None:
+                nonlocal errors
+                while True:
+                    status, body, elapsed = _request(
+                        PORT, "POST", f"/api/v1/counters/{counter_id}/call-next", token=token
+                    )
+                    with lock:
+                        latencies.append(elapsed)
+                    if status == 204:
+                        return
+                    if status != 200:
+                        with lock:
+                            errors += 1
+                        continue
+                    with lock:
+                        called.append(body["ticket"])
+                    _request(
+                        PORT,
+                        "POST",
+                        f"/api/v1/counters/{counter_id}/tickets/current/finish",
+                        body={},
+                        token=token,
+                    )
+
+            threads = [threading.Thread(target=counter_loop, args=(cid,)) for cid in counters[:c]]
+            t0 = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            wall = time.perf_counter() - t0
+            twice = sum(v - 1 for v in Counter(called).values() if v > 1)
+            lost = len(set(displays) - set(called))
+            rows.append(_line("call next (+ finish, untimed)", c, latencies, wall, len(latencies),
+                              f"called twice {twice}, lost {lost}, errors {errors}; calls/s incl. finish "
+                              f"{len(called) / wall:,.0f}"))  # fmt: skip
+            # board
+            res, wall = _run(
+                c,
+                list(range(n_board)),
+                lambda _: _request(PORT, "GET", f"/api/v1/queue/{office}/board"),
+            )
+            bad = sum(1 for r in res if r[0] != 200)
+            rows.append(
+                _line("board snapshot", c, [r[2] for r in res], wall, len(res), f"errors {bad}")
+            )
+    return rows
+
+
+def machine() -> str:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+        "?",
+    )  # fmt: skip
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    return f"{os.cpu_count()} vCPU {cpu}; load average before {' '.join(load)}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default="sqlite,postgres")
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--levels", default="1,4,16")
+    parser.add_argument("--issue", type=int, default=240, help="tickets issued per level")
+    parser.add_argument("--board", type=int, default=1000, help="board requests per level")
+    args = parser.parse_args()
+    levels = [int(x) for x in args.levels.split(",")]
+    print(f"machine: {machine()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    for db in args.db.split(","):
+        _recreate(db)
+        for workers in (int(x) for x in args.workers.split(",")):
+            print(f"\n### {db}, {workers} worker(s)\n")
+            print("| operation | C | requests | rate | p50 ms | p95 ms | correctness |")
+            print("|---|---:|---:|---:|---:|---:|---|")
+            for row in run_config(db, workers, levels, args.issue, args.board):
+                print(row, flush=True)
+
+
+if __name__ == "__main__":
+    main()

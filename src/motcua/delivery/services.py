@@ -1,0 +1,471 @@
+"""Writes of the delivery app: choose how the result goes back, the task, handover, post.
+
+The legal clock and postal transport (Decision 45/2016/QĐ-TTg on receiving dossiers and
+returning results of administrative procedures via public postal services). The rule this
+module follows is that the time the parcel spends with the postal operator is not part of the
+processing time: an inbound dossier's time limit starts when the office receives the parcel
+(`shipment_inbound_receive`: the dossier is received then, not when the citizen posted it),
+and a result sent by post counts as returned when the office hands it to the postal operator
+(`postal_webhook`, event "accepted": the dossier's return move is made then, not when the
+postman reaches the citizen). The decision's article text could not be read on this machine
+(only secondary summaries of its Articles 5 and 11 were found): the article stating the rule
+must be checked against the official text (STATUS.md).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import secrets
+from datetime import datetime
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from motcua.core import clock
+from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from motcua.core.services import audit_record
+from motcua.delivery import postal
+from motcua.delivery.models import (
+    Delivery,
+    DeliveryStatus,
+    Direction,
+    Method,
+    PostalEvent,
+    Shipment,
+    WebhookLog,
+)
+from motcua.dossiers.models import Dossier, DossierEvent
+from motcua.dossiers.workflow import HOME_SERVICE, RECEPTION, Status
+
+log = logging.getLogger("motcua.delivery")
+
+# Birth registrations (the catalogue codes): delivered at home with a card and flowers.
+BIRTH_PROCEDURES = frozenset({"1.001193", "2.000528", "1.000689"})
+FLOWERS_NOTE = "Mang theo hoa và thiệp chúc mừng của phường cho gia đình có bé mới sinh."
+MAX_PROOF_BYTES = 5 * 1024 * 1024
+
+
+def _event(
+    dossier: Dossier, action: str, actor: Any, note: str = "", at: datetime | None = None
+) -> None:
+    """A delivery milestone in the dossier's own timeline (status unchanged)."""
+    DossierEvent.objects.create(
+        dossier=dossier,
+        at=at or clock.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        from_status=dossier.status,
+        to_status=dossier.status,
+        unit=dossier.unit,
+        note=note,
+        due_at=dossier.due_at,
+    )
+
+
+def _check_staff(dossier: Dossier, actor: Any, roles: set[str]) -> None:
+    from motcua.dossiers.services import dossier_roles
+
+    if actor is None or not (dossier_roles(actor, dossier) & roles):
+        raise PermissionDenied(
+            "Chỉ cán bộ một cửa hoặc cán bộ phục vụ tại nhà của đơn vị được thực hiện thao tác này.",
+            code="forbidden",
+        )
+
+
+def _is_birth(dossier: Dossier) -> bool:
+    return dossier.procedure.code in BIRTH_PROCEDURES
+
+
+def _open_task(delivery: Delivery, now: datetime) -> None:
+    dossier = delivery.dossier
+    delivery.status = DeliveryStatus.READY
+    delivery.task_at = now
+    # The result must reach the citizen by the legal due moment: a same-day death registration
+    # (procedure on holiday duty) keeps its same-day moment, holidays included.
+    delivery.due_at = dossier.due_at
+    delivery.card = delivery.method == Method.HOME and _is_birth(dossier)
+    delivery.task_note = FLOWERS_NOTE if delivery.card else ""
+
+
+@transaction.atomic
+def delivery_choose(
+    *,
+    dossier: Dossier,
+    method: str,
+    actor: Any,
+    address: str = "",
+    recipient_name: str = "",
+    phone: str = "",
+    child_name: str = "",
+) -> Delivery:
+    """Record how the citizen wants the result (at reception, online, or later, before it goes out)."""
+    if method not in Method.values:
+        raise ValidationFailed(
+            "Cách nhận kết quả không hợp lệ (chọn: counter, home, post).", code="invalid_method"
+        )
+    dossier = (
+        Dossier.objects.select_for_update()
+        .select_related("procedure", "citizen")
+        .get(pk=dossier.pk)
+    )
+    if actor is not None:
+        _check_staff(dossier, actor, {RECEPTION, HOME_SERVICE})
+    if dossier.status in (Status.RETURNED, Status.REFUSED, Status.WITHDRAWN, Status.STOPPED):
+        raise Conflict("Hồ sơ đã kết thúc: không thể đổi cách nhận kết quả.", code="dossier_closed")
+    address = (address or "").strip() or (dossier.citizen.address or "")
+    if method != Method.COUNTER and not address.strip():
+        raise ValidationFailed("Cần địa chỉ nhận kết quả.", code="address_required")
+    delivery = Delivery.objects.select_for_update().filter(dossier=dossier).first()
+    now = clock.now()
+    if delivery is None:
+        delivery = Delivery(dossier=dossier, created_at=now, created_by=_pk(actor))
+    elif delivery.status not in (DeliveryStatus.WAITING, DeliveryStatus.READY):
+        raise Conflict(
+            "Kết quả đã được gửi hoặc trao: không thể đổi cách nhận.", code="delivery_started"
+        )
+    delivery.method = method
+    delivery.address = address.strip()[:300] if method != Method.COUNTER else address[:300]
+    delivery.recipient_name = (recipient_name or dossier.citizen.full_name).strip()[:200]
+    delivery.phone = (phone or dossier.citizen.phone or "").strip()[:20]
+    delivery.child_name = (child_name or delivery.child_name).strip()[:200]
+    if dossier.status == Status.FINISHED:
+        _open_task(delivery, now)
+    delivery.save()
+    _event(dossier, "delivery_choose", actor, f"{Method(method).label}. {delivery.address}".strip())
+    audit_record(action="delivery.choose", actor=actor, obj=delivery, detail={"method": method})
+    return delivery
+
+
+def _pk(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
+
+
+def delivery_result_ready(*, dossier: Dossier, actor: Any, now: datetime) -> Delivery:
+    """The dossier's result is ready (called by the dossier service inside its transaction)."""
+    delivery = Delivery.objects.select_for_update().filter(dossier=dossier).first()
+    if delivery is None:
+        citizen = dossier.citizen
+        delivery = Delivery(
+            dossier=dossier,
+            method=Method.COUNTER,
+            recipient_name=citizen.full_name,
+            phone=citizen.phone or "",
+            created_at=now,
+        )
+    _open_task(delivery, now)
+    delivery.save()
+    if delivery.method != Method.COUNTER:
+        note = f"{Method(delivery.method).label}: {delivery.address}"
+        if delivery.task_note:
+            note += f". {delivery.task_note}"
+        _event(dossier, "delivery_task", actor, note, at=now)
+    return delivery
+
+
+def _image(content: bytes, what: str) -> tuple[bytes, str]:
+    """A checked image re-encoded without metadata (EXIF, location) and at most 1600 px."""
+    from PIL import Image
+
+    from motcua.dossiers.scans import scan_check
+
+    if not content:
+        raise ValidationFailed(f"Thiếu {what}.", code="proof_required")
+    if len(content) > MAX_PROOF_BYTES:
+        raise ValidationFailed(f"Ảnh {what} quá lớn (tối đa 5 MB).", code="proof_too_large")
+    ctype, _ext = scan_check(content)
+    if not ctype.startswith("image/"):
+        raise ValidationFailed(
+            f"{what.capitalize()} phải là ảnh JPEG hoặc PNG.", code="proof_not_image"
+        )
+    img = Image.open(io.BytesIO(content))
+    img.thumbnail((1600, 1600))
+    out = io.BytesIO()
+    if ctype == "image/png":
+        img.save(out, "PNG")
+        return out.getvalue(), "png"
+    img.convert("RGB").save(out, "JPEG", quality=85)
+    return out.getvalue(), "jpg"
+
+
+@transaction.atomic
+def delivery_handover(
+    *,
+    dossier: Dossier,
+    actor: Any,
+    signature: bytes,
+    photo: bytes = b"",
+    received_by_name: str = "",
+) -> Delivery:
+    """The official hands the result over (at home or at the counter) with proof; the dossier is returned."""
+    from motcua.dossiers.services import dossier_act
+
+    # Who hands over is checked here, not left to the dossier's return move: a result sent back
+    # by the post belongs to a dossier already returned, and no move follows its handover.
+    _check_staff(dossier, actor, {RECEPTION, HOME_SERVICE})
+    delivery = Delivery.objects.select_for_update().filter(dossier=dossier).first()
+    if delivery is None or delivery.status not in (DeliveryStatus.READY, DeliveryStatus.FAILED):
+        raise Conflict(
+            "Không có nhiệm vụ trả kết quả đang chờ cho hồ sơ này.", code="no_delivery_task"
+        )
+    if delivery.method == Method.POST and delivery.status != DeliveryStatus.FAILED:
+        raise Conflict("Kết quả gửi qua bưu chính được trao bởi bưu điện.", code="delivery_by_post")
+    sig, sig_ext = _image(signature, "chữ ký người nhận")
+    now = clock.now()
+    name = f"{dossier.pk}-{secrets.token_hex(6)}"
+    delivery.proof_signature.save(f"{name}-ky.{sig_ext}", ContentFile(sig), save=False)
+    if photo:
+        pic, pic_ext = _image(photo, "ảnh trao kết quả")
+        delivery.proof_photo.save(f"{name}-anh.{pic_ext}", ContentFile(pic), save=False)
+    delivery.received_by_name = (received_by_name or delivery.recipient_name).strip()[:200]
+    delivery.delivered_at = now
+    delivery.delivered_by = _pk(actor)
+    delivery.status = DeliveryStatus.DELIVERED
+    delivery.save()
+    fresh = Dossier.objects.get(pk=dossier.pk)
+    if fresh.status == Status.FINISHED:
+        # The handover is the legal return: the dossier's own return move, by this official.
+        dossier_act(dossier=fresh, action="return", actor=actor, note="Có chữ ký người nhận")
+        fresh.refresh_from_db()
+    _event(fresh, "delivery_handover", actor, f"Người nhận: {delivery.received_by_name}", at=now)
+    audit_record(action="delivery.handover", actor=actor, obj=delivery, detail={})
+    return delivery
+
+
+def _office_party(dossier: Dossier) -> postal.Party:
+    unit = dossier.unit
+    return postal.Party(
+        name=f"Bộ phận một cửa {unit.name}",
+        phone=str(getattr(unit, "phone", "") or ""),
+        address=str(getattr(unit, "address", "") or unit.name),
+    )
+
+
+def shipment_send(*, dossier: Dossier, actor: Any, weight_grams: int = 200) -> Shipment:
+    """Order the postal operator to carry the result (waybill, postage); the label can then be printed.
+
+    The operator is called before the transaction (no lock held over the network); the order's
+    reference is one per dossier, and the operator answers a repeated reference with the same
+    order, so a retry after a lost answer gets the same waybill rather than a second parcel.
+    """
+    dossier = Dossier.objects.select_related("unit", "procedure").get(pk=dossier.pk)
+    _check_staff(dossier, actor, {RECEPTION})
+    delivery = Delivery.objects.filter(dossier=dossier).first()
+    if delivery is None or delivery.method != Method.POST:
+        raise Conflict("Công dân không chọn nhận kết quả qua bưu chính.", code="not_by_post")
+    if delivery.status != DeliveryStatus.READY or dossier.status != Status.FINISHED:
+        raise Conflict("Kết quả chưa sẵn sàng hoặc đã được gửi.", code="not_ready_to_ship")
+    ref = f"{dossier.code}-KQ"
+    order = postal.provider().create_order(
+        postal.OrderIn(
+            order_ref=ref,
+            direction=Direction.OUT,
+            sender=_office_party(dossier),
+            receiver=postal.Party(delivery.recipient_name, delivery.phone, delivery.address),
+            weight_grams=weight_grams,
+            content=f"Kết quả giải quyết TTHC, hồ sơ {dossier.code}",
+        )
+    )
+    return _shipment_record(
+        dossier=dossier, delivery=delivery, order=order, ref=ref, actor=actor, weight=weight_grams
+    )
+
+
+@transaction.atomic
+def _shipment_record(
+    *, dossier: Dossier, delivery: Delivery, order: postal.Order, ref: str, actor: Any, weight: int
+) -> Shipment:
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    if delivery.status != DeliveryStatus.READY:
+        raise Conflict("Kết quả đã được gửi.", code="not_ready_to_ship")
+    now = clock.now()
+    shipment = Shipment.objects.create(
+        dossier=dossier,
+        direction=Direction.OUT,
+        provider=postal.provider().name,
+        order_ref=ref,
+        order_id=order.order_id,
+        waybill=order.waybill,
+        postage=order.postage,
+        recipient_name=delivery.recipient_name,
+        phone=delivery.phone,
+        address=delivery.address,
+        weight_grams=weight,
+        created_at=now,
+        created_by=_pk(actor),
+    )
+    delivery.status = DeliveryStatus.SHIPPED
+    delivery.save(update_fields=["status"])
+    _event(
+        dossier,
+        "post_shipped",
+        actor,
+        f"Số vận đơn {order.waybill}, cước {order.postage:,} đồng".replace(",", "."),
+    )
+    return shipment
+
+
+@transaction.atomic
+def shipment_inbound_receive(
+    *,
+    waybill: str,
+    procedure_code: str,
+    citizen: dict[str, Any],
+    unit: Any,
+    actor: Any,
+    posted_at: datetime | None = None,
+    postage: int = 0,
+    papers: list[int] | None = None,
+    delivery_method: str = "",
+) -> Shipment:
+    """A dossier the citizen sent by post reaches the office: it is received now (the time limit starts
+    at the office's receipt; the days in the post do not count), with the parcel recorded."""
+    from motcua.dossiers.services import dossier_receive
+
+    waybill = (waybill or "").strip().upper()
+    if not waybill:
+        raise ValidationFailed("Cần số vận đơn của bưu gửi.", code="waybill_required")
+    if Shipment.objects.filter(waybill=waybill).exists():
+        raise Conflict(f"Bưu gửi {waybill} đã được tiếp nhận.", code="waybill_exists")
+    dossier = dossier_receive(
+        procedure_code=procedure_code,
+        channel="post",
+        citizen=citizen,
+        unit=unit,
+        actor=actor,
+        papers=papers,
+        notes=f"Hồ sơ gửi qua bưu chính, vận đơn {waybill}",
+    )
+    now = dossier.received_at
+    shipment = Shipment.objects.create(
+        dossier=dossier,
+        direction=Direction.IN,
+        provider=postal.provider().name,
+        order_ref=f"{dossier.code}-HS",
+        waybill=waybill,
+        status=postal.DELIVERED,
+        postage=int(postage or 0),
+        recipient_name=dossier.unit.name,
+        address=str(citizen.get("address") or ""),
+        created_at=now,
+        created_by=_pk(actor),
+        posted_at=posted_at,
+        delivered_at=now,
+    )
+    posted = f", bưu điện nhận gửi {clock.local(posted_at):%H:%M %d/%m/%Y}" if posted_at else ""
+    _event(dossier, "post_inbound", actor, f"Vận đơn {waybill}{posted}", at=now)
+    if delivery_method:
+        delivery_choose(dossier=dossier, method=delivery_method, actor=actor)
+    return shipment
+
+
+def _parse_time(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise postal.WebhookRejected("malformed", "thời điểm sự kiện không hợp lệ") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=clock.VN_TZ)
+    return moment
+
+
+def postal_webhook(
+    *, body: bytes, headers: Any, remote_addr: str = ""
+) -> tuple[str, Shipment | None]:
+    """Apply a tracking event once; unsigned, forged, stale, replayed or unknown ones change nothing.
+
+    Every call is written to WebhookLog with its outcome (kept even when refused).
+    """
+    shipment: Shipment | None = None
+    outcome, detail = "applied", ""
+    try:
+        with transaction.atomic():
+            event = postal.provider().parse_webhook(body=body, headers=headers)
+            shipment = Shipment.objects.select_for_update().filter(waybill=event.waybill).first()
+            if shipment is None or (event.order_ref and event.order_ref != shipment.order_ref):
+                raise postal.WebhookRejected("unknown_waybill", f"không có bưu gửi {event.waybill}")
+            if PostalEvent.objects.filter(event_id=event.event_id).exists():
+                raise postal.WebhookRejected("replay", "sự kiện đã được ghi nhận trước đó")
+            _apply(shipment, event)
+    except postal.WebhookRejected as exc:
+        outcome, detail = exc.outcome, exc.detail
+        log.warning("postal webhook refused: %s (%s)", outcome, detail)
+    WebhookLog.objects.create(
+        received_at=clock.now(),
+        body=body.decode("utf-8", "replace")[:10000],
+        signature=str(headers.get("X-Signature", "") or "")[:200],
+        remote_addr=remote_addr[:64],
+        outcome=outcome,
+        detail=detail[:300],
+    )
+    return outcome, shipment
+
+
+def _apply(shipment: Shipment, event: postal.TrackingEvent) -> None:
+    from motcua.dossiers.services import dossier_act
+
+    at = _parse_time(event.occurred_at)
+    now = clock.now()
+    PostalEvent.objects.create(
+        shipment=shipment,
+        event_id=event.event_id,
+        status=event.status,
+        occurred_at=at,
+        received_at=now,
+        location=event.location[:200],
+        note=event.note[:300],
+    )
+    shipment.status = event.status
+    dossier = Dossier.objects.select_for_update().get(pk=shipment.dossier_id)
+    delivery = (
+        Delivery.objects.select_for_update().filter(dossier=dossier).first()
+        if shipment.direction == Direction.OUT
+        else None
+    )
+    where = f" ({event.location})" if event.location else ""
+    if event.status == postal.ACCEPTED:
+        shipment.posted_at = shipment.posted_at or at
+        if delivery is not None and dossier.status == Status.FINISHED:
+            # Handed to the postal operator: the result counts as returned now (the transport
+            # time is not processing time). The move is the official's who shipped it.
+            dossier_act(
+                dossier=dossier,
+                action="return",
+                actor=shipment.created_by,
+                note=f"Giao bưu điện, vận đơn {shipment.waybill}",
+            )
+            dossier.refresh_from_db()
+        if delivery is not None:
+            delivery.status = DeliveryStatus.IN_TRANSIT
+    elif event.status == postal.IN_TRANSIT:
+        if delivery is not None and delivery.status in (
+            DeliveryStatus.SHIPPED,
+            DeliveryStatus.IN_TRANSIT,
+        ):
+            delivery.status = DeliveryStatus.IN_TRANSIT
+    elif event.status == postal.DELIVERED:
+        shipment.delivered_at = at
+        if delivery is not None:
+            delivery.status = DeliveryStatus.DELIVERED
+            delivery.delivered_at = at
+    elif event.status == postal.RETURNED:
+        shipment.returned_at = at
+        if delivery is not None:
+            # The parcel comes back: the result waits at the counter, the task is open again.
+            delivery.status = DeliveryStatus.FAILED
+            delivery.task_note = (
+                "Bưu điện phát không thành công, kết quả đã chuyển hoàn về bộ phận một cửa: "
+                "liên hệ công dân để nhận tại quầy hoặc gửi lại."
+            )
+    shipment.save()
+    if delivery is not None:
+        delivery.save()
+    _event(dossier, f"post_{event.status}", None, f"Vận đơn {shipment.waybill}{where}", at=at)
+
+
+def delivery_for(*, dossier: Dossier) -> Delivery:
+    delivery = Delivery.objects.filter(dossier=dossier).first()
+    if delivery is None:
+        raise NotFound("Hồ sơ chưa chọn cách nhận kết quả.", code="delivery_not_found")
+    return delivery

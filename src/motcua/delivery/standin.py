@@ -1,0 +1,251 @@
+"""A local stand-in of the public postal operator (tests, the demo, `make run`).
+
+It speaks the HTTP shape of delivery/postal.py: signed order creation that issues a waybill
+number (UPU S10 form, e.g. EB12345678 5VN without the space) and the postage, tracking by
+waybill, and signed tracking events posted back to the office's webhook. A parcel is moved
+along by `emit()` (tests) or by ``POST /standin/orders/{waybill}/events {"status": ...}``
+(the demo, a person playing the postman). Orders live in memory. Standard library only.
+"""
+
+from __future__ import annotations
+
+import hmac
+import itertools
+import json
+import secrets
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from motcua.delivery.postal import TRACKING_STATUSES, s10_check_digit, sign, signed_headers
+
+VN = timezone(timedelta(hours=7))
+
+
+def postage_for(weight_grams: int) -> int:
+    """The stand-in's tariff: 22.000 đ up to 500 g, 5.000 đ per further 500 g (illustrative)."""
+    extra = max(0, (int(weight_grams) - 1) // 500)
+    return 22000 + 5000 * extra
+
+
+class StandinPostal:
+    """The operator's state: customers' secrets, orders, and the events it sent."""
+
+    def __init__(self, *, secrets_by_customer: dict[str, str], window: int = 600) -> None:
+        self.secrets = dict(secrets_by_customer)
+        self.window = window
+        self.orders: dict[str, dict[str, Any]] = {}
+        self.sent: list[dict[str, Any]] = []  # every webhook sent, with the office's answer
+        self.lock = threading.Lock()
+        self.serials = itertools.count(10000001 + secrets.randbelow(80000000))
+        self.server: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else str(host)
+        return f"http://{host}:{port}"
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+        state = self
+
+        class Handler(_Handler):
+            postal = state
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        return self.server
+
+    def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> StandinPostal:
+        server = self.serve(host, port)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    def _waybill(self, direction: str) -> str:
+        serial = f"{next(self.serials) % 100000000:08d}"
+        prefix = "EB" if direction == "out" else "RB"
+        return f"{prefix}{serial}{s10_check_digit(serial)}VN"
+
+    def create(self, data: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            # One order per reference: a retried request gets the same waybill, not a second parcel.
+            for existing in self.orders.values():
+                if (existing["customer_code"], existing["order_ref"]) == (
+                    data["customer_code"],
+                    str(data["order_ref"]),
+                ):
+                    return existing
+            waybill = self._waybill(str(data.get("direction", "out")))
+            order = {
+                "order_id": "VP" + secrets.token_hex(6).upper(),
+                "waybill": waybill,
+                "customer_code": data["customer_code"],
+                "order_ref": str(data["order_ref"]),
+                "direction": str(data.get("direction", "out")),
+                "receiver": data.get("receiver") or {},
+                "sender": data.get("sender") or {},
+                "weight_grams": int(data.get("weight_grams") or 0),
+                "postage": postage_for(int(data.get("weight_grams") or 0)),
+                "callback_url": str(data.get("callback_url") or ""),
+                "status": "created",
+                "events": [],
+            }
+            self.orders[waybill] = order
+        return order
+
+    def event_body(
+        self,
+        waybill: str,
+        status: str,
+        *,
+        location: str = "",
+        note: str = "",
+        at: datetime | None = None,
+    ) -> tuple[dict[str, Any], bytes]:
+        """Record a tracking event on the order and return (order, the webhook's body)."""
+        if status not in TRACKING_STATUSES:
+            raise ValueError(status)
+        with self.lock:
+            order = self.orders[waybill]
+            event = {
+                "event_id": "EV" + secrets.token_hex(8).upper(),
+                "status": status,
+                "occurred_at": (at or datetime.now(VN)).isoformat(),
+                "location": location,
+                "note": note,
+            }
+            order["status"] = status
+            order["events"].append(event)
+        body = json.dumps(
+            {
+                "customer_code": order["customer_code"],
+                "waybill": waybill,
+                "order_ref": order["order_ref"],
+                **event,
+            }
+        ).encode()
+        return order, body
+
+    def emit(
+        self,
+        waybill: str,
+        status: str,
+        *,
+        location: str = "",
+        note: str = "",
+        at: datetime | None = None,
+    ) -> int:
+        """Post a signed tracking event to the office's webhook; returns its HTTP status."""
+        order, body = self.event_body(waybill, status, location=location, note=note, at=at)
+        return self.post(order, body)
+
+    def post(self, order: dict[str, Any], body: bytes, *, timestamp: int | None = None) -> int:
+        url = order["callback_url"]
+        if not url.startswith(("http://", "https://")):
+            return 0
+        headers = signed_headers(
+            secret=self.secrets[order["customer_code"]],
+            customer=order["customer_code"],
+            body=body,
+            at=timestamp,
+        )
+        request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        except (urllib.error.URLError, OSError):
+            status = 0
+        with self.lock:
+            self.sent.append({"body": body, "headers": headers, "status": status})
+        return status
+
+
+class _Handler(BaseHTTPRequestHandler):
+    postal: StandinPostal
+    server_version = "motcua-postal-standin"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def _json(self, status: int, data: dict[str, Any]) -> None:
+        body = json.dumps(data, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _verified(self, body: bytes) -> str | None:
+        """The customer code of a correctly signed, fresh request, or None (answered 401)."""
+        customer = self.headers.get("X-Customer-Code", "")
+        secret = self.postal.secrets.get(customer)
+        ts = self.headers.get("X-Timestamp", "")
+        good = (
+            secret is not None
+            and ts.isdigit()
+            and abs(time.time() - int(ts)) <= self.postal.window
+            and hmac.compare_digest(self.headers.get("X-Signature", ""), sign(secret, ts, body))
+        )
+        if not good:
+            self._json(401, {"error": "bad signature"})
+            return None
+        return customer
+
+    def do_POST(self) -> None:  # noqa: N802
+        path = urllib.parse.urlsplit(self.path).path
+        body = self._body()
+        if path == "/api/v1/orders":
+            customer = self._verified(body)
+            if customer is None:
+                return None
+            try:
+                data = json.loads(body)
+                if data.get("customer_code") != customer:
+                    raise ValueError("customer")
+                order = self.postal.create(data)
+            except (ValueError, KeyError, TypeError):
+                return self._json(400, {"error": "bad body"})
+            return self._json(
+                201,
+                {k: order[k] for k in ("order_id", "waybill", "postage", "status")},
+            )
+        if path.startswith("/standin/orders/") and path.endswith("/events"):
+            waybill = path.removeprefix("/standin/orders/").removesuffix("/events")
+            if waybill not in self.postal.orders:
+                return self._json(404, {"error": "not found"})
+            try:
+                data = json.loads(body or b"{}")
+                answer = self.postal.emit(
+                    waybill, str(data["status"]), location=str(data.get("location", ""))
+                )
+            except (ValueError, KeyError):
+                return self._json(400, {"error": "bad status"})
+            return self._json(200, {"waybill": waybill, "webhook_status": answer})
+        self._json(404, {"error": "not found"})
+
+    def do_GET(self) -> None:  # noqa: N802
+        path = urllib.parse.urlsplit(self.path).path
+        if path.startswith("/api/v1/orders/"):
+            if self._verified(b"") is None:
+                return None
+            order = self.postal.orders.get(path.removeprefix("/api/v1/orders/"))
+            if order is None:
+                return self._json(404, {"error": "not found"})
+            keys = ("order_id", "waybill", "order_ref", "status", "postage", "events")
+            return self._json(200, {k: order[k] for k in keys})
+        self._json(404, {"error": "not found"})

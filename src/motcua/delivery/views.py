@@ -1,0 +1,188 @@
+"""Staff page of delivery tasks (/can-bo/tra-ket-qua/): hand over with proof, ship by post, print."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from motcua.core import clock
+from motcua.core.errors import DomainError
+from motcua.delivery import selectors, services
+from motcua.delivery.forms import HandoverForm, ShipForm, TaskFilterForm
+from motcua.delivery.models import EVENT_LABELS, Delivery, DeliveryStatus, Method
+from motcua.dossiers.models import Dossier
+from motcua.org.models import Role
+
+# Who works on delivery tasks: reception and home-service officials hand over, the manager follows.
+PAGE_ROLES = {Role.RECEPTION, Role.HOME_SERVICE, Role.MANAGER}
+
+
+def _allowed(request: HttpRequest) -> bool:
+    user = request.user
+    return bool(getattr(user, "is_superuser", False) or (user.role_set() & PAGE_ROLES))  # type: ignore[union-attr]
+
+
+def _forbidden(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/error.html",
+        {
+            "message": "Trang trả kết quả dành cho cán bộ một cửa, cán bộ phục vụ tại nhà và lãnh đạo bộ phận."
+        },
+        status=403,
+    )
+
+
+def _dossier(request: HttpRequest, code: str) -> Dossier:
+    from motcua.dossiers.selectors import visible_dossiers
+    from motcua.dossiers.services import dossier_by_number
+
+    found = (
+        dossier_by_number(visible_dossiers(user=request.user), code)
+        .select_related("procedure_version", "procedure", "citizen", "unit")
+        .first()
+    )
+    if found is None:
+        raise Http404("Không tìm thấy hồ sơ")
+    return found
+
+
+def _fmt(moment: Any) -> str:
+    return f"{clock.local(moment):%H:%M ngày %d/%m/%Y}" if moment else ""
+
+
+@login_required
+def tasks(request: HttpRequest) -> HttpResponse:
+    """Open delivery tasks with filters, and the results the post brought back (for the counter)."""
+    from motcua.org.permissions import visible_unit_ids
+
+    if not _allowed(request):
+        return _forbidden(request)
+    form = TaskFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    units = visible_unit_ids(request.user)
+    rows = list(
+        selectors.delivery_tasks(
+            unit_ids=units,
+            method=data.get("method") or "",
+            state=data.get("state") or "open",
+            q=data.get("q") or "",
+        )[:200]
+    )
+    now = clock.now()
+    for d in rows:
+        d.overdue = bool(d.due_at and d.due_at < now)  # type: ignore[attr-defined]
+    failed = list(selectors.delivery_tasks(unit_ids=units, state="failed")[:50])
+    return render(
+        request,
+        "delivery/tasks.html",
+        {"form": form, "rows": rows, "failed": failed, "filtered": bool(data)},
+    )
+
+
+def _task_context(request: HttpRequest, dossier: Dossier, delivery: Delivery) -> dict[str, Any]:
+    shipment = selectors.latest_shipment(dossier_id=dossier.pk)
+    ready = delivery.status == DeliveryStatus.READY
+    return {
+        "dossier": dossier,
+        "delivery": delivery,
+        "shipment": shipment,
+        "events": [
+            {"at": e.occurred_at, "label": EVENT_LABELS.get(f"post_{e.status}", e.status), "e": e}
+            for e in (shipment.events.all() if shipment else [])
+        ],
+        "postage": f"{shipment.postage:,}".replace(",", ".") if shipment else "",
+        "can_handover": (ready and delivery.method != Method.POST)
+        or delivery.status == DeliveryStatus.FAILED,
+        "can_ship": ready and delivery.method == Method.POST,
+        "card_url": f"/api/v1/dossiers/{dossier.code}/delivery/card.pdf" if delivery.card else "",
+        "label_url": f"/api/v1/dossiers/{dossier.code}/delivery/label.pdf" if shipment else "",
+        "now": clock.now(),
+    }
+
+
+@login_required
+def task(request: HttpRequest, code: str) -> HttpResponse:
+    """One delivery task: who, where, the handover form (signature, photo) or the parcel."""
+    if not _allowed(request):
+        return _forbidden(request)
+    dossier = _dossier(request, code)
+    delivery = Delivery.objects.filter(dossier=dossier).first()
+    if delivery is None:
+        raise Http404("Hồ sơ chưa có nhiệm vụ trả kết quả")
+    context = _task_context(request, dossier, delivery)
+    context.update(
+        handover_form=HandoverForm(initial={"received_by_name": delivery.recipient_name}),
+        ship_form=ShipForm(),
+    )
+    return render(request, "delivery/task.html", context)
+
+
+@login_required
+@require_POST
+def handover(request: HttpRequest, code: str) -> HttpResponse:
+    if not _allowed(request):
+        return _forbidden(request)
+    dossier = _dossier(request, code)
+    delivery = Delivery.objects.filter(dossier=dossier).first()
+    if delivery is None:
+        raise Http404("Hồ sơ chưa có nhiệm vụ trả kết quả")
+    form = HandoverForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.delivery_handover(
+                dossier=dossier,
+                actor=request.user,
+                signature=form.cleaned_data["signature"],
+                photo=form.cleaned_data["photo_bytes"],
+                received_by_name=form.cleaned_data["received_by_name"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            delivery.refresh_from_db()
+            messages.success(
+                request,
+                f"Đã trao kết quả hồ sơ {dossier.code} cho {delivery.received_by_name} "
+                f"lúc {_fmt(delivery.delivered_at)}.",
+            )
+            return redirect("delivery:task", code=dossier.code)
+    context = _task_context(request, dossier, delivery)
+    context.update(handover_form=form, ship_form=ShipForm())
+    return render(request, "delivery/task.html", context, status=422)
+
+
+@login_required
+@require_POST
+def ship(request: HttpRequest, code: str) -> HttpResponse:
+    from motcua.delivery.postal import PostalError
+
+    if not _allowed(request):
+        return _forbidden(request)
+    dossier = _dossier(request, code)
+    form = ShipForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Khối lượng bưu gửi không hợp lệ (1 đến 30.000 gam).")
+        return redirect("delivery:task", code=dossier.code)
+    try:
+        shipment = services.shipment_send(
+            dossier=dossier, actor=request.user, weight_grams=form.cleaned_data["weight_grams"]
+        )
+    except PostalError as exc:
+        messages.error(
+            request, f"Không gửi được yêu cầu tới dịch vụ bưu chính ({exc}). Vui lòng thử lại."
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        postage = f"{shipment.postage:,}".replace(",", ".")
+        messages.success(
+            request,
+            f"Đã tạo bưu gửi, số vận đơn {shipment.waybill}, cước {postage} đồng. In nhãn địa chỉ để dán lên bưu gửi.",
+        )
+    return redirect("delivery:task", code=dossier.code)

@@ -1,0 +1,280 @@
+"""JSON API of home visits: public booking and status, the day's plan, the officer's actions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest
+from django_ratelimit.core import is_ratelimited
+from ninja import Field, Router, Schema, Status
+from ninja.utils import check_csrf
+
+from motcua.core.auth import SessionOrToken
+from motcua.core.challenge import challenge_check_request
+from motcua.core.errors import NotFound, PermissionDenied, RateLimited, ValidationFailed
+from motcua.core.idempotency import idempotent
+from motcua.homeservice import selectors, services
+from motcua.homeservice.models import VisitChannel
+
+router = Router(tags=["homeservice"])
+
+
+class SessionCsrfOrToken(SessionOrToken):
+    """A logged-in page calling the API must send the CSRF token (X-CSRFToken); tokens need none."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request) is not None:
+                return None
+            return user
+        return super(SessionOrToken, self).__call__(request)
+
+
+auth = SessionCsrfOrToken()
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+class VisitIn(Schema):
+    unit: str = Field(max_length=40)
+    procedure: str = Field(max_length=40)
+    full_name: str = Field(max_length=200)
+    id_number: str = Field(max_length=12)
+    phone: str = Field(max_length=20)
+    address: str = Field(max_length=300)
+    date: date
+    half_day: str = Field(max_length=10)
+    needs: str = Field("", max_length=300)
+    eligibility: str = Field("social", max_length=10)
+
+
+class VisitCreated(Schema):
+    code: str
+    status: str
+    date: str
+    half_day: str
+
+
+class VisitPublic(Schema):
+    code: str
+    status: str
+    status_label: str
+    date: str
+    half_day: str
+    procedure: str
+    officer_name: str | None
+    eta: str | None
+    dossier: str | None
+
+
+class VisitRow(Schema):
+    code: str
+    status: str
+    status_label: str
+    date: str
+    half_day: str
+    officer: str | None
+    officer_name: str | None
+    position: int
+    dossier: str | None
+    unit: str
+    procedure: str
+    full_name: str
+    phone: str
+    address: str
+    needs: str
+    minutes: int
+    eta: str | None
+
+
+class ActionIn(Schema):
+    action: str = Field(max_length=20)
+    key: str = Field(max_length=100)
+    officer: str | None = Field(None, max_length=150)
+    position: int | None = None
+    papers: list[int] | None = None
+    photos: list[Any] = Field([], max_length=12)
+    signature: str | None = None
+    checklist: dict[str, bool] = Field({}, max_length=50)
+    notes: str = Field("", max_length=2000)
+    note: str = Field("", max_length=500)
+    reason: str = Field("", max_length=500)
+    date: str | None = Field(None, max_length=10)
+    half_day: str | None = Field(None, max_length=10)
+    location: dict[str, float] | None = None
+    record_location: bool = False
+
+
+class ActionOut(Schema):
+    code: str
+    status: str
+    status_label: str
+    date: str
+    half_day: str
+    officer: str | None
+    officer_name: str | None
+    position: int
+    dossier: str | None
+    replayed: bool
+
+
+def _unit(code: str) -> Any:
+    from motcua.org.models import Unit
+
+    unit = Unit.objects.filter(code=code).first() or Unit.objects.filter(agency_code=code).first()
+    if unit is None:
+        raise NotFound("Không tìm thấy đơn vị.", code="unit_not_found")
+    return unit
+
+
+def _version(code: str) -> Any:
+    from motcua.catalog.selectors import procedure_current
+
+    version = procedure_current(code=code)
+    if version is None:
+        raise NotFound("Không tìm thấy thủ tục đang áp dụng.", code="procedure_not_found")
+    return version
+
+
+RATE_API_VISIT = ("5/m", "30/h")
+
+
+@router.post(
+    "/public/home-visits",
+    response={
+        201: VisitCreated,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },  # fmt: skip
+    auth=None,
+    url_name="public_home_visit",
+)
+@idempotent("homeservice.booking", status=201, out=VisitCreated)
+def public_home_visit(request: HttpRequest, payload: VisitIn) -> Status:
+    """Book a home visit (anonymous callers send a solved challenge in X-Altcha); returns its code."""
+    from motcua.core.auth import staff_auth
+
+    for i, rate in enumerate(RATE_API_VISIT):
+        if is_ratelimited(
+            request, group=f"homeservice.api_booking.{i}", key="ip", rate=rate, increment=True
+        ):
+            raise RateLimited()
+    challenge_check_request(request)
+    staff = staff_auth(request)
+    visit = services.visit_book(
+        unit=_unit(payload.unit),
+        version=_version(payload.procedure),
+        full_name=payload.full_name,
+        id_number=payload.id_number,
+        phone=payload.phone,
+        address=payload.address,
+        day=payload.date,
+        half_day=payload.half_day,
+        eligibility=payload.eligibility,
+        needs=payload.needs,
+        channel=VisitChannel.DESK if staff else VisitChannel.PORTAL,
+        created_by=staff or None,
+    )
+    return Status(
+        201,
+        {
+            "code": visit.code,
+            "status": visit.status,
+            "date": visit.date.isoformat(),
+            "half_day": visit.half_day,
+        },  # fmt: skip
+    )
+
+
+def public_view(visit: Any) -> dict[str, Any]:
+    """What the citizen sees: status, day, who is coming and about when."""
+    at = selectors.eta(visit)
+    officer = visit.officer
+    return {
+        "code": visit.code,
+        "status": visit.status,
+        "status_label": visit.get_status_display(),
+        "date": visit.date.isoformat(),
+        "half_day": visit.half_day,
+        "procedure": visit.procedure_version.name,
+        "officer_name": (officer.full_name or officer.username) if officer else None,
+        "eta": at.isoformat() if at else None,
+        "dossier": visit.dossier.code if visit.dossier_id else None,
+    }
+
+
+@router.get(
+    "/public/home-visits/{code}",
+    response={200: VisitPublic, 404: ErrorOut, 429: ErrorOut},
+    auth=None,
+)
+def public_home_visit_status(request: HttpRequest, code: str, verify: str = "") -> Any:
+    """A visit's status for the citizen (verify: last 4 digits of the CCCD or of the phone)."""
+    from motcua.core.throttle import verifier_guard
+
+    if is_ratelimited(request, group="homeservice.lookup", key="ip", rate="30/m", increment=True):
+        raise RateLimited()
+    with verifier_guard("home_visit", code, mismatch={"home_visit_not_found"}):
+        visit = services.visit_verify(code=code, proof=verify)
+    return public_view(visit)
+
+
+def row(visit: Any) -> dict[str, Any]:
+    at = selectors.eta(visit)
+    return {
+        **services.visit_out(visit),
+        "status_label": visit.get_status_display(),
+        "unit": visit.unit.code,
+        "procedure": visit.procedure_version.procedure.code,
+        "full_name": visit.full_name,
+        "phone": visit.phone,
+        "address": visit.address,
+        "needs": visit.needs,
+        "minutes": visit.minutes,
+        "eta": at.isoformat() if at else None,
+    }
+
+
+@router.get("/home-visits", response={200: list[VisitRow], 403: ErrorOut, 422: ErrorOut}, auth=auth)
+def home_visits(request: HttpRequest, date: str = "") -> Any:
+    """The day's visits with officer and order, in the units where the caller works on them."""
+    from datetime import date as date_type
+
+    from motcua.org.models import Role
+
+    try:
+        day = date_type.fromisoformat(date)
+    except ValueError:
+        raise ValidationFailed("Ngày phải có dạng YYYY-MM-DD.", code="date_invalid") from None
+    user = request.auth  # type: ignore[attr-defined]
+    units = selectors.staff_units(user, (Role.MANAGER, Role.HOME_SERVICE, Role.RECEPTION))
+    if not units:
+        raise PermissionDenied("Bạn không phụ trách lịch phục vụ tại nhà của đơn vị nào.")
+    return [row(v) for v in selectors.visits_for_day(units, day)]
+
+
+@router.post(
+    "/home-visits/{code}/actions",
+    response={200: ActionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    auth=auth,
+)
+@idempotent("homeservice.action", status=200, out=ActionOut)
+def home_visit_action(request: HttpRequest, code: str, payload: ActionIn) -> Any:
+    """One action on a visit; the same `key` again returns the first answer (nothing done twice)."""
+    params = payload.dict(exclude={"action", "key"})
+    answer, replayed = services.visit_act(
+        code=code,
+        action=payload.action,
+        key=payload.key,
+        actor=request.auth,  # type: ignore[attr-defined]
+        params=params,
+    )
+    return {**answer, "replayed": replayed}

@@ -1,0 +1,52 @@
+"""`motcua notify-doubles`: the local SMS gateway, Zalo ZNS and SMTP stand-ins (tests, the demo)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.management.base import BaseCommand, CommandError
+
+from motcua.notifications.channels import DEFAULT_ZALO_TEMPLATES, conf, zalo_template
+from motcua.notifications.standins import SmsStandin, SmtpStandin, ZaloStandin
+
+
+def _port(url: str) -> int:
+    return urlsplit(url).port or 80
+
+
+class Command(BaseCommand):
+    help = "Chạy các máy chủ mô phỏng gửi thông báo: cổng SMS thương hiệu, Zalo ZNS và SMTP."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--sms-port", type=int, default=_port(conf("NOTIFY_SMS_URL")))
+        parser.add_argument("--zalo-port", type=int, default=_port(conf("NOTIFY_ZALO_URL")))
+        parser.add_argument("--smtp-port", type=int, default=int(conf("NOTIFY_SMTP_PORT")))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        host = options["host"]
+        sms = SmsStandin(secret=conf("NOTIFY_SMS_SECRET"), brandname=conf("NOTIFY_SMS_BRANDNAME"))
+        zalo = ZaloStandin(
+            token=conf("NOTIFY_ZALO_TOKEN"),
+            templates={zalo_template(kind) for kind in DEFAULT_ZALO_TEMPLATES},
+        )
+        try:
+            smtp = SmtpStandin().start(host, options["smtp_port"])
+        except ImportError as exc:
+            raise CommandError("Cần cài aiosmtpd (pip install -e '.[dev]').") from exc
+        sms.start_in_thread(host, options["sms_port"])
+        zalo_server = zalo.serve(host, options["zalo_port"])
+        self.stdout.write(
+            f"SMS: {sms.base_url} · Zalo ZNS: {zalo.base_url} · SMTP: {smtp.host}:{smtp.port}; "
+            "Ctrl+C để dừng."
+        )
+        self.stdout.flush()
+        try:
+            zalo_server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            zalo_server.server_close()
+            sms.stop()
+            smtp.stop()

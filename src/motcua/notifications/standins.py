@@ -1,0 +1,220 @@
+"""Local stand-ins of the notification channels (tests, the demo, `motcua notify-doubles`).
+
+Each records what it was asked to deliver and honours the idempotency key the way the real
+gateways do: a repeated SMS `request_id`, ZNS `tracking_id` or e-mail `Message-ID` gets the first
+answer again and is not delivered a second time. State lives in memory.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+import threading
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from motcua.notifications.channels import sign
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.delivered: list[dict[str, Any]] = []  # what reached a person, once per key
+        self.requests = 0  # every request, repeats included
+        self.by_key: dict[str, str] = {}  # key → provider id
+        self.lock = threading.Lock()
+        # Phone numbers or addresses the stand-in refuses (to play a permanent failure).
+        self.refuse: set[str] = set()
+        # How many next requests fail with a gateway error (to play a temporary failure).
+        self.fail_next = 0
+
+    def record(self, key: str, item: dict[str, Any]) -> tuple[str, bool]:
+        with self.lock:
+            self.requests += 1
+            if key in self.by_key:
+                return self.by_key[key], True
+            provider_id = secrets.token_hex(8)
+            self.by_key[key] = provider_id
+            self.delivered.append({**item, "key": key, "provider_id": provider_id})
+            return provider_id, False
+
+    def take_failure(self) -> bool:
+        with self.lock:
+            self.requests += 1
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return True
+            self.requests -= 1
+            return False
+
+
+class _HttpStandin(_Recorder):
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else str(host)
+        return f"http://{host}:{port}"
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+        state = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                status, answer = state.handle(self.path, body, self.headers)
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        return self.server
+
+    def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Any:
+        server = self.serve(host, port)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    def handle(self, path: str, body: bytes, headers: Any) -> tuple[int, dict[str, Any]]:
+        raise NotImplementedError
+
+
+class SmsStandin(_HttpStandin):
+    """A brand-name SMS gateway: checks the signature, the brand name and the request id."""
+
+    def __init__(self, *, secret: str, brandname: str) -> None:
+        super().__init__()
+        self.secret = secret
+        self.brandname = brandname
+
+    def handle(self, path: str, body: bytes, headers: Any) -> tuple[int, dict[str, Any]]:
+        if path != "/api/v1/sms/send":
+            return 404, {"code": "404", "message": "not found"}
+        if not hmac.compare_digest(headers.get("X-Signature") or "", sign(self.secret, body)):
+            return 401, {"code": "01", "message": "bad signature"}
+        data = json.loads(body or b"{}")
+        if data.get("brandname") != self.brandname:
+            return 200, {"code": "02", "message": "unknown brandname"}
+        if not data.get("request_id"):
+            return 200, {"code": "03", "message": "request_id required"}
+        phone = str(data.get("phone") or "")
+        if phone in self.refuse or not (phone.isdigit() and 10 <= len(phone) <= 12):
+            return 200, {"code": "10", "message": "invalid phone"}
+        if self.take_failure():
+            return 503, {"code": "99", "message": "busy"}
+        message_id, duplicate = self.record(
+            str(data["request_id"]),
+            {"phone": phone, "message": data.get("message", ""), "unicode": data.get("unicode")},
+        )
+        return 200, {"code": "00", "message_id": message_id, "duplicate": duplicate}
+
+
+class ZaloStandin(_HttpStandin):
+    """Zalo ZNS: the access token, a known template, its parameters and the tracking id."""
+
+    def __init__(self, *, token: str, templates: set[str]) -> None:
+        super().__init__()
+        self.token = token
+        self.templates = set(templates)
+
+    def handle(self, path: str, body: bytes, headers: Any) -> tuple[int, dict[str, Any]]:
+        if path != "/message/template":
+            return 404, {"error": -404, "message": "not found"}
+        if not hmac.compare_digest(headers.get("access_token") or "", self.token):
+            return 200, {"error": -124, "message": "Access token is invalid"}
+        data = json.loads(body or b"{}")
+        if str(data.get("template_id")) not in self.templates:
+            return 200, {"error": -1124, "message": "Template not found"}
+        phone = str(data.get("phone") or "")
+        if phone in self.refuse or not (phone.startswith("84") and phone.isdigit()):
+            return 200, {"error": -108, "message": "Phone number is invalid"}
+        if self.take_failure():
+            return 200, {"error": -32, "message": "Out of quota"}
+        msg_id, duplicate = self.record(
+            str(data.get("tracking_id") or secrets.token_hex(8)),
+            {
+                "phone": phone,
+                "template_id": str(data.get("template_id")),
+                "template_data": data.get("template_data") or {},
+            },
+        )
+        return 200, {
+            "error": 0,
+            "message": "Success",
+            "data": {"msg_id": msg_id, "duplicate": duplicate},
+        }
+
+
+class SmtpStandin(_Recorder):
+    """A real SMTP server (aiosmtpd) in this process; a repeated Message-ID is not delivered again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controller: Any = None
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> SmtpStandin:
+        from aiosmtpd.controller import Controller
+
+        state = self
+
+        class Handler:
+            async def handle_RCPT(  # noqa: N802
+                self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+            ) -> str:
+                if address in state.refuse:
+                    return "550 5.1.1 No such user"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+                mail = message_from_bytes(envelope.content)
+                payload = mail.get_payload(decode=True) if not mail.is_multipart() else b""
+                body = payload if isinstance(payload, bytes) else b""
+                state.record(
+                    str(mail.get("Message-ID") or secrets.token_hex(8)),
+                    {
+                        "to": list(envelope.rcpt_tos),
+                        "subject": str(make_header(decode_header(mail.get("Subject", "")))),
+                        "text": (body or b"").decode(mail.get_content_charset() or "utf-8"),
+                        "unsubscribe": str(mail.get("List-Unsubscribe") or ""),
+                    },
+                )
+                return "250 Message accepted for delivery"
+
+        if port == 0:
+            import socket
+
+            with socket.socket() as s:
+                s.bind((host, 0))
+                port = s.getsockname()[1]
+        self.controller = Controller(Handler(), hostname=host, port=port)
+        self.controller.start()
+        return self
+
+    @property
+    def port(self) -> int:
+        return int(self.controller.port)
+
+    @property
+    def host(self) -> str:
+        return str(self.controller.hostname)
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()

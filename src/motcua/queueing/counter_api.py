@@ -1,0 +1,186 @@
+"""The whole counter over the API: act on the counter's current ticket (issue 10 point 5).
+
+`POST /api/v1/counters/{id}/tickets/current/{action}` with action one of start, finish, recall,
+no-show, park, resume, transfer. Same permission rules and services as the counter page; a
+hardware call button or a load test drives a counter the way the page does. Every action
+honours `Idempotency-Key` like call-next.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router
+
+from motcua.core.auth import staff_auth
+from motcua.core.errors import Conflict, NotFound, ValidationFailed
+from motcua.core.idempotency import idempotent
+from motcua.org.models import Counter
+from motcua.queueing import selectors, services
+from motcua.queueing.api import ErrorOut, TicketOut, resolve_service
+from motcua.queueing.models import EventKind, Service, Status, Ticket
+
+router = Router(tags=["queueing"])
+
+ACTIONS = ("start", "finish", "recall", "no-show", "park", "resume", "transfer")
+_SIMPLE = {
+    "start": services.ticket_start,
+    "finish": services.ticket_finish,
+    "recall": services.ticket_recall,
+    "no-show": services.ticket_no_show,
+    "park": services.ticket_park,
+}
+
+
+class NoCurrentTicket(Conflict):
+    code = "no_current_ticket"
+    message = "Quầy chưa có số nào đang được gọi hoặc đang phục vụ."
+
+
+class NoParkedTicket(Conflict):
+    code = "no_parked_ticket"
+    message = "Quầy không có số nào đang tạm hoãn để đưa lại vào hàng chờ."
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    """JSON, a form (a call button posting fields), or nothing at all."""
+    ctype = request.content_type or ""
+    if ctype.startswith(("multipart/", "application/x-www-form-urlencoded")):
+        return {k: request.POST.get(k) for k in request.POST}
+    if not request.body.strip():
+        return {}
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed("Dữ liệu gửi lên không phải JSON hợp lệ.", code="invalid")
+    if not isinstance(body, dict):
+        raise ValidationFailed("Dữ liệu gửi lên không hợp lệ.", code="invalid")
+    return body
+
+
+def _text(value: Any) -> str:
+    return (
+        str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    )
+
+
+def _current(counter: Counter) -> Ticket:
+    ticket = (
+        Ticket.objects.filter(counter=counter, status__in=(Status.CALLED, Status.SERVING))
+        .order_by("-called_at", "-id")
+        .first()
+    )
+    if ticket is None:
+        raise NoCurrentTicket()
+    return ticket
+
+
+def _parked(counter: Counter, wanted: str) -> Ticket:
+    """A parked ticket of this counter: the one named (number or id), else the last one parked."""
+    qs = Ticket.objects.filter(counter=counter, status=Status.PARKED)
+    if wanted:
+        ticket = qs.filter(display__iexact=wanted).order_by("-service_date").first()
+        if ticket is None and wanted.isdigit() and len(wanted) < 19:
+            ticket = qs.filter(pk=int(wanted)).first()
+    else:
+        last = (
+            qs.filter(events__kind=EventKind.PARK, events__counter=counter)
+            .order_by("-events__id")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        ticket = qs.filter(pk=last).first() if last else qs.order_by("-id").first()
+    if ticket is None:
+        raise NoParkedTicket()
+    return ticket
+
+
+def _transfer_targets(
+    counter: Counter, body: dict[str, Any]
+) -> tuple[Service | None, Counter | None]:
+    service_text = _text(body.get("to_service"))
+    counter_text = _text(body.get("to_counter"))
+    if not service_text and not counter_text:
+        raise ValidationFailed(
+            "Chọn dịch vụ (to_service) hoặc quầy (to_counter) cần chuyển đến.",
+            code="transfer_target_required",
+        )
+    to_service = resolve_service(counter.office, service_text) if service_text else None
+    to_counter = None
+    if counter_text:
+        to_counter = (
+            Counter.objects.filter(
+                office=counter.office, is_active=True, pk=int(counter_text)
+            ).first()
+            if counter_text.isdigit() and len(counter_text) < 19
+            else None
+        )
+        if to_counter is None:
+            raise NotFound("Không tìm thấy quầy chuyển đến.", code="counter_not_found")
+    return to_service, to_counter
+
+
+@router.post(
+    "/counters/{counter_id}/tickets/current/{action}",
+    response={
+        200: TicketOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    auth=staff_auth,
+    url_name="counter_ticket_action",
+    openapi_extra={
+        "parameters": [
+            {"in": "path", "name": "action", "required": True, "schema": {"enum": list(ACTIONS)}}
+        ],
+        "requestBody": {
+            "required": False,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "to_service": {"type": "string", "description": "transfer: code or id"},
+                            "to_counter": {
+                                "type": "integer",
+                                "description": "transfer: counter id",
+                            },
+                            "ticket": {"type": "string", "description": "resume: number or id"},
+                        },
+                    }
+                }
+            },
+        },
+    },
+)
+@idempotent("queue.counter_action", out=TicketOut)
+def counter_ticket_action(request: HttpRequest, counter_id: int, action: str) -> dict[str, Any]:
+    """Act on the counter's current ticket: start, finish, recall, no-show, park, transfer;
+    resume puts a ticket this counter parked back in line (`ticket` in the body, else the last)."""
+    if action not in ACTIONS:
+        raise NotFound(
+            "Thao tác không có. Dùng: " + ", ".join(ACTIONS) + ".", code="action_unknown"
+        )
+    counter = Counter.objects.select_related("office").filter(pk=counter_id).first()
+    if counter is None:
+        raise NotFound("Không tìm thấy quầy.", code="counter_not_found")
+    services._require_staff(request.user, counter.office)
+    body = _body(request)
+    officer = request.user
+    if action == "resume":
+        ticket = services.ticket_resume(
+            ticket=_parked(counter, _text(body.get("ticket"))), officer=officer
+        )
+    elif action == "transfer":
+        to_service, to_counter = _transfer_targets(counter, body)
+        ticket = services.ticket_transfer(
+            ticket=_current(counter), to_service=to_service, to_counter=to_counter, officer=officer
+        )
+    else:
+        ticket = _SIMPLE[action](ticket=_current(counter), officer=officer)
+    return selectors.ticket_view(ticket)

@@ -1,0 +1,138 @@
+"""Writes of the queue, one module per part of the office.
+
+- `base`: errors with their codes, the office's rules, the permission check, the event log;
+- `tickets`: issue, fair-play rules, priority, kiosk check-in, bookings made at the desk;
+- `authorisations`: proxies recorded once, revoked, tickets on someone's behalf;
+- `counters`: call next and every button of the counter;
+- `days`: closing and re-opening the queue day.
+
+Every name stays importable from `motcua.queueing.services` (re-exported below).
+"""
+
+from __future__ import annotations
+
+from motcua.queueing.services.authorisations import (
+    authorisation_current,
+    authorisation_record,
+    authorisation_revoke,
+    ticket_issue_for_proxy,
+)
+from motcua.queueing.services.base import (
+    CALL_WINDOW,
+    CONSENTS,
+    DESK_ROLES,
+    AuthorisationRequired,
+    CounterBusy,
+    DuplicateLimit,
+    FaceAmbiguous,
+    FaceMismatch,
+    FaceUnknown,
+    FairPlayRefused,
+    IssueResult,
+    NothingToIdentify,
+    PhoneAmbiguous,
+    PhoneUnknown,
+    QueueClosed,
+    RecallLimit,
+    ServiceUnavailable,
+    _blocked_record,
+    _check_status,
+    _event,
+    _is_postgres,
+    _lock,
+    _lock_ticket,
+    _require_staff,
+    _wait_tally,
+    queue_settings,
+)
+from motcua.queueing.services.counters import (
+    _take_first,
+    candidate_rows,
+    counter_services,
+    counter_streak,
+    ticket_call_next,
+    ticket_cancel,
+    ticket_finish,
+    ticket_no_show,
+    ticket_park,
+    ticket_recall,
+    ticket_resume,
+    ticket_start,
+    ticket_transfer,
+    to_candidates,
+)
+from motcua.queueing.services.days import (
+    next_working_day,
+    queue_close_day,
+    queue_open_day,
+)
+from motcua.queueing.services.tickets import (
+    _citizen_from_phone,
+    _citizen_from_qr,
+    _ticket_issue,
+    age_on,
+    booking_create,
+    kiosk_check_in,
+    priority_by_age,
+    ticket_issue,
+    ticket_set_priority,
+)
+
+__all__ = [
+    "AuthorisationRequired",
+    "CALL_WINDOW",
+    "CONSENTS",
+    "CounterBusy",
+    "DESK_ROLES",
+    "DuplicateLimit",
+    "FaceAmbiguous",
+    "FaceMismatch",
+    "FaceUnknown",
+    "FairPlayRefused",
+    "IssueResult",
+    "NothingToIdentify",
+    "PhoneAmbiguous",
+    "PhoneUnknown",
+    "QueueClosed",
+    "RecallLimit",
+    "ServiceUnavailable",
+    "_blocked_record",
+    "_check_status",
+    "_citizen_from_phone",
+    "_citizen_from_qr",
+    "_event",
+    "_is_postgres",
+    "_lock",
+    "_lock_ticket",
+    "_require_staff",
+    "_take_first",
+    "_ticket_issue",
+    "_wait_tally",
+    "age_on",
+    "authorisation_current",
+    "authorisation_record",
+    "authorisation_revoke",
+    "booking_create",
+    "candidate_rows",
+    "counter_services",
+    "counter_streak",
+    "kiosk_check_in",
+    "next_working_day",
+    "priority_by_age",
+    "queue_close_day",
+    "queue_open_day",
+    "queue_settings",
+    "ticket_call_next",
+    "ticket_cancel",
+    "ticket_finish",
+    "ticket_issue",
+    "ticket_issue_for_proxy",
+    "ticket_no_show",
+    "ticket_park",
+    "ticket_recall",
+    "ticket_resume",
+    "ticket_set_priority",
+    "ticket_start",
+    "ticket_transfer",
+    "to_candidates",
+]

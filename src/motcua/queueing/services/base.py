@@ -1,0 +1,236 @@
+"""Shared by the queue's services: errors with their codes, rules lookup, permission check, event log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+
+from motcua.core import clock
+from motcua.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from motcua.org.models import Citizen, Counter, Office, Role
+from motcua.org.permissions import has_role
+from motcua.queueing import broker
+from motcua.queueing.models import (
+    BlockedAttempt,
+    BlockReason,
+    EventKind,
+    QueueDay,
+    QueueSettings,
+    Service,
+    Ticket,
+    TicketEvent,
+)
+
+CONSENTS = ("today", "remember", "none")
+# Who works the guidance desk: proxies, priority on proof, bookings on someone's behalf.
+DESK_ROLES = (Role.RECEPTION, Role.MANAGER)
+# Plain tickets read per call: more than the counters that can be taking one at the same moment,
+# so SKIP LOCKED always finds a free one; when all are taken, the call is retried with every row.
+CALL_WINDOW = 40
+
+
+# ---------------------------------------------------------------- errors
+
+
+class FairPlayRefused(DomainError):
+    status = 409
+    reason = BlockReason.OTHER
+
+
+class DuplicateLimit(FairPlayRefused):
+    code = "duplicate_limit"
+    status = 429
+    reason = BlockReason.CAP
+    message = "Bạn đã lấy đủ số phiếu cho phép trong ngày hôm nay. Vui lòng liên hệ cán bộ tại quầy hướng dẫn."
+
+
+class AuthorisationRequired(FairPlayRefused):
+    code = "authorisation_required"
+    status = 403
+    reason = BlockReason.NO_AUTHORISATION
+    message = "Lấy số thay cho người khác cần có giấy ủy quyền đã được cán bộ ghi nhận, ghi rõ cả hai người."
+
+
+class FaceUnknown(DomainError):
+    code = "face_unknown"
+    status = 404
+    message = (
+        "Hệ thống chưa nhận ra khuôn mặt của bạn. Lần đầu, vui lòng quét mã QR trên thẻ căn cước "
+        "(hoặc nhập số điện thoại) để lấy số và đăng ký khuôn mặt."
+    )
+
+
+class FaceAmbiguous(DomainError):
+    code = "face_ambiguous"
+    status = 409
+    message = "Chưa xác định chắc chắn được bạn. Vui lòng quét mã QR trên thẻ căn cước hoặc nhập số điện thoại."
+
+
+class FaceMismatch(DomainError):
+    code = "face_mismatch"
+    status = 409
+    message = (
+        "Khuôn mặt không khớp với giấy tờ vừa quét. Vui lòng đến quầy hướng dẫn để được hỗ trợ."
+    )
+
+
+class PhoneUnknown(DomainError):
+    code = "phone_unknown"
+    status = 404
+    message = (
+        "Số điện thoại chưa có trong hệ thống. Vui lòng quét mã QR trên thẻ căn cước để lấy số."
+    )
+
+
+class PhoneAmbiguous(DomainError):
+    code = "phone_ambiguous"
+    status = 409
+    message = "Số điện thoại này đăng ký cho nhiều người. Vui lòng quét mã QR trên thẻ căn cước để lấy số."
+
+
+class NothingToIdentify(ValidationFailed):
+    code = "identification_required"
+    message = "Vui lòng nhìn vào camera, quét mã QR trên thẻ căn cước hoặc nhập số điện thoại."
+
+
+class ServiceUnavailable(NotFound):
+    code = "service_unavailable"
+    message = "Dịch vụ này không có hoặc đang tạm ngừng tại bộ phận một cửa."
+
+
+class CounterBusy(Conflict):
+    code = "counter_busy"
+    message = "Quầy đang có số chưa kết thúc. Hãy kết thúc, chuyển hoặc báo vắng số đó trước khi gọi số mới."
+
+
+class QueueClosed(Conflict):
+    code = "queue_closed"
+    message = (
+        "Bộ phận một cửa đã đóng lấy số hôm nay. Mời bạn quay lại vào ngày làm việc tiếp theo."
+    )
+
+
+class RecallLimit(Conflict):
+    code = "recall_limit"
+    message = "Đã gọi lại quá số lần cho phép; hãy báo vắng mặt."
+
+
+# ---------------------------------------------------------------- helpers
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    ticket: Ticket
+    reused: bool
+
+
+def queue_settings(office: Office) -> QueueSettings:
+    """The office's queue rules (defaults created on first use)."""
+    obj, _ = QueueSettings.objects.get_or_create(office=office)
+    return obj
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _require_staff(
+    officer: Any, office: Office, roles: tuple[str, ...] = (Role.RECEPTION,)
+) -> None:
+    """Officer None = the system itself (jobs, demo data); otherwise a role in the office's unit."""
+    if officer is None or getattr(officer, "is_superuser", False):
+        return
+    # The role must be held in the office's own unit (or one above it), not anywhere.
+    if not has_role(officer, roles, office.unit):
+        raise PermissionDenied("Chức năng này dành cho cán bộ tiếp nhận tại quầy của đơn vị này.")
+
+
+def _event(
+    ticket: Ticket, kind: str, *, counter: Counter | None = None, actor: Any = None, **detail: Any
+) -> TicketEvent:
+    ev = TicketEvent.objects.create(
+        ticket=ticket,
+        office_id=ticket.office_id,
+        kind=kind,
+        at=clock.now(),
+        counter=counter,
+        actor=actor if getattr(actor, "pk", None) else None,
+        detail=detail,
+    )
+    broker.publish(ticket.office_id, ev.pk)  # pg_notify in this transaction, else on commit
+    if kind in (EventKind.FINISH, EventKind.NO_SHOW):
+        from django.core.cache import cache
+
+        from motcua.queueing.selectors import pace_key
+
+        key = pace_key(ticket.service_id)
+        transaction.on_commit(lambda: cache.delete(key))
+    return ev
+
+
+def _lock(model: Any, pk: int) -> Any:
+    return model.objects.select_for_update().get(pk=pk)
+
+
+def _lock_ticket(ticket: Ticket) -> Ticket:
+    """The ticket row locked (its office and service rows are only read, not locked)."""
+    of = ("self",) if _is_postgres() else ()
+    return (
+        Ticket.objects.select_for_update(of=of)
+        .select_related("service", "office__unit")
+        .get(pk=ticket.pk)
+    )
+
+
+def _check_status(ticket: Ticket, allowed: tuple[str, ...], action: str) -> None:
+    if ticket.status not in allowed:
+        raise Conflict(
+            f"Số {ticket.display} đang ở trạng thái “{ticket.get_status_display()}”, không thể {action}.",
+            code="invalid_transition",
+        )
+
+
+def _wait_tally(ticket: Ticket, before: datetime | None) -> None:
+    """Keep the day's total wait on QueueDay after `ticket.called_at` changed from `before`."""
+    from django.db.models import F
+
+    delta_s, delta_n = 0.0, 0
+    for called_at, sign in ((before, -1), (ticket.called_at, 1)):
+        if called_at is not None:
+            delta_s += sign * (called_at - ticket.waiting_since).total_seconds()
+            delta_n += sign
+    if not (delta_s or delta_n):
+        return
+    kept = QueueDay.objects.filter(
+        office_id=ticket.office_id, date=ticket.service_date, wait_count__gte=0
+    ).update(wait_sum_s=F("wait_sum_s") + delta_s, wait_count=F("wait_count") + delta_n)
+    if not kept:  # first call of the day, or a row from before: count what is there (this
+        # ticket's change is saved already, so it is included)
+        from motcua.queueing.selectors import wait_tally_rebuild
+
+        wait_tally_rebuild(office_id=ticket.office_id, day=ticket.service_date)
+
+
+def _blocked_record(
+    *,
+    office: Office,
+    service: Service | None,
+    citizen: Citizen | None,
+    reason: str,
+    method: str,
+    device: str,
+    ticket: Ticket | None = None,
+) -> None:
+    BlockedAttempt.objects.create(
+        office=office,
+        service=service,
+        citizen=citizen,
+        reason=reason,
+        method=method,
+        at=clock.now(),
+        device=device[:80],
+        ticket=ticket,
+    )

@@ -1,0 +1,77 @@
+"""A ward with staff and a procedure, the three channel stand-ins, and a sender bound to them."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from factories import (
+    OfficeFactory,
+    ProcedureVersionFactory,
+    StaffRoleFactory,
+    UnitFactory,
+    UserFactory,
+)
+from motcua.catalog.models import TimeUnit
+from motcua.org.models import Role, UnitLevel
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def ward(db):
+    unit = UnitFactory(
+        code="NWARD", agency_code="000.00.30.H26", name="Phường Kiến Hưng", level=UnitLevel.WARD
+    )
+    other = UnitFactory(
+        code="NWARD2", agency_code="000.00.31.H26", name="Phường Phú Lương", level=UnitLevel.WARD
+    )
+    office = OfficeFactory(unit=unit, code="kh", name="Bộ phận một cửa phường Kiến Hưng")
+    users = {}
+    for name, role, u in [
+        ("tiepnhan", Role.RECEPTION, unit),
+        ("lanhdao", Role.LEADER, unit),
+        ("chuyenvien", Role.SPECIALIST, unit),
+        ("khac", Role.RECEPTION, other),
+    ]:
+        user = UserFactory(username=f"n-{name}", full_name=name.title())
+        StaffRoleFactory(user=user, unit=u, role=role)
+        users[name] = user
+    birth = ProcedureVersionFactory(
+        procedure__code="1.001193",
+        name="Đăng ký khai sinh",
+        time_unit=TimeUnit.WORKING_DAYS,
+        time_value=3,
+    )
+    return SimpleNamespace(unit=unit, other=other, office=office, birth=birth, **users)
+
+
+@pytest.fixture
+def doubles(settings):
+    """The SMS, Zalo and SMTP stand-ins on free ports, and the settings pointing at them."""
+    from motcua.notifications.channels import DEFAULT_ZALO_TEMPLATES
+    from motcua.notifications.standins import SmsStandin, SmtpStandin, ZaloStandin
+
+    sms = SmsStandin(secret="sms-test-secret", brandname="PHUONGKH").start_in_thread()
+    zalo = ZaloStandin(token="zalo-test-token", templates=set(DEFAULT_ZALO_TEMPLATES.values()))
+    zalo.start_in_thread()
+    smtp = SmtpStandin().start()
+    settings.MOTCUA = {
+        **getattr(settings, "MOTCUA", {}),
+        "NOTIFY_SMS_URL": sms.base_url,
+        "NOTIFY_SMS_SECRET": "sms-test-secret",
+        "NOTIFY_SMS_BRANDNAME": "PHUONGKH",
+        "NOTIFY_ZALO_URL": zalo.base_url,
+        "NOTIFY_ZALO_TOKEN": "zalo-test-token",
+        "NOTIFY_SMTP_HOST": smtp.host,
+        "NOTIFY_SMTP_PORT": str(smtp.port),
+        "NOTIFY_TIMEOUT": "5",
+    }
+    yield SimpleNamespace(sms=sms, zalo=zalo, smtp=smtp)
+    sms.stop()
+    zalo.stop()
+    smtp.stop()

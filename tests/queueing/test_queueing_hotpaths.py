@@ -1,0 +1,107 @@
+"""Issue 10 point 3: check-in, call-next and the board snapshot with few queries (counted, not
+timed), and a board cache that never serves a snapshot older than the office's last event."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from queueing_helpers import QR_A, QR_B
+
+from motcua.core.services import api_token_issue
+from motcua.queueing.models import Method
+from motcua.queueing.services import ticket_issue
+
+pytestmark = pytest.mark.django_db
+
+# Statements (savepoints included) measured on this code: check-in 42 (SQLite) / 43 (PostgreSQL),
+# call-next 16 / 17 (pg_notify), board 2 on a cache hit. The old code took 55, 18 and 12.
+# The notification outbox (issue 13) adds up to 2 to call-next: the line's 4th ticket ("3 people
+# ahead of you") and the called ticket's office unit, 18 / 19 in all.
+CHECK_IN_MAX = 44
+CALL_NEXT_MAX = 19
+BOARD_HIT_MAX = 2
+
+
+def _count(fn):
+    with CaptureQueriesContext(connection) as ctx:
+        response = fn()
+    return response, len(ctx.captured_queries)
+
+
+def test_hot_paths_stay_lean(at, client, office, counters, svc_a, officer):
+    for _ in range(30):
+        ticket_issue(office=office, service=svc_a, citizen=None, method=Method.STAFF)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token_issue(user=officer)}"}
+    board_url = f"/api/v1/queue/{office.code}/board"
+
+    def check_in(qr):
+        body = json.dumps({"qr": qr, "office": office.code, "service": "A"})
+        return client.post("/api/v1/kiosk/check-in", data=body, content_type="application/json")
+
+    check_in(QR_A)  # warms the rate-limit windows and the service's pace
+    client.post(f"/api/v1/counters/{counters[2].pk}/call-next", **auth)  # the day's first call
+    r, n = _count(lambda: check_in(QR_B))
+    assert r.status_code == 201 and n <= CHECK_IN_MAX, n
+    r, n = _count(lambda: client.post(f"/api/v1/counters/{counters[0].pk}/call-next", **auth))
+    assert r.status_code == 200 and n <= CALL_NEXT_MAX, n
+    first = client.get(board_url).json()
+    r, n = _count(lambda: client.get(board_url))
+    assert r.status_code == 200 and n <= BOARD_HIT_MAX, n
+    assert {k: v for k, v in r.json().items() if k != "at"} == {
+        k: v for k, v in first.items() if k != "at"
+    }
+
+
+def test_board_cache_follows_every_event(at, client, office, counters, svc_a, officer):
+    from motcua.queueing.services import ticket_call_next
+
+    board_url = f"/api/v1/queue/{office.code}/board"
+    assert client.get(board_url).json()["waiting"] == 0
+    ticket = ticket_issue(office=office, service=svc_a, citizen=None, method=Method.STAFF).ticket
+    snap = client.get(board_url).json()
+    assert snap["waiting"] == 1 and snap["services"][0]["next"] == [ticket.display]
+    ticket_call_next(counter=counters[0], officer=officer)
+    snap = client.get(board_url).json()
+    assert snap["waiting"] == 0 and snap["counters"][0]["current"]["ticket"] == ticket.display
+    assert snap["last_call"]["ticket"] == ticket.display
+
+
+def test_day_average_wait_is_kept_at_each_call_and_transfer(at, office, counters, svc_a, officer):
+    from datetime import timedelta
+
+    from motcua.core import clock
+    from motcua.queueing import selectors, services
+    from motcua.queueing.models import QueueDay
+
+    def recomputed():
+        total, n = selectors._average_wait_counted(office_id=office.pk, day=clock.today())
+        return total / n if n else None
+
+    t1, t2, t3 = (
+        ticket_issue(office=office, service=svc_a, citizen=None, method=Method.STAFF).ticket
+        for _ in range(3)
+    )
+    at(clock.now() + timedelta(minutes=3))
+    a = services.ticket_call_next(counter=counters[0], officer=officer)  # waited 180 s
+    assert a == t1 and selectors.average_wait_seconds(office=office, day=clock.today()) == 180
+    at(clock.now() + timedelta(minutes=2))
+    b = services.ticket_call_next(counter=counters[2], officer=officer)  # waited 300 s
+    assert selectors.average_wait_seconds(office=office, day=clock.today()) == 240 == recomputed()
+    services.ticket_transfer(ticket=b, to_counter=counters[0], officer=officer)  # waits again
+    assert selectors.average_wait_seconds(office=office, day=clock.today()) == 180 == recomputed()
+    services.ticket_park(ticket=a, officer=officer)
+    services.ticket_resume(ticket=a, officer=officer)
+    at(clock.now() + timedelta(minutes=1))
+    services.ticket_call_next(counter=counters[0], officer=officer)  # a again, now 360 s
+    assert selectors.average_wait_seconds(office=office, day=clock.today()) == recomputed()
+    row = QueueDay.objects.get(office=office, date=clock.today())
+    assert row.wait_count == 1 and row.wait_sum_s == 360
+    # A row from before the tally (-1) is counted again from the tickets at the next call.
+    QueueDay.objects.filter(pk=row.pk).update(wait_count=-1, wait_sum_s=0)
+    services.ticket_call_next(counter=counters[2], officer=officer)
+    assert selectors.average_wait_seconds(office=office, day=clock.today()) == recomputed()
+    assert QueueDay.objects.get(pk=row.pk).wait_count == 2
+    assert t3.pk  # still waiting

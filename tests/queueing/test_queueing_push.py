@@ -1,0 +1,245 @@
+"""Issue 10 point 2: events pushed to streams (one read per event per process), resume with
+Last-Event-ID, delivery across processes, no database connection held by an idle stream."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from queueing_helpers import QR_A, QR_B
+
+from live_servers import real_time_token, serve
+from motcua.core import clock
+from motcua.queueing import broker
+from motcua.queueing.models import EventKind, Method, TicketEvent
+from motcua.queueing.services import ticket_call_next, ticket_finish, ticket_issue
+
+
+def _frames(text: str) -> list[tuple[int, str, dict]]:
+    out = []
+    for block in text.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if "event" in fields and fields["event"] != "ready":
+            out.append((int(fields["id"]), fields["event"], json.loads(fields["data"])))
+    return out
+
+
+@pytest.mark.django_db
+def test_reconnect_resumes_from_last_event_id_with_nothing_lost(
+    at, client, office, counters, svc_a, officer
+):
+    tickets = [
+        ticket_issue(office=office, service=svc_a, citizen=None, method=Method.STAFF).ticket
+        for _ in range(3)
+    ]
+    first = ticket_call_next(counter=counters[0], officer=officer)
+    ticket_finish(ticket=first, officer=officer)
+    ticket_call_next(counter=counters[0], officer=officer)
+    ticket_call_next(counter=counters[2], officer=officer)
+    ids = list(
+        TicketEvent.objects.filter(office=office).order_by("id").values_list("id", flat=True)
+    )
+    assert len(ids) == 7  # 3 issues, call, finish, call, call
+    # The board saw up to the first call, then lost its connection.
+    seen = ids[3]
+    r = client.get(f"/api/v1/queue/{office.pk}/events?once=1&max=5", HTTP_LAST_EVENT_ID=str(seen))
+    got = _frames(b"".join(r.streaming_content).decode())
+    assert [f[0] for f in got] == ids[4:]
+    assert [f[1] for f in got] == ["update", "call", "call"]
+    assert [f[2]["ticket"] for f in got[1:]] == [tickets[1].display, tickets[2].display]
+
+
+@pytest.mark.django_db
+def test_one_read_per_event_whatever_the_number_of_streams(at, office, svc_a):
+    waiters = [broker.Waiter() for _ in range(50)]
+    feeds = {broker.subscribe(office.pk, w) for w in waiters}
+    try:
+        assert len(feeds) == 1
+        feed = feeds.pop()
+        feed.refresh()  # the feed learns where the office's log ends
+        pos = feed.head()
+        ticket = ticket_issue(
+            office=office, service=svc_a, citizen=None, method=Method.STAFF
+        ).ticket
+        event_id = TicketEvent.objects.get(ticket=ticket).pk
+        feed.wake(event_id)
+        with CaptureQueriesContext(connection) as ctx:
+            for _ in waiters:  # every stream looks; only the first reads
+                if feed.needs_refresh():
+                    feed.refresh()
+        assert len(ctx.captured_queries) == 1
+        assert [e["id"] for e in feed.pull(pos)[1] or []] == [event_id]
+    finally:
+        for w in waiters:
+            broker.unsubscribe(feed, w)
+
+
+@pytest.mark.django_db
+def test_an_event_committed_after_a_higher_id_is_still_delivered(at, office, svc_a):
+    ticket = ticket_issue(office=office, service=svc_a, citizen=None, method=Method.STAFF).ticket
+    waiter = broker.Waiter()
+    feed = broker.subscribe(office.pk, waiter)
+    try:
+        feed.refresh()
+        pos = feed.head()
+        base = TicketEvent.objects.order_by("-id").values_list("id", flat=True)[0]
+
+        def event(pk: int) -> None:  # bulk_create: events are immutable once saved
+            TicketEvent.objects.bulk_create(
+                [
+                    TicketEvent(
+                        id=pk,
+                        ticket=ticket,
+                        office=office,
+                        kind=EventKind.PRIORITY,
+                        at=clock.now(),
+                        detail={},
+                    )
+                ]
+            )
+
+        event(base + 10)  # committed first
+        feed.wake(base + 10)
+        feed.refresh()
+        event(base + 5)  # took its id earlier, committed later
+        feed.wake(base + 5)
+        feed.refresh()
+        pos, batch = feed.pull(pos)
+        assert [e["id"] for e in batch or []] == [base + 10, base + 5]
+    finally:
+        broker.unsubscribe(feed, waiter)
+
+
+def _http(
+    port: int, method: str, path: str, body: dict | None = None, token: str = ""
+) -> tuple[int, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+    response = conn.getresponse()
+    raw = response.read()
+    return response.status, json.loads(raw) if raw else {}
+
+
+class _Stream:
+    """An SSE client reading line by line (the read timeout only guards against a hang)."""
+
+    def __init__(self, port: int, path: str, last_id: int | None = None) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Last-Event-ID": str(last_id)} if last_id is not None else {}
+        self.conn.request("GET", path, headers=headers)
+        self.response = self.conn.getresponse()
+        assert self.response.status == 200
+
+    def until(self, event: str) -> dict:
+        name = ""
+        while True:
+            line = self.response.fp.readline().decode()
+            if not line:
+                raise AssertionError(f"stream ended before event {event!r}")
+            if line.startswith("event: "):
+                name = line[7:].strip()
+            elif line.startswith("data: ") and name == event:
+                return json.loads(line[6:])
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+ENV = {"DB_POOL": "0", "PGAPPNAME": "motcua-test-server"}
+
+
+def _server_backends() -> int:
+    """Connections of the server processes (named by PGAPPNAME) to the test database."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'motcua-test-server'"
+        )
+        return int(cur.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_call_made_in_one_process_reaches_streams_of_another(office, counters, svc_a, officer):
+    token = real_time_token(officer)
+    connection.close()
+    postgres = connection.vendor == "postgresql"
+    with serve(env=ENV) as (_a, port_a), serve(env=ENV) as (_b, port_b):
+        path = f"/api/v1/queue/{office.code}/events?max=60"
+        streams = [_Stream(port_a, path) for _ in range(3)]
+        try:
+            for s in streams:
+                s.until("ready")
+            for qr in (QR_A, QR_B):
+                status, _ = _http(
+                    port_b,
+                    "POST",
+                    "/api/v1/kiosk/check-in",
+                    {"qr": qr, "office": office.code, "service": "A"},
+                )
+                assert status == 201
+            assert (
+                _http(port_b, "POST", f"/api/v1/counters/{counters[0].pk}/call-next", token=token)[
+                    0
+                ]
+                == 200
+            )
+            for s in streams:
+                s.until("update")
+                call = s.until("call")
+                assert call["ticket"] == "A001" and call["counter"] == 1
+            if postgres:
+                # Idle streams hold no connection: only server A's listener remains (server B's
+                # request connections close when its requests end).
+                deadline = time.monotonic() + 20
+                while _server_backends() > 1 and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                assert _server_backends() == 1
+                connection.close()
+        finally:
+            for s in streams:
+                s.close()
+        # A board that lost its connection resumes on the other process with nothing lost.
+        last = TicketEvent.objects.filter(office=office, kind=EventKind.ISSUE).order_by("id").last()
+        connection.close()
+        again = _Stream(
+            port_b, f"/api/v1/queue/{office.code}/events?max=10&once=1", last_id=last.pk
+        )
+        try:
+            assert again.until("call")["ticket"] == "A001"
+        finally:
+            again.close()
+
+
+@pytest.mark.django_db
+def test_a_stream_looking_during_a_read_waits_for_it(at, office, svc_a, monkeypatch):
+    """While one stream reads the new rows, another that looks must not take the empty buffer
+    for the answer (and sleep through the event): it waits for the read."""
+    from motcua.queueing import selectors
+
+    waiter = broker.Waiter()
+    feed = broker.subscribe(office.pk, waiter)
+    try:
+        feed.refresh()
+        ticket = ticket_issue(
+            office=office, service=svc_a, citizen=None, method=Method.STAFF
+        ).ticket
+        feed.wake(TicketEvent.objects.get(ticket=ticket).pk)
+        seen_during_read = []
+        real = selectors.event_payload
+
+        def payload(ev):
+            seen_during_read.append(feed.needs_refresh())  # what another stream sees now
+            return real(ev)
+
+        monkeypatch.setattr(selectors, "event_payload", payload)
+        feed.refresh()
+        assert seen_during_read == [True]
+        assert not feed.needs_refresh()
+    finally:
+        broker.unsubscribe(feed, waiter)

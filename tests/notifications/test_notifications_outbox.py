@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from dossiers.dossiers_helpers import pay_cash
 from notifications_helpers import CITIZEN, vn
 
 from motcua.dossiers import services as dossiers
@@ -86,6 +87,7 @@ def test_result_ready_says_where_and_delivered_closes(ward, freeze):
     d.status, d.approved = 4, True
     d.save()
     freeze(vn(2026, 11, 18, 10, 0))
+    pay_cash(d, ward.tiepnhan, vn(2026, 11, 18, 10, 0))  # no result is handed over while owed
     d = dossiers.dossier_act(dossier=d, action="finish", actor=ward.lanhdao)
     ready = Notification.objects.get(dossier=d, kind=Kind.RESULT_READY)
     assert ready.channel == "zalo" and ready.params["ma_ho_so"] == d.code

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
-from dossiers.dossiers_helpers import pay_cash
 from notifications_helpers import CITIZEN, vn
 
+from dossiers.dossiers_helpers import pay_cash
 from motcua.dossiers import services as dossiers
 from motcua.notifications.models import ContactPreference, Kind, Notification, State
 

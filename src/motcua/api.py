@@ -57,6 +57,8 @@ def _declare_no_nul(node: Any, components: dict[str, Any], seen: set[str]) -> No
     if node.get("type") == "string" and not {"format", "enum", "pattern", "const"} & set(node):
         node["pattern"] = NO_NUL
     for key, value in node.items():
+        if key == "propertyNames" and isinstance(value, dict) and "$ref" not in value:
+            value.setdefault("type", "string")  # an object's keys are text: NUL-free as well
         if key != "$ref":
             _declare_no_nul(value, components, seen)
 
@@ -111,6 +113,11 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    from motcua.core.schemas import CODED_ERRORS
+
+    codes = {str(e.get("type")) for e in exc.errors if isinstance(e, dict)}
+    if len(codes) == 1 and (code := codes.pop()) in CODED_ERRORS:  # a field's own stable code
+        return error(request, 422, code, str(exc.errors[0].get("msg")), errors=exc.errors)
     return error(request, 422, "invalid", "Dữ liệu gửi lên không hợp lệ.", errors=exc.errors)
 
 
@@ -178,6 +185,7 @@ def _mount() -> None:
     from motcua.biometrics.api import router as biometrics_router
     from motcua.catalog.api import router as catalog_router
     from motcua.core.api import router as core_router
+    from motcua.correspondence.api import router as correspondence_router
     from motcua.delivery.api import router as delivery_router
     from motcua.documents.api import router as documents_router
     from motcua.dossiers.api import router as dossiers_router
@@ -206,6 +214,7 @@ def _mount() -> None:
     api.add_router("/", delivery_router)
     api.add_router("/", homeservice_router)
     api.add_router("/", notifications_router)
+    api.add_router("/", correspondence_router)
 
 
 _mount()

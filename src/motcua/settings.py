@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "motcua.catalog",
     "motcua.dossiers",
     "motcua.documents",
+    "motcua.correspondence",
     "motcua.payments",
     "motcua.delivery",
     "motcua.homeservice",
@@ -350,6 +351,10 @@ MOTCUA: dict[str, Any] = {
     # Request bodies above this are refused from their Content-Length, before being read
     # (web.bodylimit); a reception form carries several scans of at most 10 MB each.
     "MAX_REQUEST_BYTES": int(os.environ.get("MAX_REQUEST_BYTES", str(25 * 1024 * 1024))),
+    # edXML packages from the document exchange platform (correspondence.edxml): larger ones
+    # are refused with a reason; the platform authenticates with this key (X-Exchange-Key).
+    "EDXML_MAX_BYTES": int(os.environ.get("EDXML_MAX_BYTES", str(20 * 1024 * 1024))),
+    "EXCHANGE_INBOX_KEY": os.environ.get("EXCHANGE_INBOX_KEY", ""),
     # Answers kept for `Idempotency-Key` retries of creating API calls (core.idempotency).
     "IDEMPOTENCY_KEY_TTL_HOURS": int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24")),
     # Base map of /co-quan/: a tile server the office can reach ({z}/{x}/{y} template, e.g. the

@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("motcua.homeservice.urls")),
     path("can-bo/tra-ket-qua/", include("motcua.delivery.urls")),
     path("", include("motcua.notifications.urls")),
+    path("can-bo/van-ban/", include("motcua.correspondence.urls")),
     path("", include("motcua.portal.urls")),
 ]

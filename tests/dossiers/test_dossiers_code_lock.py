@@ -74,3 +74,28 @@ def test_ratings_by_code_share_the_lock_with_the_lookup(client, office):
         f"/api/v1/public/dossiers/{d.code}", {"verify": "2345"}, REMOTE_ADDR="203.0.113.9"
     )
     assert r.status_code == 429 and r.json()["code"] == "code_locked"
+
+
+def test_lock_keys_hold_no_user_text(client):
+    """A typed code reaches the cache only as a digest: no spaces, control characters or any
+    length in a key (memcached refuses them; Django warns CacheKeyWarning)."""
+    import warnings
+
+    from django.core.cache import CacheKeyWarning
+
+    from motcua.core.throttle import _code_key
+
+    hostile = " lý do\x01\x7f " + "x" * 300
+    key = _code_key("dossier", hostile)
+    assert key.isascii() and key.isprintable() and " " not in key and len(key) < 100
+    assert "LÝ" not in key and "X" * 10 not in key
+    # The same code typed differently (case, spaces around) is the same key: one count.
+    assert _code_key("dossier", " ab-1 ") == _code_key("dossier", "AB-1")
+    assert _code_key("dossier", "AB-1") != _code_key("home_visit", "AB-1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        for i in range(CODE_FAILURES):
+            r = client.get(
+                "/api/v1/public/dossiers/LÝ DO\x15", {"verify": "1234"}, REMOTE_ADDR=f"10.1.0.{i}"
+            )
+            assert r.status_code in (404, 422)

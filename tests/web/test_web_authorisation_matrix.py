@@ -142,6 +142,23 @@ home_visit.replay            own    401   403        403         403     ok     
 home_visit.replay            other  401   403        403         403     403      403       403
 dossier.notifications        own    401   ok         ok          ok      ok       ok        ok
 dossier.notifications        other  401   404        404         404     404      404       404
+document.create              own    401   ok         ok          ok      ok       403       403
+document.create              other  401   403        403         403     403      403       403
+document.list                own    401   ok         ok          ok      ok       hidden    hidden
+document.list                other  401   hidden     hidden      hidden  hidden   hidden    hidden
+document.read                own    401   ok         ok          ok      ok       404       404
+document.read                other  401   404        404         404     404      404       404
+document.send                own    401   ok         ok          ok      ok       404       404
+document.send                other  401   404        404         404     404      404       404
+document.edxml               own    401   ok         ok          ok      ok       404       404
+document.edxml               other  401   404        404         404     404      404       404
+exchange.inbox               -      401   401        401         401     401      401       401
+consultation.create          own    401   ok         ok          ok      403      403       403
+consultation.create          other  401   404        404         404     404      404       404
+consultation.list            own    401   ok         ok          ok      ok       ok        ok
+consultation.list            other  401   404        404         404     404      404       404
+consultation.answer          own    401   ok         ok          ok      403      404       404
+consultation.answer          other  401   404        404         404     404      404       404
 """
 
 # Each dossier action: the status it starts from, the dossier's state that the move needs
@@ -264,6 +281,20 @@ payments:reconciliation               other  login  ok         403         ok   
 payments:reconciliation_resolve       own    login  redirect   redirect    redirect   redirect   redirect   redirect
 payments:reconciliation_resolve       other  login  redirect   redirect    redirect   redirect   redirect   redirect
 notifications:failed                  -      login  ok         403         ok         ok         403        403
+correspondence:list                   -      login  ok         ok          ok         ok         403        403
+correspondence:create                 -      login  ok         ok          ok         ok         403        403
+correspondence:detail                 own    login  ok         ok          ok         ok         404        404
+correspondence:detail                 other  login  404        404         404        404        404        404
+correspondence:send                   own    login  moved      moved       moved      moved      404        404
+correspondence:send                   other  login  404        404         404        404        404        404
+correspondence:register               own    login  moved      refused     moved      moved      404        404
+correspondence:register               other  login  404        404         404        404        404        404
+correspondence:assign                 own    login  moved      refused     moved      moved      404        404
+correspondence:assign                 other  login  404        404         404        404        404        404
+correspondence:finish                 own    login  refused    refused     moved      moved      404        404
+correspondence:finish                 other  login  404        404         404        404        404        404
+correspondence:file                   own    login  ok         ok          ok         ok         404        404
+correspondence:file                   other  login  404        404         404        404        404        404
 """
 
 
@@ -423,6 +454,37 @@ def _dossier(
     return d
 
 
+def _letter(world: dict[str, Any], side: str, stage: str = "out") -> Any:
+    """A document of unit `side`: issued there ("out"), or arrived from the other unit and taken
+    to `stage` (arrived, registered, assigned to matrix-target)."""
+    from motcua.correspondence import services
+    from motcua.org.models import StaffRole, User
+
+    root, _ = User.objects.get_or_create(
+        username="matrix-root", defaults={"is_superuser": True, "is_staff": True}
+    )
+    world["n"][0] += 1
+    sender = world["units"]["B" if side == "A" else "A"] if stage != "out" else world["units"][side]
+    doc = services.document_create(
+        unit=sender, actor=root, doc_type="CV", summary=f"Ma trận {world['n'][0]}", signer_name="A"
+    )
+    if stage == "out":
+        return doc
+    [sent] = services.document_send(document=doc, to=[world["units"][side].code], actor=root)
+    incoming = sent.incoming
+    if stage in ("registered", "assigned"):
+        incoming = services.incoming_register(document=incoming, actor=root)
+    if stage == "assigned":
+        target = User.objects.get(username="matrix-target")
+        if side == "B":  # an official of B to hand it to
+            target, _ = User.objects.get_or_create(username="matrix-target-b")
+            StaffRole.objects.get_or_create(
+                user=target, unit=world["units"]["B"], role=Role.SPECIALIST
+            )
+        incoming = services.incoming_assign(document=incoming, actor=root, assignee=target)
+    return incoming
+
+
 def _api_call(client: Any, user: Any, method: str, path: str, body: Any = None) -> Any:
     headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token_issue(user=user)}"} if user else {}
     if method == "GET":
@@ -505,6 +567,82 @@ def _api_operations(world: dict[str, Any]) -> list[tuple[str, str, Any]]:
             return _outcome(_api_call(c, u, "DELETE", f"/api/v1/citizens/{citizen.id_number}/face"))
 
         ops += _money_delivery_home_operations(world, side, scope)
+
+        def doc_create(c, u, side=side):  # type: ignore[no-untyped-def]
+            body = {
+                "unit": world["units"][side].code,
+                "doc_type": "TB",
+                "summary": "Thông báo",
+                "signer_name": "A",
+            }
+            return _outcome(_api_call(c, u, "POST", "/api/v1/documents", body))
+
+        def doc_list(c, u, side=side):  # type: ignore[no-untyped-def]
+            doc = _letter(world, side)
+            r = _api_call(c, u, "GET", f"/api/v1/documents?box=outgoing&q={doc.summary}")
+            if r.status_code != 200:
+                return _outcome(r)
+            return "ok" if doc.pk in [i["id"] for i in r.json()["items"]] else "hidden"
+
+        def doc_read(c, u, side=side):  # type: ignore[no-untyped-def]
+            return _outcome(_api_call(c, u, "GET", f"/api/v1/documents/{_letter(world, side).pk}"))
+
+        def doc_send(c, u, side=side):  # type: ignore[no-untyped-def]
+            to = world["units"]["B" if side == "A" else "A"].code
+            path = f"/api/v1/documents/{_letter(world, side).pk}/send"
+            return _outcome(_api_call(c, u, "POST", path, {"to": [to]}))
+
+        def doc_edxml(c, u, side=side):  # type: ignore[no-untyped-def]
+            doc = _letter(world, side)
+            to = world["units"]["B" if side == "A" else "A"].code
+            from motcua.correspondence import services as letters
+
+            letters.document_send(document=doc, to=[to], actor=doc.created_by)
+            return _outcome(_api_call(c, u, "GET", f"/api/v1/documents/{doc.pk}/edxml"))
+
+        def consult(c, u, side=side):  # type: ignore[no-untyped-def]
+            d = _dossier(world, side, 4, holder=u)
+            to = world["units"]["B" if side == "A" else "A"].code
+            body = {"agency": to, "question": "Xác minh nơi cư trú", "due_days": 2}
+            return _outcome(
+                _api_call(c, u, "POST", f"/api/v1/dossiers/{d.code}/consultations", body)
+            )
+
+        def consult_list(c, u, side=side):  # type: ignore[no-untyped-def]
+            d = _dossier(world, side, 4, holder=u)
+            return _outcome(_api_call(c, u, "GET", f"/api/v1/dossiers/{d.code}/consultations"))
+
+        def consult_answer(c, u, side=side):  # type: ignore[no-untyped-def]
+            from motcua.correspondence import services as letters
+            from motcua.org.models import User
+
+            root, _ = User.objects.get_or_create(
+                username="matrix-root", defaults={"is_superuser": True, "is_staff": True}
+            )
+            d = _dossier(world, side, 4, holder=u)
+            other = world["units"]["B" if side == "A" else "A"]
+            asked = letters.consultation_open(
+                dossier=d, agency=other.code, question="Xác minh", due_days=2, actor=root
+            )
+            reply = letters.document_create(
+                unit=other, actor=root, doc_type="CV", summary="Trả lời", signer_name="B"
+            )
+            [sent] = letters.document_send(
+                document=reply, to=[world["units"][side].code], actor=root
+            )
+            path = f"/api/v1/consultations/{asked.pk}/answer"
+            return _outcome(_api_call(c, u, "POST", path, {"document": sent.incoming.pk}))
+
+        ops += [
+            ("consultation.create", scope, consult),
+            ("consultation.list", scope, consult_list),
+            ("consultation.answer", scope, consult_answer),
+            ("document.create", scope, doc_create),
+            ("document.edxml", scope, doc_edxml),
+            ("document.list", scope, doc_list),
+            ("document.read", scope, doc_read),
+            ("document.send", scope, doc_send),
+        ]
         ops += [
             ("dossier.read", scope, read),
             ("dossier.list", scope, listed),
@@ -537,6 +675,12 @@ def _api_operations(world: dict[str, Any]) -> list[tuple[str, str, Any]]:
             return _outcome(_api_call(c, u, "GET", f"/api/v1/dossiers/{d.code}/notifications"))
 
         ops.append(("dossier.notifications", scope, notifications))
+
+    def inbox(c, u):  # type: ignore[no-untyped-def]
+        # The exchange platform's key, not an official's token, opens the inbox.
+        return _outcome(_api_call(c, u, "POST", "/api/v1/exchange/inbox", {}))
+
+    ops.append(("exchange.inbox", "-", inbox))
     return ops
 
 
@@ -891,6 +1035,15 @@ def test_api_authorisation_matrix(client, world, postal):
         "GET /api/v1/home-visits",
         "POST /api/v1/home-visits/{code}/actions",
         "GET /api/v1/dossiers/{code}/notifications",
+        "POST /api/v1/documents",
+        "GET /api/v1/documents",
+        "GET /api/v1/documents/{doc_id}",
+        "POST /api/v1/documents/{doc_id}/send",
+        "GET /api/v1/documents/{doc_id}/edxml",
+        "POST /api/v1/exchange/inbox",
+        "POST /api/v1/dossiers/{code}/consultations",
+        "GET /api/v1/dossiers/{code}/consultations",
+        "POST /api/v1/consultations/{consultation_id}/answer",
     }
     assert guarded <= covered, f"API operations missing from the matrix: {guarded - covered}"
     assert _mismatches(results, API_TABLE) == []
@@ -920,6 +1073,10 @@ POST_ONLY = {
     "queueing:desk_action",
     "biometrics:delete",
     "portal:staff_comment_moderate",
+    "correspondence:send",
+    "correspondence:register",
+    "correspondence:assign",
+    "correspondence:finish",
 }
 
 
@@ -999,6 +1156,45 @@ def _back_office_request(
     elif name == "portal:staff_comment_moderate":
         kwargs["pk"] = world["comment"].pk
         data = {"action": "approve"}
+    elif name.startswith("correspondence:") and name not in {
+        "correspondence:list",
+        "correspondence:create",
+    }:
+        stage = {
+            "correspondence:register": "arrived",
+            "correspondence:assign": "registered",
+            "correspondence:finish": "assigned",
+        }.get(name, "out")
+        doc = _letter(world, side, stage)
+        kwargs["pk"] = doc.pk
+        if name == "correspondence:file":
+            from django.core.files.base import ContentFile
+
+            from motcua.correspondence.models import DocumentFile
+
+            kwargs["file_pk"] = DocumentFile.objects.create(
+                document=doc,
+                file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="vb.pdf"),
+                original_name="vb.pdf",
+                content_type="application/pdf",
+                size=15,
+                sha256="0" * 64,
+            ).pk
+        if name in POST_ONLY:
+            data = {
+                "correspondence:send": {
+                    "units": [world["units"]["B" if side == "A" else "A"].code]
+                },
+                "correspondence:assign": {"assignee": "matrix-target"},
+            }.get(name, {})
+            before = (doc.status, doc.dispatches.count())
+            outcome = _outcome(client.post(reverse(name, kwargs=kwargs), data))
+            if (
+                outcome == "redirect"
+            ):  # the page answers with a message either way: look at the data
+                doc.refresh_from_db()
+                outcome = "moved" if (doc.status, doc.dispatches.count()) != before else "refused"
+            return outcome
     elif name == "web:switch_unit":
         data = {"unit": world["units"]["A"].pk, "next": "/can-bo/"}
     url = reverse(name, kwargs=kwargs)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import BeforeValidator, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, WrapValidator, field_validator
+from pydantic_core import PydanticCustomError
 
 from motcua.core.text import unstorable
 
@@ -61,8 +62,43 @@ def _json_int(value: Any) -> Any:
 
 
 JsonInt = Annotated[int, BeforeValidator(_json_int)]
+# A JSON integer that fits a non-negative IntegerField. The bounds come before the validator so
+# the document declares them as JSON Schema's minimum/maximum (after it, pydantic would write
+# its own "ge"/"le" keywords, which no client reads).
+JsonDbInt = Annotated[int, Field(ge=0, le=DB_INT_MAX), BeforeValidator(_json_int)]
+json_int = (
+    _json_int  # for other bounds: Annotated[int, Field(ge=.., le=..), BeforeValidator(json_int)]
+)
 IsoDate = Annotated[date, BeforeValidator(_iso_text)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_text)]
+
+
+# Codes a field may answer with instead of the generic "invalid" (see `coded`), so a field that
+# was checked by a service, with its own stable code, keeps that code once its schema checks it.
+CODED_ERRORS: set[str] = set()
+
+
+def coded(code: str, message: str) -> Any:
+    """A wrap validator (for `Annotated[..., WrapValidator(coded(...))]`) that answers any
+    refusal of the field with `code` and `message`; the API answers 422 with that code."""
+    CODED_ERRORS.add(code)
+
+    def wrap(value: Any, handler: Any) -> Any:
+        try:
+            return handler(value)
+        except ValidationError:
+            raise PydanticCustomError(code, message) from None
+
+    return wrap
+
+
+# How a dossier's result goes back (delivery.Method), with the code the delivery service gives.
+DeliveryMethod = Annotated[
+    Literal["counter", "home", "post"],
+    WrapValidator(
+        coded("invalid_method", "Cách nhận kết quả không hợp lệ (chọn: counter, home, post).")
+    ),
+]
 
 
 class InputSchema(Schema):
@@ -72,3 +108,15 @@ class InputSchema(Schema):
     @classmethod
     def _storable_text(cls, value: Any) -> Any:
         return check_text(value)
+
+
+class ErrorOut(Schema):
+    """The error answer of every operation: a stable code and a Vietnamese message."""
+
+    code: str
+    message: str
+
+
+# A code, reference or public id in a path: the longest column it is looked up in (a dossier's
+# code or reference, a visit's code, a payment's or receipt's public id) is 60 characters.
+PATH_CODE_MAX = 60

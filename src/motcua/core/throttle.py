@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import pickle
 from collections.abc import Iterator
 from typing import Any
@@ -59,7 +60,11 @@ def public_lookup_limited(request: HttpRequest) -> bool:
 
 
 def _code_key(scope: str, code: str) -> str:
-    return f"code-fail:{scope}:{(code or '').strip().upper()[:80]}"
+    """The cache key of a code's wrong-verifier count: the code as typed is user text (any
+    length, spaces, control characters), so the key holds a digest of its normal form."""
+    normal = (code or "").strip().upper()
+    digest = hashlib.sha256(normal.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    return f"code-fail:{scope}:{digest}"
 
 
 @contextlib.contextmanager

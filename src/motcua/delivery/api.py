@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja import Status as HttpStatus
 
+from motcua.core import clock
 from motcua.core.auth import staff_auth
 from motcua.core.errors import NotFound, ValidationFailed
+from motcua.core.schemas import (
+    DB_INT_MAX,
+    PATH_CODE_MAX,
+    DeliveryMethod,
+    ErrorOut,
+    InputSchema,
+    IsoDate,
+    IsoDateTime,
+)
 from motcua.delivery import documents, selectors, services
 from motcua.delivery.models import Direction, Shipment
+from motcua.dossiers.api import CitizenIn
 from motcua.dossiers.models import Dossier
 
 router = Router(tags=["delivery"])
@@ -29,8 +40,8 @@ class _Anonymous:
 anonymous = _Anonymous()
 
 
-class DeliveryIn(Schema):
-    method: str = Field(max_length=8)
+class DeliveryIn(InputSchema):
+    method: DeliveryMethod
     address: str = Field("", max_length=300)
     recipient_name: str = Field("", max_length=200)
     phone: str = Field("", max_length=20)
@@ -39,24 +50,50 @@ class DeliveryIn(Schema):
     verify: str = Field("", max_length=4)
 
 
-class HandoverIn(Schema):
+class HandoverIn(InputSchema):
     signature: str = Field(max_length=8_000_000)  # data: URL or base64 of a PNG/JPEG
     photo: str = Field("", max_length=8_000_000)
     received_by_name: str = Field("", max_length=200)
 
 
-class ShipIn(Schema):
+class ShipIn(InputSchema):
     weight_grams: int = Field(200, ge=1, le=30000)
 
 
-class InboundIn(Schema):
-    waybill: str = Field(max_length=30)
+class InboundIn(InputSchema):
+    waybill: str = Field(max_length=30)  # delivery.Shipment.waybill
     procedure_code: str = Field(max_length=40)
-    citizen: dict[str, Any]
+    citizen: CitizenIn
     unit: str = Field(max_length=40)
-    posted_at: str = Field("", max_length=40)
-    postage: int = Field(0, ge=0)
-    delivery_method: str = Field("", max_length=8)
+    posted_at: IsoDateTime | None = None  # when the post office took the parcel
+    postage: int = Field(0, ge=0, le=DB_INT_MAX)
+    delivery_method: DeliveryMethod | Literal[""] = ""
+
+
+class ShipmentOut(Schema):
+    waybill: str
+    postage: int
+    status: str
+
+
+class InboundOut(Schema):
+    code: str
+    waybill: str
+    due_at: str | None
+
+
+class WebhookOut(Schema):
+    code: str
+    message: str
+    outcome: str
+
+
+class StatsOut(Schema):
+    rows: list[dict[str, Any]]
+
+
+DossierCode = Path(max_length=PATH_CODE_MAX)
+LOOKUP_ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
 
 
 def _user(request: HttpRequest) -> Any:
@@ -91,8 +128,14 @@ def _bytes(data: str) -> bytes:
         raise ValidationFailed("Ảnh gửi lên không đọc được.", code="invalid_image") from exc
 
 
-@router.post("/dossiers/{code}/delivery", auth=[staff_auth, anonymous], response=dict)
-def delivery_set(request: HttpRequest, code: str, payload: DeliveryIn) -> dict[str, Any]:
+@router.post(
+    "/dossiers/{code}/delivery",
+    auth=[staff_auth, anonymous],
+    response={200: dict, 409: ErrorOut, **LOOKUP_ERRORS},
+)
+def delivery_set(
+    request: HttpRequest, payload: DeliveryIn, code: str = DossierCode
+) -> dict[str, Any]:
     """Choose how the result goes back: counter, home (an official brings it) or post."""
     dossier = _dossier(request, code, payload.verify)
     delivery = services.delivery_choose(
@@ -107,16 +150,24 @@ def delivery_set(request: HttpRequest, code: str, payload: DeliveryIn) -> dict[s
     return selectors.delivery_view(delivery=delivery, public=_user(request) is None)
 
 
-@router.get("/dossiers/{code}/delivery", auth=[staff_auth, anonymous], response=dict)
-def delivery_get(request: HttpRequest, code: str, verify: str = "") -> dict[str, Any]:
+@router.get(
+    "/dossiers/{code}/delivery", auth=[staff_auth, anonymous], response={200: dict, **LOOKUP_ERRORS}
+)
+def delivery_get(
+    request: HttpRequest, code: str = DossierCode, verify: str = Query("", max_length=4)
+) -> dict[str, Any]:
     """method, status, waybill, events (staff see the address and the proof; the citizen with verify)."""
     dossier = _dossier(request, code, verify)
     delivery = services.delivery_for(dossier=dossier)
     return selectors.delivery_view(delivery=delivery, public=_user(request) is None)
 
 
-@router.post("/dossiers/{code}/delivery/handover", auth=staff_auth, response=dict)
-def delivery_handover(request: HttpRequest, code: str, payload: HandoverIn) -> dict[str, Any]:
+@router.post(
+    "/dossiers/{code}/delivery/handover", auth=staff_auth, response={200: dict, 409: ErrorOut}
+)
+def delivery_handover(
+    request: HttpRequest, payload: HandoverIn, code: str = DossierCode
+) -> dict[str, Any]:
     """The official hands the result over with the citizen's signature (and a photo); the dossier is returned."""
     delivery = services.delivery_handover(
         dossier=_dossier(request, code),
@@ -128,8 +179,12 @@ def delivery_handover(request: HttpRequest, code: str, payload: HandoverIn) -> d
     return selectors.delivery_view(delivery=delivery)
 
 
-@router.post("/dossiers/{code}/delivery/shipment", auth=staff_auth, response={201: dict})
-def delivery_ship(request: HttpRequest, code: str, payload: ShipIn) -> Any:
+@router.post(
+    "/dossiers/{code}/delivery/shipment",
+    auth=staff_auth,
+    response={201: ShipmentOut, 409: ErrorOut, 502: ErrorOut},
+)
+def delivery_ship(request: HttpRequest, payload: ShipIn, code: str = DossierCode) -> Any:
     """Order the postal operator to carry the result: waybill number and postage."""
     from motcua.delivery.postal import PostalError
 
@@ -150,8 +205,13 @@ def delivery_ship(request: HttpRequest, code: str, payload: ShipIn) -> Any:
     )
 
 
-@router.get("/dossiers/{code}/delivery/label.pdf", auth=staff_auth)
-def delivery_label(request: HttpRequest, code: str) -> HttpResponse:
+PDF = {"responses": {200: {"description": "PDF", "content": {"application/pdf": {}}}}}
+
+
+@router.get(
+    "/dossiers/{code}/delivery/label.pdf", auth=staff_auth, response={200: None}, openapi_extra=PDF
+)
+def delivery_label(request: HttpRequest, code: str = DossierCode) -> HttpResponse:
     """The printable address label with the waybill's barcode."""
     dossier = _dossier(request, code)
     shipment = (
@@ -166,8 +226,10 @@ def delivery_label(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
-@router.get("/dossiers/{code}/delivery/card.pdf", auth=staff_auth)
-def delivery_card(request: HttpRequest, code: str) -> HttpResponse:
+@router.get(
+    "/dossiers/{code}/delivery/card.pdf", auth=staff_auth, response={200: None}, openapi_extra=PDF
+)
+def delivery_card(request: HttpRequest, code: str = DossierCode) -> HttpResponse:
     """The congratulation card of a birth registration delivered at home."""
     delivery = services.delivery_for(dossier=_dossier(request, code))
     if not delivery.card:
@@ -177,24 +239,21 @@ def delivery_card(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
-@router.post("/postal/inbound", auth=staff_auth, response={201: dict})
+@router.post("/postal/inbound", auth=staff_auth, response={201: InboundOut, 409: ErrorOut})
 def postal_inbound(request: HttpRequest, payload: InboundIn) -> Any:
     """A dossier arrived by post: received now (its time limit starts at the office's receipt)."""
-    from datetime import datetime
-
     from motcua.org.models import Unit
 
     unit = Unit.objects.filter(code=payload.unit).first()
     if unit is None:
         raise NotFound(f"Không tìm thấy đơn vị có mã {payload.unit}.", code="unit_not_found")
-    posted = datetime.fromisoformat(payload.posted_at) if payload.posted_at else None
     shipment = services.shipment_inbound_receive(
         waybill=payload.waybill,
         procedure_code=payload.procedure_code,
-        citizen=payload.citizen,
+        citizen=payload.citizen.dict(),
         unit=unit,
         actor=_user(request),
-        posted_at=posted,
+        posted_at=payload.posted_at,
         postage=payload.postage,
         delivery_method=payload.delivery_method,
     )
@@ -203,12 +262,18 @@ def postal_inbound(request: HttpRequest, payload: InboundIn) -> Any:
         {
             "code": shipment.dossier.code,
             "waybill": shipment.waybill,
-            "due_at": shipment.dossier.due_at,
+            "due_at": clock.local(shipment.dossier.due_at).isoformat()
+            if shipment.dossier.due_at
+            else None,
         },
     )
 
 
-@router.post("/postal/webhook", auth=None, response={200: dict, 401: dict, 404: dict, 409: dict})
+@router.post(
+    "/postal/webhook",
+    auth=None,
+    response={200: WebhookOut, 401: WebhookOut, 404: WebhookOut, 409: WebhookOut},
+)
 def postal_webhook(request: HttpRequest) -> Any:
     """The postal operator's tracking event: verified (signature, time, event id) and applied once."""
     outcome, _shipment = services.postal_webhook(
@@ -231,18 +296,13 @@ def postal_webhook(request: HttpRequest) -> Any:
     )
 
 
-@router.get("/stats/deliveries", auth=staff_auth, response=dict)
+@router.get("/stats/deliveries", auth=staff_auth, response=StatsOut)
 def delivery_statistics(
-    request: HttpRequest, date_from: str = "", date_to: str = ""
+    request: HttpRequest, date_from: IsoDate | None = None, date_to: IsoDate | None = None
 ) -> dict[str, Any]:
     """Per method: results to deliver, delivered, failed, success rate, mean days to deliver."""
-    from motcua.core.dates import parse_date
     from motcua.org.permissions import visible_unit_ids
 
     user = _user(request)
-    try:
-        start, end = parse_date(date_from or None), parse_date(date_to or None)
-    except ValueError as exc:
-        raise ValidationFailed("Ngày không hợp lệ (dd/mm/yyyy).", code="invalid_date") from exc
     ids = None if getattr(user, "is_superuser", False) else visible_unit_ids(user)
-    return {"rows": selectors.delivery_stats(unit_ids=ids, date_from=start, date_to=end)}
+    return {"rows": selectors.delivery_stats(unit_ids=ids, date_from=date_from, date_to=date_to)}

@@ -17,7 +17,7 @@ from motcua.core.challenge import HEADER_NAME as CHALLENGE_HEADER
 from motcua.core.challenge import challenge_verify
 from motcua.core.errors import DomainError, NotFound, RateLimited, ValidationFailed
 from motcua.core.idempotency import idempotent
-from motcua.core.schemas import DB_INT_MAX, InputSchema, IsoDate, IsoDateTime
+from motcua.core.schemas import DB_INT_MAX, DeliveryMethod, InputSchema, IsoDate, IsoDateTime
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.workflow import STEP_LABELS, TIMELINESS_LABELS
@@ -70,7 +70,7 @@ class CitizenIn(InputSchema):
 class DeliveryChoiceIn(InputSchema):
     """How the citizen wants the result (motcua.delivery): counter, home or post."""
 
-    method: str = Field("counter", max_length=8)
+    method: DeliveryMethod = "counter"
     address: str = Field("", max_length=300)
 
 

@@ -273,6 +273,13 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 ACTION_LABELS = {name: t.label for name, t in TRANSITIONS.items()}
+# Timeline rows that change no status, written by another app (correspondence: joint procedures).
+ACTION_LABELS.update(
+    {
+        "consult": "Gửi văn bản lấy ý kiến cơ quan phối hợp",
+        "consult_answer": "Nhận văn bản trả lời của cơ quan phối hợp",
+    }
+)
 
 
 class TransitionRefused(Exception):

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.utils import check_csrf
+from pydantic import WrapValidator
 
 from motcua.core.auth import SessionOrToken
 from motcua.core.challenge import challenge_check_request
-from motcua.core.errors import NotFound, PermissionDenied, RateLimited, ValidationFailed
+from motcua.core.errors import NotFound, PermissionDenied, RateLimited
 from motcua.core.idempotency import idempotent
+from motcua.core.schemas import (
+    DB_INT_MAX,
+    PATH_CODE_MAX,
+    ErrorOut,
+    InputSchema,
+    IsoDate,
+    coded,
+)
 from motcua.homeservice import selectors, services
 from motcua.homeservice.models import VisitChannel
 
@@ -35,22 +43,39 @@ class SessionCsrfOrToken(SessionOrToken):
 auth = SessionCsrfOrToken()
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
+HalfDay = Literal["morning", "afternoon"]  # homeservice.HalfDay
+# homeservice.services.ACTIONS (a test keeps the two the same)
+Action = Annotated[
+    Literal[
+        "assign",
+        "start",
+        "arrive",
+        "receive",
+        "appraise",
+        "no_one_home",
+        "reschedule",
+        "complete",
+        "cancel",
+    ],
+    WrapValidator(coded("action_invalid", "Thao tác không hợp lệ.")),
+]
+DayQuery = Annotated[IsoDate, WrapValidator(coded("date_invalid", "Ngày phải có dạng YYYY-MM-DD."))]
+PHOTO_MAX = 8_000_000  # a phone photo as base64 or a data: URL
 
 
-class VisitIn(Schema):
+class VisitIn(InputSchema):
     unit: str = Field(max_length=40)
     procedure: str = Field(max_length=40)
     full_name: str = Field(max_length=200)
     id_number: str = Field(max_length=12)
     phone: str = Field(max_length=20)
     address: str = Field(max_length=300)
-    date: date
-    half_day: str = Field(max_length=10)
+    date: IsoDate
+    half_day: HalfDay
     needs: str = Field("", max_length=300)
-    eligibility: str = Field("social", max_length=10)
+    eligibility: Literal["social", "elderly", "disabled", "ill"] = (
+        "social"  # homeservice.Eligibility
+    )
 
 
 class VisitCreated(Schema):
@@ -92,21 +117,31 @@ class VisitRow(Schema):
     eta: str | None
 
 
-class ActionIn(Schema):
-    action: str = Field(max_length=20)
-    key: str = Field(max_length=100)
-    officer: str | None = Field(None, max_length=150)
-    position: int | None = None
-    papers: list[int] | None = None
-    photos: list[Any] = Field([], max_length=12)
-    signature: str | None = None
-    checklist: dict[str, bool] = Field({}, max_length=50)
+class PhotoIn(InputSchema):
+    data: str = Field(max_length=PHOTO_MAX)
+    paper: int | None = Field(None, ge=0, le=DB_INT_MAX)  # the paper's position in the dossier
+
+
+class LocationIn(InputSchema):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class ActionIn(InputSchema):
+    action: Action
+    key: str = Field(min_length=1, max_length=100)  # homeservice.HomeVisitEvent.key
+    officer: str | None = Field(None, max_length=150)  # a username, or a user id as text
+    position: int | None = Field(None, ge=0, le=DB_INT_MAX)
+    papers: list[Annotated[int, Field(ge=0, le=DB_INT_MAX)]] | None = Field(None, max_length=200)
+    photos: list[Annotated[str, Field(max_length=PHOTO_MAX)] | PhotoIn] = Field([], max_length=12)
+    signature: str | None = Field(None, max_length=PHOTO_MAX)
+    checklist: dict[Annotated[str, Field(max_length=200)], bool] = Field({}, max_length=50)
     notes: str = Field("", max_length=2000)
     note: str = Field("", max_length=500)
     reason: str = Field("", max_length=500)
-    date: str | None = Field(None, max_length=10)
-    half_day: str | None = Field(None, max_length=10)
-    location: dict[str, float] | None = None
+    date: IsoDate | None = None  # reschedule: the new day and half-day
+    half_day: HalfDay | None = None
+    location: LocationIn | None = None
     record_location: bool = False
 
 
@@ -216,7 +251,11 @@ def public_view(visit: Any) -> dict[str, Any]:
     response={200: VisitPublic, 404: ErrorOut, 429: ErrorOut},
     auth=None,
 )
-def public_home_visit_status(request: HttpRequest, code: str, verify: str = "") -> Any:
+def public_home_visit_status(
+    request: HttpRequest,
+    code: str = Path(max_length=PATH_CODE_MAX),
+    verify: str = Query("", max_length=20),  # last 4 digits, or the phone
+) -> Any:
     """A visit's status for the citizen (verify: last 4 digits of the CCCD or of the phone)."""
     from motcua.core.throttle import verifier_guard
 
@@ -244,16 +283,11 @@ def row(visit: Any) -> dict[str, Any]:
 
 
 @router.get("/home-visits", response={200: list[VisitRow], 403: ErrorOut, 422: ErrorOut}, auth=auth)
-def home_visits(request: HttpRequest, date: str = "") -> Any:
+def home_visits(request: HttpRequest, date: DayQuery) -> Any:
     """The day's visits with officer and order, in the units where the caller works on them."""
-    from datetime import date as date_type
-
     from motcua.org.models import Role
 
-    try:
-        day = date_type.fromisoformat(date)
-    except ValueError:
-        raise ValidationFailed("Ngày phải có dạng YYYY-MM-DD.", code="date_invalid") from None
+    day = date
     user = request.auth  # type: ignore[attr-defined]
     units = selectors.staff_units(user, (Role.MANAGER, Role.HOME_SERVICE, Role.RECEPTION))
     if not units:
@@ -267,7 +301,9 @@ def home_visits(request: HttpRequest, date: str = "") -> Any:
     auth=auth,
 )
 @idempotent("homeservice.action", status=200, out=ActionOut)
-def home_visit_action(request: HttpRequest, code: str, payload: ActionIn) -> Any:
+def home_visit_action(
+    request: HttpRequest, payload: ActionIn, code: str = Path(max_length=PATH_CODE_MAX)
+) -> Any:
     """One action on a visit; the same `key` again returns the first answer (nothing done twice)."""
     params = payload.dict(exclude={"action", "key"})
     answer, replayed = services.visit_act(

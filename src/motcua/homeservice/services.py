@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from motcua.catalog.models import Channel, ProcedureVersion
 from motcua.core import clock
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from motcua.core.schemas import DB_INT_MAX
 from motcua.core.services import audit_record
 from motcua.core.text import normalize_name
 from motcua.homeservice.models import (
@@ -508,8 +509,11 @@ def _h_assign(visit: HomeVisit, actor: Any, params: dict[str, Any], detail: dict
     ref = params.get("officer")
     officer = None
     if ref not in (None, ""):
+        text = str(ref)
+        # A user id as text (ASCII digits that fit the column), else a username.
+        by_pk = text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= DB_INT_MAX
         officer = User.objects.filter(
-            **({"pk": int(ref)} if str(ref).isdigit() else {"username": str(ref)})
+            **({"pk": int(text)} if by_pk else {"username": text[:150]})
         ).first()
     if officer is None or officer.pk not in {o.pk for o in officers_of(visit.unit)}:
         raise ValidationFailed(

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, File, Router, Schema, UploadedFile
+from ninja import Field, File, Path, Query, Router, Schema, UploadedFile
 from ninja import Status as HttpStatus
+from pydantic import WrapValidator
 
 from motcua.core import clock
 from motcua.core.auth import staff_auth
 from motcua.core.errors import NotFound
 from motcua.core.idempotency import idempotent
+from motcua.core.schemas import PATH_CODE_MAX, ErrorOut, InputSchema, coded
 from motcua.payments import selectors, services
 from motcua.payments.models import Method, Payment, Receipt
 
@@ -28,8 +30,16 @@ class _Anonymous:
 anonymous = _Anonymous()
 
 
-class PaymentIn(Schema):
-    method: str = Field(max_length=10)
+class PaymentIn(InputSchema):
+    method: Annotated[
+        Literal["cash", "vietqr", "online"],  # payments.Method
+        WrapValidator(
+            coded(
+                "payment_method_invalid",
+                "Hình thức thanh toán không hợp lệ (tiền mặt, VietQR hoặc trực tuyến).",
+            )
+        ),
+    ]
     key: str = Field("", max_length=80)
     # A citizen without a token proves the dossier is theirs as in the public lookup.
     verify: str = Field("", max_length=4)
@@ -37,15 +47,101 @@ class PaymentIn(Schema):
     return_path: str = Field("", max_length=300)
 
 
-class RefundIn(Schema):
+class RefundIn(InputSchema):
     reason: str = Field(max_length=2000)
     basis: str = Field(max_length=300)
-    method: str = Field("cash", max_length=10)
+    method: Annotated[
+        Literal["cash", "vietqr"],  # payments.Method, a refund is never online
+        WrapValidator(
+            coded("refund_method_invalid", "Hình thức hoàn trả là tiền mặt hoặc chuyển khoản.")
+        ),
+    ] = "cash"
 
 
-class CancelIn(Schema):
+class CancelIn(InputSchema):
     reason: str = Field(max_length=2000)
     replace: bool = False
+
+
+class ReceiptOut(Schema):
+    id: str
+    template_number: str
+    symbol: str
+    number: str
+    amount: int
+    amount_in_words: str
+    method: str
+    issued_at: str
+    cancelled: bool
+    cancel_reason: str
+    replaces: str | None
+    pdf_url: str
+    xml_url: str
+    refunded: bool
+
+
+class PaymentOut(Schema):
+    id: str
+    reference: str
+    dossier: str
+    method: str
+    method_label: str
+    amount: int
+    status: str
+    status_label: str
+    created_at: str
+    paid_at: str | None
+    receipt: ReceiptOut | None
+    qr_payload: str | None = None  # a VietQR transfer
+    qr_png_url: str | None = None
+    redirect_url: str | None = None  # an online payment
+
+
+class CancelOut(Schema):
+    cancelled: ReceiptOut
+    replacement: ReceiptOut | None
+
+
+class RefundOut(Schema):
+    id: str
+    receipt: ReceiptOut
+    amount: int
+    method: str
+    reason: str
+    basis: str
+    refunded_at: str
+
+
+class StatementRowOut(Schema):
+    line: int
+    transaction_id: str
+    date: str
+    amount: int
+    description: str
+    status: str
+    problem: str
+    dossier: str | None
+    payment: PaymentOut | None
+
+
+class StatementImportOut(Schema):
+    rows: int
+    matched: list[StatementRowOut]
+    unmatched: list[StatementRowOut]
+    duplicates: list[StatementRowOut]
+    unreadable: list[Any]
+
+
+class CallbackOut(Schema):
+    code: str
+    message: str
+    outcome: str
+
+
+# A dossier's code (or reference) and a payment's or receipt's public id in the path.
+DossierCode = Path(max_length=PATH_CODE_MAX)
+PublicId = Path(max_length=PATH_CODE_MAX)
+LOOKUP_ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
 
 
 def _user(request: HttpRequest) -> Any:
@@ -119,15 +215,26 @@ def payment_summary(p: Payment) -> dict[str, Any]:
     return body
 
 
-@router.get("/dossiers/{code}/fees", auth=[staff_auth, anonymous], response=dict)
-def dossier_fees(request: HttpRequest, code: str, verify: str = "") -> dict[str, Any]:
+@router.get(
+    "/dossiers/{code}/fees", auth=[staff_auth, anonymous], response={200: dict, **LOOKUP_ERRORS}
+)
+def dossier_fees(
+    request: HttpRequest,
+    code: str = DossierCode,
+    verify: str = Query("", max_length=4),
+) -> dict[str, Any]:
     """Fee lines, exemptions, total, paid and outstanding (the citizen adds `verify`: last 4 digits)."""
     return selectors.dossier_fee_statement(_dossier(request, code, verify))
 
 
-@router.post("/dossiers/{code}/payments", auth=[staff_auth, anonymous], response={201: dict})
+@router.post(
+    "/dossiers/{code}/payments",
+    auth=[staff_auth, anonymous],
+    response={201: PaymentOut, 409: ErrorOut, **LOOKUP_ERRORS},
+    exclude_unset=True,  # qr_* only for a transfer, redirect_url only online
+)
 @idempotent("payments.create", status=201)
-def payment_create(request: HttpRequest, code: str, payload: PaymentIn) -> Any:
+def payment_create(request: HttpRequest, payload: PaymentIn, code: str = DossierCode) -> Any:
     """Open a payment of what is outstanding: cash (staff), VietQR transfer or online gateway."""
     dossier = _dossier(request, code, payload.verify)
     return_path = payload.return_path if payload.return_path.startswith("/") else ""
@@ -143,14 +250,24 @@ def payment_create(request: HttpRequest, code: str, payload: PaymentIn) -> Any:
     return HttpStatus(201, payment_summary(payment))
 
 
-@router.get("/payments/{public_id}", auth=None, response=dict)
-def payment_read(request: HttpRequest, public_id: str) -> dict[str, Any]:
+@router.get(
+    "/payments/{public_id}",
+    auth=None,
+    response={200: PaymentOut, 404: ErrorOut},
+    exclude_unset=True,
+)
+def payment_read(request: HttpRequest, public_id: str = PublicId) -> dict[str, Any]:
     """A payment by its unguessable id (the citizen's page polls it after paying)."""
     return payment_summary(selectors.payment_by_public_id(public_id))
 
 
-@router.get("/payments/{public_id}/qr.png", auth=None)
-def payment_qr(request: HttpRequest, public_id: str) -> HttpResponse:
+@router.get(
+    "/payments/{public_id}/qr.png",
+    auth=None,
+    response={200: None, 404: ErrorOut},
+    openapi_extra={"responses": {200: {"description": "Ảnh PNG", "content": {"image/png": {}}}}},
+)
+def payment_qr(request: HttpRequest, public_id: str = PublicId) -> HttpResponse:
     """The VietQR image of a transfer payment (PNG)."""
     from motcua.payments.vietqr import png
 
@@ -162,9 +279,14 @@ def payment_qr(request: HttpRequest, public_id: str) -> HttpResponse:
     return response
 
 
-@router.post("/payments/{public_id}/confirm", auth=staff_auth, response=dict)
+@router.post(
+    "/payments/{public_id}/confirm",
+    auth=staff_auth,
+    response={200: PaymentOut, 409: ErrorOut},
+    exclude_unset=True,
+)
 @idempotent("payments.confirm")
-def payment_confirm(request: HttpRequest, public_id: str) -> dict[str, Any]:
+def payment_confirm(request: HttpRequest, public_id: str = PublicId) -> dict[str, Any]:
     """Record cash taken at the counter (or a transfer seen on the account) and issue its receipt."""
     payment = selectors.payment_by_public_id(public_id)
     services.payment_confirm(payment=payment, actor=_user(request))
@@ -185,8 +307,15 @@ def _receipt(public_id: str) -> Receipt:
     return receipt
 
 
-@router.get("/receipts/{public_id}.pdf", auth=None)
-def receipt_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
+@router.get(
+    "/receipts/{public_id}.pdf",
+    auth=None,
+    response={200: None, 404: ErrorOut},
+    openapi_extra={
+        "responses": {200: {"description": "Biên lai PDF", "content": {"application/pdf": {}}}}
+    },
+)
+def receipt_pdf(request: HttpRequest, public_id: str = PublicId) -> HttpResponse:
     """The receipt as a PDF (its id is an unguessable handle given to the payer)."""
     from motcua.payments.documents import receipt_pdf as render
 
@@ -198,8 +327,17 @@ def receipt_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
     return response
 
 
-@router.get("/receipts/{public_id}.xml", auth=[staff_auth, anonymous])
-def receipt_xml(request: HttpRequest, public_id: str) -> HttpResponse:
+@router.get(
+    "/receipts/{public_id}.xml",
+    auth=[staff_auth, anonymous],
+    response={200: None, 404: ErrorOut},
+    openapi_extra={
+        "responses": {
+            200: {"description": "Biên lai XML ký số", "content": {"application/xml": {}}}
+        }
+    },
+)
+def receipt_xml(request: HttpRequest, public_id: str = PublicId) -> HttpResponse:
     """The receipt's data as XML signed with the agency's certificate (XML-DSig).
 
     Staff get the payer's full ID number; the public handle shows only its last 4 digits,
@@ -219,9 +357,13 @@ def receipt_xml(request: HttpRequest, public_id: str) -> HttpResponse:
     return response
 
 
-@router.post("/receipts/{public_id}/cancel", auth=staff_auth, response=dict)
-@idempotent("receipts.cancel")
-def receipt_cancel(request: HttpRequest, public_id: str, payload: CancelIn) -> dict[str, Any]:
+@router.post(
+    "/receipts/{public_id}/cancel", auth=staff_auth, response={200: CancelOut, 409: ErrorOut}
+)
+@idempotent("receipts.cancel", out=CancelOut)
+def receipt_cancel(
+    request: HttpRequest, payload: CancelIn, public_id: str = PublicId
+) -> dict[str, Any]:
     """Cancel a receipt with a reason; `replace` issues the replacement that names it."""
     receipt = _receipt(public_id)
     result = services.receipt_cancel(
@@ -234,9 +376,15 @@ def receipt_cancel(request: HttpRequest, public_id: str, payload: CancelIn) -> d
     }
 
 
-@router.post("/receipts/{public_id}/refund", auth=staff_auth, response=dict)
-@idempotent("receipts.refund")
-def receipt_refund(request: HttpRequest, public_id: str, payload: RefundIn) -> dict[str, Any]:
+@router.post(
+    "/receipts/{public_id}/refund",
+    auth=staff_auth,
+    response={200: RefundOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+@idempotent("receipts.refund", out=RefundOut)
+def receipt_refund(
+    request: HttpRequest, payload: RefundIn, public_id: str = PublicId
+) -> dict[str, Any]:
     """Give back what a receipt collected for a refused or withdrawn dossier (recorded against it)."""
     receipt = _receipt(public_id)
     refund = services.refund_record(
@@ -260,9 +408,9 @@ def receipt_refund(request: HttpRequest, public_id: str, payload: RefundIn) -> d
 @router.post(
     "/payments/callback/{provider}",
     auth=None,
-    response={200: dict, 403: dict, 404: dict, 409: dict},
+    response={200: CallbackOut, 403: CallbackOut, 404: CallbackOut, 409: CallbackOut},
 )
-def payment_callback(request: HttpRequest, provider: str) -> Any:
+def payment_callback(request: HttpRequest, provider: str = Path(max_length=40)) -> Any:
     """The gateway's signed result; verified (signature, order, amount, time) and applied once."""
     outcome, payment = services.payment_callback(
         provider=provider,
@@ -289,7 +437,11 @@ def payment_callback(request: HttpRequest, provider: str) -> Any:
 MAX_STATEMENT_BYTES = 10 * 1024 * 1024
 
 
-@router.post("/reconciliation/bank-statements", auth=staff_auth, response=dict)
+@router.post(
+    "/reconciliation/bank-statements",
+    auth=staff_auth,
+    response={200: StatementImportOut, 403: ErrorOut, 422: ErrorOut},
+)
 def bank_statement_import(request: HttpRequest, file: UploadedFile = File(...)) -> dict[str, Any]:  # noqa: B008
     """Import a bank statement (CSV or XLSX): matched rows confirm VietQR payments, the rest are listed."""
     from motcua.core.errors import ValidationFailed

@@ -9,13 +9,14 @@ from typing import Annotated
 from django.http import HttpRequest
 from django_ratelimit.core import is_ratelimited
 from ninja import Field, Router, Schema, Status
+from pydantic import BeforeValidator
 
 from motcua.core import clock
 from motcua.core.challenge import challenge_check_request
 from motcua.core.errors import RateLimited
 from motcua.core.idempotency import idempotent
-from motcua.core.schemas import DB_INT_MAX, InputSchema, IsoDateTime, JsonInt
-from motcua.portal.models import RatingChannel, SatisfactionLevel
+from motcua.core.schemas import InputSchema, IsoDateTime, JsonDbInt, json_int
+from motcua.portal.models import INDICATOR_KEYS, RatingChannel, SatisfactionLevel
 
 router = Router(tags=["portal"])
 
@@ -27,12 +28,14 @@ class ErrorOut(Schema):
 
 class RatingIn(InputSchema):
     dossier: str | None = Field(None, max_length=60)  # dossiers.Dossier.code
-    ticket: (
-        Annotated[str, Field(max_length=32)] | Annotated[JsonInt, Field(ge=0, le=DB_INT_MAX)] | None
-    ) = None  # queueing.Ticket.token
+    ticket: Annotated[str, Field(max_length=32)] | JsonDbInt | None = None  # queueing.Ticket.token
     verify: str = Field(max_length=32)
     level: str = Field(max_length=20, json_schema_extra={"enum": [*SatisfactionLevel.values]})
-    indicators: dict[Annotated[str, Field(max_length=40)], JsonInt] = Field({}, max_length=20)
+    # portal.models.INDICATORS, each scored 0 (chưa tốt) to 2 (tốt)
+    indicators: dict[
+        Annotated[str, Field(max_length=40, json_schema_extra={"enum": [*INDICATOR_KEYS]})],
+        Annotated[int, Field(ge=0, le=2), BeforeValidator(json_int)],
+    ] = Field({}, max_length=20)
     channel: str = Field(
         RatingChannel.KIOSK, max_length=10, json_schema_extra={"enum": [*RatingChannel.values]}
     )

@@ -14,6 +14,11 @@ NAV: list[tuple[str, str, set[str]]] = [
     ("Trang chính", "web:home", set()),
     ("Tiếp nhận hồ sơ", "dossiers:receive", {Role.RECEPTION, Role.HOME_SERVICE}),
     ("Hồ sơ", "dossiers:worklist", set()),
+    (
+        "Văn bản đi, đến",
+        "correspondence:list",
+        {Role.RECEPTION, Role.SPECIALIST, Role.LEADER, Role.MANAGER},
+    ),
     ("Trả kết quả", "delivery:tasks", {Role.RECEPTION, Role.HOME_SERVICE, Role.MANAGER}),
     ("Việc tại nhà hôm nay", "homeservice:today", {Role.HOME_SERVICE}),
     ("Điều phối tại nhà", "homeservice:dispatch", {Role.MANAGER}),

@@ -74,6 +74,13 @@ def seed_all(
         summary.update(_history(step))
         with transaction.atomic():
             Sequence.objects.get_or_create(key=HISTORY_MARKER, defaults={"value": 1})
+    from motcua.correspondence.demo import seed_correspondence
+
+    # Without the history (quick seeds of the tests) a small register is enough.
+    summary["văn bản đi, đến"] = step(
+        "Sổ văn bản đi, đến; hồ sơ liên thông",
+        lambda: seed_correspondence(count=240 if history else 24),
+    )
 
     if citizens:
         offset = _next_offset("demo:citizen-offset", citizens)

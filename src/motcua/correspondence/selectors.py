@@ -1,0 +1,92 @@
+"""Reads of the document registers: what an official may see, and search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from motcua.core.errors import NotFound
+from motcua.core.text import fold
+from motcua.correspondence.models import Direction, Document
+from motcua.correspondence.services import READ_ROLES
+from motcua.org.models import StaffRole, Unit
+
+
+def readable_unit_ids(user: Any) -> set[int]:
+    """Units whose registers `user` may read: where they hold a reading role, and the sub-units."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return set()
+    if user.is_superuser:
+        return set(Unit.objects.values_list("pk", flat=True))
+    from motcua.org.permissions import _closure, unit_graph
+
+    own = set(
+        StaffRole.objects.filter(user=user, role__in=READ_ROLES).values_list("unit_id", flat=True)
+    )
+    if not own:
+        return set()
+    _, children, _ = unit_graph()
+    return _closure(own, children)
+
+
+def documents_visible(*, user: Any) -> QuerySet[Document]:
+    return Document.objects.filter(unit_id__in=readable_unit_ids(user))
+
+
+def document_for(*, user: Any, pk: int) -> Document:
+    """One document the official may read (404 otherwise: another unit's register is not shown)."""
+    doc = (
+        documents_visible(user=user)
+        .select_related("unit", "assignee", "register", "created_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if doc is None:
+        raise NotFound("Không tìm thấy văn bản.")
+    return doc
+
+
+def documents_search(
+    *, user: Any, box: str, q: str = "", unit: Unit | None = None, status: str = ""
+) -> QuerySet[Document]:
+    """A register's documents, newest first, whose fields contain the phrase `q`.
+
+    Fields are stored folded (no diacritics, lower case), so "quyet dinh" finds "Quyết định".
+    """
+    direction = Direction.INCOMING if box == "incoming" else Direction.OUTGOING
+    qs = documents_visible(user=user).filter(direction=direction)
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    if status:
+        qs = qs.filter(status=status)
+    phrase = fold(q)
+    if phrase:
+        qs = qs.filter(search__contains=phrase)
+    return qs.select_related("unit", "assignee").order_by("-created_at", "-pk")
+
+
+def partner_delays(*, unit_ids: set[int] | None = None, today: Any = None) -> list[dict[str, Any]]:
+    """Per partner agency: requests, answers, answers late and their working days late, and
+    requests still waiting past their sub-deadline (SQL aggregates over the consultations)."""
+    from django.db.models import Count, Q, Sum
+
+    from motcua.core import clock
+    from motcua.correspondence.models import Consultation
+
+    today = today or clock.today()
+    qs = Consultation.objects.all()
+    if unit_ids is not None:
+        qs = qs.filter(dossier__unit_id__in=unit_ids)
+    rows = (
+        qs.values("agency_code", "agency_name")
+        .annotate(
+            asked=Count("id"),
+            answered=Count("id", filter=Q(answer__isnull=False)),
+            late=Count("id", filter=Q(late_days__gt=0)),
+            late_days=Sum("late_days"),
+            waiting_overdue=Count("id", filter=Q(answer__isnull=True, due_on__lt=today)),
+        )
+        .order_by("agency_code")
+    )
+    return [dict(r, late_days=r["late_days"] or 0) for r in rows]

@@ -1,0 +1,125 @@
+"""A local stand-in of the national document exchange platform (tests, the demo, `make run`).
+
+It speaks the shape of correspondence/exchange.py: agencies post edXML packages with their code
+and key; it checks the key, validates the package against our schema (a platform refuses what
+it cannot read), keeps it in memory and answers a package id. `forward()` hands a package on to
+an agency's inbox (the demo: a package addressed to one of our own units comes back in).
+Standard library plus lxml (through correspondence.edxml).
+"""
+
+from __future__ import annotations
+
+import hmac
+import itertools
+import json
+import threading
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class StandinExchange:
+    """The platform's state: agencies' keys and the packages it took."""
+
+    def __init__(self, *, keys_by_agency: dict[str, str]) -> None:
+        self.keys = dict(keys_by_agency)
+        self.packages: dict[str, dict[str, Any]] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self.server: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        assert self.server is not None
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
+        standin = self
+
+        class Handler(_Handler):
+            exchange = standin
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        return self.server
+
+    def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> StandinExchange:
+        server = self.serve(host, port)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    def take(self, agency: str, key: str, body: bytes) -> tuple[int, dict[str, Any]]:
+        from motcua.core.errors import DomainError
+        from motcua.correspondence import edxml
+
+        expected = self.keys.get(agency)
+        if not expected or not hmac.compare_digest(expected.encode(), key.encode()):
+            return 401, {"code": "unauthorized", "message": "Sai mã cơ quan hoặc khóa."}
+        try:
+            pkg = edxml.read(body)
+        except DomainError as exc:
+            return 422, exc.as_dict()
+        with self._lock:
+            package_id = f"VXP-{next(self._ids):08d}"
+            self.packages[package_id] = {
+                "from": agency,
+                "to": [o.code for o in pkg.recipients],
+                "body": body,
+                "package": pkg,
+            }
+        return 202, {"package_id": package_id, "status": "accepted"}
+
+    def forward(self, package_id: str, inbox_url: str, key: str) -> int:
+        """Deliver a package to an agency's inbox, as the platform would; returns the status."""
+        if not inbox_url.startswith(("http://", "https://")):
+            raise ValueError("inbox_url must be http(s)")
+        request = urllib.request.Request(  # noqa: S310 (http(s) only, checked)
+            inbox_url,
+            data=self.packages[package_id]["body"],
+            method="POST",
+            headers={"Content-Type": "application/xml", "X-Exchange-Key": key},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    exchange: StandinExchange
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        return
+
+    def _json(self, status: int, data: dict[str, Any]) -> None:
+        body = json.dumps(data, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:  # noqa: N802
+        if self.path.rstrip("/") != "/packages":
+            self._json(404, {"code": "not_found", "message": "Không có đường dẫn này."})
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        status, data = self.exchange.take(
+            self.headers.get("X-Agency-Code", ""), self.headers.get("X-Exchange-Key", ""), body
+        )
+        self._json(status, data)
+
+    def do_GET(self) -> None:  # noqa: N802
+        ids = sorted(self.exchange.packages)
+        self._json(
+            200, {"packages": [{"id": i, "to": self.exchange.packages[i]["to"]} for i in ids]}
+        )

@@ -112,6 +112,17 @@ def test_bad_files_and_permissions(client, ward):
     assert r.status_code == 403
 
 
+def test_another_units_reconciler_neither_pays_nor_sees_what_a_dossier_owes(client, ward):
+    d = receive(ward, i=6)  # owes 31.000, of WARD1
+    content = _csv([("1", "10/03/2026", "FT9", "", "30.000", f"{d.code}")])
+    body = _post(client, ward, "s.csv", content, user="tiepnhan_khac").json()
+    assert body["matched"] == [] and "31.000" not in body["unmatched"][0]["problem"]
+    line = BankStatementLine.objects.get()
+    with pytest.raises(Exception):  # noqa: B017
+        statement_line_resolve(line=line, actor=ward.tiepnhan_khac, dossier_code=d.code)
+    assert not Payment.objects.filter(dossier=d).exists()
+
+
 def test_amounts_and_codes():
     assert [
         _amount(x) for x in ("31.000", "31,000", "31000", "1.234.567", "31.000,00", 31000.0)

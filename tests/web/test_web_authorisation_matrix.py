@@ -659,6 +659,11 @@ def _api_operations(world: dict[str, Any]) -> list[tuple[str, str, Any]]:
                 d = _dossier(world, side, status, holder=u, **state)
                 if action == "return":
                     _paid(world, d)  # no result is handed over while money is owed
+                if action == "paid":
+                    # "paid" is refused while the system still shows money owed (paying it moves
+                    # the dossier on by itself): an obligation met elsewhere, e.g. at the tax office.
+                    d.fee_detail = {"lines": [], "total": 0}
+                    d.save(update_fields=["fee_detail"])
                 body = {"action": action, **extra}
                 return _outcome(_api_call(c, u, "POST", f"/api/v1/dossiers/{d.code}/actions", body))
 
@@ -884,8 +889,8 @@ def _money_delivery_home_operations(
         # A result of its own day (A: 05/10, B: 06/10/2026): counted or not in the caller's figures.
         day = datetime(2026, 10, 5 if side == "A" else 6, 10, 0, tzinfo=clock.VN_TZ)
         _delivery(_dossier(world, side, 9), task_at=day)
-        r = _api_call(c, u, "GET", f"/api/v1/stats/deliveries?date_from={day:%d/%m/%Y}"
-                      f"&date_to={day:%d/%m/%Y}")  # fmt: skip
+        r = _api_call(c, u, "GET", f"/api/v1/stats/deliveries?date_from={day:%Y-%m-%d}"
+                      f"&date_to={day:%Y-%m-%d}")  # fmt: skip
         if r.status_code != 200:
             return _outcome(r)
         return "ok" if sum(row["total"] for row in r.json()["rows"]) else "hidden"
@@ -1046,7 +1051,8 @@ def test_api_authorisation_matrix(client, world, postal):
         "POST /api/v1/consultations/{consultation_id}/answer",
     }
     assert guarded <= covered, f"API operations missing from the matrix: {guarded - covered}"
-    assert _mismatches(results, API_TABLE) == []
+    mismatches = _mismatches(results, API_TABLE)
+    assert mismatches == [], "\n".join(mismatches)
 
 
 def _back_office_patterns() -> list[tuple[str, str]]:

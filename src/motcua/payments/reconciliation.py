@@ -226,14 +226,17 @@ def codes_in(description: str) -> list[str]:
 
 def _match_one(row: StatementRow, actor: Any) -> tuple[str, Any, str]:
     """(status, payment, problem) for one credit; confirms the VietQR payment when it matches."""
-    from motcua.dossiers.models import Dossier
+    from motcua.dossiers.selectors import visible_dossiers
     from motcua.payments import services
     from motcua.payments.models import Method, Payment, PaymentStatus
     from motcua.payments.selectors import dossier_outstanding
 
-    dossiers = list(Dossier.objects.filter(code__in=codes_in(row.description)))
+    # Only the dossiers of the importer's units: another unit's dossier is neither paid nor
+    # described (what it still owes) to someone who may not see it.
+    codes = codes_in(row.description)
+    dossiers = list(visible_dossiers(user=actor).filter(code__in=codes)) if codes else []
     if not dossiers:
-        return "unmatched", None, "Nội dung chuyển khoản không có mã hồ sơ."
+        return "unmatched", None, "Nội dung chuyển khoản không có mã hồ sơ của đơn vị."
     problems = []
     for dossier in dossiers:
         owed = dossier_outstanding(dossier)

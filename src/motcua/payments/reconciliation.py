@@ -133,7 +133,14 @@ def _table(content: bytes, filename: str) -> list[list[Any]]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)][: MAX_ROWS + 50]
+    try:  # newline=None: lines ended by \r, \n or \r\n, as banks' exports vary
+        return [row for row in csv.reader(io.StringIO(text, newline=None), dialect)][
+            : MAX_ROWS + 50
+        ]
+    except csv.Error as exc:
+        raise ValidationFailed(
+            "Không đọc được tệp CSV sao kê.", code="statement_unreadable"
+        ) from exc
 
 
 def statement_parse(

@@ -108,6 +108,11 @@ def test_unmatched_is_resolved_on_the_page(client, ward):
 def test_bad_files_and_permissions(client, ward):
     r = _post(client, ward, "x.csv", b"a;b\n1;2\n")
     assert r.status_code == 422 and r.json()["code"] == "statement_columns_missing"
+    token = api_token_issue(user=ward.tiepnhan)
+    r = client.post(
+        "/api/v1/reconciliation/bank-statements", {}, HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert r.status_code == 422 and r.json()["code"] == "statement_empty"
     # A stray carriage return or NUL inside a field: refused with a code, never a 500.
     r = _post(client, ward, "x.csv", b'a;"b\x00"\rc;d\n\x00\r\x00')
     assert r.status_code == 422 and r.json()["code"].startswith("statement_")

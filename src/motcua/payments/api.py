@@ -442,11 +442,16 @@ MAX_STATEMENT_BYTES = 10 * 1024 * 1024
     auth=staff_auth,
     response={200: StatementImportOut, 403: ErrorOut, 422: ErrorOut},
 )
-def bank_statement_import(request: HttpRequest, file: UploadedFile = File(...)) -> dict[str, Any]:  # noqa: B008
+def bank_statement_import(
+    request: HttpRequest,
+    file: UploadedFile | None = File(None),  # noqa: B008
+) -> dict[str, Any]:
     """Import a bank statement (CSV or XLSX): matched rows confirm VietQR payments, the rest are listed."""
     from motcua.core.errors import ValidationFailed
     from motcua.payments.reconciliation import statement_import
 
+    if file is None:  # none sent, or an empty one (the multipart parser drops it)
+        raise ValidationFailed("Chưa chọn tệp sao kê (CSV hoặc XLSX).", code="statement_empty")
     if file.size and file.size > MAX_STATEMENT_BYTES:
         raise ValidationFailed("Tệp sao kê vượt quá 10 MB.", code="file_too_large")
     content = file.read(MAX_STATEMENT_BYTES + 1)

@@ -23,6 +23,8 @@ hypothesis_settings.load_profile("motcua")
 os.environ.setdefault(
     "DJANGO_ALLOW_ASYNC_UNSAFE", "true"
 )  # Playwright's sync API runs an event loop
+# Not the stand-in's default: the payments system check refuses that outside the demo.
+os.environ.setdefault("PAYMENT_GATEWAY_SECRET", "test-gateway-secret")
 
 
 @pytest.fixture(autouse=True, scope="session")

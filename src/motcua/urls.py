@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from motcua.api import api
+from motcua.payments.urls import public_urlpatterns as payments_public
 from motcua.web import views as web_views
 
 admin.site.site_header = "Quản trị hệ thống một cửa"
@@ -20,6 +21,8 @@ urlpatterns = [
     path("can-bo/xep-hang/", include("motcua.queueing.urls")),
     path("can-bo/bao-cao/", include("motcua.reports.urls")),
     path("can-bo/khuon-mat/", include("motcua.biometrics.urls")),
+    path("can-bo/thu-phi/", include("motcua.payments.urls")),
+    path("", include((payments_public, "payments_public"))),
     path("", include("motcua.homeservice.urls")),
     path("can-bo/tra-ket-qua/", include("motcua.delivery.urls")),
     path("", include("motcua.notifications.urls")),

@@ -48,9 +48,12 @@ def receive(office: Any, at: datetime, procedure: str = "1.001193", channel: str
 
 
 def finish(office: Any, dossier: Any, at: datetime) -> Any:
-    """Assign to the specialist, then the leader records the result (status 9)."""
+    """Assign to the specialist, then the leader records the result (status 9); the fees are paid
+    in cash at reception first (no result is handed over while money is owed)."""
+    from dossiers.dossiers_helpers import pay_cash
     from motcua.dossiers.services import dossier_act
 
+    pay_cash(dossier, office.tiepnhan, at)
     with clock.frozen(at):
         d = dossier_act(
             dossier=dossier, action="assign", actor=office.tiepnhan, to_user=office.chuyenvien

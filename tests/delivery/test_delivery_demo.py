@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from delivery_helpers import vn
 
 from motcua.core import clock
@@ -9,6 +10,16 @@ from motcua.delivery.demo import seed_deliveries
 from motcua.delivery.models import Delivery, DeliveryStatus, Shipment
 from motcua.delivery.selectors import delivery_stats
 from motcua.dossiers.workflow import Status
+
+
+@pytest.fixture(autouse=True)
+def _receipt_series(office):
+    """The demo office declares its receipt series before the history (the fees are paid)."""
+    from motcua.payments.models import ReceiptSeries
+
+    ReceiptSeries.objects.create(
+        unit=office.ward, template_number="01BLP0-001", symbol="T-26E", year=2026
+    )
 
 
 def test_demo_has_delivered_birth_certificates_with_cards_and_one_failed_post(office):

@@ -66,3 +66,20 @@ def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (40, 30)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (200, 180, 160)).save(out, format=fmt)
     return out.getvalue()
+
+
+def pay_cash(d, collector, at: datetime):  # type: ignore[no-untyped-def]
+    """Collect what the dossier owes in cash with its receipt (results are handed over only once paid)."""
+    from motcua.core import clock
+    from motcua.payments import services
+    from motcua.payments.models import ReceiptSeries
+    from motcua.payments.selectors import dossier_outstanding
+
+    if dossier_outstanding(d) <= 0:
+        return None
+    ReceiptSeries.objects.get_or_create(
+        unit=d.unit, template_number="01BLP0-001", symbol="T-26E", year=at.year
+    )
+    with clock.frozen(at):
+        payment = services.payment_create(dossier=d, method="cash", actor=collector)
+        return services.payment_confirm(payment=payment, actor=collector)

@@ -127,6 +127,20 @@ def test_full_dossier_from_reception_to_return(page, live_server, office):
     assert "000.00.20.H26-261117-0001" in page.inner_text("#worklist-results")
     page.screenshot(path=str(ARTIFACTS / "dossier-worklist-ready.png"), full_page=True)
     page.goto(detail_url)
+    # The result is handed over only once the fee is paid (issue 12): cash at the counter.
+    from motcua.org.models import Unit
+    from motcua.payments.models import ReceiptSeries
+
+    ReceiptSeries.objects.get_or_create(
+        unit=Unit.objects.get(code="9886"),
+        template_number="01BLP0-001",
+        symbol="HD-26E",
+        year=2026,
+    )
+    page.goto(detail_url)
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile(r"^Thu tiền mặt .* và lập biên lai$")).click()
+    assert "Đã thu 8.000 đồng tiền mặt, biên lai HD-26E số 0000001" in page.inner_text("main")
     act(page, "Trả kết quả")
     assert status(page) == "Đã trả kết quả"
     assert "Trả: Trước hạn" in page.inner_text(".status-line")

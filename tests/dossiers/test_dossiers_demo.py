@@ -15,6 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_through_services_gives_consistent_history(office):
+    from motcua.payments.models import ReceiptSeries
+
+    # The office collects fees: results are handed over only once paid (issue 12).
+    ReceiptSeries.objects.create(
+        unit=office.ward, template_number="01BLP0-001", symbol="HD-26E", year=2026
+    )
     with clock.frozen(vn(2026, 3, 31, 16, 0)):
         made = seed_dossiers(count=40, days=45, unit=office.ward)
     assert made == Dossier.objects.count() >= 35

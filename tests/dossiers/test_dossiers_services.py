@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from dossiers_helpers import CITIZEN, image_bytes, pdf_bytes, vn
+from dossiers_helpers import CITIZEN, image_bytes, pay_cash, pdf_bytes, vn
 
 from motcua.core import clock
 from motcua.core.errors import (
@@ -121,6 +121,7 @@ def full_path(office):
     assert d.approved and d.holder == office.tiepnhan and d.step == "return"
     d = act(office, d, "finish", "tiepnhan", vn(2026, 3, 11, 11, 0))
     assert d.status == Status.FINISHED and d.result_timeliness == "early"
+    pay_cash(d, office.tiepnhan, vn(2026, 3, 11, 11, 30))  # paid before the result is handed over
     d = act(office, d, "return", "tiepnhan", vn(2026, 3, 12, 8, 0))
     assert d.status == Status.RETURNED and d.return_timeliness == "early" and d.closed_at
     return d
@@ -243,7 +244,13 @@ def test_payment_pauses_and_resumes(office):
     d = act(office, d, "request_payment", "chuyenvien", vn(2026, 3, 11, 9, 0))
     assert d.status == Status.PAYMENT and d.paused_at and d.remaining_seconds > 0
     remaining = d.remaining_seconds
-    d = act(office, d, "paid", "tiepnhan", vn(2026, 3, 16, 9, 0))
+    with pytest.raises(DomainError) as exc:  # not while the fee is owed
+        act(office, d, "paid", "tiepnhan", vn(2026, 3, 16, 8, 30))
+    assert exc.value.code == "fees_outstanding"
+    # The cash with its receipt resumes it by itself (the citizen's move, status 6 -> 4).
+    pay_cash(d, office.tiepnhan, vn(2026, 3, 16, 9, 0))
+    d.refresh_from_db()
+
     assert d.status == Status.PROCESSING and d.paused_at is None
     from motcua.dossiers.deadlines import calendar
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from dossiers_helpers import CITIZEN, vn
+from dossiers_helpers import CITIZEN, pay_cash, vn
 
 from factories import FieldFactory, ProcedureVersionFactory
 from motcua.core import clock
@@ -47,6 +47,7 @@ def handmade(office):
         d = act(d, "assign", "tiepnhan", at_received, to_user="chuyenvien")
         d = act(d, "finish", "lanhdao", at_finish)
         if returned_at:
+            pay_cash(d, office.tiepnhan, at_finish)
             d = act(d, "return", "tiepnhan", returned_at)
         return d
 

@@ -36,7 +36,7 @@ EXPECTED = {
     "approve": ({S.PROCESSING}, None),
     "request_supplement": ({S.ACCEPTED, S.PROCESSING}, S.SUPPLEMENT),
     "resubmit": ({S.SUPPLEMENT}, S.PROCESSING),
-    "request_payment": ({S.PROCESSING}, S.PAYMENT),
+    "request_payment": ({S.ACCEPTED, S.PROCESSING}, S.PAYMENT),
     "paid": ({S.PAYMENT}, S.PROCESSING),
     "finish": ({S.PROCESSING}, S.FINISHED),
     "return": ({S.FINISHED}, S.RETURNED),

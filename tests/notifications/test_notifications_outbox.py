@@ -6,6 +6,7 @@ import pytest
 from django.db import transaction
 from notifications_helpers import CITIZEN, vn
 
+from dossiers.dossiers_helpers import pay_cash
 from motcua.dossiers import services as dossiers
 from motcua.notifications.models import ContactPreference, Kind, Notification, State
 
@@ -86,6 +87,7 @@ def test_result_ready_says_where_and_delivered_closes(ward, freeze):
     d.status, d.approved = 4, True
     d.save()
     freeze(vn(2026, 11, 18, 10, 0))
+    pay_cash(d, ward.tiepnhan, vn(2026, 11, 18, 10, 0))  # no result is handed over while owed
     d = dossiers.dossier_act(dossier=d, action="finish", actor=ward.lanhdao)
     ready = Notification.objects.get(dossier=d, kind=Kind.RESULT_READY)
     assert ready.channel == "zalo" and ready.params["ma_ho_so"] == d.code

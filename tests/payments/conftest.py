@@ -53,3 +53,17 @@ def ward(db):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def standin(settings):
+    """The stand-in gateway in a thread, with the site pointed at it."""
+    from motcua.payments.gateways import conf
+    from motcua.payments.standin import StandinGateway
+
+    gw = StandinGateway(
+        secrets_by_merchant={"MOTCUA-DEMO": conf("PAYMENT_GATEWAY_SECRET")}
+    ).start_in_thread()
+    settings.MOTCUA = {**settings.MOTCUA, "PAYMENT_GATEWAY_URL": gw.base_url}
+    yield gw
+    gw.stop()

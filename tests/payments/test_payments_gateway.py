@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import urllib.request
@@ -13,17 +14,6 @@ from payments_helpers import receive, vn
 from motcua.payments import services
 from motcua.payments.gateways import conf, sign
 from motcua.payments.models import CallbackLog, Method, PaymentStatus, Receipt
-from motcua.payments.standin import StandinGateway
-
-
-@pytest.fixture
-def standin(settings):
-    gw = StandinGateway(
-        secrets_by_merchant={"MOTCUA-DEMO": conf("PAYMENT_GATEWAY_SECRET")}
-    ).start_in_thread()
-    settings.MOTCUA = {**settings.MOTCUA, "PAYMENT_GATEWAY_URL": gw.base_url}
-    yield gw
-    gw.stop()
 
 
 def _callback(payment, *, amount=None, ts, txn="TXN1", status="success", secret=None, ref=None):
@@ -162,6 +152,7 @@ def test_citizen_pays_on_the_standin_and_the_signed_callback_issues_the_receipt(
 def test_the_management_command_serves_the_standin(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "motcua", "payments-standin", "--port", "0"],
+        env={**os.environ, "MOTCUA_DEMO": "1"},  # the stand-in's default secret is demo-only
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -193,3 +184,18 @@ def test_the_management_command_serves_the_standin(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_production_refuses_the_standin_secret(settings, monkeypatch):
+    from motcua.payments.checks import gateway_secret_check
+
+    monkeypatch.delenv("PAYMENT_GATEWAY_SECRET", raising=False)
+    settings.DEBUG = False
+    settings.MOTCUA_DEMO = False
+    settings.MOTCUA = {k: v for k, v in settings.MOTCUA.items() if k != "PAYMENT_GATEWAY_SECRET"}
+    assert [e.id for e in gateway_secret_check()] == ["motcua.payments.E001"]
+    settings.MOTCUA_DEMO = True
+    assert gateway_secret_check() == []
+    settings.MOTCUA_DEMO = False
+    monkeypatch.setenv("PAYMENT_GATEWAY_SECRET", "a-real-secret-from-the-platform")
+    assert gateway_secret_check() == []

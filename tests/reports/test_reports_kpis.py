@@ -72,7 +72,14 @@ def test_index_766_scores_what_it_can_and_names_what_is_missing(kpi_data):
     assert index["total"] == 13.33 and index["total_max"] == 20
     # Upper bound without complaints: 1 − (2 late + 1 dissatisfied) / 6 = 50 % → 50/90 × 6.
     assert satisfaction["5.4"]["provisional_points"] == 3.33
-    assert "3.5: Số TTHC có hồ sơ đồng bộ dữ liệu phí" in rows["online"]["missing"]
+    # 3.5 and 3.6 (online payment) are counted by the payments app since issue 12.
+    online = {i["key"]: i for i in groups["online"]["indicators"]}
+    assert online["3.5"]["inputs"] == {
+        "Số TTHC có hồ sơ đồng bộ dữ liệu phí, lệ phí thanh toán trực tuyến": 0,
+        "Số TTHC có phí, lệ phí": 1,
+    }
+    assert online["3.5"]["rate_pct"] == 0.0
+    assert not any("thanh toán trực tuyến" in m for m in rows["online"]["missing"])
 
 
 def _manager(client, unit):

@@ -274,6 +274,16 @@ def test_pages_carry_the_content_security_policy(client, settings):
     assert "script-src 'self'" in login.headers["Content-Security-Policy"]
 
 
+@pytest.mark.django_db
+def test_forms_may_lead_to_the_payment_gateway_only(client, settings):
+    # «Thanh toán trực tuyến» posts to our page, which redirects to the gateway: the browser
+    # applies form-action to that redirect, so the gateway's origin (and no other) is allowed.
+    settings.MOTCUA = {**settings.MOTCUA, "PAYMENT_GATEWAY_URL": "https://pay.example.vn:8443/v2"}
+    policy = client.get("/tra-cuu/").headers["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["form-action"].split() == ["'self'", "https://pay.example.vn:8443"]
+
+
 # Templates rendered to PDF on the server (never served to a browser) keep their styles.
 PDF_TEMPLATES = {
     "documents/templates/documents/pdf_layout.html",

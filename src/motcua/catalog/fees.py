@@ -17,6 +17,10 @@ A fee line of a version (``ProcedureVersion.fees``, JSON) has:
   2.000 đ/page for pages 1–2, 1.000 đ/page from page 3, at most 200.000 đ per copy);
 - ``cap``: optional ceiling, per copy for ``page`` lines, on the line for the other units;
 - ``basis``: the legal text that sets the amount (or the exemption of every case);
+- ``collect``: when the money is collected, ``"reception"`` (the default: when the dossier is
+  received) or ``"result"`` (when the result is handed over, e.g. the fee for issuing a land
+  use right certificate or a building permit); a dossier owing money on a ``result`` line goes
+  to status 6 («Yêu cầu thực hiện nghĩa vụ tài chính») before its result;
 - ``exemptions``: groups exempted by law, each ``{"code", "group", "basis", "proof"}``
   (``proof``: which paper the official checks), optional ``percent`` (100 when absent).
 
@@ -55,6 +59,17 @@ def kind_of(line: Mapping[str, Any]) -> str:
         return str(kind)
     name = str(line.get("name") or "").strip().lower()
     return "phi" if name.startswith("phí") else "le_phi"
+
+
+COLLECT_MOMENTS = {"reception": "Khi tiếp nhận hồ sơ", "result": "Khi trả kết quả"}
+
+
+def collect_moment(lines: Iterable[Mapping[str, Any]]) -> str:
+    """When a version's charges and fees are collected: "result" if any charged line says so."""
+    for line in lines:
+        if str(line.get("collect") or "") == "result" and int(line.get("amount") or 0) > 0:
+            return "result"
+    return "reception"
 
 
 def quantity_keys(lines: Iterable[Mapping[str, Any]]) -> list[str]:

@@ -110,6 +110,7 @@ FEE_KEYS = {
     "basis",
     "exemptions",
     "note",
+    "collect",
 }
 EXEMPTION_KEYS = {"code", "group", "basis", "proof", "percent"}
 TIME_CASE_KEYS = {"code", "label", "time_unit", "time_value", "basis"}
@@ -159,6 +160,15 @@ def _clean_fees(fees: Any, errors: _Errors) -> list[dict[str, Any]]:
             continue
         if "unit" in fee:
             line["unit"] = unit
+        if "collect" in fee:
+            if fee["collect"] not in ("reception", "result"):
+                errors.add(
+                    "fees",
+                    f"thời điểm thu của khoản «{name}» phải là «reception» (khi tiếp nhận) "
+                    "hoặc «result» (khi trả kết quả).",
+                )
+                continue
+            line["collect"] = fee["collect"]
         if "channels" in fee:
             channels = fee["channels"]
             if not isinstance(channels, dict) or not all(

@@ -42,6 +42,9 @@ def seed_deliveries(*, unit: Any, seed: int = 11) -> int:
     from motcua.dossiers.demo import _staff, fake_citizen
     from motcua.dossiers.services import dossier_act, dossier_receive
     from motcua.org.models import Role
+    from motcua.payments.models import Method
+    from motcua.payments.selectors import dossier_outstanding
+    from motcua.payments.services import payment_confirm, payment_create
 
     rng = random.Random(seed)
     reception = _staff(unit, Role.RECEPTION)[0]
@@ -72,6 +75,10 @@ def seed_deliveries(*, unit: Any, seed: int = 11) -> int:
                 actor=reception,
             )
             delivery_choose(dossier=d, method=method, actor=reception, child_name=child)
+            # The fees are paid at reception: no result is handed over while money is owed.
+            if dossier_outstanding(d) > 0:
+                payment = payment_create(dossier=d, method=Method.CASH, actor=reception)
+                payment_confirm(payment=payment, actor=reception)
         with clock.frozen(_at(day, 9, 30)):
             d = dossier_act(dossier=d, action="assign", actor=reception, to_user=specialist)
         with clock.frozen(_at(day, 10, 30)):

@@ -189,7 +189,15 @@ def dossier_form_context(*, dossier: Any, code: str, base_url: str = "") -> dict
         "lookup_url": url,
         "qr": qr_svg(url),
         "number": "",
+        "vietqr": "",
     }
+    if code == "01":
+        # What is still owed, as a VietQR to the unit's account with the dossier code (issue 12).
+        from motcua.payments.services import dossier_vietqr_payload
+
+        payload = dossier_vietqr_payload(dossier)
+        if payload:
+            ctx["vietqr"] = qr_svg(payload)
     if code in _REASON_ACTION:
         event = _last_event(dossier, _REASON_ACTION[code])
         if event is None and code != "02":

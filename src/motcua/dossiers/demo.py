@@ -224,6 +224,18 @@ def _one_life(
         )
     at = received
     late = rng.random() < 0.06  # a few late dossiers, as in real offices
+    from motcua.payments.demo import pay_in_history
+    from motcua.payments.selectors import collects_on_result
+
+    on_result = collects_on_result(d)
+    if not on_result:  # the citizen pays on reception: at the counter, by transfer or online
+        pay_in_history(
+            rng,
+            d,
+            collector=rec,
+            at=received + timedelta(minutes=rng.randint(2, 20)),
+            real_now=real_now,
+        )
 
     def step(action: str, actor: Any, lo: float, hi: float, **kw: Any) -> bool:
         nonlocal d, at
@@ -279,9 +291,20 @@ def _one_life(
         return
     if not step("approve", lead, work_h * 0.1, work_h * 0.15, to_user=rec):
         return
+    if on_result:  # status 6 until the citizen pays, then the result
+        if not step("request_payment", rec, 0.1, 1):
+            return
+        at = _later(rng, cal, at, 2, 24)
+        if not pay_in_history(rng, d, collector=rec, at=at, real_now=real_now):
+            return
+        d.refresh_from_db()
+        last = DossierEvent.objects.filter(dossier=d).order_by("-at").first()
+        at = max(at, last.at) if last else at
     if not step("finish", rec, 0.1, work_h * 0.1):
         return
-    if rng.random() < 0.9:
+    from motcua.payments.selectors import dossier_outstanding
+
+    if rng.random() < 0.9 and dossier_outstanding(d) <= 0:  # never handed over unpaid
         step("return", rec, 0.5, 16)
 
 

@@ -697,6 +697,8 @@ def dossier_act(*, dossier: Dossier, action: str, actor: Any, **params: Any) -> 
         raise ValidationFailed(f"Cần ghi rõ lý do khi «{t.label}».", code="reason_required")
     if _held_by_another(roles, dossier, actor):
         raise PermissionDenied("Hồ sơ đang do cán bộ khác xử lý.", code="not_holder")
+    if action in _FEE_GUARDED:
+        _fees_guard(dossier, action)
 
     now = clock.now()
     before = Status(dossier.status)
@@ -737,6 +739,41 @@ def dossier_act(*, dossier: Dossier, action: str, actor: Any, **params: Any) -> 
         detail={"code": dossier.code, "note": note},
     )
     return dossier
+
+
+_FEE_GUARDED = frozenset({"finish", "return", "paid"})
+
+
+def _fees_guard(dossier: Dossier, action: str) -> None:
+    """Money first: no result handed over (nor status 6 left) while charges or fees are owed.
+
+    A procedure that collects on result is not finished either while money is owed: reception
+    asks for it first (status 6, «Yêu cầu thực hiện nghĩa vụ tài chính»).
+    """
+    from motcua.payments.selectors import collects_on_result, dossier_outstanding
+
+    outstanding = dossier_outstanding(dossier)
+    if outstanding <= 0:
+        return
+    money = f"{outstanding:,}".replace(",", ".")
+    if action == "paid":
+        raise Conflict(
+            f"Hồ sơ còn {money} đồng phí, lệ phí chưa nộp: chưa thể ghi nhận đã thực hiện "
+            "nghĩa vụ tài chính.",
+            code="fees_outstanding",
+        )
+    if action == "return":
+        raise Conflict(
+            f"Chưa trả kết quả được: hồ sơ còn {money} đồng phí, lệ phí chưa nộp. "
+            "Hãy thu tiền và lập biên lai trước.",
+            code="fees_outstanding",
+        )
+    if action == "finish" and collects_on_result(dossier):
+        raise Conflict(
+            f"Thủ tục này thu phí, lệ phí khi trả kết quả và hồ sơ còn {money} đồng chưa nộp: "
+            "hãy «Yêu cầu thực hiện nghĩa vụ tài chính» trước.",
+            code="fees_outstanding",
+        )
 
 
 def _h_accept(d: Dossier, t: Transition, actor: Any, now: datetime, p: dict, kw: dict) -> None:

@@ -462,6 +462,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "forms": [(f, FORM_LABELS[f]) for f in forms],
             "warning": warning,
             "fees_display": f"{dossier.fees_due:,}".replace(",", "."),
+            "money": _money_panel(dossier, request.user),
             "warning_label": WARNING_LABELS.get(warning, ""),
             "step_warning": selectors.step_warning(dossier, now=now),
             "step_label": STEP_LABELS.get(dossier.step, ""),
@@ -472,6 +473,15 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             not in (Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED),
         },
     )
+
+
+def _money_panel(dossier: Dossier, user: Any) -> dict[str, Any] | None:
+    """What is owed and paid, receipts and the cash button (payments app), for dossiers with fees."""
+    from motcua.payments.views import dossier_money
+
+    if not dossier.fees_due and not dossier.payments.exists():
+        return None
+    return dossier_money(dossier, user)
 
 
 @login_required

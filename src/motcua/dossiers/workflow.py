@@ -208,12 +208,18 @@ TRANSITIONS: dict[str, Transition] = {
             resumes=True,
             step=Step.SPECIALIST,
         ),
+        # Status 6: the citizen owes charges or fees before the work goes on (a procedure that
+        # collects on reception, asked when an online dossier is accepted) or before the
+        # result is handed over (a procedure that collects on result). Reception asks too:
+        # it holds the dossier when the result is ready. `paid` is refused while anything is
+        # outstanding (dossiers.services); the receipt's payment applies it by itself, as the
+        # citizen's move (CITIZEN), whoever took the money.
         _t(
             "request_payment",
             "Yêu cầu thực hiện nghĩa vụ tài chính",
-            {S.PROCESSING},
+            {S.ACCEPTED, S.PROCESSING},
             S.PAYMENT,
-            {SPECIALIST, LEADER},
+            {SPECIALIST, LEADER, RECEPTION},
             pauses=True,
         ),
         _t(
@@ -221,7 +227,7 @@ TRANSITIONS: dict[str, Transition] = {
             "Đã thực hiện nghĩa vụ tài chính",
             {S.PAYMENT},
             S.PROCESSING,
-            {RECEPTION, SPECIALIST},
+            {RECEPTION, SPECIALIST, CITIZEN},
             resumes=True,
         ),
         # Results.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, File, Path, Query, Router, Schema, UploadedFile
 from ninja import Status as HttpStatus
 from pydantic import WrapValidator
 
@@ -47,6 +47,17 @@ class PaymentIn(InputSchema):
     return_path: str = Field("", max_length=300)
 
 
+class RefundIn(InputSchema):
+    reason: str = Field(max_length=2000)
+    basis: str = Field(max_length=300)
+    method: Annotated[
+        Literal["cash", "vietqr"],  # payments.Method, a refund is never online
+        WrapValidator(
+            coded("refund_method_invalid", "Hình thức hoàn trả là tiền mặt hoặc chuyển khoản.")
+        ),
+    ] = "cash"
+
+
 class CancelIn(InputSchema):
     reason: str = Field(max_length=2000)
     replace: bool = False
@@ -65,6 +76,8 @@ class ReceiptOut(Schema):
     cancel_reason: str
     replaces: str | None
     pdf_url: str
+    xml_url: str
+    refunded: bool
 
 
 class PaymentOut(Schema):
@@ -87,6 +100,36 @@ class PaymentOut(Schema):
 class CancelOut(Schema):
     cancelled: ReceiptOut
     replacement: ReceiptOut | None
+
+
+class RefundOut(Schema):
+    id: str
+    receipt: ReceiptOut
+    amount: int
+    method: str
+    reason: str
+    basis: str
+    refunded_at: str
+
+
+class StatementRowOut(Schema):
+    line: int
+    transaction_id: str
+    date: str
+    amount: int
+    description: str
+    status: str
+    problem: str
+    dossier: str | None
+    payment: PaymentOut | None
+
+
+class StatementImportOut(Schema):
+    rows: int
+    matched: list[StatementRowOut]
+    unmatched: list[StatementRowOut]
+    duplicates: list[StatementRowOut]
+    unreadable: list[Any]
 
 
 class CallbackOut(Schema):
@@ -142,6 +185,8 @@ def receipt_summary(r: Receipt) -> dict[str, Any]:
         "cancel_reason": r.cancel_reason,
         "replaces": r.replaces.public_id if r.replaces_id and r.replaces else None,
         "pdf_url": receipt_download_path(r),
+        "xml_url": f"/api/v1/receipts/{r.public_id}.xml",
+        "refunded": hasattr(r, "refund"),
     }
 
 
@@ -282,6 +327,36 @@ def receipt_pdf(request: HttpRequest, public_id: str = PublicId) -> HttpResponse
     return response
 
 
+@router.get(
+    "/receipts/{public_id}.xml",
+    auth=[staff_auth, anonymous],
+    response={200: None, 404: ErrorOut},
+    openapi_extra={
+        "responses": {
+            200: {"description": "Biên lai XML ký số", "content": {"application/xml": {}}}
+        }
+    },
+)
+def receipt_xml(request: HttpRequest, public_id: str = PublicId) -> HttpResponse:
+    """The receipt's data as XML signed with the agency's certificate (XML-DSig).
+
+    Staff get the payer's full ID number; the public handle shows only its last 4 digits,
+    as the PDF does.
+    """
+    from motcua.payments.documents import masked_id
+    from motcua.payments.xmlsign import receipt_xml as render
+
+    receipt = _receipt(public_id)
+    payer_id = receipt.payer_id_number
+    if _user(request) is None:
+        payer_id = masked_id(payer_id)
+    response = HttpResponse(render(receipt, payer_id=payer_id), content_type="application/xml")
+    name = f"bien-lai-{receipt.series.symbol}-{receipt.number_display}.xml"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @router.post(
     "/receipts/{public_id}/cancel", auth=staff_auth, response={200: CancelOut, 409: ErrorOut}
 )
@@ -298,6 +373,35 @@ def receipt_cancel(
     return {
         "cancelled": receipt_summary(receipt),
         "replacement": receipt_summary(result) if result.pk != receipt.pk else None,
+    }
+
+
+@router.post(
+    "/receipts/{public_id}/refund",
+    auth=staff_auth,
+    response={200: RefundOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
+@idempotent("receipts.refund", out=RefundOut)
+def receipt_refund(
+    request: HttpRequest, payload: RefundIn, public_id: str = PublicId
+) -> dict[str, Any]:
+    """Give back what a receipt collected for a refused or withdrawn dossier (recorded against it)."""
+    receipt = _receipt(public_id)
+    refund = services.refund_record(
+        receipt=receipt,
+        actor=_user(request),
+        reason=payload.reason,
+        basis=payload.basis,
+        method=payload.method,
+    )
+    return {
+        "id": refund.public_id,
+        "receipt": receipt_summary(receipt),
+        "amount": refund.amount,
+        "method": refund.method,
+        "reason": refund.reason,
+        "basis": refund.basis,
+        "refunded_at": clock.local(refund.refunded_at).isoformat(),
     }
 
 
@@ -328,3 +432,29 @@ def payment_callback(request: HttpRequest, provider: str = Path(max_length=40)) 
     return HttpStatus(
         status, {"code": f"callback_{outcome}", "message": message, "outcome": outcome}
     )
+
+
+MAX_STATEMENT_BYTES = 10 * 1024 * 1024
+
+
+@router.post(
+    "/reconciliation/bank-statements",
+    auth=staff_auth,
+    response={200: StatementImportOut, 403: ErrorOut, 422: ErrorOut},
+)
+def bank_statement_import(
+    request: HttpRequest,
+    file: UploadedFile | None = File(None),  # noqa: B008
+) -> dict[str, Any]:
+    """Import a bank statement (CSV or XLSX): matched rows confirm VietQR payments, the rest are listed."""
+    from motcua.core.errors import ValidationFailed
+    from motcua.payments.reconciliation import statement_import
+
+    if file is None:  # none sent, or an empty one (the multipart parser drops it)
+        raise ValidationFailed("Chưa chọn tệp sao kê (CSV hoặc XLSX).", code="statement_empty")
+    if file.size and file.size > MAX_STATEMENT_BYTES:
+        raise ValidationFailed("Tệp sao kê vượt quá 10 MB.", code="file_too_large")
+    content = file.read(MAX_STATEMENT_BYTES + 1)
+    if len(content) > MAX_STATEMENT_BYTES:
+        raise ValidationFailed("Tệp sao kê vượt quá 10 MB.", code="file_too_large")
+    return statement_import(content=content, filename=file.name or "", actor=_user(request))

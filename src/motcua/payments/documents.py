@@ -20,11 +20,20 @@ def receipt_download_path(receipt: Receipt) -> str:
     return f"/api/v1/receipts/{receipt.public_id}.pdf"
 
 
+def masked_id(number: str) -> str:
+    """An ID number with all but its last 4 digits hidden (the public PDF needs no login)."""
+    number = number or ""
+    if len(number) <= 4:
+        return number
+    return "*" * (len(number) - 4) + number[-4:]
+
+
 def receipt_html(receipt: Receipt) -> str:
     from motcua.core.links import public_url
     from motcua.documents.services import PAPER_CSS, qr_svg
 
     lookup_url = public_url(receipt_download_path(receipt))
+    refund = getattr(receipt, "refund", None) if hasattr(receipt, "refund") else None
     lines = [{**line, "amount_text": _money(line.get("amount", 0))} for line in receipt.lines]
     collector = ""
     if receipt.issued_by is not None:
@@ -35,6 +44,10 @@ def receipt_html(receipt: Receipt) -> str:
         "payments/receipt.html",
         {
             "r": receipt,
+            "payer_id": masked_id(receipt.payer_id_number),
+            "refund": refund,
+            "refund_amount": _money(refund.amount) if refund else "",
+            "refund_at": clock.local(refund.refunded_at) if refund else None,
             "lines": lines,
             "amount_text": _money(receipt.amount),
             "issued_at": clock.local(receipt.issued_at),

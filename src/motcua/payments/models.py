@@ -87,6 +87,15 @@ class Payment(models.Model):
     )
     cancelled_at = models.DateTimeField("hủy lúc", null=True, blank=True)
     cancel_reason = models.TextField("lý do hủy", blank=True)
+    # Cash only: the handover that took this money from the officer's drawer (once).
+    handover = models.ForeignKey(
+        "CashHandover",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name="lần bàn giao tiền mặt",
+    )
 
     class Meta:
         verbose_name = "khoản thanh toán"
@@ -262,3 +271,93 @@ class CallbackLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.received_at:%Y-%m-%d %H:%M} {self.outcome}"
+
+
+class CashHandover(models.Model):
+    """An officer hands the day's cash over (to the treasurer or accountant) with its totals."""
+
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="cán bộ bàn giao",
+    )
+    handed_at = models.DateTimeField("bàn giao lúc")
+    amount = models.PositiveBigIntegerField("số tiền bàn giao (đồng)")
+    payments_count = models.PositiveIntegerField("số biên lai")
+    received_by = models.CharField("người nhận tiền", max_length=200)
+    note = models.TextField("ghi chú", blank=True)
+
+    class Meta:
+        verbose_name = "bàn giao tiền mặt"
+        verbose_name_plural = "bàn giao tiền mặt"
+
+    def __str__(self) -> str:
+        return f"{self.officer} {self.handed_at:%d/%m/%Y %H:%M} {self.amount}"
+
+
+class Refund(models.Model):
+    """Money given back for a refused or withdrawn dossier, recorded against its receipt."""
+
+    public_id = models.CharField(max_length=24, unique=True, default=_public_id, editable=False)
+    # A receipt is refunded at most once, in full (what the law refunds is what was collected).
+    receipt = models.OneToOneField(
+        Receipt, on_delete=models.PROTECT, related_name="refund", verbose_name="biên lai"
+    )
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.PROTECT, related_name="+")
+    amount = models.PositiveBigIntegerField("số tiền hoàn trả (đồng)")
+    method = models.CharField("hình thức hoàn trả", max_length=10, choices=Method.choices)
+    reason = models.TextField("lý do hoàn trả")
+    basis = models.CharField("căn cứ hoàn trả", max_length=300)
+    refunded_at = models.DateTimeField("hoàn trả lúc")
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "hoàn trả phí, lệ phí"
+        verbose_name_plural = "hoàn trả phí, lệ phí"
+
+    def __str__(self) -> str:
+        return f"{self.receipt} {self.amount}"
+
+
+class StatementLineStatus(models.TextChoices):
+    MATCHED = "matched", "Đã khớp"
+    UNMATCHED = "unmatched", "Chưa khớp"
+    RESOLVED = "resolved", "Đã xử lý"
+
+
+class BankStatementLine(models.Model):
+    """One credit line of an imported bank statement, matched to a VietQR payment or left for a person."""
+
+    # The bank's own transaction id: a line imported twice is the same line (idempotent).
+    transaction_id = models.CharField("mã giao dịch ngân hàng", max_length=80, unique=True)
+    booked_on = models.DateField("ngày giao dịch")
+    amount = models.BigIntegerField("số tiền (đồng)")
+    description = models.CharField("nội dung", max_length=500, blank=True)
+    source_name = models.CharField("tệp sao kê", max_length=200, blank=True)
+    imported_at = models.DateTimeField("nhập lúc")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        "trạng thái", max_length=10, choices=StatementLineStatus.choices, db_index=True
+    )
+    problem = models.CharField("lý do chưa khớp", max_length=300, blank=True)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="statement_lines"
+    )
+    resolved_at = models.DateTimeField("xử lý lúc", null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution = models.TextField("cách xử lý", blank=True)
+
+    class Meta:
+        verbose_name = "dòng sao kê ngân hàng"
+        verbose_name_plural = "dòng sao kê ngân hàng"
+
+    def __str__(self) -> str:
+        return f"{self.transaction_id} {self.amount} {self.status}"

@@ -20,7 +20,7 @@ from motcua.payments.models import (
     Receipt,
     ReceiptSeries,
 )
-from motcua.payments.selectors import fee_detail_of, paid_total
+from motcua.payments.selectors import dossier_outstanding, fee_detail_of, paid_total
 from motcua.payments.words import amount_in_words
 
 # Who may do what on a dossier's money (roles held in the dossier's unit, an ancestor, or a
@@ -100,6 +100,7 @@ def payment_create(
     key: str = "",
     payer_name: str = "",
     return_path: str = "",
+    gw: Any = None,
 ) -> Payment:
     """Open a payment of what the dossier still owes (cash, VietQR transfer or online gateway).
 
@@ -160,7 +161,7 @@ def payment_create(
     if method == Method.ONLINE:
         from motcua.payments.gateways import GatewayError, gateway
 
-        gw = gateway()
+        gw = gw or gateway()  # the demo history passes an in-process gateway
         try:
             order = gw.create_order(payment=payment, return_path=return_path)
         except GatewayError as exc:
@@ -196,6 +197,26 @@ def vietqr_payload(payment: Payment) -> str:
         account=account.account_number,
         amount=int(payment.amount),
         purpose=payment.dossier.code[:25],
+    ).payload()
+
+
+def dossier_vietqr_payload(dossier: Any) -> str | None:
+    """A VietQR of what the dossier still owes (the dossier code as reference), or None.
+
+    Printed on the slip and shown at the counter; a bank statement line carrying the code and
+    this amount confirms the transfer (payments.reconciliation).
+    """
+    from motcua.payments.vietqr import VietQR
+
+    outstanding = dossier_outstanding(dossier)
+    account = bank_account_for(dossier.unit) if outstanding > 0 else None
+    if account is None:
+        return None
+    return VietQR(
+        bank_bin=account.bank_bin,
+        account=account.account_number,
+        amount=outstanding,
+        purpose=dossier.code[:25],
     ).payload()
 
 
@@ -264,7 +285,20 @@ def payment_confirm(
         obj=payment,
         detail={"dossier": dossier.code, "method": payment.method, "amount": payment.amount},
     )
-    return receipt_issue(payment=payment, actor=actor)
+    receipt = receipt_issue(payment=payment, actor=actor)
+    _settle_status_6(dossier)
+    return receipt
+
+
+def _settle_status_6(dossier: Any) -> None:
+    """A dossier waiting in status 6 goes back to work once nothing is owed (the citizen's move)."""
+    from motcua.dossiers.models import Dossier
+    from motcua.dossiers.services import dossier_act
+    from motcua.dossiers.workflow import Status
+
+    current = Dossier.objects.only("status").get(pk=dossier.pk)
+    if current.status == Status.PAYMENT and dossier_outstanding(current) <= 0:
+        dossier_act(dossier=current, action="paid", actor=None, note="Đã nộp phí, lệ phí.")
 
 
 def _receipt_lines(payment: Payment) -> list[dict[str, Any]]:
@@ -437,3 +471,125 @@ def payment_callback(
         payment=payment,
     )
     return outcome, payment
+
+
+# --- cash book: handing the day's cash over ---------------------------------------------------
+
+
+@transaction.atomic
+def cash_handover(*, actor: Any, received_by: str, note: str = "", until: Any = None) -> Any:
+    """Hand over all the cash the officer took and has not handed over yet, with its totals.
+
+    `until` (the demo history): only cash taken up to that moment.
+    """
+    from django.db.models import Count, Sum
+
+    from motcua.org.models import StaffRole
+    from motcua.payments.models import CashHandover
+
+    if not StaffRole.objects.filter(user=actor, role__in=[str(r) for r in CASH_ROLES]).exists():
+        raise PermissionDenied(
+            "Chỉ cán bộ tiếp nhận, trả kết quả hoặc phục vụ tại nhà mới có sổ quỹ tiền mặt.",
+            code="payment_forbidden",
+        )
+    received_by = (received_by or "").strip()
+    if not received_by:
+        raise ValidationFailed(
+            "Cần ghi họ tên người nhận tiền (thủ quỹ hoặc kế toán).", code="receiver_required"
+        )
+    pending = Payment.objects.select_for_update().filter(
+        method=Method.CASH, status=PaymentStatus.PAID, confirmed_by=actor, handover__isnull=True
+    )
+    if until is not None:
+        pending = pending.filter(paid_at__lte=until)
+    ids = list(pending.values_list("pk", flat=True))
+    totals = Payment.objects.filter(pk__in=ids).aggregate(n=Count("id"), s=Sum("amount"))
+    if not ids:
+        raise Conflict("Không còn tiền mặt nào chưa bàn giao.", code="nothing_to_hand_over")
+    handover = CashHandover.objects.create(
+        officer=actor,
+        handed_at=clock.now(),
+        amount=int(totals["s"] or 0),
+        payments_count=int(totals["n"] or 0),
+        received_by=received_by[:200],
+        note=(note or "").strip()[:2000],
+    )
+    Payment.objects.filter(pk__in=ids).update(handover=handover)
+    audit_record(
+        action="payment.cash_handover",
+        actor=actor,
+        obj=handover,
+        detail={"amount": handover.amount, "count": handover.payments_count, "to": received_by},
+    )
+    return handover
+
+
+# --- refunds ----------------------------------------------------------------------------------
+
+REFUND_ROLES: set[str] = {Role.LEADER, Role.MANAGER}
+
+
+@transaction.atomic
+def refund_record(
+    *, receipt: Receipt, actor: Any, reason: str, basis: str, method: str = Method.CASH
+) -> Any:
+    """Give back what a receipt collected for a refused or withdrawn dossier (the law's case).
+
+    The receipt stays as issued (the money was collected); the refund is recorded against it,
+    the payment becomes "refunded" and the audit log keeps who decided it on what basis.
+    """
+    from motcua.dossiers.workflow import Status
+    from motcua.payments.models import Refund
+
+    locked = (
+        Receipt.objects.select_for_update()
+        .select_related("dossier__unit", "payment")
+        .filter(pk=receipt.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotFound("Không tìm thấy biên lai.", code="receipt_not_found")
+    _require(actor, locked.dossier, REFUND_ROLES, "hoàn trả phí, lệ phí")
+    reason, basis = (reason or "").strip(), (basis or "").strip()
+    if not reason or not basis:
+        raise ValidationFailed(
+            "Cần ghi lý do và căn cứ pháp lý của việc hoàn trả.", code="refund_reason_required"
+        )
+    if method not in (Method.CASH, Method.VIETQR):
+        raise ValidationFailed(
+            "Hình thức hoàn trả là tiền mặt hoặc chuyển khoản.", code="refund_method_invalid"
+        )
+    if locked.dossier.status not in (Status.REFUSED, Status.WITHDRAWN):
+        raise Conflict(
+            "Chỉ hoàn trả phí, lệ phí khi hồ sơ không được tiếp nhận hoặc công dân rút hồ sơ.",
+            code="refund_not_allowed",
+        )
+    if locked.cancelled_at is not None:
+        raise Conflict(
+            "Biên lai đã hủy, không hoàn trả theo biên lai này.", code="receipt_cancelled"
+        )
+    if Refund.objects.filter(receipt=locked).exists():
+        raise Conflict("Biên lai này đã được hoàn trả.", code="already_refunded")
+    payment = Payment.objects.select_for_update().get(pk=locked.payment_id)
+    if payment.status != PaymentStatus.PAID:
+        raise Conflict("Khoản thu không ở trạng thái đã thanh toán.", code="payment_not_paid")
+    refund = Refund.objects.create(
+        receipt=locked,
+        payment=payment,
+        dossier=locked.dossier,
+        amount=locked.amount,
+        method=method,
+        reason=reason[:2000],
+        basis=basis[:300],
+        refunded_at=clock.now(),
+        refunded_by=actor,
+    )
+    payment.status = PaymentStatus.REFUNDED
+    payment.save(update_fields=["status"])
+    audit_record(
+        action="payment.refund",
+        actor=actor,
+        obj=refund,
+        detail={"receipt": locked.number, "amount": refund.amount, "basis": basis},
+    )
+    return refund

@@ -216,6 +216,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     else:
         form = LookupForm(initial={"code": request.GET.get("ma", "")[:60]})
     can_rate = False
+    money = None
     if view:
         from motcua.dossiers.models import Dossier
         from motcua.dossiers.services import dossier_by_number
@@ -228,6 +229,10 @@ def lookup(request: HttpRequest) -> HttpResponse:
         can_rate = bool(
             dossier and dossier.status == 10 and not selectors.rating_exists(dossier=dossier)
         )
+        if dossier is not None:
+            from motcua.payments.views import public_money
+
+            money = public_money(dossier)
     from urllib.parse import urlencode
 
     rating_url = ""
@@ -253,6 +258,8 @@ def lookup(request: HttpRequest) -> HttpResponse:
             "error": error,
             "can_rate": can_rate,
             "rating_url": rating_url,
+            "money": money,
+            "verify": form.cleaned_data.get("verify", "") if money else "",
         },
         status=status,
     )

@@ -328,6 +328,20 @@ def index_766(*, period: Period, unit_ids: set[int] | None = None) -> dict[str, 
         ),
         "Số hồ sơ thuộc thẩm quyền": counts["total"],
     }
+    # 3.5 and 3.6: online payment, counted by the payments app (issue 12).
+    from motcua.payments.selectors import online_payment_counts
+
+    money = online_payment_counts(start=period.start, end=period.end, unit_ids=unit_ids)
+    values.update(
+        {
+            "Số TTHC có hồ sơ đồng bộ dữ liệu phí, lệ phí thanh toán trực tuyến": money[
+                "procedures_paid_online"
+            ],
+            "Số TTHC có phí, lệ phí": money["procedures_charging"],
+            "Số hồ sơ thanh toán trực tuyến": money["dossiers_paid_online"],
+            "Số hồ sơ của TTHC có phí, lệ phí": money["dossiers_charged"],
+        }
+    )
     scored = index766.score_index(values)
     scored["counts"] = {
         "handled": handled,

@@ -58,6 +58,22 @@ def _period(request: HttpRequest) -> selectors.Period:
     return selectors.Period(min(start, end), max(start, end))
 
 
+def _money(period: Any, unit_ids: Any) -> dict[str, Any]:
+    """Fees and charges collected in the period (payments app), amounts formatted for the page."""
+    from motcua.payments.selectors import money_summary
+
+    money = money_summary(start=period.start, end=period.end, unit_ids=unit_ids)
+
+    def fmt(n: int) -> str:
+        return f"{n:,}".replace(",", ".")
+
+    for m in money["methods"]:
+        m["amount_display"] = fmt(m["amount"])
+    for key in ("total", "refunded", "net"):
+        money[f"{key}_display"] = fmt(money[key])
+    return money
+
+
 def _context(request: HttpRequest) -> dict[str, Any]:
     unit_ids = _scope(request)
     period = _period(request)
@@ -76,6 +92,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "rows": rows,
         "summary": summary,
         "index": selectors.index_766(period=period, unit_ids=unit_ids),
+        "money": _money(period, unit_ids),
         "overdue": selectors.overdue_dossiers(unit_ids=unit_ids)[:50],
         "deliveries": _deliveries(unit_ids, period),
         "trend": [{**r, "month_label": chartdata.month_label(r["key"])} for r in trend],

@@ -58,6 +58,11 @@ def seed_all(
     if not Sequence.objects.filter(key="demo:citizens").exists():
         summary["công dân mẫu"] = step("Công dân mẫu", lambda: seed_citizens(300))
         Sequence.objects.get_or_create(key="demo:citizens", defaults={"value": 1})
+    from motcua.payments.demo import seed_payment_setup
+    from motcua.payments.xmlsign import ensure_test_certificate
+
+    step("Ký hiệu biên lai điện tử, tài khoản thu phí", seed_payment_setup)
+    step("Chứng thư số thử nghiệm ký biên lai", ensure_test_certificate)
     step("Dịch vụ xếp hàng", seed_queue)
     step("Cổng thông tin", seed_portal)
     summary["lịch hẹn sắp tới"] = step("Lịch hẹn, ủy quyền", seed_bookings)
@@ -111,6 +116,7 @@ def _seed_calendar() -> Any:
 def _history(step: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:
     from motcua.dossiers.demo import seed_dossiers
     from motcua.org.models import Office
+    from motcua.payments.demo import seed_money_history
     from motcua.portal.demo import seed_ratings_history
     from motcua.queueing.demo import seed_queue_history
 
@@ -130,6 +136,10 @@ def _history(step: Callable[[str, Callable[[], Any]], Any]) -> dict[str, Any]:
         "trả kết quả tại nhà, bưu chính": step(
             "Trả kết quả tại nhà (kèm thiệp), qua bưu chính (một lần chuyển hoàn)",
             lambda: _seed_deliveries(office.unit),
+        ),
+        "tiền": step(
+            "Bàn giao tiền mặt, hủy biên lai, hoàn trả",
+            lambda: seed_money_history(days=HISTORY_DAYS),
         ),
     }
 
@@ -151,6 +161,7 @@ def demo_totals() -> dict[str, int]:
     from motcua.core import clock
     from motcua.dossiers.models import Dossier
     from motcua.org.models import Citizen, Office, StaffRole, Unit
+    from motcua.payments.models import Receipt
     from motcua.portal.models import ServiceRating
     from motcua.queueing.models import Booking, Ticket
 
@@ -164,6 +175,7 @@ def demo_totals() -> dict[str, int]:
         "lượt xếp hàng": Ticket.objects.count(),
         "lịch hẹn sắp tới": Booking.objects.filter(slot_start__gte=clock.now()).count(),
         "đánh giá hài lòng": ServiceRating.objects.count(),
+        "biên lai điện tử": Receipt.objects.count(),
     }
 
 

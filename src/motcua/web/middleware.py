@@ -123,6 +123,16 @@ def tile_origin() -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
+def payment_gateway_origin() -> str:
+    """The online payment gateway's origin (scheme://host:port), where citizens are sent to pay."""
+    from urllib.parse import urlsplit
+
+    from motcua.payments.gateways import conf
+
+    parts = urlsplit(conf("PAYMENT_GATEWAY_URL"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's header (settings.CONTENT_SECURITY_POLICY) with the configured map tile
     server allowed as an image source. PDFs shown in the browser's own viewer get no policy:
@@ -135,6 +145,11 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         origin = tile_origin()
         if origin and not report_only:
             parts.update = {**(parts.update or {}), "img-src": [origin]}
+        gateway = payment_gateway_origin()
+        if gateway and not report_only:
+            # «Thanh toán trực tuyến» posts to our page, which redirects to the gateway: the
+            # browser checks form-action on that redirect too.
+            parts.update = {**(parts.update or {}), "form-action": [gateway]}
         return parts
 
     def process_response(

@@ -43,6 +43,11 @@ class StandinPostal:
         self.sent: list[dict[str, Any]] = []  # every webhook sent, with the office's answer
         self.lock = threading.Lock()
         self.serials = itertools.count(10000001 + secrets.randbelow(80000000))
+        # Faults to play in tests and the demo: the next N order calls answered 503 without an
+        # order; and an operator that records the order, then answers after `slow_seconds`.
+        self.fail_orders = 0
+        self.slow_seconds = 0.0
+        self.order_calls = 0
         self.server: ThreadingHTTPServer | None = None
 
     @property
@@ -217,7 +222,15 @@ class _Handler(BaseHTTPRequestHandler):
                 data = json.loads(body)
                 if data.get("customer_code") != customer:
                     raise ValueError("customer")
+                with self.postal.lock:
+                    self.postal.order_calls += 1
+                    failing = self.postal.fail_orders > 0
+                    self.postal.fail_orders -= int(failing)
+                if failing:
+                    return self._json(503, {"error": "service unavailable"})
                 order = self.postal.create(data)
+                if self.postal.slow_seconds:
+                    time.sleep(self.postal.slow_seconds)  # the order exists; the answer is late
             except (ValueError, KeyError, TypeError):
                 return self._json(400, {"error": "bad body"})
             return self._json(

@@ -181,7 +181,10 @@ def test_handover_without_a_signature_is_refused_and_changes_nothing(client, off
 def test_post_task_creates_the_shipment_and_links_the_label(client, office, standin):
     d = ready(office, "post")
     client.force_login(office.tiepnhan)
-    assert "Tạo bưu gửi" in client.get(f"/can-bo/tra-ket-qua/{d.code}/").content.decode()
+    page = client.get(f"/can-bo/tra-ket-qua/{d.code}/").content.decode()
+    assert "Tạo bưu gửi" in page
+    # The outbox's order is shown: the system sends it by itself, the button sends it now.
+    assert f"Đơn gửi bưu điện (mã {d.code}-KQ): chờ gửi đơn cho bưu điện." in page
     with clock.frozen(vn(2026, 3, 10, 11, 0)):
         r = client.post(f"/can-bo/tra-ket-qua/{d.code}/gui-buu-dien/", {"weight_grams": "300"})
     assert r.status_code == 302

@@ -97,6 +97,7 @@ def _task_context(request: HttpRequest, dossier: Dossier, delivery: Delivery) ->
             for e in (shipment.events.all() if shipment else [])
         ],
         "postage": f"{shipment.postage:,}".replace(",", ".") if shipment else "",
+        "order": delivery.orders.exclude(state="sent").first() if not shipment else None,
         "can_handover": (ready and delivery.method != Method.POST)
         or delivery.status == DeliveryStatus.FAILED,
         "can_ship": ready and delivery.method == Method.POST,

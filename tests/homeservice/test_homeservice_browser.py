@@ -103,7 +103,12 @@ def test_officer_receives_offline_then_online_exactly_once(home, browser, live_s
         dossier = Dossier.objects.get()
         expect(card.locator(".dossier-code")).to_have_text(dossier.code)
         assert dossier.channel == "home"
-        assert DossierEvent.objects.filter(dossier=dossier).count() == 1
+        # One set of events: the reception and the choice to bring the result home.
+        actions = sorted(
+            DossierEvent.objects.filter(dossier=dossier).values_list("action", flat=True)
+        )
+        assert actions == ["delivery_choose", "receive"]
+        assert dossier.delivery.method == "home" and dossier.delivery.address == visit.address
         assert HomeVisitEvent.objects.filter(visit=visit, action="receive").count() == 1
         kinds = sorted(dossier.attachments.values_list("content_type", flat=True))
         assert kinds == ["image/jpeg", "image/png"]

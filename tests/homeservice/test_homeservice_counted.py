@@ -74,7 +74,8 @@ def test_staff_timeline_shows_every_visit_event_in_vietnamese_in_order(home):
     assert visit.code in rows[0]["status_label"]
     # Form 05 (the control slip of hand-offs) keeps the dossier's own moves only.
     slip = dossier_selectors.dossier_control_slip(dossier=dossier)
-    assert len(slip) == 1
+    assert len(slip) == 2 and slip[1]["action"] == "Chọn cách nhận kết quả"
+    assert not any("tại nhà" in r["action"] for r in slip)
 
 
 def test_staff_page_and_api_show_the_visit_events(home, client):
@@ -137,3 +138,17 @@ def test_dashboard_shows_visits_per_officer(home, client):
     section = text[text.index('id="tai-nha"') :]
     section = section[: section.index("</section>")]
     assert "Cán bộ tainha" in section and "50,0%" in section
+
+
+def test_received_at_home_the_result_comes_home_unless_asked_otherwise(home):
+    from motcua.delivery.models import Delivery
+
+    visit = services.visit_book(**book_kwargs(home))
+    services.visit_act(code=visit.code, action="assign", key="a", actor=home.quanly,
+                       params={"officer": "tainha"})  # fmt: skip
+    services.visit_act(code=visit.code, action="receive", key="r", actor=home.tainha,
+                       params={"papers": [0], "delivery_method": "post"})  # fmt: skip
+    delivery = Delivery.objects.get()
+    assert (delivery.method, delivery.address, delivery.recipient_name) == (
+        "post", visit.address, visit.full_name,
+    )  # fmt: skip

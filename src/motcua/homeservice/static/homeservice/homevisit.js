@@ -204,6 +204,8 @@
     if (action === "receive") {
       body.papers = Array.prototype.map.call(form.querySelectorAll("input[name=papers]:checked"), function (i) { return parseInt(i.value, 10); });
       body.notes = form.querySelector("[name=notes]").value;
+      var how = form.querySelector("[name=delivery_method]");
+      if (how) body.delivery_method = how.value;
       var canvas = form.querySelector("canvas.signature");
       if (canvas && canvas.dataset.signed) body.signature = canvas.toDataURL("image/png");
       steps = readFiles(form.querySelector("input[name=photos]")).then(function (photos) { body.photos = photos; });

@@ -325,7 +325,7 @@ def dossier_timeline(*, dossier: Dossier, extras: bool = True) -> list[dict[str,
     """Every event of a dossier with labels (form 05 rows: giver, receiver, time, timeliness).
 
     With `extras` the milestones other apps keep (TIMELINE_SOURCES) are merged in by time."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for e in DossierEvent.objects.filter(dossier=dossier).select_related(
         "actor", "to_user", "to_unit", "unit"
     ):
@@ -392,7 +392,7 @@ def _dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
         )
     assert dossier is not None
     events = DossierEvent.objects.filter(dossier=dossier).only("at", "action", "to_status")
-    timeline = [
+    timeline: list[dict[str, Any]] = [
         {
             "at": e.at,
             "action": e.action,

@@ -154,8 +154,8 @@ def visits_per_officer(units: Any, start: date, end: date) -> list[dict[str, Any
             row["completed"] += r["n"]
         if r["status"] in planned:
             row["planned"] += r["n"]
-    for r in empty:
-        row_for(r["actor__username"], r["actor__full_name"])["no_one_home"] += r["n"]
+    for e in empty:
+        row_for(e["actor__username"], e["actor__full_name"])["no_one_home"] += e["n"]
     for row in out.values():
         met = row["received"] + row["no_one_home"]
         row["success_pct"] = round(100 * row["received"] / met, 1) if met else None

@@ -3,12 +3,13 @@
     import _db  # first, before anything else: it also takes bench/ off the import path
 
 bench/ holds scripts named like standard-library modules (queue.py), so importing this module
-removes bench/ from `sys.path`; it imports nothing from the standard library that could be
-shadowed. Each database runs in its own child process (DATABASE_URL is read when Django starts).
+removes bench/ from `sys.path` (it imports nothing that bench/ could shadow); `load()` imports
+another bench module by file. Each database runs in its own child process (DATABASE_URL is read when Django starts).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -20,6 +21,16 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
 
 ROOT = _BENCH.parent
 PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+
+
+def load(name: str, file: str) -> Any:
+    """Import bench/`file` as module `name` (bench/ itself is off the import path)."""
+    spec = importlib.util.spec_from_file_location(name, _BENCH / file)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def environ(url: str) -> dict[str, str]:

@@ -21,28 +21,12 @@ import _db  # first: it takes bench/ off the import path (bench/queue.py shadows
 # isort: split
 import argparse
 import asyncio
-import importlib.util
 import json
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
-from typing import Any
 
-_BENCH = Path(__file__).resolve().parent  # bench/ is off the path (see _db): load helpers by file
-
-
-def _load(name: str, file: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, _BENCH / file)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-qh = _load("_bench_queue_http", "queue_http.py")
+qh = _db.load("_bench_queue_http", "queue_http.py")
 Server = qh.Server
 
 PORT = 8767

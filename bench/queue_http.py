@@ -26,7 +26,6 @@ import _db  # first: it takes bench/ off the import path (bench/queue.py shadows
 # isort: split
 import argparse
 import http.client
-import importlib.util
 import json
 import os
 import random
@@ -40,19 +39,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-_BENCH = Path(__file__).resolve().parent  # bench/ is off the path (see _db): load helpers by file
 
 
-def _load(name: str, file: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, _BENCH / file)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-Server = _load("_bench_server", "_server.py").Server
+Server = _db.load("_bench_server", "_server.py").Server
 
 PORT = 8766
 SQLITE = ROOT / "var" / "bench_queue.sqlite3"

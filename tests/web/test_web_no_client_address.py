@@ -4,10 +4,10 @@ is answered normally by the rate-limited operations: it counts in one shared buc
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.core.handlers.asgi import ASGIHandler
 from django.test import RequestFactory
 
@@ -44,7 +44,10 @@ def _asgi(method: str, path: str, query: str = "", body: bytes = b"") -> tuple[i
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    async_to_sync(ASGIHandler())(scope, receive, send)
+    # In a thread of its own: asyncio.run needs no event loop in this one (another test's may run).
+    worker = threading.Thread(target=lambda: asyncio.run(ASGIHandler()(scope, receive, send)))
+    worker.start()
+    worker.join()
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], body

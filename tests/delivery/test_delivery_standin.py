@@ -145,3 +145,34 @@ def test_a_parcel_the_postman_cannot_deliver_comes_back_by_itself(
     assert Delivery.objects.get(dossier=d).status == DeliveryStatus.FAILED
     shipment.refresh_from_db()
     assert shipment.returned_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_runs_a_stand_in_whose_parcels_reach_the_citizen(office, live_server, settings):
+    """`motcua postal-standin --progress S`: the demo's parcels go the whole way by themselves."""
+    import time
+
+    from delivery_helpers import CUSTOMER, SECRET
+
+    from motcua.delivery.management.commands.postal_standin import Command
+
+    settings.MOTCUA = {**settings.MOTCUA, "PUBLIC_BASE_URL": live_server.url,
+                       "POSTAL_CUSTOMER_CODE": CUSTOMER, "POSTAL_SECRET": SECRET}  # fmt: skip
+    command = Command()
+    command.progress = 0.3
+    standin = command.standin()
+    standin.start_in_thread()
+    try:
+        assert "tự chuyển bước sau mỗi 0.3 giây" in command.banner(standin)
+        settings.MOTCUA = {**settings.MOTCUA, "POSTAL_URL": standin.base_url}
+        d = _ready_by_post(office)
+        shipment = shipment_send(dossier=d, actor=office.tiepnhan)
+        deadline = time.monotonic() + 60  # a bound for a loaded machine, not a measured time
+        while Delivery.objects.get(dossier=d).status != DeliveryStatus.DELIVERED:
+            assert time.monotonic() < deadline, standin.sent
+            time.sleep(0.1)
+        assert [e["status"] for e in standin.orders[shipment.waybill]["events"]] == [
+            "accepted", "in_transit", "delivered",
+        ]  # fmt: skip
+    finally:
+        standin.stop()

@@ -152,3 +152,15 @@ def test_received_at_home_the_result_comes_home_unless_asked_otherwise(home):
     assert (delivery.method, delivery.address, delivery.recipient_name) == (
         "post", visit.address, visit.full_name,
     )  # fmt: skip
+
+
+def test_visits_to_remind_lists_the_days_visits_still_to_happen(home):
+    from motcua.homeservice.selectors import visits_to_remind
+
+    waiting = services.visit_book(**book_kwargs(home))
+    gone = services.visit_book(**book_kwargs(home, id_number="001050123456",
+                                             full_name="Trần Văn Bình"))  # fmt: skip
+    services.visit_act(code=gone.code, action="cancel", key="c", actor=home.quanly,
+                       params={"note": "Công dân báo bận"})  # fmt: skip
+    assert [v.code for v in visits_to_remind(date(2026, 11, 17))] == [waiting.code]
+    assert list(visits_to_remind(date(2026, 11, 18))) == []

@@ -32,6 +32,19 @@ def visits_for_day(units: list[Unit], day: date) -> QuerySet[HomeVisit]:
     )
 
 
+def visits_to_remind(day: date) -> QuerySet[HomeVisit]:
+    """The visits of `day` still to happen (requested, assigned), every unit: for the reminder
+    the day before (the notifications app calls this; nothing is sent from here). Each visit
+    has its code, citizen, phone, half-day, unit, officer and `eta(visit)`."""
+    return (
+        HomeVisit.objects.filter(
+            date=day, status__in=(VisitStatus.REQUESTED, VisitStatus.ASSIGNED)
+        )
+        .select_related("citizen", "unit", "officer", "procedure_version")
+        .order_by("unit_id", "half_day", "officer_id", "position", "pk")
+    )
+
+
 def eta(visit: HomeVisit) -> datetime | None:
     """Estimated arrival: the half-day's start, plus the visits before it, plus the travel."""
     if visit.officer_id is None or visit.status not in HOLDING:

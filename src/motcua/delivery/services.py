@@ -487,11 +487,7 @@ def shipment_inbound_receive(
     at the office's receipt; the days in the post do not count), with the parcel recorded."""
     from motcua.dossiers.services import dossier_receive
 
-    waybill = (waybill or "").strip().upper()
-    if not waybill:
-        raise ValidationFailed("Cần số vận đơn của bưu gửi.", code="waybill_required")
-    if Shipment.objects.filter(waybill=waybill).exists():
-        raise Conflict(f"Bưu gửi {waybill} đã được tiếp nhận.", code="waybill_exists")
+    waybill = _inbound_waybill(waybill)
     dossier = dossier_receive(
         procedure_code=procedure_code,
         channel="post",
@@ -501,7 +497,41 @@ def shipment_inbound_receive(
         papers=papers,
         notes=f"Hồ sơ gửi qua bưu chính, vận đơn {waybill}",
     )
-    now = dossier.received_at
+    shipment = shipment_inbound_record(
+        dossier=dossier,
+        waybill=waybill,
+        actor=actor,
+        posted_at=posted_at,
+        postage=postage,
+        address=str(citizen.get("address") or ""),
+    )
+    if delivery_method:
+        delivery_choose(dossier=dossier, method=delivery_method, actor=actor)
+    return shipment
+
+
+def _inbound_waybill(waybill: str) -> str:
+    waybill = "".join((waybill or "").split()).upper()
+    if not waybill:
+        raise ValidationFailed("Cần số vận đơn của bưu gửi.", code="waybill_required")
+    if Shipment.objects.filter(waybill=waybill).exists():
+        raise Conflict(f"Bưu gửi {waybill} đã được tiếp nhận.", code="waybill_exists")
+    return waybill
+
+
+def shipment_inbound_record(
+    *,
+    dossier: Dossier,
+    waybill: str,
+    actor: Any,
+    posted_at: datetime | None = None,
+    postage: int = 0,
+    address: str = "",
+) -> Shipment:
+    """The parcel a dossier came in (channel post), recorded in the reception's transaction: the
+    waybill, when the post office took it, and the event in the dossier's timeline."""
+    waybill = _inbound_waybill(waybill)
+    now = dossier.received_at or clock.now()
     shipment = Shipment.objects.create(
         dossier=dossier,
         direction=Direction.IN,
@@ -511,7 +541,7 @@ def shipment_inbound_receive(
         status=postal.DELIVERED,
         postage=int(postage or 0),
         recipient_name=dossier.unit.name,
-        address=str(citizen.get("address") or ""),
+        address=address[:300],
         created_at=now,
         created_by=_pk(actor),
         posted_at=posted_at,
@@ -519,8 +549,6 @@ def shipment_inbound_receive(
     )
     posted = f", bưu điện nhận gửi {clock.local(posted_at):%H:%M %d/%m/%Y}" if posted_at else ""
     _event(dossier, "post_inbound", actor, f"Vận đơn {waybill}{posted}", at=now)
-    if delivery_method:
-        delivery_choose(dossier=dossier, method=delivery_method, actor=actor)
     return shipment
 
 

@@ -37,9 +37,7 @@ def visits_to_remind(day: date) -> QuerySet[HomeVisit]:
     the day before (the notifications app calls this; nothing is sent from here). Each visit
     has its code, citizen, phone, half-day, unit, officer and `eta(visit)`."""
     return (
-        HomeVisit.objects.filter(
-            date=day, status__in=(VisitStatus.REQUESTED, VisitStatus.ASSIGNED)
-        )
+        HomeVisit.objects.filter(date=day, status__in=(VisitStatus.REQUESTED, VisitStatus.ASSIGNED))
         .select_related("citizen", "unit", "officer", "procedure_version")
         .order_by("unit_id", "half_day", "officer_id", "position", "pk")
     )

@@ -351,7 +351,9 @@ def postal_order_send(*, order_id: int, force: bool = False, actor: Any = None) 
     now = clock.now()
     with transaction.atomic():
         row = (
-            PostalOrder.objects.select_for_update()
+            # Only the outbox row is locked (PostgreSQL refuses FOR UPDATE over the outer join
+            # to the still-empty shipment).
+            PostalOrder.objects.select_for_update(of=("self",))
             .select_related("delivery", "dossier__unit", "shipment")
             .filter(pk=order_id)
             .first()
@@ -381,7 +383,11 @@ def postal_order_send(*, order_id: int, force: bool = False, actor: Any = None) 
 
 @transaction.atomic
 def _order_failed(order_id: int, error: str) -> None:
-    row = PostalOrder.objects.select_for_update().select_related("dossier").get(pk=order_id)
+    row = (
+        PostalOrder.objects.select_for_update(of=("self",))
+        .select_related("dossier")
+        .get(pk=order_id)
+    )
     if row.state != OrderState.PENDING:
         return
     row.last_error = error[:300]
@@ -395,9 +401,13 @@ def _order_failed(order_id: int, error: str) -> None:
 
 @transaction.atomic
 def _order_record(order_id: int, order: postal.Order, actor: Any) -> Shipment:
-    """Our bookkeeping of the operator's answer, once (the row's lock and the unique reference)."""
+    """Our bookkeeping of the operator's answer, once (the row's lock and the unique reference).
+
+    Locks in the order every writer uses: the delivery, then its outbox row."""
+    delivery_id = PostalOrder.objects.values_list("delivery_id", flat=True).get(pk=order_id)
+    Delivery.objects.select_for_update().filter(pk=delivery_id).first()
     row = (
-        PostalOrder.objects.select_for_update()
+        PostalOrder.objects.select_for_update(of=("self",))
         .select_related("delivery", "dossier", "shipment")
         .get(pk=order_id)
     )

@@ -6,7 +6,16 @@ from motcua.campaigns.models import Campaign, CampaignDay, CampaignPost, Subscri
 class PostInline(admin.TabularInline):
     model = CampaignPost
     extra = 0
-    readonly_fields = ["channel", "state", "attempts", "posted_at", "provider_id", "url", "last_error", "reach"]
+    readonly_fields = [
+        "channel",
+        "state",
+        "attempts",
+        "posted_at",
+        "provider_id",
+        "url",
+        "last_error",
+        "reach",
+    ]
     fields = readonly_fields
     can_delete = False
 
@@ -30,4 +39,11 @@ class CampaignDayAdmin(admin.ModelAdmin):
 class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ["channel", "unit", "field", "consent_at", "confirmed_at", "unsubscribed_at"]
     list_filter = ["channel"]
-    readonly_fields = ["consent_at", "consent_source", "purpose", "confirmed_at", "unsubscribed_at", "created_at"]
+    readonly_fields = [
+        "consent_at",
+        "consent_source",
+        "purpose",
+        "confirmed_at",
+        "unsubscribed_at",
+        "created_at",
+    ]

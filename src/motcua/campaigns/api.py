@@ -256,7 +256,9 @@ def public_subscription(request: HttpRequest, payload: SubscriptionIn) -> Status
     """Subscribe (consent required). E-mail: a confirmation message with a signed link is sent;
     nothing else is sent before it is used. Anonymous callers solve the proof-of-work challenge
     (X-Altcha header, GET /public/challenge)."""
-    if is_ratelimited(request, group="campaigns.api_subscribe", key="ip", rate="5/m", increment=True):
+    if is_ratelimited(
+        request, group="campaigns.api_subscribe", key="ip", rate="5/m", increment=True
+    ):
         raise RateLimited()
     challenge_check_request(request)
     sub, _mailed = services.subscription_create(

@@ -191,7 +191,10 @@ class ZaloOaArticles(Poster):
         token = str(created.get("token") or "")
         verified = self._check(
             *_request(
-                "POST", self._base() + "/verify", json_body={"token": token}, headers=self._headers()
+                "POST",
+                self._base() + "/verify",
+                json_body={"token": token},
+                headers=self._headers(),
             )
         )
         article_id = str(verified.get("id") or "")

@@ -24,7 +24,9 @@ class CampaignForm(forms.Form):
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
     )
-    image_alt = forms.CharField(label="Mô tả ảnh cho người khiếm thị", max_length=200, required=False)
+    image_alt = forms.CharField(
+        label="Mô tả ảnh cho người khiếm thị", max_length=200, required=False
+    )
     link_kind = forms.ChoiceField(label="Liên kết tới", choices=LinkKind.choices)
     link_target = forms.CharField(
         label="Mã thủ tục, mã bộ phận một cửa hoặc đường dẫn tin bài",
@@ -33,7 +35,9 @@ class CampaignForm(forms.Form):
         help_text="Ví dụ: 1.001193 (thủ tục), ha-dong (đặt lịch tại bộ phận), "
         "ten-tin-bai (tin bài). Để trống với trang đặt lịch chung.",
     )
-    field = forms.ChoiceField(label="Lĩnh vực (gửi thêm cho người đăng ký lĩnh vực này)", required=False)
+    field = forms.ChoiceField(
+        label="Lĩnh vực (gửi thêm cho người đăng ký lĩnh vực này)", required=False
+    )
     channels = forms.MultipleChoiceField(
         label="Kênh đăng",
         choices=Channel.choices,
@@ -94,7 +98,11 @@ class SubscribeForm(forms.Form):
         from motcua.org.models import Unit, UnitLevel
 
         super().__init__(*args, **kwargs)
-        wards = Unit.objects.current().filter(level__in=[UnitLevel.WARD, UnitLevel.COMMUNE, UnitLevel.TOWN]).order_by("name")
+        wards = (
+            Unit.objects.current()
+            .filter(level__in=[UnitLevel.WARD, UnitLevel.COMMUNE, UnitLevel.TOWN])
+            .order_by("name")
+        )
         self.fields["topic"].choices = [
             ("Phường, xã", [(f"unit:{u.code}", u.name) for u in wards]),
             ("Lĩnh vực", [(f"field:{f.code}", f.name) for f in Field.objects.order_by("name")]),

@@ -149,9 +149,7 @@ class CampaignDay(models.Model):
         verbose_name_plural = "số liệu theo ngày"
         ordering = ["campaign", "day", "channel"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["campaign", "channel", "day"], name="campaign_day_once"
-            )
+            models.UniqueConstraint(fields=["campaign", "channel", "day"], name="campaign_day_once")
         ]
 
     def __str__(self) -> str:
@@ -244,7 +242,8 @@ class CampaignEmail(models.Model):
         verbose_name = "thư chiến dịch"
         verbose_name_plural = "thư chiến dịch"
         constraints = [
-            models.UniqueConstraint(
-                fields=["campaign", "subscription"], name="campaign_email_once"
-            )
+            models.UniqueConstraint(fields=["campaign", "subscription"], name="campaign_email_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} → {self.subscription_id}"

@@ -116,15 +116,16 @@ def image_clean(content: bytes) -> tuple[bytes, str]:
     without metadata (EXIF, location): (bytes, extension)."""
     from PIL import Image, ImageOps
 
-    from motcua.dossiers.scans import scan_check
+    from motcua.dossiers.scans import scan_check, sniff_content_type
 
     if not content:
         raise ValidationFailed("Tệp ảnh rỗng.", code="image_invalid")
     if len(content) > MAX_IMAGE_BYTES:
         raise ValidationFailed("Ảnh quá lớn (tối đa 5 MB).", code="image_too_large")
-    ctype, _ = scan_check(content)
-    if not ctype.startswith("image/"):
+    sniffed = sniff_content_type(content[:16])
+    if sniffed is None or not sniffed[0].startswith("image/"):
         raise ValidationFailed("Ảnh phải là tệp JPEG hoặc PNG.", code="image_invalid")
+    ctype, _ = scan_check(content)  # the image itself: decodable, sane size
     with Image.open(io.BytesIO(content)) as opened:
         img = ImageOps.exif_transpose(opened)
         img.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
@@ -222,7 +223,9 @@ def campaign_create(
         content, ext = image_clean(image)
         campaign.image.save(f"{campaign.code.lower()}.{ext}", ContentFile(content), save=False)
     campaign.save()
-    audit_record(action="campaign.create", actor=actor, obj=campaign, detail={"code": campaign.code})
+    audit_record(
+        action="campaign.create", actor=actor, obj=campaign, detail={"code": campaign.code}
+    )
     return campaign
 
 
@@ -451,7 +454,11 @@ def _post_email(post: CampaignPost, now: datetime) -> int:
 
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=post.campaign_id)
-        done = set(CampaignEmail.objects.filter(campaign=campaign).values_list("subscription_id", flat=True))
+        done = set(
+            CampaignEmail.objects.filter(campaign=campaign).values_list(
+                "subscription_id", flat=True
+            )
+        )
         link = tracking_link(campaign, Channel.EMAIL)
         at = rules.next_allowed(clock.local(now), urgent=False)
         made = 0
@@ -565,7 +572,9 @@ def campaign_posts_send_due(
     now = now or clock.now()
     counts: dict[str, int] = {}
     pks = list(
-        CampaignPost.objects.filter(_due(now)).order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
+        CampaignPost.objects.filter(_due(now))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
     )
     for pk in pks:
         state = campaign_post_send(pk=pk, now=now, posters=posters)
@@ -707,7 +716,9 @@ def subscription_create(
 
 
 def confirm_token(sub: Subscription) -> str:
-    return signing.TimestampSigner(salt=CONFIRM_SALT).sign(f"{sub.pk}.{sub.consent_at.timestamp():.0f}")
+    return signing.TimestampSigner(salt=CONFIRM_SALT).sign(
+        f"{sub.pk}.{sub.consent_at.timestamp():.0f}"
+    )
 
 
 def confirm_url(sub: Subscription) -> str:
@@ -741,9 +752,7 @@ def _confirmation_email(sub: Subscription, now: datetime) -> None:
 
 def confirm_read(token: str) -> Subscription:
     try:
-        value = signing.TimestampSigner(salt=CONFIRM_SALT).unsign(
-            token, max_age=CONFIRM_MAX_AGE
-        )
+        value = signing.TimestampSigner(salt=CONFIRM_SALT).unsign(token, max_age=CONFIRM_MAX_AGE)
         pk, stamp = value.split(".", 1)
         sub = Subscription.objects.select_related("unit", "field").get(pk=int(pk))
     except signing.SignatureExpired:
@@ -761,7 +770,9 @@ def confirm_read(token: str) -> Subscription:
 def subscription_confirm(*, token: str) -> Subscription:
     sub = confirm_read(token)
     with transaction.atomic():
-        sub = Subscription.objects.select_for_update().select_related("unit", "field").get(pk=sub.pk)
+        sub = (
+            Subscription.objects.select_for_update().select_related("unit", "field").get(pk=sub.pk)
+        )
         if sub.unsubscribed_at is None and sub.confirmed_at is None:
             sub.confirmed_at = clock.now()
             sub.save(update_fields=["confirmed_at"])
@@ -777,7 +788,9 @@ def unsubscribe_token(sub: Subscription) -> str:
 def unsubscribe_url(sub: Subscription) -> str:
     from motcua.core.links import public_url
 
-    return public_url(reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(sub)}))
+    return public_url(
+        reverse("notifications:unsubscribe", kwargs={"token": unsubscribe_token(sub)})
+    )
 
 
 def unsubscribe_read(token: str) -> Subscription | None:

@@ -207,11 +207,15 @@ class FacebookStandin(_Standin):
                 return self._error(400, 368, "Temporarily blocked for policies violations")
             if parts[1] == "feed":
                 if not params.get("message") and not params.get("link"):
-                    return self._error(400, 100, "(#100) Missing message or link", "GraphMethodException")
+                    return self._error(
+                        400, 100, "(#100) Missing message or link", "GraphMethodException"
+                    )
                 post = {"message": params.get("message", ""), "link": params.get("link", "")}
             else:
                 if not params.get("url"):
-                    return self._error(400, 324, "(#324) Requires upload file", "GraphMethodException")
+                    return self._error(
+                        400, 324, "(#324) Requires upload file", "GraphMethodException"
+                    )
                 post = {"message": params.get("caption", ""), "photo_url": params["url"]}
             with self.lock:
                 post_id = f"{self.page_id}_{secrets.randbelow(10**15):015d}"

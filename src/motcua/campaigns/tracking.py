@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -86,5 +85,3 @@ class CampaignLinkMiddleware:
                 secure=request.is_secure(),
             )
         return response
-
-

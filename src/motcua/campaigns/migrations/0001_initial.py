@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0003_time_cases'),
-        ('notifications', '0002_alter_notification_kind'),
+        ('notifications', '0001_initial'),
         ('org', '0004_unit_boundary'),
         ('portal', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

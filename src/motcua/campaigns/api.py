@@ -257,7 +257,7 @@ def public_subscription(request: HttpRequest, payload: SubscriptionIn) -> Status
     nothing else is sent before it is used. Anonymous callers solve the proof-of-work challenge
     (X-Altcha header, GET /public/challenge)."""
     if is_ratelimited(
-        request, group="campaigns.api_subscribe", key="ip", rate="5/m", increment=True
+        request, group="campaigns.api_subscribe", key="ip", rate="10/m", increment=True
     ):
         raise RateLimited()
     challenge_check_request(request)

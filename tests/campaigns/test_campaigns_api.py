@@ -73,7 +73,9 @@ def test_scheduled_through_the_api(ward, freeze, client):
         {"at": "2026-11-18T08:00:00+07:00"},
     )  # fmt: skip
     assert r.status_code == 200
-    assert r.json()["status"] == "scheduled" and r.json()["scheduled_at"].startswith("2026-11-18T08:00")
+    assert r.json()["status"] == "scheduled" and r.json()["scheduled_at"].startswith(
+        "2026-11-18T08:00"
+    )
 
 
 def test_who_may(ward, freeze, client):

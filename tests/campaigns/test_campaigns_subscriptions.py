@@ -116,7 +116,12 @@ def test_subscribe_through_the_api(ward, doubles, freeze, client):
     from challenge_helpers import challenge_header
 
     freeze(NOW)
-    body = {"channel": "email", "address": "binh@example.vn", "unit": ward.unit.code, "consent": True}
+    body = {
+        "channel": "email",
+        "address": "binh@example.vn",
+        "unit": ward.unit.code,
+        "consent": True,
+    }
     r = client.post(
         "/api/v1/public/subscriptions",
         body,
@@ -169,7 +174,9 @@ def test_an_old_confirmation_link_stops_working_once_asked_again(ward, freeze, c
         channel="email", address="an@example.vn", unit_code=ward.unit.code, consent=True
     )
     assert client.post(f"/dang-ky-nhan-tin/xac-nhan/{old}/").status_code == 404
-    assert client.post(f"/dang-ky-nhan-tin/xac-nhan/{services.confirm_token(sub)}/").status_code == 200
+    assert (
+        client.post(f"/dang-ky-nhan-tin/xac-nhan/{services.confirm_token(sub)}/").status_code == 200
+    )
     freeze(vn(2026, 11, 25, 8, 0))  # past 7 days: a fresh link is needed
     sub2, _ = services.subscription_create(
         channel="email", address="chi@example.vn", unit_code=ward.unit.code, consent=True

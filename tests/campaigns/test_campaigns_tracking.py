@@ -100,9 +100,7 @@ def test_an_online_dossier_after_the_link_counts(campaign, ward, client):
             "phone": "0912345678",
         },
     }
-    r = client.post(
-        "/api/v1/dossiers", body, content_type="application/json", **challenge_header()
-    )
+    r = client.post("/api/v1/dossiers", body, content_type="application/json", **challenge_header())
     assert r.status_code == 201, r.content
     [row] = CampaignDay.objects.all()
     assert (row.channel, row.visits, row.dossiers) == ("facebook", 1, 1)

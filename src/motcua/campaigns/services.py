@@ -241,13 +241,19 @@ def target_path(campaign: Campaign) -> str:
     return f"{path}?bo-phan={campaign.link_target}" if campaign.link_target else path
 
 
-def tracking_link(campaign: Campaign, channel: str) -> str:
-    """The campaign's link as posted on `channel`: it carries cd=CODE.channel, nothing personal."""
-    from motcua.core.links import public_url
-
+def tracking_path(campaign: Campaign, channel: str) -> str:
+    """The campaign's link on this site for `channel`: it carries cd=CODE.channel, nothing
+    personal."""
     path = target_path(campaign)
     joiner = "&" if "?" in path else "?"
-    return public_url(f"{path}{joiner}cd={campaign.code}.{channel}")
+    return f"{path}{joiner}cd={campaign.code}.{channel}"
+
+
+def tracking_link(campaign: Campaign, channel: str) -> str:
+    """The same, absolute (what is posted outside the portal)."""
+    from motcua.core.links import public_url
+
+    return public_url(tracking_path(campaign, channel))
 
 
 def image_url(campaign: Campaign) -> str:
@@ -380,7 +386,7 @@ def _announcement_body(campaign: Campaign) -> str:
     if campaign.image:
         src = reverse("campaigns:image", kwargs={"code": campaign.code})
         parts.append(f'<p><img src="{src}" alt="{html.escape(campaign.image_alt)}"></p>')
-    link = html.escape(tracking_link(campaign, Channel.PORTAL))
+    link = html.escape(tracking_path(campaign, Channel.PORTAL))
     parts.append(f'<p><a href="{link}">{html.escape(_link_label(campaign))}</a></p>')
     return "".join(parts)
 
@@ -716,9 +722,7 @@ def subscription_create(
 
 
 def confirm_token(sub: Subscription) -> str:
-    return signing.Signer(salt=CONFIRM_SALT).sign(
-        f"{sub.pk}.{sub.consent_at.timestamp():.0f}"
-    )
+    return signing.Signer(salt=CONFIRM_SALT).sign(f"{sub.pk}.{sub.consent_at.timestamp():.0f}")
 
 
 def confirm_url(sub: Subscription) -> str:

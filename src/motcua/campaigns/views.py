@@ -162,9 +162,14 @@ def campaign_refresh(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def campaign_image(request: HttpRequest, code: str) -> HttpResponse:
-    """A campaign's picture, public once the campaign is published (what the posts show)."""
-    campaign = Campaign.objects.filter(code=code[:12], published_at__isnull=False).first()
+    """A campaign's picture: public once the campaign is published (what the posts show),
+    before that only for the unit's leaders and managers."""
+    campaign = Campaign.objects.filter(code=code[:12]).select_related("unit").first()
     if campaign is None or not campaign.image:
+        raise Http404("Không tìm thấy ảnh.")
+    if campaign.published_at is None and not services.can_run_campaigns(
+        request.user, campaign.unit
+    ):
         raise Http404("Không tìm thấy ảnh.")
     name = campaign.image.name
     ctype = "image/png" if name.endswith(".png") else "image/jpeg"

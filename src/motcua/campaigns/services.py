@@ -775,7 +775,9 @@ def subscription_confirm(*, token: str) -> Subscription:
     sub = confirm_read(token)
     with transaction.atomic():
         sub = (
-            Subscription.objects.select_for_update().select_related("unit", "field").get(pk=sub.pk)
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("unit", "field")
+            .get(pk=sub.pk)
         )
         if sub.unsubscribed_at is None and sub.confirmed_at is None:
             sub.confirmed_at = clock.now()
@@ -813,7 +815,11 @@ def subscription_stop(*, sub: Subscription) -> Subscription:
     """Stop a subscription; its e-mails still waiting in the outbox are withdrawn."""
     from motcua.notifications.models import Notification, State
 
-    sub = Subscription.objects.select_for_update().select_related("unit", "field").get(pk=sub.pk)
+    sub = (
+        Subscription.objects.select_for_update(of=("self",))
+        .select_related("unit", "field")
+        .get(pk=sub.pk)
+    )
     if sub.unsubscribed_at is None:
         sub.unsubscribed_at = clock.now()
         sub.save(update_fields=["unsubscribed_at"])

@@ -16,7 +16,7 @@ class PostInline(admin.TabularInline):
         "last_error",
         "reach",
     ]
-    fields = readonly_fields
+    fields = list(readonly_fields)  # type: ignore[assignment]
     can_delete = False
 
 

@@ -61,13 +61,13 @@ class CampaignForm(forms.Form):
         from motcua.catalog.models import Field
 
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [(u.code, u.name) for u in units]
-        self.fields["field"].choices = [("", "— Không chọn —")] + [
+        self.fields["unit"].choices = [(u.code, u.name) for u in units]  # type: ignore[attr-defined]
+        self.fields["field"].choices = [("", "— Không chọn —")] + [  # type: ignore[attr-defined]
             (f.code, f.name) for f in Field.objects.order_by("name")
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("when") == "later" and not data.get("at"):
             self.add_error("at", "Vui lòng chọn thời điểm hẹn đăng.")
         return data
@@ -103,7 +103,7 @@ class SubscribeForm(forms.Form):
             .filter(level__in=[UnitLevel.WARD, UnitLevel.COMMUNE, UnitLevel.TOWN])
             .order_by("name")
         )
-        self.fields["topic"].choices = [
+        self.fields["topic"].choices = [  # type: ignore[attr-defined]
             ("Phường, xã", [(f"unit:{u.code}", u.name) for u in wards]),
             ("Lĩnh vực", [(f"field:{f.code}", f.name) for f in Field.objects.order_by("name")]),
         ]

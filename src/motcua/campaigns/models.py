@@ -220,9 +220,9 @@ class Subscription(models.Model):
 
     @property
     def topic_label(self) -> str:
-        if self.unit_id:
+        if self.unit is not None:
             return str(self.unit.name)
-        return f"Lĩnh vực {self.field.name}" if self.field_id else ""
+        return f"Lĩnh vực {self.field.name}" if self.field is not None else ""
 
     @property
     def active(self) -> bool:

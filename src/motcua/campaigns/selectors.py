@@ -38,7 +38,7 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
     channels = []
     for channel in campaign.channels:
         post: CampaignPost | None = posts.get(channel)
-        counts = sums.get(channel, {})
+        counts: dict[str, Any] = dict(sums.get(channel) or {})
         channels.append(
             {
                 "channel": channel,

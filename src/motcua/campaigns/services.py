@@ -392,11 +392,12 @@ def _announcement_body(campaign: Campaign) -> str:
 
 
 def _link_label(campaign: Campaign) -> str:
-    return {
+    labels: dict[str, str] = {
         LinkKind.PROCEDURE: "Xem thủ tục và nộp hồ sơ",
         LinkKind.BOOKING: "Đặt lịch hẹn",
         LinkKind.ARTICLE: "Đọc tin bài",
-    }.get(campaign.link_kind, "Xem chi tiết")
+    }
+    return labels.get(str(campaign.link_kind), "Xem chi tiết")
 
 
 def _post_portal(post: CampaignPost, now: datetime) -> None:
@@ -418,12 +419,12 @@ def _post_portal(post: CampaignPost, now: datetime) -> None:
             )
             campaign.announcement = ann
             campaign.save(update_fields=["announcement"])
-        ann = campaign.announcement
-        assert ann is not None
+        made = campaign.announcement
+        assert made is not None
         _mark_posted(
             post,
-            provider_id=str(ann.pk),
-            url=reverse("portal:news_detail", kwargs={"slug": ann.slug}),
+            provider_id=str(made.pk),
+            url=reverse("portal:news_detail", kwargs={"slug": made.slug}),
             now=now,
         )
 

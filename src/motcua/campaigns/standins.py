@@ -139,13 +139,13 @@ class ZaloOaStandin(_Standin):
                 return 0, {}
             return 200, {"error": 0, "message": "Success", "data": {"token": token}}
         if method == "POST" and path == "/v2.0/article/verify":
-            article = self.pending.get(str((body or {}).get("token") or ""))
-            if article is None:
+            found = self.pending.get(str((body or {}).get("token") or ""))
+            if found is None:
                 return 200, {"error": -201, "message": "Token is invalid"}
             return 200, {
                 "error": 0,
                 "message": "Success",
-                "data": {"id": article["id"], "url": article["link"]},
+                "data": {"id": found["id"], "url": found["link"]},
             }
         if method == "GET" and path == "/v2.0/article/getslice":
             offset, limit = int(query.get("offset", 0)), min(int(query.get("limit", 10)), 10)

@@ -161,7 +161,7 @@ def campaign_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("campaigns:detail", pk=campaign.pk)
 
 
-def campaign_image(request: HttpRequest, code: str) -> HttpResponse:
+def campaign_image(request: HttpRequest, code: str) -> FileResponse:
     """A campaign's picture: public once the campaign is published (what the posts show),
     before that only for the unit's leaders and managers."""
     campaign = Campaign.objects.filter(code=code[:12]).select_related("unit").first()
@@ -171,7 +171,7 @@ def campaign_image(request: HttpRequest, code: str) -> HttpResponse:
         request.user, campaign.unit
     ):
         raise Http404("Không tìm thấy ảnh.")
-    name = campaign.image.name
+    name = str(campaign.image.name)
     ctype = "image/png" if name.endswith(".png") else "image/jpeg"
     response = FileResponse(campaign.image.open("rb"), content_type=ctype)
     response["Cache-Control"] = "public, max-age=86400"

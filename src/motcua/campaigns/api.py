@@ -210,7 +210,12 @@ def campaign_publish(
     scheduled campaign takes the new time)."""
     user = request.auth  # type: ignore[attr-defined]
     campaign = services.campaign_visible(user, campaign_id)
-    return campaign_out(services.campaign_publish(campaign=campaign, actor=user, at=payload.at))
+    at = payload.at
+    if at is not None and at.tzinfo is None:
+        from motcua.core import clock
+
+        at = at.replace(tzinfo=clock.VN_TZ)  # a time without its zone is Vietnam's
+    return campaign_out(services.campaign_publish(campaign=campaign, actor=user, at=at))
 
 
 @router.get(

@@ -76,7 +76,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                     services.campaign_publish(campaign=campaign, actor=request.user, at=at)
             except DomainError as exc:
                 form.add_error(None, exc.message)
-                status = exc.status if exc.status != 403 else 403
+                status = exc.status
             else:
                 messages.success(request, _published_message(campaign))
                 return redirect("campaigns:detail", pk=campaign.pk)

@@ -3,7 +3,7 @@ posts), for tests, the demo and `motcua campaign-doubles`. Each records what was
 the provider's documented request and answer shapes (see channels.py), checks the access token,
 and can play a failure (`fail_next`) or "the answer was lost" (`drop_answer_next`: the post is
 made, then the connection is cut before the answer, as when a worker dies mid-call). State lives
-in memory.
+in memory; the server is core.standin's.
 """
 
 from __future__ import annotations
@@ -13,11 +13,45 @@ import json
 import secrets
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from motcua.core.standin import StandinHandler, StandinServer
 
-class _Standin:
+
+class _Handler(StandinHandler):
+    def _answer(self, method: str) -> None:
+        state = self.state
+        parsed = urllib.parse.urlsplit(self.path)
+        query = {k: v[-1] for k, v in urllib.parse.parse_qs(parsed.query).items()}
+        raw = self._body()
+        ctype = self.headers.get("Content-Type") or ""
+        body: Any
+        if ctype.startswith("application/json"):
+            try:
+                body = json.loads(raw or b"{}")
+            except ValueError:
+                body = {}
+        else:
+            body = {k: v[-1] for k, v in urllib.parse.parse_qs(raw.decode()).items()}
+        with state.lock:
+            state.requests += 1
+        status, answer = state.handle(method, parsed.path, query, body, self.headers)
+        if status == 0:  # the post was made; the answer is lost on the way back
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        self._json(status, answer)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._answer("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._answer("POST")
+
+
+class _Standin(StandinServer):
+    handler = _Handler
+
     def __init__(self, *, token: str) -> None:
         self.token = token
         self.posts: list[dict[str, Any]] = []
@@ -26,67 +60,6 @@ class _Standin:
         self.fail_next = 0
         self.drop_answer_next = 0
         self.reach: dict[str, int] = {}  # post id → reach the stand-in reports
-        self.server: ThreadingHTTPServer | None = None
-
-    @property
-    def base_url(self) -> str:
-        assert self.server is not None
-        host, port = self.server.server_address[:2]
-        host = host.decode() if isinstance(host, bytes) else str(host)
-        return f"http://{host}:{port}"
-
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
-        state = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _answer(self, method: str) -> None:
-                parsed = urllib.parse.urlsplit(self.path)
-                query = {k: v[-1] for k, v in urllib.parse.parse_qs(parsed.query).items()}
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                ctype = self.headers.get("Content-Type") or ""
-                if ctype.startswith("application/json"):
-                    try:
-                        body = json.loads(raw or b"{}")
-                    except ValueError:
-                        body = {}
-                else:
-                    body = {k: v[-1] for k, v in urllib.parse.parse_qs(raw.decode()).items()}
-                with state.lock:
-                    state.requests += 1
-                status, answer = state.handle(method, parsed.path, query, body, self.headers)
-                if status == 0:  # the post was made; the answer is lost on the way back
-                    self.close_connection = True
-                    self.connection.shutdown(2)
-                    return
-                data = json.dumps(answer, ensure_ascii=False).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self) -> None:  # noqa: N802
-                self._answer("GET")
-
-            def do_POST(self) -> None:  # noqa: N802
-                self._answer("POST")
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        return self.server
-
-    def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Any:
-        server = self.serve(host, port)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
 
     def _take(self, attr: str) -> bool:
         with self.lock:

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from motcua.campaigns.channels import conf
 from motcua.campaigns.standins import FacebookStandin, ZaloOaStandin
+from motcua.core.standin import run_until_interrupted
 
 
 def _port(url: str) -> int:
@@ -33,14 +34,9 @@ class Command(BaseCommand):
         )
         zalo.start_in_thread(host, options["zalo_port"])
         server = facebook.serve(host, options["facebook_port"])
-        self.stdout.write(
-            f"Zalo OA: {zalo.base_url} · Facebook: {facebook.base_url}; Ctrl+C để dừng."
+        run_until_interrupted(
+            self.stdout,
+            f"Zalo OA: {zalo.base_url} · Facebook: {facebook.base_url}; Ctrl+C để dừng.",
+            server,
+            also_stop=[zalo.stop],
         )
-        self.stdout.flush()
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
-            zalo.stop()

@@ -194,7 +194,7 @@ class VersionForm(forms.ModelForm):
             "conditions",
             "steps",
         ):
-            cleaned[key] = clean[key]
+            cleaned[key] = clean.get(key, [])
         return cleaned
 
 

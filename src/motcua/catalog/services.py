@@ -436,7 +436,9 @@ def _clean(data: Any, *, code: str | None, errors: _Errors) -> dict[str, Any]:
 
     out["fees"] = _clean_fees(data.get("fees", []), errors)
     out["time_cases"] = _clean_time_cases(data.get("time_cases", []), out, errors)
-    out["consultations"] = _clean_consultations(data.get("consultations", []), errors)
+    consultations = _clean_consultations(data.get("consultations", []), errors)
+    if consultations:  # only joint procedures carry the key (older files compare equal)
+        out["consultations"] = consultations
 
     out["papers"] = []
     papers = data.get("papers", [])
@@ -568,7 +570,7 @@ def procedure_version_as_dict(version: ProcedureVersion) -> dict[str, Any]:
         "conditions": version.conditions,
         "steps": version.steps,
         "agency": version.agency,
-        "consultations": list(version.consultations or []),
+        **({"consultations": list(version.consultations)} if version.consultations else {}),
         "decision": version.decision,
         "valid_from": version.valid_from.isoformat() if version.valid_from else None,
         "note": version.note,
@@ -623,7 +625,7 @@ def _create(*, clean: dict[str, Any], publish: bool, actor: Any) -> ProcedureVer
         time_value=clean["time_value"],
         cutoff=_cutoff(clean["cutoff"]),
         time_cases=clean["time_cases"],
-        consultations=clean["consultations"],
+        consultations=clean.get("consultations", []),
         fees=clean["fees"],
         papers=clean["papers"],
         result_paper=clean["result_paper"],
@@ -722,9 +724,9 @@ def procedure_version_update(
     for key in (
         "fees", "papers", "result_paper", "legal_basis", "channels", "holiday_duty",
         "forms", "conditions", "steps", "agency", "decision", "note", "time_cases",
-        "consultations",
     ):  # fmt: skip
         setattr(locked, key, clean[key])
+    locked.consultations = clean.get("consultations", [])
     locked.valid_from = date.fromisoformat(clean["valid_from"]) if clean["valid_from"] else None
     locked.save()
     audit_record(

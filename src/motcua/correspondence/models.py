@@ -356,3 +356,9 @@ class StatusMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.doc_code} {self.from_code}→{self.to_code}"
+
+    @property
+    def label(self) -> str:
+        from motcua.correspondence.edxml import STATUS_LABELS
+
+        return STATUS_LABELS.get(self.code, self.code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from motcua.core.errors import NotFound
 from motcua.core.text import fold
@@ -90,3 +90,83 @@ def partner_delays(*, unit_ids: set[int] | None = None, today: Any = None) -> li
         .order_by("agency_code")
     )
     return [dict(r, late_days=r["late_days"] or 0) for r in rows]
+
+
+def document_statuses(doc: Document) -> list[Any]:
+    """The statuses passed about a document: for one we sent, those of every recipient; for
+    one we received, those our unit sent back (and a recall from its sender)."""
+    from motcua.correspondence.models import StatusMessage
+
+    if doc.direction == Direction.OUTGOING:
+        qs = StatusMessage.objects.filter(dispatch__document=doc)
+    else:
+        qs = StatusMessage.objects.filter(document=doc)
+    return list(qs.order_by("at", "pk")[:200])
+
+
+def consultation_of(doc: Document) -> Any:
+    """The consultation a document asks or answers, if any."""
+    from motcua.correspondence.models import Consultation
+
+    return (
+        Consultation.objects.select_related("dossier")
+        .filter(Q(request=doc) | Q(answer=doc))
+        .first()
+    )
+
+
+def consultation_state(c: Any, today: Any) -> str:
+    if c.answer_id:
+        return "late" if c.late_days else "answered"
+    return "overdue" if c.due_on < today else "waiting"
+
+
+def consultations_for(*, user: Any, unit: Unit, state: str = "") -> list[Any]:
+    """The consultations of dossiers of `unit` (and its sub-units) that `user` may read."""
+    from motcua.core import clock
+    from motcua.correspondence.models import Consultation
+
+    today = clock.today()
+    ids = readable_unit_ids(user)
+    if unit.pk not in ids:
+        return []
+    from motcua.org.permissions import _closure, unit_graph
+
+    _, children, _ = unit_graph()
+    scope = _closure({unit.pk}, children) & ids
+    qs = Consultation.objects.filter(dossier__unit_id__in=scope).select_related(
+        "dossier", "request", "answer"
+    )
+    if state == "waiting":
+        qs = qs.filter(answer__isnull=True, due_on__gte=today)
+    elif state == "overdue":
+        qs = qs.filter(answer__isnull=True, due_on__lt=today)
+    elif state == "answered":
+        qs = qs.filter(answer__isnull=False, late_days=0)
+    elif state == "late":
+        qs = qs.filter(answer__isnull=False, late_days__gt=0)
+    rows = list(qs.order_by("answer_id", "due_on", "pk")[:300])
+    for c in rows:
+        c.state = consultation_state(c, today)
+    return rows
+
+
+def waiting_on_partners(dossier_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Per dossier: the agencies it still waits on, with their sub-deadline and whether the
+    wait is already the partner's delay (past the sub-deadline)."""
+    from motcua.core import clock
+    from motcua.correspondence.models import Consultation
+
+    today = clock.today()
+    out: dict[int, list[dict[str, Any]]] = {}
+    if not dossier_ids:
+        return out
+    for dossier_id, name, due_on in (
+        Consultation.objects.filter(dossier_id__in=dossier_ids, answer__isnull=True)
+        .order_by("due_on", "pk")
+        .values_list("dossier_id", "agency_name", "due_on")
+    ):
+        out.setdefault(dossier_id, []).append(
+            {"agency": name, "due_on": due_on, "partner_late": due_on < today}
+        )
+    return out

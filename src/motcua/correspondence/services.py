@@ -1072,7 +1072,7 @@ def _status_send_queued(client: Any, limit: int) -> tuple[int, int]:
             )
             row.attempts += 1
             try:
-                answer = client.send(body)
+                answer = client.send(body, to=[row.to_code])
             except exchange.ExchangeError as exc:
                 row.last_error = str(exc)[:300]
                 row.save(update_fields=["attempts", "last_error"])

@@ -54,7 +54,9 @@ class StandinExchange:
             self.server.shutdown()
             self.server.server_close()
 
-    def take(self, agency: str, key: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    def take(
+        self, agency: str, key: str, body: bytes, to: list[str] | None = None
+    ) -> tuple[int, dict[str, Any]]:
         from motcua.core.errors import DomainError
         from motcua.correspondence import edxml
 
@@ -62,14 +64,20 @@ class StandinExchange:
         if not expected or not hmac.compare_digest(expected.encode(), key.encode()):
             return 401, {"code": "unauthorized", "message": "Sai mã cơ quan hoặc khóa."}
         try:
-            pkg = edxml.read(body)
+            pkg = edxml.read_any(body)  # a document, or a status about one
         except DomainError as exc:
             return 422, exc.as_dict()
+        if to:
+            pass  # the sender named the recipients (X-To), as the platform's send call does
+        elif isinstance(pkg, edxml.StatusPackage):
+            to = [pkg.about.organ]  # a status goes back to the document's issuer
+        else:
+            to = [o.code for o in pkg.recipients]
         with self._lock:
             package_id = f"VXP-{next(self._ids):08d}"
             self.packages[package_id] = {
                 "from": agency,
-                "to": [o.code for o in pkg.recipients],
+                "to": to,
                 "body": body,
                 "package": pkg,
             }
@@ -113,8 +121,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
+        to = [c.strip() for c in self.headers.get("X-To", "").split(",") if c.strip()]
         status, data = self.exchange.take(
-            self.headers.get("X-Agency-Code", ""), self.headers.get("X-Exchange-Key", ""), body
+            self.headers.get("X-Agency-Code", ""),
+            self.headers.get("X-Exchange-Key", ""),
+            body,
+            to=to or None,
         )
         self._json(status, data)
 

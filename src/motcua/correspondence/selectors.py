@@ -66,9 +66,17 @@ def documents_search(
     return qs.select_related("unit", "assignee").order_by("-created_at", "-pk")
 
 
-def partner_delays(*, unit_ids: set[int] | None = None, today: Any = None) -> list[dict[str, Any]]:
+def partner_delays(
+    *,
+    unit_ids: set[int] | None = None,
+    today: Any = None,
+    date_from: Any = None,
+    date_to: Any = None,
+) -> list[dict[str, Any]]:
     """Per partner agency: requests, answers, answers late and their working days late, and
-    requests still waiting past their sub-deadline (SQL aggregates over the consultations)."""
+    requests still waiting past their sub-deadline (SQL aggregates over the consultations);
+    `date_from`/`date_to` bound the day the request was sent. These days are the partner's
+    delay: the office that waited is not counted late for them."""
     from django.db.models import Count, Q, Sum
 
     from motcua.core import clock
@@ -78,6 +86,10 @@ def partner_delays(*, unit_ids: set[int] | None = None, today: Any = None) -> li
     qs = Consultation.objects.all()
     if unit_ids is not None:
         qs = qs.filter(dossier__unit_id__in=unit_ids)
+    if date_from is not None:
+        qs = qs.filter(asked_at__date__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(asked_at__date__lte=date_to)
     rows = (
         qs.values("agency_code", "agency_name")
         .annotate(

@@ -19,4 +19,5 @@ urlpatterns = [
     path("<int:pk>/cong-khai/", views.publish, name="publish"),
     path("van-ban-giay/", views.paper, name="paper"),
     path("lay-y-kien/", views.consultations, name="consultations"),
+    path("lay-y-kien/ho-so/<str:code>/", views.consult, name="consult"),
 ]

@@ -364,3 +364,35 @@ def consultations(request: HttpRequest) -> HttpResponse:
             "delays": selectors.partner_delays(unit_ids={unit.pk}),
         },
     )
+
+
+@login_required
+@require_POST
+def consult(request: HttpRequest, code: str) -> HttpResponse:
+    """Ask another agency about a dossier from its page (the API's consultation, by hand)."""
+    from motcua.dossiers.selectors import visible_dossiers
+    from motcua.dossiers.services import dossier_by_number
+
+    dossier = dossier_by_number(visible_dossiers(user=request.user), code).first()
+    if dossier is None:
+        raise Http404("Không tìm thấy hồ sơ")
+    days = request.POST.get("due_days", "")
+    try:
+        if not days.isdigit():
+            raise DomainError("Thời hạn trả lời từ 1 đến 30 ngày làm việc.", code="invalid")
+        c = services.consultation_open(
+            dossier=dossier,
+            agency=request.POST.get("agency", "")[:60],
+            question=request.POST.get("question", "")[:2000],
+            due_days=int(days[:3]),
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"Đã gửi văn bản {c.request.number_notation} lấy ý kiến {c.agency_name}, "
+            f"hạn trả lời {c.due_on:%d/%m/%Y}.",
+        )
+    return redirect("dossiers:detail", code=dossier.code)

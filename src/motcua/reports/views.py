@@ -95,6 +95,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "money": _money(period, unit_ids),
         "overdue": selectors.overdue_dossiers(unit_ids=unit_ids)[:50],
         "deliveries": _deliveries(unit_ids, period),
+        "partner_delays": _partner_delays(unit_ids, period),
         "trend": [{**r, "month_label": chartdata.month_label(r["key"])} for r in trend],
         "on_time_chart": chartdata.percent_bars(
             chart_id="dung-han",
@@ -121,6 +122,13 @@ def _context(request: HttpRequest) -> dict[str, Any]:
             series=[("on_time_pct", "Đúng hạn"), ("satisfaction_pct", "Hài lòng")],
         ),
     }
+
+
+def _partner_delays(unit_ids: Any, period: selectors.Period) -> list[dict[str, Any]]:
+    """Joint procedures: answers late by the partner agencies (counted against them)."""
+    from motcua.correspondence.selectors import partner_delays
+
+    return partner_delays(unit_ids=unit_ids, date_from=period.date_from, date_to=period.date_to)
 
 
 def _deliveries(unit_ids: Any, period: selectors.Period) -> list[dict[str, Any]]:

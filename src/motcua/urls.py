@@ -27,5 +27,6 @@ urlpatterns = [
     path("can-bo/tra-ket-qua/", include("motcua.delivery.urls")),
     path("", include("motcua.notifications.urls")),
     path("can-bo/van-ban/", include("motcua.correspondence.urls")),
+    path("van-ban/", include("motcua.correspondence.public_urls")),
     path("", include("motcua.portal.urls")),
 ]

@@ -182,3 +182,30 @@ def waiting_on_partners(dossier_ids: list[int]) -> dict[int, list[dict[str, Any]
             {"agency": name, "due_on": due_on, "partner_late": due_on < today}
         )
     return out
+
+
+def published_documents(
+    *, q: str = "", doc_type: str = "", unit_code: str = ""
+) -> QuerySet[Document]:
+    """Documents the units published on the portal (never a secret one, nor a recalled one),
+    newest first; `q` is searched folded, so "chi thi" finds "Chỉ thị"."""
+    from motcua.correspondence.models import DocStatus, Secrecy
+
+    qs = Document.objects.filter(
+        direction=Direction.OUTGOING,
+        published_at__isnull=False,
+        secrecy=Secrecy.NORMAL,
+    ).exclude(status=DocStatus.RECALLED)
+    if doc_type:
+        qs = qs.filter(doc_type=doc_type)
+    if unit_code:
+        qs = qs.filter(unit__code=unit_code)
+    phrase = fold(q)
+    if phrase:
+        qs = qs.filter(search__contains=phrase)
+    return qs.select_related("unit").order_by("-issued_on", "-pk")
+
+
+def publishing_units() -> list[Unit]:
+    ids = published_documents().values_list("unit_id", flat=True).distinct()
+    return list(Unit.objects.filter(pk__in=list(ids)).order_by("name"))

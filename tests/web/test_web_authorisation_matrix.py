@@ -307,7 +307,7 @@ correspondence:publish                own    login  refused    refused     moved
 correspondence:publish                other  login  404        404         404        404        404        404
 correspondence:paper                  -      login  ok         403         ok         ok         403        403
 correspondence:consultations          -      login  ok         ok          ok         ok         403        403
-correspondence:consult                own    login  moved      moved       moved      refused    404        404
+correspondence:consult                own    login  moved      moved       moved      refused    refused    refused
 correspondence:consult                other  login  404        404         404        404        404        404
 """
 

@@ -159,7 +159,7 @@ def consultations_for(*, user: Any, unit: Unit, state: str = "") -> list[Any]:
         qs = qs.filter(answer__isnull=False, late_days__gt=0)
     rows = list(qs.order_by("answer_id", "due_on", "pk")[:300])
     for c in rows:
-        c.state = consultation_state(c, today)
+        c.state = consultation_state(c, today)  # type: ignore[attr-defined]
     return rows
 
 

@@ -499,7 +499,7 @@ def _consult_panel(dossier: Dossier, user: Any) -> dict[str, Any] | None:
         return None
     today = clock.today()
     for c in rows:
-        c.state = consultation_state(c, today)
+        c.state = consultation_state(c, today)  # type: ignore[attr-defined]
     asked = {c.agency_code for c in rows}
     return {
         "rows": rows,

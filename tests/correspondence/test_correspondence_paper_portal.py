@@ -164,3 +164,21 @@ def test_replying_to_an_arrival_from_its_page(two_wards, client, media):
     reply = Document.objects.get(unit=w.b, direction="out")
     assert r.status_code == 302 and reply.response_for == incoming
     assert reply.response_for_code == "01/UBND"
+
+
+def test_arrivals_left_unregistered_past_the_next_working_day_are_flagged(
+    two_wards, client, media, freeze
+):
+    from datetime import datetime
+
+    from motcua.core import clock
+
+    w = two_wards
+    freeze(datetime(2026, 11, 13, 9, 0, tzinfo=clock.VN_TZ))  # Friday
+    doc = _issue(w, "Công văn thường", doc_type="CV")
+    services.document_send(document=doc, to=[w.b.code], actor=w.a_reception)
+    client.force_login(w.b_reception)
+    freeze(datetime(2026, 11, 16, 16, 0, tzinfo=clock.VN_TZ))  # Monday: the next working day
+    assert "Chậm vào sổ" not in client.get("/can-bo/van-ban/?so=den").content.decode()
+    freeze(datetime(2026, 11, 17, 8, 0, tzinfo=clock.VN_TZ))  # Tuesday: late
+    assert "Chậm vào sổ" in client.get("/can-bo/van-ban/?so=den").content.decode()

@@ -209,3 +209,29 @@ def published_documents(
 def publishing_units() -> list[Unit]:
     ids = published_documents().values_list("unit_id", flat=True).distinct()
     return list(Unit.objects.filter(pk__in=list(ids)).order_by("name"))
+
+
+def late_to_register(rows: list[Document]) -> set[int]:
+    """Arrivals still waiting for their incoming number past the day the rules allow: Decree
+    30/2020/NĐ-CP art. 4 (as summarised by the ministries; the decree's text could not be read
+    here): registered the day they arrive, at the latest the next working day; urgent ones
+    (khẩn, thượng khẩn, hỏa tốc) at once, so the same day."""
+    from motcua.core import clock
+    from motcua.correspondence.models import DocStatus
+    from motcua.worktime.selectors import calendar_for_unit
+
+    today = clock.today()
+    late: set[int] = set()
+    calendars: dict[int, Any] = {}
+    for doc in rows:
+        if doc.status != DocStatus.ARRIVED or doc.received_at is None:
+            continue
+        arrived = clock.local(doc.received_at)
+        if doc.urgency != "normal":
+            limit = arrived.date()
+        else:
+            cal = calendars.setdefault(doc.unit_id, calendar_for_unit(doc.unit))
+            limit = cal.add_working_days(arrived, 1).date()
+        if today > limit:
+            late.add(doc.pk)
+    return late

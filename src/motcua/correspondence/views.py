@@ -75,7 +75,14 @@ def registers(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "correspondence/list.html",
-        {"unit": unit, "box": box, "form": form, "q": q, "rows": rows},
+        {
+            "unit": unit,
+            "box": box,
+            "form": form,
+            "q": q,
+            "rows": rows,
+            "late_to_register": selectors.late_to_register(rows) if box == "incoming" else set(),
+        },
     )
 
 

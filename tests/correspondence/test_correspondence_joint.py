@@ -218,6 +218,13 @@ def test_pages_show_what_waits_on_another_agency_and_whose_delay_it_is(joint, cl
     client.force_login(w.a_leader)
     board = client.get("/can-bo/bao-cao/?tu=2026-11-01&den=2026-11-30").content.decode()
     assert "chậm trễ của cơ quan phối hợp" in board and "Công an quận Hà Đông" in board
+    # Past the dossier's own deadline while the police still owe their answer: the dashboard
+    # lays the dossier's delay at the police's door.
+    freeze(datetime(2026, 12, 10, 9, 0, tzinfo=clock.VN_TZ))
+    board = client.get("/can-bo/bao-cao/?tu=2026-11-01&den=2026-12-31").content.decode()
+    assert "Chậm do Công an quận Hà Đông" in board
+    row = {r["agency_code"]: r for r in selectors.partner_delays()}[POLICE]
+    assert row["dossiers_late"] == 1
 
 
 def test_asking_by_hand_from_the_dossier_page(joint, client):

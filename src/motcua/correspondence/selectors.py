@@ -101,7 +101,22 @@ def partner_delays(
         )
         .order_by("agency_code")
     )
-    return [dict(r, late_days=r["late_days"] or 0) for r in rows]
+    # Dossiers late for the citizen while this partner was late: their delay, not the office's
+    # (shown beside the office's own figures, which keep the legal deadline).
+    late_dossiers = dict(
+        qs.filter(Q(late_days__gt=0) | Q(answer__isnull=True, due_on__lt=today))
+        .filter(
+            Q(dossier__result_timeliness="late")
+            | Q(dossier__result_timeliness="", dossier__due_at__lt=clock.now())
+        )
+        .values("agency_code")
+        .annotate(n=Count("dossier_id", distinct=True))
+        .values_list("agency_code", "n")
+    )
+    return [
+        dict(r, late_days=r["late_days"] or 0, dossiers_late=late_dossiers.get(r["agency_code"], 0))
+        for r in rows
+    ]
 
 
 def document_statuses(doc: Document) -> list[Any]:

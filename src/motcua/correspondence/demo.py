@@ -165,9 +165,20 @@ def _seed_statuses_and_paper(units: dict[str, Any], users: dict[str, Any], today
                 staff="Văn thư",
             )
             services.exchange_inbox(data=edxml.write_status(status))
-    arrived = Document.objects.filter(
-        direction="in", status=DocStatus.ARRIVED, unit__code="09886", received_via="internal"
-    ).first()
+    mistaken = services.document_create(
+        unit=units["09556"],
+        actor=clerks["09556"],
+        doc_type="CV",
+        summary="Về việc đề nghị xác minh hiện trạng sử dụng đất tại tổ dân phố 5",
+        signer_name=SIGNERS["09556"][0],
+        signer_title=SIGNERS["09556"][1],
+        drafter_abbr="ĐC",
+        recipients="Như kính gửi;\nLưu: VT.",
+    )
+    [sent_by_mistake] = services.document_send(
+        document=mistaken, to=["09886"], actor=clerks["09556"]
+    )
+    arrived = sent_by_mistake.incoming
     if arrived is not None:
         services.incoming_refuse(
             document=arrived,
@@ -216,6 +227,34 @@ def _demo_pdf() -> bytes:
     return out.getvalue()
 
 
+def _receive_birth(unit: Any, specialist: Any, at: datetime) -> Any:
+    from motcua.catalog.selectors import procedure_current
+    from motcua.dossiers.services import dossier_act, dossier_receive
+    from motcua.org.models import User
+
+    version = procedure_current(code="1.001193")
+    clerk = User.objects.filter(username="tiepnhan").first()
+    if version is None or clerk is None or not version.consultations:
+        return None
+    with clock.frozen(at):
+        dossier = dossier_receive(
+            procedure_code="1.001193",
+            channel="direct",
+            citizen={
+                "id_number": "001096012398",
+                "full_name": "Phạm Thị Hồng Nhung",
+                "date_of_birth": "1996-08-21",
+                "phone": "0983456127",
+                "address": "Số 12 Tô Hiệu, Hà Đông, Hà Nội",
+            },
+            unit=unit,
+            actor=clerk,
+            notes="Liên thông đăng ký khai sinh – thường trú – thẻ BHYT (dữ liệu mẫu)",
+        )
+    with clock.frozen(at + timedelta(minutes=20)):
+        return dossier_act(dossier=dossier, action="assign", actor=clerk, to_user=specialist)
+
+
 def _seed_joint_dossier(unit: Any, specialist: Any) -> int:
     """A birth registration in processing consults the police and social insurance 6 working
     days ago with 3 days to answer: the police answered late, social insurance still owes."""
@@ -226,25 +265,30 @@ def _seed_joint_dossier(unit: Any, specialist: Any) -> int:
     dossier = (
         Dossier.objects.filter(unit=unit, status=4, procedure__code="1.001193")
         .exclude(consultations__isnull=False)
+        .filter(due_at__gte=clock.now())
         .order_by("-received_at")
         .first()
     )
-    if dossier is None:
-        return 0
     cal = calendar_for_unit(unit)
     day, back = clock.today(), 0
     while back < 6:  # six working days back
         day -= timedelta(days=1)
         back += cal.is_working_day(day)
     asked = _at(day, 9)
-    if dossier.due_at is not None and dossier.due_at < clock.now():
-        return 0
+    if dossier is None:
+        # None in processing (a same-day procedure seldom is): one received at the counter six
+        # working days ago, through the real services: its procedure version names the police
+        # and social insurance, so receiving it sends both letters by itself.
+        dossier = _receive_birth(unit, specialist, asked)
+        if dossier is None:
+            return 0
     with clock.frozen(asked):
         # The procedure version names the agencies (catalogue "consultations"): the same code
         # the dossier's step runs; a version without them (older data) is asked by hand.
         opened = services.consultations_for_step(
             dossier=dossier, step="accept", actor=specialist
         ) + services.consultations_for_step(dossier=dossier, step="assign", actor=specialist)
+        opened = opened or list(dossier.consultations.all())  # sent when it was received
         if not opened:
             opened = [
                 services.consultation_open(

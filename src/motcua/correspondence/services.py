@@ -429,7 +429,7 @@ def _status_from_recipient(doc: Document, code: str, actor: Any, note: str = "")
         StatusMessage.objects.create(
             way=StatusMessage.Way.OUT,
             code=code,
-            description=(note or f"{staff}: {edxml.STATUS_LABELS[code]}")[:500],
+            description=(note or (f"{staff}: " if staff else "") + edxml.STATUS_LABELS[code])[:500],
             at=now,
             from_code=_organ_code(doc.unit),
             from_name=doc.unit.name,

@@ -152,6 +152,10 @@ document.send                own    401   ok         ok          ok      ok     
 document.send                other  401   404        404         404     404      404       404
 document.edxml               own    401   ok         ok          ok      ok       404       404
 document.edxml               other  401   404        404         404     404      404       404
+document.recall              own    401   ok         403         ok      ok       404       404
+document.recall              other  401   404        404         404     404      404       404
+document.refuse              own    401   ok         403         ok      ok       404       404
+document.refuse              other  401   404        404         404     404      404       404
 exchange.inbox               -      401   401        401         401     401      401       401
 consultation.create          own    401   ok         ok          ok      403      403       403
 consultation.create          other  401   404        404         404     404      404       404
@@ -311,6 +315,16 @@ campaigns:retry                       own    login  403        403         redir
 campaigns:retry                       other  login  403        403         404        404        403        403
 campaigns:refresh                     own    login  403        403         redirect   redirect   403        403
 campaigns:refresh                     other  login  403        403         404        404        403        403
+correspondence:refuse                 own    login  moved      refused     moved      moved      404        404
+correspondence:refuse                 other  login  404        404         404        404        404        404
+correspondence:recall                 own    login  moved      refused     moved      moved      404        404
+correspondence:recall                 other  login  404        404         404        404        404        404
+correspondence:publish                own    login  refused    refused     moved      moved      404        404
+correspondence:publish                other  login  404        404         404        404        404        404
+correspondence:paper                  -      login  ok         403         ok         ok         403        403
+correspondence:consultations          -      login  ok         ok          ok         ok         403        403
+correspondence:consult                own    login  moved      moved       moved      refused    refused    refused
+correspondence:consult                other  login  404        404         404        404        404        404
 """
 
 
@@ -649,7 +663,23 @@ def _api_operations(world: dict[str, Any]) -> list[tuple[str, str, Any]]:
             path = f"/api/v1/consultations/{asked.pk}/answer"
             return _outcome(_api_call(c, u, "POST", path, {"document": sent.incoming.pk}))
 
+        def doc_recall(c, u, side=side):  # type: ignore[no-untyped-def]
+            from motcua.correspondence import services as letters
+
+            doc = _letter(world, side)
+            to = world["units"]["B" if side == "A" else "A"].code
+            letters.document_send(document=doc, to=[to], actor=doc.created_by)
+            path = f"/api/v1/documents/{doc.pk}/recall"
+            return _outcome(_api_call(c, u, "POST", path, {"reason": "Sai thể thức"}))
+
+        def doc_refuse(c, u, side=side):  # type: ignore[no-untyped-def]
+            doc = _letter(world, side, "arrived")
+            path = f"/api/v1/documents/{doc.pk}/refuse"
+            return _outcome(_api_call(c, u, "POST", path, {"reason": "Gửi nhầm"}))
+
         ops += [
+            ("document.recall", scope, doc_recall),
+            ("document.refuse", scope, doc_refuse),
             ("consultation.create", scope, consult),
             ("consultation.list", scope, consult_list),
             ("consultation.answer", scope, consult_answer),
@@ -1098,6 +1128,8 @@ def test_api_authorisation_matrix(client, world, postal):
         "GET /api/v1/documents",
         "GET /api/v1/documents/{doc_id}",
         "POST /api/v1/documents/{doc_id}/send",
+        "POST /api/v1/documents/{doc_id}/recall",
+        "POST /api/v1/documents/{doc_id}/refuse",
         "GET /api/v1/documents/{doc_id}/edxml",
         "POST /api/v1/exchange/inbox",
         "POST /api/v1/dossiers/{code}/consultations",
@@ -1143,6 +1175,10 @@ POST_ONLY = {
     "campaigns:publish",
     "campaigns:retry",
     "campaigns:refresh",
+    "correspondence:refuse",
+    "correspondence:recall",
+    "correspondence:publish",
+    "correspondence:consult",
 }
 
 
@@ -1222,16 +1258,41 @@ def _back_office_request(
     elif name == "portal:staff_comment_moderate":
         kwargs["pk"] = world["comment"].pk
         data = {"action": "approve"}
+    elif name == "correspondence:consult":
+        from motcua.correspondence.models import Consultation
+
+        d = _dossier(world, side, 4, holder=user)
+        to = world["units"]["B" if side == "A" else "A"].code
+        before_n = Consultation.objects.filter(dossier=d).count()
+        outcome = _outcome(
+            client.post(
+                reverse(name, kwargs={"code": d.code}),
+                {"agency": to, "question": "Xác minh", "due_days": "2"},
+            )
+        )
+        if outcome == "redirect":
+            after_n = Consultation.objects.filter(dossier=d).count()
+            outcome = "moved" if after_n != before_n else "refused"
+        return outcome
     elif name.startswith("correspondence:") and name not in {
         "correspondence:list",
         "correspondence:create",
+        "correspondence:paper",
+        "correspondence:consultations",
     }:
         stage = {
+            "correspondence:refuse": "arrived",
             "correspondence:register": "arrived",
             "correspondence:assign": "registered",
             "correspondence:finish": "assigned",
         }.get(name, "out")
         doc = _letter(world, side, stage)
+        if name == "correspondence:recall":
+            from motcua.correspondence import services as letters
+
+            to = world["units"]["B" if side == "A" else "A"].code
+            letters.document_send(document=doc, to=[to], actor=doc.created_by)
+            doc.refresh_from_db()
         kwargs["pk"] = doc.pk
         if name == "correspondence:file":
             from django.core.files.base import ContentFile
@@ -1252,14 +1313,18 @@ def _back_office_request(
                     "units": [world["units"]["B" if side == "A" else "A"].code]
                 },
                 "correspondence:assign": {"assignee": "matrix-target"},
+                "correspondence:refuse": {"reason": "Gửi nhầm"},
+                "correspondence:recall": {"reason": "Sai thể thức"},
+                "correspondence:publish": {"cong_khai": "1"},
             }.get(name, {})
-            before = (doc.status, doc.dispatches.count())
+            before = (doc.status, doc.dispatches.count(), doc.published_at)
             outcome = _outcome(client.post(reverse(name, kwargs=kwargs), data))
             if (
                 outcome == "redirect"
             ):  # the page answers with a message either way: look at the data
                 doc.refresh_from_db()
-                outcome = "moved" if (doc.status, doc.dispatches.count()) != before else "refused"
+                after = (doc.status, doc.dispatches.count(), doc.published_at)
+                outcome = "moved" if after != before else "refused"
             return outcome
     elif name.startswith("campaigns:") and name not in {"campaigns:list", "campaigns:create"}:
         kwargs["pk"] = _campaign(world, side, failed_post=name == "campaigns:retry").pk

@@ -128,6 +128,13 @@ def contact_preference_stop(*, token: str) -> tuple[ContactPreference, str]:
 # --- the outbox -----------------------------------------------------------------------------------
 
 
+def _templates(kind: str) -> dict[str, Any]:
+    """The office's active templates of `kind`, per channel (one query)."""
+    from motcua.notifications.models import MessageTemplate
+
+    return {t.channel: t for t in MessageTemplate.objects.filter(kind=kind, active=True)}
+
+
 def _enqueue(
     *,
     kind: str,
@@ -137,16 +144,28 @@ def _enqueue(
     dossier: Any = None,
     ticket: Any = None,
     now: datetime,
+    dedupe: str = "",
 ) -> list[Notification]:
-    """Outbox rows for one event, one per channel the citizen agreed to (same transaction)."""
+    """Outbox rows for one event, one per channel the citizen agreed to (same transaction).
+
+    `dedupe` names the event when it may be seen twice (a job that runs every hour): the row's
+    unique key "<dedupe>:<channel>" makes a second insert a no-op, even from two workers at once.
+    """
     if pref is None:
         return []
-    text = render(kind, ctx)
+    channels = pref.active_channels()
+    if not channels:
+        return []
+    text = render(kind, ctx, _templates(kind))
     urgent = kind in URGENT_KINDS
     at = rules.next_allowed(clock.local(now), urgent=urgent)
     rows = []
-    for channel in pref.active_channels():
-        recipient = pref.email if channel == ChannelName.EMAIL else pref.phone
+    for choice in channels:
+        channel = choice
+        recipient = pref.email if choice == ChannelName.EMAIL else pref.phone
+        if choice == ChannelName.ZALO and pref.zalo_user_id:
+            # A follower of the office's OA who linked it: written there, not by ZNS.
+            channel, recipient = ChannelName.ZALO_OA, pref.zalo_user_id
         if not recipient:
             continue
         if (
@@ -154,11 +173,13 @@ def _enqueue(
             and Notification.objects.filter(ticket=ticket, kind=kind, channel=channel).exists()
         ):
             continue  # one "near" and one "called" per ticket and channel
-        link = unsubscribe_url(pref, channel)
+        link = unsubscribe_url(pref, choice)
         if channel == ChannelName.SMS:
             body = rules.sms_text(text.short, protected=text.protected, tail=f"Hủy: {link}")
         elif channel == ChannelName.EMAIL:
             body = f"{text.body}\n\n--\nKhông muốn nhận thư này nữa: {link}"
+        elif channel == ChannelName.ZALO_OA:
+            body = f"{text.oa}\n\nKhông muốn nhận tin qua Zalo nữa: {link}"
         else:
             body = f"{text.short} Hủy nhận tin: {link}"
         rows.append(
@@ -176,9 +197,20 @@ def _enqueue(
                 urgent=urgent,
                 created_at=now,
                 next_attempt_at=at,
+                dedupe_key=f"{dedupe}:{channel}"[:120] if dedupe else None,
             )
         )
-    Notification.objects.bulk_create(rows)
+    if dedupe:
+        # Rows already there (an earlier run) are skipped by the unique key, not duplicated.
+        taken = set(
+            Notification.objects.filter(
+                dedupe_key__in=[r.dedupe_key for r in rows]
+            ).values_list("dedupe_key", flat=True)
+        )
+        rows = [r for r in rows if r.dedupe_key not in taken]
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    else:
+        Notification.objects.bulk_create(rows)
     return rows
 
 
@@ -187,11 +219,11 @@ def _dossier_context(dossier: Any) -> dict[str, Any]:
 
     citizen = dossier.citizen
     return {
-        "code": dossier.code,
-        "name": getattr(citizen, "full_name", "") or "Ông/Bà",
-        "procedure": getattr(dossier.procedure_version, "name", "") or "",
-        "due": _fmt_date(dossier.appointment_at or dossier.due_at),
-        "lookup": public_url(reverse("portal:lookup")),
+        "ma_ho_so": dossier.code,
+        "ho_ten": getattr(citizen, "full_name", "") or "Ông/Bà",
+        "ten_thu_tuc": getattr(dossier.procedure_version, "name", "") or "",
+        "ngay_hen": _fmt_date(dossier.appointment_at or dossier.due_at),
+        "tra_cuu": public_url(reverse("portal:lookup")),
     }
 
 
@@ -263,6 +295,10 @@ def _pref(citizen: Any) -> ContactPreference | None:
     return ContactPreference.objects.filter(citizen=citizen).first()
 
 
+def _money(amount: Any) -> str:
+    return f"{int(amount):,}".replace(",", ".") + " đồng"
+
+
 def notification_dossier_event(*, dossier: Any, action: str, note: str = "") -> list[Notification]:
     """After a move of dossier_act (same transaction): the message the citizen should get, if any."""
     kind = {
@@ -270,6 +306,11 @@ def notification_dossier_event(*, dossier: Any, action: str, note: str = "") -> 
         "request_supplement": Kind.SUPPLEMENT_NEEDED,
         "finish": Kind.RESULT_READY,
         "return": Kind.RESULT_DELIVERED,
+        # Form 04 of Circular 01/2018/TT-VPCP: the apology letter and the new appointment (the rule
+        # is now Decree 118/2025/NĐ-CP; its article on late dossiers was not read here).
+        "extend": Kind.OVERDUE_APOLOGY,
+        # Status 6: the dossier waits for the fees (the amount still owed).
+        "request_payment": Kind.PAYMENT_DUE,
     }.get(action)
     if kind is None:
         return []
@@ -279,15 +320,51 @@ def notification_dossier_event(*, dossier: Any, action: str, note: str = "") -> 
     now = clock.now()
     ctx = _dossier_context(dossier)
     if kind == Kind.SUPPLEMENT_NEEDED:
-        ctx["papers"] = list(
+        papers = list(
             dossier.papers.filter(provided=False, required=True).values_list("name", flat=True)
         )
-        ctx["note"] = note
+        ctx["giay_to"] = "; ".join(papers) or note or ""
+        ctx["ghi_chu"] = f"Ghi chú của cán bộ: {note}\n" if note else ""
     elif kind == Kind.RESULT_READY:
-        ctx["where"], ctx["where_short"] = _where(dossier)
+        ctx["noi_nhan"], ctx["noi_nhan_ngan"] = _where(dossier)
     elif kind == Kind.RESULT_DELIVERED:
-        ctx["date"] = _fmt_date(dossier.returned_at or now)
+        ctx["ngay_tra"] = _fmt_date(dossier.returned_at or now)
+    elif kind == Kind.OVERDUE_APOLOGY:
+        letter = dossier.extensions.order_by("-number").first()
+        if letter is None:
+            return []
+        ctx["ngay_hen_cu"] = _fmt_date(letter.previous_due_at)
+        ctx["ngay_hen"] = _fmt_date(letter.new_due_at)
+        ctx["ly_do"] = (letter.reason or "").strip().rstrip(".") or "cần thêm thời gian giải quyết"
+    elif kind == Kind.PAYMENT_DUE:
+        from motcua.payments.selectors import dossier_outstanding
+
+        owed = dossier_outstanding(dossier)
+        if owed <= 0:
+            return []
+        ctx["so_tien"] = _money(owed)
     return _enqueue(kind=kind, pref=pref, ctx=ctx, unit=dossier.unit, dossier=dossier, now=now)
+
+
+def notification_receipt_issued(*, receipt: Any) -> list[Notification]:
+    """The receipt of a payment was issued (inside receipt_issue's transaction)."""
+    dossier = receipt.dossier
+    pref = _pref(dossier.citizen)
+    if pref is None or not pref.active_channels():
+        return []
+    ctx = _dossier_context(dossier)
+    ctx["so_tien"] = _money(receipt.amount)
+    ctx["so_bien_lai"] = str(receipt)
+    ctx["ngay_nop"] = _fmt_date(receipt.payment.paid_at or receipt.issued_at)
+    return _enqueue(
+        kind=Kind.RECEIPT_ISSUED,
+        pref=pref,
+        ctx=ctx,
+        unit=dossier.unit,
+        dossier=dossier,
+        now=clock.now(),
+        dedupe=f"receipt:{receipt.pk}",
+    )
 
 
 def _ticket_pref(ticket: Any) -> ContactPreference | None:
@@ -323,7 +400,10 @@ def notification_ticket_called(*, ticket: Any) -> list[Notification]:
     rows = _enqueue(
         kind=Kind.QUEUE_CALLED,
         pref=_ticket_pref(ticket),
-        ctx={"number": ticket.display, "counter": ticket.counter.number if ticket.counter else ""},
+        ctx={
+            "so_thu_tu": ticket.display,
+            "quay": ticket.counter.number if ticket.counter else "",
+        },
         unit=unit,
         ticket=ticket,
         now=now,
@@ -345,7 +425,7 @@ def notification_ticket_called(*, ticket: Any) -> list[Notification]:
         rows += _enqueue(
             kind=Kind.QUEUE_NEAR,
             pref=_ticket_pref(near),
-            ctx={"number": near.display, "service": near.service.name, "ahead": NEAR_AHEAD},
+            ctx={"so_thu_tu": near.display, "dich_vu": near.service.name, "con_lai": NEAR_AHEAD},
             unit=unit,
             ticket=near,
             now=now,

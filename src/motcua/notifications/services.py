@@ -367,24 +367,31 @@ def notification_receipt_issued(*, receipt: Any) -> list[Notification]:
     )
 
 
-def _ticket_pref(ticket: Any) -> ContactPreference | None:
-    """Whom to tell about a ticket: the citizen's recorded choice, else the phone of their booking
-    (the booking form asks consent to be contacted about the appointment; recorded here)."""
-    citizen = ticket.citizen
+def _appointment_pref(citizen: Any, phone: str, at: Any) -> ContactPreference | None:
+    """Whom to tell about an appointment (a booking, a home visit, its ticket): the citizen's
+    recorded choice, else the phone given when booking (the booking form asks consent to be
+    contacted about the appointment; recorded here, by SMS, with source `booking`)."""
     pref = _pref(citizen)
     if pref is not None and pref.active_channels():
         return pref
-    booking = ticket.booking
-    if booking is not None and booking.phone and citizen is not None and pref is None:
+    if phone and citizen is not None and pref is None:
         return contact_preference_record(
             citizen=citizen,
             consent=True,
             channels=[ChannelName.SMS],
-            phone=booking.phone,
+            phone=phone,
             source="booking",
-            now=booking.created_at,
+            now=at,
         )
     return None
+
+
+def _ticket_pref(ticket: Any) -> ContactPreference | None:
+    booking = ticket.booking
+    if booking is None:
+        pref = _pref(ticket.citizen)
+        return pref if pref is not None and pref.active_channels() else None
+    return _appointment_pref(ticket.citizen, booking.phone, booking.created_at)
 
 
 def notification_ticket_called(*, ticket: Any) -> list[Notification]:
@@ -431,6 +438,82 @@ def notification_ticket_called(*, ticket: Any) -> list[Notification]:
             now=now,
         )
     return rows
+
+
+# --- reminders the day before ----------------------------------------------------------------
+
+
+def reminders_enqueue(*, now: datetime | None = None) -> dict[str, int]:
+    """Reminders of tomorrow's bookings and home visits (the reminders' job, every hour).
+
+    Idempotent per booking/visit and day: each row's dedupe key names them, so a second run
+    (or two workers at once) adds nothing. A booking made after the last run of the day is
+    reminded by the next run; none goes out at night (not urgent: held until 07:00).
+    """
+    from motcua.core.links import public_url
+    from motcua.homeservice.models import HomeVisit, VisitStatus
+    from motcua.queueing.models import Booking, BookingStatus
+
+    now = now or clock.now()
+    tomorrow = clock.local(now).date() + timedelta(days=1)
+    lo = datetime.combine(tomorrow, datetime.min.time(), tzinfo=clock.local(now).tzinfo)
+    hi = lo + timedelta(days=1)
+    counts = {"booking": 0, "visit": 0}
+    cancel = public_url(reverse("portal:booking_cancel"))
+    bookings = (
+        Booking.objects.filter(status=BookingStatus.BOOKED, slot_start__gte=lo, slot_start__lt=hi)
+        .select_related("office", "office__unit", "service", "citizen")
+        .order_by("slot_start", "pk")
+    )
+    for b in bookings:
+        with transaction.atomic():
+            office = b.office
+            place = office.name + (f", {office.address}" if office.address else "")
+            rows = _enqueue(
+                kind=Kind.BOOKING_REMINDER,
+                pref=_appointment_pref(b.citizen, b.phone, b.created_at),
+                ctx={
+                    "ma_lich_hen": b.code,
+                    "ho_ten": b.full_name or b.citizen.full_name,
+                    "dich_vu": b.service.name,
+                    "ngay_hen": f"{tomorrow:%d/%m/%Y}",
+                    "gio_hen": f"{clock.local(b.slot_start):%H:%M}",
+                    "dia_diem": place,
+                    "huy_lich": cancel,
+                },
+                unit=office.unit,
+                now=now,
+                dedupe=f"booking:{b.pk}:{tomorrow:%Y%m%d}",
+            )
+            counts["booking"] += len(rows)
+    lookup = public_url(reverse("homeservice:lookup"))
+    visits = (
+        HomeVisit.objects.filter(
+            date=tomorrow, status__in=[VisitStatus.REQUESTED, VisitStatus.ASSIGNED]
+        )
+        .select_related("citizen", "procedure_version", "unit")
+        .order_by("pk")
+    )
+    for v in visits:
+        with transaction.atomic():
+            rows = _enqueue(
+                kind=Kind.VISIT_REMINDER,
+                pref=_appointment_pref(v.citizen, v.phone, v.created_at),
+                ctx={
+                    "ma_lich_hen": v.code,
+                    "ho_ten": v.full_name,
+                    "ten_thu_tuc": v.procedure_version.name,
+                    "ngay_hen": f"{tomorrow:%d/%m/%Y}",
+                    "buoi": v.get_half_day_display().replace("Buổi ", "").lower(),
+                    "dia_chi": v.address,
+                    "huy_lich": lookup,
+                },
+                unit=v.unit,
+                now=now,
+                dedupe=f"visit:{v.pk}:{tomorrow:%Y%m%d}",
+            )
+            counts["visit"] += len(rows)
+    return counts
 
 
 # --- the sender -----------------------------------------------------------------------------------

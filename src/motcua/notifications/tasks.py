@@ -19,3 +19,14 @@ def notifications_send_periodic() -> dict[str, int]:
     if counts:
         log.info("notifications sent: %s", counts)
     return counts
+
+
+@db_periodic_task(crontab(minute="10", hour="7-20"))
+def notifications_remind_periodic() -> dict[str, int]:
+    """Every hour of the day: reminders of tomorrow's bookings and home visits (once each)."""
+    from motcua.notifications.services import reminders_enqueue
+
+    counts = reminders_enqueue()
+    if any(counts.values()):
+        log.info("reminders written: %s", counts)
+    return counts

@@ -203,9 +203,9 @@ def _enqueue(
     if dedupe:
         # Rows already there (an earlier run) are skipped by the unique key, not duplicated.
         taken = set(
-            Notification.objects.filter(
-                dedupe_key__in=[r.dedupe_key for r in rows]
-            ).values_list("dedupe_key", flat=True)
+            Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows]).values_list(
+                "dedupe_key", flat=True
+            )
         )
         rows = [r for r in rows if r.dedupe_key not in taken]
         Notification.objects.bulk_create(rows, ignore_conflicts=True)

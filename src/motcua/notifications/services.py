@@ -117,12 +117,172 @@ def contact_preference_stop(*, token: str) -> tuple[ContactPreference, str]:
     if channel not in pref.stopped:
         pref.stopped = [*pref.stopped, channel]
         pref.save(update_fields=["stopped", "updated_at"])
-    Notification.objects.filter(
-        citizen_id=pref.citizen_id, channel=channel, state=State.PENDING
-    ).update(
-        state=State.FAILED, failed_at=clock.now(), last_error="Công dân đã hủy đăng ký kênh này."
-    )
+    _withdraw_pending(pref, [channel], "Công dân đã hủy đăng ký kênh này.")
     return pref, channel
+
+
+PREFERENCES_SALT = "motcua.notifications.preferences"
+
+
+def preferences_token(pref: ContactPreference) -> str:
+    return signing.Signer(salt=PREFERENCES_SALT).sign(str(pref.pk))
+
+
+def preferences_url(pref: ContactPreference) -> str:
+    from motcua.core.links import public_url
+
+    return public_url(
+        reverse("notifications:preferences", kwargs={"token": preferences_token(pref)})
+    )
+
+
+def preferences_read(token: str) -> ContactPreference:
+    """The preference a signed preferences link names (NotFound when forged)."""
+    try:
+        pk = int(signing.Signer(salt=PREFERENCES_SALT).unsign(token))
+        return ContactPreference.objects.select_related("citizen").get(pk=pk)
+    except (signing.BadSignature, ValueError, ContactPreference.DoesNotExist):
+        raise NotFound(
+            "Đường dẫn chọn kênh nhận thông báo không hợp lệ.", code="preferences_invalid"
+        )
+
+
+def _withdraw_pending(pref: ContactPreference, channels: list[str], reason: str) -> int:
+    """Pending messages of channels the citizen left are not sent (Zalo covers ZNS and OA)."""
+    names = set(channels)
+    if ChannelName.ZALO in names:
+        names.add(ChannelName.ZALO_OA)
+    if not names:
+        return 0
+    return Notification.objects.filter(
+        citizen_id=pref.citizen_id, channel__in=names, state=State.PENDING
+    ).update(state=State.FAILED, failed_at=clock.now(), last_error=reason)
+
+
+@transaction.atomic
+def contact_preference_update(
+    *, pref: ContactPreference, consent: bool, channels: list[str], email: str = ""
+) -> ContactPreference:
+    """The citizen's own choice on the preferences page (signed link): channels with consent.
+
+    Choosing no channel stops every channel. The phone is not changed here (a link forwarded by
+    mistake must not redirect the messages); the e-mail address may be given for e-mail.
+    """
+    from motcua.notifications.models import CHOOSABLE
+
+    unknown = [c for c in channels if c not in CHOOSABLE]
+    if unknown:
+        raise ValidationFailed("Kênh nhận thông báo không hợp lệ.", code="invalid_notify_channel")
+    pref = ContactPreference.objects.select_for_update().get(pk=pref.pk)
+    chosen = list(dict.fromkeys(channels))
+    if chosen and not consent:
+        raise ValidationFailed(
+            "Vui lòng đánh dấu đồng ý để nhận thông báo qua các kênh đã chọn.",
+            code="notify_consent_required",
+        )
+    email = (email or pref.email or "").strip()
+    if ChannelName.EMAIL in chosen and not email:
+        raise ValidationFailed(
+            "Vui lòng nhập địa chỉ thư điện tử để nhận thông báo qua thư.", code="email_required"
+        )
+    if ChannelName.SMS in chosen and not pref.phone:
+        raise ValidationFailed(
+            "Chưa có số điện thoại nhận tin: vui lòng báo cán bộ một cửa khi đến nộp hồ sơ.",
+            code="phone_missing",
+        )
+    left = [c for c in CHOOSABLE if c not in chosen]
+    pref.channels = chosen
+    pref.email = email
+    pref.stopped = [c for c in dict.fromkeys([*pref.stopped, *left]) if c not in chosen]
+    if chosen:
+        pref.consent_at = clock.now()
+        pref.consent_source = "online"
+        pref.recorded_by = None
+    pref.save()
+    _withdraw_pending(pref, left, "Công dân đã bỏ chọn kênh này.")
+    return pref
+
+
+# --- Zalo Official Account: linking a follower ----------------------------------------------------
+
+ZALO_LINK_SALT = "motcua.notifications.zalo-link"
+
+
+def zalo_link_code(pref: ContactPreference) -> str:
+    """The short code a citizen sends to the office's OA to be written there ("DK 12-ab34cd")."""
+    import hashlib
+    import hmac
+
+    from django.conf import settings
+
+    mac = hmac.new(
+        f"{settings.SECRET_KEY}:{ZALO_LINK_SALT}".encode(), str(pref.pk).encode(), hashlib.sha256
+    ).hexdigest()[:6]
+    return f"DK {pref.pk}-{mac}"
+
+
+def _pref_by_link_code(text: str) -> ContactPreference | None:
+    import hmac
+    import re
+
+    m = re.search(r"\bDK\s*(\d{1,12})-([0-9a-f]{6})\b", text or "", re.IGNORECASE)
+    if not m:
+        return None
+    pref = ContactPreference.objects.filter(pk=int(m.group(1))).first()
+    if pref is None:
+        return None
+    expected = zalo_link_code(pref).split("-", 1)[1]
+    return pref if hmac.compare_digest(expected, m.group(2).lower()) else None
+
+
+@transaction.atomic
+def zalo_oa_event(*, event: dict[str, Any]) -> str:
+    """One verified webhook event of the office's OA; what was done ("linked", "unlinked", "").
+
+    - `user_send_text` with the citizen's code (shown on their preferences page, where they
+      chose Zalo and agreed): the follower id is stored, and "zalo" goes through the OA.
+    - `unfollow`: the follower id is forgotten; pending OA messages are not sent (listed for
+      staff with the reason); later messages go by ZNS to the phone again.
+    A follow alone names nobody: nothing is stored for it.
+    """
+    name = str(event.get("event_name") or "")
+    sender = str((event.get("sender") or {}).get("id") or "")[:64]
+    follower = str((event.get("follower") or {}).get("id") or "")[:64]
+    if name == "user_send_text" and sender:
+        pref = _pref_by_link_code(str((event.get("message") or {}).get("text") or ""))
+        if pref is None:
+            return ""
+        pref = ContactPreference.objects.select_for_update().get(pk=pref.pk)
+        # One follower id belongs to one citizen: an older link of it is dropped.
+        ContactPreference.objects.filter(zalo_user_id=sender).exclude(pk=pref.pk).update(
+            zalo_user_id="", zalo_linked_at=None
+        )
+        pref.zalo_user_id = sender
+        pref.zalo_linked_at = clock.now()
+        if ChannelName.ZALO not in pref.channels:
+            pref.channels = [*pref.channels, ChannelName.ZALO.value]
+        pref.stopped = [c for c in pref.stopped if c != ChannelName.ZALO]
+        if pref.consent_at is None:
+            pref.consent_at = pref.zalo_linked_at
+            pref.consent_source = "online"
+        pref.save()
+        return "linked"
+    if name == "unfollow" and (follower or sender):
+        who = follower or sender
+        prefs = list(ContactPreference.objects.filter(zalo_user_id=who))
+        for pref in prefs:
+            Notification.objects.filter(
+                citizen_id=pref.citizen_id, channel=ChannelName.ZALO_OA, state=State.PENDING
+            ).update(
+                state=State.FAILED,
+                failed_at=clock.now(),
+                last_error="Công dân đã bỏ quan tâm Official Account.",
+            )
+        ContactPreference.objects.filter(zalo_user_id=who).update(
+            zalo_user_id="", zalo_linked_at=None
+        )
+        return "unlinked" if prefs else ""
+    return ""
 
 
 # --- the outbox -----------------------------------------------------------------------------------
@@ -177,9 +337,15 @@ def _enqueue(
         if channel == ChannelName.SMS:
             body = rules.sms_text(text.short, protected=text.protected, tail=f"Hủy: {link}")
         elif channel == ChannelName.EMAIL:
-            body = f"{text.body}\n\n--\nKhông muốn nhận thư này nữa: {link}"
+            body = (
+                f"{text.body}\n\n--\nKhông muốn nhận thư này nữa: {link}\n"
+                f"Chọn kênh nhận thông báo: {preferences_url(pref)}"
+            )
         elif channel == ChannelName.ZALO_OA:
-            body = f"{text.oa}\n\nKhông muốn nhận tin qua Zalo nữa: {link}"
+            body = (
+                f"{text.oa}\n\nKhông muốn nhận tin qua Zalo nữa: {link}\n"
+                f"Chọn kênh nhận thông báo: {preferences_url(pref)}"
+            )
         else:
             body = f"{text.short} Hủy nhận tin: {link}"
         rows.append(
@@ -577,7 +743,7 @@ def _message(n: Notification) -> Message:
 def notification_send(*, pk: Any, now: datetime | None = None, channels: Any = None) -> str:
     """Send one due notification; returns its state afterwards ("" when it was not taken)."""
     now = now or clock.now()
-    row = Notification.objects.filter(pk=pk).values("urgent", "state").first()
+    row = Notification.objects.filter(pk=pk).values("urgent", "state", "channel").first()
     if row is None:
         return ""
     if not row["urgent"] and rules.is_quiet(clock.local(now)):
@@ -589,6 +755,16 @@ def notification_send(*, pk: Any, now: datetime | None = None, channels: Any = N
     if n is None:
         return ""
     channel = (channels or {}).get(n.channel) or channel_for(n.channel)
+    if row["state"] == State.SENDING and not channel.idempotent:
+        # Taken again after a worker died mid-send on a channel that takes no request id (the
+        # OA API documents none): it may have reached the citizen. Not sent twice; listed.
+        return notification_failed(
+            notification=n,
+            error="Không chắc tin đã đến người nhận (kênh không có mã chống gửi trùng); "
+            "không gửi lại để tránh gửi hai lần.",
+            permanent=True,
+            now=clock.now(),
+        )
     try:
         sent = channel.send(_message(n))
     except ChannelError as exc:

@@ -119,7 +119,9 @@ def _setup():  # type: ignore[no-untyped-def]
     pref.phone, pref.email = "0912345678", "thu@example.vn"
     pref.consent_at, pref.stopped = clock.now(), []
     pref.save()
-    service, _ = Service.objects.get_or_create(office=office, code="A", defaults={"name": "Hộ tịch"})
+    service, _ = Service.objects.get_or_create(
+        office=office, code="A", defaults={"name": "Hộ tịch"}
+    )
     return ward, office, pref, service, Ticket
 
 

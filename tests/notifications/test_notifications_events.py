@@ -197,5 +197,5 @@ def test_reminders_are_sent_once_by_the_sender(ward, doubles, freeze):
 def test_the_urgent_rule_still_covers_only_the_queue():
     from motcua.notifications.models import URGENT_KINDS
 
-    assert URGENT_KINDS == {Kind.QUEUE_NEAR, Kind.QUEUE_CALLED}
+    assert {Kind.QUEUE_NEAR, Kind.QUEUE_CALLED} == URGENT_KINDS
     assert all(k not in URGENT_KINDS for k in Kind.values if not k.startswith("queue_"))

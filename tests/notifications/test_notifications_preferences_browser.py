@@ -4,10 +4,10 @@ is refused without consent, then saves; axe finds nothing on each state of the p
 from __future__ import annotations
 
 import pytest
+from notifications_helpers import CITIZEN, vn
 from playwright.sync_api import expect
 
 from axe_helpers import axe_violations
-from notifications_helpers import CITIZEN, vn
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

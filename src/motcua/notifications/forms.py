@@ -14,7 +14,7 @@ class NotifyChoiceForm(forms.Form):
 
     notify_consent = forms.BooleanField(
         label=(
-            "Tôi đồng ý nhận thông báo về lịch hẹn và hồ sơ của tôi (nhắc lịch trước một ngày, "
+            "Đồng ý nhận thông báo về lịch hẹn và hồ sơ của mình (nhắc lịch trước một ngày, "
             "tiếp nhận, bổ sung, kết quả, phí và lệ phí) qua các kênh chọn dưới đây "
             "(Nghị định 13/2023/NĐ-CP)."
         ),

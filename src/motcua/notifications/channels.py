@@ -288,8 +288,8 @@ class ZaloOa(Channel):
         if error != 0:
             raise ChannelError(
                 f"Zalo OA từ chối ({error}): {answer.get('message', '')}",
-                # -213: the user does not follow the OA (any more); -124: bad access token.
-                permanent=error in {-213, -124, -201},
+                # -213: the user does not follow the OA (any more); -216, -124: bad access token.
+                permanent=error in {-213, -216, -124, -201},
             )
         data = answer.get("data") or {}
         return Sent(str(data.get("message_id", "")))

@@ -755,7 +755,7 @@ def notification_send(*, pk: Any, now: datetime | None = None, channels: Any = N
     if n is None:
         return ""
     channel = (channels or {}).get(n.channel) or channel_for(n.channel)
-    if row["state"] == State.SENDING and not channel.idempotent:
+    if row["state"] == State.SENDING and not getattr(channel, "idempotent", True):
         # Taken again after a worker died mid-send on a channel that takes no request id (the
         # OA API documents none): it may have reached the citizen. Not sent twice; listed.
         return notification_failed(

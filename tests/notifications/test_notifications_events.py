@@ -199,3 +199,33 @@ def test_the_urgent_rule_still_covers_only_the_queue():
 
     assert {Kind.QUEUE_NEAR, Kind.QUEUE_CALLED} == URGENT_KINDS
     assert all(k not in URGENT_KINDS for k in Kind.values if not k.startswith("queue_"))
+
+
+def test_the_sender_job_sends_more_than_one_batch_a_minute(ward, doubles, freeze):
+    from motcua.notifications.models import ChannelName
+    from motcua.notifications.tasks import notifications_send_periodic
+
+    freeze(NOW)
+    Notification.objects.bulk_create(
+        Notification(
+            kind=Kind.QUEUE_CALLED,
+            channel=ChannelName.SMS,
+            recipient=f"0912{i:06d}",
+            text=f"Den luot so A{i:03d}: moi den quay 1.",
+            urgent=True,
+            created_at=NOW,
+            next_attempt_at=NOW,
+        )
+        for i in range(230)
+    )
+    assert notifications_send_periodic.call_local() == {"sent": 230}
+    assert len(doubles.sms.delivered) == 230
+
+
+def test_the_reminders_job(ward, freeze):
+    from motcua.notifications.tasks import notifications_remind_periodic
+
+    freeze(NOW)
+    _booking(ward, vn(2026, 11, 18, 8, 30))
+    assert notifications_remind_periodic.call_local() == {"booking": 1, "visit": 0}
+    assert notifications_remind_periodic.call_local() == {"booking": 0, "visit": 0}

@@ -38,6 +38,10 @@ class Kind(models.TextChoices):
     RECEIPT_ISSUED = "receipt_issued", "Đã cấp biên lai"
     BOOKING_REMINDER = "booking_reminder", "Nhắc lịch hẹn tại bộ phận một cửa"
     VISIT_REMINDER = "visit_reminder", "Nhắc lịch cán bộ đến tận nhà"
+    # Written by motcua.campaigns: a campaign's e-mail to a subscriber, and the double opt-in
+    # confirmation of an e-mail subscription.
+    CAMPAIGN = "campaign", "Tin chiến dịch cho người đăng ký"
+    SUBSCRIPTION_CONFIRM = "subscription_confirm", "Xác nhận đăng ký nhận tin"
 
 
 # Kinds that may be sent at night: the citizen is standing in the hall right now. Everything else
@@ -151,6 +155,14 @@ class Notification(models.Model):
         return f"{self.get_kind_display()} → {self.recipient} ({self.get_channel_display()})"
 
 
+# Kinds worded here (campaign e-mails carry the campaign's own text).
+TEMPLATE_KINDS = [
+    (value, label)
+    for value, label in Kind.choices
+    if value not in (Kind.CAMPAIGN, Kind.SUBSCRIPTION_CONFIRM)
+]
+
+
 class TemplateChannel(models.TextChoices):
     SMS = "sms", "Tin nhắn SMS"
     EMAIL = "email", "Thư điện tử"
@@ -165,7 +177,7 @@ class MessageTemplate(models.Model):
     messages keep their approved template on Zalo's side (only its parameters go from here).
     """
 
-    kind = models.CharField("loại thông báo", max_length=30, choices=Kind.choices)
+    kind = models.CharField("loại thông báo", max_length=30, choices=TEMPLATE_KINDS)
     channel = models.CharField("kênh", max_length=10, choices=TemplateChannel.choices)
     subject = models.CharField(
         "tiêu đề (thư điện tử)", max_length=200, blank=True, help_text="Chỉ dùng cho thư điện tử."

@@ -351,6 +351,9 @@ def receipt_issue(
         issued_by=actor if getattr(actor, "pk", None) else None,
         replaces=replaces,
     )
+    from motcua.notifications.services import notification_receipt_issued
+
+    notification_receipt_issued(receipt=receipt)  # the citizen's message: same transaction
     audit_record(
         action="receipt.issue",
         actor=actor,

@@ -56,7 +56,9 @@ def test_a_slow_gateway_never_holds_the_dossier_lock(ward, standin, freeze):
 
 
 @pytest.mark.django_db
-def test_gateway_down_queues_the_order_and_the_worker_sends_it_once(ward, standin, freeze, settings):
+def test_gateway_down_queues_the_order_and_the_worker_sends_it_once(
+    ward, standin, freeze, settings
+):
     from datetime import timedelta
 
     from motcua.core.errors import ValidationFailed

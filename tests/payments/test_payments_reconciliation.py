@@ -149,7 +149,10 @@ def test_a_statement_belongs_to_one_account_and_its_units_officials(client, ward
     d = receive(ward, i=7)  # owes 31.000 on WARD1's account
     # WARD2's statement carries WARD1's dossier code and the right amount: not paid by it.
     body = _post(
-        client, ward, "b.csv", _csv([("1", "10/03/2026", "FT20", "", "31.000", d.code)]),
+        client,
+        ward,
+        "b.csv",
+        _csv([("1", "10/03/2026", "FT20", "", "31.000", d.code)]),
         user="tiepnhan_khac",
     ).json()
     assert body["matched"] == []

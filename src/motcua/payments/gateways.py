@@ -144,7 +144,11 @@ class PublicServiceGateway(PaymentGateway):
                 answer = json.loads(response.read())
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise GatewayError(str(exc)) from exc
-        if not isinstance(answer, dict) or not answer.get("order_id") or not answer.get("payment_url"):
+        if (
+            not isinstance(answer, dict)
+            or not answer.get("order_id")
+            or not answer.get("payment_url")
+        ):
             raise GatewayError("câu trả lời thiếu mã đơn hoặc địa chỉ thanh toán")
         return GatewayOrder(order_id=str(answer["order_id"]), redirect_url=answer["payment_url"])
 

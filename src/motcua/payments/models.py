@@ -264,6 +264,9 @@ class Receipt(models.Model):
         ]
         indexes = [models.Index(fields=["series", "issued_at"], name="receipt_series_issued")]
 
+    def __str__(self) -> str:
+        return f"{self.series.symbol} {self.number_display}"
+
     # What may still be written once a receipt exists: its cancellation, and (receipts issued
     # before the XML was stored at issue) the XML signed once on first request.
     WRITABLE_AFTER_ISSUE = frozenset(
@@ -278,9 +281,6 @@ class Receipt(models.Model):
                     "A receipt is never edited: cancel it (and issue a replacement) instead."
                 )
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return f"{self.series.symbol} {self.number_display}"
 
     @property
     def number_display(self) -> str:

@@ -180,7 +180,9 @@ def receipt_tree(receipt: Any, *, payer_id: str) -> Any:
     return root
 
 
-def receipt_xml(receipt: Any, *, payer_id: str, material: tuple[bytes, bytes] | None = None) -> bytes:
+def receipt_xml(
+    receipt: Any, *, payer_id: str, material: tuple[bytes, bytes] | None = None
+) -> bytes:
     """Sign a receipt's XML now (enveloped XML-DSig with the agency's certificate)."""
     from lxml import etree
     from signxml import XMLSigner, methods

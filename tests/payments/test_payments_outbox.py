@@ -116,3 +116,45 @@ def test_an_order_the_gateway_never_takes_is_given_up(ward, freeze, settings):
     outbox = OrderOutbox.objects.get(payment__dossier=d)
     assert outbox.state == OrderState.FAILED and outbox.attempts == OrderOutbox.MAX_ATTEMPTS
     assert outbox.payment.status == PaymentStatus.CANCELLED
+
+
+@pytest.mark.django_db
+def test_api_call_with_idempotency_key_sends_the_order_after_its_transaction(
+    client, ward, standin, freeze
+):
+    """An Idempotency-Key'd call runs in the key's transaction (which holds the dossier's lock):
+    no gateway call inside it; the answer's redirect_url is our page, which creates the order
+    and sends the citizen to the gateway."""
+    freeze(vn(2026, 3, 10, 10, 0))
+    d = receive(ward, channel="online", copies=1)
+    body = {"method": "online", "key": "web-1", "verify": "0000"}
+    r = client.post(
+        f"/api/v1/dossiers/{d.code}/payments",
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="idem-1",
+    )
+    assert r.status_code == 201, r.content
+    hop = r.json()["redirect_url"]
+    payment = Payment.objects.get(dossier=d)
+    assert hop == f"/thanh-toan/don/{payment.public_id}/" and standin.order_requests == 0
+    again = client.post(
+        f"/api/v1/dossiers/{d.code}/payments",
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="idem-1",
+    )
+    assert again.status_code == 201 and again.json()["redirect_url"] == hop
+    r = client.get(hop)
+    payment.refresh_from_db()
+    assert r.status_code == 302 and r["Location"] == payment.redirect_url
+    assert payment.redirect_url.startswith(standin.base_url + "/pay/")
+    assert standin.order_requests == 1
+    # The hop again (the citizen pressed back): same order, nothing asked again.
+    assert client.get(hop)["Location"] == payment.redirect_url and standin.order_requests == 1
+    # Without the key the call sends at once and answers the gateway's page.
+    d2 = receive(ward, i=2, channel="online", copies=1)
+    body2 = {**body, "verify": "0002"}
+    r = client.post(f"/api/v1/dossiers/{d2.code}/payments", body2, content_type="application/json")
+    assert r.json()["redirect_url"].startswith(standin.base_url + "/pay/")
+    assert client.get("/thanh-toan/don/khong-co/").status_code == 404

@@ -208,7 +208,11 @@ def payment_summary(p: Payment) -> dict[str, Any]:
         body["qr_payload"] = services.vietqr_payload(p)
         body["qr_png_url"] = f"/api/v1/payments/{p.public_id}/qr.png"
     if p.method == Method.ONLINE:
-        body["redirect_url"] = p.redirect_url
+        # The gateway's page once the order exists; before that (the order still queued in the
+        # outbox) our page that creates it and then redirects there.
+        body["redirect_url"] = (
+            services.online_pay_path(p) if p.status == "pending" else (p.redirect_url)
+        )
     receipt = selectors.receipt_valid_for(p)
     if receipt is not None:
         body["receipt"] = receipt_summary(receipt)

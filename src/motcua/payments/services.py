@@ -130,8 +130,30 @@ def payment_create(
         and payment.status == PaymentStatus.PENDING
         and not payment.redirect_url
     ):
+        if _in_callers_transaction():
+            # The caller's own transaction (an Idempotency-Key'd API call) still holds the
+            # dossier's lock: the order goes once it has committed; meanwhile the citizen is
+            # sent through our own page, which creates the order if it is still queued.
+            pk = payment.pk
+            transaction.on_commit(
+                lambda: order_send(payment=Payment(pk=pk), gw=gw, raise_errors=False)
+            )
+            return payment
         payment = order_send(payment=payment, gw=gw)
     return payment
+
+
+def _in_callers_transaction() -> bool:
+    """Whether a transaction opened by the caller is still open (a test's own does not count)."""
+    blocks = transaction.get_connection().atomic_blocks
+    return any(not getattr(block, "_from_testcase", False) for block in blocks)
+
+
+def online_pay_path(payment: Payment) -> str:
+    """Where to send the citizen: the gateway's page, or ours while the order is queued."""
+    from django.urls import reverse
+
+    return payment.redirect_url or reverse("payments_public:pay_order", args=[payment.public_id])
 
 
 def _payment_create_locked(

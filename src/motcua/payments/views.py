@@ -140,6 +140,33 @@ def pay_online(request: HttpRequest) -> HttpResponse:
     return redirect(payment.redirect_url)
 
 
+def pay_order(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Our hop to the gateway for an online payment whose order may still be queued: create it
+    now (outside any lock on the dossier) and send the citizen to the gateway's page."""
+    from motcua.payments.models import Payment
+
+    payment = Payment.objects.filter(public_id=public_id[:24], method=Method.ONLINE).first()
+    if payment is None:
+        return render(
+            request,
+            "payments/pay_error.html",
+            {"message": "Không tìm thấy khoản thanh toán.", "back": "/tra-cuu/"},
+            status=404,
+        )
+    back = "/tra-cuu/?" + urlencode({"ma": payment.dossier.code})
+    if payment.status != "pending":
+        return redirect(back)
+    try:
+        payment = services.order_send(payment=payment)
+    except DomainError as exc:
+        return render(
+            request, "payments/pay_error.html", {"message": exc.message, "back": back}, status=503
+        )
+    if not payment.redirect_url:
+        return redirect(back)
+    return redirect(payment.redirect_url)
+
+
 def _day_param(request: HttpRequest) -> tuple[Any, str]:
     from motcua.core import clock
     from motcua.core.dates import INVALID_MESSAGE, parse_date

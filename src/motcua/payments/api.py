@@ -447,11 +447,12 @@ MAX_STATEMENT_BYTES = 10 * 1024 * 1024
 def bank_statement_import(
     request: HttpRequest,
     file: UploadedFile | None = File(None),  # noqa: B008
-    account: int | None = Form(None, ge=1, le=2**31 - 1),  # noqa: B008
+    # A multipart field has no null: 0 (or leaving it out) means "not chosen".
+    account: int = Form(0, ge=0, le=2**31 - 1),  # noqa: B008
 ) -> dict[str, Any]:
     """Import a bank statement (CSV or XLSX) of one of the caller's collection accounts.
 
-    `account` (optional) is the collection account's id; without it, the account number in
+    `account` (optional) is the collection account's id; without it (or 0), the account number in
     the statement's title block, or the caller's only account. Matched rows confirm VietQR
     payments of dossiers collecting on that account; the rest are listed for its unit.
     """
@@ -466,5 +467,8 @@ def bank_statement_import(
     if len(content) > MAX_STATEMENT_BYTES:
         raise ValidationFailed("Tệp sao kê vượt quá 10 MB.", code="file_too_large")
     return statement_import(
-        content=content, filename=file.name or "", actor=_user(request), account_id=account
+        content=content,
+        filename=file.name or "",
+        actor=_user(request),
+        account_id=account or None,
     )

@@ -57,7 +57,6 @@ def test_money_pages_of_a_ward_official_have_no_axe_violations(page, live_server
     """The reconciliation page (with the account choice) and the cash book, as reception of a
     ward with two accounts sees them."""
     from axe_helpers import axe_violations
-
     from motcua.payments.models import BankAccount, BankStatementLine
 
     BankAccount.objects.create(

@@ -55,8 +55,8 @@ NOW = datetime(2026, 11, 17, 9, 30, tzinfo=clock.VN_TZ)  # a Tuesday, office hou
 # Home visits: the manager dispatches, the unit's officer works the visit, reception cancels; a
 # repeated action key answers only whoever may act on the visit. `hidden`: a list or figure
 # answers without the other unit's row. Without a token the dossier's own lookup applies (404).
-# Receipts: the signed XML answers 422 to everyone here (no signing certificate in this world;
-# it is public by its unguessable handle); a refund needs a withdrawn dossier (409 shows the
+# Receipts: the XML signed at issue is served to everyone by its unguessable handle (the public
+# copy masks the payer's ID number); a refund needs a withdrawn dossier (409 shows the
 # role passed). Statement import: who may import (this line is not matched even in its own
 # unit: its test line needs work, see the report of the fees2 merge).
 API = """
@@ -106,8 +106,8 @@ payment.confirm_transfer     own    401   ok         403         ok      ok     
 payment.confirm_transfer     other  401   403        403         403     403      403       403
 receipt.cancel               own    401   403        403         ok      ok       403       403
 receipt.cancel               other  401   403        403         403     403      403       403
-receipt.xml                  own    422   422        422         422     422      422       422
-receipt.xml                  other  422   422        422         422     422      422       422
+receipt.xml                  own    ok    ok         ok          ok      ok       ok        ok
+receipt.xml                  other  ok    ok         ok          ok      ok       ok        ok
 receipt.refund               own    401   403        403         409     409      403       403
 receipt.refund               other  401   403        403         403     403      403       403
 statement.import             own    401   unmatched  403         unmatched  unmatched  403   403
@@ -208,8 +208,8 @@ ACTIONS: dict[str, tuple[int, dict[str, Any], dict[str, Any]]] = {
 # answer 404 to a role that has no home-visit work. Delivery pages: a result back from the post
 # is `handed` over, or `refused` (the form sent back with the reason); a posted result `shipped`.
 # Money pages: the cash book, daily check and reconciliation list the caller's own units only
-# (`don-vi` of another unit is ignored). Known gap: bank-statement lines carry no unit, so any
-# unit's reconciler may resolve an unmatched line (reconciliation_resolve, both scopes).
+# (`don-vi` of another unit is ignored). A bank-statement line belongs to its unit's account:
+# only that unit's reconcilers resolve it; to anyone else it does not exist (404).
 BACK_OFFICE = """
 url                                   scope  anon   reception  specialist  leader     manager    sysadmin   home
 web:home                              -      login  ok         ok          ok         ok         ok         ok
@@ -288,8 +288,8 @@ payments:daily                        own    login  ok         403         ok   
 payments:daily                        other  login  ok         403         ok         ok         403        403
 payments:reconciliation               own    login  ok         403         ok         ok         403        403
 payments:reconciliation               other  login  ok         403         ok         ok         403        403
-payments:reconciliation_resolve       own    login  redirect   redirect    redirect   redirect   redirect   redirect
-payments:reconciliation_resolve       other  login  redirect   redirect    redirect   redirect   redirect   redirect
+payments:reconciliation_resolve       own    login  redirect   404         redirect   redirect   404        404
+payments:reconciliation_resolve       other  login  404        404         404        404        404        404
 notifications:failed                  -      login  ok         403         ok         ok         403        403
 correspondence:list                   -      login  ok         ok          ok         ok         403        403
 correspondence:create                 -      login  ok         ok          ok         ok         403        403
@@ -1396,9 +1396,12 @@ def _payments_page(client: Any, world: dict[str, Any], name: str, side: str) -> 
         from motcua.payments.models import BankStatementLine
 
         world["n"][0] += 1
+        from motcua.payments.services import bank_account_for
+
         line = BankStatementLine.objects.create(
             transaction_id=f"FTMXR{world['n'][0]:08d}", booked_on=NOW.date(), amount=8000,
             description="CHUYEN TIEN", imported_at=NOW, status="unmatched",
+            account=bank_account_for(world["units"][side]),
         )  # fmt: skip
         return _outcome(client.post(reverse(name, args=[line.pk]), {}))
     data = {"don-vi": world["units"][side].code}

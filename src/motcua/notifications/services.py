@@ -290,17 +290,23 @@ def notification_dossier_event(*, dossier: Any, action: str, note: str = "") -> 
     return _enqueue(kind=kind, pref=pref, ctx=ctx, unit=dossier.unit, dossier=dossier, now=now)
 
 
-def _ticket_pref(ticket: Any) -> ContactPreference | None:
+def _ticket_pref(
+    ticket: Any, prefs: dict[Any, ContactPreference] | None = None
+) -> ContactPreference | None:
     """Whom to tell about a ticket: the citizen's recorded choice, else the phone of their booking
-    (the booking form asks consent to be contacted about the appointment; recorded here)."""
-    citizen = ticket.citizen
-    pref = _pref(citizen)
+    (the booking form asks consent to be contacted about the appointment; recorded here).
+    `prefs`: the choices already read, by citizen id."""
+    if ticket.citizen_id is None:
+        return None
+    pref = prefs.get(ticket.citizen_id) if prefs is not None else _pref(ticket.citizen)
     if pref is not None and pref.active_channels():
         return pref
+    if ticket.booking_id is None or pref is not None:
+        return None
     booking = ticket.booking
-    if booking is not None and booking.phone and citizen is not None and pref is None:
+    if booking.phone:
         return contact_preference_record(
-            citizen=citizen,
+            citizen=ticket.citizen,
             consent=True,
             channels=[ChannelName.SMS],
             phone=booking.phone,
@@ -310,43 +316,63 @@ def _ticket_pref(ticket: Any) -> ContactPreference | None:
     return None
 
 
-def notification_ticket_called(*, ticket: Any) -> list[Notification]:
+_LINE = object()  # notification_ticket_called: read the 4th of the service's line itself
+
+
+def notification_ticket_called(*, ticket: Any, near_id: Any = _LINE) -> list[Notification]:
     """After a counter called `ticket` (same transaction): "your turn at counter N" to it, and
-    "3 people ahead of you" to the ticket now that far down the same service's line."""
+    "3 people ahead of you" to the ticket now that far down the line.
+
+    `near_id`: that ticket's id (None: nobody), as the caller's calling order has it (call-next
+    passes the 4th of the counter's own line, priority policy included); when not given, the
+    4th of the same service's line, oldest first.
+    """
     if ticket is None:
         return []
     from motcua.queueing.models import Status as TicketStatus
     from motcua.queueing.models import Ticket
 
     now = clock.now()
-    unit = ticket.office.unit
-    rows = _enqueue(
-        kind=Kind.QUEUE_CALLED,
-        pref=_ticket_pref(ticket),
-        ctx={"number": ticket.display, "counter": ticket.counter.number if ticket.counter else ""},
-        unit=unit,
-        ticket=ticket,
-        now=now,
-    )
-    # The line of the same service, oldest first: the order the counters mostly follow (priority
-    # groups may overtake, so "3 ahead" is the estimate the board shows too).
-    waiting = list(
-        Ticket.objects.filter(
-            office_id=ticket.office_id,
-            service_id=ticket.service_id,
-            service_date=ticket.service_date,
-            status=TicketStatus.WAITING,
+    if near_id is _LINE:
+        near = (
+            Ticket.objects.filter(
+                office_id=ticket.office_id,
+                service_id=ticket.service_id,
+                service_date=ticket.service_date,
+                status=TicketStatus.WAITING,
+            )
+            .select_related("service")
+            .order_by("waiting_since", "id")[NEAR_AHEAD : NEAR_AHEAD + 1]
+            .first()
         )
-        .select_related("citizen", "booking", "service")
-        .order_by("waiting_since", "id")[: NEAR_AHEAD + 1]
-    )
-    if len(waiting) > NEAR_AHEAD:
-        near = waiting[NEAR_AHEAD]
+    elif near_id is not None:
+        near = Ticket.objects.select_related("service").filter(pk=near_id).first()
+    else:
+        near = None
+    # Both citizens' choices in one read.
+    citizens = {t.citizen_id for t in (ticket, near) if t is not None and t.citizen_id}
+    prefs = {p.citizen_id: p for p in ContactPreference.objects.filter(citizen_id__in=citizens)}
+    rows: list[Notification] = []
+    pref = _ticket_pref(ticket, prefs)
+    if pref is not None:
+        rows += _enqueue(
+            kind=Kind.QUEUE_CALLED,
+            pref=pref,
+            ctx={
+                "number": ticket.display,
+                "counter": ticket.counter.number if ticket.counter else "",
+            },
+            unit=ticket.office.unit,
+            ticket=ticket,
+            now=now,
+        )
+    near_pref = _ticket_pref(near, prefs) if near is not None else None
+    if near is not None and near_pref is not None:
         rows += _enqueue(
             kind=Kind.QUEUE_NEAR,
-            pref=_ticket_pref(near),
+            pref=near_pref,
             ctx={"number": near.display, "service": near.service.name, "ahead": NEAR_AHEAD},
-            unit=unit,
+            unit=ticket.office.unit,
             ticket=near,
             now=now,
         )

@@ -136,22 +136,18 @@ def turnaround_seconds(*, service: Service, limit: int = 300) -> float:
 
 def service_capacity(*, service: Service) -> float:
     """Open counters serving a service; a counter shared by k services counts 1/k."""
-    counters = CounterService.objects.filter(service=service, counter__is_active=True).values_list(
-        "counter_id", flat=True
-    )
-    shares = (
-        CounterService.objects.filter(counter_id__in=list(counters), service__active=True)
-        .values("counter_id")
-        .annotate(n=Count("id"))
-    )
-    return sum(1.0 / row["n"] for row in shares if row["n"])
+    from motcua.queueing import lookups
+
+    return lookups.service_counters(service.pk).capacity
 
 
 def free_counters(*, service: Service) -> int:
     """Open counters serving a service that have nobody called or in service right now."""
-    counters = CounterService.objects.filter(service=service, counter__is_active=True).values_list(
-        "counter_id", flat=True
-    )
+    from motcua.queueing import lookups
+
+    counters = lookups.service_counters(service.pk).counter_ids
+    if not counters:
+        return 0
     busy = Ticket.objects.filter(
         counter_id__in=counters, status__in=(Status.CALLED, Status.SERVING)
     ).values_list("counter_id", flat=True)
@@ -196,12 +192,44 @@ def estimate_wait(*, office: Office, service: Service, position: int, recent: bo
     return int(round((position - free + 0.5) * per_person))
 
 
+def people_ahead(ticket: Ticket, now: datetime | None = None) -> int:
+    """Tickets before a waiting ticket in its service's calling order (`line_for_service`),
+    counted without reading the line: the tickets with a priority group or a booking (few) are
+    read, the plain ones counted with one indexed aggregate."""
+    now = now or clock.now()
+    waiting = Ticket.objects.filter(
+        service_id=ticket.service_id, service_date=now.date(), status=Status.WAITING
+    )
+    fields = ("id", "waiting_since", "priority__weight", "booking__slot_start", "service_id")
+    from motcua.queueing.services import to_candidates
+
+    special = to_candidates(
+        list(waiting.filter(Q(priority__isnull=False) | Q(booking__isnull=False)).values(*fields))
+    )
+    me = next((c for c in special if c.id == ticket.pk), None)
+    if me is None:
+        me = ordering.Candidate(id=ticket.pk, waiting_since=ticket.waiting_since)
+    before = Q(waiting_since__lt=me.waiting_since) | Q(
+        waiting_since=me.waiting_since, id__lt=me.id
+    )
+    counts = (
+        waiting.filter(priority__isnull=True, booking__isnull=True)
+        .exclude(pk=ticket.pk)
+        .aggregate(total=Count("id"), before=Count("id", filter=before))
+    )
+    others = [c for c in special if c.id != ticket.pk]
+    if ticket.service_date != now.date():  # not in today's line: behind everyone
+        return len(others) + counts["total"]
+    return ordering.ahead(
+        me, others, plain_before=counts["before"], plain_total=counts["total"], now=now
+    )
+
+
 def ticket_position(ticket: Ticket) -> dict[str, Any]:
     """Where a ticket stands: people ahead and estimated wait (0 once it is called)."""
     if ticket.status != Status.WAITING:
         return {"position": None, "people_ahead": 0, "estimated_wait_s": 0}
-    line = line_for_service(office=ticket.office_id, service=ticket.service_id)
-    ahead = line.index(ticket.pk) if ticket.pk in line else len(line)
+    ahead = people_ahead(ticket)
     return {
         "position": ahead + 1,
         "people_ahead": ahead,

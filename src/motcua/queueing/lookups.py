@@ -29,11 +29,19 @@ _generation = 0  # bumped by clear(): a value built across a change is not kept
 
 
 def clear() -> None:
-    """Forget everything (a row changed in this process; tests between cases)."""
+    """Forget everything (a row changed in this process; tests between cases), boards included
+    (they show the office's names and counters)."""
     global _generation
+    from motcua.queueing.selectors import _BOARDS
+
     with _lock:
         _store.clear()
+        _BOARDS.clear()
         _generation += 1
+
+
+def generation() -> int:
+    return _generation
 
 
 def _changed(*_args: Any, **_kwargs: Any) -> None:

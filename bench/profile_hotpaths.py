@@ -216,6 +216,8 @@ def main() -> None:
             sql.append(query)
             return execute(query, params, many, context)
 
+        if fn is board:
+            board(0)  # the board after the last call is rebuilt once; count a cache hit
         with connection.execute_wrapper(record):
             fn(0 if fn is not check_in else 50_000)
         if after:
@@ -232,7 +234,9 @@ def main() -> None:
             if after:
                 after(i)
         print(f"\n## {name}\n")
-        print(f"statements per request {statements}; wall per request {wall / args.n * 1000:.1f} ms")
+        print(
+            f"statements per request {statements}; wall per request {wall / args.n * 1000:.1f} ms"
+        )
         for line in _summary(prof, args.n, args.top):
             print(line)
         if args.sql:

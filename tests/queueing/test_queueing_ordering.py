@@ -142,7 +142,11 @@ def test_regular_ticket_called_despite_endless_priority_arrivals(regular, prio_s
 
 
 candidate = st.builds(
-    lambda minute, weight, slot, special: (minute, weight if special else 0, slot if special else None),
+    lambda minute, weight, slot, special: (
+        minute,
+        weight if special else 0,
+        slot if special else None,
+    ),
     st.integers(min_value=0, max_value=30),
     st.sampled_from([0, 5, 20]),
     st.one_of(st.none(), st.integers(min_value=-20, max_value=40)),

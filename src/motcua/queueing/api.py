@@ -79,10 +79,8 @@ def resolve_office(value: Any) -> Office:
     text = str(value or "").strip()
     if not text:
         raise ValidationFailed("Thiếu bộ phận một cửa (office).", code="office_required")
-    if text.isdigit() and int(text) > DB_INT_MAX:
-        office = None
-    else:
-        office = lookups.office(text)  # remembered per process, forgotten on change
+    # Remembered per process, forgotten when an office row changes (queueing.lookups).
+    office = None if text.isdigit() and int(text) > DB_INT_MAX else lookups.office(text)
     if office is None:
         raise NotFound("Không tìm thấy bộ phận một cửa.", code="office_not_found")
     return office

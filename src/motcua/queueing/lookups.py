@@ -160,7 +160,7 @@ def age_groups() -> list[tuple[int, Any]]:
     return _remember(
         ("age_groups",),
         lambda: [
-            (g.min_age, g)
+            (int(g.min_age or 0), g)
             for g in PriorityGroup.objects.filter(min_age__isnull=False).order_by("-weight", "code")
         ],
     )

@@ -210,9 +210,7 @@ def people_ahead(ticket: Ticket, now: datetime | None = None) -> int:
     me = next((c for c in special if c.id == ticket.pk), None)
     if me is None:
         me = ordering.Candidate(id=ticket.pk, waiting_since=ticket.waiting_since)
-    before = Q(waiting_since__lt=me.waiting_since) | Q(
-        waiting_since=me.waiting_since, id__lt=me.id
-    )
+    before = Q(waiting_since__lt=me.waiting_since) | Q(waiting_since=me.waiting_since, id__lt=me.id)
     counts = (
         waiting.filter(priority__isnull=True, booking__isnull=True)
         .exclude(pk=ticket.pk)

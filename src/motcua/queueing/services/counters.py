@@ -35,7 +35,6 @@ from motcua.queueing.services.base import (
     _lock_ticket,
     _require_staff,
     _wait_tally,
-    queue_settings,
 )
 
 # ---------------------------------------------------------------- counter
@@ -130,7 +129,8 @@ def ticket_call_next(*, counter: Counter, officer: Any = None) -> Ticket | None:
     if not services:
         return None
     streak = counter_streak(counter, rules)
-    picked, rest = None, []
+    picked: Ticket | None = None
+    rest: list[ordering.Candidate] = []
     for limit in (CALL_WINDOW, None):
         rows = candidate_rows(
             office_id=office.pk,
@@ -369,7 +369,9 @@ def ticket_transfer(
             raise ValidationFailed(
                 "Chọn dịch vụ hoặc quầy cần chuyển đến.", code="transfer_target_required"
             )
-        if to_service is not None and (to_service.office_id != t.office_id or not to_service.active):
+        if to_service is not None and (
+            to_service.office_id != t.office_id or not to_service.active
+        ):
             raise ServiceUnavailable()
         if to_counter is not None:
             if to_counter.office_id != t.office_id:

@@ -48,7 +48,6 @@ from motcua.queueing.services.base import (
     _lock,
     _lock_ticket,
     _require_staff,
-    queue_settings,
 )
 
 # ---------------------------------------------------------------- issue

@@ -16,31 +16,17 @@ Starts `uvicorn motcua.asgi:application` with one worker (bench/_server.py) on i
 
 from __future__ import annotations
 
+import _db  # first: it takes bench/ off the import path (bench/queue.py shadows queue)
+
+# isort: split
 import argparse
 import asyncio
-import importlib.util
 import json
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
-from typing import Any
 
-_BENCH = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]  # bench/queue.py
-
-
-def _load(name: str, file: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, _BENCH / file)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-qh = _load("_bench_queue_http", "queue_http.py")
+qh = _db.load("_bench_queue_http", "queue_http.py")
 Server = qh.Server
 
 PORT = 8767
@@ -89,10 +75,9 @@ async def run(db: str, n_streams: int, n_calls: int, idle_s: float) -> None:
     setup = qh._setup(db, f"fan{os.getpid() % 10000}", counters=1)
     office, token, counter = setup["office"], setup["token"], setup["counters"][0]
     env = {
-        "DATABASE_URL": qh._database_url(db),
+        **_db.environ(qh._database_url(db)),
         "KIOSK_CHECK_IN_PER_MINUTE": "1000000000",
         "KIOSK_IDENTIFY_PER_MINUTE": "1000000000",
-        "AXES_ENABLED": "0",
     }
     with Server(env=env, port=PORT, workers=1) as server:
         loop = asyncio.get_running_loop()

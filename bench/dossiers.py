@@ -11,55 +11,26 @@ the 1M rows are kept between runs so a second run skips the seeding).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import _db  # first: it takes bench/ off the import path (bench/queue.py shadows queue)
 
-# bench/ holds scripts named like stdlib modules (queue.py): keep it off the import path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-import argparse  # noqa: E402
-import os  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-PG_DB = "motcua_bench"
-
-
-def _django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
-    os.environ.setdefault("MOTCUA_DEMO", "1")  # demo staff, plain http
-    os.environ.setdefault("AXES_ENABLED", "0")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+# isort: split
+import argparse
+import statistics
+import tempfile
+import threading
+import time
 
 
 def _office():  # type: ignore[no-untyped-def]
     """A ward with 8 reception officials, a specialist, a leader and five procedures (idempotent)."""
-    from motcua.catalog.models import Field, Procedure, ProcedureVersion
-    from motcua.org.models import Role, StaffRole, Unit, User
+    from motcua.org.models import Role, StaffRole, User
 
-    ward, _ = Unit.objects.get_or_create(
+    ward, staff = _db.office(
         code="BENCH1",
-        defaults={"agency_code": "000.00.99.H26", "name": "Phường Thử Tải", "level": "ward"},
+        agency_code="000.00.99.H26",
+        name="Phường Thử Tải",
+        reception=[(f"bench_tn{i}", f"Tiếp Nhận {i}") for i in range(8)],
     )
-    staff = []
-    for i in range(8):
-        user, _ = User.objects.get_or_create(
-            username=f"bench_tn{i}", defaults={"full_name": f"Tiếp Nhận {i}"}
-        )
-        StaffRole.objects.get_or_create(user=user, unit=ward, role=Role.RECEPTION)
-        staff.append(user)
     for name, role in [("bench_cv", Role.SPECIALIST), ("bench_ld", Role.LEADER)]:
         user, _ = User.objects.get_or_create(username=name)
         StaffRole.objects.get_or_create(user=user, unit=ward, role=role)
@@ -72,28 +43,21 @@ def _office():  # type: ignore[no-untyped-def]
         ("1.001022", "Đăng ký kết hôn", 0, "working_days", 5),
     ]
     for code, name, fi, unit, value in specs:
-        field, _ = Field.objects.get_or_create(code=fields[fi][0], defaults={"name": fields[fi][1]})
-        proc, _ = Procedure.objects.get_or_create(code=code)
-        ProcedureVersion.objects.get_or_create(
-            procedure=proc,
-            version=1,
-            defaults={
-                "name": name,
-                "field": field,
-                "level": "commune",
-                "time_unit": unit,
-                "time_value": value,
-                "fees": [{"name": "Lệ phí", "amount": 8000}],
-                "papers": [{"name": "Tờ khai", "required": True}],
-                "channels": ["direct", "online", "post"],
-                "is_published": True,
-            },
+        _db.procedure(
+            code,
+            fields[fi],
+            name=name,
+            time_unit=unit,
+            time_value=value,
+            fees=[{"name": "Lệ phí", "amount": 8000}],
+            papers=[{"name": "Tờ khai", "required": True}],
+            channels=["direct", "online", "post"],
         )
     return ward, staff
 
 
 def worker_receive(url: str, clients: int, per_client: int) -> None:
-    _django(url)
+    _db.django_setup(url)
     from django.db import connection
 
     from motcua.dossiers.demo import fake_citizen
@@ -149,7 +113,7 @@ def worker_receive(url: str, clients: int, per_client: int) -> None:
 
 
 def worker_stats(url: str, rows: int, runs: int) -> None:
-    _django(url)
+    _db.django_setup(url)
     from datetime import date, timedelta
 
     from django.db import connection
@@ -196,7 +160,7 @@ def worker_stats(url: str, rows: int, runs: int) -> None:
 
 def worker_search(url: str, runs: int) -> None:
     """Search and worklist timings on the seeded table (first page and a deep keyset page)."""
-    _django(url)
+    _db.django_setup(url)
     from motcua.dossiers.selectors import dossier_search, dossier_worklist
     from motcua.org.models import User
 
@@ -270,20 +234,6 @@ def worker_search(url: str, runs: int) -> None:
     )
 
 
-def _ensure_pg_db() -> str:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (PG_DB,)).fetchone()
-        if not exists:
-            conn.execute(f"CREATE DATABASE {PG_DB}")
-    return f"{PG_SERVER}/{PG_DB}"
-
-
-def _child(*args: str) -> None:
-    subprocess.run([sys.executable, __file__, *args], check=True, cwd=ROOT)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -305,11 +255,12 @@ def main() -> None:
     if args.worker == "search":
         worker_search(args.db, args.runs)
         return
-    pg = _ensure_pg_db()
+    pg = _db.ensure_pg_db()
     if args.only in (None, "receive"):
         with tempfile.TemporaryDirectory() as tmp:
             print(f"receive, SQLite (WAL, file), {args.clients} clients:")
-            _child(
+            _db.child(
+                __file__,
                 "--worker",
                 "receive",
                 "--db",
@@ -320,7 +271,8 @@ def main() -> None:
                 str(args.per_client),
             )
         print(f"receive, PostgreSQL, {args.clients} clients:")
-        _child(
+        _db.child(
+            __file__,
             "--worker",
             "receive",
             "--db",
@@ -332,10 +284,20 @@ def main() -> None:
         )
     if args.only in (None, "stats"):
         print(f"statistics, PostgreSQL, {args.rows} dossiers:")
-        _child("--worker", "stats", "--db", pg, "--rows", str(args.rows), "--runs", str(args.runs))
+        _db.child(
+            __file__,
+            "--worker",
+            "stats",
+            "--db",
+            pg,
+            "--rows",
+            str(args.rows),
+            "--runs",
+            str(args.runs),
+        )
     if args.only in (None, "search"):
         print("search and worklists, PostgreSQL (the table seeded above):")
-        _child("--worker", "search", "--db", pg, "--runs", str(args.runs))
+        _db.child(__file__, "--worker", "search", "--db", pg, "--runs", str(args.runs))
 
 
 if __name__ == "__main__":

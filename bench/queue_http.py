@@ -21,9 +21,11 @@ raised through their environment variables (all requests come from 127.0.0.1).
 
 from __future__ import annotations
 
+import _db  # first: it takes bench/ off the import path (bench/queue.py shadows queue)
+
+# isort: split
 import argparse
 import http.client
-import importlib.util
 import json
 import os
 import random
@@ -37,22 +39,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-_BENCH = Path(__file__).resolve().parent
-# bench/queue.py would shadow the standard library's queue module: take bench/ off the path
-# and load the helper by file, as portal.py does.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
 
 
-def _load(name: str, file: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, _BENCH / file)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-Server = _load("_bench_server", "_server.py").Server
+Server = _db.load("_bench_server", "_server.py").Server
 
 PORT = 8766
 SQLITE = ROOT / "var" / "bench_queue.sqlite3"
@@ -79,7 +68,7 @@ def _recreate(db: str) -> None:
         with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
             conn.execute(f"CREATE DATABASE {PG_DB}")
-    env = {**os.environ, "DATABASE_URL": _database_url(db)}
+    env = _db.environ(_database_url(db))  # demo mode: the bench's own database only
     subprocess.run(
         [sys.executable, "-m", "motcua", "migrate", "--noinput", "-v", "0"],
         cwd=ROOT,
@@ -111,11 +100,7 @@ print(json.dumps({{"office": office.code, "counters": counters, "token": api_tok
 
 
 def _setup(db: str, tag: str, counters: int) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(db),
-        "DJANGO_SETTINGS_MODULE": "motcua.settings",
-    }
+    env = _db.environ(_database_url(db))
     done = subprocess.run(
         [sys.executable, "-c", SETUP.format(tag=tag, counters=counters)],
         cwd=ROOT, env=env, capture_output=True, text=True,
@@ -190,10 +175,9 @@ def _line(name: str, c: int, latencies: list[float], wall: float, n: int, extra:
 def run_config(db: str, workers: int, levels: list[int], n_issue: int, n_board: int) -> list[str]:
     rows: list[str] = []
     env = {
-        "DATABASE_URL": _database_url(db),
+        **_db.environ(_database_url(db)),
         "KIOSK_CHECK_IN_PER_MINUTE": "1000000000",
         "KIOSK_IDENTIFY_PER_MINUTE": "1000000000",
-        "AXES_ENABLED": "0",
     }
     tag = f"{db[:2]}{workers}{random.randint(1000, 9999)}"
     setup = _setup(db, tag, counters=max(levels))

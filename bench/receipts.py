@@ -13,77 +13,40 @@ SQLite in a temporary file, PostgreSQL in a database `motcua_bench` (created whe
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import _db  # first: it takes bench/ off the import path (bench/queue.py shadows queue)
 
-# bench/ holds scripts named like stdlib modules (queue.py): keep it off the import path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+# isort: split
+import argparse
+import tempfile
+import threading
+import time
 
-import argparse  # noqa: E402
-import os  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-PG_DB = "motcua_bench"
 THREADS = 20
-
-
-def _django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
-    os.environ.setdefault("AXES_ENABLED", "0")
-    os.environ.setdefault("MOTCUA_DEMO", "1")  # the stand-in gateway secret is fine here
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 def _office():  # type: ignore[no-untyped-def]
     """A ward with 20 reception officials and a priced procedure (idempotent)."""
-    from motcua.catalog.models import Field, Procedure, ProcedureVersion
-    from motcua.org.models import Role, StaffRole, Unit, User
-
-    ward, _ = Unit.objects.get_or_create(
+    ward, staff = _db.office(
         code="BENCHR",
-        defaults={"agency_code": "000.00.98.H26", "name": "Phường Thử Thu Phí", "level": "ward"},
+        agency_code="000.00.98.H26",
+        name="Phường Thử Thu Phí",
+        reception=[(f"bench_thu{i}", f"Thu Ngân {i}") for i in range(THREADS)],
     )
-    staff = []
-    for i in range(THREADS):
-        user, _ = User.objects.get_or_create(
-            username=f"bench_thu{i}", defaults={"full_name": f"Thu Ngân {i}"}
-        )
-        StaffRole.objects.get_or_create(user=user, unit=ward, role=Role.RECEPTION)
-        staff.append(user)
-    field, _ = Field.objects.get_or_create(code="chung-thuc", defaults={"name": "Chứng thực"})
-    proc, _ = Procedure.objects.get_or_create(code="2.000884")
-    ProcedureVersion.objects.get_or_create(
-        procedure=proc,
-        version=1,
-        defaults={
-            "name": "Chứng thực chữ ký",
-            "field": field,
-            "level": "commune",
-            "time_unit": "working_days",
-            "time_value": 1,
-            "fees": [{"name": "Phí chứng thực chữ ký", "kind": "phi", "amount": 10000}],
-            "papers": [],
-            "channels": ["direct"],
-            "is_published": True,
-        },
+    _db.procedure(
+        "2.000884",
+        ("chung-thuc", "Chứng thực"),
+        name="Chứng thực chữ ký",
+        time_unit="working_days",
+        time_value=1,
+        fees=[{"name": "Phí chứng thực chữ ký", "kind": "phi", "amount": 10000}],
+        papers=[],
+        channels=["direct"],
     )
     return ward, staff
 
 
 def worker(url: str, threads: int, per_thread: int) -> None:
-    _django(url)
+    _db.django_setup(url)
     import random
 
     from django.db import connection
@@ -159,20 +122,6 @@ def worker(url: str, threads: int, per_thread: int) -> None:
     )
 
 
-def _ensure_pg_db() -> str:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (PG_DB,)).fetchone()
-        if not exists:
-            conn.execute(f"CREATE DATABASE {PG_DB}")
-    return f"{PG_SERVER}/{PG_DB}"
-
-
-def _child(*args: str) -> None:
-    subprocess.run([sys.executable, __file__, *args], check=True, cwd=ROOT)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -191,8 +140,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             db = f"sqlite:///{tmp}/bench.sqlite3"
             print("SQLite (WAL, file):")
-            _child("--worker", "--db", db, "--threads", "1", "--per-thread", str(total))
-            _child(
+            _db.child(
+                __file__, "--worker", "--db", db, "--threads", "1", "--per-thread", str(total)
+            )
+            _db.child(
+                __file__,
                 "--worker",
                 "--db",
                 db,
@@ -202,11 +154,18 @@ def main() -> None:
                 str(args.per_thread),
             )
     if args.only in (None, "postgresql"):
-        pg = _ensure_pg_db()
+        pg = _db.ensure_pg_db()
         print("PostgreSQL:")
-        _child("--worker", "--db", pg, "--threads", "1", "--per-thread", str(total))
-        _child(
-            "--worker", "--db", pg, "--threads", str(THREADS), "--per-thread", str(args.per_thread)
+        _db.child(__file__, "--worker", "--db", pg, "--threads", "1", "--per-thread", str(total))
+        _db.child(
+            __file__,
+            "--worker",
+            "--db",
+            pg,
+            "--threads",
+            str(THREADS),
+            "--per-thread",
+            str(args.per_thread),
         )
 
 

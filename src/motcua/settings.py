@@ -288,7 +288,7 @@ RATELIMIT_VIEW = "motcua.web.views.ratelimited"
 # X-Forwarded-For / X-Forwarded-Proto are believed, e.g. TRUSTED_PROXIES=127.0.0.1. Empty: none.
 TRUSTED_PROXIES = [a.strip() for a in os.environ.get("TRUSTED_PROXIES", "").split(",") if a.strip()]
 # Rate limits and login lockouts keyed on the real client, never on a header a client forged.
-RATELIMIT_IP_META_KEY = "motcua.web.proxy.client_address"
+RATELIMIT_IP_META_KEY = "motcua.web.proxy.ratelimit_address"
 AXES_CLIENT_IP_CALLABLE = "motcua.web.proxy.client_address"
 # Off only for load benchmarks on loopback, where every client shares one address.
 RATELIMIT_ENABLE = os.environ.get("RATELIMIT_ENABLE", "1") == "1"

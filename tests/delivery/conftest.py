@@ -2,54 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import time
 from types import SimpleNamespace
 
 import pytest
 from delivery_helpers import CUSTOMER, SECRET
 
-from factories import ProcedureVersionFactory, StaffRoleFactory, UnitFactory, UserFactory
-from motcua.catalog.models import TimeUnit
-from motcua.org.models import Role, UnitLevel
+import office_helpers
+from motcua.org.models import Role
 
 
 @pytest.fixture
 def office(db):
-    ward = UnitFactory(
-        code="WARD1", agency_code="000.00.20.H26", name="Phường Hà Đông", level=UnitLevel.WARD
+    ward = office_helpers.ward()
+    users = office_helpers.staff(
+        ("tiepnhan", Role.RECEPTION, ward),
+        ("chuyenvien", Role.SPECIALIST, ward),
+        ("lanhdao", Role.LEADER, ward),
+        ("tainha", Role.HOME_SERVICE, ward),
     )
-    users = {}
-    for name, role in [
-        ("tiepnhan", Role.RECEPTION),
-        ("chuyenvien", Role.SPECIALIST),
-        ("lanhdao", Role.LEADER),
-        ("tainha", Role.HOME_SERVICE),
-    ]:
-        user = UserFactory(username=name, full_name=name.title())
-        StaffRoleFactory(user=user, unit=ward, role=role)
-        users[name] = user
-    birth = ProcedureVersionFactory(
-        procedure__code="1.001193",
-        name="Đăng ký khai sinh",
-        time_unit=TimeUnit.WORKING_DAYS,
-        time_value=3,
-    )
-    death = ProcedureVersionFactory(
-        procedure__code="1.000656",
-        name="Đăng ký khai tử",
-        time_unit=TimeUnit.SAME_DAY,
-        time_value=0,
-        cutoff=time(15, 0),
-        holiday_duty=True,
-        fees=[],
-    )
-    copy = ProcedureVersionFactory(
-        procedure__code="2.000635",
-        name="Cấp bản sao Trích lục hộ tịch",
-        time_unit=TimeUnit.WORKING_DAYS,
-        time_value=2,
-        fees=[],
-    )
+    birth, death = office_helpers.birth_and_death()
+    copy = office_helpers.extract_copy(time_value=2, name="Cấp bản sao Trích lục hộ tịch", fees=[])
     return SimpleNamespace(ward=ward, birth=birth, death=death, copy=copy, **users)
 
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import hmac
 import itertools
-import json
 import threading
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from motcua.core.standin import StandinHandler, StandinServer
 
-class StandinExchange:
+
+class StandinExchange(StandinServer):
     """The platform's state: agencies' keys and the packages it took."""
 
     def __init__(self, *, keys_by_agency: dict[str, str]) -> None:
@@ -27,32 +27,7 @@ class StandinExchange:
         self.packages: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self.server: ThreadingHTTPServer | None = None
-
-    @property
-    def base_url(self) -> str:
-        assert self.server is not None
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
-        standin = self
-
-        class Handler(_Handler):
-            exchange = standin
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        return self.server
-
-    def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> StandinExchange:
-        server = self.serve(host, port)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+        self.handler = _Handler
 
     def take(self, agency: str, key: str, body: bytes) -> tuple[int, dict[str, Any]]:
         from motcua.core.errors import DomainError
@@ -92,34 +67,20 @@ class StandinExchange:
             return int(exc.code)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    exchange: StandinExchange
+class _Handler(StandinHandler):
+    state: StandinExchange
     protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        return
-
-    def _json(self, status: int, data: dict[str, Any]) -> None:
-        body = json.dumps(data, ensure_ascii=False).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_POST(self) -> None:  # noqa: N802
         if self.path.rstrip("/") != "/packages":
             self._json(404, {"code": "not_found", "message": "Không có đường dẫn này."})
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length)
-        status, data = self.exchange.take(
+        body = self._body()
+        status, data = self.state.take(
             self.headers.get("X-Agency-Code", ""), self.headers.get("X-Exchange-Key", ""), body
         )
         self._json(status, data)
 
     def do_GET(self) -> None:  # noqa: N802
-        ids = sorted(self.exchange.packages)
-        self._json(
-            200, {"packages": [{"id": i, "to": self.exchange.packages[i]["to"]} for i in ids]}
-        )
+        ids = sorted(self.state.packages)
+        self._json(200, {"packages": [{"id": i, "to": self.state.packages[i]["to"]} for i in ids]})

@@ -15,13 +15,11 @@ import json
 import secrets
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from motcua.core.standin import StandinHandler, StandinServer, post_status
 from motcua.delivery.postal import TRACKING_STATUSES, s10_check_digit, sign, signed_headers
 
 VN = timezone(timedelta(hours=7))
@@ -33,7 +31,7 @@ def postage_for(weight_grams: int) -> int:
     return 22000 + 5000 * extra
 
 
-class StandinPostal:
+class StandinPostal(StandinServer):
     """The operator's state: customers' secrets, orders, and the events it sent."""
 
     def __init__(self, *, secrets_by_customer: dict[str, str], window: int = 600) -> None:
@@ -43,33 +41,7 @@ class StandinPostal:
         self.sent: list[dict[str, Any]] = []  # every webhook sent, with the office's answer
         self.lock = threading.Lock()
         self.serials = itertools.count(10000001 + secrets.randbelow(80000000))
-        self.server: ThreadingHTTPServer | None = None
-
-    @property
-    def base_url(self) -> str:
-        assert self.server is not None
-        host, port = self.server.server_address[:2]
-        host = host.decode() if isinstance(host, bytes) else str(host)
-        return f"http://{host}:{port}"
-
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
-        state = self
-
-        class Handler(_Handler):
-            postal = state
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        return self.server
-
-    def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> StandinPostal:
-        server = self.serve(host, port)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+        self.handler = _Handler
 
     def _waybill(self, direction: str) -> str:
         serial = f"{next(self.serials) % 100000000:08d}"
@@ -159,46 +131,25 @@ class StandinPostal:
             body=body,
             at=timestamp,
         )
-        request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                status = response.status
-        except urllib.error.HTTPError as exc:
-            status = exc.code
-        except (urllib.error.URLError, OSError):
-            status = 0
+        status = post_status(url, body, headers)
         with self.lock:
             self.sent.append({"body": body, "headers": headers, "status": status})
         return status
 
 
-class _Handler(BaseHTTPRequestHandler):
-    postal: StandinPostal
+class _Handler(StandinHandler):
+    state: StandinPostal
     server_version = "motcua-postal-standin"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass
-
-    def _json(self, status: int, data: dict[str, Any]) -> None:
-        body = json.dumps(data, ensure_ascii=False).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _body(self) -> bytes:
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def _verified(self, body: bytes) -> str | None:
         """The customer code of a correctly signed, fresh request, or None (answered 401)."""
         customer = self.headers.get("X-Customer-Code", "")
-        secret = self.postal.secrets.get(customer)
+        secret = self.state.secrets.get(customer)
         ts = self.headers.get("X-Timestamp", "")
         good = (
             secret is not None
             and ts.isdigit()
-            and abs(time.time() - int(ts)) <= self.postal.window
+            and abs(time.time() - int(ts)) <= self.state.window
             and hmac.compare_digest(self.headers.get("X-Signature", ""), sign(secret, ts, body))
         )
         if not good:
@@ -217,7 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
                 data = json.loads(body)
                 if data.get("customer_code") != customer:
                     raise ValueError("customer")
-                order = self.postal.create(data)
+                order = self.state.create(data)
             except (ValueError, KeyError, TypeError):
                 return self._json(400, {"error": "bad body"})
             return self._json(
@@ -226,11 +177,11 @@ class _Handler(BaseHTTPRequestHandler):
             )
         if path.startswith("/standin/orders/") and path.endswith("/events"):
             waybill = path.removeprefix("/standin/orders/").removesuffix("/events")
-            if waybill not in self.postal.orders:
+            if waybill not in self.state.orders:
                 return self._json(404, {"error": "not found"})
             try:
                 data = json.loads(body or b"{}")
-                answer = self.postal.emit(
+                answer = self.state.emit(
                     waybill, str(data["status"]), location=str(data.get("location", ""))
                 )
             except (ValueError, KeyError):
@@ -243,7 +194,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/api/v1/orders/"):
             if self._verified(b"") is None:
                 return None
-            order = self.postal.orders.get(path.removeprefix("/api/v1/orders/"))
+            order = self.state.orders.get(path.removeprefix("/api/v1/orders/"))
             if order is None:
                 return self._json(404, {"error": "not found"})
             keys = ("order_id", "waybill", "order_ref", "status", "postage", "events")

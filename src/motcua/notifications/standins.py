@@ -13,9 +13,9 @@ import secrets
 import threading
 from email import message_from_bytes
 from email.header import decode_header, make_header
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from motcua.core.standin import StandinHandler, StandinServer
 from motcua.notifications.channels import sign
 
 
@@ -50,46 +50,18 @@ class _Recorder:
             return False
 
 
-class _HttpStandin(_Recorder):
-    server: ThreadingHTTPServer | None = None
+class _Handler(StandinHandler):
+    state: _HttpStandin
+    json_content_type = "application/json"
+    json_ensure_ascii = True
 
-    @property
-    def base_url(self) -> str:
-        assert self.server is not None
-        host, port = self.server.server_address[:2]
-        host = host.decode() if isinstance(host, bytes) else str(host)
-        return f"http://{host}:{port}"
+    def do_POST(self) -> None:  # noqa: N802
+        status, answer = self.state.handle(self.path, self._body(), self.headers)
+        self._json(status, answer)
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
-        state = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                status, answer = state.handle(self.path, body, self.headers)
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        return self.server
-
-    def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> Any:
-        server = self.serve(host, port)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+class _HttpStandin(_Recorder, StandinServer):
+    handler = _Handler
 
     def handle(self, path: str, body: bytes, headers: Any) -> tuple[int, dict[str, Any]]:
         raise NotImplementedError

@@ -13,16 +13,14 @@ import json
 import secrets
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from motcua.core.standin import StandinHandler, StandinServer, post_status
 from motcua.payments.gateways import sign
 
 
-class StandinGateway:
+class StandinGateway(StandinServer):
     """The gateway's state: merchants' secrets and the orders they created."""
 
     def __init__(self, *, secrets_by_merchant: dict[str, str]) -> None:
@@ -30,33 +28,7 @@ class StandinGateway:
         self.orders: dict[str, dict[str, Any]] = {}
         self.callbacks: list[dict[str, Any]] = []  # what was sent, and the agency's answer
         self.lock = threading.Lock()
-        self.server: ThreadingHTTPServer | None = None
-
-    @property
-    def base_url(self) -> str:
-        assert self.server is not None
-        host, port = self.server.server_address[:2]
-        host = host.decode() if isinstance(host, bytes) else str(host)
-        return f"http://{host}:{port}"
-
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
-        gateway = self
-
-        class Handler(_Handler):
-            state = gateway
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        return self.server
-
-    def start_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> StandinGateway:
-        server = self.serve(host, port)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+        self.handler = _Handler
 
     def send_callback(self, order: dict[str, Any], *, success: bool) -> int:
         """Post the signed result to the agency; returns its HTTP status."""
@@ -73,22 +45,14 @@ class StandinGateway:
         ).encode()
         if not order["callback_url"].startswith(("http://", "https://")):
             return 0
-        request = urllib.request.Request(  # noqa: S310  (scheme checked above)
+        status = post_status(
             order["callback_url"],
-            data=body,
-            method="POST",
-            headers={
+            body,
+            {
                 "Content-Type": "application/json",
                 "X-Signature": sign(self.secrets[order["merchant_code"]], body),
             },
         )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                status = response.status
-        except urllib.error.HTTPError as exc:
-            status = exc.code
-        except (urllib.error.URLError, OSError):
-            status = 0
         with self.lock:
             self.callbacks.append({"body": body, "status": status})
         return status
@@ -113,27 +77,11 @@ button{{font-size:1.1rem;padding:.5rem 1.2rem;margin-right:.5rem}}</style></head
 </form></body></html>"""
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(StandinHandler):
     state: StandinGateway
     server_version = "motcua-payment-standin"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass  # quiet in tests; the command prints what matters
-
-    def _send(self, status: int, body: bytes, content_type: str, **headers: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _json(self, status: int, data: dict[str, Any]) -> None:
-        self._send(status, json.dumps(data).encode(), "application/json")
-
-    def _body(self) -> bytes:
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+    json_content_type = "application/json"
+    json_ensure_ascii = True
 
     def do_POST(self) -> None:  # noqa: N802
         path = urllib.parse.urlsplit(self.path).path

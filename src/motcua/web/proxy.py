@@ -10,7 +10,9 @@ the first address that is not is the client. Whatever a client writes at the lef
 header is never reached. `TrustedProxyMiddleware` runs first and puts the result in
 REMOTE_ADDR, so that every user of REMOTE_ADDR (rate limits, login lockouts, idempotency keys,
 webhook sender checks) sees the real client; `client_address` is the same answer as a callable
-for django-ratelimit (RATELIMIT_IP_META_KEY) and django-axes (AXES_CLIENT_IP_CALLABLE).
+for django-axes (AXES_CLIENT_IP_CALLABLE), and `ratelimit_address` for django-ratelimit
+(RATELIMIT_IP_META_KEY). A request with no usable address (an ASGI scope without `client`, e.g.
+a Unix socket) is rate-limited in one shared bucket, ADDRESSLESS, instead of failing.
 When TRUSTED_PROXIES is set, `X-Forwarded-Proto` from any other peer is dropped
 (SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto reads it).
 """
@@ -74,6 +76,17 @@ def client_address(request: HttpRequest) -> str:
     meta = request.META
     peer = meta.get(PEER_KEY, meta.get("REMOTE_ADDR", "")) or ""
     return resolve(peer, meta.get("HTTP_X_FORWARDED_FOR", ""))
+
+
+# The key of every request without a usable client address: the unspecified address, which no
+# real client has, so all such requests share one (strict) bucket.
+ADDRESSLESS = "0.0.0.0"  # noqa: S104  (a rate-limit key, nothing binds to it)
+
+
+def ratelimit_address(request: HttpRequest) -> str:
+    """`client_address`, or ADDRESSLESS when there is none (django-ratelimit needs an IP)."""
+    address = _parse(client_address(request))
+    return str(address) if address is not None else ADDRESSLESS
 
 
 class TrustedProxyMiddleware:

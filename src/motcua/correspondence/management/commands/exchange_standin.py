@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.core.management.base import BaseCommand
-
+from motcua.core.standin import StandinCommand
 from motcua.correspondence.exchange import conf
 from motcua.correspondence.standin import StandinExchange
 
 
-class Command(BaseCommand):
+class Command(StandinCommand):
     help = "Chạy trục liên thông văn bản mô phỏng (nhận gói tin edXML, kiểm tra theo lược đồ)."
+    default_port = 8767
 
-    def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8767)
+    def standin(self) -> StandinExchange:
+        return StandinExchange(keys_by_agency={conf("EXCHANGE_AGENCY_CODE"): conf("EXCHANGE_KEY")})
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        agency = conf("EXCHANGE_AGENCY_CODE")
-        exchange = StandinExchange(keys_by_agency={agency: conf("EXCHANGE_KEY")})
-        server = exchange.serve(options["host"], options["port"])
-        self.stdout.write(
-            f"Trục liên thông mô phỏng: {exchange.base_url} (cơ quan {agency}); Ctrl+C để dừng."
-        )
-        self.stdout.flush()
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
+    def banner(self, standin: StandinExchange) -> str:
+        (agency,) = standin.keys
+        return f"Trục liên thông mô phỏng: {standin.base_url} (cơ quan {agency}); Ctrl+C để dừng."

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
+from motcua.core.standin import run_until_interrupted
 from motcua.notifications.channels import DEFAULT_ZALO_TEMPLATES, conf, zalo_template
 from motcua.notifications.standins import SmsStandin, SmtpStandin, ZaloStandin
 
@@ -37,16 +38,10 @@ class Command(BaseCommand):
             raise CommandError("Cần cài aiosmtpd (pip install -e '.[dev]').") from exc
         sms.start_in_thread(host, options["sms_port"])
         zalo_server = zalo.serve(host, options["zalo_port"])
-        self.stdout.write(
+        run_until_interrupted(
+            self.stdout,
             f"SMS: {sms.base_url} · Zalo ZNS: {zalo.base_url} · SMTP: {smtp.host}:{smtp.port}; "
-            "Ctrl+C để dừng."
+            "Ctrl+C để dừng.",
+            zalo_server,
+            also_stop=(sms.stop, smtp.stop),
         )
-        self.stdout.flush()
-        try:
-            zalo_server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            zalo_server.server_close()
-            sms.stop()
-            smtp.stop()

@@ -19,8 +19,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-# The stand-in commands `--standins` starts (each on the port its adapter's default URL names).
-STANDINS = ["payments-standin", "postal-standin", "notify-doubles", "exchange-standin"]
+from motcua.core.standin import STANDINS, start_processes, stop_processes
+
+__all__ = ["STANDINS", "Command"]
 
 
 class Command(BaseCommand):
@@ -63,8 +64,7 @@ class Command(BaseCommand):
                     "--standins chỉ dùng ở chế độ trình diễn (MOTCUA_DEMO=1): khi chạy thật, "
                     "hệ thống kết nối tới dịch vụ thật theo các biến môi trường."
                 )
-            for command in STANDINS:
-                helpers.append(subprocess.Popen([sys.executable, "-m", "motcua", command]))
+            helpers = start_processes()
         worker = None
         if not opts["no_worker"]:
             worker = subprocess.Popen(
@@ -101,13 +101,7 @@ class Command(BaseCommand):
                 proxy_headers=False,
             )
         finally:
-            for helper in helpers:
-                helper.terminate()
-            for helper in helpers:
-                try:
-                    helper.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    helper.kill()
+            stop_processes(helpers)
             if worker is not None:
                 worker.send_signal(signal.SIGINT)
                 try:

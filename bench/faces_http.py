@@ -23,21 +23,19 @@ machine's cores: the load average is printed beside the figures.
 
 from __future__ import annotations
 
+import _db  # first: it takes bench/ off the import path (bench/queue.py shadows queue)
+
+# isort: split
 import argparse
 import http.client
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-_BENCH = Path(__file__).resolve().parent
-# bench/queue.py would shadow the standard library's queue module.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+ROOT = _db.ROOT
 SQLITE = ROOT / "var" / "bench_faces_http.sqlite3"
 FACES = ROOT / "tests" / "fixtures" / "faces"
 PORT = 8767
@@ -169,20 +167,12 @@ def main() -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{SQLITE}{suffix}").unlink(missing_ok=True)
     env = {
-        "DATABASE_URL": f"sqlite:///{SQLITE}",
-        "MOTCUA_DEMO": "1",
+        **_db.environ(f"sqlite:///{SQLITE}"),  # demo mode: the bench's own database only
         "KIOSK_CHECK_IN_PER_MINUTE": "1000000000",
         "KIOSK_IDENTIFY_PER_MINUTE": "1000000000",
-        "AXES_ENABLED": "0",
     }
     os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
-    subprocess.run(
-        [sys.executable, "-m", "motcua", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True
-    )
-    import django
-
-    django.setup()
+    _db.django_setup(f"sqlite:///{SQLITE}")
     t0 = time.perf_counter()
     ids = setup(args.templates)
     print(f"setup: {args.templates:,} templates in {time.perf_counter() - t0:.0f} s")
@@ -190,7 +180,7 @@ def main() -> None:
     from motcua.biometrics.engine import get_engine
 
     print(f"engine {get_engine().model_id}")
-    Server = _load_server()
+    Server = _db.load("_bench_server", "_server.py").Server
     image = kiosk_jpeg(FACES / "person_a_2.jpg")
     body, ctype = multipart({"office": ids["office"], "service": "A"}, image)
     auth = {"Authorization": f"Bearer {ids['token']}", "Content-Type": "application/json"}
@@ -222,17 +212,6 @@ def main() -> None:
         f"CPU: server per check-in {cpu_total / len(lat) * 1000:.0f} ms (mean), bare model "
         f"{statistics.median(bare_cpu):.0f} ms (p50): ×{cpu_total / len(lat) * 1000 / statistics.median(bare_cpu):.2f}"
     )
-
-
-def _load_server():  # type: ignore[no-untyped-def]
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("_bench_server", _BENCH / "_server.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["_bench_server"] = mod
-    spec.loader.exec_module(mod)
-    return mod.Server
 
 
 if __name__ == "__main__":

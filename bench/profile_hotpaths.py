@@ -16,25 +16,22 @@ after each call is made but not measured.
 
 from __future__ import annotations
 
+import _db  # first: it takes bench/ off the import path (bench/queue.py shadows queue)
+
+# isort: split
 import argparse
 import cProfile
 import json
 import os
 import pstats
-import subprocess
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-_BENCH = Path(__file__).resolve().parent
-# bench/queue.py would shadow the standard library's queue module.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
-SQLITE = ROOT / "var" / f"{os.environ.get('BENCH_PROFILE_DB', 'bench_profile')}.sqlite3"
-PG_DB = os.environ.get("BENCH_PROFILE_DB", "motcua_bench_profile")
-PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+ROOT = _db.ROOT
+NAME = os.environ.get("BENCH_PROFILE_DB", "motcua_bench_profile")
+SQLITE = ROOT / "var" / f"{NAME}.sqlite3"
 
 GROUPS = (  # (label, substring of the file path); first match wins
     ("motcua.queueing", "/motcua/queueing/"),
@@ -67,27 +64,17 @@ def _group(filename: str) -> str:
     return "python stdlib/other"
 
 
-def _database_url(db: str) -> str:
-    return f"sqlite:///{SQLITE}" if db == "sqlite" else f"{PG_URL}/{PG_DB}"
-
-
-def _recreate(db: str) -> None:
+def _recreate(db: str) -> str:
+    """A new empty database; its URL."""
     if db == "sqlite":
         for suffix in ("", "-wal", "-shm"):
             Path(f"{SQLITE}{suffix}").unlink(missing_ok=True)
-    else:
-        import psycopg
+        return f"sqlite:///{SQLITE}"
+    import psycopg
 
-        with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DB}")
-    env = {**os.environ, "DATABASE_URL": _database_url(db)}
-    subprocess.run(
-        [sys.executable, "-m", "motcua", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    with psycopg.connect(f"{_db.PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
+    return _db.ensure_pg_db(NAME)
 
 
 def _qr(n: int) -> str:
@@ -148,15 +135,10 @@ def main() -> None:
         help="cpu: this process's CPU time (waits for the database not counted); wall: elapsed",
     )
     args = parser.parse_args()
-    _recreate(args.db)
-    os.environ["DATABASE_URL"] = _database_url(args.db)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.settings")
+    url = _recreate(args.db)
     os.environ["KIOSK_CHECK_IN_PER_MINUTE"] = "1000000000"
     os.environ["KIOSK_IDENTIFY_PER_MINUTE"] = "1000000000"
-    os.environ["AXES_ENABLED"] = "0"
-    import django
-
-    django.setup()
+    _db.django_setup(url)  # demo mode for this throw-away database, migrated
     from django.db import connection
     from django.test import Client
 

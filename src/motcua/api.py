@@ -183,6 +183,7 @@ _register_db_errors()
 
 def _mount() -> None:
     from motcua.biometrics.api import router as biometrics_router
+    from motcua.campaigns.api import router as campaigns_router
     from motcua.catalog.api import router as catalog_router
     from motcua.core.api import router as core_router
     from motcua.correspondence.api import router as correspondence_router
@@ -215,6 +216,7 @@ def _mount() -> None:
     api.add_router("/", homeservice_router)
     api.add_router("/", notifications_router)
     api.add_router("/", correspondence_router)
+    api.add_router("/", campaigns_router)
 
 
 _mount()

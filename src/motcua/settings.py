@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "motcua.delivery",
     "motcua.homeservice",
     "motcua.notifications",
+    "motcua.campaigns",
     "motcua.biometrics",
     "motcua.queueing",
     "motcua.portal",
@@ -106,6 +107,8 @@ MIDDLEWARE = [
     "motcua.web.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "motcua.web.middleware.CurrentUnitMiddleware",
+    # Counts visits through a campaign's link (cd=CODE.channel); no personal data.
+    "motcua.campaigns.tracking.CampaignLinkMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include((payments_public, "payments_public"))),
     path("", include("motcua.homeservice.urls")),
     path("can-bo/tra-ket-qua/", include("motcua.delivery.urls")),
+    # Campaigns before notifications: /huy-dang-ky/<token>/ is shared (see campaigns.urls).
+    path("", include("motcua.campaigns.urls")),
     path("", include("motcua.notifications.urls")),
     path("can-bo/van-ban/", include("motcua.correspondence.urls")),
     path("", include("motcua.portal.urls")),

@@ -159,6 +159,12 @@ consultation.list            own    401   ok         ok          ok      ok     
 consultation.list            other  401   404        404         404     404      404       404
 consultation.answer          own    401   ok         ok          ok      403      404       404
 consultation.answer          other  401   404        404         404     404      404       404
+campaign.create              own    401   403        403         ok      ok       403       403
+campaign.create              other  401   403        403         403     403      403       403
+campaign.publish             own    401   404        404         ok      ok       404       404
+campaign.publish             other  401   404        404         404     404      404       404
+campaign.report              own    401   404        404         ok      ok       404       404
+campaign.report              other  401   404        404         404     404      404       404
 """
 
 # Each dossier action: the status it starts from, the dossier's state that the move needs
@@ -295,6 +301,16 @@ correspondence:finish                 own    login  refused    refused     moved
 correspondence:finish                 other  login  404        404         404        404        404        404
 correspondence:file                   own    login  ok         ok          ok         ok         404        404
 correspondence:file                   other  login  404        404         404        404        404        404
+campaigns:list                        -      login  403        403         ok         ok         403        403
+campaigns:create                      -      login  403        403         ok         ok         403        403
+campaigns:detail                      own    login  403        403         ok         ok         403        403
+campaigns:detail                      other  login  403        403         404        404        403        403
+campaigns:publish                     own    login  403        403         redirect   redirect   403        403
+campaigns:publish                     other  login  403        403         404        404        403        403
+campaigns:retry                       own    login  403        403         redirect   redirect   403        403
+campaigns:retry                       other  login  403        403         404        404        403        403
+campaigns:refresh                     own    login  403        403         redirect   redirect   403        403
+campaigns:refresh                     other  login  403        403         404        404        403        403
 """
 
 
@@ -686,7 +702,45 @@ def _api_operations(world: dict[str, Any]) -> list[tuple[str, str, Any]]:
         return _outcome(_api_call(c, u, "POST", "/api/v1/exchange/inbox", {}))
 
     ops.append(("exchange.inbox", "-", inbox))
+    # Campaigns: a unit's leaders and managers compose, publish and read the report; another
+    # unit's campaign is not found (nor is any campaign for a role that runs none).
+    for side, scope in (("A", "own"), ("B", "other")):
+        unit_code = world["units"][side].code
+
+        def campaign_create(c, u, unit_code=unit_code):  # type: ignore[no-untyped-def]
+            body = {"unit": unit_code, "title": "Cải cách", "text": "Nội dung",
+                    "link_kind": "booking", "channels": ["portal"]}  # fmt: skip
+            return _outcome(_api_call(c, u, "POST", "/api/v1/campaigns", body))
+
+        def campaign_publish(c, u, side=side):  # type: ignore[no-untyped-def]
+            pk = _campaign(world, side).pk
+            return _outcome(_api_call(c, u, "POST", f"/api/v1/campaigns/{pk}/publish", {}))
+
+        def campaign_report(c, u, side=side):  # type: ignore[no-untyped-def]
+            pk = _campaign(world, side).pk
+            return _outcome(_api_call(c, u, "GET", f"/api/v1/campaigns/{pk}/report"))
+
+        ops.append(("campaign.create", scope, campaign_create))
+        ops.append(("campaign.publish", scope, campaign_publish))
+        ops.append(("campaign.report", scope, campaign_report))
     return ops
+
+
+def _campaign(world: dict[str, Any], side: str, failed_post: bool = False) -> Any:
+    """A draft campaign of unit A or B (with a failed Facebook post when asked)."""
+    from motcua.campaigns.models import Campaign, CampaignPost
+
+    world["n"][0] += 1
+    campaign = Campaign.objects.create(
+        code=f"CDMX{world['n'][0]:04d}", unit=world["units"][side], title="Cải cách",
+        text="Nội dung", link_kind="booking", channels=["portal", "facebook"], created_at=NOW,
+    )  # fmt: skip
+    if failed_post:
+        CampaignPost.objects.create(
+            campaign=campaign, channel="facebook", state="failed", next_attempt_at=NOW,
+            last_error="HTTP 400", failed_at=NOW,
+        )  # fmt: skip
+    return campaign
 
 
 def _payment(world: dict[str, Any], side: str, method: str) -> Any:
@@ -1049,6 +1103,9 @@ def test_api_authorisation_matrix(client, world, postal):
         "POST /api/v1/dossiers/{code}/consultations",
         "GET /api/v1/dossiers/{code}/consultations",
         "POST /api/v1/consultations/{consultation_id}/answer",
+        "POST /api/v1/campaigns",
+        "POST /api/v1/campaigns/{campaign_id}/publish",
+        "GET /api/v1/campaigns/{campaign_id}/report",
     }
     assert guarded <= covered, f"API operations missing from the matrix: {guarded - covered}"
     mismatches = _mismatches(results, API_TABLE)
@@ -1083,6 +1140,9 @@ POST_ONLY = {
     "correspondence:register",
     "correspondence:assign",
     "correspondence:finish",
+    "campaigns:publish",
+    "campaigns:retry",
+    "campaigns:refresh",
 }
 
 
@@ -1201,6 +1261,10 @@ def _back_office_request(
                 doc.refresh_from_db()
                 outcome = "moved" if (doc.status, doc.dispatches.count()) != before else "refused"
             return outcome
+    elif name.startswith("campaigns:") and name not in {"campaigns:list", "campaigns:create"}:
+        kwargs["pk"] = _campaign(world, side, failed_post=name == "campaigns:retry").pk
+        if name == "campaigns:retry":
+            kwargs["channel"] = "facebook"
     elif name == "web:switch_unit":
         data = {"unit": world["units"]["A"].pk, "next": "/can-bo/"}
     url = reverse(name, kwargs=kwargs)

@@ -30,7 +30,13 @@ from typing import Any, Self
 from django.core.management.base import BaseCommand, OutputWrapper
 
 # The stand-in commands `serve --standins` starts (each on the port its adapter's default URL names).
-STANDINS = ["payments-standin", "postal-standin", "notify-doubles", "exchange-standin"]
+STANDINS = [
+    "payments-standin",
+    "postal-standin",
+    "notify-doubles",
+    "exchange-standin",
+    "campaign-doubles",
+]
 
 
 class StandinHandler(BaseHTTPRequestHandler):

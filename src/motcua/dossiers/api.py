@@ -256,6 +256,10 @@ def dossier_create(request: HttpRequest, payload: DossierIn) -> Any:
                 actor=user,
                 address=payload.delivery.address,
             )
+    if user is None:
+        from motcua.campaigns.tracking import record_dossier
+
+        record_dossier(request)  # an online submission a campaign's link brought
     return HttpStatus(201, dossier_summary(dossier))
 
 

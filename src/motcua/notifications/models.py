@@ -26,6 +26,10 @@ class Kind(models.TextChoices):
     RESULT_DELIVERED = "result_delivered", "Đã trả kết quả"
     QUEUE_NEAR = "queue_near", "Sắp đến lượt"
     QUEUE_CALLED = "queue_called", "Đến lượt tại quầy"
+    # Written by motcua.campaigns: a campaign's e-mail to a subscriber, and the double opt-in
+    # confirmation of an e-mail subscription.
+    CAMPAIGN = "campaign", "Tin chiến dịch cho người đăng ký"
+    SUBSCRIPTION_CONFIRM = "subscription_confirm", "Xác nhận đăng ký nhận tin"
 
 
 # Kinds that may be sent at night: the citizen is standing in the hall right now.

@@ -141,6 +141,9 @@ def public_booking(request: HttpRequest, payload: BookingIn) -> Status:
         phone=payload.phone,
         channel=BookingChannel.PORTAL,
     )
+    from motcua.campaigns.tracking import record_booking
+
+    record_booking(request)  # from the portal's own pages: the campaign's link, if any
     return Status(
         201,
         {

@@ -701,6 +701,9 @@ def booking(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
                 status = exc.status
             else:
+                from motcua.campaigns.tracking import record_booking
+
+                record_booking(request)  # a campaign's link brought the visitor: count it
                 local = clock.local(made.slot_start)
                 return render(
                     request,

@@ -30,6 +30,7 @@ NAV: list[tuple[str, str, set[str]]] = [
     ("Dữ liệu khuôn mặt", "biometrics:privacy", {Role.MANAGER, Role.SYSADMIN}),
     ("Danh mục thủ tục", "web:catalog", set()),
     ("Tin bài, bình luận", "portal:staff_news", {Role.MANAGER, Role.LEADER, Role.SYSADMIN}),
+    ("Chiến dịch truyền thông", "campaigns:list", {Role.MANAGER, Role.LEADER}),
     ("Quản trị", "admin:index", {Role.SYSADMIN}),
 ]
 

@@ -69,6 +69,11 @@ def seed_all(
     from motcua.homeservice.demo import seed_home_visits
 
     summary["lịch tại nhà"] = step("Lịch phục vụ tại nhà", seed_home_visits)
+    from motcua.campaigns.demo import seed_campaigns
+
+    summary["chiến dịch truyền thông"] = step(
+        "Chiến dịch truyền thông, người đăng ký nhận tin", seed_campaigns
+    )
 
     if history and not Sequence.objects.filter(key=HISTORY_MARKER).exists():
         summary.update(_history(step))

@@ -6,7 +6,8 @@ uses httptools and uvloop when installed (`uvicorn[standard]`).
 
 `--standins` (what `make run` uses, demo mode only) also starts the local stand-ins of the
 outside services on their default ports: the payment gateway, the postal operator, the SMS /
-Zalo ZNS / SMTP doubles and the document-exchange platform, so the demo can pay online, post a
+Zalo ZNS / SMTP doubles, the document-exchange platform and the Zalo OA / Facebook
+Page doubles of campaigns, so the demo can pay online, post a
 result and send messages with nothing on the internet.
 """
 

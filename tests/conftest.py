@@ -65,8 +65,11 @@ def _fresh_local_cache():  # type: ignore[no-untyped-def]
     from django.conf import settings
     from django.core.cache import cache
 
+    from motcua.queueing import lookups
+
     if "locmem" in settings.CACHES["default"]["BACKEND"]:
         cache.clear()
+    lookups.clear()  # offices, services, counters remembered per process (rows rolled back)
 
 
 @pytest.fixture(autouse=True)

@@ -533,11 +533,18 @@ def notification_receipt_issued(*, receipt: Any) -> list[Notification]:
     )
 
 
-def _appointment_pref(citizen: Any, phone: str, at: Any) -> ContactPreference | None:
+_UNREAD: Any = object()  # _appointment_pref: the citizen's choice not read yet
+
+
+def _appointment_pref(
+    citizen: Any, phone: str, at: Any, pref: Any = _UNREAD
+) -> ContactPreference | None:
     """Whom to tell about an appointment (a booking, a home visit, its ticket): the citizen's
     recorded choice, else the phone given when booking (the booking form asks consent to be
-    contacted about the appointment; recorded here, by SMS, with source `booking`)."""
-    pref = _pref(citizen)
+    contacted about the appointment; recorded here, by SMS, with source `booking`).
+    `pref`: the citizen's choice when the caller has already read it (None: there is none)."""
+    if pref is _UNREAD:
+        pref = _pref(citizen)
     if pref is not None and pref.active_channels():
         return pref
     if phone and citizen is not None and pref is None:
@@ -552,17 +559,30 @@ def _appointment_pref(citizen: Any, phone: str, at: Any) -> ContactPreference | 
     return None
 
 
-def _ticket_pref(ticket: Any) -> ContactPreference | None:
-    booking = ticket.booking
-    if booking is None:
-        pref = _pref(ticket.citizen)
+def _ticket_pref(
+    ticket: Any, prefs: dict[Any, ContactPreference] | None = None
+) -> ContactPreference | None:
+    """Whom to tell about a ticket. `prefs`: the choices already read, by citizen id."""
+    if ticket.citizen_id is None:
+        return None
+    pref = prefs.get(ticket.citizen_id) if prefs is not None else _pref(ticket.citizen)
+    if ticket.booking_id is None:
         return pref if pref is not None and pref.active_channels() else None
-    return _appointment_pref(ticket.citizen, booking.phone, booking.created_at)
+    booking = ticket.booking
+    return _appointment_pref(ticket.citizen, booking.phone, booking.created_at, pref)
 
 
-def notification_ticket_called(*, ticket: Any) -> list[Notification]:
+_LINE = object()  # notification_ticket_called: read the 4th of the service's line itself
+
+
+def notification_ticket_called(*, ticket: Any, near_id: Any = _LINE) -> list[Notification]:
     """After a counter called `ticket` (same transaction): "your turn at counter N" to it, and
-    "3 people ahead of you" to the ticket now that far down the same service's line."""
+    "3 people ahead of you" to the ticket now that far down the line.
+
+    `near_id`: that ticket's id (None: nobody), as the caller's calling order has it (call-next
+    passes the 4th of the counter's own line, priority policy included); when not given, the
+    4th of the same service's line, oldest first.
+    """
     if ticket is None:
         return []
     from motcua.queueing.models import Status as TicketStatus
@@ -570,34 +590,44 @@ def notification_ticket_called(*, ticket: Any) -> list[Notification]:
 
     now = clock.now()
     unit = ticket.office.unit
-    rows = _enqueue(
-        kind=Kind.QUEUE_CALLED,
-        pref=_ticket_pref(ticket),
-        ctx={
-            "so_thu_tu": ticket.display,
-            "quay": ticket.counter.number if ticket.counter else "",
-        },
-        unit=unit,
-        ticket=ticket,
-        now=now,
-    )
-    # The line of the same service, oldest first: the order the counters mostly follow (priority
-    # groups may overtake, so "3 ahead" is the estimate the board shows too).
-    waiting = list(
-        Ticket.objects.filter(
-            office_id=ticket.office_id,
-            service_id=ticket.service_id,
-            service_date=ticket.service_date,
-            status=TicketStatus.WAITING,
+    if near_id is _LINE:
+        near = (
+            Ticket.objects.filter(
+                office_id=ticket.office_id,
+                service_id=ticket.service_id,
+                service_date=ticket.service_date,
+                status=TicketStatus.WAITING,
+            )
+            .select_related("service")
+            .order_by("waiting_since", "id")[NEAR_AHEAD : NEAR_AHEAD + 1]
+            .first()
         )
-        .select_related("citizen", "booking", "service")
-        .order_by("waiting_since", "id")[: NEAR_AHEAD + 1]
-    )
-    if len(waiting) > NEAR_AHEAD:
-        near = waiting[NEAR_AHEAD]
+    elif near_id is not None:
+        near = Ticket.objects.select_related("service").filter(pk=near_id).first()
+    else:
+        near = None
+    # Both citizens' choices in one read.
+    citizens = {t.citizen_id for t in (ticket, near) if t is not None and t.citizen_id}
+    prefs = {p.citizen_id: p for p in ContactPreference.objects.filter(citizen_id__in=citizens)}
+    rows: list[Notification] = []
+    pref = _ticket_pref(ticket, prefs)
+    if pref is not None:
+        rows += _enqueue(
+            kind=Kind.QUEUE_CALLED,
+            pref=pref,
+            ctx={
+                "so_thu_tu": ticket.display,
+                "quay": ticket.counter.number if ticket.counter else "",
+            },
+            unit=unit,
+            ticket=ticket,
+            now=now,
+        )
+    near_pref = _ticket_pref(near, prefs) if near is not None else None
+    if near is not None and near_pref is not None:
         rows += _enqueue(
             kind=Kind.QUEUE_NEAR,
-            pref=_ticket_pref(near),
+            pref=near_pref,
             ctx={"so_thu_tu": near.display, "dich_vu": near.service.name, "con_lai": NEAR_AHEAD},
             unit=unit,
             ticket=near,

@@ -4,7 +4,8 @@
     .venv/bin/python bench/receipts.py --per-thread 50 --only sqlite
 
 Each confirmation runs `payment_confirm` through the service: the payment row locked, the
-series' counter row (core.Sequence) locked and bumped, the receipt written, the audit row. The
+series' counter row (core.Sequence) locked and bumped, the receipt's XML signed twice (the
+document and its public copy, RSA-2048) and written with it, the audit row. The
 dossiers and pending payments are made before the clock starts; each run issues on a fresh
 series, so its numbers must come out 1..N with no gap and no duplicate (checked and printed).
 Each database runs in its own child process (DATABASE_URL is read when Django starts):
@@ -17,6 +18,7 @@ import _db  # first: it takes bench/ off the import path (bench/queue.py shadows
 
 # isort: split
 import argparse
+import os
 import tempfile
 import threading
 import time
@@ -47,6 +49,13 @@ def _office():  # type: ignore[no-untyped-def]
 
 def worker(url: str, threads: int, per_thread: int) -> None:
     _db.django_setup(url)
+    if not os.environ.get("RECEIPT_SIGNING_KEY"):  # receipts are signed at issue
+        from pathlib import Path
+
+        from motcua.payments.xmlsign import create_test_certificate
+
+        key, cert = create_test_certificate(Path(tempfile.mkdtemp(prefix="bench-sign-")))
+        os.environ["RECEIPT_SIGNING_KEY"], os.environ["RECEIPT_SIGNING_CERT"] = str(key), str(cert)
     import random
 
     from django.db import connection

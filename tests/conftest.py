@@ -28,6 +28,21 @@ os.environ.setdefault("PAYMENT_GATEWAY_SECRET", "test-gateway-secret")
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _receipt_signing_certificate(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Receipts are signed when issued: one test certificate for the session (never var/)."""
+    from motcua.payments.xmlsign import create_test_certificate
+
+    if os.environ.get("RECEIPT_SIGNING_KEY"):
+        yield
+        return
+    key, cert = create_test_certificate(tmp_path_factory.mktemp("receipt-signing"))
+    os.environ["RECEIPT_SIGNING_KEY"], os.environ["RECEIPT_SIGNING_CERT"] = str(key), str(cert)
+    yield
+    os.environ.pop("RECEIPT_SIGNING_KEY", None)
+    os.environ.pop("RECEIPT_SIGNING_CERT", None)
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _plain_static_storage():  # type: ignore[no-untyped-def]
     """Static files by their plain names, as the app folders hold them: a manifest left in var/
     by `make run` must not send the test server's pages to hashed names it cannot serve."""
@@ -50,8 +65,11 @@ def _fresh_local_cache():  # type: ignore[no-untyped-def]
     from django.conf import settings
     from django.core.cache import cache
 
+    from motcua.queueing import lookups
+
     if "locmem" in settings.CACHES["default"]["BACKEND"]:
         cache.clear()
+    lookups.clear()  # offices, services, counters remembered per process (rows rolled back)
 
 
 @pytest.fixture(autouse=True)

@@ -31,5 +31,6 @@ urlpatterns = [
     path("", include("motcua.campaigns.urls")),
     path("", include("motcua.notifications.urls")),
     path("can-bo/van-ban/", include("motcua.correspondence.urls")),
+    path("van-ban/", include("motcua.correspondence.public_urls")),
     path("", include("motcua.portal.urls")),
 ]

@@ -126,6 +126,7 @@ def test_birth_registration_consults_two_agencies_and_the_late_one_is_counted(
         "late": 1,
         "late_days": 2,
         "waiting_overdue": 0,
+        "dossiers_late": 0,  # the dossier itself is not late (yet)
     }
     # Social insurance (due 24/11) has not answered: overdue from 25/11, on the partner.
     assert selectors.partner_delays(today=date(2026, 11, 25))[1]["waiting_overdue"] == 1

@@ -72,3 +72,37 @@ def test_demo_joint_dossier_waits_late_on_a_partner(freeze, settings, tmp_path):
     from motcua.core.models import Sequence
 
     assert Sequence.objects.filter(key=MARKER).exists()
+
+
+def test_demo_joint_birth_registration_is_received_through_the_catalogue(
+    freeze, settings, tmp_path
+):
+    """No birth registration in processing: one is received at the counter six working days
+    ago; its catalogue version names the police and social insurance, so receiving it sent
+    both letters; the police's answer was matched by its ResponseFor, late; insurance owes."""
+    from motcua.catalog.demo import seed_catalog
+    from motcua.correspondence.models import Consultation, StatusMessage
+    from motcua.correspondence.selectors import partner_delays
+    from motcua.org.demo import seed_staff, seed_units
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path
+    freeze(datetime(2026, 3, 10, 15, 0, tzinfo=clock.VN_TZ))
+    seed_units()
+    seed_staff()
+    seed_catalog()
+    seed_correspondence(count=10)
+    asked = list(Consultation.objects.order_by("agency_code"))
+    assert [(c.agency_code, c.from_procedure) for c in asked] == [
+        ("H26.BHXH.HADONG", True),
+        ("H26.CA.HADONG", True),
+    ]
+    rows = {r["agency_code"]: r for r in partner_delays()}
+    assert rows["H26.CA.HADONG"]["late"] == 1 and rows["H26.BHXH.HADONG"]["waiting_overdue"] == 1
+    assert rows["H26.BHXH.HADONG"]["dossiers_late"] == 1
+    # The rest of the register's life: a refusal, a recall, statuses from outside, paper ones.
+    assert Document.objects.filter(status="refused").exists()
+    assert Document.objects.filter(status="recalled", direction="out").exists()
+    assert StatusMessage.objects.filter(way="in").exists()
+    assert Document.objects.filter(received_via="paper").count() == 2
+    assert Document.objects.exclude(published_at=None).exists()

@@ -55,7 +55,41 @@ packages = st.builds(
         ),
         max_size=3,
     ).map(tuple),
+    response_for=st.lists(
+        st.builds(
+            edxml.ResponseFor,
+            organ=st.from_regex(r"[A-Z0-9.]{1,20}", fullmatch=True),
+            code=st.sampled_from(["05/UBND-VP", "131/CAQ-QLHC", "7/TB-CAH"]),
+            issued_on=st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
+            document_id=st.just("") | st.from_regex(r"[A-Z0-9.,/]{1,40}", fullmatch=True),
+        ),
+        max_size=2,
+    ).map(tuple),
 )
+statuses = st.builds(
+    edxml.StatusPackage,
+    sender=organ,
+    about=st.builds(
+        edxml.ResponseFor,
+        organ=st.from_regex(r"[A-Z0-9.]{1,20}", fullmatch=True),
+        code=st.sampled_from(["05/UBND-VP", "131/CAQ-QLHC"]),
+        issued_on=st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
+        document_id=st.just(""),
+    ),
+    code=st.sampled_from(list(edxml.STATUS_LABELS)),
+    description=st.just("") | text,
+    at=st.just(NOW),
+    staff=st.just("") | text,
+    department=st.just("") | text,
+)
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@given(statuses)
+def test_status_packages_we_write_pass_the_schema_and_read_back_equal(status):
+    data = edxml.write_status(status)
+    assert edxml.schema().validate(etree.fromstring(data))
+    assert edxml.read_status(data) == status
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])

@@ -57,7 +57,13 @@ def doubles(settings):
     from motcua.notifications.standins import SmsStandin, SmtpStandin, ZaloStandin
 
     sms = SmsStandin(secret="sms-test-secret", brandname="PHUONGKH").start_in_thread()
-    zalo = ZaloStandin(token="zalo-test-token", templates=set(DEFAULT_ZALO_TEMPLATES.values()))
+    zalo = ZaloStandin(
+        token="zalo-test-token",
+        templates=set(DEFAULT_ZALO_TEMPLATES.values()),
+        oa_token="zalo-oa-test-token",
+        oa_app_id="4242",
+        oa_secret="oa-secret",
+    )
     zalo.start_in_thread()
     smtp = SmtpStandin().start()
     settings.MOTCUA = {
@@ -67,6 +73,10 @@ def doubles(settings):
         "NOTIFY_SMS_BRANDNAME": "PHUONGKH",
         "NOTIFY_ZALO_URL": zalo.base_url,
         "NOTIFY_ZALO_TOKEN": "zalo-test-token",
+        "NOTIFY_ZALO_OA_URL": zalo.base_url,
+        "NOTIFY_ZALO_OA_TOKEN": "zalo-oa-test-token",
+        "NOTIFY_ZALO_OA_APP_ID": "4242",
+        "NOTIFY_ZALO_OA_SECRET": "oa-secret",
         "NOTIFY_SMTP_HOST": smtp.host,
         "NOTIFY_SMTP_PORT": str(smtp.port),
         "NOTIFY_TIMEOUT": "5",

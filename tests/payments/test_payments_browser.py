@@ -51,3 +51,40 @@ def test_citizen_pays_online_and_downloads_the_receipt(page, live_server, ward, 
     assert "Mười tám nghìn đồng" in text and receipt.number_display in text
     # The public PDF shows only the last 4 digits of the payer's ID number.
     assert "********0000" in text and "001085000000" not in text
+
+
+def test_money_pages_of_a_ward_official_have_no_axe_violations(page, live_server, ward):
+    """The reconciliation page (with the account choice) and the cash book, as reception of a
+    ward with two accounts sees them."""
+    from axe_helpers import axe_violations
+    from motcua.payments.models import BankAccount, BankStatementLine
+
+    BankAccount.objects.create(
+        unit=ward.unit, bank_bin="970418", account_number="2222333344", account_name="UBND 2"
+    )
+    BankStatementLine.objects.create(
+        transaction_id="FTAXE1",
+        booked_on=clock.today(),
+        amount=50000,
+        description="CHUYEN TIEN NHAM",
+        imported_at=clock.now(),
+        status="unmatched",
+        account=ward.account,
+    )
+    page.goto(f"{live_server.url}/can-bo/dang-nhap/")
+    page.locator("#id_username").fill("tiepnhan")
+    page.locator("#id_password").fill("motcua-demo")
+    page.locator("#id_password").press("Enter")
+    expect(page.locator("#id_username")).to_have_count(0)
+    failures = {}
+    for path in ["/can-bo/thu-phi/doi-soat/", "/can-bo/thu-phi/so-quy/"]:
+        response = page.goto(live_server.url + path)
+        assert response is not None and response.status == 200, path
+        expect(page.locator("main")).to_be_visible()
+        if path.endswith("doi-soat/"):
+            expect(page.get_by_label("Tài khoản thu")).to_be_visible()
+            expect(page.locator("#unmatched")).to_contain_text("FTAXE1")
+        found = axe_violations(page)
+        if found:
+            failures[path] = found
+    assert failures == {}

@@ -61,3 +61,22 @@ def test_setup_is_idempotent(ward):
         assert seed_payment_setup() == 0
     assert ReceiptSeries.objects.filter(unit__code="09556").count() == 2
     assert BankAccount.objects.filter(unit__code="09556").count() == 1
+
+
+def test_demo_statement_pays_one_dossier_and_leaves_one_line_unmatched(ward):
+    from payments_helpers import receive
+
+    from motcua.payments.demo import seed_bank_statements
+    from motcua.payments.models import BankStatementLine
+
+    d = receive(ward, i=3)
+    with clock.frozen(vn(2026, 3, 11, 9, 0)):
+        assert seed_bank_statements(real_now=clock.now(), codes=[ward.unit.code]) == 1
+        assert seed_bank_statements(real_now=clock.now(), codes=[ward.unit.code]) == 0
+    assert dossier_outstanding(d) == 0
+    assert Payment.objects.get(dossier=d, status="paid").method == "vietqr"
+    lines = BankStatementLine.objects.order_by("transaction_id")
+    assert [(x.status, x.account_id) for x in lines] == [
+        ("unmatched", ward.account.pk),
+        ("matched", ward.account.pk),
+    ]

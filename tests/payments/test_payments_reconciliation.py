@@ -8,7 +8,7 @@ import pytest
 from payments_helpers import receive, vn
 
 from motcua.core.services import api_token_issue
-from motcua.payments.models import BankStatementLine, Payment, Receipt
+from motcua.payments.models import BankAccount, BankStatementLine, Payment, Receipt
 from motcua.payments.reconciliation import _amount, codes_in, statement_line_resolve
 
 
@@ -120,15 +120,101 @@ def test_bad_files_and_permissions(client, ward):
     assert r.status_code == 403
 
 
+def _other_account(ward):
+    return BankAccount.objects.create(
+        unit=ward.other,
+        bank_bin="970436",
+        bank_name="Vietcombank",
+        account_number="0011000999888",
+        account_name="UBND PHUONG DUONG NOI",
+    )
+
+
 def test_another_units_reconciler_neither_pays_nor_sees_what_a_dossier_owes(client, ward):
+    _other_account(ward)
     d = receive(ward, i=6)  # owes 31.000, of WARD1
-    content = _csv([("1", "10/03/2026", "FT9", "", "30.000", f"{d.code}")])
+    content = _csv([("1", "10/03/2026", "FT9", "", "31.000", f"{d.code}")])
     body = _post(client, ward, "s.csv", content, user="tiepnhan_khac").json()
     assert body["matched"] == [] and "31.000" not in body["unmatched"][0]["problem"]
     line = BankStatementLine.objects.get()
     with pytest.raises(Exception):  # noqa: B017
         statement_line_resolve(line=line, actor=ward.tiepnhan_khac, dossier_code=d.code)
     assert not Payment.objects.filter(dossier=d).exists()
+
+
+def test_a_statement_belongs_to_one_account_and_its_units_officials(client, ward):
+    """Each official sees only the unmatched lines of their units' accounts; resolving another
+    unit's line is refused as if it did not exist; matching stays on the statement's account."""
+    other_account = _other_account(ward)
+    d = receive(ward, i=7)  # owes 31.000 on WARD1's account
+    # WARD2's statement carries WARD1's dossier code and the right amount: not paid by it.
+    body = _post(
+        client,
+        ward,
+        "b.csv",
+        _csv([("1", "10/03/2026", "FT20", "", "31.000", d.code)]),
+        user="tiepnhan_khac",
+    ).json()
+    assert body["matched"] == []
+    theirs = BankStatementLine.objects.get(transaction_id="FT20")
+    assert theirs.account == other_account and theirs.statement.unit == ward.other
+    # WARD1's own statement: an unmatched line and the matched one.
+    body = _post(
+        client,
+        ward,
+        "a.csv",
+        _csv(
+            [
+                ("1", "10/03/2026", "FT21", "", "31.000", d.code),
+                ("2", "10/03/2026", "FT22", "", "77.000", "ung ho"),
+            ]
+        ),
+    ).json()
+    assert [r["transaction_id"] for r in body["matched"]] == ["FT21"]
+    ours = BankStatementLine.objects.get(transaction_id="FT22")
+    assert ours.account == ward.account and ours.statement.unit == ward.unit
+    # The page of each official lists only their own account's lines.
+    client.force_login(ward.tiepnhan)
+    page = client.get("/can-bo/thu-phi/doi-soat/").content.decode()
+    assert "FT22" in page and "FT20" not in page
+    client.force_login(ward.tiepnhan_khac)
+    page = client.get("/can-bo/thu-phi/doi-soat/").content.decode()
+    assert "FT20" in page and "FT22" not in page
+    # Resolving the other unit's line: not found, nothing changes.
+    r = client.post(f"/can-bo/thu-phi/doi-soat/{ours.pk}/", {"note": "da hoan"})
+    assert r.status_code == 404
+    ours.refresh_from_db()
+    assert ours.status == "unmatched"
+    with pytest.raises(Exception):  # noqa: B017
+        statement_line_resolve(line=ours, actor=ward.tiepnhan_khac, note="x")
+    # The title block's account number chooses the account when an official has several.
+    BankAccount.objects.create(
+        unit=ward.unit, bank_bin="970418", account_number="2222333344", account_name="UBND 2"
+    )
+    titled = (
+        "\ufeffSAO KÊ TÀI KHOẢN;;;;;\nSố tài khoản;2222333344;;;;\n"
+        "STT;Ngày giao dịch;Số tham chiếu;Ghi nợ;Ghi có;Nội dung\n1;10/03/2026;FT23;;5.000;x\n"
+    ).encode()
+    r = _post(client, ward, "t.csv", titled)
+    assert r.status_code == 200, r.content
+    assert BankStatementLine.objects.get(transaction_id="FT23").account.account_number == (
+        "2222333344"
+    )
+    # Without it, the official must say which account.
+    r = _post(client, ward, "u.csv", _csv([("1", "10/03/2026", "FT24", "", "5.000", "x")]))
+    assert r.status_code == 422 and r.json()["code"] == "statement_account_required"
+    token = api_token_issue(user=ward.tiepnhan)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    r = client.post(
+        "/api/v1/reconciliation/bank-statements",
+        {
+            "file": SimpleUploadedFile("v.csv", _csv([("1", "10/03/2026", "FT25", "", "5", "x")])),
+            "account": str(other_account.pk),
+        },
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert r.status_code == 403 and r.json()["code"] == "statement_account_forbidden"
 
 
 def test_amounts_and_codes():

@@ -46,7 +46,8 @@ def test_receipts_report_command_text_xlsx_and_pdf(ward, tmp_path):
     assert "Từ số: 0000001" in text and "Đến số: 0000005" in text
     assert "Số biên lai đã hủy: 2" in text and "Các số đã hủy: 0000002, 0000005" in text
     assert "số 0000004 thay số 0000002" in text
-    assert "Tổng tiền trên biên lai hợp lệ (đồng): 93.000" in text
+    assert "Tổng tiền phí, lệ phí trong kỳ (biên lai hợp lệ, đồng): 93.000" in text
+    assert "Biên lai thu phí, lệ phí không có mệnh giá" in text
     assert "Số bị bỏ trống trong dãy: Không" in text
     values = [c for row in load_workbook(xlsx).active.iter_rows(values_only=True) for c in row]
     assert "Báo cáo tình hình sử dụng biên lai 01BLP0-001 HD-26E" in values and "0000005" in values

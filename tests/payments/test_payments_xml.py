@@ -77,13 +77,61 @@ def test_signature_verified_by_xmlsec1_and_signxml_and_broken_by_one_byte(
         assert _xmlsec1(bad, cert).returncode != 0
 
 
-def test_public_xml_masks_the_id_and_missing_certificate_is_clear(client, ward, cert, settings):
+def test_xml_is_signed_at_issue_and_served_as_issued(client, ward, cert, settings):
+    """What is issued is what is served: the stored bytes, not a new signature; a cancellation
+    does not touch them; the public copy (signed at the same moment) masks the ID number."""
+    from motcua.payments.models import Receipt
+
     r = _receipt(ward)
-    text = client.get(f"/api/v1/receipts/{r.public_id}.xml").content.decode()
-    assert "<SoDinhDanh>********0000</SoDinhDanh>" in text
+    r.refresh_from_db()
+    assert r.signed_xml.startswith("<?xml") and len(r.xml_sha256) == 64
+    token = api_token_issue(user=ward.tiepnhan)
+    staff = client.get(
+        f"/api/v1/receipts/{r.public_id}.xml", HTTP_AUTHORIZATION=f"Bearer {token}"
+    ).content
+    public = client.get(f"/api/v1/receipts/{r.public_id}.xml").content
+    assert staff == r.signed_xml.encode() and public == r.public_xml.encode()
+    assert "<SoDinhDanh>********0000</SoDinhDanh>" in public.decode()
+    assert "001085000000" not in public.decode()
+    import hashlib
+
+    assert hashlib.sha256(staff).hexdigest() == r.xml_sha256
+    # A new certificate (or none) changes nothing already issued.
     settings.MOTCUA = {**settings.MOTCUA, "RECEIPT_SIGNING_KEY": "/nonexistent/key.pem"}
-    resp = client.get(f"/api/v1/receipts/{r.public_id}.xml")
-    assert resp.status_code == 422 and resp.json()["code"] == "signing_certificate_missing"
+    again = client.get(f"/api/v1/receipts/{r.public_id}.xml", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert again.status_code == 200 and again.content == staff
+    # The receipt itself is never edited.
+    with pytest.raises(ValueError):
+        r.payer_name = "Người khác"
+        r.save()
+    with pytest.raises(ValueError):
+        Receipt.objects.get(pk=r.pk).save(update_fields=["amount"])
+    # Without the certificate no receipt is issued (and the money is not recorded as taken).
+    d = receive(ward, i=5)
+    p = services.payment_create(dossier=d, method=Method.CASH, actor=ward.tiepnhan)
+    from motcua.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as exc:
+        services.payment_confirm(payment=p, actor=ward.tiepnhan)
+    assert exc.value.code == "signing_certificate_missing"
+    p.refresh_from_db()
+    assert p.status == "pending" and not p.receipts.exists()
+
+
+def test_cancelled_receipt_keeps_its_issued_xml_and_the_replacement_names_it(client, ward, cert):
+    from signxml import XMLVerifier
+
+    r = _receipt(ward)
+    r.refresh_from_db()
+    issued = r.signed_xml
+    new = services.receipt_cancel(receipt=r, actor=ward.lanhdao, reason="Sai tên", replace=True)
+    r.refresh_from_db()
+    assert r.cancelled_at is not None and r.signed_xml == issued
+    new.refresh_from_db()
+    assert f"<ThayTheBienLai>{r.series.symbol} {r.number_display}</ThayTheBienLai>" in (
+        new.signed_xml
+    )
+    XMLVerifier().verify(new.signed_xml.encode(), x509_cert=cert.read_bytes())
 
 
 def test_certificate_command(tmp_path):

@@ -16,13 +16,19 @@ from motcua.queueing.services import ticket_issue
 
 pytestmark = pytest.mark.django_db
 
-# Statements (savepoints included) measured on this code: check-in 42 (SQLite) / 43 (PostgreSQL),
-# call-next 16 / 17 (pg_notify), board 2 on a cache hit. The old code took 55, 18 and 12.
-# The notification outbox (issue 13) adds up to 2 to call-next: the line's 4th ticket ("3 people
-# ahead of you") and the called ticket's office unit, 18 / 19 in all.
-CHECK_IN_MAX = 44
-CALL_NEXT_MAX = 19
-BOARD_HIT_MAX = 2
+# Statements (savepoints included) per request, the whole request (token, rate limits in the
+# database cache, the answer's position and wait estimate):
+# - check-in by QR, new citizen: 55 (first code) → 42/43 → 32 (SQLite) / 33 (PostgreSQL:
+#   pg_notify): office and service from the per-process lookups, one read of the person's
+#   tickets for both fair-play rules, the position counted (not the line ordered), the wait
+#   estimate's counters cached, the rate-limit increment one read lighter;
+# - call-next: 18 → 16/17 (+2 for the notification hook) → 15 / 16: the counter read once,
+#   rules and services from the lookups, "3 ahead" from the call's own line, both contact
+#   choices in one read;
+# - board on a cache hit: 12 → 2 → 1 (the newest event id, plain SQL).
+CHECK_IN_MAX = 33
+CALL_NEXT_MAX = 16
+BOARD_HIT_MAX = 1
 
 
 def _count(fn):
@@ -105,3 +111,58 @@ def test_day_average_wait_is_kept_at_each_call_and_transfer(at, office, counters
     assert selectors.average_wait_seconds(office=office, day=clock.today()) == recomputed()
     assert QueueDay.objects.get(pk=row.pk).wait_count == 2
     assert t3.pk  # still waiting
+
+
+def test_position_counted_equals_the_ordered_line(
+    at, office, counters, svc_a, citizens, elderly, officer
+):
+    """people_ahead (priority and booked tickets read, plain ones counted) gives every waiting
+    ticket the index the whole ordered line gives it: plain, priority, booked (slot come or
+    not), transferred to a counter."""
+    from datetime import timedelta
+
+    from motcua.core import clock
+    from motcua.queueing import selectors, services
+
+    now = clock.now()
+    issued = []
+    for i in range(9):
+        at(now + timedelta(minutes=i))
+        priority = elderly if i in (2, 5, 6) else None
+        issued.append(
+            ticket_issue(
+                office=office, service=svc_a, citizen=None, method=Method.STAFF, priority=priority
+            ).ticket
+        )
+    for minutes in (-30, 120):  # a booking whose slot has come, one later today
+        booking = services.booking_create(
+            office=office,
+            service=svc_a,
+            citizen=citizens[len(issued) % len(citizens)],
+            slot_start=now + timedelta(minutes=minutes),
+        )
+        issued.append(
+            ticket_issue(
+                office=office, service=svc_a, citizen=booking.citizen, method=Method.QR
+            ).ticket
+        )
+    services.ticket_transfer(ticket=issued[7], to_counter=counters[0], officer=officer)
+    at(now + timedelta(minutes=15))
+    line = selectors.line_for_service(office=office, service=svc_a)
+    assert sorted(line) == sorted(t.pk for t in issued)
+    for ticket in issued:
+        ticket.refresh_from_db()
+        assert selectors.people_ahead(ticket) == line.index(ticket.pk), ticket.display
+
+
+def test_board_answers_304_while_nothing_happened(at, client, office, counters, svc_a):
+    board_url = f"/api/v1/queue/{office.code}/board"
+    first = client.get(board_url)
+    etag = first["ETag"]
+    assert first.status_code == 200 and etag
+    again = client.get(board_url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again["ETag"] == etag
+    ticket_issue(office=office, service=svc_a, citizen=None, method=Method.STAFF)
+    changed = client.get(board_url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert changed.json()["waiting"] == 1

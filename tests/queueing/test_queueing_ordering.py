@@ -139,3 +139,49 @@ def test_regular_ticket_called_despite_endless_priority_arrivals(regular, prio_s
         del waiting[picked.id]
         calls += 1
     assert calls <= (max_streak + 1) * regular
+
+
+candidate = st.builds(
+    lambda minute, weight, slot, special: (
+        minute,
+        weight if special else 0,
+        slot if special else None,
+    ),
+    st.integers(min_value=0, max_value=30),
+    st.sampled_from([0, 5, 20]),
+    st.one_of(st.none(), st.integers(min_value=-20, max_value=40)),
+    st.booleans(),
+)
+
+
+@settings(max_examples=300)
+@given(
+    rows=st.lists(candidate, min_size=1, max_size=30),
+    pick=st.integers(min_value=0),
+    max_streak=st.integers(min_value=0, max_value=4),
+)
+def test_ahead_counts_what_the_whole_line_orders(rows, pick, max_streak):
+    """`ahead` (specials read, plain tickets only counted) equals the index in `order`."""
+    from motcua.queueing.ordering import ahead
+
+    now = T0 + timedelta(minutes=30)
+    line = [
+        Candidate(
+            id=i + 1,
+            waiting_since=T0 + timedelta(minutes=minute),
+            priority_weight=weight,
+            slot_start=None if slot is None else T0 + timedelta(minutes=slot),
+        )
+        for i, (minute, weight, slot) in enumerate(rows)
+    ]
+    target = line[pick % len(line)]
+    others = [c for c in line if c is not target]
+    special = [c for c in others if c.priority_weight or c.slot_start is not None]
+    plain = [c for c in others if not (c.priority_weight or c.slot_start is not None)]
+    before = sum(1 for c in plain if (c.waiting_since, c.id) < (target.waiting_since, target.id))
+    expected = order(line, now=now, max_streak=max_streak).index(target)
+    got = ahead(
+        target, special, plain_before=before, plain_total=len(plain), now=now,
+        max_streak=max_streak,
+    )  # fmt: skip
+    assert got == expected

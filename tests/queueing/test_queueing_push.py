@@ -243,3 +243,52 @@ def test_a_stream_looking_during_a_read_waits_for_it(at, office, svc_a, monkeypa
         assert not feed.needs_refresh()
     finally:
         broker.unsubscribe(feed, waiter)
+
+
+@pytest.mark.django_db
+def test_redis_pub_sub_carries_events_between_processes(
+    at, office, svc_a, monkeypatch, django_capture_on_commit_callbacks
+):
+    """SQLite with REDIS_URL: an event is published on Redis after its commit, and this
+    process's subscriber wakes the office's streams with the event's id (as it would for a
+    write made by another process)."""
+    redis = pytest.importorskip("redis")
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL signals with LISTEN/NOTIFY, not Redis")
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    broker.stop_listener()
+    monkeypatch.setenv("REDIS_URL", url)
+    monkeypatch.setattr(broker, "_redis_client", None)
+    assert broker.signal_mode() == "redis"
+    waiter = broker.Waiter()
+    feed = broker.subscribe(office.pk, waiter)
+    try:
+        # The subscriber wakes every stream once it listens (anything sent before is re-read).
+        waiter._event.wait(30)
+        assert waiter._event.is_set()
+        feed.refresh()
+        pos = feed.head()
+        waiter.clear()
+        # Another process's write: a bare message on the channel names the office and event.
+        redis.Redis.from_url(url).publish(broker.CHANNEL, f"{office.pk}:987654321")
+        waiter._event.wait(30)
+        assert waiter._event.is_set() and 987654321 in feed._pending
+        feed.refresh()
+        waiter.clear()
+        # A write of this process: published after its commit, delivered by the subscriber.
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket = ticket_issue(
+                office=office, service=svc_a, citizen=None, method=Method.STAFF
+            ).ticket
+        event_id = TicketEvent.objects.get(ticket=ticket).pk
+        waiter._event.wait(30)
+        assert waiter._event.is_set()
+        feed.refresh()
+        assert [e["id"] for e in feed.pull(pos)[1] or []] == [event_id]
+    finally:
+        broker.unsubscribe(feed, waiter)
+        broker.stop_listener()

@@ -102,6 +102,7 @@ def test_public_pages_have_no_axe_violations(browser, live_server, demo, size):
         "/tinh-hinh-giai-quyet/",
         "/co-quan/",
         "/cong-khai/",
+        "/van-ban/",
         "/tin-tuc/",
         f"/tin-tuc/{article.slug}/",
         "/danh-gia/",
@@ -175,6 +176,8 @@ def test_back_office_pages_have_no_axe_violations(browser, live_server, demo, si
         "/can-bo/tai-nha/",
         "/can-bo/tra-ket-qua/",
         "/can-bo/van-ban/",
+        "/can-bo/van-ban/lay-y-kien/",
+        "/can-bo/van-ban/van-ban-giay/",
         "/can-bo/thong-bao/that-bai/",
     ]:
         response = page.goto(base + path)

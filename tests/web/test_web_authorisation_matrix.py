@@ -55,8 +55,8 @@ NOW = datetime(2026, 11, 17, 9, 30, tzinfo=clock.VN_TZ)  # a Tuesday, office hou
 # Home visits: the manager dispatches, the unit's officer works the visit, reception cancels; a
 # repeated action key answers only whoever may act on the visit. `hidden`: a list or figure
 # answers without the other unit's row. Without a token the dossier's own lookup applies (404).
-# Receipts: the signed XML answers 422 to everyone here (no signing certificate in this world;
-# it is public by its unguessable handle); a refund needs a withdrawn dossier (409 shows the
+# Receipts: the XML signed at issue is served to everyone by its unguessable handle (the public
+# copy masks the payer's ID number); a refund needs a withdrawn dossier (409 shows the
 # role passed). Statement import: who may import (this line is not matched even in its own
 # unit: its test line needs work, see the report of the fees2 merge).
 API = """
@@ -106,8 +106,8 @@ payment.confirm_transfer     own    401   ok         403         ok      ok     
 payment.confirm_transfer     other  401   403        403         403     403      403       403
 receipt.cancel               own    401   403        403         ok      ok       403       403
 receipt.cancel               other  401   403        403         403     403      403       403
-receipt.xml                  own    422   422        422         422     422      422       422
-receipt.xml                  other  422   422        422         422     422      422       422
+receipt.xml                  own    ok    ok         ok          ok      ok       ok        ok
+receipt.xml                  other  ok    ok         ok          ok      ok       ok        ok
 receipt.refund               own    401   403        403         409     409      403       403
 receipt.refund               other  401   403        403         403     403      403       403
 statement.import             own    401   unmatched  403         unmatched  unmatched  403   403
@@ -152,6 +152,10 @@ document.send                own    401   ok         ok          ok      ok     
 document.send                other  401   404        404         404     404      404       404
 document.edxml               own    401   ok         ok          ok      ok       404       404
 document.edxml               other  401   404        404         404     404      404       404
+document.recall              own    401   ok         403         ok      ok       404       404
+document.recall              other  401   404        404         404     404      404       404
+document.refuse              own    401   ok         403         ok      ok       404       404
+document.refuse              other  401   404        404         404     404      404       404
 exchange.inbox               -      401   401        401         401     401      401       401
 consultation.create          own    401   ok         ok          ok      403      403       403
 consultation.create          other  401   404        404         404     404      404       404
@@ -204,8 +208,8 @@ ACTIONS: dict[str, tuple[int, dict[str, Any], dict[str, Any]]] = {
 # answer 404 to a role that has no home-visit work. Delivery pages: a result back from the post
 # is `handed` over, or `refused` (the form sent back with the reason); a posted result `shipped`.
 # Money pages: the cash book, daily check and reconciliation list the caller's own units only
-# (`don-vi` of another unit is ignored). Known gap: bank-statement lines carry no unit, so any
-# unit's reconciler may resolve an unmatched line (reconciliation_resolve, both scopes).
+# (`don-vi` of another unit is ignored). A bank-statement line belongs to its unit's account:
+# only that unit's reconcilers resolve it; to anyone else it does not exist (404).
 BACK_OFFICE = """
 url                                   scope  anon   reception  specialist  leader     manager    sysadmin   home
 web:home                              -      login  ok         ok          ok         ok         ok         ok
@@ -285,8 +289,8 @@ payments:daily                        own    login  ok         403         ok   
 payments:daily                        other  login  ok         403         ok         ok         403        403
 payments:reconciliation               own    login  ok         403         ok         ok         403        403
 payments:reconciliation               other  login  ok         403         ok         ok         403        403
-payments:reconciliation_resolve       own    login  redirect   redirect    redirect   redirect   redirect   redirect
-payments:reconciliation_resolve       other  login  redirect   redirect    redirect   redirect   redirect   redirect
+payments:reconciliation_resolve       own    login  redirect   404         redirect   redirect   404        404
+payments:reconciliation_resolve       other  login  404        404         404        404        404        404
 notifications:failed                  -      login  ok         403         ok         ok         403        403
 correspondence:list                   -      login  ok         ok          ok         ok         403        403
 correspondence:create                 -      login  ok         ok          ok         ok         403        403
@@ -312,6 +316,16 @@ campaigns:retry                       own    login  403        403         redir
 campaigns:retry                       other  login  403        403         404        404        403        403
 campaigns:refresh                     own    login  403        403         redirect   redirect   403        403
 campaigns:refresh                     other  login  403        403         404        404        403        403
+correspondence:refuse                 own    login  moved      refused     moved      moved      404        404
+correspondence:refuse                 other  login  404        404         404        404        404        404
+correspondence:recall                 own    login  moved      refused     moved      moved      404        404
+correspondence:recall                 other  login  404        404         404        404        404        404
+correspondence:publish                own    login  refused    refused     moved      moved      404        404
+correspondence:publish                other  login  404        404         404        404        404        404
+correspondence:paper                  -      login  ok         403         ok         ok         403        403
+correspondence:consultations          -      login  ok         ok          ok         ok         403        403
+correspondence:consult                own    login  moved      moved       moved      refused    refused    refused
+correspondence:consult                other  login  404        404         404        404        404        404
 """
 
 
@@ -650,7 +664,23 @@ def _api_operations(world: dict[str, Any]) -> list[tuple[str, str, Any]]:
             path = f"/api/v1/consultations/{asked.pk}/answer"
             return _outcome(_api_call(c, u, "POST", path, {"document": sent.incoming.pk}))
 
+        def doc_recall(c, u, side=side):  # type: ignore[no-untyped-def]
+            from motcua.correspondence import services as letters
+
+            doc = _letter(world, side)
+            to = world["units"]["B" if side == "A" else "A"].code
+            letters.document_send(document=doc, to=[to], actor=doc.created_by)
+            path = f"/api/v1/documents/{doc.pk}/recall"
+            return _outcome(_api_call(c, u, "POST", path, {"reason": "Sai thể thức"}))
+
+        def doc_refuse(c, u, side=side):  # type: ignore[no-untyped-def]
+            doc = _letter(world, side, "arrived")
+            path = f"/api/v1/documents/{doc.pk}/refuse"
+            return _outcome(_api_call(c, u, "POST", path, {"reason": "Gửi nhầm"}))
+
         ops += [
+            ("document.recall", scope, doc_recall),
+            ("document.refuse", scope, doc_refuse),
             ("consultation.create", scope, consult),
             ("consultation.list", scope, consult_list),
             ("consultation.answer", scope, consult_answer),
@@ -1099,6 +1129,8 @@ def test_api_authorisation_matrix(client, world, postal):
         "GET /api/v1/documents",
         "GET /api/v1/documents/{doc_id}",
         "POST /api/v1/documents/{doc_id}/send",
+        "POST /api/v1/documents/{doc_id}/recall",
+        "POST /api/v1/documents/{doc_id}/refuse",
         "GET /api/v1/documents/{doc_id}/edxml",
         "POST /api/v1/exchange/inbox",
         "POST /api/v1/dossiers/{code}/consultations",
@@ -1144,6 +1176,10 @@ POST_ONLY = {
     "campaigns:publish",
     "campaigns:retry",
     "campaigns:refresh",
+    "correspondence:refuse",
+    "correspondence:recall",
+    "correspondence:publish",
+    "correspondence:consult",
 }
 
 
@@ -1223,16 +1259,41 @@ def _back_office_request(
     elif name == "portal:staff_comment_moderate":
         kwargs["pk"] = world["comment"].pk
         data = {"action": "approve"}
+    elif name == "correspondence:consult":
+        from motcua.correspondence.models import Consultation
+
+        d = _dossier(world, side, 4, holder=user)
+        to = world["units"]["B" if side == "A" else "A"].code
+        before_n = Consultation.objects.filter(dossier=d).count()
+        outcome = _outcome(
+            client.post(
+                reverse(name, kwargs={"code": d.code}),
+                {"agency": to, "question": "Xác minh", "due_days": "2"},
+            )
+        )
+        if outcome == "redirect":
+            after_n = Consultation.objects.filter(dossier=d).count()
+            outcome = "moved" if after_n != before_n else "refused"
+        return outcome
     elif name.startswith("correspondence:") and name not in {
         "correspondence:list",
         "correspondence:create",
+        "correspondence:paper",
+        "correspondence:consultations",
     }:
         stage = {
+            "correspondence:refuse": "arrived",
             "correspondence:register": "arrived",
             "correspondence:assign": "registered",
             "correspondence:finish": "assigned",
         }.get(name, "out")
         doc = _letter(world, side, stage)
+        if name == "correspondence:recall":
+            from motcua.correspondence import services as letters
+
+            to = world["units"]["B" if side == "A" else "A"].code
+            letters.document_send(document=doc, to=[to], actor=doc.created_by)
+            doc.refresh_from_db()
         kwargs["pk"] = doc.pk
         if name == "correspondence:file":
             from django.core.files.base import ContentFile
@@ -1253,14 +1314,18 @@ def _back_office_request(
                     "units": [world["units"]["B" if side == "A" else "A"].code]
                 },
                 "correspondence:assign": {"assignee": "matrix-target"},
+                "correspondence:refuse": {"reason": "Gửi nhầm"},
+                "correspondence:recall": {"reason": "Sai thể thức"},
+                "correspondence:publish": {"cong_khai": "1"},
             }.get(name, {})
-            before = (doc.status, doc.dispatches.count())
+            before = (doc.status, doc.dispatches.count(), doc.published_at)
             outcome = _outcome(client.post(reverse(name, kwargs=kwargs), data))
             if (
                 outcome == "redirect"
             ):  # the page answers with a message either way: look at the data
                 doc.refresh_from_db()
-                outcome = "moved" if (doc.status, doc.dispatches.count()) != before else "refused"
+                after = (doc.status, doc.dispatches.count(), doc.published_at)
+                outcome = "moved" if after != before else "refused"
             return outcome
     elif name.startswith("campaigns:") and name not in {"campaigns:list", "campaigns:create"}:
         kwargs["pk"] = _campaign(world, side, failed_post=name == "campaigns:retry").pk
@@ -1332,9 +1397,12 @@ def _payments_page(client: Any, world: dict[str, Any], name: str, side: str) -> 
         from motcua.payments.models import BankStatementLine
 
         world["n"][0] += 1
+        from motcua.payments.services import bank_account_for
+
         line = BankStatementLine.objects.create(
             transaction_id=f"FTMXR{world['n'][0]:08d}", booked_on=NOW.date(), amount=8000,
             description="CHUYEN TIEN", imported_at=NOW, status="unmatched",
+            account=bank_account_for(world["units"][side]),
         )  # fmt: skip
         return _outcome(client.post(reverse(name, args=[line.pk]), {}))
     data = {"don-vi": world["units"][side].code}

@@ -30,7 +30,7 @@ from motcua.core.services import audit_record
 CONTENT_FIELDS = [
     "name", "field", "level", "time_unit", "time_value", "cutoff", "time_cases", "fees", "papers",
     "result_paper", "legal_basis", "channels", "holiday_duty", "forms", "conditions", "steps",
-    "agency", "decision", "valid_from", "note",
+    "agency", "consultations", "decision", "valid_from", "note",
 ]  # fmt: skip
 
 
@@ -170,7 +170,9 @@ class VersionForm(forms.ModelForm):
         data["valid_from"] = (
             cleaned["valid_from"].isoformat() if cleaned.get("valid_from") else None
         )
-        for key in ("fees", "papers", "legal_basis", "channels", "forms", "time_cases"):
+        for key in (
+            "fees", "papers", "legal_basis", "channels", "forms", "time_cases", "consultations",
+        ):  # fmt: skip
             data[key] = data[key] if data[key] is not None else []
         procedure = cleaned.get("procedure") or getattr(self.instance, "procedure", None)
         try:
@@ -183,6 +185,7 @@ class VersionForm(forms.ModelForm):
         for key in (
             "fees",
             "time_cases",
+            "consultations",
             "papers",
             "legal_basis",
             "channels",
@@ -191,7 +194,7 @@ class VersionForm(forms.ModelForm):
             "conditions",
             "steps",
         ):
-            cleaned[key] = clean[key]
+            cleaned[key] = clean.get(key, [])
         return cleaned
 
 

@@ -102,6 +102,9 @@ class ProcedureVersion(models.Model):
     conditions = models.TextField("yêu cầu, điều kiện", blank=True)
     steps = models.TextField("trình tự thực hiện", blank=True)
     agency = models.CharField("cơ quan thực hiện", max_length=300, blank=True)
+    # A joint procedure ("liên thông") consults other agencies, each with a sub-deadline within
+    # the dossier's: [{"agency", "name", "question", "due_days", "step"}] (catalog.services).
+    consultations = models.JSONField("cơ quan phối hợp (liên thông)", default=list, blank=True)
     decision = models.CharField("quyết định công bố", max_length=300, blank=True)
     is_published = models.BooleanField("đã công bố", default=False)
     valid_from = models.DateField("áp dụng từ", null=True, blank=True)

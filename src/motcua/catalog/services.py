@@ -50,6 +50,7 @@ EXPORT_KEYS = [
     "conditions",
     "steps",
     "agency",
+    "consultations",
     "decision",
     "valid_from",
     "note",
@@ -305,6 +306,55 @@ def _clean_time_cases(cases: Any, out: dict[str, Any], errors: _Errors) -> list[
     return clean
 
 
+CONSULTATION_KEYS = {"agency", "name", "question", "due_days", "step"}
+CONSULTATION_STEPS = ("accept", "assign")
+
+
+def _clean_consultations(items: Any, errors: _Errors) -> list[dict[str, Any]]:
+    """Agencies a joint procedure consults ("liên thông"): [{"agency": electronic code,
+    "name", "question", "due_days": working days (1–30) counted within the dossier's deadline,
+    "step": "accept" (on acceptance) or "assign" (when handed to processing, the default)}]."""
+    clean: list[dict[str, Any]] = []
+    if items in (None, []):
+        return clean
+    if not isinstance(items, list):
+        errors.add("consultations", "các cơ quan phối hợp phải là một danh sách.")
+        return clean
+    seen: set[str] = set()
+    for i, item in enumerate(items, 1):
+        step = item.get("step", "assign") if isinstance(item, dict) else None
+        if (
+            not isinstance(item, dict)
+            or set(item) - CONSULTATION_KEYS
+            or not re.fullmatch(r"[A-Za-z0-9.\-_]{1,60}", str(item.get("agency") or ""))
+            or not _text(item.get("name") or "")
+            or not _text(item.get("question") or "")
+            or not _is_int(item.get("due_days"))
+            or not 1 <= item["due_days"] <= 30
+            or step not in CONSULTATION_STEPS
+        ):
+            errors.add(
+                "consultations",
+                f"cơ quan phối hợp thứ {i} cần mã định danh, tên, nội dung đề nghị, thời hạn "
+                "trả lời 1–30 ngày làm việc và bước gửi (accept hoặc assign).",
+            )
+            continue
+        if item["agency"] in seen:
+            errors.add("consultations", f"cơ quan phối hợp «{item['agency']}» bị lặp.")
+            continue
+        seen.add(item["agency"])
+        clean.append(
+            {
+                "agency": item["agency"],
+                "name": _text(item["name"])[:200],
+                "question": _text(item["question"])[:1000],
+                "due_days": item["due_days"],
+                "step": step,
+            }
+        )
+    return clean
+
+
 def _clean(data: Any, *, code: str | None, errors: _Errors) -> dict[str, Any]:
     """Normalise one procedure dict; problems are appended to `errors` (Vietnamese messages)."""
     if not isinstance(data, dict):
@@ -386,6 +436,9 @@ def _clean(data: Any, *, code: str | None, errors: _Errors) -> dict[str, Any]:
 
     out["fees"] = _clean_fees(data.get("fees", []), errors)
     out["time_cases"] = _clean_time_cases(data.get("time_cases", []), out, errors)
+    consultations = _clean_consultations(data.get("consultations", []), errors)
+    if consultations:  # only joint procedures carry the key (older files compare equal)
+        out["consultations"] = consultations
 
     out["papers"] = []
     papers = data.get("papers", [])
@@ -517,6 +570,7 @@ def procedure_version_as_dict(version: ProcedureVersion) -> dict[str, Any]:
         "conditions": version.conditions,
         "steps": version.steps,
         "agency": version.agency,
+        **({"consultations": list(version.consultations)} if version.consultations else {}),
         "decision": version.decision,
         "valid_from": version.valid_from.isoformat() if version.valid_from else None,
         "note": version.note,
@@ -571,6 +625,7 @@ def _create(*, clean: dict[str, Any], publish: bool, actor: Any) -> ProcedureVer
         time_value=clean["time_value"],
         cutoff=_cutoff(clean["cutoff"]),
         time_cases=clean["time_cases"],
+        consultations=clean.get("consultations", []),
         fees=clean["fees"],
         papers=clean["papers"],
         result_paper=clean["result_paper"],
@@ -671,6 +726,7 @@ def procedure_version_update(
         "forms", "conditions", "steps", "agency", "decision", "note", "time_cases",
     ):  # fmt: skip
         setattr(locked, key, clean[key])
+    locked.consultations = clean.get("consultations", [])
     locked.valid_from = date.fromisoformat(clean["valid_from"]) if clean["valid_from"] else None
     locked.save()
     audit_record(

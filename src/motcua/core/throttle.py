@@ -19,7 +19,9 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
+from django.db import models
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from motcua.core.errors import DomainError, RateLimited
 
@@ -153,15 +155,23 @@ class SharedDatabaseCache(DatabaseCache):
         with transaction.atomic(using=db):
             with connection.cursor() as cursor:
                 lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-                # The table name is the cache's LOCATION from settings, quoted; the key is a parameter.
-                sql = f"SELECT cache_key FROM {table} WHERE cache_key = %s{lock}"  # noqa: S608
+                # The table name is the cache's LOCATION from settings, quoted; the key is a
+                # parameter. Value and expiry come with the lock: one read, not two.
+                sql = f"SELECT value, expires FROM {table} WHERE cache_key = %s{lock}"  # noqa: S608
                 cursor.execute(sql, [made])
-                if cursor.fetchone() is None:
-                    raise ValueError(f"Key '{key}' not found")
-            value = self.get(key, version=version)  # None when expired
-            if value is None:
+                row = cursor.fetchone()
+            if row is None:
                 raise ValueError(f"Key '{key}' not found")
-            value += delta
+            expression = models.Expression(output_field=models.DateTimeField())
+            expires = row[1]
+            for converter in connection.ops.get_db_converters(
+                expression
+            ) + expression.get_db_converters(connection):
+                expires = converter(expires, expression, connection)
+            if expires < timezone.now():
+                raise ValueError(f"Key '{key}' not found")  # expired: as Django's get() sees it
+            raw = connection.ops.process_clob(row[0])
+            value = pickle.loads(base64.b64decode(raw.encode())) + delta  # noqa: S301 (our rows)
             encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
             with connection.cursor() as cursor:
                 cursor.execute(

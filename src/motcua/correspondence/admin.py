@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from motcua.correspondence.models import Consultation, Dispatch, Document, Partner, Register
+from motcua.correspondence.models import (
+    Consultation,
+    Dispatch,
+    Document,
+    Partner,
+    Register,
+    StatusMessage,
+)
 
 
 @admin.register(Register)
@@ -46,3 +53,15 @@ class DispatchAdmin(admin.ModelAdmin):
 class ConsultationAdmin(admin.ModelAdmin):
     list_display = ("dossier", "agency_name", "asked_at", "due_on", "answered_at", "late_days")
     readonly_fields = [f.name for f in Consultation._meta.fields]
+
+
+@admin.register(StatusMessage)
+class StatusMessageAdmin(admin.ModelAdmin):
+    # The status outbox and inbox: written by the services, read here (attempts, last error).
+    list_display = ("at", "way", "code", "doc_code", "from_code", "to_code", "sent_at", "attempts")
+    list_filter = ("way", "code")
+    search_fields = ("doc_code", "from_code", "to_code")
+    readonly_fields = [f.name for f in StatusMessage._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False

@@ -57,6 +57,13 @@ class DocumentIn(InputSchema):
     issuer_abbr: str = Field("", max_length=20)
     drafter_abbr: str = Field("", max_length=20)
     files: list[FileIn] = Field([], max_length=10)
+    response_for: RowId | None = Field(
+        None, description="id của văn bản đến mà văn bản này trả lời (gửi kèm ResponseFor)"
+    )
+
+
+class ReasonIn(InputSchema):
+    reason: str = Field(max_length=500, description="lý do (bắt buộc)")
 
 
 class SendIn(InputSchema):
@@ -74,6 +81,8 @@ class DispatchOut(Schema):
     delivered_at: str | None
     opened_at: str | None
     incoming_id: int | None
+    status_at: str | None = None
+    status_note: str = ""
 
 
 class SendOut(Schema):
@@ -109,6 +118,10 @@ class DocumentOut(Schema):
     due_on: date | None
     files: list[dict[str, Any]]
     dispatches: list[DispatchOut]
+    received_via: str = ""
+    status_note: str = ""
+    response_for_id: int | None = None
+    published_at: str | None = None
 
 
 class DocumentList(Schema):
@@ -131,6 +144,8 @@ def dispatch_out(d: Any) -> dict[str, Any]:
         "delivered_at": _iso(d.delivered_at),
         "opened_at": _iso(d.opened_at),
         "incoming_id": d.incoming_id,
+        "status_at": _iso(d.status_at),
+        "status_note": d.status_note,
     }
 
 
@@ -171,6 +186,10 @@ def document_out(doc: Document) -> dict[str, Any]:
             for f in doc.files.all()
         ],
         "dispatches": [dispatch_out(d) for d in doc.dispatches.all()],
+        "received_via": doc.received_via,
+        "status_note": doc.status_note,
+        "response_for_id": doc.response_for_id,
+        "published_at": _iso(doc.published_at),
     }
 
 
@@ -201,6 +220,11 @@ def _decode(f: FileIn) -> services.Upload:
 )
 @idempotent("correspondence.create", status=201, out=DocumentOut)
 def document_create(request: HttpRequest, payload: DocumentIn) -> Any:
+    answered = (
+        selectors.document_for(user=request.auth, pk=payload.response_for)  # type: ignore[attr-defined]
+        if payload.response_for
+        else None
+    )
     doc = services.document_create(
         unit=_unit(payload.unit),
         actor=request.auth,  # type: ignore[attr-defined]
@@ -216,6 +240,7 @@ def document_create(request: HttpRequest, payload: DocumentIn) -> Any:
         issuer_abbr=payload.issuer_abbr,
         drafter_abbr=payload.drafter_abbr,
         files=[_decode(f) for f in payload.files],
+        response_for=answered,
     )
     return Status(201, document_out(doc))
 
@@ -244,6 +269,48 @@ def document_send(request: HttpRequest, payload: SendIn, doc_id: int = DocId) ->
         "status": doc.status,
         "dispatches": [dispatch_out(d) for d in doc.dispatches.all()],
     }
+
+
+@router.post(
+    "/documents/{doc_id}/recall",
+    auth=auth,
+    response={
+        200: DocumentOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Thu hồi văn bản đi đã gửi (nơi nhận được báo trạng thái thu hồi)",
+)
+@idempotent("correspondence.recall", status=200, out=DocumentOut)
+def document_recall(request: HttpRequest, payload: ReasonIn, doc_id: int = DocId) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    doc = selectors.document_for(user=user, pk=doc_id)
+    services.document_recall(document=doc, actor=user, reason=payload.reason)
+    return document_out(selectors.document_for(user=user, pk=doc_id))
+
+
+@router.post(
+    "/documents/{doc_id}/refuse",
+    auth=auth,
+    response={
+        200: DocumentOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+    summary="Trả lại văn bản đến chưa vào sổ, kèm lý do (bên gửi được báo trạng thái 02)",
+)
+@idempotent("correspondence.refuse", status=200, out=DocumentOut)
+def document_refuse(request: HttpRequest, payload: ReasonIn, doc_id: int = DocId) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    doc = selectors.document_for(user=user, pk=doc_id)
+    services.incoming_refuse(document=doc, actor=user, reason=payload.reason)
+    return document_out(selectors.document_for(user=user, pk=doc_id))
 
 
 @router.get(
@@ -315,8 +382,17 @@ class ExchangeKey(APIKeyHeader):
         return None
 
 
+class StatusOut(Schema):
+    code: str
+    label: str
+    document: str = Field(description="số, ký hiệu của văn bản mà trạng thái nói tới")
+    from_code: str
+    description: str
+
+
 class InboxOut(Schema):
     registered: list[DocumentOut]
+    status: StatusOut | None = None
 
 
 @router.post(
@@ -326,9 +402,25 @@ class InboxOut(Schema):
     summary="Nhận gói tin edXML từ trục liên thông văn bản",
 )
 def exchange_inbox(request: HttpRequest) -> Any:
-    """The body is the edXML package; it is registered as arrived in each addressed unit."""
-    docs = services.exchange_receive(data=request.body)
-    return {"registered": [document_out(d) for d in docs]}
+    """The body is an edXML package: a document (registered as arrived in each addressed unit)
+    or a status package about a document sent or received (applied to it)."""
+    from motcua.correspondence.edxml import STATUS_LABELS
+
+    docs, status = services.exchange_inbox(data=request.body)
+    return {
+        "registered": [document_out(d) for d in docs],
+        "status": (
+            {
+                "code": status.code,
+                "label": STATUS_LABELS.get(status.code, status.code),
+                "document": status.doc_code,
+                "from_code": status.from_code,
+                "description": status.description,
+            }
+            if status is not None
+            else None
+        ),
+    }
 
 
 class ConsultationIn(InputSchema):

@@ -60,6 +60,57 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class ResponseFor:
+    """The document a package answers, or a status is about, as its issuer numbered it."""
+
+    organ: str  # OrganId of the issuer
+    code: str  # "15/QĐ-UBND"
+    issued_on: date
+    document_id: str = ""
+
+
+def document_id(organ: str, issued_on: date, code: str) -> str:
+    """The platform's document id as connector code writes it: 'OrganId,yyyy/mm/dd,Number/Notation'."""
+    return f"{organ},{issued_on:%Y/%m/%d},{code}"
+
+
+# Status codes of a status package (see data/edxml.xsd for where they come from).
+STATUS_ARRIVED = "01"
+STATUS_REFUSED = "02"
+STATUS_ACCEPTED = "03"
+STATUS_ASSIGNED = "04"
+STATUS_PROCESSING = "05"
+STATUS_DONE = "06"
+STATUS_RECALL = "13"
+STATUS_RECALL_ACCEPTED = "15"
+STATUS_RECALL_REFUSED = "16"
+STATUS_LABELS = {
+    STATUS_ARRIVED: "Đã đến",
+    STATUS_REFUSED: "Từ chối tiếp nhận",
+    STATUS_ACCEPTED: "Đã tiếp nhận (vào sổ)",
+    STATUS_ASSIGNED: "Đã phân công xử lý",
+    STATUS_PROCESSING: "Đang xử lý",
+    STATUS_DONE: "Hoàn thành xử lý",
+    STATUS_RECALL: "Bên gửi thu hồi văn bản",
+    STATUS_RECALL_ACCEPTED: "Đồng ý thu hồi",
+    STATUS_RECALL_REFUSED: "Từ chối thu hồi",
+}
+
+
+@dataclass(frozen=True)
+class StatusPackage:
+    """A status message: `sender` tells the status `code` of the document `about`."""
+
+    sender: Organ
+    about: ResponseFor
+    code: str
+    description: str
+    at: datetime
+    staff: str = ""
+    department: str = ""
+
+
+@dataclass(frozen=True)
 class Package:
     """What a package says, in our terms."""
 
@@ -80,6 +131,7 @@ class Package:
     to_places: tuple[str, ...] = ()
     document_id: str = ""
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    response_for: tuple[ResponseFor, ...] = ()
 
 
 @functools.cache
@@ -102,6 +154,36 @@ def _organ(parent: Any, tag: str, organ: Organ) -> None:
     el = _sub(parent, tag)
     _sub(el, "OrganId", organ.code)
     _sub(el, "OrganName", organ.name)
+
+
+def _response_for(parent: Any, ref: ResponseFor) -> None:
+    el = _sub(parent, "ResponseFor")
+    _sub(el, "OrganId", ref.organ)
+    _sub(el, "Code", ref.code)
+    _sub(el, "PromulgationDate", ref.issued_on.isoformat())
+    if ref.document_id:
+        _sub(el, "DocumentId", ref.document_id)
+
+
+def write_status(status: StatusPackage) -> bytes:
+    """A status package as edXML bytes, validated against our schema."""
+    root = etree.Element(_q("edXMLEnvelope"), nsmap={"edXML": NS})
+    header = _sub(root, "edXMLHeader")
+    el = _sub(header, "Status")
+    _organ(el, "From", status.sender)
+    _response_for(el, status.about)
+    _sub(el, "StatusCode", status.code)
+    if status.description:
+        _sub(el, "Description", status.description[:500])
+    _sub(el, "Timestamp", status.at.isoformat(timespec="seconds"))
+    if status.staff or status.department:
+        staff = _sub(el, "StaffInfo")
+        if status.department:
+            _sub(staff, "Department", status.department[:200])
+        if status.staff:
+            _sub(staff, "Staff", status.staff[:200])
+    schema().assertValid(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def write(pkg: Package, *, now: datetime) -> bytes:
@@ -140,6 +222,8 @@ def write(pkg: Package, *, now: datetime) -> bytes:
     other = _sub(msg, "OtherInfo")
     _sub(other, "Priority", str(PRIORITY[pkg.urgency]))
     _sub(other, "SecurityLevel", str(SECURITY[pkg.secrecy]))
+    for ref in pkg.response_for:
+        _response_for(msg, ref)
     traces = _sub(header, "TraceHeaderList")
     trace = _sub(traces, "TraceHeader")
     _sub(trace, "OrganId", pkg.sender.code)
@@ -182,10 +266,8 @@ def _organ_of(el: Any) -> Organ:
     return Organ(code=_text(el, "e:OrganId"), name=_text(el, "e:OrganName"))
 
 
-def read(data: bytes) -> Package:
-    """Read a package: refused (PackageRefused, with the reason) if too big, malformed or invalid."""
-    from motcua.correspondence.rules import DOC_TYPE_BY_CODE
-
+def _parse(data: bytes) -> Any:
+    """Size, syntax and schema checked: the validated root element (else PackageRefused)."""
     limit = max_bytes()
     if len(data) > limit:
         raise PackageTooLarge(
@@ -212,6 +294,65 @@ def read(data: bytes) -> Package:
         raise PackageRefused(
             f"Gói tin edXML không đúng cấu trúc{where}: {detail}", code="edxml_schema"
         )
+    return root
+
+
+def _response_for_of(el: Any) -> ResponseFor:
+    return ResponseFor(
+        organ=_text(el, "e:OrganId"),
+        code=_text(el, "e:Code"),
+        issued_on=date.fromisoformat(_text(el, "e:PromulgationDate")[:10]),
+        document_id=_text(el, "e:DocumentId"),
+    )
+
+
+def _status_of(el: Any) -> StatusPackage:
+    stamp = datetime.fromisoformat(_text(el, "e:Timestamp").replace("Z", "+00:00"))
+    if stamp.tzinfo is None:
+        from motcua.core import clock
+
+        stamp = stamp.replace(tzinfo=clock.VN_TZ)
+    return StatusPackage(
+        sender=_organ_of(el.find("e:From", namespaces={"e": NS})),
+        about=_response_for_of(el.find("e:ResponseFor", namespaces={"e": NS})),
+        code=_text(el, "e:StatusCode"),
+        description=_text(el, "e:Description"),
+        at=stamp,
+        staff=_text(el, "e:StaffInfo/e:Staff"),
+        department=_text(el, "e:StaffInfo/e:Department"),
+    )
+
+
+def read_any(data: bytes) -> Package | StatusPackage:
+    """A document package or a status package, whichever `data` is (checked as `read`)."""
+    root = _parse(data)
+    status = root.find("e:edXMLHeader/e:Status", namespaces={"e": NS})
+    if status is not None:
+        return _status_of(status)
+    return _document_of(root)
+
+
+def read_status(data: bytes) -> StatusPackage:
+    """Read a status package (refused if it is not one)."""
+    found = read_any(data)
+    if not isinstance(found, StatusPackage):
+        raise PackageRefused("Gói tin không phải gói tin trạng thái.", code="edxml_not_status")
+    return found
+
+
+def read(data: bytes) -> Package:
+    """Read a package: refused (PackageRefused, with the reason) if too big, malformed or invalid."""
+    found = read_any(data)
+    if not isinstance(found, Package):
+        raise PackageRefused(
+            "Gói tin là gói tin trạng thái, không phải văn bản.", code="edxml_is_status"
+        )
+    return found
+
+
+def _document_of(root: Any) -> Package:
+    from motcua.correspondence.rules import DOC_TYPE_BY_CODE
+
     msg = root.find("e:edXMLHeader/e:MessageHeader", namespaces={"e": NS})
     doc_type = _text(msg, "e:DocumentType/e:Type")
     if doc_type not in DOC_TYPE_BY_CODE:
@@ -255,4 +396,7 @@ def read(data: bytes) -> Package:
             (p.text or "").strip() for p in msg.iterfind("e:ToPlaces/e:Place", namespaces={"e": NS})
         ),
         attachments=tuple(attachments),
+        response_for=tuple(
+            _response_for_of(r) for r in msg.iterfind("e:ResponseFor", namespaces={"e": NS})
+        ),
     )

@@ -7,7 +7,9 @@ correspondence/standin.py) speaks too; an adapter to the real SDK is a new class
 
 - send a package: ``POST {base}/packages`` with the edXML bytes as the body
   (``Content-Type: application/xml``) and the headers ``X-Agency-Code`` (our identifier) and
-  ``X-Exchange-Key`` (the key the platform issued us); answer 202 ``{"package_id", "status"}``;
+  ``X-Exchange-Key`` (the key the platform issued us), and ``X-To`` (recipients' codes, comma
+  separated) where the package does not name them (a status package: a recall goes to the
+  recipient, not back to the issuer); answer 202 ``{"package_id", "status"}``;
 - the platform delivers packages for us to ``POST /api/v1/exchange/inbox`` with the key we gave
   it (``MOTCUA["EXCHANGE_INBOX_KEY"]``).
 
@@ -58,7 +60,7 @@ class PlatformProvider:
 
     timeout = 20
 
-    def send(self, package: bytes) -> Sent:
+    def send(self, package: bytes, to: list[str] | None = None) -> Sent:
         base = conf("EXCHANGE_URL")
         if not base.startswith(("http://", "https://")):
             raise ExchangeError("EXCHANGE_URL phải là địa chỉ http(s)")
@@ -70,6 +72,7 @@ class PlatformProvider:
                 "Content-Type": "application/xml; charset=utf-8",
                 "X-Agency-Code": conf("EXCHANGE_AGENCY_CODE"),
                 "X-Exchange-Key": conf("EXCHANGE_KEY"),
+                **({"X-To": ",".join(to)} if to else {}),
             },
         )
         try:

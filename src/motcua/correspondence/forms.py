@@ -87,3 +87,33 @@ class SearchForm(forms.Form):
         required=False,
         max_length=200,
     )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Lý do", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PaperForm(forms.Form):
+    """A paper document brought or posted to the desk, registered with its scan."""
+
+    issuer_name = forms.CharField(label="Cơ quan gửi", max_length=200)
+    number_notation = forms.CharField(label="Số, ký hiệu của văn bản", max_length=80)
+    doc_type = forms.ChoiceField(label="Loại văn bản", choices=DOC_TYPE_CHOICES, initial="CV")
+    issued_on = forms.DateField(
+        label="Ngày ban hành",
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    summary = forms.CharField(
+        label="Trích yếu nội dung", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    signer_name = forms.CharField(label="Người ký", max_length=200, required=False)
+    urgency = forms.ChoiceField(label="Độ khẩn", choices=Urgency.choices, initial=Urgency.NORMAL)
+    secrecy = forms.ChoiceField(label="Độ mật", choices=Secrecy.choices, initial=Secrecy.NORMAL)
+    scan = forms.FileField(
+        label="Bản quét văn bản giấy (PDF, JPEG, PNG)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+    )

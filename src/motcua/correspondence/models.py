@@ -41,6 +41,13 @@ class DocStatus(models.TextChoices):
     ASSIGNED = "assigned", "Đã phân công"
     DONE = "done", "Đã xử lý xong"
     REFUSED = "refused", "Đã trả lại"
+    RECALLED = "recalled", "Đã thu hồi"
+
+
+class ReceivedVia(models.TextChoices):
+    INTERNAL = "internal", "Trong hệ thống"
+    EDXML = "edxml", "Trục liên thông văn bản"
+    PAPER = "paper", "Văn bản giấy"
 
 
 class Register(models.Model):
@@ -142,6 +149,31 @@ class Document(models.Model):
     inbound = models.ForeignKey(
         InboundPackage, null=True, blank=True, on_delete=models.PROTECT, related_name="documents"
     )
+    received_via = models.CharField(
+        "nhận qua", max_length=10, choices=ReceivedVia.choices, blank=True, default=""
+    )
+    status_note = models.CharField("lý do trả lại, thu hồi", max_length=500, blank=True)
+    recalled_at = models.DateTimeField("thu hồi lúc", null=True, blank=True)
+    # An answer names the document it answers (edXML ResponseFor): consultations match on it.
+    response_for = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responses",
+        verbose_name="trả lời văn bản",
+    )
+    response_for_code = models.CharField(
+        "trả lời văn bản số",
+        max_length=80,
+        blank=True,
+        help_text="số, ký hiệu văn bản được trả lời",
+    )
+    response_for_organ = models.CharField(
+        "mã cơ quan của văn bản được trả lời", max_length=60, blank=True
+    )
+    # Published on the portal ("Công khai minh bạch"): directives, announcements of procedures.
+    published_at = models.DateTimeField("công khai lúc", null=True, blank=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -180,6 +212,9 @@ class Dispatch(models.Model):
         ASSIGNED = "assigned", "Đã phân công"
         DONE = "done", "Đã xử lý xong"
         REFUSED = "refused", "Bị trả lại"
+        RECALLING = "recalling", "Đang thu hồi"
+        RECALLED = "recalled", "Đã thu hồi"
+        RECALL_REFUSED = "recall_refused", "Nơi nhận từ chối thu hồi"
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="dispatches")
     to_code = models.CharField("mã nơi nhận", max_length=60)
@@ -188,7 +223,7 @@ class Dispatch(models.Model):
         "org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    state = models.CharField("tình trạng", max_length=12, choices=State.choices)
+    state = models.CharField("tình trạng", max_length=16, choices=State.choices)
     sent_at = models.DateTimeField("gửi lúc")
     delivered_at = models.DateTimeField("đến lúc", null=True, blank=True)
     opened_at = models.DateTimeField("mở lúc", null=True, blank=True)
@@ -198,6 +233,8 @@ class Dispatch(models.Model):
     remote_id = models.CharField("mã gói tin trên trục", max_length=100, blank=True)
     attempts = models.PositiveSmallIntegerField("số lần gửi lên trục", default=0)
     last_error = models.CharField("lỗi lần gửi cuối", max_length=300, blank=True)
+    status_at = models.DateTimeField("cập nhật tình trạng lúc", null=True, blank=True)
+    status_note = models.CharField("lý do", max_length=500, blank=True)
 
     class Meta:
         verbose_name = "nơi nhận văn bản"
@@ -262,6 +299,8 @@ class Consultation(models.Model):
     )
     answered_at = models.DateTimeField("trả lời lúc", null=True, blank=True)
     late_days = models.PositiveSmallIntegerField("số ngày làm việc trả lời muộn", default=0)
+    # Sent by itself at a step of the dossier because its procedure version names this agency.
+    from_procedure = models.BooleanField("theo quy trình liên thông của thủ tục", default=False)
 
     class Meta:
         verbose_name = "lấy ý kiến cơ quan phối hợp"
@@ -271,3 +310,55 @@ class Consultation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_name} – hồ sơ {self.dossier_id}"
+
+
+class StatusMessage(models.Model):
+    """A status of a document's handling passed between sender and recipient (edXML status
+    package, QCVN 102:2016/BTTTT): arrived, refused, accepted, assigned, done, recalled...
+
+    `out` rows to an agency outside wait in this outbox (`sent_at` empty) until the exchange
+    job hands them to the platform; `in` rows came from the platform; `internal` rows record a
+    status passed between two units of motcua (applied at once)."""
+
+    class Way(models.TextChoices):
+        OUT = "out", "Gửi đi"
+        IN = "in", "Nhận về"
+        INTERNAL = "internal", "Trong hệ thống"
+
+    way = models.CharField(max_length=10, choices=Way.choices)
+    code = models.CharField("mã trạng thái", max_length=2)
+    description = models.CharField("mô tả", max_length=500, blank=True)
+    at = models.DateTimeField("lúc")
+    from_code = models.CharField("mã cơ quan gửi trạng thái", max_length=60)
+    from_name = models.CharField("cơ quan gửi trạng thái", max_length=200)
+    to_code = models.CharField("mã cơ quan nhận trạng thái", max_length=60)
+    # What the status is about: the document as its sender numbered it (ResponseFor).
+    doc_organ = models.CharField("mã cơ quan ban hành", max_length=60)
+    doc_code = models.CharField("số, ký hiệu", max_length=80)
+    doc_date = models.DateField("ngày ban hành")
+    dispatch = models.ForeignKey(
+        Dispatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="statuses"
+    )
+    document = models.ForeignKey(
+        Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="statuses"
+    )
+    sent_at = models.DateTimeField("gửi lên trục lúc", null=True, blank=True)
+    remote_id = models.CharField("mã gói tin trên trục", max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "trạng thái văn bản"
+        verbose_name_plural = "trạng thái văn bản"
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["way", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.doc_code} {self.from_code}→{self.to_code}"
+
+    @property
+    def label(self) -> str:
+        from motcua.correspondence.edxml import STATUS_LABELS
+
+        return STATUS_LABELS.get(self.code, self.code)

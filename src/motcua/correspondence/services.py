@@ -25,8 +25,10 @@ from motcua.correspondence.models import (
     DocumentFile,
     InboundPackage,
     Partner,
+    ReceivedVia,
     Register,
     Secrecy,
+    StatusMessage,
     Urgency,
 )
 from motcua.org.models import Role, StaffRole, Unit
@@ -143,9 +145,22 @@ def document_create(
     issuer_abbr: str = "",
     drafter_abbr: str = "",
     files: list[Upload] | None = None,
+    response_for: Document | None = None,
+    authorised: bool = False,
 ) -> Document:
-    """Issue an outgoing document: the next number of the unit's register and year, its notation."""
-    require_role(actor, WRITE_ROLES, unit)
+    """Issue an outgoing document: the next number of the unit's register and year, its notation.
+
+    `response_for`: an incoming document of the unit that this one answers (it travels as the
+    package's ResponseFor, so that the asker's system matches the answer by itself).
+    `authorised`: a step of a dossier issues it (the move was authorised by the dossier's rules)."""
+    if not authorised:
+        require_role(actor, WRITE_ROLES, unit)
+    if response_for is not None and (
+        response_for.unit_id != unit.pk or response_for.direction != Direction.INCOMING
+    ):
+        raise ValidationFailed(
+            "Chỉ trả lời được văn bản đến của chính đơn vị.", code="response_for_invalid"
+        )
     _check_choice(doc_type, rules.DOC_TYPE_BY_CODE, "Loại văn bản")
     _check_choice(urgency, Urgency.values, "Độ khẩn")
     _check_choice(secrecy, Secrecy.values, "Độ mật")
@@ -187,6 +202,10 @@ def document_create(
         created_by=actor if getattr(actor, "pk", None) else None,
         created_at=clock.now(),
     )
+    if response_for is not None:
+        doc.response_for = response_for
+        doc.response_for_code = response_for.number_notation
+        doc.response_for_organ = response_for.issuer_code
     _index(doc)
     doc.save()
     _store_files(doc, files or [])
@@ -236,22 +255,41 @@ def _deliver_internal(doc: Document, unit: Unit, now: Any) -> Document:
         status=DocStatus.ARRIVED,
         received_at=now,
         created_at=now,
+        received_via=ReceivedVia.INTERNAL,
     )
     _index(incoming)
     incoming.save()
     _copy_files(doc, incoming)
+    if doc.response_for_code:
+        # The answer's ResponseFor names our document as its issuer numbered it.
+        original = doc.response_for
+        _match_answer(
+            incoming,
+            [
+                _Ref(
+                    organ=doc.response_for_organ,
+                    code=doc.response_for_code,
+                    issued_on=original.issued_on if original is not None else None,
+                )
+            ],
+        )
     return incoming
 
 
 @transaction.atomic
-def document_send(*, document: Document, to: list[str], actor: Any) -> list[Dispatch]:
+def document_send(
+    *, document: Document, to: list[str], actor: Any, authorised: bool = False
+) -> list[Dispatch]:
     """Send an issued document: a unit of motcua gets it in its incoming register at once; an
     agency outside gets an edXML package queued for the exchange platform. A recipient it was
     already sent to is not sent again."""
     doc = Document.objects.select_for_update().get(pk=document.pk)
-    require_role(actor, WRITE_ROLES, doc.unit)
+    if not authorised:
+        require_role(actor, WRITE_ROLES, doc.unit)
     if doc.direction != Direction.OUTGOING:
         raise Conflict("Chỉ gửi được văn bản đi.", code="not_outgoing")
+    if doc.status == DocStatus.RECALLED:
+        raise Conflict("Văn bản đã thu hồi, không gửi được nữa.", code="recalled")
     codes = list(dict.fromkeys(c.strip() for c in to if c.strip()))
     if not codes:
         raise ValidationFailed("Cần chọn ít nhất một nơi nhận.", code="no_recipient")
@@ -310,8 +348,97 @@ def document_send(*, document: Document, to: list[str], actor: Any) -> list[Disp
     return result
 
 
-def _dispatch_state(doc: Document, state: str, **fields: Any) -> None:
-    Dispatch.objects.filter(incoming=doc).update(state=state, **fields)
+# Status codes of the exchange (edxml.STATUS_*) ↔ the state a dispatch reaches. The order ranks
+# them: a status arriving late never moves a dispatch back.
+STATE_OF_STATUS = {
+    "01": Dispatch.State.DELIVERED,
+    "02": Dispatch.State.REFUSED,
+    "03": Dispatch.State.REGISTERED,
+    "04": Dispatch.State.ASSIGNED,
+    "05": Dispatch.State.ASSIGNED,
+    "06": Dispatch.State.DONE,
+    "15": Dispatch.State.RECALLED,
+    "16": Dispatch.State.RECALL_REFUSED,
+}
+_RANK = {
+    Dispatch.State.QUEUED: 0,
+    Dispatch.State.DELIVERED: 1,
+    Dispatch.State.OPENED: 2,
+    Dispatch.State.REGISTERED: 3,
+    Dispatch.State.ASSIGNED: 4,
+    Dispatch.State.DONE: 5,
+    Dispatch.State.RECALL_REFUSED: 5,
+    Dispatch.State.RECALLING: 6,
+    Dispatch.State.REFUSED: 9,
+    Dispatch.State.RECALLED: 9,
+}
+
+
+@dataclass(frozen=True)
+class _Ref:
+    organ: str
+    code: str
+    issued_on: date | None = None
+
+
+def _organ_code(unit: Unit) -> str:
+    return unit.agency_code or unit.code
+
+
+def _apply_state(dispatch: Dispatch, code: str, note: str, now: Any) -> None:
+    state = STATE_OF_STATUS.get(code)
+    if state is None:
+        return
+    recall_answer = code in ("15", "16") and dispatch.state == Dispatch.State.RECALLING
+    if not recall_answer and _RANK[state] <= _RANK[Dispatch.State(dispatch.state)]:
+        return
+    dispatch.state, dispatch.status_at = state, now
+    if note:
+        dispatch.status_note = note[:500]
+    if code == "01" and dispatch.delivered_at is None:
+        dispatch.delivered_at = now
+    dispatch.save(update_fields=["state", "status_at", "status_note", "delivered_at"])
+
+
+def _status_from_recipient(doc: Document, code: str, actor: Any, note: str = "") -> None:
+    """The receiving unit changed an incoming document's state: tell its sender. Inside motcua
+    the sender's dispatch row moves at once; an agency outside gets a status package (queued
+    in the outbox for the exchange job); a paper document has nobody to tell."""
+    from motcua.correspondence import edxml
+
+    now = clock.now()
+    staff = getattr(actor, "full_name", "") or getattr(actor, "username", "") or ""
+    for dispatch in Dispatch.objects.select_for_update().filter(incoming=doc):
+        _apply_state(dispatch, code, note, now)
+        StatusMessage.objects.create(
+            way=StatusMessage.Way.INTERNAL,
+            code=code,
+            description=note or edxml.STATUS_LABELS[code],
+            at=now,
+            from_code=_organ_code(doc.unit),
+            from_name=doc.unit.name,
+            to_code=doc.issuer_code,
+            doc_organ=doc.issuer_code,
+            doc_code=doc.number_notation,
+            doc_date=doc.issued_on,
+            dispatch=dispatch,
+            document=doc,
+            sent_at=now,
+        )
+    if doc.received_via == ReceivedVia.EDXML or doc.inbound_id:
+        StatusMessage.objects.create(
+            way=StatusMessage.Way.OUT,
+            code=code,
+            description=(note or (f"{staff}: " if staff else "") + edxml.STATUS_LABELS[code])[:500],
+            at=now,
+            from_code=_organ_code(doc.unit),
+            from_name=doc.unit.name,
+            to_code=doc.issuer_code,
+            doc_organ=doc.issuer_code,
+            doc_code=doc.number_notation,
+            doc_date=doc.issued_on,
+            document=doc,
+        )
 
 
 @transaction.atomic
@@ -354,7 +481,7 @@ def incoming_register(
         Dispatch.objects.filter(incoming=doc).update(opened_at=now)
     _index(doc)
     doc.save()
-    _dispatch_state(doc, Dispatch.State.REGISTERED)
+    _status_from_recipient(doc, "03", actor)
     audit_record(action="document.register", actor=actor, obj=doc, detail={"number": doc.number})
     return doc
 
@@ -389,7 +516,7 @@ def incoming_assign(
     doc.status = DocStatus.ASSIGNED
     _index(doc)
     doc.save()
-    _dispatch_state(doc, Dispatch.State.ASSIGNED)
+    _status_from_recipient(doc, "04", actor)
     audit_record(
         action="document.assign", actor=actor, obj=doc, detail={"assignee": assignee.username}
     )
@@ -406,8 +533,167 @@ def incoming_finish(*, document: Document, actor: Any) -> Document:
         require_role(actor, [Role.LEADER, Role.MANAGER], doc.unit)
     doc.status, doc.done_at = DocStatus.DONE, clock.now()
     doc.save(update_fields=["status", "done_at"])
-    _dispatch_state(doc, Dispatch.State.DONE)
+    _status_from_recipient(doc, "06", actor)
     audit_record(action="document.done", actor=actor, obj=doc)
+    return doc
+
+
+@transaction.atomic
+def incoming_refuse(*, document: Document, actor: Any, reason: str) -> Document:
+    """Refuse an arrival at the desk ("trả lại": sent by mistake, wrong addressee, defective):
+    it takes no incoming number and its sender is told why (status 02)."""
+    doc = Document.objects.select_for_update().get(pk=document.pk)
+    require_role(actor, REGISTER_ROLES, doc.unit)
+    if doc.direction != Direction.INCOMING:
+        raise Conflict("Chỉ trả lại được văn bản đến.", code="not_incoming")
+    if doc.status != DocStatus.ARRIVED:
+        raise Conflict("Chỉ trả lại được văn bản chưa vào sổ.", code="already_registered")
+    if doc.received_via == ReceivedVia.PAPER:
+        raise Conflict(
+            "Văn bản giấy đã vào sổ tại bàn, không trả lại qua hệ thống.", code="paper_document"
+        )
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed("Cần ghi lý do trả lại văn bản.", code="reason_required")
+    doc.status, doc.status_note = DocStatus.REFUSED, reason[:500]
+    doc.save(update_fields=["status", "status_note"])
+    _status_from_recipient(doc, "02", actor, note=reason)
+    audit_record(action="document.refuse", actor=actor, obj=doc, detail={"reason": reason})
+    return doc
+
+
+RECALL_ROLES = REGISTER_ROLES
+
+
+@transaction.atomic
+def document_recall(*, document: Document, actor: Any, reason: str) -> Document:
+    """Recall a sent document (thu hồi): inside motcua the recipients' copies are withdrawn at
+    once; an agency outside gets a recall status (13) and the dispatch waits for its answer
+    (15 accepted, 16 refused); a package still queued never leaves."""
+    from motcua.correspondence import edxml
+
+    doc = Document.objects.select_for_update().get(pk=document.pk)
+    require_role(actor, RECALL_ROLES, doc.unit)
+    if doc.direction != Direction.OUTGOING or doc.status != DocStatus.SENT:
+        raise Conflict("Chỉ thu hồi được văn bản đi đã gửi.", code="not_sent")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed("Cần ghi lý do thu hồi văn bản.", code="reason_required")
+    now = clock.now()
+    for d in Dispatch.objects.select_for_update().filter(document=doc):
+        if d.state in (Dispatch.State.REFUSED, Dispatch.State.RECALLED, Dispatch.State.RECALLING):
+            continue
+        if d.channel == Dispatch.Channel.INTERNAL:
+            if d.incoming_id:
+                Document.objects.filter(pk=d.incoming_id).update(
+                    status=DocStatus.RECALLED, recalled_at=now, status_note=reason[:500]
+                )
+            d.state, d.status_at, d.status_note = Dispatch.State.RECALLED, now, reason[:500]
+            d.save(update_fields=["state", "status_at", "status_note"])
+            way, sent = StatusMessage.Way.INTERNAL, now
+        elif d.state == Dispatch.State.QUEUED:
+            d.state, d.status_at, d.status_note = Dispatch.State.RECALLED, now, reason[:500]
+            d.save(update_fields=["state", "status_at", "status_note"])
+            continue  # never left: nobody to tell
+        else:
+            d.state, d.status_at, d.status_note = Dispatch.State.RECALLING, now, reason[:500]
+            d.save(update_fields=["state", "status_at", "status_note"])
+            way, sent = StatusMessage.Way.OUT, None
+        StatusMessage.objects.create(
+            way=way,
+            code=edxml.STATUS_RECALL,
+            description=reason[:500],
+            at=now,
+            from_code=doc.issuer_code,
+            from_name=doc.issuer_name,
+            to_code=d.to_code,
+            doc_organ=doc.issuer_code,
+            doc_code=doc.number_notation,
+            doc_date=doc.issued_on,
+            dispatch=d,
+            sent_at=sent,
+        )
+    doc.status, doc.recalled_at, doc.status_note = DocStatus.RECALLED, now, reason[:500]
+    doc.save(update_fields=["status", "recalled_at", "status_note"])
+    audit_record(action="document.recall", actor=actor, obj=doc, detail={"reason": reason})
+    return doc
+
+
+@transaction.atomic
+def paper_register(
+    *,
+    unit: Unit,
+    actor: Any,
+    issuer_name: str,
+    number_notation: str,
+    doc_type: str,
+    issued_on: date,
+    summary: str,
+    signer_name: str = "",
+    urgency: str = Urgency.NORMAL,
+    secrecy: str = Secrecy.NORMAL,
+    scan: Upload | None = None,
+    issuer_code: str = "",
+) -> Document:
+    """Register a paper document brought or posted to the desk: its incoming number at once,
+    with the scan of the paper (Decree 30/2020/NĐ-CP: incoming documents are registered the
+    day they arrive — art. 4 as summarised by the Ministry; paper ones are digitised)."""
+    require_role(actor, REGISTER_ROLES, unit)
+    _check_choice(doc_type, rules.DOC_TYPE_BY_CODE, "Loại văn bản")
+    _check_choice(urgency, Urgency.values, "Độ khẩn")
+    _check_choice(secrecy, Secrecy.values, "Độ mật")
+    for value, what, code in (
+        (issuer_name, "cơ quan gửi", "issuer_required"),
+        (number_notation, "số, ký hiệu", "notation_required"),
+        (summary, "trích yếu", "summary_required"),
+    ):
+        if not value.strip():
+            raise ValidationFailed(f"Cần ghi {what} của văn bản.", code=code)
+    if issued_on > clock.today():
+        raise ValidationFailed("Ngày ban hành không được sau hôm nay.", code="issued_in_future")
+    now = clock.now()
+    doc = Document(
+        unit=unit,
+        direction=Direction.INCOMING,
+        number_notation=number_notation.strip()[:80],
+        doc_type=doc_type,
+        issued_on=issued_on,
+        summary=summary.strip()[:500],
+        signer_name=signer_name.strip()[:200],
+        urgency=urgency,
+        secrecy=secrecy,
+        issuer_code=issuer_code.strip()[:60],
+        issuer_name=issuer_name.strip()[:200],
+        status=DocStatus.ARRIVED,
+        received_at=now,
+        created_at=now,
+        received_via=ReceivedVia.PAPER,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    _index(doc)
+    doc.save()
+    if scan is not None:
+        _store_files(doc, [Upload(name=scan.name, content=scan.content, is_main=False)])
+    return incoming_register(document=doc, actor=actor)
+
+
+@transaction.atomic
+def document_publish(*, document: Document, actor: Any, publish: bool = True) -> Document:
+    """Publish an issued document of the unit on the portal ("Công khai minh bạch"), or withdraw
+    it. Only documents marked normal secrecy (không mật) may be published."""
+    doc = Document.objects.select_for_update().get(pk=document.pk)
+    require_role(actor, [Role.LEADER, Role.MANAGER], doc.unit)
+    if doc.direction != Direction.OUTGOING:
+        raise Conflict("Chỉ công khai được văn bản do đơn vị ban hành.", code="not_outgoing")
+    if publish and doc.secrecy != Secrecy.NORMAL:
+        raise Conflict("Văn bản mật không được công khai.", code="secret_document")
+    if publish and doc.status == DocStatus.RECALLED:
+        raise Conflict("Văn bản đã thu hồi không được công khai.", code="recalled")
+    doc.published_at = clock.now() if publish else None
+    doc.save(update_fields=["published_at"])
+    audit_record(
+        action="document.publish" if publish else "document.unpublish", actor=actor, obj=doc
+    )
     return doc
 
 
@@ -450,7 +736,9 @@ def document_package(*, document: Document) -> Any:
     return edxml.Package(
         sender=edxml.Organ(code=document.issuer_code, name=document.issuer_name),
         recipients=tuple(edxml.Organ(code=d.to_code, name=d.to_name) for d in dispatches),
-        document_id=f"{document.issuer_code}:{document.year}:{document.number}",
+        document_id=edxml.document_id(
+            document.issuer_code, document.issued_on, document.number_notation
+        ),
         number=int(number),
         notation=notation,
         issued_on=document.issued_on,
@@ -465,6 +753,22 @@ def document_package(*, document: Document) -> Any:
         secrecy=document.secrecy,
         to_places=tuple(line.strip() for line in document.recipients.splitlines() if line.strip()),
         attachments=tuple(files),
+        response_for=(
+            (
+                edxml.ResponseFor(
+                    organ=document.response_for_organ,
+                    code=document.response_for_code,
+                    issued_on=document.response_for.issued_on,
+                    document_id=edxml.document_id(
+                        document.response_for_organ,
+                        document.response_for.issued_on,
+                        document.response_for_code,
+                    ),
+                ),
+            )
+            if document.response_for_code and document.response_for is not None
+            else ()
+        ),
     )
 
 
@@ -480,11 +784,27 @@ def exchange_receive(*, data: bytes) -> list[Document]:
     """Register a package from the exchange platform in the incoming register of each of our
     units it is addressed to. Refused whole (nothing written) when it is oversized, malformed,
     invalid, for none of our units, or carries a file we would not accept; a package received
-    before is not registered twice."""
+    before is not registered twice. A status package is applied (see `exchange_inbox`)."""
+    docs, _status = exchange_inbox(data=data)
+    return docs
+
+
+@transaction.atomic
+def exchange_inbox(*, data: bytes) -> tuple[list[Document], StatusMessage | None]:
+    """A package from the platform: a document (registered, returned) or a status about a
+    document we sent or received (applied, returned)."""
+    from motcua.correspondence import edxml
+
+    found = edxml.read_any(data)  # size, syntax and schema first: nothing is written before
+    if isinstance(found, edxml.StatusPackage):
+        return [], _status_receive(found, data)
+    return _document_receive(found, data), None
+
+
+def _document_receive(pkg: Any, data: bytes) -> list[Document]:
     from motcua.correspondence import edxml
     from motcua.dossiers.scans import scan_check
 
-    pkg = edxml.read(data)  # size, syntax and schema first: nothing is written before
     digest = hashlib.sha256(data).hexdigest()
     seen = InboundPackage.objects.filter(sha256=digest).first()
     if seen is not None:
@@ -542,6 +862,7 @@ def exchange_receive(*, data: bytes) -> list[Document]:
             received_at=now,
             created_at=now,
             inbound=inbound,
+            received_via=ReceivedVia.EDXML,
         )
         _index(doc)
         doc.save()
@@ -549,6 +870,11 @@ def exchange_receive(*, data: bytes) -> list[Document]:
             doc, [Upload(name=a.name, content=a.content, is_main=a.main) for a in pkg.attachments]
         )
         created.append(doc)
+        # Status 01 (arrived) goes back to the sender; an answer is matched to what it answers.
+        _status_from_recipient(doc, edxml.STATUS_ARRIVED, None)
+        _match_answer(
+            doc, [_Ref(organ=r.organ, code=r.code, issued_on=r.issued_on) for r in pkg.response_for]
+        )
     audit_record(
         action="document.exchange_receive",
         object_type="correspondence.inboundpackage",
@@ -556,6 +882,109 @@ def exchange_receive(*, data: bytes) -> list[Document]:
         detail={"from": pkg.sender.code, "units": [u.code for u in units]},
     )
     return created
+
+
+def _status_receive(st: Any, data: bytes) -> StatusMessage:
+    """Apply a status package: about a document we sent (01–06, 15, 16: the dispatch to that
+    agency moves on) or a recall (13) of a document we received (withdrawn, 15 goes back)."""
+    from motcua.correspondence import edxml
+
+    digest = hashlib.sha256(data).hexdigest()
+    seen = StatusMessage.objects.filter(way=StatusMessage.Way.IN, sha256=digest).first()
+    if seen is not None:
+        return seen
+    about = st.about
+    row = StatusMessage(
+        way=StatusMessage.Way.IN,
+        code=st.code,
+        description=st.description[:500],
+        at=st.at,
+        from_code=st.sender.code,
+        from_name=st.sender.name,
+        to_code=about.organ,
+        doc_organ=about.organ,
+        doc_code=about.code,
+        doc_date=about.issued_on,
+        sent_at=clock.now(),
+        sha256=digest,
+    )
+    if st.code == edxml.STATUS_RECALL:
+        doc = (
+            Document.objects.select_for_update()
+            .filter(
+                direction=Direction.INCOMING,
+                issuer_code=about.organ,
+                number_notation=about.code,
+                issued_on=about.issued_on,
+                received_via=ReceivedVia.EDXML,
+            )
+            .exclude(status=DocStatus.RECALLED)
+            .order_by("pk")
+        )
+        targets = list(doc)
+        if not targets:
+            raise edxml.PackageRefused(
+                f"Không có văn bản đến {about.code} của {about.organ} để thu hồi.",
+                code="edxml_status_unknown",
+            )
+        now = clock.now()
+        for target in targets:
+            target.status, target.recalled_at = DocStatus.RECALLED, now
+            target.status_note = (st.description or "Bên gửi thu hồi văn bản")[:500]
+            target.save(update_fields=["status", "recalled_at", "status_note"])
+            _status_from_recipient(target, edxml.STATUS_RECALL_ACCEPTED, None)
+        row.document = targets[0]
+        row.save()
+        return row
+    dispatch = (
+        Dispatch.objects.select_for_update()
+        .filter(
+            channel=Dispatch.Channel.EDXML,
+            to_code=st.sender.code,
+            document__issuer_code=about.organ,
+            document__number_notation=about.code,
+            document__issued_on=about.issued_on,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if dispatch is None:
+        raise edxml.PackageRefused(
+            f"Không có văn bản {about.code} gửi {st.sender.code} để cập nhật trạng thái.",
+            code="edxml_status_unknown",
+        )
+    _apply_state(dispatch, st.code, st.description if st.code in ("02", "16") else "", st.at)
+    row.dispatch = dispatch
+    row.save()
+    return row
+
+
+def _match_answer(incoming: Document, refs: list[_Ref]) -> None:
+    """An incoming document naming (ResponseFor) an outgoing document of its unit: linked; when
+    that document asked another agency about a dossier, it is the answer, with no clerk."""
+    from motcua.correspondence.models import Consultation
+
+    for ref in refs:
+        if not ref.code:
+            continue
+        qs = Document.objects.filter(
+            unit=incoming.unit,
+            direction=Direction.OUTGOING,
+            issuer_code=ref.organ,
+            number_notation=ref.code,
+        )
+        if ref.issued_on is not None:
+            qs = qs.filter(issued_on=ref.issued_on)
+        original = qs.order_by("-pk").first()
+        if original is None:
+            continue
+        incoming.response_for = original
+        incoming.response_for_code, incoming.response_for_organ = ref.code, ref.organ
+        incoming.save(update_fields=["response_for", "response_for_code", "response_for_organ"])
+        c = Consultation.objects.filter(request=original, answer__isnull=True).first()
+        if c is not None:
+            _consultation_answer_apply(c, incoming, actor=None, matched=True)
+        return
 
 
 def exchange_send_queued(*, provider: Any = None, limit: int = 100) -> tuple[int, int]:
@@ -604,6 +1033,54 @@ def exchange_send_queued(*, provider: Any = None, limit: int = 100) -> tuple[int
                 update_fields=["attempts", "last_error", "remote_id", "state", "delivered_at"]
             )
             sent += 1
+    s2, f2 = _status_send_queued(client, limit)
+    return sent + s2, failed + f2
+
+
+def _status_send_queued(client: Any, limit: int) -> tuple[int, int]:
+    """The status outbox: each status for an agency outside goes as its own package."""
+    from motcua.correspondence import edxml, exchange
+
+    sent = failed = 0
+    ids = list(
+        StatusMessage.objects.filter(way=StatusMessage.Way.OUT, sent_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        with transaction.atomic():
+            row = (
+                StatusMessage.objects.select_for_update()
+                .filter(pk=pk, sent_at__isnull=True)
+                .first()
+            )
+            if row is None:
+                continue
+            body = edxml.write_status(
+                edxml.StatusPackage(
+                    sender=edxml.Organ(code=row.from_code, name=row.from_name),
+                    about=edxml.ResponseFor(
+                        organ=row.doc_organ,
+                        code=row.doc_code,
+                        issued_on=row.doc_date,
+                        document_id=edxml.document_id(row.doc_organ, row.doc_date, row.doc_code),
+                    ),
+                    code=row.code,
+                    description=row.description,
+                    at=clock.local(row.at),
+                )
+            )
+            row.attempts += 1
+            try:
+                answer = client.send(body, to=[row.to_code])
+            except exchange.ExchangeError as exc:
+                row.last_error = str(exc)[:300]
+                row.save(update_fields=["attempts", "last_error"])
+                failed += 1
+                continue
+            row.sent_at, row.remote_id, row.last_error = clock.now(), answer.package_id, ""
+            row.save(update_fields=["attempts", "last_error", "sent_at", "remote_id"])
+            sent += 1
     return sent, failed
 
 
@@ -635,15 +1112,26 @@ def _dossier_event(
 
 @transaction.atomic
 def consultation_open(
-    *, dossier: Any, agency: str, question: str, due_days: int, actor: Any
+    *,
+    dossier: Any,
+    agency: str,
+    question: str,
+    due_days: int,
+    actor: Any,
+    from_procedure: bool = False,
 ) -> Any:
     """Ask another agency about a dossier: a letter (công văn) from the dossier's unit, sent at
-    once, with a sub-deadline of `due_days` working days that must fall within the dossier's."""
+    once, with a sub-deadline of `due_days` working days that must fall within the dossier's.
+
+    `from_procedure`: sent by itself at a step of the dossier because its procedure version
+    names the agency (the move that caused it was authorised; the sub-deadline is shortened
+    to the dossier's deadline when the dossier has less time left)."""
     from motcua.correspondence.models import Consultation
     from motcua.dossiers.workflow import Status
     from motcua.worktime.selectors import calendar_for_unit
 
-    require_role(actor, CONSULT_ROLES, dossier.unit)
+    if not from_procedure:
+        require_role(actor, CONSULT_ROLES, dossier.unit)
     if Status(dossier.status) in (
         Status.REFUSED,
         Status.WITHDRAWN,
@@ -664,6 +1152,8 @@ def consultation_open(
         )
     now = clock.now()
     due_on = calendar_for_unit(dossier.unit).add_working_days(now, due_days).date()
+    if from_procedure and dossier.due_at is not None:
+        due_on = min(due_on, clock.local(dossier.due_at).date())
     if dossier.due_at is not None and due_on > clock.local(dossier.due_at).date():
         raise ValidationFailed(
             f"Hạn trả lời {due_on:%d/%m/%Y} vượt hạn giải quyết hồ sơ "
@@ -673,14 +1163,16 @@ def consultation_open(
     letter = document_create(
         unit=dossier.unit,
         actor=actor,
+        authorised=from_procedure,
         doc_type="CV",
         summary=f"Về việc phối hợp giải quyết hồ sơ {dossier.code}: {question.strip()}"[:500],
         signer_name=getattr(actor, "full_name", "") or actor.get_username(),
         signer_title=getattr(actor, "title", ""),
         recipients=target.name,
     )
-    document_send(document=letter, to=[target.code], actor=actor)
+    document_send(document=letter, to=[target.code], actor=actor, authorised=from_procedure)
     consultation = Consultation.objects.create(
+        from_procedure=from_procedure,
         dossier=dossier,
         agency_code=target.code,
         agency_name=target.name,
@@ -704,17 +1196,26 @@ def consultation_open(
 @transaction.atomic
 def consultation_answer(*, consultation: Any, document: Document, actor: Any) -> Any:
     """Link the partner's answer (an incoming document of the dossier's unit) to the request;
-    an answer arriving after the sub-deadline is counted as the partner's delay."""
+    an answer arriving after the sub-deadline is counted as the partner's delay. (Answers that
+    name the request in their ResponseFor are linked by themselves, see `_match_answer`.)"""
     from motcua.correspondence.models import Consultation
-    from motcua.worktime.selectors import calendar_for_unit
 
     c = (
         Consultation.objects.select_for_update()
         .select_related("dossier__unit")
         .get(pk=consultation.pk)
     )
+    require_role(actor, CONSULT_ROLES, c.dossier.unit)
+    return _consultation_answer_apply(c, document, actor=actor)
+
+
+def _consultation_answer_apply(
+    c: Any, document: Document, *, actor: Any, matched: bool = False
+) -> Any:
+    from motcua.correspondence.models import Consultation
+    from motcua.worktime.selectors import calendar_for_unit
+
     dossier = c.dossier
-    require_role(actor, CONSULT_ROLES, dossier.unit)
     if c.answer_id is not None:
         raise Conflict("Văn bản lấy ý kiến này đã có trả lời.", code="already_answered")
     if document.direction != Direction.INCOMING or document.unit_id != dossier.unit_id:
@@ -735,5 +1236,41 @@ def consultation_answer(*, consultation: Any, document: Document, actor: Any) ->
         if late
         else f", trong hạn {c.due_on:%d/%m/%Y}."
     )
+    if matched:
+        note += " Hệ thống tự nhận ra văn bản trả lời (trả lời văn bản số " + (
+            c.request.number_notation + ")."
+        )
     _dossier_event(dossier, action="consult_answer", actor=actor, now=clock.now(), note=note)
     return c
+
+
+def consultations_for_step(*, dossier: Any, step: str, actor: Any) -> list[Any]:
+    """The consultations a dossier's procedure version names for `step` ("accept" or
+    "assign"), sent once each (a move made again sends nothing more)."""
+    from motcua.correspondence.models import Consultation
+
+    version = getattr(dossier, "procedure_version", None)
+    planned = [
+        c
+        for c in (getattr(version, "consultations", None) or [])
+        if c.get("step", "assign") == step
+    ]
+    opened = []
+    for item in planned:
+        if Consultation.objects.filter(
+            dossier=dossier, agency_code=item["agency"], from_procedure=True
+        ).exists():
+            continue
+        if _resolve(item["agency"]) is None:
+            continue  # an agency not (yet) known: the clerk sends it by hand
+        opened.append(
+            consultation_open(
+                dossier=dossier,
+                agency=item["agency"],
+                question=item["question"],
+                due_days=int(item["due_days"]),
+                actor=actor,
+                from_procedure=True,
+            )
+        )
+    return opened

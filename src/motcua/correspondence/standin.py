@@ -1,8 +1,9 @@
 """A local stand-in of the national document exchange platform (tests, the demo, `make run`).
 
-It speaks the shape of correspondence/exchange.py: agencies post edXML packages with their code
-and key; it checks the key, validates the package against our schema (a platform refuses what
-it cannot read), keeps it in memory and answers a package id. `forward()` hands a package on to
+It speaks the shape of correspondence/exchange.py: agencies post edXML packages (documents or
+status messages) with their code and key; it checks the key, validates the package against our
+schema (a platform refuses what it cannot read), keeps it in memory and answers a package id;
+a status goes to the document's issuer unless the sender names the recipients (`X-To`). `forward()` hands a package on to
 an agency's inbox (the demo: a package addressed to one of our own units comes back in).
 Standard library plus lxml (through correspondence.edxml).
 """
@@ -29,7 +30,9 @@ class StandinExchange(StandinServer):
         self._lock = threading.Lock()
         self.handler = _Handler
 
-    def take(self, agency: str, key: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    def take(
+        self, agency: str, key: str, body: bytes, to: list[str] | None = None
+    ) -> tuple[int, dict[str, Any]]:
         from motcua.core.errors import DomainError
         from motcua.correspondence import edxml
 
@@ -37,14 +40,20 @@ class StandinExchange(StandinServer):
         if not expected or not hmac.compare_digest(expected.encode(), key.encode()):
             return 401, {"code": "unauthorized", "message": "Sai mã cơ quan hoặc khóa."}
         try:
-            pkg = edxml.read(body)
+            pkg = edxml.read_any(body)  # a document, or a status about one
         except DomainError as exc:
             return 422, exc.as_dict()
+        if to:
+            pass  # the sender named the recipients (X-To), as the platform's send call does
+        elif isinstance(pkg, edxml.StatusPackage):
+            to = [pkg.about.organ]  # a status goes back to the document's issuer
+        else:
+            to = [o.code for o in pkg.recipients]
         with self._lock:
             package_id = f"VXP-{next(self._ids):08d}"
             self.packages[package_id] = {
                 "from": agency,
-                "to": [o.code for o in pkg.recipients],
+                "to": to,
                 "body": body,
                 "package": pkg,
             }
@@ -76,8 +85,12 @@ class _Handler(StandinHandler):
             self._json(404, {"code": "not_found", "message": "Không có đường dẫn này."})
             return
         body = self._body()
+        to = [c.strip() for c in self.headers.get("X-To", "").split(",") if c.strip()]
         status, data = self.state.take(
-            self.headers.get("X-Agency-Code", ""), self.headers.get("X-Exchange-Key", ""), body
+            self.headers.get("X-Agency-Code", ""),
+            self.headers.get("X-Exchange-Key", ""),
+            body,
+            to=to or None,
         )
         self._json(status, data)
 

@@ -12,8 +12,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.core.errors import DomainError, NotFound
 from motcua.correspondence import selectors, services
-from motcua.correspondence.forms import AssignForm, DocumentForm, SearchForm, SendForm
-from motcua.correspondence.models import Direction, Document
+from motcua.correspondence.forms import (
+    AssignForm,
+    DocumentForm,
+    PaperForm,
+    ReasonForm,
+    SearchForm,
+    SendForm,
+)
+from motcua.correspondence.models import Direction, DocStatus, Document, ReceivedVia
 from motcua.org.models import Unit, User
 from motcua.org.permissions import has_role
 
@@ -68,7 +75,14 @@ def registers(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "correspondence/list.html",
-        {"unit": unit, "box": box, "form": form, "q": q, "rows": rows},
+        {
+            "unit": unit,
+            "box": box,
+            "form": form,
+            "q": q,
+            "rows": rows,
+            "late_to_register": selectors.late_to_register(rows) if box == "incoming" else set(),
+        },
     )
 
 
@@ -79,7 +93,21 @@ def create(request: HttpRequest) -> HttpResponse:
     unit = _unit(request)
     if unit is None or not has_role(request.user, services.WRITE_ROLES, unit):
         return _forbidden(request)
-    form = DocumentForm(request.POST or None, request.FILES or None)
+    answered = None
+    reply_to = request.POST.get("tra_loi") or request.GET.get("tra-loi") or ""
+    if reply_to.isdigit():
+        answered = _document(request, int(reply_to))
+        if answered.direction != Direction.INCOMING or answered.unit_id != unit.pk:
+            answered = None
+    initial = {}
+    if answered is not None:
+        initial = {
+            "doc_type": "CV",
+            "summary": f"V/v trả lời Văn bản số {answered.number_notation} "
+            f"ngày {answered.issued_on:%d/%m/%Y} của {answered.issuer_name}"[:500],
+            "recipients": answered.issuer_name,
+        }
+    form = DocumentForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         uploads = []
@@ -101,13 +129,18 @@ def create(request: HttpRequest) -> HttpResponse:
                 recipients=data["recipients"],
                 drafter_abbr=data["drafter_abbr"],
                 files=uploads,
+                response_for=answered,
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"Đã cấp số {doc.number_notation} cho văn bản.")
             return redirect("correspondence:detail", pk=doc.pk)
-    return render(request, "correspondence/create.html", {"unit": unit, "form": form})
+    return render(
+        request,
+        "correspondence/create.html",
+        {"unit": unit, "form": form, "answered": answered},
+    )
 
 
 def _send_form(doc: Document, data: Any = None) -> SendForm:
@@ -140,6 +173,23 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_finish": incoming
         and doc.status == "assigned"
         and (doc.assignee_id == user.pk or has_role(user, ["leader", "manager"], doc.unit)),
+        "can_refuse": can_register
+        and incoming
+        and doc.status == DocStatus.ARRIVED
+        and doc.received_via != ReceivedVia.PAPER,
+        "can_recall": not incoming
+        and doc.status == DocStatus.SENT
+        and has_role(user, services.RECALL_ROLES, doc.unit),
+        "can_publish": not incoming
+        and doc.secrecy == "normal"
+        and doc.status != DocStatus.RECALLED
+        and has_role(user, ["leader", "manager"], doc.unit),
+        "can_reply": incoming
+        and can_write
+        and doc.status not in (DocStatus.REFUSED, DocStatus.RECALLED, DocStatus.ARRIVED),
+        "reason_form": ReasonForm(),
+        "statuses": selectors.document_statuses(doc),
+        "consultation": selectors.consultation_of(doc),
     }
     return render(request, "correspondence/detail.html", ctx)
 
@@ -225,3 +275,131 @@ def file(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
         filename=row.original_name,
         content_type=row.content_type,
     )
+
+
+@login_required
+@require_POST
+def refuse(request: HttpRequest, pk: int) -> HttpResponse:
+    """Refuse an arrival at the desk, with the reason its sender will be told."""
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _act(
+        request,
+        pk,
+        lambda d: services.incoming_refuse(document=d, actor=request.user, reason=reason),
+        "Đã trả lại văn bản cho nơi gửi.",
+    )
+
+
+@login_required
+@require_POST
+def recall(request: HttpRequest, pk: int) -> HttpResponse:
+    """Recall a sent document from every place it went."""
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _act(
+        request,
+        pk,
+        lambda d: services.document_recall(document=d, actor=request.user, reason=reason),
+        "Đã thu hồi văn bản.",
+    )
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish the document on the portal, or withdraw it from there."""
+    on = request.POST.get("cong_khai") == "1"
+    return _act(
+        request,
+        pk,
+        lambda d: services.document_publish(document=d, actor=request.user, publish=on),
+        "Đã công khai văn bản trên cổng." if on else "Đã thôi công khai văn bản.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def paper(request: HttpRequest) -> HttpResponse:
+    """Register a paper document that arrived at the desk, with its scan: số đến at once."""
+    unit = _unit(request)
+    if unit is None or not has_role(request.user, services.REGISTER_ROLES, unit):
+        return _forbidden(request)
+    form = PaperForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        scan = data.get("scan")
+        try:
+            doc = services.paper_register(
+                unit=unit,
+                actor=request.user,
+                issuer_name=data["issuer_name"],
+                number_notation=data["number_notation"],
+                doc_type=data["doc_type"],
+                issued_on=data["issued_on"],
+                summary=data["summary"],
+                signer_name=data["signer_name"],
+                urgency=data["urgency"],
+                secrecy=data["secrecy"],
+                scan=services.Upload(name=scan.name, content=scan.read()) if scan else None,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Đã vào sổ văn bản đến, số đến {doc.number:02d}.")
+            return redirect("correspondence:detail", pk=doc.pk)
+    return render(request, "correspondence/paper.html", {"unit": unit, "form": form})
+
+
+@login_required
+def consultations(request: HttpRequest) -> HttpResponse:
+    """Consultations of joint procedures: what waits on which agency, whose delay it is."""
+    unit = _unit(request)
+    if unit is None:
+        return _forbidden(request)
+    state = request.GET.get("tinh-trang", "")
+    if state not in ("", "waiting", "overdue", "answered", "late"):
+        state = ""
+    rows = selectors.consultations_for(user=request.user, unit=unit, state=state)
+    return render(
+        request,
+        "correspondence/consultations.html",
+        {
+            "unit": unit,
+            "rows": rows,
+            "state": state,
+            "delays": selectors.partner_delays(unit_ids={unit.pk}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def consult(request: HttpRequest, code: str) -> HttpResponse:
+    """Ask another agency about a dossier from its page (the API's consultation, by hand)."""
+    from motcua.dossiers.selectors import visible_dossiers
+    from motcua.dossiers.services import dossier_by_number
+
+    dossier = dossier_by_number(visible_dossiers(user=request.user), code).first()
+    if dossier is None:
+        raise Http404("Không tìm thấy hồ sơ")
+    days = request.POST.get("due_days", "")
+    try:
+        if not days.isdigit():
+            raise DomainError("Thời hạn trả lời từ 1 đến 30 ngày làm việc.", code="invalid")
+        c = services.consultation_open(
+            dossier=dossier,
+            agency=request.POST.get("agency", "")[:60],
+            question=request.POST.get("question", "")[:2000],
+            due_days=int(days[:3]),
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"Đã gửi văn bản {c.request.number_notation} lấy ý kiến {c.agency_name}, "
+            f"hạn trả lời {c.due_on:%d/%m/%Y}.",
+        )
+    return redirect("dossiers:detail", code=dossier.code)

@@ -539,6 +539,11 @@ def dossier_receive(
         to_unit=unit,
         opened=bool(dossier.step),
     )
+    if dossier.status == Status.ACCEPTED:
+        # Received and accepted at once (counter, post): a joint procedure's "accept" step.
+        from motcua.correspondence.services import consultations_for_step
+
+        consultations_for_step(dossier=dossier, step="accept", actor=actor)
     # The citizen's channels (when they agreed) and the "received" message: same transaction.
     from motcua.notifications.services import notification_dossier_received
 
@@ -723,6 +728,12 @@ def dossier_act(*, dossier: Dossier, action: str, actor: Any, **params: Any) -> 
         opened=t.step is not None,
         **kw,
     )
+    if action in ("accept", "assign"):
+        # A joint procedure ("liên thông"): the agencies its version names for this step are
+        # asked by official letter in this transaction (sent once, within the deadline).
+        from motcua.correspondence.services import consultations_for_step
+
+        consultations_for_step(dossier=dossier, step=action, actor=actor)
     if action == "finish":
         # The result is ready: the delivery task (counter, home, post) opens in this transaction.
         from motcua.delivery.services import delivery_result_ready

@@ -371,7 +371,12 @@ def worklist(request: HttpRequest) -> HttpResponse:
         if cursor:
             prev_url = "?" + urlencode({"ds": kind})
     soon_limit = selectors.due_soon_limit(unit=unit, now=now)
-    items = [{"d": d, "badge": _badge(d, now, soon_limit)} for d in rows]
+    from motcua.correspondence.selectors import waiting_on_partners
+
+    waits = waiting_on_partners([d.pk for d in rows])
+    items = [
+        {"d": d, "badge": _badge(d, now, soon_limit), "waits": waits.get(d.pk, [])} for d in rows
+    ]
     context = {
         "tabs": tabs,
         "kind": kind,
@@ -476,11 +481,40 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "step_label": STEP_LABELS.get(dossier.step, ""),
             "needs_apology": warning in ("soon",) and "extend" in [a["name"] for a in actions],
             "attach_form": AttachForm(),
+            "consult": _consult_panel(dossier, request.user),
             "can_attach": bool(roles)
             and Status(dossier.status)
             not in (Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED),
         },
     )
+
+
+def _consult_panel(dossier: Dossier, user: Any) -> dict[str, Any] | None:
+    """Joint procedures: the agencies asked (correspondence app), what still waits on them and
+    whose delay it is; the agencies the procedure version names; the form to ask one more."""
+    from motcua.correspondence.selectors import consultation_state
+    from motcua.correspondence.services import CONSULT_ROLES
+    from motcua.org.permissions import has_role
+
+    rows = list(dossier.consultations.select_related("request", "answer"))
+    planned = list(getattr(dossier.procedure_version, "consultations", None) or [])
+    can_ask = has_role(user, CONSULT_ROLES, dossier.unit) and Status(dossier.status) in (
+        Status.ACCEPTED,
+        Status.PROCESSING,
+        Status.SUPPLEMENT,
+    )
+    if not rows and not planned and not can_ask:
+        return None
+    today = clock.today()
+    for c in rows:
+        c.state = consultation_state(c, today)  # type: ignore[attr-defined]
+    asked = {c.agency_code for c in rows}
+    return {
+        "rows": rows,
+        "waiting": [c for c in rows if not c.answer_id],
+        "planned": [p for p in planned if p["agency"] not in asked],
+        "can_ask": can_ask,
+    }
 
 
 def _money_panel(dossier: Dossier, user: Any) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ from django import forms
 
 from motcua.core.challenge import ChallengeField
 from motcua.homeservice.models import Eligibility, HalfDay
+from motcua.notifications.forms import NotifyChoiceForm
 
 
 class VisitForm(forms.Form):
@@ -64,7 +65,7 @@ class VisitForm(forms.Form):
         ]
 
 
-class PublicVisitForm(VisitForm):
+class PublicVisitForm(VisitForm, NotifyChoiceForm):
     consent = forms.BooleanField(
         label=(
             "Tôi đồng ý để cơ quan dùng số CCCD, họ tên, số điện thoại và địa chỉ trên đây để bố "

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -83,7 +84,19 @@ def book(request: HttpRequest) -> HttpResponse:
             return _too_fast(request)
         if form.is_valid():
             try:
-                visit = _book_from(form, procedures, channel=VisitChannel.PORTAL)
+                with transaction.atomic():  # the visit and the citizen's choice of channels
+                    visit = _book_from(form, procedures, channel=VisitChannel.PORTAL)
+                    if form.cleaned_data.get("notify_consent"):
+                        from motcua.notifications.services import contact_preference_record
+
+                        contact_preference_record(
+                            citizen=visit.citizen,
+                            consent=True,
+                            channels=list(form.cleaned_data.get("notify_channels") or []) or None,
+                            phone=visit.phone,
+                            email=form.cleaned_data.get("notify_email") or "",
+                            source="booking",
+                        )
             except DomainError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status

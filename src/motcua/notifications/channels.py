@@ -13,12 +13,22 @@ worker died mid-send safe.
 - Zalo ZNS: ``POST {base}/message/template`` JSON ``{phone, template_id, template_data,
   tracking_id}``, header ``access_token``; answer ``{"error": 0, "data": {"msg_id"}}``; a negative
   ``error`` is a refusal (``-108`` invalid phone number: permanent).
+- Zalo Official Account (API v3.0, to a follower of the office's OA): ``POST
+  {base}/v3.0/oa/message/transaction`` JSON ``{recipient: {user_id}, message: {attachment:
+  {type: "template", payload: {template_type, language, elements, buttons}}}}``, header
+  ``access_token``; answer ``{"error": 0, "message": "Success", "data": {"message_id",
+  "user_id"}}``. The API documents no request id: a message is not re-sent after a worker died
+  mid-send (``idempotent = False``, see services.notification_send). The ``template_type`` values
+  (``transaction_booking``, ``transaction_billing``, ``transaction_order``) follow the published
+  SDK examples; check them against the OA's approved transaction types.
 - E-mail: SMTP to ``NOTIFY_SMTP_HOST``:``NOTIFY_SMTP_PORT`` (STARTTLS and login when set).
 
 Settings (environment, or settings.MOTCUA in tests): ``NOTIFY_SMS_URL``, ``NOTIFY_SMS_BRANDNAME``,
 ``NOTIFY_SMS_SECRET``, ``NOTIFY_ZALO_URL``, ``NOTIFY_ZALO_TOKEN``, ``NOTIFY_ZALO_TEMPLATES``
 (JSON: kind → template id), ``NOTIFY_SMTP_HOST``, ``NOTIFY_SMTP_PORT``, ``NOTIFY_SMTP_USER``,
-``NOTIFY_SMTP_PASSWORD``, ``NOTIFY_SMTP_STARTTLS``, ``NOTIFY_EMAIL_FROM``; the defaults point at
+``NOTIFY_SMTP_PASSWORD``, ``NOTIFY_SMTP_STARTTLS``, ``NOTIFY_EMAIL_FROM``, ``NOTIFY_ZALO_OA_URL``,
+``NOTIFY_ZALO_OA_TOKEN``, ``NOTIFY_ZALO_OA_APP_ID``, ``NOTIFY_ZALO_OA_SECRET`` (the OA's secret key
+that signs its webhook events); the defaults point at
 the stand-ins of ``motcua notify-doubles``.
 """
 
@@ -47,6 +57,10 @@ DEFAULTS = {
     "NOTIFY_ZALO_URL": "http://127.0.0.1:8772",
     "NOTIFY_ZALO_TOKEN": "standin-zalo-token-not-for-production",
     "NOTIFY_ZALO_TEMPLATES": "{}",
+    "NOTIFY_ZALO_OA_URL": "http://127.0.0.1:8772",
+    "NOTIFY_ZALO_OA_TOKEN": "standin-zalo-oa-token-not-for-production",
+    "NOTIFY_ZALO_OA_APP_ID": "1234567890",
+    "NOTIFY_ZALO_OA_SECRET": "standin-zalo-oa-secret-not-for-production",
     "NOTIFY_SMTP_HOST": "127.0.0.1",
     "NOTIFY_SMTP_PORT": "8025",
     "NOTIFY_SMTP_USER": "",
@@ -65,6 +79,19 @@ DEFAULT_ZALO_TEMPLATES = {
     "result_delivered": "301004",
     "queue_near": "301005",
     "queue_called": "301006",
+    "overdue_apology": "301007",
+    "payment_due": "301008",
+    "receipt_issued": "301009",
+    "booking_reminder": "301010",
+    "visit_reminder": "301011",
+}
+
+# OA transaction message type per kind (see the module docstring).
+OA_TEMPLATE_TYPES = {
+    "booking_reminder": "transaction_booking",
+    "visit_reminder": "transaction_booking",
+    "payment_due": "transaction_billing",
+    "receipt_issued": "transaction_billing",
 }
 
 
@@ -122,6 +149,8 @@ class Channel:
     """The interface every channel implements."""
 
     name = ""
+    # The provider honours our key (a repeated request is answered, not delivered again).
+    idempotent = True
 
     def send(self, message: Message) -> Sent:
         raise NotImplementedError
@@ -206,6 +235,72 @@ class ZaloZns(Channel):
         return Sent(str(data.get("msg_id", "")), bool(data.get("duplicate")))
 
 
+class ZaloOa(Channel):
+    """A transaction message of the office's Official Account to one of its followers."""
+
+    name = "zalo_oa"
+    idempotent = False
+
+    def send(self, message: Message) -> Sent:
+        lines = [ln for ln in message.text.split("\n") if ln.strip()]
+        link = message.unsubscribe_url
+        payload = {
+            "recipient": {"user_id": message.recipient},
+            "message": {
+                "attachment": {
+                    "type": "template",
+                    "payload": {
+                        "template_type": OA_TEMPLATE_TYPES.get(message.kind, "transaction_order"),
+                        "language": "VI",
+                        "elements": [
+                            {"type": "header", "align": "left", "content": message.subject[:100]},
+                            {"type": "text", "align": "left", "content": "<br>".join(lines)},
+                            {
+                                "type": "table",
+                                "content": [
+                                    {"key": k, "value": str(v)[:100]}
+                                    for k, v in message.params.items()
+                                    if k != "huy_dang_ky"
+                                ][:5],
+                            },
+                        ],
+                        "buttons": (
+                            [
+                                {
+                                    "title": "Ngừng nhận tin",
+                                    "type": "oa.open.url",
+                                    "payload": {"url": link},
+                                }
+                            ]
+                            if link
+                            else []
+                        ),
+                    },
+                }
+            },
+        }
+        answer = _post_json(
+            conf("NOTIFY_ZALO_OA_URL").rstrip("/") + "/v3.0/oa/message/transaction",
+            payload,
+            lambda body: {"access_token": conf("NOTIFY_ZALO_OA_TOKEN")},
+        )
+        error = int(answer.get("error", -1))
+        if error != 0:
+            raise ChannelError(
+                f"Zalo OA từ chối ({error}): {answer.get('message', '')}",
+                # -213: the user does not follow the OA (any more); -216, -124: bad access token.
+                permanent=error in {-213, -216, -124, -201},
+            )
+        data = answer.get("data") or {}
+        return Sent(str(data.get("message_id", "")))
+
+
+def zalo_oa_signature(*, app_id: str, body: bytes, timestamp: str, secret: str) -> str:
+    """The OA webhook's `X-ZEvent-Signature`: "mac=" + sha256(app id + body + timestamp + secret)."""
+    raw = app_id.encode() + body + timestamp.encode() + secret.encode()
+    return "mac=" + hashlib.sha256(raw).hexdigest()
+
+
 class SmtpEmail(Channel):
     """E-mail over SMTP; the Message-ID is built from the key so a re-send is recognisable."""
 
@@ -239,7 +334,12 @@ class SmtpEmail(Channel):
         return Sent(message_id)
 
 
-CHANNELS: dict[str, type[Channel]] = {"sms": BrandnameSms, "zalo": ZaloZns, "email": SmtpEmail}
+CHANNELS: dict[str, type[Channel]] = {
+    "sms": BrandnameSms,
+    "zalo": ZaloZns,
+    "zalo_oa": ZaloOa,
+    "email": SmtpEmail,
+}
 
 
 def channel_for(name: str) -> Channel:

@@ -17,6 +17,13 @@ class ChannelName(models.TextChoices):
     SMS = "sms", "Tin nhắn SMS"
     EMAIL = "email", "Thư điện tử"
     ZALO = "zalo", "Zalo (tin ZNS)"
+    # Not a choice of the citizen: their "zalo" goes through the Official Account when they
+    # follow the office's OA and agreed to be written there (ContactPreference.zalo_user_id).
+    ZALO_OA = "zalo_oa", "Zalo (Official Account)"
+
+
+# What a citizen chooses (the OA is how "zalo" is delivered to followers).
+CHOOSABLE = ("sms", "email", "zalo")
 
 
 class Kind(models.TextChoices):
@@ -26,13 +33,19 @@ class Kind(models.TextChoices):
     RESULT_DELIVERED = "result_delivered", "Đã trả kết quả"
     QUEUE_NEAR = "queue_near", "Sắp đến lượt"
     QUEUE_CALLED = "queue_called", "Đến lượt tại quầy"
+    OVERDUE_APOLOGY = "overdue_apology", "Xin lỗi, hẹn lại ngày trả kết quả"
+    PAYMENT_DUE = "payment_due", "Cần nộp phí, lệ phí"
+    RECEIPT_ISSUED = "receipt_issued", "Đã cấp biên lai"
+    BOOKING_REMINDER = "booking_reminder", "Nhắc lịch hẹn tại bộ phận một cửa"
+    VISIT_REMINDER = "visit_reminder", "Nhắc lịch cán bộ đến tận nhà"
     # Written by motcua.campaigns: a campaign's e-mail to a subscriber, and the double opt-in
     # confirmation of an e-mail subscription.
     CAMPAIGN = "campaign", "Tin chiến dịch cho người đăng ký"
     SUBSCRIPTION_CONFIRM = "subscription_confirm", "Xác nhận đăng ký nhận tin"
 
 
-# Kinds that may be sent at night: the citizen is standing in the hall right now.
+# Kinds that may be sent at night: the citizen is standing in the hall right now. Everything else
+# (reminders, payment, apology, results) waits for 07:00: none of it needs an answer at night.
 URGENT_KINDS = {Kind.QUEUE_NEAR, Kind.QUEUE_CALLED}
 
 
@@ -64,6 +77,10 @@ class ContactPreference(models.Model):
     )
     # Channels the citizen stopped through the signed link in a message.
     stopped = models.JSONField("kênh đã hủy đăng ký", default=list, blank=True)
+    # The citizen follows the office's Zalo Official Account and agreed to be written there:
+    # their follower id (per OA) and when they linked it (by sending their code to the OA).
+    zalo_user_id = models.CharField("mã người theo dõi Zalo OA", max_length=64, blank=True)
+    zalo_linked_at = models.DateTimeField("liên kết Zalo OA lúc", null=True, blank=True)
     updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
 
     class Meta:
@@ -122,6 +139,11 @@ class Notification(models.Model):
     failed_at = models.DateTimeField("thất bại lúc", null=True, blank=True)
     provider_id = models.CharField("mã tin của nhà cung cấp", max_length=100, blank=True)
     last_error = models.CharField("lỗi gần nhất", max_length=500, blank=True)
+    # One message per event and channel when an event may be seen twice (the reminders' job runs
+    # every hour): "<kind>:<object>:<day>:<channel>"; a second insert is ignored by the database.
+    dedupe_key = models.CharField(
+        "khóa chống trùng", max_length=120, null=True, blank=True, unique=True, editable=False
+    )
 
     class Meta:
         verbose_name = "thông báo"
@@ -131,3 +153,60 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.get_channel_display()})"
+
+
+# Kinds worded here (campaign e-mails carry the campaign's own text).
+TEMPLATE_KINDS = [
+    (value, label)
+    for value, label in Kind.choices
+    if value not in (Kind.CAMPAIGN, Kind.SUBSCRIPTION_CONFIRM)
+]
+
+
+class TemplateChannel(models.TextChoices):
+    SMS = "sms", "Tin nhắn SMS"
+    EMAIL = "email", "Thư điện tử"
+    ZALO = "zalo", "Zalo Official Account (tin văn bản)"
+
+
+class MessageTemplate(models.Model):
+    """The office's wording of one kind of message on one channel (edited in the admin).
+
+    Without a row the default text of `texts.DEFAULTS` is used. Variables are written `{name}`;
+    `texts.template_errors` refuses an unknown one or a missing required one on save. Zalo ZNS
+    messages keep their approved template on Zalo's side (only its parameters go from here).
+    """
+
+    kind = models.CharField("loại thông báo", max_length=30, choices=TEMPLATE_KINDS)
+    channel = models.CharField("kênh", max_length=10, choices=TemplateChannel.choices)
+    subject = models.CharField(
+        "tiêu đề (thư điện tử)", max_length=200, blank=True, help_text="Chỉ dùng cho thư điện tử."
+    )
+    body = models.TextField("nội dung")
+    active = models.BooleanField("đang dùng", default=True)
+    updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
+    updated_by = models.ForeignKey(
+        "org.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "mẫu thông báo"
+        verbose_name_plural = "mẫu thông báo"
+        ordering = ["kind", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "channel"], name="notifications_template_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} – {self.get_channel_display()}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from motcua.notifications.texts import template_errors
+
+        errors = template_errors(
+            kind=self.kind, channel=self.channel, subject=self.subject, body=self.body
+        )
+        if errors:
+            raise ValidationError(errors)

@@ -117,15 +117,182 @@ def contact_preference_stop(*, token: str) -> tuple[ContactPreference, str]:
     if channel not in pref.stopped:
         pref.stopped = [*pref.stopped, channel]
         pref.save(update_fields=["stopped", "updated_at"])
-    Notification.objects.filter(
-        citizen_id=pref.citizen_id, channel=channel, state=State.PENDING
-    ).update(
-        state=State.FAILED, failed_at=clock.now(), last_error="Công dân đã hủy đăng ký kênh này."
-    )
+    _withdraw_pending(pref, [channel], "Công dân đã hủy đăng ký kênh này.")
     return pref, channel
 
 
+PREFERENCES_SALT = "motcua.notifications.preferences"
+
+
+def preferences_token(pref: ContactPreference) -> str:
+    return signing.Signer(salt=PREFERENCES_SALT).sign(str(pref.pk))
+
+
+def preferences_url(pref: ContactPreference) -> str:
+    from motcua.core.links import public_url
+
+    return public_url(
+        reverse("notifications:preferences", kwargs={"token": preferences_token(pref)})
+    )
+
+
+def preferences_read(token: str) -> ContactPreference:
+    """The preference a signed preferences link names (NotFound when forged)."""
+    try:
+        pk = int(signing.Signer(salt=PREFERENCES_SALT).unsign(token))
+        return ContactPreference.objects.select_related("citizen").get(pk=pk)
+    except (signing.BadSignature, ValueError, ContactPreference.DoesNotExist):
+        raise NotFound(
+            "Đường dẫn chọn kênh nhận thông báo không hợp lệ.", code="preferences_invalid"
+        )
+
+
+def _withdraw_pending(pref: ContactPreference, channels: list[str], reason: str) -> int:
+    """Pending messages of channels the citizen left are not sent (Zalo covers ZNS and OA)."""
+    names = set(channels)
+    if ChannelName.ZALO in names:
+        names.add(ChannelName.ZALO_OA)
+    if not names:
+        return 0
+    return Notification.objects.filter(
+        citizen_id=pref.citizen_id, channel__in=names, state=State.PENDING
+    ).update(state=State.FAILED, failed_at=clock.now(), last_error=reason)
+
+
+@transaction.atomic
+def contact_preference_update(
+    *, pref: ContactPreference, consent: bool, channels: list[str], email: str = ""
+) -> ContactPreference:
+    """The citizen's own choice on the preferences page (signed link): channels with consent.
+
+    Choosing no channel stops every channel. The phone is not changed here (a link forwarded by
+    mistake must not redirect the messages); the e-mail address may be given for e-mail.
+    """
+    from motcua.notifications.models import CHOOSABLE
+
+    unknown = [c for c in channels if c not in CHOOSABLE]
+    if unknown:
+        raise ValidationFailed("Kênh nhận thông báo không hợp lệ.", code="invalid_notify_channel")
+    pref = ContactPreference.objects.select_for_update().get(pk=pref.pk)
+    chosen = list(dict.fromkeys(channels))
+    if chosen and not consent:
+        raise ValidationFailed(
+            "Vui lòng đánh dấu đồng ý để nhận thông báo qua các kênh đã chọn.",
+            code="notify_consent_required",
+        )
+    email = (email or pref.email or "").strip()
+    if ChannelName.EMAIL in chosen and not email:
+        raise ValidationFailed(
+            "Vui lòng nhập địa chỉ thư điện tử để nhận thông báo qua thư.", code="email_required"
+        )
+    if ChannelName.SMS in chosen and not pref.phone:
+        raise ValidationFailed(
+            "Chưa có số điện thoại nhận tin: vui lòng báo cán bộ một cửa khi đến nộp hồ sơ.",
+            code="phone_missing",
+        )
+    left = [c for c in CHOOSABLE if c not in chosen]
+    pref.channels = chosen
+    pref.email = email
+    pref.stopped = [c for c in dict.fromkeys([*pref.stopped, *left]) if c not in chosen]
+    if chosen:
+        pref.consent_at = clock.now()
+        pref.consent_source = "online"
+        pref.recorded_by = None
+    pref.save()
+    _withdraw_pending(pref, left, "Công dân đã bỏ chọn kênh này.")
+    return pref
+
+
+# --- Zalo Official Account: linking a follower ----------------------------------------------------
+
+ZALO_LINK_SALT = "motcua.notifications.zalo-link"
+
+
+def zalo_link_code(pref: ContactPreference) -> str:
+    """The short code a citizen sends to the office's OA to be written there ("DK 12-ab34cd")."""
+    import hashlib
+    import hmac
+
+    from django.conf import settings
+
+    mac = hmac.new(
+        f"{settings.SECRET_KEY}:{ZALO_LINK_SALT}".encode(), str(pref.pk).encode(), hashlib.sha256
+    ).hexdigest()[:6]
+    return f"DK {pref.pk}-{mac}"
+
+
+def _pref_by_link_code(text: str) -> ContactPreference | None:
+    import hmac
+    import re
+
+    m = re.search(r"\bDK\s*(\d{1,12})-([0-9a-f]{6})\b", text or "", re.IGNORECASE)
+    if not m:
+        return None
+    pref = ContactPreference.objects.filter(pk=int(m.group(1))).first()
+    if pref is None:
+        return None
+    expected = zalo_link_code(pref).split("-", 1)[1]
+    return pref if hmac.compare_digest(expected, m.group(2).lower()) else None
+
+
+@transaction.atomic
+def zalo_oa_event(*, event: dict[str, Any]) -> str:
+    """One verified webhook event of the office's OA; what was done ("linked", "unlinked", "").
+
+    - `user_send_text` with the citizen's code (shown on their preferences page, where they
+      chose Zalo and agreed): the follower id is stored, and "zalo" goes through the OA.
+    - `unfollow`: the follower id is forgotten; pending OA messages are not sent (listed for
+      staff with the reason); later messages go by ZNS to the phone again.
+    A follow alone names nobody: nothing is stored for it.
+    """
+    name = str(event.get("event_name") or "")
+    sender = str((event.get("sender") or {}).get("id") or "")[:64]
+    follower = str((event.get("follower") or {}).get("id") or "")[:64]
+    if name == "user_send_text" and sender:
+        pref = _pref_by_link_code(str((event.get("message") or {}).get("text") or ""))
+        if pref is None:
+            return ""
+        pref = ContactPreference.objects.select_for_update().get(pk=pref.pk)
+        # One follower id belongs to one citizen: an older link of it is dropped.
+        ContactPreference.objects.filter(zalo_user_id=sender).exclude(pk=pref.pk).update(
+            zalo_user_id="", zalo_linked_at=None
+        )
+        pref.zalo_user_id = sender
+        pref.zalo_linked_at = clock.now()
+        if ChannelName.ZALO not in pref.channels:
+            pref.channels = [*pref.channels, ChannelName.ZALO.value]
+        pref.stopped = [c for c in pref.stopped if c != ChannelName.ZALO]
+        if pref.consent_at is None:
+            pref.consent_at = pref.zalo_linked_at
+            pref.consent_source = "online"
+        pref.save()
+        return "linked"
+    if name == "unfollow" and (follower or sender):
+        who = follower or sender
+        prefs = list(ContactPreference.objects.filter(zalo_user_id=who))
+        for pref in prefs:
+            Notification.objects.filter(
+                citizen_id=pref.citizen_id, channel=ChannelName.ZALO_OA, state=State.PENDING
+            ).update(
+                state=State.FAILED,
+                failed_at=clock.now(),
+                last_error="Công dân đã bỏ quan tâm Official Account.",
+            )
+        ContactPreference.objects.filter(zalo_user_id=who).update(
+            zalo_user_id="", zalo_linked_at=None
+        )
+        return "unlinked" if prefs else ""
+    return ""
+
+
 # --- the outbox -----------------------------------------------------------------------------------
+
+
+def _templates(kind: str) -> dict[str, Any]:
+    """The office's active templates of `kind`, per channel (one query)."""
+    from motcua.notifications.models import MessageTemplate
+
+    return {t.channel: t for t in MessageTemplate.objects.filter(kind=kind, active=True)}
 
 
 def _enqueue(
@@ -137,16 +304,28 @@ def _enqueue(
     dossier: Any = None,
     ticket: Any = None,
     now: datetime,
+    dedupe: str = "",
 ) -> list[Notification]:
-    """Outbox rows for one event, one per channel the citizen agreed to (same transaction)."""
+    """Outbox rows for one event, one per channel the citizen agreed to (same transaction).
+
+    `dedupe` names the event when it may be seen twice (a job that runs every hour): the row's
+    unique key "<dedupe>:<channel>" makes a second insert a no-op, even from two workers at once.
+    """
     if pref is None:
         return []
-    text = render(kind, ctx)
+    channels = pref.active_channels()
+    if not channels:
+        return []
+    text = render(kind, ctx, _templates(kind))
     urgent = kind in URGENT_KINDS
     at = rules.next_allowed(clock.local(now), urgent=urgent)
     rows = []
-    for channel in pref.active_channels():
-        recipient = pref.email if channel == ChannelName.EMAIL else pref.phone
+    for choice in channels:
+        channel = choice
+        recipient = pref.email if choice == ChannelName.EMAIL else pref.phone
+        if choice == ChannelName.ZALO and pref.zalo_user_id:
+            # A follower of the office's OA who linked it: written there, not by ZNS.
+            channel, recipient = ChannelName.ZALO_OA, pref.zalo_user_id
         if not recipient:
             continue
         if (
@@ -154,11 +333,19 @@ def _enqueue(
             and Notification.objects.filter(ticket=ticket, kind=kind, channel=channel).exists()
         ):
             continue  # one "near" and one "called" per ticket and channel
-        link = unsubscribe_url(pref, channel)
+        link = unsubscribe_url(pref, choice)
         if channel == ChannelName.SMS:
             body = rules.sms_text(text.short, protected=text.protected, tail=f"Hủy: {link}")
         elif channel == ChannelName.EMAIL:
-            body = f"{text.body}\n\n--\nKhông muốn nhận thư này nữa: {link}"
+            body = (
+                f"{text.body}\n\n--\nKhông muốn nhận thư này nữa: {link}\n"
+                f"Chọn kênh nhận thông báo: {preferences_url(pref)}"
+            )
+        elif channel == ChannelName.ZALO_OA:
+            body = (
+                f"{text.oa}\n\nKhông muốn nhận tin qua Zalo nữa: {link}\n"
+                f"Chọn kênh nhận thông báo: {preferences_url(pref)}"
+            )
         else:
             body = f"{text.short} Hủy nhận tin: {link}"
         rows.append(
@@ -176,9 +363,20 @@ def _enqueue(
                 urgent=urgent,
                 created_at=now,
                 next_attempt_at=at,
+                dedupe_key=f"{dedupe}:{channel}"[:120] if dedupe else None,
             )
         )
-    Notification.objects.bulk_create(rows)
+    if dedupe:
+        # Rows already there (an earlier run) are skipped by the unique key, not duplicated.
+        taken = set(
+            Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows]).values_list(
+                "dedupe_key", flat=True
+            )
+        )
+        rows = [r for r in rows if r.dedupe_key not in taken]
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    else:
+        Notification.objects.bulk_create(rows)
     return rows
 
 
@@ -187,11 +385,11 @@ def _dossier_context(dossier: Any) -> dict[str, Any]:
 
     citizen = dossier.citizen
     return {
-        "code": dossier.code,
-        "name": getattr(citizen, "full_name", "") or "Ông/Bà",
-        "procedure": getattr(dossier.procedure_version, "name", "") or "",
-        "due": _fmt_date(dossier.appointment_at or dossier.due_at),
-        "lookup": public_url(reverse("portal:lookup")),
+        "ma_ho_so": dossier.code,
+        "ho_ten": getattr(citizen, "full_name", "") or "Ông/Bà",
+        "ten_thu_tuc": getattr(dossier.procedure_version, "name", "") or "",
+        "ngay_hen": _fmt_date(dossier.appointment_at or dossier.due_at),
+        "tra_cuu": public_url(reverse("portal:lookup")),
     }
 
 
@@ -263,6 +461,10 @@ def _pref(citizen: Any) -> ContactPreference | None:
     return ContactPreference.objects.filter(citizen=citizen).first()
 
 
+def _money(amount: Any) -> str:
+    return f"{int(amount):,}".replace(",", ".") + " đồng"
+
+
 def notification_dossier_event(*, dossier: Any, action: str, note: str = "") -> list[Notification]:
     """After a move of dossier_act (same transaction): the message the citizen should get, if any."""
     kind = {
@@ -270,6 +472,11 @@ def notification_dossier_event(*, dossier: Any, action: str, note: str = "") -> 
         "request_supplement": Kind.SUPPLEMENT_NEEDED,
         "finish": Kind.RESULT_READY,
         "return": Kind.RESULT_DELIVERED,
+        # Form 04 of Circular 01/2018/TT-VPCP: the apology letter and the new appointment (the rule
+        # is now Decree 118/2025/NĐ-CP; its article on late dossiers was not read here).
+        "extend": Kind.OVERDUE_APOLOGY,
+        # Status 6: the dossier waits for the fees (the amount still owed).
+        "request_payment": Kind.PAYMENT_DUE,
     }.get(action)
     if kind is None:
         return []
@@ -279,40 +486,103 @@ def notification_dossier_event(*, dossier: Any, action: str, note: str = "") -> 
     now = clock.now()
     ctx = _dossier_context(dossier)
     if kind == Kind.SUPPLEMENT_NEEDED:
-        ctx["papers"] = list(
+        papers = list(
             dossier.papers.filter(provided=False, required=True).values_list("name", flat=True)
         )
-        ctx["note"] = note
+        ctx["giay_to"] = "; ".join(papers) or note or ""
+        ctx["ghi_chu"] = f"Ghi chú của cán bộ: {note}\n" if note else ""
     elif kind == Kind.RESULT_READY:
-        ctx["where"], ctx["where_short"] = _where(dossier)
+        ctx["noi_nhan"], ctx["noi_nhan_ngan"] = _where(dossier)
     elif kind == Kind.RESULT_DELIVERED:
-        ctx["date"] = _fmt_date(dossier.returned_at or now)
+        ctx["ngay_tra"] = _fmt_date(dossier.returned_at or now)
+    elif kind == Kind.OVERDUE_APOLOGY:
+        letter = dossier.extensions.order_by("-number").first()
+        if letter is None:
+            return []
+        ctx["ngay_hen_cu"] = _fmt_date(letter.previous_due_at)
+        ctx["ngay_hen"] = _fmt_date(letter.new_due_at)
+        ctx["ly_do"] = (letter.reason or "").strip().rstrip(".") or "cần thêm thời gian giải quyết"
+    elif kind == Kind.PAYMENT_DUE:
+        from motcua.payments.selectors import dossier_outstanding
+
+        owed = dossier_outstanding(dossier)
+        if owed <= 0:
+            return []
+        ctx["so_tien"] = _money(owed)
     return _enqueue(kind=kind, pref=pref, ctx=ctx, unit=dossier.unit, dossier=dossier, now=now)
 
 
-def _ticket_pref(ticket: Any) -> ContactPreference | None:
-    """Whom to tell about a ticket: the citizen's recorded choice, else the phone of their booking
-    (the booking form asks consent to be contacted about the appointment; recorded here)."""
-    citizen = ticket.citizen
-    pref = _pref(citizen)
+def notification_receipt_issued(*, receipt: Any) -> list[Notification]:
+    """The receipt of a payment was issued (inside receipt_issue's transaction)."""
+    dossier = receipt.dossier
+    pref = _pref(dossier.citizen)
+    if pref is None or not pref.active_channels():
+        return []
+    ctx = _dossier_context(dossier)
+    ctx["so_tien"] = _money(receipt.amount)
+    ctx["so_bien_lai"] = str(receipt)
+    ctx["ngay_nop"] = _fmt_date(receipt.payment.paid_at or receipt.issued_at)
+    return _enqueue(
+        kind=Kind.RECEIPT_ISSUED,
+        pref=pref,
+        ctx=ctx,
+        unit=dossier.unit,
+        dossier=dossier,
+        now=clock.now(),
+        dedupe=f"receipt:{receipt.pk}",
+    )
+
+
+_UNREAD: Any = object()  # _appointment_pref: the citizen's choice not read yet
+
+
+def _appointment_pref(
+    citizen: Any, phone: str, at: Any, pref: Any = _UNREAD
+) -> ContactPreference | None:
+    """Whom to tell about an appointment (a booking, a home visit, its ticket): the citizen's
+    recorded choice, else the phone given when booking (the booking form asks consent to be
+    contacted about the appointment; recorded here, by SMS, with source `booking`).
+    `pref`: the citizen's choice when the caller has already read it (None: there is none)."""
+    if pref is _UNREAD:
+        pref = _pref(citizen)
     if pref is not None and pref.active_channels():
         return pref
-    booking = ticket.booking
-    if booking is not None and booking.phone and citizen is not None and pref is None:
+    if phone and citizen is not None and pref is None:
         return contact_preference_record(
             citizen=citizen,
             consent=True,
             channels=[ChannelName.SMS],
-            phone=booking.phone,
+            phone=phone,
             source="booking",
-            now=booking.created_at,
+            now=at,
         )
     return None
 
 
-def notification_ticket_called(*, ticket: Any) -> list[Notification]:
+def _ticket_pref(
+    ticket: Any, prefs: dict[Any, ContactPreference] | None = None
+) -> ContactPreference | None:
+    """Whom to tell about a ticket. `prefs`: the choices already read, by citizen id."""
+    if ticket.citizen_id is None:
+        return None
+    pref = prefs.get(ticket.citizen_id) if prefs is not None else _pref(ticket.citizen)
+    if ticket.booking_id is None:
+        return pref if pref is not None and pref.active_channels() else None
+    booking = ticket.booking
+    return _appointment_pref(ticket.citizen, booking.phone, booking.created_at, pref)
+
+
+_LINE = object()  # notification_ticket_called: read the 4th of the service's line itself
+
+
+def notification_ticket_called(*, ticket: Any, near_id: Any = _LINE) -> list[Notification]:
     """After a counter called `ticket` (same transaction): "your turn at counter N" to it, and
-    "3 people ahead of you" to the ticket now that far down the same service's line."""
+    "3 people ahead of you" to the ticket now that far down the line.
+
+    `near_id`: that ticket's id (None: nobody), as the caller's calling order has it (call-next
+    passes the 4th of the counter's own line, priority policy included); when not given, the
+    4th of the same service's line, oldest first.
+    """
     if ticket is None:
         return []
     from motcua.queueing.models import Status as TicketStatus
@@ -320,37 +590,126 @@ def notification_ticket_called(*, ticket: Any) -> list[Notification]:
 
     now = clock.now()
     unit = ticket.office.unit
-    rows = _enqueue(
-        kind=Kind.QUEUE_CALLED,
-        pref=_ticket_pref(ticket),
-        ctx={"number": ticket.display, "counter": ticket.counter.number if ticket.counter else ""},
-        unit=unit,
-        ticket=ticket,
-        now=now,
-    )
-    # The line of the same service, oldest first: the order the counters mostly follow (priority
-    # groups may overtake, so "3 ahead" is the estimate the board shows too).
-    waiting = list(
-        Ticket.objects.filter(
-            office_id=ticket.office_id,
-            service_id=ticket.service_id,
-            service_date=ticket.service_date,
-            status=TicketStatus.WAITING,
+    if near_id is _LINE:
+        near = (
+            Ticket.objects.filter(
+                office_id=ticket.office_id,
+                service_id=ticket.service_id,
+                service_date=ticket.service_date,
+                status=TicketStatus.WAITING,
+            )
+            .select_related("service")
+            .order_by("waiting_since", "id")[NEAR_AHEAD : NEAR_AHEAD + 1]
+            .first()
         )
-        .select_related("citizen", "booking", "service")
-        .order_by("waiting_since", "id")[: NEAR_AHEAD + 1]
-    )
-    if len(waiting) > NEAR_AHEAD:
-        near = waiting[NEAR_AHEAD]
+    elif near_id is not None:
+        near = Ticket.objects.select_related("service").filter(pk=near_id).first()
+    else:
+        near = None
+    # Both citizens' choices in one read.
+    citizens = {t.citizen_id for t in (ticket, near) if t is not None and t.citizen_id}
+    prefs = {p.citizen_id: p for p in ContactPreference.objects.filter(citizen_id__in=citizens)}
+    rows: list[Notification] = []
+    pref = _ticket_pref(ticket, prefs)
+    if pref is not None:
+        rows += _enqueue(
+            kind=Kind.QUEUE_CALLED,
+            pref=pref,
+            ctx={
+                "so_thu_tu": ticket.display,
+                "quay": ticket.counter.number if ticket.counter else "",
+            },
+            unit=unit,
+            ticket=ticket,
+            now=now,
+        )
+    near_pref = _ticket_pref(near, prefs) if near is not None else None
+    if near is not None and near_pref is not None:
         rows += _enqueue(
             kind=Kind.QUEUE_NEAR,
-            pref=_ticket_pref(near),
-            ctx={"number": near.display, "service": near.service.name, "ahead": NEAR_AHEAD},
+            pref=near_pref,
+            ctx={"so_thu_tu": near.display, "dich_vu": near.service.name, "con_lai": NEAR_AHEAD},
             unit=unit,
             ticket=near,
             now=now,
         )
     return rows
+
+
+# --- reminders the day before ----------------------------------------------------------------
+
+
+def reminders_enqueue(*, now: datetime | None = None) -> dict[str, int]:
+    """Reminders of tomorrow's bookings and home visits (the reminders' job, every hour).
+
+    Idempotent per booking/visit and day: each row's dedupe key names them, so a second run
+    (or two workers at once) adds nothing. A booking made after the last run of the day is
+    reminded by the next run; none goes out at night (not urgent: held until 07:00).
+    """
+    from motcua.core.links import public_url
+    from motcua.homeservice.models import HomeVisit, VisitStatus
+    from motcua.queueing.models import Booking, BookingStatus
+
+    now = now or clock.now()
+    tomorrow = clock.local(now).date() + timedelta(days=1)
+    lo = datetime.combine(tomorrow, datetime.min.time(), tzinfo=clock.local(now).tzinfo)
+    hi = lo + timedelta(days=1)
+    counts = {"booking": 0, "visit": 0}
+    cancel = public_url(reverse("portal:booking_cancel"))
+    bookings = (
+        Booking.objects.filter(status=BookingStatus.BOOKED, slot_start__gte=lo, slot_start__lt=hi)
+        .select_related("office", "office__unit", "service", "citizen")
+        .order_by("slot_start", "pk")
+    )
+    for b in bookings:
+        with transaction.atomic():
+            office = b.office
+            place = office.name + (f", {office.address}" if office.address else "")
+            rows = _enqueue(
+                kind=Kind.BOOKING_REMINDER,
+                pref=_appointment_pref(b.citizen, b.phone, b.created_at),
+                ctx={
+                    "ma_lich_hen": b.code,
+                    "ho_ten": b.full_name or b.citizen.full_name,
+                    "dich_vu": b.service.name,
+                    "ngay_hen": f"{tomorrow:%d/%m/%Y}",
+                    "gio_hen": f"{clock.local(b.slot_start):%H:%M}",
+                    "dia_diem": place,
+                    "huy_lich": cancel,
+                },
+                unit=office.unit,
+                now=now,
+                dedupe=f"booking:{b.pk}:{tomorrow:%Y%m%d}",
+            )
+            counts["booking"] += len(rows)
+    lookup = public_url(reverse("homeservice:lookup"))
+    visits = (
+        HomeVisit.objects.filter(
+            date=tomorrow, status__in=[VisitStatus.REQUESTED, VisitStatus.ASSIGNED]
+        )
+        .select_related("citizen", "procedure_version", "unit")
+        .order_by("pk")
+    )
+    for v in visits:
+        with transaction.atomic():
+            rows = _enqueue(
+                kind=Kind.VISIT_REMINDER,
+                pref=_appointment_pref(v.citizen, v.phone, v.created_at),
+                ctx={
+                    "ma_lich_hen": v.code,
+                    "ho_ten": v.full_name,
+                    "ten_thu_tuc": v.procedure_version.name,
+                    "ngay_hen": f"{tomorrow:%d/%m/%Y}",
+                    "buoi": v.get_half_day_display().replace("Buổi ", "").lower(),
+                    "dia_chi": v.address,
+                    "huy_lich": lookup,
+                },
+                unit=v.unit,
+                now=now,
+                dedupe=f"visit:{v.pk}:{tomorrow:%Y%m%d}",
+            )
+            counts["visit"] += len(rows)
+    return counts
 
 
 # --- the sender -----------------------------------------------------------------------------------
@@ -414,7 +773,7 @@ def _message(n: Notification) -> Message:
 def notification_send(*, pk: Any, now: datetime | None = None, channels: Any = None) -> str:
     """Send one due notification; returns its state afterwards ("" when it was not taken)."""
     now = now or clock.now()
-    row = Notification.objects.filter(pk=pk).values("urgent", "state").first()
+    row = Notification.objects.filter(pk=pk).values("urgent", "state", "channel").first()
     if row is None:
         return ""
     if not row["urgent"] and rules.is_quiet(clock.local(now)):
@@ -426,6 +785,16 @@ def notification_send(*, pk: Any, now: datetime | None = None, channels: Any = N
     if n is None:
         return ""
     channel = (channels or {}).get(n.channel) or channel_for(n.channel)
+    if row["state"] == State.SENDING and not getattr(channel, "idempotent", True):
+        # Taken again after a worker died mid-send on a channel that takes no request id (the
+        # OA API documents none): it may have reached the citizen. Not sent twice; listed.
+        return notification_failed(
+            notification=n,
+            error="Không chắc tin đã đến người nhận (kênh không có mã chống gửi trùng); "
+            "không gửi lại để tránh gửi hai lần.",
+            permanent=True,
+            now=clock.now(),
+        )
     try:
         sent = channel.send(_message(n))
     except ChannelError as exc:

@@ -2,7 +2,10 @@
 
 Each records what it was asked to deliver and honours the idempotency key the way the real
 gateways do: a repeated SMS `request_id`, ZNS `tracking_id` or e-mail `Message-ID` gets the first
-answer again and is not delivered a second time. State lives in memory.
+answer again and is not delivered a second time. The Zalo stand-in also plays the Official
+Account API v3.0 (transaction messages to followers; the API documents no request id, so every
+request is delivered, as it would be) and sends the OA's signed webhook events to the office.
+State lives in memory.
 """
 
 from __future__ import annotations
@@ -98,14 +101,32 @@ class SmsStandin(_HttpStandin):
 
 
 class ZaloStandin(_HttpStandin):
-    """Zalo ZNS: the access token, a known template, its parameters and the tracking id."""
+    """Zalo ZNS (the access token, a known template, its parameters and the tracking id) and the
+    Official Account's transaction messages (`oa_token`, a follower's `recipient.user_id`)."""
 
-    def __init__(self, *, token: str, templates: set[str]) -> None:
+    OA_PATHS = ("/v3.0/oa/message/transaction", "/v3.0/oa/message/cs")
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        templates: set[str],
+        oa_token: str = "",
+        oa_app_id: str = "",
+        oa_secret: str = "",
+    ) -> None:
         super().__init__()
         self.token = token
         self.templates = set(templates)
+        self.oa_token = oa_token
+        self.oa_app_id = oa_app_id
+        self.oa_secret = oa_secret
+        self.followers: set[str] = set()  # user ids that follow the OA
+        self.oa_delivered: list[dict[str, Any]] = []  # OA messages, one per request
 
     def handle(self, path: str, body: bytes, headers: Any) -> tuple[int, dict[str, Any]]:
+        if path in self.OA_PATHS:
+            return self.handle_oa(path, body, headers)
         if path != "/message/template":
             return 404, {"error": -404, "message": "not found"}
         if not hmac.compare_digest(headers.get("access_token") or "", self.token):
@@ -131,6 +152,66 @@ class ZaloStandin(_HttpStandin):
             "message": "Success",
             "data": {"msg_id": msg_id, "duplicate": duplicate},
         }
+
+    def handle_oa(self, path: str, body: bytes, headers: Any) -> tuple[int, dict[str, Any]]:
+        if not self.oa_token or not hmac.compare_digest(
+            headers.get("access_token") or "", self.oa_token
+        ):
+            return 200, {"error": -216, "message": "Access token is invalid"}
+        data = json.loads(body or b"{}")
+        user_id = str((data.get("recipient") or {}).get("user_id") or "")
+        message = data.get("message") or {}
+        payload = (message.get("attachment") or {}).get("payload") or {}
+        if not message.get("text") and not payload.get("elements"):
+            return 200, {"error": -201, "message": "Message is empty"}
+        if user_id not in self.followers:
+            return 200, {"error": -213, "message": "User has not followed OA"}
+        if self.take_failure():
+            return 200, {"error": -32, "message": "Out of quota"}
+        with self.lock:
+            self.requests += 1
+            message_id = secrets.token_hex(10)
+            self.oa_delivered.append(
+                {
+                    "user_id": user_id,
+                    "type": path.rsplit("/", 1)[1],
+                    "template_type": payload.get("template_type", ""),
+                    "elements": payload.get("elements", []),
+                    "buttons": payload.get("buttons", []),
+                    "text": message.get("text", ""),
+                    "message_id": message_id,
+                }
+            )
+        return 200, {
+            "error": 0,
+            "message": "Success",
+            "data": {"message_id": message_id, "user_id": user_id},
+        }
+
+    def oa_event(self, webhook_url: str, event: dict[str, Any], *, timestamp: str = "") -> int:
+        """Send the office a signed OA webhook event (a follow, a message, an unfollow)."""
+        import time
+
+        from motcua.core.standin import post_status
+        from motcua.notifications.channels import zalo_oa_signature
+
+        stamp = timestamp or str(int(time.time() * 1000))
+        body = json.dumps(
+            {"app_id": self.oa_app_id, "timestamp": stamp, **event}, ensure_ascii=False
+        ).encode()
+        mac = zalo_oa_signature(
+            app_id=self.oa_app_id, body=body, timestamp=stamp, secret=self.oa_secret
+        )
+        if event.get("event_name") == "follow":
+            self.followers.add(str((event.get("follower") or {}).get("id") or ""))
+        elif event.get("event_name") == "unfollow":
+            self.followers.discard(str((event.get("follower") or {}).get("id") or ""))
+        return post_status(
+            webhook_url,
+            body,
+            {"Content-Type": "application/json", "X-ZEvent-Signature": mac},
+            timeout=10,
+        )
 
 
 class SmtpStandin(_Recorder):

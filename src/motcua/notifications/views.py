@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
-from motcua.core.errors import NotFound
+from motcua.core.errors import DomainError, NotFound
 from motcua.notifications import selectors, services
 from motcua.notifications.models import ChannelName
 from motcua.org.models import Role
@@ -47,5 +50,88 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "notifications/unsubscribe.html",
-        {"channel_label": label, "done": done},
+        {
+            "channel_label": label,
+            "done": done,
+            "preferences": reverse(
+                "notifications:preferences", kwargs={"token": services.preferences_token(pref)}
+            ),
+        },
+    )
+
+
+CHOICES = [
+    ("sms", "Tin nhắn SMS"),
+    ("email", "Thư điện tử"),
+    ("zalo", "Zalo"),
+]
+
+
+class PreferencesForm(forms.Form):
+    channels = forms.MultipleChoiceField(
+        label="Nhận thông báo qua",
+        choices=CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Bỏ chọn tất cả: Ông/Bà sẽ không nhận thông báo nào nữa.",
+    )
+    email = forms.EmailField(
+        label="Địa chỉ thư điện tử",
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"invalid": "Địa chỉ thư điện tử không hợp lệ."},
+    )
+    consent = forms.BooleanField(
+        label=(
+            "Tôi đồng ý để bộ phận một cửa dùng số điện thoại, địa chỉ thư điện tử và tài khoản "
+            "Zalo của tôi để gửi thông báo về hồ sơ, lịch hẹn, phí và lệ phí qua các kênh đã "
+            "chọn (Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân)."
+        ),
+        required=False,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest, token: str) -> HttpResponse:
+    """The citizen's own choice of channels, from the signed link in their messages."""
+    try:
+        pref = services.preferences_read(token)
+    except NotFound as exc:
+        return render(request, "notifications/preferences.html", {"error": exc.message}, status=404)
+    saved = False
+    status = 200
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            try:
+                pref = services.contact_preference_update(
+                    pref=pref,
+                    consent=form.cleaned_data["consent"],
+                    channels=list(form.cleaned_data["channels"]),
+                    email=form.cleaned_data["email"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                saved = True
+        else:
+            status = 400
+    else:
+        form = PreferencesForm(
+            initial={"channels": pref.active_channels(), "email": pref.email, "consent": False}
+        )
+    return render(
+        request,
+        "notifications/preferences.html",
+        {
+            "form": form,
+            "pref": pref,
+            "saved": saved,
+            "phone": selectors.mask(pref.phone) if pref.phone else "",
+            "zalo_code": services.zalo_link_code(pref),
+            "zalo_linked": bool(pref.zalo_user_id),
+        },
+        status=status,
     )

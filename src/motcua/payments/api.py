@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, File, Path, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Form, Path, Query, Router, Schema, UploadedFile
 from ninja import Status as HttpStatus
 from pydantic import WrapValidator
 
@@ -208,7 +208,11 @@ def payment_summary(p: Payment) -> dict[str, Any]:
         body["qr_payload"] = services.vietqr_payload(p)
         body["qr_png_url"] = f"/api/v1/payments/{p.public_id}/qr.png"
     if p.method == Method.ONLINE:
-        body["redirect_url"] = p.redirect_url
+        # The gateway's page once the order exists; before that (the order still queued in the
+        # outbox) our page that creates it and then redirects there.
+        body["redirect_url"] = (
+            services.online_pay_path(p) if p.status == "pending" else (p.redirect_url)
+        )
     receipt = selectors.receipt_valid_for(p)
     if receipt is not None:
         body["receipt"] = receipt_summary(receipt)
@@ -338,19 +342,17 @@ def receipt_pdf(request: HttpRequest, public_id: str = PublicId) -> HttpResponse
     },
 )
 def receipt_xml(request: HttpRequest, public_id: str = PublicId) -> HttpResponse:
-    """The receipt's data as XML signed with the agency's certificate (XML-DSig).
+    """The receipt's XML data as signed with the agency's certificate at issue (XML-DSig).
 
-    Staff get the payer's full ID number; the public handle shows only its last 4 digits,
-    as the PDF does.
+    Served byte for byte as stored when the receipt was issued. Staff get the document with
+    the payer's full ID number; the public handle gets the copy signed at the same moment with
+    only its last 4 digits, as the PDF shows.
     """
-    from motcua.payments.documents import masked_id
-    from motcua.payments.xmlsign import receipt_xml as render
+    from motcua.payments.xmlsign import stored_xml
 
     receipt = _receipt(public_id)
-    payer_id = receipt.payer_id_number
-    if _user(request) is None:
-        payer_id = masked_id(payer_id)
-    response = HttpResponse(render(receipt, payer_id=payer_id), content_type="application/xml")
+    data = stored_xml(receipt, public=_user(request) is None)
+    response = HttpResponse(data, content_type="application/xml")
     name = f"bien-lai-{receipt.series.symbol}-{receipt.number_display}.xml"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -445,8 +447,15 @@ MAX_STATEMENT_BYTES = 10 * 1024 * 1024
 def bank_statement_import(
     request: HttpRequest,
     file: UploadedFile | None = File(None),  # noqa: B008
+    # A multipart field has no null: 0 (or leaving it out) means "not chosen".
+    account: int = Form(0, ge=0, le=2**31 - 1),  # noqa: B008
 ) -> dict[str, Any]:
-    """Import a bank statement (CSV or XLSX): matched rows confirm VietQR payments, the rest are listed."""
+    """Import a bank statement (CSV or XLSX) of one of the caller's collection accounts.
+
+    `account` (optional) is the collection account's id; without it (or 0), the account number in
+    the statement's title block, or the caller's only account. Matched rows confirm VietQR
+    payments of dossiers collecting on that account; the rest are listed for its unit.
+    """
     from motcua.core.errors import ValidationFailed
     from motcua.payments.reconciliation import statement_import
 
@@ -457,4 +466,9 @@ def bank_statement_import(
     content = file.read(MAX_STATEMENT_BYTES + 1)
     if len(content) > MAX_STATEMENT_BYTES:
         raise ValidationFailed("Tệp sao kê vượt quá 10 MB.", code="file_too_large")
-    return statement_import(content=content, filename=file.name or "", actor=_user(request))
+    return statement_import(
+        content=content,
+        filename=file.name or "",
+        actor=_user(request),
+        account_id=account or None,
+    )

@@ -198,4 +198,60 @@ def seed_money_history(*, days: int = 90) -> dict[str, int]:
             except DomainError:
                 continue
         made["hoàn trả"] += 1
+    made["sao kê ngân hàng"] = seed_bank_statements(real_now=real_now)
     return made
+
+
+def seed_bank_statements(*, real_now: datetime, codes: list[str] | None = None) -> int:
+    """Yesterday's statement of each demo ward's account, imported by its reception: one
+    transfer that pays a dossier still owing (matched, receipt issued) and one credit nobody
+    can match (left on the reconciliation page). Idempotent on the bank's transaction ids."""
+    from motcua.dossiers.models import Dossier
+    from motcua.dossiers.workflow import Status
+    from motcua.org.models import Role, StaffRole, Unit
+    from motcua.payments.models import BankStatementLine
+    from motcua.payments.reconciliation import statement_import
+    from motcua.payments.selectors import dossier_outstanding
+
+    imported = 0
+    at = datetime.combine(
+        clock.local(real_now).date() - timedelta(days=1), datetime.min.time(), tzinfo=clock.VN_TZ
+    ) + timedelta(hours=16)
+    for unit in Unit.objects.filter(code__in=codes or list(WARD_SHORT)).order_by("code"):
+        prefix = f"DEMO-BANK-{unit.code}-"
+        if BankStatementLine.objects.filter(transaction_id__startswith=prefix).exists():
+            continue
+        role = StaffRole.objects.filter(role=Role.RECEPTION, unit=unit).first()
+        account = BankAccount.objects.filter(unit=unit, active=True).first()
+        if role is None or account is None:
+            continue
+        owing = next(
+            (
+                d
+                for d in Dossier.objects.filter(unit=unit)
+                .exclude(
+                    status__in=[Status.RETURNED, Status.REFUSED, Status.WITHDRAWN, Status.STOPPED]
+                )
+                .order_by("-received_at")[:300]
+                if dossier_outstanding(d) > 0
+            ),
+            None,
+        )
+        day = f"{at:%d/%m/%Y}"
+        lines = [f"1;{day};{prefix}1;;50.000;CHUYEN TIEN NHAM TAI KHOAN"]
+        if owing is not None:
+            amount = f"{dossier_outstanding(owing):,}".replace(",", ".")
+            lines.append(f"2;{day};{prefix}2;;{amount};NOP PHI HO SO {owing.code}")
+        content = (
+            f"\ufeffSAO KÊ TÀI KHOẢN;;;;;\nSố tài khoản;{account.account_number};;;;\n"
+            "STT;Ngày giao dịch;Số tham chiếu;Ghi nợ;Ghi có;Nội dung\n" + "\n".join(lines) + "\n"
+        ).encode()
+        with clock.frozen(min(at, real_now - timedelta(seconds=1))):
+            try:
+                statement_import(
+                    content=content, filename=f"sao-ke-{unit.code}.csv", actor=role.user
+                )
+            except DomainError:
+                continue
+        imported += 1
+    return imported

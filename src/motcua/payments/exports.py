@@ -115,9 +115,17 @@ def _num(n: Any) -> str:
 
 
 def usage_lines(usage: dict[str, Any]) -> list[tuple[str, str]]:
+    """The report's figures. They include the columns of the tax authority's receipt-usage
+    report BC26/BLĐT (type of receipt, template, symbol, receipts used in the period, total
+    charges and fees), as its XML form (root BCTHSDBLai) reads in the tax declaration
+    software's public stylesheets, plus the numbers an auditor asks for (first and last,
+    cancelled, replaced, gaps). Under Decree 254/2026/NĐ-CP Art. 29(3)(b) receipt data goes to
+    the tax authority daily (form 01/TH-BLĐT, Circular 91/2026/TT-BTC Art. 4(6)(d)); that form's
+    columns could not be read here."""
     s = usage["series"]
     return [
         ("Đơn vị thu", s.unit.name),
+        ("Tên loại biên lai", "Biên lai thu phí, lệ phí không có mệnh giá"),
         ("Mẫu số", s.template_number),
         ("Ký hiệu", s.symbol),
         ("Kỳ báo cáo", f"{usage['date_from']:%d/%m/%Y} – {usage['date_to']:%d/%m/%Y}"),
@@ -133,7 +141,8 @@ def usage_lines(usage: dict[str, Any]) -> list[tuple[str, str]]:
             "; ".join(f"số {_num(a)} thay số {_num(b)}" for a, b in usage["replacements"])
             or "Không",
         ),
-        ("Tổng tiền trên biên lai hợp lệ (đồng)", money(usage["valid_amount"])),
+        ("Số biên lai sử dụng trong kỳ", str(usage["issued"])),
+        ("Tổng tiền phí, lệ phí trong kỳ (biên lai hợp lệ, đồng)", money(usage["valid_amount"])),
         ("Số bị bỏ trống trong dãy", ", ".join(_num(n) for n in usage["gaps"]) or "Không"),
     ]
 

@@ -12,6 +12,7 @@ stand-in server (`motcua payments-standin`, payments/standin.py) speaks too.
 - create order: ``POST {base}/api/orders`` JSON ``{merchant_code, order_ref, amount,
   currency, description, return_url, callback_url, timestamp}`` with header
   ``X-Signature: hex(HMAC-SHA256(secret, raw body))``; answer 201 ``{order_id, payment_url}``;
+  the same ``order_ref`` again gets the same order (200), so a retry never makes a second one;
 - callback: ``POST {callback_url}`` JSON ``{merchant_code, order_id, order_ref, amount,
   status: "success"|"failed", transaction_id, timestamp}`` signed the same way.
 
@@ -143,7 +144,11 @@ class PublicServiceGateway(PaymentGateway):
                 answer = json.loads(response.read())
         except (urllib.error.URLError, OSError, ValueError) as exc:
             raise GatewayError(str(exc)) from exc
-        if not answer.get("order_id") or not answer.get("payment_url"):
+        if (
+            not isinstance(answer, dict)
+            or not answer.get("order_id")
+            or not answer.get("payment_url")
+        ):
             raise GatewayError("câu trả lời thiếu mã đơn hoặc địa chỉ thanh toán")
         return GatewayOrder(order_id=str(answer["order_id"]), redirect_url=answer["payment_url"])
 

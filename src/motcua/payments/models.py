@@ -11,15 +11,32 @@ Rules followed (as far as they could be checked on this machine, see STATUS.md):
 - A receipt is never edited or deleted: it is cancelled with a reason and, where the money
   stays collected, replaced by a new receipt (a new number) that names the one it replaces.
 
-The exact field list of the tax authority's XML data standard, the length of the number and
-the spelling of the template number and series symbol could not be read from the official
-texts here: the template number and symbol are stored as the office registered them (free
-text, checked only for shape), and the number is printed with 7 digits.
+Since 01/7/2026 the texts in force are Decree 254/2026/NĐ-CP on electronic invoices and
+documents (its Art. 43(2) repeals Decree 123/2020/NĐ-CP and Decree 70/2025/NĐ-CP) and
+Circular 91/2026/TT-BTC (its Art. 25(2) repeals Circular 32/2025/TT-BTC). What this module
+follows from them was read in a secondary summary citing the official PDFs (the official
+sites could not be reached from this machine; see STATUS.md):
+
+- Decree 254/2026 Art. 4(2): charges and fees are collected against an electronic receipt.
+- Decree 254/2026 Art. 23(2): the receipt number has at most 8 digits, starts at 1 on
+  1 January and ends on 31 December; the receipt carries the collecting organisation's
+  digital signature and is written in Vietnamese. Hence one series per unit and year
+  (``ReceiptSeries.year``), numbered from 1 by its own counter, and ``MAX_NUMBER``.
+- Decree 254/2026 Art. 29(3)(b) with Circular 91/2026 Art. 4(6)(d): receipt data goes to the
+  tax authority as a summary table (form 01/TH-BLĐT) on the day of issue. The transmission
+  itself is not built (no connection to the tax authority); the usage report gives the
+  figures per series and period.
+
+The template number and series symbol are stored as the office registered them with the tax
+authority (free text). Offices have registered them in the shape "01BLP0-001" (template) and
+"AA-26E" (two letters, the year's last two digits, E for electronic), which is what the demo
+uses; the symbol table of Circular 91/2026 Appendix I could not be read here.
 """
 
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -180,6 +197,8 @@ class Receipt(models.Model):
     """An electronic receipt of charges and fees; never edited, only cancelled (and replaced)."""
 
     NUMBER_DIGITS = 7
+    # Decree 254/2026/NĐ-CP Art. 23(2): at most 8 digits, restarting each 1 January.
+    MAX_NUMBER = 99_999_999
 
     public_id = models.CharField(max_length=24, unique=True, default=_public_id, editable=False)
     series = models.ForeignKey(
@@ -224,6 +243,12 @@ class Receipt(models.Model):
         related_name="replaced_by",
         verbose_name="thay thế biên lai",
     )
+    # The XML data signed with the agency's certificate at issue, kept as issued and served
+    # byte for byte (never signed again). `public_xml` is the copy for the public handle,
+    # signed at the same moment, with the payer's ID number masked to its last 4 digits.
+    signed_xml = models.TextField("dữ liệu XML đã ký", blank=True, editable=False)
+    public_xml = models.TextField("bản XML công khai đã ký", blank=True, editable=False)
+    xml_sha256 = models.CharField("mã băm SHA-256 của XML", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "biên lai"
@@ -241,6 +266,21 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series.symbol} {self.number_display}"
+
+    # What may still be written once a receipt exists: its cancellation, and (receipts issued
+    # before the XML was stored at issue) the XML signed once on first request.
+    WRITABLE_AFTER_ISSUE = frozenset(
+        {"cancelled_at", "cancelled_by", "cancel_reason", "signed_xml", "public_xml", "xml_sha256"}
+    )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            fields = kwargs.get("update_fields")
+            if fields is None or set(fields) - self.WRITABLE_AFTER_ISSUE:
+                raise ValueError(
+                    "A receipt is never edited: cancel it (and issue a replacement) instead."
+                )
+        super().save(*args, **kwargs)
 
     @property
     def number_display(self) -> str:
@@ -334,6 +374,24 @@ class BankStatementLine(models.Model):
 
     # The bank's own transaction id: a line imported twice is the same line (idempotent).
     transaction_id = models.CharField("mã giao dịch ngân hàng", max_length=80, unique=True)
+    # The statement it came from, hence the account and the unit whose officials see it.
+    # Empty only on lines imported before statements were tied to an account.
+    statement = models.ForeignKey(
+        "BankStatement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        verbose_name="sao kê",
+    )
+    account = models.ForeignKey(
+        BankAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="tài khoản thu",
+    )
     booked_on = models.DateField("ngày giao dịch")
     amount = models.BigIntegerField("số tiền (đồng)")
     description = models.CharField("nội dung", max_length=500, blank=True)
@@ -361,3 +419,73 @@ class BankStatementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transaction_id} {self.amount} {self.status}"
+
+
+class OrderState(models.TextChoices):
+    QUEUED = "queued", "Chờ gửi cổng thanh toán"
+    SENT = "sent", "Đã tạo đơn tại cổng"
+    FAILED = "failed", "Cổng không tạo được đơn"
+
+
+class OrderOutbox(models.Model):
+    """An online payment's order, to be created at the gateway after the payment is committed.
+
+    Written in the transaction that opens the payment (which locks the dossier); the gateway is
+    called only after that transaction has ended: by the request once it committed, or by the
+    worker (`payments.tasks`) for what is still queued. The order carries the payment's
+    reference, on which the gateway creates it once (a repeated request gets the same order).
+    """
+
+    MAX_ATTEMPTS = 5
+
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, related_name="order_outbox", verbose_name="khoản"
+    )
+    provider = models.CharField("cổng thanh toán", max_length=40)
+    return_path = models.CharField("trang quay về", max_length=300, blank=True)
+    state = models.CharField(
+        "trạng thái",
+        max_length=10,
+        choices=OrderState.choices,
+        default=OrderState.QUEUED,
+        db_index=True,
+    )
+    attempts = models.PositiveSmallIntegerField("số lần gửi", default=0)
+    last_error = models.CharField("lỗi lần gửi gần nhất", max_length=300, blank=True)
+    created_at = models.DateTimeField("tạo lúc")
+    next_attempt_at = models.DateTimeField("gửi lại lúc", db_index=True)
+    sent_at = models.DateTimeField("đã tạo đơn lúc", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "đơn hàng chờ gửi cổng thanh toán"
+        verbose_name_plural = "đơn hàng chờ gửi cổng thanh toán"
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} {self.state}"
+
+
+class BankStatement(models.Model):
+    """One imported statement file of one collection account (so of one unit)."""
+
+    account = models.ForeignKey(
+        BankAccount,
+        on_delete=models.PROTECT,
+        related_name="statements",
+        verbose_name="tài khoản thu",
+    )
+    unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", verbose_name="đơn vị"
+    )
+    source_name = models.CharField("tệp sao kê", max_length=200, blank=True)
+    imported_at = models.DateTimeField("nhập lúc")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rows = models.PositiveIntegerField("số dòng ghi có", default=0)
+
+    class Meta:
+        verbose_name = "sao kê ngân hàng"
+        verbose_name_plural = "sao kê ngân hàng"
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.imported_at:%d/%m/%Y %H:%M}"

@@ -147,6 +147,15 @@ def statement_parse(
     content: bytes, filename: str = ""
 ) -> tuple[list[StatementRow], list[dict[str, Any]]]:
     """Credit rows of a statement, and the rows that could not be read (with the reason)."""
+    rows, bad, _ = statement_parse_full(content, filename)
+    return rows, bad
+
+
+def statement_parse_full(
+    content: bytes, filename: str = ""
+) -> tuple[list[StatementRow], list[dict[str, Any]], str]:
+    """Credit rows, unreadable rows and the text of the title block above the header row
+    (where banks print the account number)."""
     if not content:
         raise ValidationFailed("Tệp sao kê rỗng.", code="statement_empty")
     table = _table(content, filename)
@@ -196,7 +205,8 @@ def statement_parse(
         raise ValidationFailed(
             f"Sao kê quá dài (tối đa {MAX_ROWS} dòng mỗi lần nhập).", code="statement_too_long"
         )
-    return rows, bad
+    title = " ".join(str(c) for cells in table[:header_at] for c in cells if c not in (None, ""))
+    return rows, bad, title
 
 
 def require_reconciler(actor: Any) -> None:
@@ -219,6 +229,75 @@ def require_reconciler(actor: Any) -> None:
         )
 
 
+def reconciler_units(actor: Any) -> list[Any]:
+    """The units where the actor confirms transfers (reception, manager, leader)."""
+    from motcua.org.models import StaffRole, Unit
+    from motcua.payments.services import TRANSFER_ROLES
+
+    ids = StaffRole.objects.filter(
+        user=actor, role__in=[str(r) for r in TRANSFER_ROLES]
+    ).values_list("unit_id", flat=True)
+    return list(Unit.objects.filter(pk__in=list(ids)))
+
+
+def reconcilable_accounts(actor: Any) -> list[Any]:
+    """The collection accounts whose statements the actor reads: those their units collect on
+    (their own, or the nearest ancestor's they use). A superuser reads every account."""
+    from motcua.payments.models import BankAccount
+    from motcua.payments.services import bank_account_for
+
+    if getattr(actor, "is_superuser", False):
+        return list(BankAccount.objects.filter(active=True).order_by("pk"))
+    found: dict[int, Any] = {}
+    for unit in reconciler_units(actor):
+        for account in BankAccount.objects.filter(unit=unit, active=True):
+            found[account.pk] = account
+        used = bank_account_for(unit)
+        if used is not None:
+            found[used.pk] = used
+    return sorted(found.values(), key=lambda a: a.pk)
+
+
+def _account_for_import(actor: Any, account_id: int | None, title: str) -> Any:
+    """The account a statement belongs to: the one chosen, the one its title block names, or
+    the importer's only account."""
+    from motcua.core.errors import PermissionDenied
+
+    accounts = reconcilable_accounts(actor)
+    if account_id is not None:
+        chosen = next((a for a in accounts if a.pk == account_id), None)
+        if chosen is None:
+            raise PermissionDenied(
+                "Tài khoản này không thuộc đơn vị của bạn.", code="statement_account_forbidden"
+            )
+        return chosen
+    digits = re.sub(r"[^0-9]", " ", title or "").split()
+    named = [a for a in accounts if a.account_number in digits]
+    if len(named) == 1:
+        return named[0]
+    if len(accounts) == 1:
+        return accounts[0]
+    if not accounts:
+        raise ValidationFailed(
+            "Đơn vị của bạn chưa khai báo tài khoản nhận chuyển khoản.",
+            code="bank_account_missing",
+        )
+    raise ValidationFailed(
+        "Chọn tài khoản thu của sao kê (đơn vị có nhiều tài khoản).",
+        code="statement_account_required",
+    )
+
+
+def visible_statement_lines(actor: Any) -> Any:
+    """Statement lines of the accounts the actor reconciles (lines of no account: superuser)."""
+    from motcua.payments.models import BankStatementLine
+
+    lines = BankStatementLine.objects.all()
+    if getattr(actor, "is_superuser", False):
+        return lines
+    return lines.filter(account__in=[a.pk for a in reconcilable_accounts(actor)])
+
+
 def codes_in(description: str) -> list[str]:
     """Dossier codes a transfer description carries (as typed, or with the dots and dashes lost)."""
     found = [m.group(0).upper() for m in _CODE_RAW.finditer(description or "")]
@@ -231,17 +310,23 @@ def codes_in(description: str) -> list[str]:
     return found
 
 
-def _match_one(row: StatementRow, actor: Any) -> tuple[str, Any, str]:
+def _match_one(row: StatementRow, actor: Any, account: Any) -> tuple[str, Any, str]:
     """(status, payment, problem) for one credit; confirms the VietQR payment when it matches."""
     from motcua.dossiers.selectors import visible_dossiers
     from motcua.payments import services
     from motcua.payments.models import Method, Payment, PaymentStatus
     from motcua.payments.selectors import dossier_outstanding
 
-    # Only the dossiers of the importer's units: another unit's dossier is neither paid nor
-    # described (what it still owes) to someone who may not see it.
+    # Only the dossiers of the importer's units that collect on this statement's account:
+    # another unit's dossier is neither paid nor described (what it still owes) to someone
+    # who may not see it, and money on one account does not pay what is owed on another.
     codes = codes_in(row.description)
     dossiers = list(visible_dossiers(user=actor).filter(code__in=codes)) if codes else []
+    dossiers = [
+        d
+        for d in dossiers
+        if (used := services.bank_account_for(d.unit)) is not None and used.pk == account.pk
+    ]
     if not dossiers:
         return "unmatched", None, "Nội dung chuyển khoản không có mã hồ sơ của đơn vị."
     problems = []
@@ -286,25 +371,40 @@ def _match_one(row: StatementRow, actor: Any) -> tuple[str, Any, str]:
     return "unmatched", None, " ".join(problems)[:300]
 
 
-def statement_import(*, content: bytes, filename: str, actor: Any) -> dict[str, Any]:
-    """Import a statement: matched rows confirm their payments, the rest wait for a person."""
+def statement_import(
+    *, content: bytes, filename: str, actor: Any, account_id: int | None = None
+) -> dict[str, Any]:
+    """Import a statement of one collection account: matched rows confirm their payments,
+    the rest wait for a person of the account's unit."""
     from motcua.core.services import audit_record
-    from motcua.payments.models import BankStatementLine
+    from motcua.payments.models import BankStatement, BankStatementLine
 
     require_reconciler(actor)
-    rows, bad = statement_parse(content, filename)
+    rows, bad, title = statement_parse_full(content, filename)
+    account = _account_for_import(actor, account_id, title)
+    statement = BankStatement.objects.create(
+        account=account,
+        unit=account.unit,
+        source_name=(filename or "")[:200],
+        imported_at=clock.now(),
+        imported_by=actor if getattr(actor, "pk", None) else None,
+        rows=len(rows),
+    )
     matched: list[dict[str, Any]] = []
     unmatched: list[dict[str, Any]] = []
     duplicates: list[dict[str, Any]] = []
     for row in rows:
         existing = BankStatementLine.objects.filter(transaction_id=row.transaction_id).first()
         if existing is not None:
-            duplicates.append(_row_out(row, existing))
+            # Another account's line is reported as a duplicate without what it paid.
+            duplicates.append(_row_out(row, existing, show=existing.account_id == account.pk))
             continue
-        status, payment, problem = _match_one(row, actor)
+        status, payment, problem = _match_one(row, actor, account)
         line, _ = BankStatementLine.objects.get_or_create(
             transaction_id=row.transaction_id,
             defaults={
+                "statement": statement,
+                "account": account,
                 "booked_on": row.booked_on,
                 "amount": row.amount,
                 "description": row.description,
@@ -322,7 +422,12 @@ def statement_import(*, content: bytes, filename: str, actor: Any) -> dict[str, 
         action="payment.statement_import",
         actor=actor,
         obj=None,
-        detail={"file": filename, "matched": len(matched), "unmatched": len(unmatched)},
+        detail={
+            "file": filename,
+            "account": account.pk,
+            "matched": len(matched),
+            "unmatched": len(unmatched),
+        },
     )
     return {
         "rows": len(rows),
@@ -333,7 +438,7 @@ def statement_import(*, content: bytes, filename: str, actor: Any) -> dict[str, 
     }
 
 
-def _row_out(row: StatementRow, line: Any) -> dict[str, Any]:
+def _row_out(row: StatementRow, line: Any, show: bool = True) -> dict[str, Any]:
     from motcua.payments.api import payment_summary
 
     out: dict[str, Any] = {
@@ -347,7 +452,9 @@ def _row_out(row: StatementRow, line: Any) -> dict[str, Any]:
         "dossier": None,
         "payment": None,
     }
-    if line.payment_id:
+    if not show:
+        out["status"], out["problem"] = "duplicate", ""
+    elif line.payment_id:
         out["dossier"] = line.payment.dossier.code
         out["payment"] = payment_summary(line.payment)
     return out
@@ -356,10 +463,14 @@ def _row_out(row: StatementRow, line: Any) -> dict[str, Any]:
 @transaction.atomic
 def statement_line_resolve(*, line: Any, actor: Any, dossier_code: str = "", note: str = "") -> Any:
     """A person resolves an unmatched credit: pays the dossier it belongs to, or notes what was done."""
-    from motcua.payments.models import BankStatementLine, StatementLineStatus
+    from motcua.payments.models import StatementLineStatus
 
     require_reconciler(actor)
-    line = BankStatementLine.objects.select_for_update().get(pk=line.pk)
+    line = visible_statement_lines(actor).select_for_update().filter(pk=line.pk).first()
+    if line is None:  # another unit's line: as if it did not exist
+        from motcua.core.errors import NotFound
+
+        raise NotFound("Không tìm thấy dòng sao kê.", code="statement_line_not_found")
     if line.status != StatementLineStatus.UNMATCHED:
         from motcua.core.errors import Conflict
 
@@ -373,7 +484,12 @@ def statement_line_resolve(*, line: Any, actor: Any, dossier_code: str = "", not
             description=dossier_code.strip(),
             transaction_id=line.transaction_id,
         )
-        status, payment, problem = _match_one(row, actor)
+        if line.account is None:
+            raise ValidationFailed(
+                "Dòng sao kê cũ chưa gắn tài khoản thu: ghi rõ cách đã xử lý.",
+                code="statement_no_match",
+            )
+        status, payment, problem = _match_one(row, actor, line.account)
         if status != "matched":
             raise ValidationFailed(
                 problem or "Không khớp được với hồ sơ.", code="statement_no_match"

@@ -91,7 +91,6 @@ def series_for(unit: Unit, year: int) -> ReceiptSeries:
     )
 
 
-@transaction.atomic
 def payment_create(
     *,
     dossier: Any,
@@ -106,8 +105,69 @@ def payment_create(
 
     Staff of the dossier's unit open any kind; the citizen (no actor) only a transfer or an
     online payment. The same `key` for the same dossier gives back the same payment.
+
+    An online payment's order is written to the outbox in the transaction that locks the
+    dossier, and sent to the gateway only once that transaction has committed, so a slow
+    gateway never holds the dossier's lock. When the gateway cannot be reached the payment
+    stays open with its order queued (the worker retries) and `gateway_unavailable` is raised.
     """
+    if method == Method.ONLINE and gw is None:
+        from motcua.payments.gateways import gateway
+
+        gw = gateway()
+    with transaction.atomic():
+        payment = _payment_create_locked(
+            dossier=dossier,
+            method=method,
+            actor=actor,
+            key=key,
+            payer_name=payer_name,
+            return_path=return_path,
+            provider=gw.name if gw is not None else "",
+        )
+    if (
+        payment.method == Method.ONLINE
+        and payment.status == PaymentStatus.PENDING
+        and not payment.redirect_url
+    ):
+        if _in_callers_transaction():
+            # The caller's own transaction (an Idempotency-Key'd API call) still holds the
+            # dossier's lock: the order goes once it has committed; meanwhile the citizen is
+            # sent through our own page, which creates the order if it is still queued.
+            pk = payment.pk
+            transaction.on_commit(
+                lambda: order_send(payment=Payment(pk=pk), gw=gw, raise_errors=False)
+            )
+            return payment
+        payment = order_send(payment=payment, gw=gw)
+    return payment
+
+
+def _in_callers_transaction() -> bool:
+    """Whether a transaction opened by the caller is still open (a test's own does not count)."""
+    blocks = transaction.get_connection().atomic_blocks
+    return any(not getattr(block, "_from_testcase", False) for block in blocks)
+
+
+def online_pay_path(payment: Payment) -> str:
+    """Where to send the citizen: the gateway's page, or ours while the order is queued."""
+    from django.urls import reverse
+
+    return payment.redirect_url or reverse("payments_public:pay_order", args=[payment.public_id])
+
+
+def _payment_create_locked(
+    *,
+    dossier: Any,
+    method: str,
+    actor: Any,
+    key: str,
+    payer_name: str,
+    return_path: str,
+    provider: str,
+) -> Payment:
     from motcua.dossiers.models import Dossier
+    from motcua.payments.models import OrderOutbox
 
     if method not in Method.values:
         raise ValidationFailed(
@@ -154,25 +214,19 @@ def payment_create(
         fee_detail=detail,
         key=key,
         reference=_new_reference(),
+        provider=provider if method == Method.ONLINE else "",
         payer_name=(payer_name or dossier.citizen.full_name)[:200],
         created_at=now,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     if method == Method.ONLINE:
-        from motcua.payments.gateways import GatewayError, gateway
-
-        gw = gw or gateway()  # the demo history passes an in-process gateway
-        try:
-            order = gw.create_order(payment=payment, return_path=return_path)
-        except GatewayError as exc:
-            raise ValidationFailed(
-                f"Cổng thanh toán không tạo được đơn hàng: {exc}. Vui lòng thử lại sau.",
-                code="gateway_unavailable",
-            ) from exc
-        payment.provider = gw.name
-        payment.provider_order_id = order.order_id
-        payment.redirect_url = order.redirect_url
-        payment.save(update_fields=["provider", "provider_order_id", "redirect_url"])
+        OrderOutbox.objects.create(
+            payment=payment,
+            provider=provider,
+            return_path=(return_path or "")[:300],
+            created_at=now,
+            next_attempt_at=now,
+        )
     audit_record(
         action="payment.create",
         actor=actor,
@@ -180,6 +234,89 @@ def payment_create(
         detail={"dossier": dossier.code, "method": method, "amount": outstanding},
     )
     return payment
+
+
+def _retry_delay(attempts: int) -> int:
+    """Seconds before the next try of a queued order: 1, 2, 4, 8 minutes."""
+    return 60 * 2 ** max(0, attempts - 1)
+
+
+def order_send(*, payment: Payment, gw: Any = None, raise_errors: bool = True) -> Payment:
+    """Create the payment's order at the gateway, outside any transaction that locks the dossier.
+
+    Idempotent: an order already created is not asked again, and the gateway creates one
+    order per payment reference (a retry, or the worker and the request at once, get the
+    same order). A failure counts an attempt; after `OrderOutbox.MAX_ATTEMPTS` the order is
+    given up and the payment cancelled (the citizen can open a new one).
+    """
+    from datetime import timedelta
+
+    from motcua.payments.gateways import GatewayError, gateway
+    from motcua.payments.models import OrderOutbox, OrderState
+
+    outbox = OrderOutbox.objects.select_related("payment__dossier").filter(payment=payment).first()
+    if outbox is None or outbox.state != OrderState.QUEUED:
+        payment.refresh_from_db()
+        return payment
+    if outbox.payment.status != PaymentStatus.PENDING:
+        OrderOutbox.objects.filter(pk=outbox.pk, state=OrderState.QUEUED).update(
+            state=OrderState.FAILED, last_error="Khoản thanh toán không còn chờ thanh toán."
+        )
+        payment.refresh_from_db()
+        return payment
+    gw = gw or gateway()
+    try:
+        order = gw.create_order(payment=outbox.payment, return_path=outbox.return_path)
+    except GatewayError as exc:
+        with transaction.atomic():
+            row = OrderOutbox.objects.select_for_update().get(pk=outbox.pk)
+            if row.state == OrderState.QUEUED:
+                now = clock.now()
+                row.attempts += 1
+                row.last_error = str(exc)[:300]
+                row.next_attempt_at = now + timedelta(seconds=_retry_delay(row.attempts))
+                if row.attempts >= OrderOutbox.MAX_ATTEMPTS:
+                    row.state = OrderState.FAILED
+                    Payment.objects.filter(pk=row.payment_id, status=PaymentStatus.PENDING).update(
+                        status=PaymentStatus.CANCELLED,
+                        cancelled_at=now,
+                        cancel_reason="Cổng thanh toán không tạo được đơn hàng.",
+                    )
+                row.save()
+        payment.refresh_from_db()
+        if raise_errors:
+            raise ValidationFailed(
+                f"Cổng thanh toán không tạo được đơn hàng: {exc}. Vui lòng thử lại sau.",
+                code="gateway_unavailable",
+            ) from exc
+        return payment
+    with transaction.atomic():
+        row = OrderOutbox.objects.select_for_update().get(pk=outbox.pk)
+        if row.state == OrderState.QUEUED:
+            row.state = OrderState.SENT
+            row.attempts += 1
+            row.sent_at = clock.now()
+            row.last_error = ""
+            row.save()
+            Payment.objects.filter(pk=row.payment_id, provider_order_id="").update(
+                provider=gw.name, provider_order_id=order.order_id, redirect_url=order.redirect_url
+            )
+    payment.refresh_from_db()
+    return payment
+
+
+def order_outbox_drain(*, limit: int = 50) -> int:
+    """The worker's pass: send the queued orders that are due; returns how many were tried."""
+    from motcua.payments.models import OrderOutbox, OrderState
+
+    due = list(
+        OrderOutbox.objects.filter(state=OrderState.QUEUED, next_attempt_at__lte=clock.now())
+        .select_related("payment")
+        .order_by("next_attempt_at")[:limit]
+    )
+    for row in due:
+        order_send(payment=row.payment, raise_errors=False)
+    return len(due)
 
 
 def vietqr_payload(payment: Payment) -> str:
@@ -333,8 +470,13 @@ def receipt_issue(
     now = clock.now()
     series = series_for(dossier.unit, clock.local(now).year)
     number = sequence_next(key=series.counter_key)
+    if number > Receipt.MAX_NUMBER:  # Decree 254/2026/NĐ-CP Art. 23(2): at most 8 digits
+        raise Conflict(
+            f"Ký hiệu biên lai {series.symbol} đã dùng hết số (tối đa 8 chữ số trong năm).",
+            code="receipt_series_exhausted",
+        )
     citizen = dossier.citizen
-    receipt = Receipt.objects.create(
+    receipt = Receipt(
         series=series,
         number=number,
         payment=payment,
@@ -351,6 +493,15 @@ def receipt_issue(
         issued_by=actor if getattr(actor, "pk", None) else None,
         replaces=replaces,
     )
+    # Signed with the agency's certificate now and stored: what is issued is what is served.
+    from motcua.payments.xmlsign import receipt_sign_at_issue
+
+    for name, value in receipt_sign_at_issue(receipt).items():
+        setattr(receipt, name, value)
+    receipt.save(force_insert=True)
+    from motcua.notifications.services import notification_receipt_issued
+
+    notification_receipt_issued(receipt=receipt)  # the citizen's message: same transaction
     audit_record(
         action="receipt.issue",
         actor=actor,

@@ -29,6 +29,12 @@ class StandinGateway(StandinServer):
         self.callbacks: list[dict[str, Any]] = []  # what was sent, and the agency's answer
         self.lock = threading.Lock()
         self.handler = _Handler
+        # Tests of a slow gateway: `order_requests` counts order requests as they arrive, and
+        # while `hold` is set and not released the answer waits (up to `hold_timeout`).
+        self.order_requests = 0
+        self.arrived = threading.Event()
+        self.hold: threading.Event | None = None
+        self.hold_timeout = 30.0
 
     def send_callback(self, order: dict[str, Any], *, success: bool) -> int:
         """Post the signed result to the agency; returns its HTTP status."""
@@ -124,6 +130,31 @@ class _Handler(StandinHandler):
             return self._json(400, {"error": "unknown merchant or bad body"})
         if not hmac.compare_digest(self.headers.get("X-Signature", ""), sign(secret, body)):
             return self._json(401, {"error": "bad signature"})
+        with self.state.lock:
+            self.state.order_requests += 1
+        self.state.arrived.set()
+        if self.state.hold is not None:
+            self.state.hold.wait(self.state.hold_timeout)
+        with self.state.lock:  # one order per merchant and order reference (idempotent)
+            same = next(
+                (
+                    o
+                    for o in self.state.orders.values()
+                    if o["merchant_code"] == data["merchant_code"]
+                    and o["order_ref"] == str(data["order_ref"])
+                ),
+                None,
+            )
+        if same is not None:
+            if same["amount"] != int(data["amount"]):
+                return self._json(409, {"error": "order_ref reused with another amount"})
+            return self._json(
+                200,
+                {
+                    "order_id": same["order_id"],
+                    "payment_url": f"{self.state.base_url}/pay/{same['order_id']}",
+                },
+            )
         order_id = "GW" + secrets.token_hex(8).upper()
         order = {
             "order_id": order_id,

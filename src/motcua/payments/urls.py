@@ -17,4 +17,5 @@ urlpatterns = [
 
 public_urlpatterns = [
     path("thanh-toan/truc-tuyen/", views.pay_online, name="pay_online"),
+    path("thanh-toan/don/<str:public_id>/", views.pay_order, name="pay_order"),
 ]

@@ -140,6 +140,33 @@ def pay_online(request: HttpRequest) -> HttpResponse:
     return redirect(payment.redirect_url)
 
 
+def pay_order(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Our hop to the gateway for an online payment whose order may still be queued: create it
+    now (outside any lock on the dossier) and send the citizen to the gateway's page."""
+    from motcua.payments.models import Payment
+
+    payment = Payment.objects.filter(public_id=public_id[:24], method=Method.ONLINE).first()
+    if payment is None:
+        return render(
+            request,
+            "payments/pay_error.html",
+            {"message": "Không tìm thấy khoản thanh toán.", "back": "/tra-cuu/"},
+            status=404,
+        )
+    back = "/tra-cuu/?" + urlencode({"ma": payment.dossier.code})
+    if payment.status != "pending":
+        return redirect(back)
+    try:
+        payment = services.order_send(payment=payment)
+    except DomainError as exc:
+        return render(
+            request, "payments/pay_error.html", {"message": exc.message, "back": back}, status=503
+        )
+    if not payment.redirect_url:
+        return redirect(back)
+    return redirect(payment.redirect_url)
+
+
 def _day_param(request: HttpRequest) -> tuple[Any, str]:
     from motcua.core import clock
     from motcua.core.dates import INVALID_MESSAGE, parse_date
@@ -225,8 +252,13 @@ def cash_book_xlsx(request: HttpRequest) -> HttpResponse:
 @login_required
 def reconciliation(request: HttpRequest) -> HttpResponse:
     """Bank statement lines nobody could match, for a person to resolve; and the import form."""
-    from motcua.payments.models import BankStatementLine, StatementLineStatus
-    from motcua.payments.reconciliation import require_reconciler, statement_import
+    from motcua.payments.models import StatementLineStatus
+    from motcua.payments.reconciliation import (
+        reconcilable_accounts,
+        require_reconciler,
+        statement_import,
+        visible_statement_lines,
+    )
 
     try:
         require_reconciler(request.user)
@@ -236,10 +268,12 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
     upload: Any = request.FILES.get("file") if request.method == "POST" else None
     if upload is not None:
         try:
+            account = request.POST.get("account", "")
             result = statement_import(
                 content=upload.read(10 * 1024 * 1024 + 1)[: 10 * 1024 * 1024],
                 filename=upload.name or "",
                 actor=request.user,
+                account_id=int(account) if account.isdigit() and len(account) < 10 else None,
             )
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -250,14 +284,20 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
                 f"{len(result['unmatched'])} dòng chưa khớp, "
                 f"{len(result['duplicates'])} dòng đã nhập trước đó.",
             )
+    # Each official sees the unmatched lines of the accounts their units collect on only.
     lines = list(
-        BankStatementLine.objects.filter(status=StatementLineStatus.UNMATCHED).order_by(
-            "booked_on", "id"
-        )[:500]
+        visible_statement_lines(request.user)
+        .filter(status=StatementLineStatus.UNMATCHED)
+        .select_related("account")
+        .order_by("booked_on", "id")[:500]
     )
     for line in lines:
         line.amount_display = _money(line.amount)  # type: ignore[attr-defined]
-    return render(request, "payments/reconciliation.html", {"lines": lines, "result": result})
+    return render(
+        request,
+        "payments/reconciliation.html",
+        {"lines": lines, "result": result, "accounts": reconcilable_accounts(request.user)},
+    )
 
 
 @login_required
@@ -265,10 +305,9 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
 def reconciliation_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     from django.shortcuts import get_object_or_404
 
-    from motcua.payments.models import BankStatementLine
-    from motcua.payments.reconciliation import statement_line_resolve
+    from motcua.payments.reconciliation import statement_line_resolve, visible_statement_lines
 
-    line = get_object_or_404(BankStatementLine, pk=pk)
+    line = get_object_or_404(visible_statement_lines(request.user), pk=pk)
     try:
         statement_line_resolve(
             line=line,

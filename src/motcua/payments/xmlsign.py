@@ -5,15 +5,21 @@ the files named by RECEIPT_SIGNING_KEY and RECEIPT_SIGNING_CERT (PEM; environmen
 settings.MOTCUA); the demo uses a test certificate made by `motcua receipts-certificate`,
 stored under var/receipt-signing/ by default.
 
-The element names follow the receipt's printed fields. The tax authority's XML data standard
-for e-receipts of charges and fees (Decree 123/2020/NĐ-CP, Circular 78/2021/TT-BTC as amended)
-could not be read on this machine, so this is our own schema (namespace below), not the
-authority's; see STATUS.md.
+The XML is signed once, when the receipt is issued (`receipt_sign_at_issue`), stored on the
+receipt and served as stored: what was issued is what is served (Decree 254/2026/NĐ-CP
+Art. 5(1)-(2): e-documents kept safe and whole as data messages, ready to be printed or looked
+up). A cancellation does not touch it; it is a later fact recorded beside the receipt.
+
+The element names follow the receipt's printed fields. The tax authority's current XML data
+standard (the Tax Department's 2025 decision on the XML components of invoices and documents
+that followed Decision 1510/QĐ-TCT) could not be read on this machine, so this is our own
+schema (namespace below), not the authority's; see STATUS.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -175,12 +181,30 @@ def receipt_tree(receipt: Any, *, payer_id: str) -> Any:
     return root
 
 
-def receipt_xml(receipt: Any, *, payer_id: str) -> bytes:
-    """The signed XML of a receipt (enveloped XML-DSig with the agency's certificate)."""
+@functools.lru_cache(maxsize=4)
+def _private_key(pem: bytes) -> Any:
+    """The parsed private key, kept: loading checks the RSA key (~80 ms), signing takes ~2 ms,
+    and receipts are signed while the series' counter is locked."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    return load_pem_private_key(pem, password=None)
+
+
+def receipt_xml(
+    receipt: Any, *, payer_id: str, material: tuple[bytes, bytes] | None = None
+) -> bytes:
+    """Sign a receipt's XML now (enveloped XML-DSig with the agency's certificate)."""
     from lxml import etree
     from signxml import XMLSigner, methods
 
-    key, cert = signing_material()
+    pem, cert = material or signing_material()
+    try:
+        key = _private_key(pem)
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed(
+            "Khóa ký biên lai điện tử không đọc được (cần khóa riêng PEM không đặt mật khẩu).",
+            code="signing_certificate_missing",
+        ) from exc
     signer = XMLSigner(
         method=methods.enveloped,
         signature_algorithm="rsa-sha256",
@@ -189,3 +213,44 @@ def receipt_xml(receipt: Any, *, payer_id: str) -> bytes:
     )
     signed = signer.sign(receipt_tree(receipt, payer_id=payer_id), key=key, cert=cert.decode())
     return bytes(etree.tostring(signed, xml_declaration=True, encoding="UTF-8"))
+
+
+def receipt_sign_at_issue(receipt: Any) -> dict[str, str]:
+    """The fields to store on a receipt being issued: its signed XML and the public copy.
+
+    Raises ValidationFailed (signing_certificate_missing) when the agency's certificate is not
+    there: an e-receipt is not issued unsigned.
+    """
+    import hashlib
+
+    from motcua.payments.documents import masked_id
+
+    material = signing_material()
+    full = receipt_xml(receipt, payer_id=receipt.payer_id_number, material=material)
+    public = receipt_xml(receipt, payer_id=masked_id(receipt.payer_id_number), material=material)
+    return {
+        "signed_xml": full.decode("utf-8"),
+        "public_xml": public.decode("utf-8"),
+        "xml_sha256": hashlib.sha256(full).hexdigest(),
+    }
+
+
+def stored_xml(receipt: Any, *, public: bool) -> bytes:
+    """The XML as issued (staff: whole; the public handle: the masked copy).
+
+    Receipts issued before the XML was stored at issue are signed once, on first request, and
+    kept from then on.
+    """
+    if not receipt.signed_xml:
+        from django.db import transaction
+
+        from motcua.payments.models import Receipt
+
+        with transaction.atomic():
+            locked = Receipt.objects.select_for_update().get(pk=receipt.pk)
+            if not locked.signed_xml:
+                for name, value in receipt_sign_at_issue(locked).items():
+                    setattr(locked, name, value)
+                locked.save(update_fields=["signed_xml", "public_xml", "xml_sha256"])
+            receipt = locked
+    return (receipt.public_xml if public else receipt.signed_xml).encode("utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from motcua.core.challenge import ChallengeField
+from motcua.notifications.forms import NotifyChoiceForm
 from motcua.portal.models import INDICATOR_LEVELS, INDICATORS, SatisfactionLevel
 
 
@@ -81,7 +82,7 @@ class ServiceRatingForm(forms.Form):
         }
 
 
-class BookingForm(forms.Form):
+class BookingForm(NotifyChoiceForm):
     """The citizen's details for an appointment (the slot itself comes from the chosen links)."""
 
     id_number = forms.RegexField(

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -692,15 +693,27 @@ def booking(request: HttpRequest) -> HttpResponse:
             status = 409
         elif form.is_valid():
             try:
-                made = bookings.booking_book(
-                    office=ctx["office"],
-                    service=ctx["service"],
-                    slot_start=ctx["slot_obj"].start,
-                    id_number=form.cleaned_data["id_number"],
-                    full_name=form.cleaned_data["full_name"],
-                    phone=form.cleaned_data["phone"],
-                    channel=BookingChannel.PORTAL,
-                )
+                with transaction.atomic():  # the booking and the citizen's choice of channels
+                    made = bookings.booking_book(
+                        office=ctx["office"],
+                        service=ctx["service"],
+                        slot_start=ctx["slot_obj"].start,
+                        id_number=form.cleaned_data["id_number"],
+                        full_name=form.cleaned_data["full_name"],
+                        phone=form.cleaned_data["phone"],
+                        channel=BookingChannel.PORTAL,
+                    )
+                    if form.cleaned_data.get("notify_consent"):
+                        from motcua.notifications.services import contact_preference_record
+
+                        contact_preference_record(
+                            citizen=made.citizen,
+                            consent=True,
+                            channels=list(form.cleaned_data.get("notify_channels") or []) or None,
+                            phone=made.phone,
+                            email=form.cleaned_data.get("notify_email") or "",
+                            source="booking",
+                        )
             except DomainError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from pydantic import StrictStr
@@ -17,7 +17,7 @@ from motcua.core.errors import NotFound, RateLimited, ValidationFailed
 from motcua.core.idempotency import idempotent
 from motcua.core.schemas import DB_INT_MAX, InputSchema, JsonInt
 from motcua.org.models import Counter, Office
-from motcua.queueing import selectors, services
+from motcua.queueing import lookups, selectors, services
 from motcua.queueing.models import Service, Ticket
 
 router = Router(tags=["queueing"])
@@ -79,8 +79,8 @@ def resolve_office(value: Any) -> Office:
     text = str(value or "").strip()
     if not text:
         raise ValidationFailed("Thiếu bộ phận một cửa (office).", code="office_required")
-    qs = Office.objects.filter(is_active=True)
-    office = qs.filter(pk=int(text)).first() if text.isdigit() else qs.filter(code=text).first()
+    # Remembered per process, forgotten when an office row changes (queueing.lookups).
+    office = None if text.isdigit() and int(text) > DB_INT_MAX else lookups.office(text)
     if office is None:
         raise NotFound("Không tìm thấy bộ phận một cửa.", code="office_not_found")
     return office
@@ -90,10 +90,9 @@ def resolve_service(office: Office, value: Any) -> Service:
     text = str(value or "").strip()
     if not text:
         raise ValidationFailed("Vui lòng chọn dịch vụ (service).", code="service_required")
-    qs = Service.objects.filter(office=office, active=True)
-    service = qs.filter(code__iexact=text).first()
-    if service is None and text.isdigit():
-        service = qs.filter(pk=int(text)).first()
+    service = lookups.service(office.pk, text)
+    if service is not None and service.office_id != office.pk:
+        service = None
     if service is None:
         raise services.ServiceUnavailable()
     return service
@@ -298,17 +297,27 @@ def ticket_status(request: HttpRequest, token: str) -> dict[str, Any]:
 @idempotent("queue.call_next", out=TicketOut)
 def call_next(request: HttpRequest, counter_id: int) -> Any:
     """Call the next ticket for a counter; 204 when nobody waits."""
-    counter = get_object_or_404(Counter, pk=counter_id)
-    ticket = services.ticket_call_next(counter=counter, officer=request.user)
+    try:  # the counter row is read (and locked) once, inside the call
+        ticket = services.ticket_call_next(counter=Counter(pk=counter_id), officer=request.user)
+    except Counter.DoesNotExist:
+        raise Http404 from None
     if ticket is None:
         return Status(204, None)
     return Status(200, selectors.ticket_view(ticket))
 
 
 @router.get("/queue/{office}/board", auth=None, url_name="queue_board")
-def board(request: HttpRequest, office: str) -> dict[str, Any]:
-    """A display board's snapshot (JSON)."""
-    return selectors.board_snapshot(office=resolve_office(office))
+def board(request: HttpRequest, office: str) -> HttpResponse:
+    """A display board's snapshot (JSON); `If-None-Match` with the last ETag answers 304 while
+    nothing happened at the office."""
+    body, etag = selectors.board_body(office=resolve_office(office))
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @router.get(

@@ -5,3 +5,8 @@ class QueueingConfig(AppConfig):
     name = "motcua.queueing"
     label = "queueing"
     verbose_name = "Xếp hàng"
+
+    def ready(self) -> None:
+        from motcua.queueing import lookups
+
+        lookups.connect_signals()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import defaultdict
 from datetime import date, datetime, timedelta
@@ -136,22 +137,18 @@ def turnaround_seconds(*, service: Service, limit: int = 300) -> float:
 
 def service_capacity(*, service: Service) -> float:
     """Open counters serving a service; a counter shared by k services counts 1/k."""
-    counters = CounterService.objects.filter(service=service, counter__is_active=True).values_list(
-        "counter_id", flat=True
-    )
-    shares = (
-        CounterService.objects.filter(counter_id__in=list(counters), service__active=True)
-        .values("counter_id")
-        .annotate(n=Count("id"))
-    )
-    return sum(1.0 / row["n"] for row in shares if row["n"])
+    from motcua.queueing import lookups
+
+    return lookups.service_counters(service.pk).capacity
 
 
 def free_counters(*, service: Service) -> int:
     """Open counters serving a service that have nobody called or in service right now."""
-    counters = CounterService.objects.filter(service=service, counter__is_active=True).values_list(
-        "counter_id", flat=True
-    )
+    from motcua.queueing import lookups
+
+    counters = lookups.service_counters(service.pk).counter_ids
+    if not counters:
+        return 0
     busy = Ticket.objects.filter(
         counter_id__in=counters, status__in=(Status.CALLED, Status.SERVING)
     ).values_list("counter_id", flat=True)
@@ -196,12 +193,42 @@ def estimate_wait(*, office: Office, service: Service, position: int, recent: bo
     return int(round((position - free + 0.5) * per_person))
 
 
+def people_ahead(ticket: Ticket, now: datetime | None = None) -> int:
+    """Tickets before a waiting ticket in its service's calling order (`line_for_service`),
+    counted without reading the line: the tickets with a priority group or a booking (few) are
+    read, the plain ones counted with one indexed aggregate."""
+    now = now or clock.now()
+    waiting = Ticket.objects.filter(
+        service_id=ticket.service_id, service_date=now.date(), status=Status.WAITING
+    )
+    fields = ("id", "waiting_since", "priority__weight", "booking__slot_start", "service_id")
+    from motcua.queueing.services import to_candidates
+
+    special = to_candidates(
+        list(waiting.filter(Q(priority__isnull=False) | Q(booking__isnull=False)).values(*fields))
+    )
+    me = next((c for c in special if c.id == ticket.pk), None)
+    if me is None:
+        me = ordering.Candidate(id=ticket.pk, waiting_since=ticket.waiting_since)
+    before = Q(waiting_since__lt=me.waiting_since) | Q(waiting_since=me.waiting_since, id__lt=me.id)
+    counts = (
+        waiting.filter(priority__isnull=True, booking__isnull=True)
+        .exclude(pk=ticket.pk)
+        .aggregate(total=Count("id"), before=Count("id", filter=before))
+    )
+    others = [c for c in special if c.id != ticket.pk]
+    if ticket.service_date != now.date():  # not in today's line: behind everyone
+        return len(others) + counts["total"]
+    return ordering.ahead(
+        me, others, plain_before=counts["before"], plain_total=counts["total"], now=now
+    )
+
+
 def ticket_position(ticket: Ticket) -> dict[str, Any]:
     """Where a ticket stands: people ahead and estimated wait (0 once it is called)."""
     if ticket.status != Status.WAITING:
         return {"position": None, "people_ahead": 0, "estimated_wait_s": 0}
-    line = line_for_service(office=ticket.office_id, service=ticket.service_id)
-    ahead = line.index(ticket.pk) if ticket.pk in line else len(line)
+    ahead = people_ahead(ticket)
     return {
         "position": ahead + 1,
         "people_ahead": ahead,
@@ -291,28 +318,56 @@ BOARD_FRESH_S = 5  # the calling order depends on the time too (bookings, anti-s
 
 
 def board_snapshot(*, office: Office, next_count: int = 5) -> dict[str, Any]:
-    """Everything a display board shows: current call per counter, next numbers, waiting, average wait.
+    """Everything a display board shows: current call per counter, next numbers, waiting, average wait."""
+    body, _etag = board_body(office=office, next_count=next_count)
+    return json.loads(body)  # type: ignore[no-any-return]
 
-    Served from a per-office cache (shared by processes when REDIS_URL is set) while the office's
-    newest event is the one it was built at and it is younger than BOARD_FRESH_S: one indexed
-    read per request instead of a dozen, and the rebuild happens once per event.
+
+# Per process: office id, next_count → (newest event id, built at, JSON without its "at").
+_BOARDS: dict[tuple[int, int], tuple[int, datetime, bytes]] = {}
+
+
+def board_body(*, office: Office, next_count: int = 5) -> tuple[bytes, str]:
+    """The board snapshot as JSON bytes, and its ETag.
+
+    Built once per event and per process, kept pre-serialised: while the office's newest event
+    is the one it was built at (one indexed read, no ORM) and it is younger than BOARD_FRESH_S,
+    a request costs that read and the time stamp. Forgotten with the office's rows
+    (`lookups.clear`). The ETag names the event and the build, so a board that polls with
+    `If-None-Match` gets 304 while nothing happened.
     """
-    from django.core.cache import cache
+    from motcua.queueing import lookups
 
     now = clock.now()
-    newest = last_event_id(office_id=office.pk)
-    key = f"queue:board:{office.pk}:{next_count}"
-    hit = cache.get(key)
-    if (
+    newest = newest_event_id(office.pk)
+    key = (office.pk, next_count)
+    hit = _BOARDS.get(key)
+    if not (
         hit is not None
         and hit[0] == newest
         and hit[1] <= now < hit[1] + timedelta(seconds=BOARD_FRESH_S)
         and clock.local(hit[1]).date() == clock.local(now).date()
     ):
-        return {**hit[2], "at": now.isoformat()}
-    snapshot = _board_build(office=office, next_count=next_count, now=now, newest=newest)
-    cache.set(key, (newest, now, snapshot), 3600)
-    return snapshot
+        generation = lookups.generation()
+        snapshot = _board_build(office=office, next_count=next_count, now=now, newest=newest)
+        del snapshot["at"]
+        head = json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))[:-1].encode()
+        hit = (newest, now, head)
+        if generation == lookups.generation():
+            _BOARDS[key] = hit
+    etag = f'W/"board-{office.pk}-{newest}-{int(hit[1].timestamp() * 1000)}"'
+    return hit[2] + b',"at":"' + now.isoformat().encode() + b'"}', etag
+
+
+def newest_event_id(office_id: int) -> int:
+    """The office's newest event id: plain SQL on the (office, id) index, no query building."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(TicketEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {table} WHERE office_id = %s", [office_id])  # noqa: S608
+        row = cursor.fetchone()
+    return int(row[0] or 0) if row else 0
 
 
 def _board_build(*, office: Office, next_count: int, now: datetime, newest: int) -> dict[str, Any]:

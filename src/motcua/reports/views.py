@@ -93,9 +93,10 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "summary": summary,
         "index": selectors.index_766(period=period, unit_ids=unit_ids),
         "money": _money(period, unit_ids),
-        "overdue": selectors.overdue_dossiers(unit_ids=unit_ids)[:50],
+        "overdue": _overdue(unit_ids),
         "deliveries": _deliveries(unit_ids, period),
         "home_visits": _home_visits(unit_ids, period),
+        "partner_delays": _partner_delays(unit_ids, period),
         "trend": [{**r, "month_label": chartdata.month_label(r["key"])} for r in trend],
         "on_time_chart": chartdata.percent_bars(
             chart_id="dung-han",
@@ -122,6 +123,24 @@ def _context(request: HttpRequest) -> dict[str, Any]:
             series=[("on_time_pct", "Đúng hạn"), ("satisfaction_pct", "Hài lòng")],
         ),
     }
+
+
+def _overdue(unit_ids: Any) -> list[Any]:
+    """Open overdue dossiers; those waiting on a partner past its sub-deadline say so."""
+    from motcua.correspondence.selectors import waiting_on_partners
+
+    rows = list(selectors.overdue_dossiers(unit_ids=unit_ids)[:50])
+    waits = waiting_on_partners([d.pk for d in rows])
+    for d in rows:
+        d.partner_waits = [w for w in waits.get(d.pk, []) if w["partner_late"]]  # type: ignore[attr-defined]
+    return rows
+
+
+def _partner_delays(unit_ids: Any, period: selectors.Period) -> list[dict[str, Any]]:
+    """Joint procedures: answers late by the partner agencies (counted against them)."""
+    from motcua.correspondence.selectors import partner_delays
+
+    return partner_delays(unit_ids=unit_ids, date_from=period.date_from, date_to=period.date_to)
 
 
 def _deliveries(unit_ids: Any, period: selectors.Period) -> list[dict[str, Any]]:

@@ -4,20 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_procedureversion_note'),
+        ("catalog", "0002_procedureversion_note"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='procedureversion',
-            name='time_cases',
-            field=models.JSONField(blank=True, default=list, verbose_name='các trường hợp thời hạn'),
+            model_name="procedureversion",
+            name="time_cases",
+            field=models.JSONField(
+                blank=True, default=list, verbose_name="các trường hợp thời hạn"
+            ),
         ),
         migrations.AlterField(
-            model_name='procedureversion',
-            name='fees',
-            field=models.JSONField(blank=True, default=list, help_text='[{"name": "Lệ phí", "kind": "le_phi", "amount": 8000}] – đồng; xem motcua.catalog.fees cho giá theo hình thức nộp, theo trang/bản và đối tượng miễn', verbose_name='phí, lệ phí'),
+            model_name="procedureversion",
+            name="fees",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text='[{"name": "Lệ phí", "kind": "le_phi", "amount": 8000}] – đồng; xem motcua.catalog.fees cho giá theo hình thức nộp, theo trang/bản và đối tượng miễn',
+                verbose_name="phí, lệ phí",
+            ),
         ),
     ]

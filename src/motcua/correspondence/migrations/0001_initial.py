@@ -6,176 +6,508 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('dossiers', '0005_online_reference'),
-        ('org', '0004_unit_boundary'),
+        ("dossiers", "0005_online_reference"),
+        ("org", "0004_unit_boundary"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InboundPackage',
+            name="InboundPackage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sha256', models.CharField(max_length=64, unique=True)),
-                ('received_at', models.DateTimeField(verbose_name='nhận lúc')),
-                ('sender_code', models.CharField(max_length=60, verbose_name='mã cơ quan gửi')),
-                ('sender_name', models.CharField(max_length=200, verbose_name='cơ quan gửi')),
-                ('document_id', models.CharField(blank=True, max_length=100, verbose_name='mã văn bản trên trục')),
-                ('size', models.PositiveIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sha256", models.CharField(max_length=64, unique=True)),
+                ("received_at", models.DateTimeField(verbose_name="nhận lúc")),
+                ("sender_code", models.CharField(max_length=60, verbose_name="mã cơ quan gửi")),
+                ("sender_name", models.CharField(max_length=200, verbose_name="cơ quan gửi")),
+                (
+                    "document_id",
+                    models.CharField(
+                        blank=True, max_length=100, verbose_name="mã văn bản trên trục"
+                    ),
+                ),
+                ("size", models.PositiveIntegerField()),
             ],
             options={
-                'verbose_name': 'gói tin edXML nhận',
-                'verbose_name_plural': 'gói tin edXML nhận',
+                "verbose_name": "gói tin edXML nhận",
+                "verbose_name_plural": "gói tin edXML nhận",
             },
         ),
         migrations.CreateModel(
-            name='Partner',
+            name="Partner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=60, unique=True, verbose_name='mã định danh')),
-                ('name', models.CharField(max_length=200, verbose_name='tên cơ quan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=60, unique=True, verbose_name="mã định danh")),
+                ("name", models.CharField(max_length=200, verbose_name="tên cơ quan")),
             ],
             options={
-                'verbose_name': 'cơ quan liên thông',
-                'verbose_name_plural': 'cơ quan liên thông',
+                "verbose_name": "cơ quan liên thông",
+                "verbose_name_plural": "cơ quan liên thông",
             },
         ),
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('direction', models.CharField(choices=[('out', 'Văn bản đi'), ('in', 'Văn bản đến')], db_index=True, max_length=3, verbose_name='chiều')),
-                ('year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='năm')),
-                ('number', models.PositiveIntegerField(blank=True, null=True, verbose_name='số trong sổ')),
-                ('number_notation', models.CharField(blank=True, max_length=80, verbose_name='số, ký hiệu')),
-                ('doc_type', models.CharField(choices=[('NQ', 'Nghị quyết'), ('QD', 'Quyết định'), ('CT', 'Chỉ thị'), ('QC', 'Quy chế'), ('QYD', 'Quy định'), ('TC', 'Thông cáo'), ('TB', 'Thông báo'), ('HD', 'Hướng dẫn'), ('CTR', 'Chương trình'), ('KH', 'Kế hoạch'), ('PA', 'Phương án'), ('DA', 'Đề án'), ('BC', 'Báo cáo'), ('BB', 'Biên bản'), ('TTR', 'Tờ trình'), ('HDO', 'Hợp đồng'), ('CV', 'Công văn'), ('CD', 'Công điện'), ('GUQ', 'Giấy ủy quyền'), ('GM', 'Giấy mời'), ('GGT', 'Giấy giới thiệu'), ('PG', 'Phiếu gửi'), ('PC', 'Phiếu chuyển'), ('TCO', 'Thư công')], max_length=4, verbose_name='loại văn bản')),
-                ('issued_on', models.DateField(verbose_name='ngày ban hành')),
-                ('summary', models.CharField(max_length=500, verbose_name='trích yếu')),
-                ('signer_name', models.CharField(max_length=200, verbose_name='người ký')),
-                ('signer_title', models.CharField(blank=True, max_length=200, verbose_name='chức vụ người ký')),
-                ('urgency', models.CharField(choices=[('normal', 'Thường'), ('urgent', 'Khẩn'), ('very_urgent', 'Thượng khẩn'), ('flash', 'Hỏa tốc')], default='normal', max_length=12, verbose_name='độ khẩn')),
-                ('secrecy', models.CharField(choices=[('normal', 'Thường'), ('confidential', 'Mật'), ('secret', 'Tối mật'), ('top_secret', 'Tuyệt mật')], default='normal', max_length=12, verbose_name='độ mật')),
-                ('recipients', models.TextField(blank=True, verbose_name='nơi nhận')),
-                ('issuer_code', models.CharField(blank=True, max_length=60, verbose_name='mã cơ quan ban hành')),
-                ('issuer_name', models.CharField(blank=True, max_length=200, verbose_name='cơ quan ban hành')),
-                ('status', models.CharField(choices=[('issued', 'Đã ban hành'), ('sent', 'Đã gửi'), ('arrived', 'Chờ vào sổ'), ('registered', 'Đã vào sổ'), ('assigned', 'Đã phân công'), ('done', 'Đã xử lý xong'), ('refused', 'Đã trả lại')], max_length=12, verbose_name='tình trạng')),
-                ('received_at', models.DateTimeField(blank=True, null=True, verbose_name='nhận lúc')),
-                ('opened_at', models.DateTimeField(blank=True, null=True, verbose_name='mở lần đầu lúc')),
-                ('registered_at', models.DateTimeField(blank=True, null=True, verbose_name='vào sổ lúc')),
-                ('due_on', models.DateField(blank=True, null=True, verbose_name='hạn xử lý')),
-                ('instruction', models.CharField(blank=True, max_length=500, verbose_name='ý kiến phân công')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='xong lúc')),
-                ('created_at', models.DateTimeField(verbose_name='tạo lúc')),
-                ('search', models.TextField(blank=True, editable=False)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_documents', to=settings.AUTH_USER_MODEL, verbose_name='người xử lý')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='org.unit')),
-                ('inbound', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='correspondence.inboundpackage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("out", "Văn bản đi"), ("in", "Văn bản đến")],
+                        db_index=True,
+                        max_length=3,
+                        verbose_name="chiều",
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="năm"),
+                ),
+                (
+                    "number",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="số trong sổ"),
+                ),
+                (
+                    "number_notation",
+                    models.CharField(blank=True, max_length=80, verbose_name="số, ký hiệu"),
+                ),
+                (
+                    "doc_type",
+                    models.CharField(
+                        choices=[
+                            ("NQ", "Nghị quyết"),
+                            ("QD", "Quyết định"),
+                            ("CT", "Chỉ thị"),
+                            ("QC", "Quy chế"),
+                            ("QYD", "Quy định"),
+                            ("TC", "Thông cáo"),
+                            ("TB", "Thông báo"),
+                            ("HD", "Hướng dẫn"),
+                            ("CTR", "Chương trình"),
+                            ("KH", "Kế hoạch"),
+                            ("PA", "Phương án"),
+                            ("DA", "Đề án"),
+                            ("BC", "Báo cáo"),
+                            ("BB", "Biên bản"),
+                            ("TTR", "Tờ trình"),
+                            ("HDO", "Hợp đồng"),
+                            ("CV", "Công văn"),
+                            ("CD", "Công điện"),
+                            ("GUQ", "Giấy ủy quyền"),
+                            ("GM", "Giấy mời"),
+                            ("GGT", "Giấy giới thiệu"),
+                            ("PG", "Phiếu gửi"),
+                            ("PC", "Phiếu chuyển"),
+                            ("TCO", "Thư công"),
+                        ],
+                        max_length=4,
+                        verbose_name="loại văn bản",
+                    ),
+                ),
+                ("issued_on", models.DateField(verbose_name="ngày ban hành")),
+                ("summary", models.CharField(max_length=500, verbose_name="trích yếu")),
+                ("signer_name", models.CharField(max_length=200, verbose_name="người ký")),
+                (
+                    "signer_title",
+                    models.CharField(blank=True, max_length=200, verbose_name="chức vụ người ký"),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[
+                            ("normal", "Thường"),
+                            ("urgent", "Khẩn"),
+                            ("very_urgent", "Thượng khẩn"),
+                            ("flash", "Hỏa tốc"),
+                        ],
+                        default="normal",
+                        max_length=12,
+                        verbose_name="độ khẩn",
+                    ),
+                ),
+                (
+                    "secrecy",
+                    models.CharField(
+                        choices=[
+                            ("normal", "Thường"),
+                            ("confidential", "Mật"),
+                            ("secret", "Tối mật"),
+                            ("top_secret", "Tuyệt mật"),
+                        ],
+                        default="normal",
+                        max_length=12,
+                        verbose_name="độ mật",
+                    ),
+                ),
+                ("recipients", models.TextField(blank=True, verbose_name="nơi nhận")),
+                (
+                    "issuer_code",
+                    models.CharField(blank=True, max_length=60, verbose_name="mã cơ quan ban hành"),
+                ),
+                (
+                    "issuer_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="cơ quan ban hành"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("issued", "Đã ban hành"),
+                            ("sent", "Đã gửi"),
+                            ("arrived", "Chờ vào sổ"),
+                            ("registered", "Đã vào sổ"),
+                            ("assigned", "Đã phân công"),
+                            ("done", "Đã xử lý xong"),
+                            ("refused", "Đã trả lại"),
+                        ],
+                        max_length=12,
+                        verbose_name="tình trạng",
+                    ),
+                ),
+                (
+                    "received_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="nhận lúc"),
+                ),
+                (
+                    "opened_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="mở lần đầu lúc"),
+                ),
+                (
+                    "registered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="vào sổ lúc"),
+                ),
+                ("due_on", models.DateField(blank=True, null=True, verbose_name="hạn xử lý")),
+                (
+                    "instruction",
+                    models.CharField(blank=True, max_length=500, verbose_name="ý kiến phân công"),
+                ),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="xong lúc")),
+                ("created_at", models.DateTimeField(verbose_name="tạo lúc")),
+                ("search", models.TextField(blank=True, editable=False)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_documents",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="người xử lý",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="org.unit",
+                    ),
+                ),
+                (
+                    "inbound",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="correspondence.inboundpackage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'văn bản',
-                'verbose_name_plural': 'văn bản',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "văn bản",
+                "verbose_name_plural": "văn bản",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='DocumentFile',
+            name="DocumentFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_main', models.BooleanField(default=False, verbose_name='bản chính')),
-                ('file', models.FileField(upload_to='correspondence/%Y/%m/')),
-                ('original_name', models.CharField(max_length=255)),
-                ('content_type', models.CharField(max_length=40)),
-                ('size', models.PositiveIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='correspondence.document')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_main", models.BooleanField(default=False, verbose_name="bản chính")),
+                ("file", models.FileField(upload_to="correspondence/%Y/%m/")),
+                ("original_name", models.CharField(max_length=255)),
+                ("content_type", models.CharField(max_length=40)),
+                ("size", models.PositiveIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="files",
+                        to="correspondence.document",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tệp văn bản',
-                'verbose_name_plural': 'tệp văn bản',
-                'ordering': ['-is_main', 'pk'],
+                "verbose_name": "tệp văn bản",
+                "verbose_name_plural": "tệp văn bản",
+                "ordering": ["-is_main", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Register',
+            name="Register",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('direction', models.CharField(choices=[('out', 'Văn bản đi'), ('in', 'Văn bản đến')], max_length=3, verbose_name='loại sổ')),
-                ('code', models.SlugField(max_length=40, verbose_name='mã sổ')),
-                ('name', models.CharField(max_length=200, verbose_name='tên sổ')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='doc_registers', to='org.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("out", "Văn bản đi"), ("in", "Văn bản đến")],
+                        max_length=3,
+                        verbose_name="loại sổ",
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, verbose_name="mã sổ")),
+                ("name", models.CharField(max_length=200, verbose_name="tên sổ")),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="doc_registers",
+                        to="org.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sổ văn bản',
-                'verbose_name_plural': 'sổ văn bản',
+                "verbose_name": "sổ văn bản",
+                "verbose_name_plural": "sổ văn bản",
             },
         ),
         migrations.AddField(
-            model_name='document',
-            name='register',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='correspondence.register'),
+            model_name="document",
+            name="register",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="documents",
+                to="correspondence.register",
+            ),
         ),
         migrations.CreateModel(
-            name='Dispatch',
+            name="Dispatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('to_code', models.CharField(max_length=60, verbose_name='mã nơi nhận')),
-                ('to_name', models.CharField(max_length=200, verbose_name='nơi nhận')),
-                ('channel', models.CharField(choices=[('internal', 'Trong hệ thống'), ('edxml', 'Trục liên thông văn bản')], max_length=10)),
-                ('state', models.CharField(choices=[('queued', 'Chờ gửi lên trục'), ('delivered', 'Đã đến'), ('opened', 'Đã mở'), ('registered', 'Đã vào sổ'), ('assigned', 'Đã phân công'), ('done', 'Đã xử lý xong'), ('refused', 'Bị trả lại')], max_length=12, verbose_name='tình trạng')),
-                ('sent_at', models.DateTimeField(verbose_name='gửi lúc')),
-                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='đến lúc')),
-                ('opened_at', models.DateTimeField(blank=True, null=True, verbose_name='mở lúc')),
-                ('remote_id', models.CharField(blank=True, max_length=100, verbose_name='mã gói tin trên trục')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='số lần gửi lên trục')),
-                ('last_error', models.CharField(blank=True, max_length=300, verbose_name='lỗi lần gửi cuối')),
-                ('to_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.unit')),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dispatches', to='correspondence.document')),
-                ('incoming', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='delivery', to='correspondence.document')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("to_code", models.CharField(max_length=60, verbose_name="mã nơi nhận")),
+                ("to_name", models.CharField(max_length=200, verbose_name="nơi nhận")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("internal", "Trong hệ thống"),
+                            ("edxml", "Trục liên thông văn bản"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Chờ gửi lên trục"),
+                            ("delivered", "Đã đến"),
+                            ("opened", "Đã mở"),
+                            ("registered", "Đã vào sổ"),
+                            ("assigned", "Đã phân công"),
+                            ("done", "Đã xử lý xong"),
+                            ("refused", "Bị trả lại"),
+                        ],
+                        max_length=12,
+                        verbose_name="tình trạng",
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(verbose_name="gửi lúc")),
+                (
+                    "delivered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="đến lúc"),
+                ),
+                ("opened_at", models.DateTimeField(blank=True, null=True, verbose_name="mở lúc")),
+                (
+                    "remote_id",
+                    models.CharField(
+                        blank=True, max_length=100, verbose_name="mã gói tin trên trục"
+                    ),
+                ),
+                (
+                    "attempts",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="số lần gửi lên trục"),
+                ),
+                (
+                    "last_error",
+                    models.CharField(blank=True, max_length=300, verbose_name="lỗi lần gửi cuối"),
+                ),
+                (
+                    "to_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.unit",
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dispatches",
+                        to="correspondence.document",
+                    ),
+                ),
+                (
+                    "incoming",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="delivery",
+                        to="correspondence.document",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'nơi nhận văn bản',
-                'verbose_name_plural': 'nơi nhận văn bản',
-                'constraints': [models.UniqueConstraint(fields=('document', 'to_code'), name='dispatch_unique')],
+                "verbose_name": "nơi nhận văn bản",
+                "verbose_name_plural": "nơi nhận văn bản",
+                "constraints": [
+                    models.UniqueConstraint(fields=("document", "to_code"), name="dispatch_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Consultation',
+            name="Consultation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('agency_code', models.CharField(max_length=60, verbose_name='mã cơ quan phối hợp')),
-                ('agency_name', models.CharField(max_length=200, verbose_name='cơ quan phối hợp')),
-                ('question', models.TextField(verbose_name='nội dung đề nghị')),
-                ('asked_at', models.DateTimeField(verbose_name='gửi lúc')),
-                ('due_on', models.DateField(verbose_name='hạn trả lời')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='trả lời lúc')),
-                ('late_days', models.PositiveSmallIntegerField(default=0, verbose_name='số ngày làm việc trả lời muộn')),
-                ('asked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dossier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='consultations', to='dossiers.dossier')),
-                ('answer', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='consultation_answer', to='correspondence.document')),
-                ('request', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='consultation_request', to='correspondence.document')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "agency_code",
+                    models.CharField(max_length=60, verbose_name="mã cơ quan phối hợp"),
+                ),
+                ("agency_name", models.CharField(max_length=200, verbose_name="cơ quan phối hợp")),
+                ("question", models.TextField(verbose_name="nội dung đề nghị")),
+                ("asked_at", models.DateTimeField(verbose_name="gửi lúc")),
+                ("due_on", models.DateField(verbose_name="hạn trả lời")),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="trả lời lúc"),
+                ),
+                (
+                    "late_days",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="số ngày làm việc trả lời muộn"
+                    ),
+                ),
+                (
+                    "asked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dossier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consultations",
+                        to="dossiers.dossier",
+                    ),
+                ),
+                (
+                    "answer",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consultation_answer",
+                        to="correspondence.document",
+                    ),
+                ),
+                (
+                    "request",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consultation_request",
+                        to="correspondence.document",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lấy ý kiến cơ quan phối hợp',
-                'verbose_name_plural': 'lấy ý kiến cơ quan phối hợp',
-                'ordering': ['asked_at', 'pk'],
-                'indexes': [models.Index(fields=['agency_code', 'due_on'], name='corresponde_agency__121dfa_idx')],
+                "verbose_name": "lấy ý kiến cơ quan phối hợp",
+                "verbose_name_plural": "lấy ý kiến cơ quan phối hợp",
+                "ordering": ["asked_at", "pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["agency_code", "due_on"], name="corresponde_agency__121dfa_idx"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='register',
-            constraint=models.UniqueConstraint(fields=('unit', 'direction', 'code'), name='register_unique'),
+            model_name="register",
+            constraint=models.UniqueConstraint(
+                fields=("unit", "direction", "code"), name="register_unique"
+            ),
         ),
         migrations.AddIndex(
-            model_name='document',
-            index=models.Index(fields=['unit', 'direction', 'created_at'], name='corresponde_unit_id_c7b83c_idx'),
+            model_name="document",
+            index=models.Index(
+                fields=["unit", "direction", "created_at"], name="corresponde_unit_id_c7b83c_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.UniqueConstraint(condition=models.Q(('number__isnull', False)), fields=('register', 'year', 'number'), name='document_number_unique'),
+            model_name="document",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("number__isnull", False)),
+                fields=("register", "year", "number"),
+                name="document_number_unique",
+            ),
         ),
     ]

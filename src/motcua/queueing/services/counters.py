@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -11,7 +13,7 @@ from django.db.models import Q
 from motcua.core import clock
 from motcua.core.errors import Conflict, ValidationFailed
 from motcua.org.models import Counter
-from motcua.queueing import ordering
+from motcua.queueing import lookups, ordering
 from motcua.queueing.models import (
     ACTIVE_STATUSES,
     CounterService,
@@ -33,18 +35,13 @@ from motcua.queueing.services.base import (
     _lock_ticket,
     _require_staff,
     _wait_tally,
-    queue_settings,
 )
 
 # ---------------------------------------------------------------- counter
 
 
 def counter_services(counter: Counter) -> list[int]:
-    return list(
-        CounterService.objects.filter(counter=counter, service__active=True).values_list(
-            "service_id", flat=True
-        )
-    )
+    return lookups.counter_services(counter.pk)
 
 
 def candidate_rows(
@@ -109,6 +106,9 @@ def ticket_call_next(*, counter: Counter, officer: Any = None) -> Ticket | None:
     transaction can lock with SKIP LOCKED and still finds waiting is taken; a ticket another
     counter is taking is skipped instead of waited for. SQLite: writers are serialised by the
     IMMEDIATE transaction, so the same code is safe there.
+
+    `counter` may be an unsaved `Counter(pk=...)`: the row is read here (Counter.DoesNotExist
+    when there is none).
     """
     # Only the counter row is locked: locking its office too (a plain FOR UPDATE over the join)
     # made every call of an office wait for the one before.
@@ -123,55 +123,52 @@ def ticket_call_next(*, counter: Counter, officer: Any = None) -> Ticket | None:
         raise Conflict("Quầy đang đóng.", code="counter_closed")
     if Ticket.objects.filter(counter=counter, status__in=(Status.CALLED, Status.SERVING)).exists():
         raise CounterBusy()
-    rules = queue_settings(office)
+    rules = lookups.settings(office.pk)
     now = clock.now()
-    services = counter_services(counter)
+    services = lookups.counter_services(counter.pk)
     if not services:
         return None
-    rows = candidate_rows(
-        office_id=office.pk,
-        service_ids=services,
-        day=now.date(),
-        counter_id=counter.pk,
-        regular_limit=CALL_WINDOW,
-    )
-    line = ordering.order(
-        to_candidates(rows),
-        now=now,
-        streak=counter_streak(counter, rules),
-        max_streak=rules.max_priority_streak,
-    )
-    postgres = _is_postgres()
-    picked = _take_first(line, counter=counter, officer=officer, now=now, postgres=postgres)
-    if picked is None and len(rows) >= CALL_WINDOW:
+    streak = counter_streak(counter, rules)
+    picked: Ticket | None = None
+    rest: list[ordering.Candidate] = []
+    for limit in (CALL_WINDOW, None):
         rows = candidate_rows(
-            office_id=office.pk, service_ids=services, day=now.date(), counter_id=counter.pk
+            office_id=office.pk,
+            service_ids=services,
+            day=now.date(),
+            counter_id=counter.pk,
+            regular_limit=limit,
         )
         line = ordering.order(
-            to_candidates(rows),
-            now=now,
-            streak=counter_streak(counter, rules),
-            max_streak=rules.max_priority_streak,
+            to_candidates(rows), now=now, streak=streak, max_streak=rules.max_priority_streak
         )
-        picked = _take_first(line, counter=counter, officer=officer, now=now, postgres=postgres)
-    from motcua.notifications.services import notification_ticket_called  # noqa: I001
+        picked, rest = _take_first(line, counter=counter, officer=officer, now=now)
+        if picked is not None or limit is None or len(rows) < CALL_WINDOW:
+            break
+    from motcua.notifications.services import NEAR_AHEAD, notification_ticket_called
 
-    notification_ticket_called(ticket=picked)  # "your turn", "3 ahead": same transaction
+    # "Your turn", and "3 people ahead of you" to the 4th of this counter's line (the order
+    # the counter follows, priority policy included): same transaction, no read of the line.
+    near = rest[NEAR_AHEAD].id if len(rest) > NEAR_AHEAD else None
+    notification_ticket_called(ticket=picked, near_id=near)
     return picked
 
 
 def _take_first(
-    line: list[ordering.Candidate], *, counter: Counter, officer: Any, now: datetime, postgres: bool
-) -> Ticket | None:
-    for cand in line:
+    line: list[ordering.Candidate], *, counter: Counter, officer: Any, now: datetime
+) -> tuple[Ticket | None, list[ordering.Candidate]]:
+    """The first ticket of `line` still waiting, called at `counter`; with the line after it."""
+    postgres = _is_postgres()
+    for i, cand in enumerate(line):
         qs = Ticket.objects.filter(pk=cand.id, status=Status.WAITING)
         if postgres:
             # OF self: only the ticket row (a join's office and service rows would be locked
             # too, and SKIP LOCKED would then pass over free tickets of a busy office).
             qs = qs.select_for_update(skip_locked=True, of=("self",))
-        ticket = qs.select_related("service", "office").first()
+        ticket = qs.select_related("service").first()
         if ticket is None:
             continue  # another counter took it a moment ago
+        ticket.office = counter.office  # the line is this office's: read with the counter
         before = ticket.called_at  # set when a parked ticket was resumed
         ticket.status = Status.CALLED
         ticket.called_at = now
@@ -189,107 +186,172 @@ def _take_first(
             display=ticket.display,
         )
         _wait_tally(ticket, before)
-        return ticket
-    return None
+        return ticket, line[i + 1 :]
+    return None, []
+
+
+# ---------------------------------------------------------------- the counter's buttons
+
+_SAME = object()
+
+
+@dataclass
+class _Step:
+    """What one button does to a locked ticket: the event it logs and the fields it saved."""
+
+    kind: str
+    fields: list[str]
+    detail: dict[str, Any] = field(default_factory=dict)
+    counter: Any = _SAME  # the event's counter: the ticket's, unless given
+    called_before: Any = _SAME  # when given, called_at changed from it: keep the day's wait
+
+
+def _ticket_action(
+    ticket: Ticket,
+    *,
+    officer: Any,
+    allowed: tuple[str, ...],
+    verb: str,
+    apply: Callable[[Ticket], _Step],
+) -> Ticket:
+    """Every button of the counter: lock the ticket row, check the officer's role in its office
+    and the status, change it (`apply`), save the changed fields, log the event (the board and
+    streams follow it), keep the day's average wait when the call time moved."""
+    ticket = _lock_ticket(ticket)
+    _require_staff(officer, ticket.office)
+    _check_status(ticket, allowed, verb)
+    counter = ticket.counter  # before the change (transfer and resume clear it)
+    step = apply(ticket)
+    ticket.save(update_fields=step.fields)
+    _event(
+        ticket,
+        step.kind,
+        counter=counter if step.counter is _SAME else step.counter,
+        actor=officer,
+        **step.detail,
+    )
+    if step.called_before is not _SAME:
+        _wait_tally(ticket, step.called_before)
+    return ticket
 
 
 @transaction.atomic
 def ticket_recall(*, ticket: Ticket, officer: Any = None) -> Ticket:
     """Call the same ticket again (the citizen did not come yet)."""
-    ticket = _lock_ticket(ticket)
-    _require_staff(officer, ticket.office)
-    _check_status(ticket, (Status.CALLED,), "gọi lại")
-    if ticket.recall_count >= queue_settings(ticket.office).recall_limit:
-        raise RecallLimit()
-    ticket.recall_count += 1
-    ticket.save(update_fields=["recall_count"])
-    counter = ticket.counter
-    _event(
-        ticket,
-        EventKind.RECALL,
-        counter=counter,
-        actor=officer,
-        counter_number=counter.number if counter else None,
-        display=ticket.display,
-        recall=ticket.recall_count,
+
+    def apply(t: Ticket) -> _Step:
+        if t.recall_count >= lookups.settings(t.office_id).recall_limit:
+            raise RecallLimit()
+        t.recall_count += 1
+        return _Step(
+            EventKind.RECALL,
+            ["recall_count"],
+            {
+                "counter_number": t.counter.number if t.counter else None,
+                "display": t.display,
+                "recall": t.recall_count,
+            },
+        )
+
+    return _ticket_action(
+        ticket, officer=officer, allowed=(Status.CALLED,), verb="gọi lại", apply=apply
     )
-    return ticket
 
 
 @transaction.atomic
 def ticket_no_show(*, ticket: Ticket, officer: Any = None) -> Ticket:
     """The called citizen did not come."""
-    ticket = _lock_ticket(ticket)
-    _require_staff(officer, ticket.office)
-    _check_status(ticket, (Status.CALLED,), "báo vắng mặt")
-    ticket.status = Status.NO_SHOW
-    ticket.finished_at = clock.now()
-    ticket.save(update_fields=["status", "finished_at"])
-    _event(ticket, EventKind.NO_SHOW, counter=ticket.counter, actor=officer)
-    return ticket
+
+    def apply(t: Ticket) -> _Step:
+        t.status = Status.NO_SHOW
+        t.finished_at = clock.now()
+        return _Step(EventKind.NO_SHOW, ["status", "finished_at"])
+
+    return _ticket_action(
+        ticket, officer=officer, allowed=(Status.CALLED,), verb="báo vắng mặt", apply=apply
+    )
 
 
 @transaction.atomic
 def ticket_start(*, ticket: Ticket, officer: Any = None) -> Ticket:
     """The citizen is at the counter: service starts."""
-    ticket = _lock_ticket(ticket)
-    _require_staff(officer, ticket.office)
-    _check_status(ticket, (Status.CALLED,), "bắt đầu phục vụ")
-    ticket.status = Status.SERVING
-    ticket.started_at = clock.now()
-    if getattr(officer, "pk", None):
-        ticket.officer = officer
-    ticket.save(update_fields=["status", "started_at", "officer"])
-    _event(ticket, EventKind.START, counter=ticket.counter, actor=officer)
-    return ticket
+
+    def apply(t: Ticket) -> _Step:
+        t.status = Status.SERVING
+        t.started_at = clock.now()
+        if getattr(officer, "pk", None):
+            t.officer = officer
+        return _Step(EventKind.START, ["status", "started_at", "officer"])
+
+    return _ticket_action(
+        ticket, officer=officer, allowed=(Status.CALLED,), verb="bắt đầu phục vụ", apply=apply
+    )
 
 
 @transaction.atomic
 def ticket_finish(*, ticket: Ticket, officer: Any = None) -> Ticket:
     """Service finished (a called ticket finished directly counts as started when called)."""
-    ticket = _lock_ticket(ticket)
-    _require_staff(officer, ticket.office)
-    _check_status(ticket, (Status.CALLED, Status.SERVING), "kết thúc")
-    now = clock.now()
-    if ticket.started_at is None:
-        ticket.started_at = ticket.called_at or now
-    ticket.status = Status.DONE
-    ticket.finished_at = now
-    ticket.save(update_fields=["status", "started_at", "finished_at"])
-    _event(
+
+    def apply(t: Ticket) -> _Step:
+        now = clock.now()
+        if t.started_at is None:
+            t.started_at = t.called_at or now
+        t.status = Status.DONE
+        t.finished_at = now
+        return _Step(
+            EventKind.FINISH,
+            ["status", "started_at", "finished_at"],
+            {"service_s": (now - (t.called_at or now)).total_seconds()},
+        )
+
+    return _ticket_action(
         ticket,
-        EventKind.FINISH,
-        counter=ticket.counter,
-        actor=officer,
-        service_s=(now - (ticket.called_at or now)).total_seconds(),
+        officer=officer,
+        allowed=(Status.CALLED, Status.SERVING),
+        verb="kết thúc",
+        apply=apply,
     )
-    return ticket
 
 
 @transaction.atomic
 def ticket_park(*, ticket: Ticket, officer: Any = None) -> Ticket:
     """Set a called/serving ticket aside (the citizen must fetch a paper); resume it with ticket_resume."""
-    ticket = _lock_ticket(ticket)
-    _require_staff(officer, ticket.office)
-    _check_status(ticket, (Status.CALLED, Status.SERVING), "tạm hoãn")
-    ticket.status = Status.PARKED
-    ticket.save(update_fields=["status"])
-    _event(ticket, EventKind.PARK, counter=ticket.counter, actor=officer)
-    return ticket
+
+    def apply(t: Ticket) -> _Step:
+        t.status = Status.PARKED
+        return _Step(EventKind.PARK, ["status"])
+
+    return _ticket_action(
+        ticket,
+        officer=officer,
+        allowed=(Status.CALLED, Status.SERVING),
+        verb="tạm hoãn",
+        apply=apply,
+    )
 
 
 @transaction.atomic
 def ticket_resume(*, ticket: Ticket, officer: Any = None) -> Ticket:
     """A parked ticket goes back to the line at its counter, keeping its original waiting time."""
-    ticket = _lock_ticket(ticket)
-    _require_staff(officer, ticket.office)
-    _check_status(ticket, (Status.PARKED,), "đưa lại vào hàng chờ")
-    ticket.status = Status.WAITING
-    ticket.target_counter = ticket.counter
-    ticket.counter = None
-    ticket.save(update_fields=["status", "target_counter", "counter"])
-    _event(ticket, EventKind.TRANSFER, counter=ticket.target_counter, actor=officer, resumed=True)
-    return ticket
+
+    def apply(t: Ticket) -> _Step:
+        t.status = Status.WAITING
+        t.target_counter = t.counter
+        t.counter = None
+        return _Step(
+            EventKind.TRANSFER,
+            ["status", "target_counter", "counter"],
+            {"resumed": True},
+            counter=t.target_counter,
+        )
+
+    return _ticket_action(
+        ticket,
+        officer=officer,
+        allowed=(Status.PARKED,),
+        verb="đưa lại vào hàng chờ",
+        apply=apply,
+    )
 
 
 @transaction.atomic
@@ -301,78 +363,71 @@ def ticket_transfer(
     officer: Any = None,
 ) -> Ticket:
     """Send a ticket to another service and/or counter; it waits again with its original waiting time."""
-    ticket = _lock_ticket(ticket)
-    _require_staff(officer, ticket.office)
-    _check_status(ticket, (Status.WAITING, Status.CALLED, Status.SERVING, Status.PARKED), "chuyển")
-    if to_service is None and to_counter is None:
-        raise ValidationFailed(
-            "Chọn dịch vụ hoặc quầy cần chuyển đến.", code="transfer_target_required"
+
+    def apply(t: Ticket) -> _Step:
+        if to_service is None and to_counter is None:
+            raise ValidationFailed(
+                "Chọn dịch vụ hoặc quầy cần chuyển đến.", code="transfer_target_required"
+            )
+        if to_service is not None and (
+            to_service.office_id != t.office_id or not to_service.active
+        ):
+            raise ServiceUnavailable()
+        if to_counter is not None:
+            if to_counter.office_id != t.office_id:
+                raise ValidationFailed(
+                    "Quầy chuyển đến không thuộc bộ phận một cửa này.", code="counter_invalid"
+                )
+            target_service = to_service or t.service
+            if not CounterService.objects.filter(
+                counter=to_counter, service=target_service
+            ).exists():
+                raise ValidationFailed(
+                    f"{to_counter} không phục vụ dịch vụ {target_service.name}.",
+                    code="counter_service_mismatch",
+                )
+        from_counter = t.counter
+        detail: dict[str, Any] = {
+            "from_service": t.service.code,
+            "from_counter": from_counter.number if from_counter else None,
+        }
+        if to_service is not None and to_service.pk != t.service_id:
+            # The ticket keeps its number (the citizen holds the slip), only its line changes.
+            t.service = to_service
+        before = t.called_at
+        t.status = Status.WAITING
+        t.counter = None
+        t.target_counter = to_counter
+        t.called_at = None
+        t.started_at = None
+        t.recall_count = 0
+        detail.update(
+            to_service=t.service.code, to_counter=to_counter.number if to_counter else None
         )
-    if to_service is not None and (
-        to_service.office_id != ticket.office_id or not to_service.active
-    ):
-        raise ServiceUnavailable()
-    if to_counter is not None:
-        if to_counter.office_id != ticket.office_id:
-            raise ValidationFailed(
-                "Quầy chuyển đến không thuộc bộ phận một cửa này.", code="counter_invalid"
-            )
-        target_service = to_service or ticket.service
-        if not CounterService.objects.filter(counter=to_counter, service=target_service).exists():
-            raise ValidationFailed(
-                f"{to_counter} không phục vụ dịch vụ {target_service.name}.",
-                code="counter_service_mismatch",
-            )
-    from_counter = ticket.counter
-    detail: dict[str, Any] = {
-        "from_service": ticket.service.code,
-        "from_counter": from_counter.number if from_counter else None,
-    }
-    if to_service is not None and to_service.pk != ticket.service_id:
-        # The ticket keeps its number (the citizen holds the slip), only its line changes.
-        ticket.service = to_service
-    before = ticket.called_at
-    ticket.status = Status.WAITING
-    ticket.counter = None
-    ticket.target_counter = to_counter
-    ticket.called_at = None
-    ticket.started_at = None
-    ticket.recall_count = 0
-    ticket.save(
-        update_fields=[
-            "service",
-            "status",
-            "counter",
-            "target_counter",
-            "called_at",
-            "started_at",
-            "recall_count",
-        ]
+        fields = ["service", "status", "counter", "target_counter", "called_at", "started_at"]
+        return _Step(EventKind.TRANSFER, [*fields, "recall_count"], detail, called_before=before)
+
+    return _ticket_action(
+        ticket,
+        officer=officer,
+        allowed=(Status.WAITING, Status.CALLED, Status.SERVING, Status.PARKED),
+        verb="chuyển",
+        apply=apply,
     )
-    detail.update(
-        to_service=ticket.service.code, to_counter=to_counter.number if to_counter else None
-    )
-    _event(ticket, EventKind.TRANSFER, counter=from_counter, actor=officer, **detail)
-    _wait_tally(ticket, before)
-    return ticket
 
 
 @transaction.atomic
 def ticket_cancel(*, ticket: Ticket, reason: str, officer: Any = None) -> Ticket:
     """Cancel an active ticket (the citizen leaves, a mistaken issue)."""
-    ticket = _lock_ticket(ticket)
-    _require_staff(officer, ticket.office)
-    _check_status(ticket, ACTIVE_STATUSES, "hủy")
-    ticket.status = Status.CANCELLED
-    ticket.close_reason = reason[:200]
-    ticket.finished_at = clock.now()
-    ticket.save(update_fields=["status", "close_reason", "finished_at"])
-    _event(
-        ticket,
-        EventKind.CLOSE,
-        counter=ticket.counter,
-        actor=officer,
-        reason=reason[:200],
-        outcome="cancelled",
-    )
-    return ticket
+
+    def apply(t: Ticket) -> _Step:
+        t.status = Status.CANCELLED
+        t.close_reason = reason[:200]
+        t.finished_at = clock.now()
+        return _Step(
+            EventKind.CLOSE,
+            ["status", "close_reason", "finished_at"],
+            {"reason": reason[:200], "outcome": "cancelled"},
+        )
+
+    return _ticket_action(ticket, officer=officer, allowed=ACTIVE_STATUSES, verb="hủy", apply=apply)

@@ -11,6 +11,7 @@ from motcua.core import clock
 from motcua.core.errors import Conflict, ValidationFailed
 from motcua.core.services import audit_record, sequence_next
 from motcua.org.models import Citizen, Office
+from motcua.queueing import lookups
 from motcua.queueing.models import (
     ACTIVE_STATUSES,
     Authorisation,
@@ -47,7 +48,6 @@ from motcua.queueing.services.base import (
     _lock,
     _lock_ticket,
     _require_staff,
-    queue_settings,
 )
 
 # ---------------------------------------------------------------- issue
@@ -111,7 +111,7 @@ def _ticket_issue(
     today = now.date()
     if QueueDay.objects.filter(office=office, date=today, closed_at__isnull=False).exists():
         raise QueueClosed()
-    rules = queue_settings(office)
+    rules = lookups.settings(office.pk)
 
     if citizen is not None:
         # Serialises check-ins of one person (two kiosks at once) so the rules below hold.
@@ -128,23 +128,30 @@ def _ticket_issue(
                 or authorisation.revoked_at is not None
             ):
                 raise AuthorisationRequired()
-        existing = (
-            Ticket.objects.filter(
-                citizen=citizen, service=service, service_date=today, status__in=ACTIVE_STATUSES,
-                on_behalf_of=on_behalf_of,
-            )
+        # One read of the person's tickets today answers both rules below: the active ticket
+        # they already hold for this service (given back) and the day's cap.
+        held = list(
+            Ticket.objects.filter(citizen=citizen, service_date=today)
             .order_by("id")
-            .first()
-        )  # fmt: skip
-        if existing is not None:
+            .values_list("id", "service_id", "status", "on_behalf_of_id", "carried_from_id")
+        )
+        behalf_id = on_behalf_of.pk if on_behalf_of is not None else None
+        existing_id = next(
+            (
+                pk
+                for pk, service_id, status, behalf, _carried in held
+                if service_id == service.pk and status in ACTIVE_STATUSES and behalf == behalf_id
+            ),
+            None,
+        )
+        if existing_id is not None:
+            existing = Ticket.objects.get(pk=existing_id)
             _blocked_record(
                 office=office, service=service, citizen=citizen, reason=BlockReason.DUPLICATE,
                 method=method, device=device, ticket=existing,
             )  # fmt: skip
             return IssueResult(ticket=existing, reused=True)
-        issued_today = Ticket.objects.filter(
-            citizen=citizen, service_date=today, carried_from__isnull=True
-        ).count()
+        issued_today = sum(1 for *_rest, carried in held if carried is None)
         if issued_today >= rules.daily_cap:
             raise DuplicateLimit()
 
@@ -206,11 +213,7 @@ def priority_by_age(citizen: Citizen, day: date) -> PriorityGroup | None:
     if citizen.date_of_birth is None:
         return None
     age = age_on(citizen.date_of_birth, day)
-    return (
-        PriorityGroup.objects.filter(min_age__isnull=False, min_age__lte=age)
-        .order_by("-weight", "code")
-        .first()
-    )
+    return next((group for min_age, group in lookups.age_groups() if min_age <= age), None)
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
-"""`motcua notify-doubles`: the local SMS gateway, Zalo ZNS and SMTP stand-ins (tests, the demo)."""
+"""`motcua notify-doubles`: the local SMS gateway, Zalo (ZNS and Official Account) and SMTP
+stand-ins (tests, the demo)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ def _port(url: str) -> int:
 
 
 class Command(BaseCommand):
-    help = "Chạy các máy chủ mô phỏng gửi thông báo: cổng SMS thương hiệu, Zalo ZNS và SMTP."
+    help = (
+        "Chạy các máy chủ mô phỏng gửi thông báo: cổng SMS thương hiệu, Zalo (ZNS và Official "
+        "Account) và SMTP."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -31,6 +35,9 @@ class Command(BaseCommand):
         zalo = ZaloStandin(
             token=conf("NOTIFY_ZALO_TOKEN"),
             templates={zalo_template(kind) for kind in DEFAULT_ZALO_TEMPLATES},
+            oa_token=conf("NOTIFY_ZALO_OA_TOKEN"),
+            oa_app_id=conf("NOTIFY_ZALO_OA_APP_ID"),
+            oa_secret=conf("NOTIFY_ZALO_OA_SECRET"),
         )
         try:
             smtp = SmtpStandin().start(host, options["smtp_port"])
@@ -40,7 +47,8 @@ class Command(BaseCommand):
         zalo_server = zalo.serve(host, options["zalo_port"])
         run_until_interrupted(
             self.stdout,
-            f"SMS: {sms.base_url} · Zalo ZNS: {zalo.base_url} · SMTP: {smtp.host}:{smtp.port}; "
+            f"SMS: {sms.base_url} · Zalo ZNS và OA: {zalo.base_url} · "
+            f"SMTP: {smtp.host}:{smtp.port}; "
             "Ctrl+C để dừng.",
             zalo_server,
             also_stop=(sms.stop, smtp.stop),

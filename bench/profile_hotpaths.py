@@ -1,0 +1,251 @@
+"""Profile the queue's hot paths in one process: check-in by QR, call-next over the API, board.
+
+    .venv/bin/python bench/profile_hotpaths.py                  # SQLite file var/bench_profile.sqlite3
+    .venv/bin/python bench/profile_hotpaths.py --db postgres    # database motcua_bench_profile
+    .venv/bin/python bench/profile_hotpaths.py --sql            # also list one request's statements
+
+Requests go through Django's whole request handler (every middleware, ninja, the views) with
+the test client, in this process; the client's own cost is small beside the server's. For each
+path: statements per request; the CPU time of this process per request, first without the
+profiler (-n requests: the figure to compare, little disturbed by other work on the machine;
+on PostgreSQL the database server's own time is not in it), then under cProfile (-n more; timer:
+this process's CPU time, `--timer wall` for elapsed time): the share of time in each part of
+the stack (self time grouped by package) and the top functions by cumulative time. The finish
+after each call is made but not measured.
+"""
+
+from __future__ import annotations
+
+import _db  # first: it takes bench/ off the import path (bench/queue.py shadows queue)
+
+# isort: split
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = _db.ROOT
+NAME = os.environ.get("BENCH_PROFILE_DB", "motcua_bench_profile")
+SQLITE = ROOT / "var" / f"{NAME}.sqlite3"
+
+GROUPS = (  # (label, substring of the file path); first match wins
+    ("motcua.queueing", "/motcua/queueing/"),
+    ("motcua.notifications", "/motcua/notifications/"),
+    ("motcua (other)", "/motcua/"),
+    ("django.db (ORM, SQL compile)", "/django/db/"),
+    ("database driver (sqlite3/psycopg)", "sqlite3"),
+    ("database driver (sqlite3/psycopg)", "/psycopg"),
+    ("django middleware/handlers", "/django/middleware/"),
+    ("django middleware/handlers", "/django/core/handlers/"),
+    ("django contrib (sessions, auth, messages)", "/django/contrib/"),
+    ("django test client", "/django/test/"),
+    ("django (other)", "/django/"),
+    ("ninja + pydantic", "/ninja/"),
+    ("ninja + pydantic", "/pydantic"),
+    ("ratelimit/axes/htmx/whitenoise", "/django_ratelimit/"),
+    ("ratelimit/axes/htmx/whitenoise", "/axes/"),
+    ("ratelimit/axes/htmx/whitenoise", "/django_htmx/"),
+    ("ratelimit/axes/htmx/whitenoise", "/whitenoise/"),
+    ("json", "/json/"),
+)
+
+
+def _group(filename: str) -> str:
+    for label, part in GROUPS:
+        if part in filename:
+            return label
+    if filename == "~":
+        return "builtins (C calls)"
+    return "python stdlib/other"
+
+
+def _recreate(db: str) -> str:
+    """A new empty database; its URL."""
+    if db == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{SQLITE}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{SQLITE}"
+    import psycopg
+
+    with psycopg.connect(f"{_db.PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
+    return _db.ensure_pg_db(NAME)
+
+
+def _qr(n: int) -> str:
+    letters = "".join(chr(97 + (n // 26**k) % 26) for k in range(3))
+    return (
+        f"0010850{n:05d}||Nguyễn Văn {letters.capitalize()}|17051985|Nam|Hà Đông, Hà Nội|01072021"
+    )
+
+
+def _summary(prof: cProfile.Profile, n: int, top: int, timer: str) -> list[str]:
+    stats = pstats.Stats(prof)
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    total = sum(v[2] for v in raw.values())  # self time
+    by_group: dict[str, float] = defaultdict(float)
+    for (filename, _line, _name), (_cc, _nc, tt, _ct, _callers) in raw.items():
+        by_group[_group(filename)] += tt
+    what = "CPU" if timer == "cpu" else "wall time"
+    out = [f"{what} per request {total / n * 1000:.1f} ms (profiled; cProfile adds overhead)", ""]
+    out.append("| part of the stack (self time) | share |")
+    out.append("|---|---:|")
+    for label, tt in sorted(by_group.items(), key=lambda kv: -kv[1]):
+        if tt / total >= 0.01:
+            out.append(f"| {label} | {tt / total:.0%} |")
+    out.append("")
+    out.append("| function (cumulative) | share | ms/request |")
+    out.append("|---|---:|---:|")
+    rows = sorted(raw.items(), key=lambda kv: -kv[1][3])
+    shown = 0
+    for (filename, line, name), (_cc, _nc, _tt, ct, _callers) in rows:
+        if "/motcua/" not in filename or "/motcua/web/" in filename:
+            continue  # the project's own functions (the middleware chain wraps everything)
+        short = filename.split("site-packages/")[-1].split("src/")[-1]
+        out.append(f"| {short}:{line} {name} | {ct / total:.0%} | {ct / n * 1000:.2f} |")
+        shown += 1
+        if shown >= top:
+            break
+    out.append("")
+    out.append("| function (self time) | share |")
+    out.append("|---|---:|")
+    for (filename, line, name), (_cc, _nc, tt, _ct, _callers) in sorted(
+        raw.items(), key=lambda kv: -kv[1][2]
+    )[:12]:
+        short = filename.split("site-packages/")[-1].split("src/")[-1]
+        out.append(f"| {short}:{line} {name} | {tt / total:.0%} |")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default="sqlite", choices=("sqlite", "postgres"))
+    parser.add_argument("-n", type=int, default=200, help="requests per path")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sql", action="store_true", help="print one request's statements")
+    parser.add_argument(
+        "--timer",
+        default="cpu",
+        choices=("cpu", "wall"),
+        help="cpu: this process's CPU time (waits for the database not counted); wall: elapsed",
+    )
+    args = parser.parse_args()
+    url = _recreate(args.db)
+    os.environ["KIOSK_CHECK_IN_PER_MINUTE"] = "1000000000"
+    os.environ["KIOSK_IDENTIFY_PER_MINUTE"] = "1000000000"
+    _db.django_setup(url)  # demo mode for this throw-away database, migrated
+    from django.db import connection
+    from django.test import Client
+
+    from motcua.core.services import api_token_issue
+    from motcua.org.models import Counter, Office, Role, StaffRole, Unit, User
+    from motcua.queueing.models import CounterService, QueueSettings, Service
+
+    unit = Unit.objects.create(code="QP1", name="Phường Hồ Sơ", level="ward")
+    office = Office.objects.create(unit=unit, code="qprof", name="Bộ phận một cửa thử")
+    QueueSettings.objects.create(office=office)
+    svc = Service.objects.create(office=office, code="A", name="Hộ tịch")
+    counters = []
+    for i in range(4):
+        c = Counter.objects.create(office=office, number=i + 1)
+        CounterService.objects.create(counter=c, service=svc)
+        counters.append(c.pk)
+    user = User.objects.create(username="qprof", full_name="Cán bộ thử")
+    StaffRole.objects.create(user=user, unit=unit, role=Role.RECEPTION)
+    token = api_token_issue(user=user)
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    def check_in(i: int) -> Any:
+        body = json.dumps({"qr": _qr(i), "office": office.code, "service": "A"})
+        r = client.post("/api/v1/kiosk/check-in", data=body, content_type="application/json")
+        assert r.status_code == 201, r.content
+        return r
+
+    def call(i: int) -> Any:
+        r = client.post(f"/api/v1/counters/{counters[i % 4]}/call-next", **auth)
+        assert r.status_code == 200, r.content
+        return r
+
+    def finish(i: int) -> None:
+        r = client.post(
+            f"/api/v1/counters/{counters[i % 4]}/tickets/current/finish",
+            data="{}",
+            content_type="application/json",
+            **auth,
+        )
+        assert r.status_code == 200, r.content
+
+    def board(_i: int) -> Any:
+        return client.get(f"/api/v1/queue/{office.code}/board")
+
+    # Warm-up: caches, rate-limit windows, the day's first call, 40 people already waiting.
+    n0 = 90_000
+    for i in range(40):
+        check_in(n0 + i)
+    for i in range(4):
+        call(i)
+        finish(i)
+    board(0)
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    print(
+        f"# {args.db}: {args.n} requests per path, in process; load average {' '.join(load)}; "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
+    for name, fn, after in (
+        ("check-in by QR (POST /api/v1/kiosk/check-in)", check_in, None),
+        ("call-next (POST /api/v1/counters/{id}/call-next)", call, finish),
+        ("board snapshot (GET /api/v1/queue/{office}/board), cache hit", board, None),
+    ):
+        sql: list[str] = []
+
+        def record(execute: Any, query: str, params: Any, many: bool, context: Any) -> Any:
+            sql.append(query)
+            return execute(query, params, many, context)
+
+        if fn is board:
+            board(0)  # the board after the last call is rebuilt once; count a cache hit
+        with connection.execute_wrapper(record):
+            fn(0 if fn is not check_in else 99_999)
+        if after:
+            after(0)
+        statements = len(sql)
+        # First without the profiler: the CPU time of this process per request (the database
+        # server's own time not included on PostgreSQL), the least disturbed by a busy machine.
+        cpu = 0.0
+        for i in range(1, args.n + 1):
+            c0 = time.process_time()
+            fn(i)
+            cpu += time.process_time() - c0
+            if after:
+                after(i)
+        prof = cProfile.Profile(time.process_time if args.timer == "cpu" else time.perf_counter)
+        wall = 0.0
+        for i in range(args.n + 1, 2 * args.n + 1):
+            t0 = time.perf_counter()
+            prof.enable()
+            fn(i)
+            prof.disable()
+            wall += time.perf_counter() - t0
+            if after:
+                after(i)
+        print(f"\n## {name}\n")
+        print(
+            f"statements per request {statements}; CPU per request without the profiler "
+            f"{cpu / args.n * 1000:.1f} ms; wall per request (profiled) {wall / args.n * 1000:.1f} ms"
+        )
+        for line in _summary(prof, args.n, args.top, args.timer):
+            print(line)
+        if args.sql:
+            print("\nstatements:")
+            for q in sql:
+                print("  ", " ".join(q.split())[:240])
+
+
+if __name__ == "__main__":
+    main()

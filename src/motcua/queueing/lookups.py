@@ -1,0 +1,181 @@
+"""Rows of the office that change rarely, remembered per process for the hot paths.
+
+Offices, their queue services, counters and who serves what, the queue rules and the age-based
+priority groups are read on every check-in, call and board request, and change a few times a
+day. They are kept here per process for at most `LOOKUP_FRESH_S` seconds and forgotten at once
+in this process when any of those rows is saved or deleted (signals below). Another process
+sees a change within LOOKUP_FRESH_S: a kiosk may still issue a ticket for a service closed a
+few seconds ago, as it could in a request racing the change. The ticket, counter and day rows
+that carry the queue's guarantees (one number per ticket, one counter per call) are never read
+from here: they are read and locked in the transaction as before.
+
+Cached instances are shared by requests: read them, never change and save them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+LOOKUP_FRESH_S = 5.0
+
+_T = TypeVar("_T")
+_store: dict[tuple[Any, ...], tuple[float, Any]] = {}
+_lock = threading.Lock()
+_generation = 0  # bumped by clear(): a value built across a change is not kept
+
+
+def clear() -> None:
+    """Forget everything (a row changed in this process; tests between cases), boards included
+    (they show the office's names and counters)."""
+    global _generation
+    from motcua.queueing.selectors import _BOARDS
+
+    with _lock:
+        _store.clear()
+        _BOARDS.clear()
+        _generation += 1
+
+
+def generation() -> int:
+    return _generation
+
+
+def _changed(*_args: Any, **_kwargs: Any) -> None:
+    """A row was saved or deleted: forget now, and again once its transaction commits (a value
+    read inside the transaction before the commit must not outlive a rollback)."""
+    from django.db import transaction
+
+    clear()
+    transaction.on_commit(clear)
+
+
+def _remember(key: tuple[Any, ...], build: Callable[[], _T]) -> _T:
+    now = time.monotonic()
+    hit = _store.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]  # type: ignore[no-any-return]
+    generation = _generation
+    value = build()
+    if value is not None:
+        with _lock:
+            if generation == _generation:
+                _store[key] = (now + LOOKUP_FRESH_S, value)
+    return value
+
+
+def office(value: str | int) -> Any:
+    """The active office with this id or code, or None."""
+    from motcua.org.models import Office
+
+    text = str(value).strip()
+
+    def build() -> Any:
+        qs = Office.objects.filter(is_active=True)
+        return qs.filter(pk=int(text)).first() if text.isdigit() else qs.filter(code=text).first()
+
+    return _remember(("office", text), build)
+
+
+def service(office_id: int, value: str | int) -> Any:
+    """The office's active service with this code (any case) or id, or None."""
+    from motcua.queueing.models import Service
+
+    text = str(value).strip()
+
+    def build() -> Any:
+        qs = Service.objects.filter(office_id=office_id, active=True)
+        found = qs.filter(code__iexact=text).first()
+        if found is None and text.isdigit():
+            found = qs.filter(pk=int(text)).first()
+        return found
+
+    return _remember(("service", office_id, text.upper()), build)
+
+
+def settings(office_id: int) -> Any:
+    """The office's queue rules (created with the defaults on first use)."""
+    from motcua.queueing.models import QueueSettings
+
+    return _remember(
+        ("settings", office_id),
+        lambda: QueueSettings.objects.get_or_create(office_id=office_id)[0],
+    )
+
+
+def counter_services(counter_id: int) -> list[int]:
+    """Ids of the active services a counter serves."""
+    from motcua.queueing.models import CounterService
+
+    return _remember(
+        ("counter_services", counter_id),
+        lambda: list(
+            CounterService.objects.filter(counter_id=counter_id, service__active=True)
+            .order_by("service_id")
+            .values_list("service_id", flat=True)
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ServiceCounters:
+    """The open counters serving a service, and its capacity (a counter shared by k active
+    services counts 1/k)."""
+
+    counter_ids: tuple[int, ...]
+    capacity: float
+
+
+def service_counters(service_id: int) -> ServiceCounters:
+    from django.db.models import Count
+
+    from motcua.queueing.models import CounterService
+
+    def build() -> ServiceCounters:
+        ids = list(
+            CounterService.objects.filter(service_id=service_id, counter__is_active=True)
+            .order_by("counter_id")
+            .values_list("counter_id", flat=True)
+        )
+        shares = (
+            CounterService.objects.filter(counter_id__in=ids, service__active=True)
+            .values("counter_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        return ServiceCounters(
+            counter_ids=tuple(ids), capacity=sum(1.0 / r["n"] for r in shares if r["n"])
+        )
+
+    return _remember(("service_counters", service_id), build)
+
+
+def age_groups() -> list[tuple[int, Any]]:
+    """Priority groups granted by age: (min_age, group), strongest first (weight, then code)."""
+    from motcua.queueing.models import PriorityGroup
+
+    return _remember(
+        ("age_groups",),
+        lambda: [
+            (int(g.min_age or 0), g)
+            for g in PriorityGroup.objects.filter(min_age__isnull=False).order_by("-weight", "code")
+        ],
+    )
+
+
+def connect_signals() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from motcua.org.models import Counter, Office
+    from motcua.queueing.models import CounterService, PriorityGroup, QueueSettings, Service
+
+    for model in (Office, Counter, Service, CounterService, QueueSettings, PriorityGroup):
+        post_save.connect(
+            _changed, sender=model, dispatch_uid=f"queue-lookups-save-{model.__name__}"
+        )
+        post_delete.connect(
+            _changed, sender=model, dispatch_uid=f"queue-lookups-delete-{model.__name__}"
+        )

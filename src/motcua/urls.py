@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from motcua.api import api
+from motcua.delivery.urls import public_urlpatterns as delivery_public
 from motcua.payments.urls import public_urlpatterns as payments_public
 from motcua.web import views as web_views
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("can-bo/khuon-mat/", include("motcua.biometrics.urls")),
     path("can-bo/thu-phi/", include("motcua.payments.urls")),
     path("", include((payments_public, "payments_public"))),
+    path("", include((delivery_public, "delivery_public"))),
     path("", include("motcua.homeservice.urls")),
     path("can-bo/tra-ket-qua/", include("motcua.delivery.urls")),
     # Campaigns before notifications: /huy-dang-ky/<token>/ is shared (see campaigns.urls).

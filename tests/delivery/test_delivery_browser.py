@@ -94,3 +94,33 @@ def test_home_delivery_handed_over_with_a_drawn_signature_and_a_photo(
         sig = Image.open(f).convert("L")
         # Ink on the white canvas: the drawn stroke, not an empty picture.
         assert sig.getextrema()[0] < 100
+
+
+def test_citizen_chooses_the_post_on_the_public_lookup(page, live_server, office):  # type: ignore[no-untyped-def]
+    """The lookup, the digits, then the choice: a plain form the browser's proof of work signs."""
+    from playwright.sync_api import expect
+
+    from motcua.delivery.models import PostalOrder
+
+    d = receive(office, vn(2026, 3, 9, 9, 0))
+    d = finish(office, d, vn(2026, 3, 10, 10, 0))
+    clock.set_frozen(datetime(2026, 3, 10, 14, 0))
+    try:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{live_server.url}/tra-cuu/")
+        page.get_by_role("textbox", name="Mã hồ sơ hoặc mã tham chiếu").fill(d.code)
+        page.get_by_label("4 số cuối").fill("2345")
+        page.get_by_role("button", name="Tra cứu").click()
+        expect(page.locator("#delivery-method")).to_have_text("Nhận tại bộ phận một cửa")
+        assert axe_violations(page) == []
+        page.get_by_label("Qua dịch vụ bưu chính công ích").check()
+        page.get_by_label("Địa chỉ nhận kết quả").fill("Thôn Đông, xã Yên Nghĩa, Hà Nội")
+        page.get_by_label("Tôi đồng ý để cơ quan dùng địa chỉ").check()
+        page.get_by_role("button", name="Lưu cách nhận kết quả").click()
+        expect(page.locator("#delivery-saved")).to_contain_text("Qua dịch vụ bưu chính công ích")
+        assert axe_violations(page) == []
+    finally:
+        clock.set_frozen(None)
+    delivery = Delivery.objects.get(dossier=d)
+    assert delivery.method == "post" and delivery.address == "Thôn Đông, xã Yên Nghĩa, Hà Nội"
+    assert PostalOrder.objects.filter(dossier=d, state="pending").count() == 1

@@ -69,6 +69,28 @@ def test_home_delivery_without_any_address_is_refused_and_nothing_is_received(cl
     assert not Dossier.objects.exists() and not Delivery.objects.exists()
 
 
+def test_a_dossier_that_came_by_post_is_received_with_its_waybill(client, office):
+    from motcua.delivery.models import Shipment
+
+    response = counter_receive(client, office, channel="post", post_waybill="rb 12345678 5vn")
+    assert response.status_code == 302
+    dossier = Dossier.objects.get()
+    shipment = Shipment.objects.get(dossier=dossier)
+    assert (dossier.channel, shipment.direction, shipment.waybill) == (
+        "post",
+        "in",
+        "RB123456785VN",
+    )
+    event = DossierEvent.objects.get(dossier=dossier, action="post_inbound")
+    assert "RB123456785VN" in event.note
+    # The same parcel twice, or a waybill on a dossier brought to the counter: nothing received.
+    again = counter_receive(client, office, channel="post", post_waybill="RB123456785VN")
+    assert again.status_code == 409 or again.status_code == 422
+    wrong = counter_receive(client, office, channel="direct", post_waybill="RB999999990VN")
+    assert wrong.status_code == 422 and "Chỉ ghi số vận đơn" in wrong.content.decode()
+    assert Dossier.objects.count() == 1
+
+
 def test_counter_choice_leaves_the_default(client, office):
     counter_receive(client, office, delivery_method="counter")
     assert Dossier.objects.count() == 1 and not Delivery.objects.exists()
@@ -181,7 +203,10 @@ def test_handover_without_a_signature_is_refused_and_changes_nothing(client, off
 def test_post_task_creates_the_shipment_and_links_the_label(client, office, standin):
     d = ready(office, "post")
     client.force_login(office.tiepnhan)
-    assert "Tạo bưu gửi" in client.get(f"/can-bo/tra-ket-qua/{d.code}/").content.decode()
+    page = client.get(f"/can-bo/tra-ket-qua/{d.code}/").content.decode()
+    assert "Tạo bưu gửi" in page
+    # The outbox's order is shown: the system sends it by itself, the button sends it now.
+    assert f"Đơn gửi bưu điện (mã {d.code}-KQ): chờ gửi đơn cho bưu điện." in page
     with clock.frozen(vn(2026, 3, 10, 11, 0)):
         r = client.post(f"/can-bo/tra-ket-qua/{d.code}/gui-buu-dien/", {"weight_grams": "300"})
     assert r.status_code == 302

@@ -103,7 +103,12 @@ def test_officer_receives_offline_then_online_exactly_once(home, browser, live_s
         dossier = Dossier.objects.get()
         expect(card.locator(".dossier-code")).to_have_text(dossier.code)
         assert dossier.channel == "home"
-        assert DossierEvent.objects.filter(dossier=dossier).count() == 1
+        # One set of events: the reception and the choice to bring the result home.
+        actions = sorted(
+            DossierEvent.objects.filter(dossier=dossier).values_list("action", flat=True)
+        )
+        assert actions == ["delivery_choose", "receive"]
+        assert dossier.delivery.method == "home" and dossier.delivery.address == visit.address
         assert HomeVisitEvent.objects.filter(visit=visit, action="receive").count() == 1
         kinds = sorted(dossier.attachments.values_list("content_type", flat=True))
         assert kinds == ["image/jpeg", "image/png"]
@@ -122,3 +127,29 @@ def test_dispatch_reassigns_a_visit(home, page, live_server):
     expect(page.locator(f'ol[data-officer="tainha"] li[data-code="{visit.code}"]')).to_have_count(0)
     visit.refresh_from_db()
     assert visit.officer == home.tainha2
+
+
+def test_officer_page_opens_again_without_signal_and_sends_later(home, browser, live_server):
+    """The page reloaded in a lane with no signal: the service worker's copy opens, the action
+    waits on the phone and goes once when the signal returns."""
+    visit = _assigned(home)
+    context, page = _phone(browser)
+    try:
+        _login(page, live_server.url, "tainha")
+        page.goto(f"{live_server.url}/can-bo/tai-nha/hom-nay/")
+        expect(page.locator("#home-today")).to_have_attribute("data-offline-ready", "1")
+        context.set_offline(True)
+        page.reload()
+        card = page.locator(f'.visit-card[data-code="{visit.code}"]')
+        expect(card).to_contain_text("Số 5 ngõ 12, tổ dân phố 3")
+        expect(page.locator("#saved-copy")).to_be_visible()
+        expect(page.locator("#net-status")).to_contain_text("Mất mạng")
+        card.get_by_role("button", name="Đã đến").click()
+        expect(page.locator("#queue-status")).to_contain_text("Còn 1 thao tác")
+        assert not HomeVisitEvent.objects.filter(visit=visit, action="arrive").exists()
+        context.set_offline(False)
+        expect(page.locator("#queue-status")).to_have_text("Mọi thao tác đã được gửi.")
+        expect(card.locator(".visit-status")).to_have_text("Cán bộ đã đến")
+        assert HomeVisitEvent.objects.filter(visit=visit, action="arrive").count() == 1
+    finally:
+        context.close()

@@ -150,7 +150,10 @@ def test_receive_at_home_is_the_same_dossier_and_a_resend_changes_nothing(home):
     dossier = Dossier.objects.get()
     assert dossier.code == first["dossier"] and dossier.channel == "home"
     assert dossier.status == 2 and dossier.due_at is not None
-    assert DossierEvent.objects.filter(dossier=dossier).count() == 1
+    # One set of events: the reception and the choice to bring the result home.
+    actions = sorted(DossierEvent.objects.filter(dossier=dossier).values_list("action", flat=True))
+    assert actions == ["delivery_choose", "receive"]
+    assert dossier.delivery.method == "home" and dossier.delivery.address == visit.address
     assert HomeVisitEvent.objects.filter(visit=visit, action="receive").count() == 1
     photo_att = dossier.attachments.get(content_type="image/jpeg")
     with Image.open(photo_att.file) as img:

@@ -265,6 +265,7 @@ homeservice:day_sheet                 other  login  404        404         404  
 homeservice:desk_book                 own    login  booked     404         404        booked     404        404
 homeservice:desk_book                 other  login  refused    404         404        refused    404        404
 homeservice:today                     -      login  404        404         404        404        404        ok
+homeservice:sw                        -      login  ok         ok          ok         ok         ok         ok
 queueing:kiosk_voice                  -      ok     ok         ok          ok         ok         ok         ok
 delivery:tasks                        own    login  ok         403         403        ok         403        ok
 delivery:tasks                        other  login  hidden     403         403        hidden     403        hidden

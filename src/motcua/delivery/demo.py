@@ -1,5 +1,5 @@
 """Demo history of deliveries: birth certificates brought home with a card, results sent by post,
-one postal delivery that failed and came back. Through the real services and the real adapter
+one postal delivery that failed and came back, one postal order waiting in the outbox. Through the real services and the real adapter
 (against an in-process postal stand-in), with the clock moved back in time."""
 
 from __future__ import annotations
@@ -103,6 +103,10 @@ def seed_deliveries(*, unit: Any, seed: int = 11) -> int:
                 made += 1
             # Today's open home task: a birth certificate to bring with flowers and a card.
             ready("1.001193", "home", today - timedelta(days=1), children[4])
+            made += 1
+            # A result by post whose order waits in the outbox: the job worker of `make run`
+            # sends it to the postal stand-in, which then moves the parcel along by itself.
+            ready("2.000635", "post", today - timedelta(days=1))
             made += 1
     finally:
         standin.stop()

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from motcua.core.challenge import ChallengeField
 from motcua.delivery.models import Method
 
 # What the official types or draws at the citizen's door (the signature canvas fills
@@ -77,3 +78,47 @@ class TaskFilterForm(forms.Form):
         ],
     )
     q = forms.CharField(label="Mã hồ sơ hoặc tên người nhận", required=False, max_length=100)
+
+
+class PublicChoiceForm(forms.Form):
+    """The citizen chooses online how to get the result (the public lookup, once verified)."""
+
+    code = forms.CharField(max_length=60, widget=forms.HiddenInput)
+    verify = forms.CharField(max_length=4, widget=forms.HiddenInput)
+    method = forms.ChoiceField(
+        label="Cách nhận kết quả", choices=Method.choices, widget=forms.RadioSelect
+    )
+    address = forms.CharField(
+        label="Địa chỉ nhận kết quả (khi nhận tại nhà hoặc qua bưu chính)",
+        required=False,
+        max_length=300,
+        help_text="Để trống để dùng địa chỉ đã khai khi nộp hồ sơ.",
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    phone = forms.CharField(
+        label="Số điện thoại của người nhận (không bắt buộc)",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "type": "tel"}),
+    )
+    child_name = forms.CharField(
+        label="Tên của bé (để ghi trên thiệp chúc mừng, không bắt buộc)",
+        required=False,
+        max_length=200,
+    )
+    consent = forms.BooleanField(
+        label=(
+            "Tôi đồng ý để cơ quan dùng địa chỉ và số điện thoại trên đây để trả kết quả tại nhà "
+            "hoặc gửi qua bưu chính (Nghị định 13/2023/NĐ-CP)."
+        ),
+        required=False,
+    )
+    altcha = ChallengeField()  # proof of work, used up when the form is cleaned
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("method") in (Method.HOME, Method.POST) and not data.get("consent"):
+            self.add_error(
+                "consent", "Vui lòng đồng ý việc dùng địa chỉ, số điện thoại để trả kết quả."
+            )
+        return data

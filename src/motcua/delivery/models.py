@@ -102,6 +102,51 @@ class Shipment(models.Model):
         return self.waybill
 
 
+class OrderState(models.TextChoices):
+    PENDING = "pending", "Chờ gửi đơn cho bưu điện"
+    SENT = "sent", "Đã có số vận đơn"
+    FAILED = "failed", "Không gửi được đơn cho bưu điện"
+    CANCELLED = "cancelled", "Đã hủy (công dân đổi cách nhận)"
+
+
+class PostalOrder(models.Model):
+    """The outbox of orders to the postal operator.
+
+    Written in the transaction that makes the result ready to go by post (the leader's result,
+    or the citizen choosing the post once it is ready); the background worker sends it with
+    retries. The operator answers a repeated `order_ref` with the same order, so a resend after
+    a lost answer (or a worker killed before our bookkeeping) gets the same waybill."""
+
+    dossier = models.ForeignKey(
+        "dossiers.Dossier", on_delete=models.PROTECT, related_name="postal_orders"
+    )
+    delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, related_name="orders")
+    order_ref = models.CharField(max_length=60, unique=True)
+    state = models.CharField(
+        max_length=10, choices=OrderState.choices, default=OrderState.PENDING, db_index=True
+    )
+    weight_grams = models.PositiveIntegerField(default=200)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    shipment = models.OneToOneField(
+        Shipment, null=True, blank=True, on_delete=models.SET_NULL, related_name="order"
+    )
+    # Who the parcel's events are attributed to (the official who made the result ready to go).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "đơn gửi bưu chính (hàng chờ)"
+        verbose_name_plural = "đơn gửi bưu chính (hàng chờ)"
+
+    def __str__(self) -> str:
+        return f"{self.order_ref} {self.state}"
+
+
 class PostalEvent(models.Model):
     """A tracking event the operator reported (applied once: the event id is unique)."""
 
@@ -144,6 +189,8 @@ EVENT_LABELS = {
     "delivery_task": "Giao nhiệm vụ trả kết quả",
     "delivery_handover": "Trao kết quả cho công dân",
     "post_inbound": "Nhận hồ sơ gửi qua bưu chính",
+    "post_order": "Lập đơn gửi kết quả qua bưu chính",
+    "post_order_failed": "Không gửi được đơn cho bưu điện",
     "post_shipped": "Gửi kết quả qua bưu chính",
     "post_accepted": "Bưu điện đã nhận bưu gửi",
     "post_in_transit": "Bưu điện đang chuyển phát",

@@ -20,7 +20,7 @@ the stand-in server (`motcua postal-standin`, delivery/standin.py) speaks too.
 
 Settings (environment, or settings.MOTCUA in tests): ``POSTAL_PROVIDER`` (dotted class path),
 ``POSTAL_URL`` (default the stand-in on http://127.0.0.1:8766), ``POSTAL_CUSTOMER_CODE``,
-``POSTAL_SECRET``, ``POSTAL_WEBHOOK_WINDOW`` (seconds).
+``POSTAL_SECRET``, ``POSTAL_WEBHOOK_WINDOW`` (seconds), ``POSTAL_TIMEOUT`` (seconds).
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ DEFAULTS = {
     "POSTAL_SECRET": "postal-standin-secret-not-for-production",
     # A webhook whose signed time is further than this (seconds) from ours is refused.
     "POSTAL_WEBHOOK_WINDOW": "600",
+    # Seconds to wait for the operator's answer; a slow answer is retried by the outbox worker.
+    "POSTAL_TIMEOUT": "15",
 }
 
 # Tracking statuses the operator reports, in the order a parcel lives them.
@@ -165,6 +167,7 @@ class PublicPostProvider(PostalProvider):
         self.customer = conf("POSTAL_CUSTOMER_CODE")
         self.secret = conf("POSTAL_SECRET")
         self.window = int(conf("POSTAL_WEBHOOK_WINDOW"))
+        self.timeout = float(conf("POSTAL_TIMEOUT"))
 
     def webhook_url(self) -> str:
         from motcua.core.links import public_url
@@ -182,7 +185,7 @@ class PublicPostProvider(PostalProvider):
             headers=signed_headers(secret=self.secret, customer=self.customer, body=body),
         )
         try:
-            with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 return json.loads(response.read())
         except urllib.error.HTTPError as exc:
             raise PostalError(f"bưu chính trả lời {exc.code}") from exc

@@ -32,7 +32,9 @@ from motcua.delivery.models import (
     DeliveryStatus,
     Direction,
     Method,
+    OrderState,
     PostalEvent,
+    PostalOrder,
     Shipment,
     WebhookLog,
 )
@@ -125,6 +127,8 @@ def delivery_choose(
         raise Conflict(
             "Kết quả đã được gửi hoặc trao: không thể đổi cách nhận.", code="delivery_started"
         )
+    if delivery.pk is not None:
+        _order_withdraw(delivery, keep=method == Method.POST)
     delivery.method = method
     delivery.address = address.strip()[:300] if method != Method.COUNTER else address[:300]
     delivery.recipient_name = (recipient_name or dossier.citizen.full_name).strip()[:200]
@@ -134,6 +138,8 @@ def delivery_choose(
         _open_task(delivery, now)
     delivery.save()
     _event(dossier, "delivery_choose", actor, f"{Method(method).label}. {delivery.address}".strip())
+    if delivery.status == DeliveryStatus.READY and method == Method.POST:
+        _order_enqueue(delivery, actor, now)
     audit_record(action="delivery.choose", actor=actor, obj=delivery, detail={"method": method})
     return delivery
 
@@ -161,6 +167,8 @@ def delivery_result_ready(*, dossier: Dossier, actor: Any, now: datetime) -> Del
         if delivery.task_note:
             note += f". {delivery.task_note}"
         _event(dossier, "delivery_task", actor, note, at=now)
+    if delivery.method == Method.POST:
+        _order_enqueue(delivery, actor, now)
     return delivery
 
 
@@ -243,39 +251,205 @@ def _office_party(dossier: Dossier) -> postal.Party:
 
 
 def shipment_send(*, dossier: Dossier, actor: Any, weight_grams: int = 200) -> Shipment:
-    """Order the postal operator to carry the result (waybill, postage); the label can then be printed.
-
-    The operator is called before the transaction (no lock held over the network); the order's
-    reference is one per dossier, and the operator answers a repeated reference with the same
-    order, so a retry after a lost answer gets the same waybill rather than a second parcel.
+    """Send the result's order to the postal operator now (waybill, postage); the label can then
+    be printed. The order is the outbox row written when the result became ready to go by post
+    (the background worker would send it too): the official sends it at once, with the parcel's
+    weight. The operator is called outside any transaction (no lock held over the network) and
+    answers a repeated order reference with the same order, so a retry after a lost answer, or
+    the worker and the official sending together, get the same waybill, never a second parcel.
+    Raises postal.PostalError when the operator cannot be reached (the row stays for the worker).
     """
     dossier = Dossier.objects.select_related("unit", "procedure").get(pk=dossier.pk)
     _check_staff(dossier, actor, {RECEPTION})
-    delivery = Delivery.objects.filter(dossier=dossier).first()
-    if delivery is None or delivery.method != Method.POST:
-        raise Conflict("Công dân không chọn nhận kết quả qua bưu chính.", code="not_by_post")
-    if delivery.status != DeliveryStatus.READY or dossier.status != Status.FINISHED:
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().filter(dossier=dossier).first()
+        if delivery is None or delivery.method != Method.POST:
+            raise Conflict("Công dân không chọn nhận kết quả qua bưu chính.", code="not_by_post")
+        if delivery.status != DeliveryStatus.READY or dossier.status != Status.FINISHED:
+            raise Conflict("Kết quả chưa sẵn sàng hoặc đã được gửi.", code="not_ready_to_ship")
+        row = _order_enqueue(delivery, actor, clock.now())
+        if row.state == OrderState.PENDING:
+            row.weight_grams = int(weight_grams)
+            row.save(update_fields=["weight_grams"])
+    shipment = postal_order_send(order_id=row.pk, force=True, actor=actor)
+    if shipment is None:  # cancelled meanwhile (the citizen chose another way)
         raise Conflict("Kết quả chưa sẵn sàng hoặc đã được gửi.", code="not_ready_to_ship")
-    ref = f"{dossier.code}-KQ"
-    order = postal.provider().create_order(
-        postal.OrderIn(
-            order_ref=ref,
-            direction=Direction.OUT,
-            sender=_office_party(dossier),
-            receiver=postal.Party(delivery.recipient_name, delivery.phone, delivery.address),
-            weight_grams=weight_grams,
-            content=f"Kết quả giải quyết TTHC, hồ sơ {dossier.code}",
+    return shipment
+
+
+# ---------------------------------------------------------------- the outbox of postal orders
+
+# Waits between attempts (minutes); after the last one the order is marked failed and the
+# task page says so (the official can still send it by hand).
+ORDER_RETRY_MINUTES = (1, 2, 5, 10, 30, 60, 120, 240)
+
+
+def _order_enqueue(delivery: Delivery, actor: Any, now: datetime) -> PostalOrder:
+    """The outbox row of the result's postal order (one per dossier), in the caller's transaction."""
+    row = PostalOrder.objects.select_for_update().filter(delivery=delivery).first()
+    if row is None:
+        row = PostalOrder.objects.create(
+            dossier_id=delivery.dossier_id,
+            delivery=delivery,
+            order_ref=f"{delivery.dossier.code}-KQ",
+            next_attempt_at=now,
+            created_at=now,
+            created_by=_pk(actor),
         )
+        _event(delivery.dossier, "post_order", actor, f"Mã đơn {row.order_ref}", at=now)
+    elif row.state in (OrderState.CANCELLED, OrderState.FAILED):
+        if row.state == OrderState.CANCELLED:
+            row.attempts = 0
+        row.state = OrderState.PENDING
+        row.next_attempt_at = now
+        row.last_error = ""
+        row.save()
+    return row
+
+
+def _order_withdraw(delivery: Delivery, *, keep: bool) -> None:
+    """The citizen changes how the result goes back: an order never sent is cancelled; one that
+    may have reached the operator (an attempt was made) cannot be taken back here."""
+    row = PostalOrder.objects.select_for_update().filter(delivery=delivery).first()
+    if row is None or row.state != OrderState.PENDING:
+        return
+    if row.attempts:  # the operator may hold the order with the old receiver
+        raise Conflict(
+            "Đơn gửi kết quả đã được chuyển cho bưu điện: không thể đổi cách nhận.",
+            code="delivery_started",
+        )
+    if keep:
+        return
+    row.state = OrderState.CANCELLED
+    row.save(update_fields=["state"])
+
+
+def _order_in(row: PostalOrder) -> postal.OrderIn:
+    delivery = row.delivery
+    dossier = row.dossier
+    return postal.OrderIn(
+        order_ref=row.order_ref,
+        direction=Direction.OUT,
+        sender=_office_party(dossier),
+        receiver=postal.Party(delivery.recipient_name, delivery.phone, delivery.address),
+        weight_grams=row.weight_grams,
+        content=f"Kết quả giải quyết TTHC, hồ sơ {dossier.code}",
     )
-    return _shipment_record(
-        dossier=dossier, delivery=delivery, order=order, ref=ref, actor=actor, weight=weight_grams
+
+
+def postal_order_send(*, order_id: int, force: bool = False, actor: Any = None) -> Shipment | None:
+    """Send one outbox order: claim it (an attempt counted, the next one scheduled), call the
+    operator outside any transaction, then record the shipment in one transaction.
+
+    A crash after the operator answered and before the bookkeeping leaves the row pending with
+    its next attempt scheduled: the resend carries the same reference and the operator answers
+    with the same waybill. Returns the shipment, or None when there is nothing to send now
+    (cancelled, not due, or the operator failed: the row keeps the error). With `force` (the
+    official's button) the row is sent even if not due, and an operator failure is raised."""
+    from datetime import timedelta
+
+    now = clock.now()
+    with transaction.atomic():
+        row = (
+            # Only the outbox row is locked (PostgreSQL refuses FOR UPDATE over the outer join
+            # to the still-empty shipment).
+            PostalOrder.objects.select_for_update(of=("self",))
+            .select_related("delivery", "dossier__unit", "shipment")
+            .filter(pk=order_id)
+            .first()
+        )
+        if row is None or row.state == OrderState.CANCELLED:
+            return None
+        if row.state == OrderState.SENT:
+            return row.shipment
+        if not force and (row.state == OrderState.FAILED or row.next_attempt_at > now):
+            return None
+        row.attempts += 1
+        wait = ORDER_RETRY_MINUTES[min(row.attempts, len(ORDER_RETRY_MINUTES)) - 1]
+        row.next_attempt_at = now + timedelta(minutes=wait)
+        row.state = OrderState.PENDING
+        row.save(update_fields=["attempts", "next_attempt_at", "state"])
+        order_in = _order_in(row)
+    try:
+        order = postal.provider().create_order(order_in)
+    except postal.PostalError as exc:
+        _order_failed(row.pk, str(exc))
+        log.warning("postal order %s not sent (attempt %s): %s", row.order_ref, row.attempts, exc)
+        if force:
+            raise
+        return None
+    return _order_record(row.pk, order, actor)
+
+
+@transaction.atomic
+def _order_failed(order_id: int, error: str) -> None:
+    row = (
+        PostalOrder.objects.select_for_update(of=("self",))
+        .select_related("dossier")
+        .get(pk=order_id)
     )
+    if row.state != OrderState.PENDING:
+        return
+    row.last_error = error[:300]
+    fields = ["last_error"]
+    if row.attempts >= len(ORDER_RETRY_MINUTES):
+        row.state = OrderState.FAILED
+        fields.append("state")
+        _event(row.dossier, "post_order_failed", None, f"Sau {row.attempts} lần: {row.last_error}")
+    row.save(update_fields=fields)
+
+
+@transaction.atomic
+def _order_record(order_id: int, order: postal.Order, actor: Any) -> Shipment:
+    """Our bookkeeping of the operator's answer, once (the row's lock and the unique reference).
+
+    Locks in the order every writer uses: the delivery, then its outbox row."""
+    delivery_id = PostalOrder.objects.values_list("delivery_id", flat=True).get(pk=order_id)
+    Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+    row = (
+        PostalOrder.objects.select_for_update(of=("self",))
+        .select_related("delivery", "dossier", "shipment")
+        .get(pk=order_id)
+    )
+    if row.state == OrderState.SENT and row.shipment is not None:
+        return row.shipment
+    shipment = _shipment_record(
+        dossier=row.dossier,
+        delivery=row.delivery,
+        order=order,
+        ref=row.order_ref,
+        actor=actor or row.created_by,
+        weight=row.weight_grams,
+    )
+    row.state = OrderState.SENT
+    row.shipment = shipment
+    row.sent_at = clock.now()
+    row.last_error = ""
+    row.save(update_fields=["state", "shipment", "sent_at", "last_error"])
+    return shipment
+
+
+def postal_orders_send_due(*, limit: int = 50) -> dict[str, int]:
+    """The worker's pass over the outbox: every pending order whose attempt is due."""
+    now = clock.now()
+    ids = list(
+        PostalOrder.objects.filter(state=OrderState.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    counts = {"sent": 0, "waiting": 0}
+    for pk in ids:
+        counts["sent" if postal_order_send(order_id=pk) is not None else "waiting"] += 1
+    return counts
 
 
 @transaction.atomic
 def _shipment_record(
     *, dossier: Dossier, delivery: Delivery, order: postal.Order, ref: str, actor: Any, weight: int
 ) -> Shipment:
+    existing = Shipment.objects.filter(order_ref=ref).first()
+    if existing is not None:
+        return existing  # recorded already (the official's send and the worker's crossed)
     delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
     if delivery.status != DeliveryStatus.READY:
         raise Conflict("Kết quả đã được gửi.", code="not_ready_to_ship")
@@ -323,11 +497,7 @@ def shipment_inbound_receive(
     at the office's receipt; the days in the post do not count), with the parcel recorded."""
     from motcua.dossiers.services import dossier_receive
 
-    waybill = (waybill or "").strip().upper()
-    if not waybill:
-        raise ValidationFailed("Cần số vận đơn của bưu gửi.", code="waybill_required")
-    if Shipment.objects.filter(waybill=waybill).exists():
-        raise Conflict(f"Bưu gửi {waybill} đã được tiếp nhận.", code="waybill_exists")
+    waybill = _inbound_waybill(waybill)
     dossier = dossier_receive(
         procedure_code=procedure_code,
         channel="post",
@@ -337,7 +507,41 @@ def shipment_inbound_receive(
         papers=papers,
         notes=f"Hồ sơ gửi qua bưu chính, vận đơn {waybill}",
     )
-    now = dossier.received_at
+    shipment = shipment_inbound_record(
+        dossier=dossier,
+        waybill=waybill,
+        actor=actor,
+        posted_at=posted_at,
+        postage=postage,
+        address=str(citizen.get("address") or ""),
+    )
+    if delivery_method:
+        delivery_choose(dossier=dossier, method=delivery_method, actor=actor)
+    return shipment
+
+
+def _inbound_waybill(waybill: str) -> str:
+    waybill = "".join((waybill or "").split()).upper()
+    if not waybill:
+        raise ValidationFailed("Cần số vận đơn của bưu gửi.", code="waybill_required")
+    if Shipment.objects.filter(waybill=waybill).exists():
+        raise Conflict(f"Bưu gửi {waybill} đã được tiếp nhận.", code="waybill_exists")
+    return waybill
+
+
+def shipment_inbound_record(
+    *,
+    dossier: Dossier,
+    waybill: str,
+    actor: Any,
+    posted_at: datetime | None = None,
+    postage: int = 0,
+    address: str = "",
+) -> Shipment:
+    """The parcel a dossier came in (channel post), recorded in the reception's transaction: the
+    waybill, when the post office took it, and the event in the dossier's timeline."""
+    waybill = _inbound_waybill(waybill)
+    now = dossier.received_at or clock.now()
     shipment = Shipment.objects.create(
         dossier=dossier,
         direction=Direction.IN,
@@ -347,7 +551,7 @@ def shipment_inbound_receive(
         status=postal.DELIVERED,
         postage=int(postage or 0),
         recipient_name=dossier.unit.name,
-        address=str(citizen.get("address") or ""),
+        address=address[:300],
         created_at=now,
         created_by=_pk(actor),
         posted_at=posted_at,
@@ -355,8 +559,6 @@ def shipment_inbound_receive(
     )
     posted = f", bưu điện nhận gửi {clock.local(posted_at):%H:%M %d/%m/%Y}" if posted_at else ""
     _event(dossier, "post_inbound", actor, f"Vận đơn {waybill}{posted}", at=now)
-    if delivery_method:
-        delivery_choose(dossier=dossier, method=delivery_method, actor=actor)
     return shipment
 
 

@@ -41,7 +41,20 @@ class StandinPostal(StandinServer):
         self.sent: list[dict[str, Any]] = []  # every webhook sent, with the office's answer
         self.lock = threading.Lock()
         self.serials = itertools.count(10000001 + secrets.randbelow(80000000))
+        # Faults to play in tests and the demo: the next N order calls answered 503 without an
+        # order; and an operator that records the order, then answers after `slow_seconds`.
+        self.fail_orders = 0
+        self.slow_seconds = 0.0
+        self.order_calls = 0
+        # Parcels moving by themselves (the demo): each result parcel goes one step further
+        # (accepted, in transit, delivered) every `progress_seconds`; 0 = moved by hand only.
+        self.progress_seconds = 0.0
+        self._stopping = threading.Event()
         self.handler = _Handler
+
+    def stop(self) -> None:
+        self._stopping.set()
+        super().stop()
 
     def _waybill(self, direction: str) -> str:
         serial = f"{next(self.serials) % 100000000:08d}"
@@ -71,6 +84,12 @@ class StandinPostal(StandinServer):
                 "callback_url": str(data.get("callback_url") or ""),
                 "status": "created",
                 "events": [],
+                # When the parcel moves on by itself (monotonic seconds), and a tracking event the
+                # office did not acknowledge yet (sent again until it answers 2xx).
+                "next_at": (time.monotonic() + self.progress_seconds)
+                if self.progress_seconds and str(data.get("direction", "out")) == "out"
+                else None,
+                "unsent": None,
             }
             self.orders[waybill] = order
         return order
@@ -137,6 +156,68 @@ class StandinPostal(StandinServer):
         return status
 
 
+# The journey of a result parcel when it moves by itself; a receiver address holding
+# RETURN_MARKER is not found by the postman (the parcel comes back), to show a failed delivery.
+JOURNEY = {"created": "accepted", "accepted": "in_transit", "in_transit": "delivered"}
+RETURN_MARKER = "(phát không thành công)"
+LOCATIONS = {"accepted": "Bưu cục giao dịch", "in_transit": "Trung tâm khai thác", "delivered": ""}
+
+
+def _next_status(order: dict[str, Any]) -> str | None:
+    status = JOURNEY.get(order["status"])
+    receiver = order.get("receiver") or {}
+    if status == "delivered" and RETURN_MARKER in str(receiver.get("address", "")):
+        return "returned"
+    return status
+
+
+def progress_due(postal: StandinPostal, now: float | None = None) -> list[tuple[str, str, int]]:
+    """Move every parcel whose step is due one step on, posting the signed event to the office;
+    an event the office did not acknowledge is sent again (same event id) before any new step.
+    Returns (waybill, status, the office's HTTP answer) for each event sent."""
+    now = time.monotonic() if now is None else now
+    sent: list[tuple[str, str, int]] = []
+    with postal.lock:
+        due = [
+            (w, o)
+            for w, o in postal.orders.items()
+            if o.get("next_at") is not None and o["next_at"] <= now
+        ]
+    for waybill, order in due:
+        if order.get("unsent") is not None:
+            status, body = order["unsent"]
+        else:
+            status = _next_status(order)
+            if status is None:
+                order["next_at"] = None
+                continue
+            _order, body = postal.event_body(waybill, status, location=LOCATIONS.get(status, ""))
+        answer = postal.post(order, body)
+        sent.append((waybill, status, answer))
+        with postal.lock:
+            if 200 <= answer < 300:
+                order["unsent"] = None
+                more = status in JOURNEY
+                order["next_at"] = now + postal.progress_seconds if more else None
+            else:  # the office is down or refused: the same event again at the next step
+                order["unsent"] = (status, body)
+                order["next_at"] = now + postal.progress_seconds
+    return sent
+
+
+def start_progress(postal: StandinPostal, seconds: float) -> threading.Thread:
+    """Parcels move by themselves every `seconds` (a daemon thread; `stop()` ends it)."""
+    postal.progress_seconds = float(seconds)
+
+    def loop() -> None:
+        while not postal._stopping.wait(max(0.2, postal.progress_seconds / 5)):
+            progress_due(postal)
+
+    thread = threading.Thread(target=loop, daemon=True, name="postal-standin-progress")
+    thread.start()
+    return thread
+
+
 class _Handler(StandinHandler):
     state: StandinPostal
     server_version = "motcua-postal-standin"
@@ -168,7 +249,15 @@ class _Handler(StandinHandler):
                 data = json.loads(body)
                 if data.get("customer_code") != customer:
                     raise ValueError("customer")
+                with self.state.lock:
+                    self.state.order_calls += 1
+                    failing = self.state.fail_orders > 0
+                    self.state.fail_orders -= int(failing)
+                if failing:
+                    return self._json(503, {"error": "service unavailable"})
                 order = self.state.create(data)
+                if self.state.slow_seconds:
+                    time.sleep(self.state.slow_seconds)  # the order exists; the answer is late
             except (ValueError, KeyError, TypeError):
                 return self._json(400, {"error": "bad body"})
             return self._json(

@@ -11,3 +11,8 @@ urlpatterns = [
     path("<str:code>/trao/", views.handover, name="handover"),
     path("<str:code>/gui-buu-dien/", views.ship, name="ship"),
 ]
+
+# Public pages, mounted at the site root (namespace "delivery_public").
+public_urlpatterns = [
+    path("tra-cuu/nhan-ket-qua/", views.public_choose, name="choose"),
+]

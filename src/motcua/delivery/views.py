@@ -97,6 +97,7 @@ def _task_context(request: HttpRequest, dossier: Dossier, delivery: Delivery) ->
             for e in (shipment.events.all() if shipment else [])
         ],
         "postage": f"{shipment.postage:,}".replace(",", ".") if shipment else "",
+        "order": delivery.orders.exclude(state="sent").first() if not shipment else None,
         "can_handover": (ready and delivery.method != Method.POST)
         or delivery.status == DeliveryStatus.FAILED,
         "can_ship": ready and delivery.method == Method.POST,
@@ -186,3 +187,102 @@ def ship(request: HttpRequest, code: str) -> HttpResponse:
             f"Đã tạo bưu gửi, số vận đơn {shipment.waybill}, cước {postage} đồng. In nhãn địa chỉ để dán lên bưu gửi.",
         )
     return redirect("delivery:task", code=dossier.code)
+
+
+# ---------------------------------------------------------------- the citizen's choice online
+
+# Delivery states in which the citizen may still change how the result comes back.
+CHOOSABLE = (DeliveryStatus.WAITING, DeliveryStatus.READY)
+
+
+def public_choice(dossier: Any, verify: str, form: Any = None) -> dict[str, Any] | None:
+    """What the public lookup shows about the result's delivery once the citizen is verified:
+    the current choice and, while it can change, the form to change it. None for a closed dossier
+    with no delivery."""
+    from motcua.delivery.forms import PublicChoiceForm
+    from motcua.delivery.services import BIRTH_PROCEDURES
+    from motcua.dossiers.workflow import Status
+
+    delivery = Delivery.objects.filter(dossier=dossier).first()
+    closed = dossier.status in (Status.RETURNED, Status.REFUSED, Status.WITHDRAWN, Status.STOPPED)
+    if closed and delivery is None:
+        return None
+    method = delivery.method if delivery else Method.COUNTER
+    can_change = not closed and (delivery is None or delivery.status in CHOOSABLE)
+    if can_change and form is None:
+        form = PublicChoiceForm(initial={"code": dossier.code, "verify": verify, "method": method})
+    shipment = selectors.latest_shipment(dossier_id=dossier.pk) if delivery else None
+    return {
+        "method_label": Method(method).label,
+        "status_label": delivery.get_status_display() if delivery else "",
+        "waybill": shipment.waybill if shipment else "",
+        "form": form if can_change else None,
+        "birth": dossier.procedure.code in BIRTH_PROCEDURES,
+    }
+
+
+@require_POST
+def public_choose(request: HttpRequest) -> HttpResponse:
+    """POST /tra-cuu/nhan-ket-qua/: the citizen's choice from the lookup (plain form, CSRF, proof
+    of work; verified like the lookup, with its lock-out after wrong digits)."""
+    from motcua.core.throttle import public_lookup_limited
+    from motcua.delivery.forms import PublicChoiceForm
+    from motcua.dossiers.selectors import dossier_public_view
+    from motcua.dossiers.services import dossier_by_number
+
+    if public_lookup_limited(request):
+        return render(
+            request,
+            "portal/message.html",
+            {"heading": "Thao tác quá nhanh",
+             "message": "Bạn thao tác quá nhanh, vui lòng thử lại sau 1 phút."},
+            status=429,
+        )  # fmt: skip
+    form = PublicChoiceForm(request.POST)
+    code = str(request.POST.get("code", ""))[:60].strip()
+    verify = str(request.POST.get("verify", ""))[:4].strip()
+    try:
+        view = dossier_public_view(code=code, verify=verify)
+    except DomainError as exc:
+        return render(
+            request,
+            "portal/message.html",
+            {"heading": "Không đổi được cách nhận kết quả", "message": exc.message},
+            status=exc.status,
+        )
+    dossier = (
+        dossier_by_number(Dossier.objects, view["code"])
+        .select_related("procedure", "citizen", "unit")
+        .get()
+    )
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            delivery = services.delivery_choose(
+                dossier=dossier,
+                method=data["method"],
+                actor=None,
+                address=data["address"],
+                phone=data["phone"],
+                child_name=data["child_name"] if data["method"] == Method.HOME else "",
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status
+        else:
+            where = (
+                f" Địa chỉ nhận: {delivery.address}." if delivery.method != Method.COUNTER else ""
+            )
+            return render(
+                request,
+                "delivery/public_done.html",
+                {"code": dossier.code, "method_label": Method(delivery.method).label,
+                 "where": where},
+            )  # fmt: skip
+    return render(
+        request,
+        "delivery/public_choose.html",
+        {"view": view, "choice": public_choice(dossier, verify, form)},
+        status=status,
+    )

@@ -46,6 +46,13 @@ class ReceiveForm(forms.Form):
     channel = forms.ChoiceField(
         label="Hình thức tiếp nhận", choices=COUNTER_CHANNELS, initial=Channel.DIRECT
     )
+    # A dossier that came by post (channel post): the parcel's waybill number (motcua.delivery).
+    post_waybill = forms.CharField(
+        label="Số vận đơn của bưu gửi (hồ sơ đến qua bưu chính công ích)",
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     id_number = forms.RegexField(
         label="Số định danh cá nhân (CCCD)",
         regex=r"^\d{12}$",
@@ -196,6 +203,12 @@ class ReceiveForm(forms.Form):
             self.add_error(
                 "exemption_proof",
                 "Cần ghi giấy tờ chứng minh thuộc đối tượng miễn, giảm đã kiểm tra.",
+            )
+        waybill = "".join((data.get("post_waybill") or "").split()).upper()
+        data["post_waybill"] = waybill
+        if waybill and data.get("channel") != Channel.POST:
+            self.add_error(
+                "post_waybill", "Chỉ ghi số vận đơn khi hồ sơ đến qua bưu chính công ích."
             )
         method = data.get("delivery_method") or DeliveryMethod.COUNTER
         data["delivery_method"] = method

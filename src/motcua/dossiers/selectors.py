@@ -301,9 +301,31 @@ def dossier_search(
     return rows, next_cursor
 
 
-def dossier_timeline(*, dossier: Dossier) -> list[dict[str, Any]]:
-    """Every event of a dossier with labels (form 05 rows: giver, receiver, time, timeliness)."""
-    rows = []
+# Other apps' milestones of a dossier kept in their own tables (a home visit's booking, the
+# officer's arrival, "no one home"...), merged into the timeline when it is read. Each source is
+# `source(dossier, public: bool) -> list[row]`; a row has the keys of `dossier_timeline`'s rows
+# (public rows need only at, action, action_label, status, status_label). Apps register their
+# source in their AppConfig.ready, so the dossier app imports none of them.
+TIMELINE_SOURCES: list[Any] = []
+
+
+def timeline_source_register(source: Any) -> None:
+    if source not in TIMELINE_SOURCES:
+        TIMELINE_SOURCES.append(source)
+
+
+def _extra_rows(dossier: Dossier, *, public: bool) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for source in TIMELINE_SOURCES:
+        rows.extend(source(dossier, public))
+    return rows
+
+
+def dossier_timeline(*, dossier: Dossier, extras: bool = True) -> list[dict[str, Any]]:
+    """Every event of a dossier with labels (form 05 rows: giver, receiver, time, timeliness).
+
+    With `extras` the milestones other apps keep (TIMELINE_SOURCES) are merged in by time."""
+    rows: list[dict[str, Any]] = []
     for e in DossierEvent.objects.filter(dossier=dossier).select_related(
         "actor", "to_user", "to_unit", "unit"
     ):
@@ -330,6 +352,10 @@ def dossier_timeline(*, dossier: Dossier) -> list[dict[str, Any]]:
                 "due_at": e.due_at,
             }
         )
+    if extras:
+        more = _extra_rows(dossier, public=False)
+        if more:
+            rows = sorted(rows + more, key=lambda r: r["at"])  # stable: same-time order kept
     return rows
 
 
@@ -366,6 +392,19 @@ def _dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
         )
     assert dossier is not None
     events = DossierEvent.objects.filter(dossier=dossier).only("at", "action", "to_status")
+    timeline: list[dict[str, Any]] = [
+        {
+            "at": e.at,
+            "action": e.action,
+            "action_label": ACTION_LABELS.get(e.action, e.action),
+            "status": e.to_status,
+            "status_label": STATUS_LABELS[Status(e.to_status)],
+        }
+        for e in events
+    ]
+    more = _extra_rows(dossier, public=True)
+    if more:
+        timeline = sorted(timeline + more, key=lambda r: r["at"])
     return {
         "code": dossier.code,
         "reference": dossier.reference,
@@ -383,16 +422,7 @@ def _dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
         "result_ready_at": dossier.result_ready_at,
         "returned_at": dossier.returned_at,
         "result_timeliness": dossier.result_timeliness,
-        "timeline": [
-            {
-                "at": e.at,
-                "action": e.action,
-                "action_label": ACTION_LABELS.get(e.action, e.action),
-                "status": e.to_status,
-                "status_label": STATUS_LABELS[Status(e.to_status)],
-            }
-            for e in events
-        ],
+        "timeline": timeline,
     }
 
 
@@ -496,7 +526,7 @@ def _group_names(group_by: str, ids: set[Any]) -> dict[Any, tuple[str, str]]:
 def dossier_control_slip(*, dossier: Dossier) -> list[dict[str, Any]]:
     """Form 05 rows: one per hand-off with giver, receiver, time and the timeliness of the step closed."""
     rows = []
-    for e in dossier_timeline(dossier=dossier):
+    for e in dossier_timeline(dossier=dossier, extras=False):
         rows.append(
             {
                 "at": e["at"],

@@ -254,6 +254,14 @@ def _receive_with_scans(
         services.attachment_add(
             dossier=dossier, content=f.read(), filename=f.name, actor=request.user
         )
+    if data.get("post_waybill"):
+        # The parcel it came in, recorded with the reception (the time limit starts now).
+        from motcua.delivery.services import shipment_inbound_record
+
+        shipment_inbound_record(
+            dossier=dossier, waybill=data["post_waybill"], actor=request.user,
+            address=data.get("address") or "",
+        )  # fmt: skip
     method = data.get("delivery_method") or "counter"
     if method != "counter":
         # How the result goes back, in the reception's transaction (counter is the default).

@@ -17,6 +17,7 @@ from motcua.core.idempotency import idempotent
 from motcua.core.schemas import (
     DB_INT_MAX,
     PATH_CODE_MAX,
+    DeliveryMethod,
     ErrorOut,
     InputSchema,
     IsoDate,
@@ -143,6 +144,8 @@ class ActionIn(InputSchema):
     half_day: HalfDay | None = None
     location: LocationIn | None = None
     record_location: bool = False
+    # receive: how the result goes back (default: brought home, "trả tại nhà").
+    delivery_method: DeliveryMethod | None = None
 
 
 class ActionOut(Schema):

@@ -32,6 +32,17 @@ def visits_for_day(units: list[Unit], day: date) -> QuerySet[HomeVisit]:
     )
 
 
+def visits_to_remind(day: date) -> QuerySet[HomeVisit]:
+    """The visits of `day` still to happen (requested, assigned), every unit: for the reminder
+    the day before (the notifications app calls this; nothing is sent from here). Each visit
+    has its code, citizen, phone, half-day, unit, officer and `eta(visit)`."""
+    return (
+        HomeVisit.objects.filter(date=day, status__in=(VisitStatus.REQUESTED, VisitStatus.ASSIGNED))
+        .select_related("citizen", "unit", "officer", "procedure_version")
+        .order_by("unit_id", "half_day", "officer_id", "position", "pk")
+    )
+
+
 def eta(visit: HomeVisit) -> datetime | None:
     """Estimated arrival: the half-day's start, plus the visits before it, plus the travel."""
     if visit.officer_id is None or visit.status not in HOLDING:
@@ -111,30 +122,136 @@ def officer_today(officer: Any, day: date) -> list[HomeVisit]:
     )
 
 
-def visits_per_officer(units: list[Unit], start: date, end: date) -> list[dict[str, Any]]:
-    """Visits per officer between two dates (inclusive), by status: for the dashboard."""
+def visits_per_officer(units: Any, start: date, end: date) -> list[dict[str, Any]]:
+    """Visits per officer between two dates (inclusive), by outcome: for the dashboard.
+
+    `units`: Unit objects or ids, or None for every unit. Per officer: visits held (assigned,
+    not cancelled), dossiers received at home, visits completed, trips where no one was home
+    (counted from the events: a visit found empty and rescheduled has left that status), visits
+    still planned, and the share received of the trips made (received or no one home)."""
+    from motcua.homeservice.models import HomeVisitEvent
+
+    period = HomeVisit.objects.filter(date__gte=start, date__lte=end)
+    if units is not None:
+        period = period.filter(unit_id__in=[getattr(u, "pk", u) for u in units])
     rows = (
-        HomeVisit.objects.filter(
-            unit__in=units, date__gte=start, date__lte=end, officer__isnull=False
-        )
+        period.filter(officer__isnull=False)
+        .exclude(status=VisitStatus.CANCELLED)
         .values("officer__username", "officer__full_name", "status")
         .annotate(n=Count("pk"))
-        .order_by("officer__full_name")
+    )
+    empty = (
+        HomeVisitEvent.objects.filter(action="no_one_home", visit__in=period, actor__isnull=False)
+        .values("actor__username", "actor__full_name")
+        .annotate(n=Count("pk"))
     )
     out: dict[str, dict[str, Any]] = {}
+
+    def row_for(username: str, name: str) -> dict[str, Any]:
+        return out.setdefault(
+            username,
+            {"officer": name or username, "username": username, "total": 0, "received": 0,
+             "completed": 0, "no_one_home": 0, "planned": 0},
+        )  # fmt: skip
+
+    done = (VisitStatus.RECEIVED, VisitStatus.APPRAISED, VisitStatus.COMPLETED)
+    planned = (VisitStatus.ASSIGNED, VisitStatus.ON_THE_WAY, VisitStatus.ARRIVED)
     for r in rows:
-        row = out.setdefault(
-            r["officer__username"],
-            {
-                "officer": r["officer__full_name"] or r["officer__username"],
-                "total": 0,
-                "received": 0,
-                "no_one_home": 0,
-            },  # fmt: skip
-        )
+        row = row_for(r["officer__username"], r["officer__full_name"])
         row["total"] += r["n"]
-        if r["status"] in (VisitStatus.RECEIVED, VisitStatus.APPRAISED, VisitStatus.COMPLETED):
+        if r["status"] in done:
             row["received"] += r["n"]
-        if r["status"] == VisitStatus.NO_ONE_HOME:
-            row["no_one_home"] += r["n"]
-    return list(out.values())
+        if r["status"] == VisitStatus.COMPLETED:
+            row["completed"] += r["n"]
+        if r["status"] in planned:
+            row["planned"] += r["n"]
+    for e in empty:
+        row_for(e["actor__username"], e["actor__full_name"])["no_one_home"] += e["n"]
+    for row in out.values():
+        met = row["received"] + row["no_one_home"]
+        row["success_pct"] = round(100 * row["received"] / met, 1) if met else None
+    return sorted(out.values(), key=lambda r: (-r["total"], r["officer"]))
+
+
+# ---------------------------------------------------------------- the dossier's timeline
+
+# How each visit action reads in a dossier's timeline and the public lookup (Vietnamese).
+TIMELINE_LABELS = {
+    "book": "Đặt lịch phục vụ tại nhà",
+    "assign": "Phân công cán bộ phục vụ tại nhà",
+    "reorder": "Sắp xếp lại thứ tự lượt tại nhà",
+    "start": "Cán bộ lên đường đến nhà công dân",
+    "arrive": "Cán bộ đã đến nhà công dân",
+    "receive": "Tiếp nhận hồ sơ tại nhà",
+    "appraise": "Thẩm định tại nhà",
+    "no_one_home": "Cán bộ đến nhưng không có người ở nhà",
+    "reschedule": "Hẹn lại ngày phục vụ tại nhà",
+    "complete": "Hoàn thành lượt phục vụ tại nhà",
+    "cancel": "Hủy lịch phục vụ tại nhà",
+}
+
+
+def visit_timeline_rows(dossier: Any, public: bool) -> list[dict[str, Any]]:
+    """The home visits of a dossier as timeline rows (dossiers.selectors.TIMELINE_SOURCES).
+
+    The visit's events from its booking on, before and after the dossier existed. The public
+    rows carry labels only (no officer, no note); staff rows name the official and the note
+    (the new date of a reschedule, the reason of a cancellation)."""
+    from motcua.homeservice.models import HomeVisitEvent
+
+    events = (
+        HomeVisitEvent.objects.filter(visit__dossier=dossier)
+        .exclude(action="reorder")
+        .select_related("actor", "visit")
+        .order_by("at", "pk")
+    )
+    statuses = dict(VisitStatus.choices)
+    rows: list[dict[str, Any]] = []
+    for e in events:
+        label = TIMELINE_LABELS.get(e.action, "Phục vụ tại nhà")
+        status_label = f"Lịch tại nhà {e.visit.code}: {statuses.get(e.to_status, '').lower()}"
+        if public:
+            rows.append(
+                {
+                    "at": e.at,
+                    "action": f"home_{e.action}",
+                    "action_label": label,
+                    "status": "",
+                    "status_label": status_label,
+                }
+            )
+            continue
+        note = e.note
+        detail = e.detail or {}
+        if e.action == "assign" and detail.get("officer_name"):
+            note = f"Cán bộ: {detail['officer_name']}, lượt thứ {detail.get('position', '')}"
+        elif e.action == "reschedule" and detail.get("date"):
+            day = date.fromisoformat(detail["date"])
+            half = dict(HalfDay.choices).get(detail.get("half_day", ""), "")
+            note = f"{half} {day:%d/%m/%Y}. {note}".strip(" .") if half else note
+        elif e.action == "book":
+            note = f"Hẹn {e.visit.get_half_day_display().lower()} {e.visit.date:%d/%m/%Y}"
+        rows.append(
+            {
+                "at": e.at,
+                "action": f"home_{e.action}",
+                "action_label": label,
+                "from_status": "",
+                "to_status": "",
+                "status_label": status_label,
+                "actor": str(e.actor) if e.actor else "",
+                "to_user": "",
+                "to_unit": "",
+                "unit": "",
+                "note": note,
+                "step": "",
+                "step_label": "",
+                "step_due_at": None,
+                "closed_step": "",
+                "closed_step_label": "",
+                "closed_step_timeliness": "",
+                "closed_step_timeliness_label": "",
+                "due_at": None,
+            }
+        )
+    return rows

@@ -608,9 +608,17 @@ def _h_receive(visit: HomeVisit, actor: Any, params: dict[str, Any], detail: dic
         attachment_add(dossier=dossier, content=signature, filename="chu-ky-cong-dan.png",
                        actor=actor)  # fmt: skip
         visit.signature.save(f"{visit.code}.png", ContentFile(signature), save=False)
+    # "Ba tại nhà": received at home, the result comes back home too unless the citizen asks
+    # otherwise (counter, post); the choice is the dossier's delivery (motcua.delivery).
+    from motcua.delivery.services import delivery_choose
+
+    method = str(params.get("delivery_method") or "home")
+    delivery_choose(dossier=dossier, method=method, actor=actor, address=visit.address,
+                    recipient_name=visit.full_name, phone=visit.phone)  # fmt: skip
     visit.dossier = dossier
     visit.status = S.RECEIVED
-    detail.update(dossier=dossier.code, photos=len(photos), signed=signature is not None)
+    detail.update(dossier=dossier.code, photos=len(photos), signed=signature is not None,
+                  delivery=method)  # fmt: skip
 
 
 def _h_appraise(visit: HomeVisit, actor: Any, params: dict[str, Any], detail: dict) -> None:

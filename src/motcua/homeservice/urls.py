@@ -11,4 +11,5 @@ urlpatterns = [
     path("can-bo/tai-nha/dat-lich/", views.desk_book, name="desk_book"),
     path("can-bo/tai-nha/in/", views.day_sheet, name="day_sheet"),
     path("can-bo/tai-nha/hom-nay/", views.today, name="today"),
+    path("can-bo/tai-nha/sw.js", views.service_worker, name="sw"),
 ]

@@ -261,4 +261,20 @@ def today(request: HttpRequest) -> HttpResponse:
     for v in visits:
         at = selectors.eta(v)
         v.eta_at = clock.local(at) if at else None  # type: ignore[attr-defined]
-    return render(request, "homeservice/today.html", {"visits": visits, "day": day})
+    return render(
+        request,
+        "homeservice/today.html",
+        {"visits": visits, "day": day, "rendered_at": clock.local(clock.now())},
+    )
+
+
+@login_required
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The phone page's service worker (static code; served here so that its scope is
+    /can-bo/tai-nha/). Not cached by the browser's HTTP cache: an update reaches phones at once."""
+    from pathlib import Path
+
+    code = (Path(__file__).parent / "static" / "homeservice" / "sw.js").read_bytes()
+    response = HttpResponse(code, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response

@@ -218,6 +218,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
         form = LookupForm(initial={"code": request.GET.get("ma", "")[:60]})
     can_rate = False
     money = None
+    delivery_choice = None
     if view:
         from motcua.dossiers.models import Dossier
         from motcua.dossiers.services import dossier_by_number
@@ -231,9 +232,11 @@ def lookup(request: HttpRequest) -> HttpResponse:
             dossier and dossier.status == 10 and not selectors.rating_exists(dossier=dossier)
         )
         if dossier is not None:
+            from motcua.delivery.views import public_choice
             from motcua.payments.views import public_money
 
             money = public_money(dossier)
+            delivery_choice = public_choice(dossier, form.cleaned_data["verify"])
     from urllib.parse import urlencode
 
     rating_url = ""
@@ -260,6 +263,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
             "can_rate": can_rate,
             "rating_url": rating_url,
             "money": money,
+            "delivery_choice": delivery_choice,
             "verify": form.cleaned_data.get("verify", "") if money else "",
         },
         status=status,

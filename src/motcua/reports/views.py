@@ -95,6 +95,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "money": _money(period, unit_ids),
         "overdue": _overdue(unit_ids),
         "deliveries": _deliveries(unit_ids, period),
+        "home_visits": _home_visits(unit_ids, period),
         "partner_delays": _partner_delays(unit_ids, period),
         "trend": [{**r, "month_label": chartdata.month_label(r["key"])} for r in trend],
         "on_time_chart": chartdata.percent_bars(
@@ -147,6 +148,13 @@ def _deliveries(unit_ids: Any, period: selectors.Period) -> list[dict[str, Any]]
     from motcua.delivery.selectors import delivery_stats
 
     return delivery_stats(unit_ids=unit_ids, date_from=period.date_from, date_to=period.date_to)
+
+
+def _home_visits(unit_ids: Any, period: selectors.Period) -> list[dict[str, Any]]:
+    """Home visits per officer in the period (the home-service app's figures)."""
+    from motcua.homeservice.selectors import visits_per_officer
+
+    return visits_per_officer(unit_ids, period.date_from, period.date_to)
 
 
 @login_required

@@ -204,6 +204,8 @@
     if (action === "receive") {
       body.papers = Array.prototype.map.call(form.querySelectorAll("input[name=papers]:checked"), function (i) { return parseInt(i.value, 10); });
       body.notes = form.querySelector("[name=notes]").value;
+      var how = form.querySelector("[name=delivery_method]");
+      if (how) body.delivery_method = how.value;
       var canvas = form.querySelector("canvas.signature");
       if (canvas && canvas.dataset.signed) body.signature = canvas.toDataURL("image/png");
       steps = readFiles(form.querySelector("input[name=photos]")).then(function (photos) { body.photos = photos; });
@@ -224,6 +226,29 @@
       if (details) details.open = false;
     });
   });
+
+  // ---- the page opens again without signal: a service worker keeps its last copy (sw.js)
+  function keepOffline() {
+    var sw = root.dataset.sw;
+    if (!sw || !("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.register(sw, { scope: root.dataset.swScope }).then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (reg) {
+      var urls = [location.pathname];
+      Array.prototype.forEach.call(document.querySelectorAll("script[src], link[rel=stylesheet][href]"), function (el) {
+        urls.push(el.getAttribute("src") || el.getAttribute("href"));
+      });
+      navigator.serviceWorker.addEventListener("message", function (e) {
+        if (e.data && e.data.type === "kept") root.dataset.offlineReady = "1";
+      });
+      if (reg.active) reg.active.postMessage({ type: "keep", urls: urls });
+    }).catch(function () { /* no service worker: the open page still keeps its outbox */ });
+  }
+  if (!navigator.onLine) {
+    var saved = document.getElementById("saved-copy");
+    if (saved) saved.hidden = false;
+  }
+  keepOffline();
 
   window.addEventListener("online", function () { setNet(); flush(); });
   window.addEventListener("offline", setNet);

@@ -82,6 +82,8 @@ def registers(request: HttpRequest) -> HttpResponse:
             "q": q,
             "rows": rows,
             "late_to_register": selectors.late_to_register(rows) if box == "incoming" else set(),
+            # Only those who keep the register see the way to paper arrivals (the page is theirs).
+            "can_register": has_role(request.user, services.REGISTER_ROLES, unit),
         },
     )
 

@@ -58,7 +58,6 @@ def test_standins_start_with_the_office_and_stop_with_it(settings, fake_processe
             "postal-standin",
             "notify-doubles",
             "exchange-standin",
-            "campaign-doubles",
         ]
     )
     assert fake_processes == ["motcua.asgi:application"]

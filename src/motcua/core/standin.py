@@ -35,8 +35,7 @@ STANDINS = [
     "postal-standin",
     "notify-doubles",
     "exchange-standin",
-    "campaign-doubles",
-]
+]  # notify-doubles also starts the campaigns' Zalo OA and Facebook stand-ins
 
 
 class StandinHandler(BaseHTTPRequestHandler):

@@ -1,5 +1,7 @@
-"""`motcua notify-doubles`: the local SMS gateway, Zalo (ZNS and Official Account) and SMTP
-stand-ins (tests, the demo)."""
+"""`motcua notify-doubles`: the local SMS gateway, Zalo (ZNS and Official Account messages),
+SMTP stand-ins and, for campaigns, the Zalo OA articles and Facebook Page stand-ins (tests, the
+demo; issue 13 names this one command for all of them). `campaign-doubles` starts the last two
+alone."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
+from motcua.campaigns.channels import conf as campaign_conf
+from motcua.campaigns.standins import FacebookStandin, ZaloOaStandin
 from motcua.core.standin import run_until_interrupted
 from motcua.notifications.channels import DEFAULT_ZALO_TEMPLATES, conf, zalo_template
 from motcua.notifications.standins import SmsStandin, SmtpStandin, ZaloStandin
@@ -28,6 +32,17 @@ class Command(BaseCommand):
         parser.add_argument("--sms-port", type=int, default=_port(conf("NOTIFY_SMS_URL")))
         parser.add_argument("--zalo-port", type=int, default=_port(conf("NOTIFY_ZALO_URL")))
         parser.add_argument("--smtp-port", type=int, default=int(conf("NOTIFY_SMTP_PORT")))
+        parser.add_argument(
+            "--zalo-oa-port", type=int, default=_port(campaign_conf("CAMPAIGN_ZALO_URL"))
+        )
+        parser.add_argument(
+            "--facebook-port", type=int, default=_port(campaign_conf("CAMPAIGN_FACEBOOK_URL"))
+        )
+        parser.add_argument(
+            "--no-campaigns",
+            action="store_true",
+            help="không chạy máy chủ mô phỏng Zalo OA (bài viết) và Facebook",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         host = options["host"]
@@ -44,12 +59,26 @@ class Command(BaseCommand):
         except ImportError as exc:
             raise CommandError("Cần cài aiosmtpd (pip install -e '.[dev]').") from exc
         sms.start_in_thread(host, options["sms_port"])
+        stops: list[Any] = [sms.stop, smtp.stop]
+        campaigns = ""
+        if not options["no_campaigns"]:
+            articles = ZaloOaStandin(token=campaign_conf("CAMPAIGN_ZALO_TOKEN"))
+            facebook = FacebookStandin(
+                token=campaign_conf("CAMPAIGN_FACEBOOK_TOKEN"),
+                page_id=campaign_conf("CAMPAIGN_FACEBOOK_PAGE_ID"),
+            )
+            articles.start_in_thread(host, options["zalo_oa_port"])
+            facebook.start_in_thread(host, options["facebook_port"])
+            stops += [articles.stop, facebook.stop]
+            campaigns = (
+                f" · Zalo OA (bài viết): {articles.base_url} · Facebook: {facebook.base_url}"
+            )
         zalo_server = zalo.serve(host, options["zalo_port"])
         run_until_interrupted(
             self.stdout,
             f"SMS: {sms.base_url} · Zalo ZNS và OA: {zalo.base_url} · "
-            f"SMTP: {smtp.host}:{smtp.port}; "
+            f"SMTP: {smtp.host}:{smtp.port}{campaigns}; "
             "Ctrl+C để dừng.",
             zalo_server,
-            also_stop=(sms.stop, smtp.stop),
+            also_stop=stops,
         )

@@ -536,9 +536,7 @@ def zalo_recipients(campaign: Campaign) -> list[tuple[Subscription, Any]]:
     return out
 
 
-def _enqueue_zalo_followers(
-    campaign: Campaign, done: set[int], at: datetime, now: datetime
-) -> int:
+def _enqueue_zalo_followers(campaign: Campaign, done: set[int], at: datetime, now: datetime) -> int:
     """One outbox OA message per linked Zalo subscriber (called inside `_post_email`'s
     transaction; `CampaignEmail` is unique per campaign and subscription: never twice)."""
     from motcua.notifications.models import ChannelName, Kind, Notification

@@ -68,6 +68,8 @@ DEFAULTS = {
     "NOTIFY_SMTP_STARTTLS": "0",
     "NOTIFY_EMAIL_FROM": "motcua@localhost",
     "NOTIFY_TIMEOUT": "10",
+    # How many days a preferences link may show the citizen's data (unsubscribing never expires).
+    "NOTIFY_PREFERENCES_MAX_AGE_DAYS": "90",
 }
 
 # Zalo ZNS template ids per kind of message (each is registered and approved on Zalo's side);

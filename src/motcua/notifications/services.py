@@ -274,6 +274,35 @@ def contact_preference_update(
     return pref
 
 
+# --- the office's wording -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def message_template_save(
+    *, kind: str, channel: str, body: str, subject: str = "", actor: Any = None
+) -> Any:
+    """Write the office's wording of one kind on one channel (checked like the admin's form:
+    `texts.template_errors`; ValidationFailed in Vietnamese when it is refused)."""
+    from django.core.exceptions import ValidationError
+
+    from motcua.notifications.models import MessageTemplate
+
+    row = MessageTemplate.objects.filter(kind=kind, channel=channel).first() or MessageTemplate(
+        kind=kind, channel=channel
+    )
+    row.subject, row.body, row.active = subject, body, True
+    row.updated_by = actor if getattr(actor, "pk", None) else None
+    try:
+        row.full_clean()
+    except ValidationError as exc:
+        raise ValidationFailed(
+            " ".join(m for msgs in exc.message_dict.values() for m in msgs),
+            code="template_invalid",
+        ) from None
+    row.save()
+    return row
+
+
 # --- Zalo Official Account: linking a follower ----------------------------------------------------
 
 ZALO_LINK_SALT = "motcua.notifications.zalo-link"

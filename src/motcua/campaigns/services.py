@@ -529,10 +529,10 @@ def zalo_recipients(campaign: Campaign) -> list[tuple[Subscription, Any]]:
     seen: set[str] = set()
     out = []
     for sub in subs:
-        pref = followers.get(sub.address)
-        if pref is not None and pref.zalo_user_id not in seen:
-            seen.add(pref.zalo_user_id)
-            out.append((sub, pref))
+        follower = followers.get(sub.address)
+        if follower is not None and follower.zalo_user_id not in seen:
+            seen.add(follower.zalo_user_id)
+            out.append((sub, follower))
     return out
 
 

@@ -525,7 +525,7 @@ def desk_action(request: HttpRequest, action: str) -> HttpResponse:
             choice = NotifyChoiceForm(request.POST)
             if not choice.is_valid():
                 raise ValidationFailed(
-                    " ".join(e for errs in choice.errors.values() for e in errs),
+                    " ".join(str(e) for errs in choice.errors.values() for e in errs),
                     code="notify_choice_invalid",
                 )
             with transaction.atomic():  # the booking and the caller's choice of channels

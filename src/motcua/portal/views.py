@@ -713,6 +713,7 @@ def booking(request: HttpRequest) -> HttpResponse:
                             phone=made.phone,
                             email=form.cleaned_data.get("notify_email") or "",
                             source="booking",
+                            if_absent=True,  # an anonymous form never changes a recorded choice
                         )
             except DomainError as exc:
                 form.add_error(None, exc.message)

@@ -228,6 +228,28 @@ def test_a_partner_recalling_what_it_sent_us_withdraws_our_copy(two_wards, platf
     ]
 
 
+def test_only_the_issuer_recalls_what_it_sent_us(two_wards, platform):
+    """Review finding: a recall (13) from another agency on the platform is refused and our
+    copy stays as it is; nothing goes back."""
+    w = two_wards
+    incoming = _from_police(w)
+    forged = edxml.write_status(
+        edxml.StatusPackage(
+            sender=edxml.Organ("000.00.00.H99", "Một cơ quan khác"),
+            about=edxml.ResponseFor(POLICE, incoming.number_notation, incoming.issued_on),
+            code="13",
+            description="Thu hồi giả",
+            at=clock.now(),
+        )
+    )
+    with pytest.raises(edxml.PackageRefused) as refused:
+        services.exchange_inbox(data=forged)
+    assert refused.value.code == "edxml_status_sender"
+    incoming.refresh_from_db()
+    assert incoming.status != "recalled"
+    assert not StatusMessage.objects.filter(way="out", code="15").exists()
+
+
 def test_the_worker_task_sends_the_outbox(two_wards, platform):
     from motcua.correspondence.tasks import exchange_send_task
 

@@ -102,3 +102,16 @@ def test_no_form_once_the_result_has_gone(client, office, standin):
     assert shipment.waybill in page and 'action="/tra-cuu/nhan-ket-qua/"' not in page
     r = choose(client, d.code, method="home", consent="on")
     assert r.status_code == 409 and Delivery.objects.get(dossier=d).method == "post"
+
+
+def test_the_public_choice_never_shows_the_address_on_file(client, office):  # type: ignore[no-untyped-def]
+    """Review finding: choosing post with a blank address used to print the citizen's home
+    address from the file to whoever holds the code and 4 digits."""
+    d = receive(office, vn(2026, 3, 9, 9, 0))
+    assert CITIZEN["address"] and CITIZEN["address"] not in lookup(client, d.code)
+    with clock.frozen(vn(2026, 3, 9, 10, 0)):
+        answer = choose(client, d.code, method="post", address="", consent="on")
+    body = answer.content.decode()
+    assert answer.status_code == 200
+    assert CITIZEN["address"] not in body
+    assert "địa chỉ đã khai khi nộp hồ sơ" in body

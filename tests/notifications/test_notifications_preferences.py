@@ -202,3 +202,36 @@ def test_webhook_refuses_what_is_not_an_event(db, client, body):
         "/api/v1/notifications/zalo-oa/webhook", body, content_type="application/json"
     )
     assert answer.status_code == 400 and answer.json()["code"] == "event_invalid"
+
+
+def test_an_anonymous_booking_never_changes_a_known_citizens_recorded_choice(
+    ward, freeze, client, solve_challenge
+):
+    """Review finding: a stranger who knows a citizen's name and ID number books on the portal
+    with their own e-mail; the citizen's recorded channels, phone and e-mail stay as they were,
+    and the next message still goes to the citizen."""
+    freeze(vn(2026, 11, 17, 9, 0))
+    d = _receive(ward, ["sms"])
+    before = ContactPreference.objects.get(citizen=d.citizen)
+    _book(
+        client,
+        solve_challenge,
+        id_number=d.citizen.id_number,
+        full_name=d.citizen.full_name,
+        phone="0987 000 111",
+        notify_consent="on",
+        notify_channels=["email"],
+        notify_email="attacker@example.com",
+    )
+    after = ContactPreference.objects.get(citizen=d.citizen)
+    assert (after.channels, after.phone, after.email) == (
+        before.channels,
+        before.phone,
+        before.email,
+    )
+    dossiers.dossier_act(dossier=d, action="request_supplement", actor=ward.tiepnhan, note="x")
+    recipients = set(
+        Notification.objects.filter(kind=Kind.SUPPLEMENT_NEEDED).values_list("recipient", flat=True)
+    )
+    assert recipients and "attacker@example.com" not in recipients
+    assert all("0987000111" not in r for r in recipients)

@@ -93,6 +93,41 @@ def test_callbacks_verified_and_applied_once(client, ward, standin, freeze):
 
 
 @pytest.mark.django_db
+def test_a_callback_whose_receipt_cannot_be_issued_is_logged_and_refused(
+    client, ward, standin, freeze, settings
+):
+    """Review finding: with the signing certificate gone, the gateway's callback used to answer
+    an undeclared 422 and leave no log row. Now: logged as receipt_failed, refused with a
+    declared 409 so the gateway sends it again, nothing recorded as paid; the retry after the
+    certificate is back is applied."""
+    now = vn(2026, 3, 10, 10, 0)
+    freeze(now)
+    d = receive(ward, channel="online", copies=1)
+    p = services.payment_create(dossier=d, method=Method.ONLINE, actor=None, return_path="/")
+    body, signature = _callback(p, ts=int(now.timestamp()))
+    kept = settings.MOTCUA
+    settings.MOTCUA = {**kept, "RECEIPT_SIGNING_KEY": "/nonexistent/key.pem"}
+
+    def post():  # type: ignore[no-untyped-def]
+        return client.post(
+            "/api/v1/payments/callback/dvc",
+            data=body,
+            content_type="application/json",
+            HTTP_X_SIGNATURE=signature,
+        )
+
+    r = post()
+    assert (r.status_code, r.json()["code"]) == (409, "callback_receipt_failed")
+    p.refresh_from_db()
+    assert p.status == PaymentStatus.PENDING and Receipt.objects.count() == 0
+    assert CallbackLog.objects.get().outcome == "receipt_failed"
+    settings.MOTCUA = kept
+    r = post()
+    assert r.status_code == 200 and r.json()["outcome"] == "paid"
+    assert Receipt.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_gateway_down_is_a_clear_error(client, ward, settings):
     settings.MOTCUA = {**settings.MOTCUA, "PAYMENT_GATEWAY_URL": "http://127.0.0.1:9"}
     d = receive(ward, channel="online")

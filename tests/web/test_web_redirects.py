@@ -62,3 +62,10 @@ def test_login_and_logout_never_redirect_off_site(client):
     client.force_login(user)
     r = client.get("/can-bo/dang-nhap/?next=https://evil.example")  # already logged in
     assert r.status_code == 302 and r["Location"] == "/can-bo/"
+
+
+def test_logout_tells_the_browser_to_drop_cached_pages(client):
+    """Pages like the home-service officer's day list hold personal data (review finding)."""
+    client.force_login(UserFactory(username="tainha-x"))
+    r = client.post("/can-bo/dang-xuat/")
+    assert r.status_code == 302 and r["Clear-Site-Data"] == '"cache"'

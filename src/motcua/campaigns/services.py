@@ -45,6 +45,7 @@ from motcua.campaigns.models import (
 )
 from motcua.core import clock
 from motcua.core.errors import NotFound, PermissionDenied, ValidationFailed
+from motcua.core.text import ascii_digits
 from motcua.org.models import Role
 
 log = logging.getLogger(__name__)
@@ -880,7 +881,7 @@ def unsubscribe_read(token: str) -> Subscription | None:
         value = signing.Signer(salt=REF_SALT_SUB).unsign(token)
     except signing.BadSignature:
         return None
-    if not value.startswith("s") or not value[1:].isdigit():
+    if not value.startswith("s") or not ascii_digits(value[1:]):
         return None
     return Subscription.objects.select_related("unit", "field").filter(pk=int(value[1:])).first()
 

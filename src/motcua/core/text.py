@@ -30,3 +30,10 @@ def unstorable(text: str) -> bool:
     """True when text holds a NUL byte or a lone surrogate: neither can be stored (PostgreSQL
     refuses NUL in text, UTF-8 has no surrogates) nor shown, so input carrying one is refused."""
     return bool(_FORBIDDEN.search(text))
+
+
+def ascii_digits(text: str) -> bool:
+    """Only the digits 0-9 (and at least one). `str.isdigit()` is also true for '²' or '١',
+    which `int()` then refuses (a 500 on a path like /queue/²/board): check this one before
+    `int(text)`."""
+    return text.isascii() and text.isdigit()

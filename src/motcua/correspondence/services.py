@@ -909,6 +909,12 @@ def _status_receive(st: Any, data: bytes) -> StatusMessage:
         sha256=digest,
     )
     if st.code == edxml.STATUS_RECALL:
+        if st.sender.code != about.organ:  # only the issuing agency recalls its own document
+            raise edxml.PackageRefused(
+                f"Chỉ cơ quan ban hành ({about.organ}) được thu hồi văn bản {about.code}; "
+                f"gói tin đến từ {st.sender.code}.",
+                code="edxml_status_sender",
+            )
         doc = (
             Document.objects.select_for_update()
             .filter(

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from motcua.core.errors import DomainError, NotFound
+from motcua.core.text import ascii_digits
 from motcua.correspondence import selectors, services
 from motcua.correspondence.forms import (
     AssignForm,
@@ -97,7 +98,7 @@ def create(request: HttpRequest) -> HttpResponse:
         return _forbidden(request)
     answered = None
     reply_to = request.POST.get("tra_loi") or request.GET.get("tra-loi") or ""
-    if reply_to.isdigit():
+    if ascii_digits(reply_to):
         answered = _document(request, int(reply_to))
         if answered.direction != Direction.INCOMING or answered.unit_id != unit.pk:
             answered = None
@@ -387,7 +388,7 @@ def consult(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("Không tìm thấy hồ sơ")
     days = request.POST.get("due_days", "")
     try:
-        if not days.isdigit():
+        if not ascii_digits(days):
             raise DomainError("Thời hạn trả lời từ 1 đến 30 ngày làm việc.", code="invalid")
         c = services.consultation_open(
             dossier=dossier,

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from motcua.core.standin import StandinHandler, StandinServer, post_status
+from motcua.core.text import ascii_digits
 from motcua.delivery.postal import TRACKING_STATUSES, s10_check_digit, sign, signed_headers
 
 VN = timezone(timedelta(hours=7))
@@ -229,7 +230,7 @@ class _Handler(StandinHandler):
         ts = self.headers.get("X-Timestamp", "")
         good = (
             secret is not None
-            and ts.isdigit()
+            and ascii_digits(ts)
             and abs(time.time() - int(ts)) <= self.state.window
             and hmac.compare_digest(self.headers.get("X-Signature", ""), sign(secret, ts, body))
         )

@@ -271,9 +271,14 @@ def public_choose(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.message)
             status = exc.status
         else:
-            where = (
-                f" Địa chỉ nhận: {delivery.address}." if delivery.method != Method.COUNTER else ""
-            )
+            # Whoever holds the code and 4 digits sees only the address they typed, never the
+            # one on file (an address is personal data the lookup has never shown).
+            if delivery.method == Method.COUNTER:
+                where = ""
+            elif data["address"]:
+                where = f" Địa chỉ nhận: {data['address']}."
+            else:
+                where = " Địa chỉ nhận: địa chỉ đã khai khi nộp hồ sơ."
             return render(
                 request,
                 "delivery/public_done.html",

@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q, QuerySet
 
 from motcua.core import clock
 from motcua.core.errors import NotFound, ValidationFailed
-from motcua.core.text import fold
+from motcua.core.text import ascii_digits, fold
 from motcua.dossiers import deadlines
 from motcua.dossiers.models import Dossier, DossierEvent
 from motcua.dossiers.workflow import (
@@ -248,7 +248,7 @@ def dossier_search(
     qs = visible_dossiers(user=user) if user is not None else Dossier.objects.all()
     q = q.strip()
     if q:
-        if len(q) == 12 and q.isdigit():
+        if len(q) == 12 and ascii_digits(q):
             id_number = id_number or q
         elif "-" in q or (q[:1].isdigit() and "." in q):
             code = code or q
@@ -382,7 +382,7 @@ def _dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
     ok = (
         dossier is not None
         and len(verify) == 4
-        and verify.isdigit()
+        and ascii_digits(verify)
         and (dossier.citizen_id_number.endswith(verify) or dossier.citizen_phone_last4 == verify)
     )
     if not ok:

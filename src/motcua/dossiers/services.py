@@ -22,6 +22,7 @@ from motcua.core.errors import (
     ValidationFailed,
 )
 from motcua.core.services import audit_record, sequence_next
+from motcua.core.text import ascii_digits
 from motcua.dossiers import deadlines
 from motcua.dossiers.models import (
     ApologyDelegation,
@@ -613,7 +614,7 @@ def _user(value: Any, what: str) -> User | None:
         return value
     user = (
         User.objects.filter(username=value).first()
-        if isinstance(value, str) and not value.isdigit()
+        if isinstance(value, str) and not ascii_digits(value)
         else None
     )
     user = user or User.objects.filter(pk=value).first()
@@ -628,7 +629,7 @@ def _unit(value: Any) -> Unit | None:
     if isinstance(value, Unit):
         return value
     unit = Unit.objects.filter(code=value).first() or (
-        Unit.objects.filter(pk=value).first() if str(value).isdigit() else None
+        Unit.objects.filter(pk=value).first() if ascii_digits(str(value)) else None
     )
     if unit is None:
         raise ValidationFailed("Không tìm thấy đơn vị.", code="unit_not_found")

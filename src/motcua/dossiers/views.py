@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from motcua.core import clock
 from motcua.core.errors import DomainError
+from motcua.core.text import ascii_digits
 from motcua.dossiers import selectors, services
 from motcua.dossiers.forms import AttachForm, LedgerForm, QrForm, ReceiveForm, SearchForm
 from motcua.dossiers.models import Dossier
@@ -73,7 +74,7 @@ def _citizen_initial(request: HttpRequest) -> tuple[dict[str, Any], str, str]:
     ticket_label = ""
     citizen = None
     ticket_id = request.GET.get("ticket", "").strip()
-    if ticket_id.isdigit():
+    if ascii_digits(ticket_id):
         try:
             from motcua.queueing.models import Ticket
         except ImportError:  # queue not installed: keep the raw number

@@ -16,7 +16,7 @@ from motcua.core import clock
 from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from motcua.core.schemas import DB_INT_MAX
 from motcua.core.services import audit_record
-from motcua.core.text import normalize_name
+from motcua.core.text import ascii_digits, normalize_name
 from motcua.homeservice.models import (
     HOLDING,
     Eligibility,
@@ -323,7 +323,7 @@ def visit_verify(*, code: str, proof: str) -> HomeVisit:
     proof = (proof or "").strip()
     phones = (visit.phone, visit.citizen.phone)
     ok = proof_matches(id_number=visit.citizen.id_number, phones=phones, proof=proof)
-    if not ok and proof.isdigit() and len(proof) == 4:
+    if not ok and ascii_digits(proof) and len(proof) == 4:
         ok = any(p and p[-4:] == proof for p in phones)
     if not ok:
         raise VisitNotFound()
@@ -534,7 +534,7 @@ def _h_assign(visit: HomeVisit, actor: Any, params: dict[str, Any], detail: dict
     last = max((v.position for v in same), default=0)
     position = params.get("position")
     visit.officer = officer
-    visit.position = int(str(position)) if str(position or "").isdigit() else last + 1
+    visit.position = int(str(position)) if ascii_digits(str(position or "")) else last + 1
     visit.status = S.ASSIGNED
     detail.update(officer=officer.username, officer_name=officer.full_name or officer.username,
                   previous=getattr(before, "username", None), position=visit.position)  # fmt: skip

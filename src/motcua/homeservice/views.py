@@ -97,6 +97,7 @@ def book(request: HttpRequest) -> HttpResponse:
                             phone=visit.phone,
                             email=form.cleaned_data.get("notify_email") or "",
                             source="booking",
+                            if_absent=True,  # an anonymous form never changes a recorded choice
                         )
             except DomainError as exc:
                 form.add_error(None, exc.message)

@@ -60,10 +60,22 @@ def contact_preference_record(
     source: str,
     actor: Any = None,
     now: datetime | None = None,
+    if_absent: bool = False,
 ) -> ContactPreference | None:
-    """Record which channels a citizen agreed to (None and nothing stored without consent)."""
+    """Record which channels a citizen agreed to (None and nothing stored without consent).
+
+    `if_absent`: an anonymous form (portal booking, home-visit booking, online submission) typed
+    by whoever knows a name and an ID number: it may give a choice to a citizen who has none, but
+    never changes a recorded one (else a stranger could redirect a known citizen's messages to
+    their own phone or e-mail). Only the citizen's signed preferences link or an official
+    changes a recorded choice.
+    """
     if not consent:
         return None
+    if if_absent:
+        existing = ContactPreference.objects.filter(citizen=citizen).first()
+        if existing is not None:
+            return existing
     chosen = [c for c in (channels or DEFAULT_CHANNELS) if c]
     unknown = [c for c in chosen if c not in ChannelName.values]
     if unknown:
@@ -542,6 +554,7 @@ def notification_dossier_received(
             source="online" if actor is None else "reception",
             actor=actor,
             now=now,
+            if_absent=actor is None,
         )
     if dossier.status != 2:  # only an accepted dossier has its official code and due date
         return []

@@ -427,6 +427,10 @@ def payment_callback(request: HttpRequest, provider: str = Path(max_length=40)) 
         "unknown_provider": (404, "Cổng thanh toán không được cấu hình."),
         "unknown_order": (404, "Không tìm thấy đơn hàng của thông báo thanh toán."),
         "stale": (409, "Thông báo thanh toán đã quá hạn hoặc bị phát lại."),
+        "receipt_failed": (
+            409,
+            "Chưa phát hành được biên lai điện tử nên chưa ghi nhận thanh toán; xin gửi lại sau.",
+        ),
     }
     status, message = messages.get(
         outcome, (409, "Thông báo thanh toán không khớp với khoản phải nộp, không được ghi nhận.")

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from motcua.core import clock
-from motcua.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from motcua.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from motcua.core.services import audit_record, sequence_next
 from motcua.org.models import Role, Unit
 from motcua.payments.models import (
@@ -608,6 +608,12 @@ def payment_callback(
             )
         except Conflict as exc:
             raise CallbackRejected("not_pending", exc.message) from exc
+        except DomainError as exc:
+            # The money was taken but no receipt could be issued (e.g. the signing certificate
+            # went missing): nothing is recorded as paid, the callback is logged and refused so
+            # the gateway sends it again, and the operator is alerted.
+            log.error("payment callback %s: receipt not issued: %s", provider, exc.message)
+            raise CallbackRejected("receipt_failed", exc.message) from exc
     except CallbackRejected as exc:
         outcome, detail = exc.outcome, exc.detail
         log.warning("payment callback %s refused: %s (%s)", provider, outcome, detail)

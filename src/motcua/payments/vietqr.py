@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from motcua.core.text import ascii_digits
+
 NAPAS_GUID = "A000000727"
 SERVICE_TO_ACCOUNT = "QRIBFTTA"
 CURRENCY_VND = "704"
@@ -94,7 +96,7 @@ def _parse_tlv(data: str) -> dict[str, str]:
         if i + 4 > len(data):
             raise VietQRError("truncated data object")
         tag, size = data[i : i + 2], data[i + 2 : i + 4]
-        if not (tag.isdigit() and size.isdigit()):
+        if not (ascii_digits(tag) and ascii_digits(size)):
             raise VietQRError("malformed data object header")
         n = int(size)
         value = data[i + 4 : i + 4 + n]

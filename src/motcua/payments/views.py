@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from motcua.core.errors import DomainError
+from motcua.core.text import ascii_digits
 from motcua.payments import selectors, services
 from motcua.payments.models import Method
 
@@ -273,7 +274,7 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
                 content=upload.read(10 * 1024 * 1024 + 1)[: 10 * 1024 * 1024],
                 filename=upload.name or "",
                 actor=request.user,
-                account_id=int(account) if account.isdigit() and len(account) < 10 else None,
+                account_id=int(account) if ascii_digits(account) and len(account) < 10 else None,
             )
         except DomainError as exc:
             messages.error(request, exc.message)

@@ -21,6 +21,7 @@ from django_ratelimit.core import is_ratelimited
 from motcua.core import clock
 from motcua.core.cache import cached_figure, shared_page
 from motcua.core.errors import DomainError
+from motcua.core.text import ascii_digits
 from motcua.portal import selectors, services, visitors
 from motcua.portal.forms import AnnouncementForm, CommentForm, LookupForm, ServiceRatingForm
 from motcua.portal.models import Announcement, Comment, RatingChannel
@@ -296,7 +297,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
     date_from = _parse_date(request.GET.get("tu")) or default_from
     date_to = _parse_date(request.GET.get("den")) or today
     unit_id = request.GET.get("don-vi", "")
-    unit = Unit.objects.filter(pk=int(unit_id)).first() if unit_id.isdigit() else None
+    unit = Unit.objects.filter(pk=int(unit_id)).first() if ascii_digits(unit_id) else None
     field_code = request.GET.get("linh-vuc", "").strip()[:40]
     field = Field.objects.filter(code=field_code).first() if field_code else None
     # Public figures may be a few minutes old; recomputing them per visitor costs ~0.5 s of
@@ -713,6 +714,7 @@ def booking(request: HttpRequest) -> HttpResponse:
                             phone=made.phone,
                             email=form.cleaned_data.get("notify_email") or "",
                             source="booking",
+                            if_absent=True,  # an anonymous form never changes a recorded choice
                         )
             except DomainError as exc:
                 form.add_error(None, exc.message)

@@ -16,6 +16,7 @@ from motcua.core.auth import staff_auth
 from motcua.core.errors import NotFound, RateLimited, ValidationFailed
 from motcua.core.idempotency import idempotent
 from motcua.core.schemas import DB_INT_MAX, InputSchema, JsonInt
+from motcua.core.text import ascii_digits
 from motcua.org.models import Counter, Office
 from motcua.queueing import lookups, selectors, services
 from motcua.queueing.models import Service, Ticket
@@ -80,7 +81,7 @@ def resolve_office(value: Any) -> Office:
     if not text:
         raise ValidationFailed("Thiếu bộ phận một cửa (office).", code="office_required")
     # Remembered per process, forgotten when an office row changes (queueing.lookups).
-    office = None if text.isdigit() and int(text) > DB_INT_MAX else lookups.office(text)
+    office = None if ascii_digits(text) and int(text) > DB_INT_MAX else lookups.office(text)
     if office is None:
         raise NotFound("Không tìm thấy bộ phận một cửa.", code="office_not_found")
     return office

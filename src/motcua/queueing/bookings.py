@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from motcua.core import clock
 from motcua.core.errors import Conflict, NotFound, ValidationFailed
 from motcua.core.services import audit_record
-from motcua.core.text import normalize_name
+from motcua.core.text import ascii_digits, normalize_name
 from motcua.org.idcard import validate_id_number
 from motcua.org.models import Citizen, Office, Role
 from motcua.org.permissions import require_role
@@ -356,7 +356,7 @@ def proof_matches(*, id_number: str, phones: tuple[str, ...], proof: str) -> boo
     proof = (proof or "").strip()
     if not proof:
         return False
-    if proof.isdigit() and len(proof) == 4:
+    if ascii_digits(proof) and len(proof) == 4:
         return hmac.compare_digest(id_number[-4:], proof)
     try:
         phone = normalize_phone(proof)

@@ -28,6 +28,8 @@ from typing import Any
 
 from django.db import connection
 
+from motcua.core.text import ascii_digits
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "motcua_queue"
@@ -78,8 +80,8 @@ def _redis_publish(payload: str) -> None:
 def _deliver(payload: str) -> None:
     """A signal's payload "office:event" (from PostgreSQL or Redis) wakes that office."""
     office, _, event = payload.partition(":")
-    if office.isdigit():
-        notify(int(office), int(event) if event.isdigit() else None)
+    if ascii_digits(office):
+        notify(int(office), int(event) if ascii_digits(event) else None)
 
 
 _redis_client: Any = None

@@ -17,6 +17,7 @@ from ninja import Router
 from motcua.core.auth import staff_auth
 from motcua.core.errors import Conflict, NotFound, ValidationFailed
 from motcua.core.idempotency import idempotent
+from motcua.core.text import ascii_digits
 from motcua.org.models import Counter
 from motcua.queueing import selectors, services
 from motcua.queueing.api import ErrorOut, TicketOut, resolve_service
@@ -82,7 +83,7 @@ def _parked(counter: Counter, wanted: str) -> Ticket:
     qs = Ticket.objects.filter(counter=counter, status=Status.PARKED)
     if wanted:
         ticket = qs.filter(display__iexact=wanted).order_by("-service_date").first()
-        if ticket is None and wanted.isdigit() and len(wanted) < 19:
+        if ticket is None and ascii_digits(wanted) and len(wanted) < 19:
             ticket = qs.filter(pk=int(wanted)).first()
     else:
         last = (
@@ -114,7 +115,7 @@ def _transfer_targets(
             Counter.objects.filter(
                 office=counter.office, is_active=True, pk=int(counter_text)
             ).first()
-            if counter_text.isdigit() and len(counter_text) < 19
+            if ascii_digits(counter_text) and len(counter_text) < 19
             else None
         )
         if to_counter is None:

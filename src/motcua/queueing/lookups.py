@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from motcua.core.text import ascii_digits
+
 LOOKUP_FRESH_S = 5.0
 
 _T = TypeVar("_T")
@@ -75,7 +77,9 @@ def office(value: str | int) -> Any:
 
     def build() -> Any:
         qs = Office.objects.filter(is_active=True)
-        return qs.filter(pk=int(text)).first() if text.isdigit() else qs.filter(code=text).first()
+        return (
+            qs.filter(pk=int(text)).first() if ascii_digits(text) else qs.filter(code=text).first()
+        )
 
     return _remember(("office", text), build)
 
@@ -89,7 +93,7 @@ def service(office_id: int, value: str | int) -> Any:
     def build() -> Any:
         qs = Service.objects.filter(office_id=office_id, active=True)
         found = qs.filter(code__iexact=text).first()
-        if found is None and text.isdigit():
+        if found is None and ascii_digits(text):
             found = qs.filter(pk=int(text)).first()
         return found
 

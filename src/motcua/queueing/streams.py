@@ -22,6 +22,7 @@ from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, StreamingHttpResponse
 
+from motcua.core.text import ascii_digits
 from motcua.org.models import Office
 from motcua.queueing import broker, selectors
 
@@ -53,7 +54,7 @@ class _Cursor:
 
 def _params(request: HttpRequest, office: Office) -> tuple[int | None, bool, float]:
     raw = request.headers.get("Last-Event-ID") or request.GET.get("last_id") or ""
-    last_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
+    last_id = int(raw) if ascii_digits(raw) and len(raw) < 19 else None
     once = request.GET.get("once") in ("1", "true")
     try:
         max_s = float(request.GET.get("max", "55"))

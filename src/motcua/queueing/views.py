@@ -19,6 +19,7 @@ from motcua.core import clock
 from motcua.core.errors import DomainError, PermissionDenied, ValidationFailed
 from motcua.core.links import public_url
 from motcua.core.spreadsheet import SafeCsvWriter, append_row
+from motcua.core.text import ascii_digits
 from motcua.notifications.forms import NotifyChoiceForm, notify_choice_record
 from motcua.org.models import Citizen, Counter, Office, Role
 from motcua.queueing import bookings as booking_rules
@@ -57,7 +58,7 @@ def _office(value: str) -> Office:
 def _pk(value: Any) -> int:
     """A primary key from a form field; garbage becomes 0, which matches nothing (→ 404)."""
     text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 19 else 0
+    return int(text) if ascii_digits(text) and len(text) < 19 else 0
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -120,7 +121,7 @@ def board(request: HttpRequest, office: str) -> HttpResponse:
             "server_voice": voice.available(),
             # Shorter streams (tests, flaky networks); EventSource reconnects and resumes.
             "sse_max": request.GET.get("sse_max", "")
-            if (request.GET.get("sse_max") or "").isdigit()
+            if ascii_digits(request.GET.get("sse_max") or "")
             else "",
         },
     )
@@ -134,7 +135,7 @@ def voice_call(request: HttpRequest) -> HttpResponse:
     """WAV of 'Mời công dân có số thứ tự … đến quầy số …' (espeak-ng), 404 when no server voice."""
     display = (request.GET.get("so") or "").upper()
     counter = request.GET.get("quay") or ""
-    if not _DISPLAY_RE.fullmatch(display) or not counter.isdigit() or int(counter) > 999:
+    if not _DISPLAY_RE.fullmatch(display) or not ascii_digits(counter) or int(counter) > 999:
         raise Http404("bad call")
     if not voice.available():
         raise Http404("no server voice")
@@ -157,7 +158,7 @@ def kiosk_voice(request: HttpRequest, office: str) -> HttpResponse:
 
     def count(name: str) -> int | None:
         value = request.GET.get(name) or ""
-        return min(int(value), 9999) if value.isdigit() else None
+        return min(int(value), 9999) if ascii_digits(value) else None
 
     services = Service.objects.filter(office=obj, active=True).order_by("sort", "code")
     service = services.filter(code=request.GET.get("dich-vu") or "").first()

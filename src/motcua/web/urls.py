@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from motcua.web import views
@@ -8,7 +7,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dang-nhap/", views.LoginView.as_view(), name="login"),
-    path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("dang-xuat/", views.LogoutView.as_view(), name="logout"),
     path("don-vi/", views.switch_unit, name="switch_unit"),
     path("thu-tuc/", views.catalog, name="catalog"),
 ]

@@ -63,6 +63,19 @@ def ratelimited(request: HttpRequest, exception: Exception | None = None) -> Htt
     return render(request, "web/error.html", {"message": body["message"]}, status=429)
 
 
+class LogoutView(auth_views.LogoutView):
+    """Logout that also tells the browser to drop its HTTP cache of our pages (Clear-Site-Data):
+    pages such as the home-service officer's day list hold citizens' addresses and phones. The
+    officer page's service worker drops its own kept copy when the page next answers with the
+    login page (homeservice/static/homeservice/sw.js). Storage is not cleared: the officer's
+    unsent offline actions wait there."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache"'
+        return response
+
+
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     authentication_form = LoginForm

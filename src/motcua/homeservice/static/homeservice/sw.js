@@ -45,6 +45,10 @@ self.addEventListener("fetch", function (event) {
       if (response.ok && !response.redirected) {
         var copy = response.clone();
         caches.open(CACHE).then(function (cache) { cache.put(PAGE, copy); });
+      } else {
+        // Logged out (sent to the login page) or no longer allowed: the kept copy holds
+        // citizens' names, addresses and phones, so it goes at once.
+        caches.open(CACHE).then(function (cache) { cache.delete(PAGE); });
       }
       return response;
     }).catch(function () {

@@ -75,6 +75,10 @@ def test_staff_publish_everywhere_and_the_report_counts_a_booking(
     expect(page.locator("#campaign-status")).to_have_text("Đã đăng")
     for channel in ("portal", "zalo", "facebook", "email"):
         expect(page.locator(f'tr[data-channel="{channel}"]')).to_contain_text("Đã đăng")
+        # When, as dd/mm/yyyy (never the ISO date).
+        expect(page.locator(f'tr[data-channel="{channel}"]')).to_contain_text(
+            re.compile(r"\d{2}:\d{2} \d{2}/\d{2}/\d{4}")
+        )
     failures["báo cáo"] = axe_violations(page)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "campaign-report.png"), full_page=True)

@@ -47,6 +47,12 @@ def campaign_report(campaign: Campaign) -> dict[str, Any]:
                 "state_label": post.get_state_display() if post else "Chưa đăng",
                 "attempts": post.attempts if post else 0,
                 "posted_at": _iso(post.posted_at) if post else None,
+                # For the page: local time, dd/mm/yyyy (the API keeps the ISO moment).
+                "posted_label": (
+                    f"{clock.local(post.posted_at):%H:%M %d/%m/%Y}"
+                    if post and post.posted_at
+                    else ""
+                ),
                 "failed_at": _iso(post.failed_at) if post else None,
                 "error": post.last_error if post else "",
                 "provider_id": post.provider_id if post else "",

@@ -164,3 +164,53 @@ def test_visits_to_remind_lists_the_days_visits_still_to_happen(home):
                        params={"note": "Công dân báo bận"})  # fmt: skip
     assert [v.code for v in visits_to_remind(date(2026, 11, 17))] == [waiting.code]
     assert list(visits_to_remind(date(2026, 11, 18))) == []
+
+
+def test_the_desk_records_the_callers_channels_with_their_consent(home, client):
+    """The guidance desk asks the caller's channels with their own consent, like the portal form
+    (recorded in the visit's transaction, by the officer who read it out)."""
+    from motcua.homeservice.models import HomeVisit
+    from motcua.notifications.models import ContactPreference
+
+    client.force_login(home.tiepnhan)
+    page = client.get("/can-bo/tai-nha/dat-lich/").content.decode()
+    assert 'name="notify_consent"' in page and 'name="notify_channels"' in page
+    data = {
+        "unit": home.ward.code, "procedure": home.bttx.procedure.code, "eligibility": "social",
+        "full_name": "Nguyễn Thị Hoa", "id_number": "001040123456", "phone": "0912345678",
+        "address": "Số 5 ngõ 12", "date": "2026-11-17", "half_day": "afternoon",
+    }  # fmt: skip
+    # E-mail chosen with consent but no address: refused, nothing booked.
+    answer = client.post(
+        "/can-bo/tai-nha/dat-lich/", {**data, "notify_consent": "on", "notify_channels": "email"}
+    )
+    assert (
+        answer.status_code == 400 and "Vui lòng nhập địa chỉ thư điện tử" in answer.content.decode()
+    )
+    assert not HomeVisit.objects.exists()
+    answer = client.post(
+        "/can-bo/tai-nha/dat-lich/",
+        {**data, "notify_consent": "on", "notify_channels": ["email", "zalo"],
+         "notify_email": "hoa@example.vn"},
+    )  # fmt: skip
+    assert answer.status_code == 302
+    visit = HomeVisit.objects.get()
+    pref = ContactPreference.objects.get(citizen=visit.citizen)
+    assert pref.channels == ["email", "zalo"] and pref.email == "hoa@example.vn"
+    assert pref.consent_source == "booking" and pref.recorded_by == home.tiepnhan
+
+
+def test_the_desk_without_consent_records_no_channels(home, client):
+    from motcua.homeservice.models import HomeVisit
+    from motcua.notifications.models import ContactPreference
+
+    client.force_login(home.tiepnhan)
+    answer = client.post(
+        "/can-bo/tai-nha/dat-lich/",
+        {"unit": home.ward.code, "procedure": home.bttx.procedure.code, "eligibility": "social",
+         "full_name": "Nguyễn Thị Hoa", "id_number": "001040123456", "phone": "0912345678",
+         "address": "Số 5 ngõ 12", "date": "2026-11-17", "half_day": "afternoon",
+         "notify_channels": ["email"]},
+    )  # fmt: skip
+    assert answer.status_code == 302 and HomeVisit.objects.exists()
+    assert not ContactPreference.objects.exists()

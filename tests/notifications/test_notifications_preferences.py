@@ -173,7 +173,9 @@ def test_a_follower_sending_their_code_is_linked(ward, freeze, client, settings)
     text = {"event_name": "user_send_text", "sender": {"id": "8812345"}}
     forged = _event(client, settings, {**text, "message": {"text": code}}, secret="wrong")
     assert forged.status_code == 403 and forged.json()["code"] == "signature_invalid"
-    wrong = _event(client, settings, {**text, "message": {"text": code[:-1] + "0"}})
+    # One character changed (never the same one: "0" when it is not already "0").
+    wrong_code = code[:-1] + ("1" if code.endswith("0") else "0")
+    wrong = _event(client, settings, {**text, "message": {"text": wrong_code}})
     assert wrong.status_code == 200 and wrong.json()["outcome"] == ""
     ok = _event(client, settings, {**text, "message": {"text": f"Xin chào {code.lower()}"}})
     assert ok.json()["outcome"] == "linked"

@@ -415,3 +415,31 @@ def test_kiosk_answer_names_the_age_priority_and_no_booking(at, client, office, 
     )
     assert r.status_code == 201
     assert r.json()["priority"] == "Người cao tuổi" and r.json()["booking_slot"] is None
+
+
+def test_desk_booking_asks_the_channels_with_their_own_consent(at, client, office, svc_a, officer):
+    """Like the portal booking form: optional channels with their own consent, recorded in the
+    booking's transaction by the officer; a bad choice books nothing."""
+    from motcua.notifications.models import ContactPreference
+
+    client.force_login(officer)
+    page = client.get(
+        "/can-bo/xep-hang/huong-dan/",
+        {"office": office.code, "dv": svc_a.pk, "ngay": "2026-11-26"},
+    ).content.decode()
+    assert 'name="notify_consent"' in page and 'name="notify_email"' in page
+    slot = page.split('name="slot"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+    data = {
+        "office": office.code, "service": svc_a.pk, "slot": slot,
+        "id_number": "001160012345", "full_name": "Hoàng Văn Gọi", "phone": "0913000222",
+        "notify_consent": "on", "notify_channels": ["email"],
+    }  # fmt: skip
+    r = client.post("/can-bo/xep-hang/huong-dan/dat-lich/", data, follow=True)
+    assert "Vui lòng nhập địa chỉ thư điện tử" in r.content.decode()
+    assert not Booking.objects.exists()
+    client.post("/can-bo/xep-hang/huong-dan/dat-lich/", {**data, "notify_email": "goi@example.vn"})
+    booking = Booking.objects.get()
+    pref = ContactPreference.objects.get(citizen=booking.citizen)
+    assert pref.channels == ["email"] and pref.email == "goi@example.vn"
+    assert pref.phone == "0913000222" and pref.recorded_by == officer
+    assert pref.consent_source == "booking"

@@ -158,6 +158,9 @@ def test_back_office_pages_have_no_axe_violations(browser, live_server, demo, si
     failures: dict[str, list[str]] = {}
     _login(page, base, "admin")
     counter = demo["office"].counters.order_by("number").first()
+    from motcua.queueing.models import Service
+
+    desk_service = Service.objects.filter(office=demo["office"], active=True).first()
     for path in [
         "/can-bo/",
         "/can-bo/ho-so/",
@@ -169,6 +172,9 @@ def test_back_office_pages_have_no_axe_violations(browser, live_server, demo, si
         "/can-bo/xep-hang/",
         f"/can-bo/xep-hang/quay/{counter.pk}/",
         "/can-bo/xep-hang/huong-dan/",
+        # The desk's booking form with the caller's channels (shown once a service is chosen).
+        f"/can-bo/xep-hang/huong-dan/?office={demo['office'].code}&dv={desk_service.pk}",
+        "/can-bo/tai-nha/dat-lich/",
         "/can-bo/xep-hang/bang-hien-thi/",
         "/can-bo/xep-hang/bao-cao/",
         "/can-bo/khuon-mat/",

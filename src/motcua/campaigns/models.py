@@ -230,7 +230,10 @@ class Subscription(models.Model):
 
 
 class CampaignEmail(models.Model):
-    """The e-mail of a campaign to one subscriber: one outbox message, never two."""
+    """The message of a campaign to one subscriber: one outbox message, never two.
+
+    An e-mail for an e-mail subscription; for a Zalo subscription whose phone is linked to a
+    follower of the office's Official Account, an OA message (outbox channel `zalo_oa`)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="emails")
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="+")

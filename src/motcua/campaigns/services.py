@@ -492,7 +492,81 @@ def _post_email(post: CampaignPost, now: datetime) -> int:
             )
             CampaignEmail.objects.create(campaign=campaign, subscription=sub, notification=n)
             made += 1
-        _mark_posted(post, provider_id=f"{made} thư", url="", now=now)
+        oa = _enqueue_zalo_followers(campaign, done, at, now)
+        label = f"{made} thư" + (f", {oa} tin Zalo OA" if oa else "")
+        _mark_posted(post, provider_id=label, url="", now=now)
+    return made
+
+
+def zalo_recipients(campaign: Campaign) -> list[tuple[Subscription, Any]]:
+    """Zalo subscribers of the campaign's ward or field who follow the office's OA and linked it
+    (`ContactPreference.zalo_user_id`, matched by phone), one per follower. Zalo is not stopped
+    on their preference. The others are left as they are: they see the OA's article."""
+    from motcua.notifications.models import ChannelName, ContactPreference
+
+    topic = Q(unit=campaign.unit)
+    if campaign.field_id:
+        topic |= Q(field_id=campaign.field_id)
+    subs = list(
+        Subscription.objects.filter(
+            topic,
+            channel=SubChannel.ZALO,
+            confirmed_at__isnull=False,
+            unsubscribed_at__isnull=True,
+        )
+        .select_related("unit", "field")
+        .order_by("address", "pk")
+    )
+    if not subs:
+        return []
+    followers: dict[str, Any] = {}
+    for pref in ContactPreference.objects.exclude(zalo_user_id="").order_by("pk"):
+        if ChannelName.ZALO in pref.stopped or not pref.phone:
+            continue
+        try:
+            followers.setdefault(_normalise_address(SubChannel.ZALO, pref.phone), pref)
+        except ValidationFailed:
+            continue
+    seen: set[str] = set()
+    out = []
+    for sub in subs:
+        follower = followers.get(sub.address)
+        if follower is not None and follower.zalo_user_id not in seen:
+            seen.add(follower.zalo_user_id)
+            out.append((sub, follower))
+    return out
+
+
+def _enqueue_zalo_followers(campaign: Campaign, done: set[int], at: datetime, now: datetime) -> int:
+    """One outbox OA message per linked Zalo subscriber (called inside `_post_email`'s
+    transaction; `CampaignEmail` is unique per campaign and subscription: never twice)."""
+    from motcua.notifications.models import ChannelName, Kind, Notification
+
+    link = tracking_link(campaign, Channel.ZALO)
+    made = 0
+    for sub, pref in zalo_recipients(campaign):
+        if sub.pk in done:
+            continue
+        stop = unsubscribe_url(sub)
+        text = (
+            f"{campaign.text}\n\n{_link_label(campaign)}: {link}\n\n"
+            f"Ông/Bà nhận tin này vì đã đăng ký nhận tin của {sub.topic_label} qua Zalo.\n"
+            f"Hủy đăng ký: {stop}"
+        )
+        n = Notification.objects.create(
+            kind=Kind.CAMPAIGN,
+            channel=ChannelName.ZALO_OA,
+            recipient=pref.zalo_user_id,
+            citizen_id=pref.citizen_id,
+            unit=campaign.unit,
+            subject=campaign.title[:200],
+            text=text,
+            params={"huy_dang_ky": stop, "chien_dich": campaign.code},
+            created_at=now,
+            next_attempt_at=at,
+        )
+        CampaignEmail.objects.create(campaign=campaign, subscription=sub, notification=n)
+        made += 1
     return made
 
 
@@ -613,7 +687,7 @@ def campaign_reach_refresh(*, campaign: Campaign, posters: Any = None) -> dict[s
         value: int | None = None
         if post.channel == Channel.EMAIL:
             value = CampaignEmail.objects.filter(
-                campaign=campaign, notification__state=State.SENT
+                campaign=campaign, notification__state=State.SENT, notification__channel="email"
             ).count()
         elif post.channel == Channel.PORTAL:
             value = sum(

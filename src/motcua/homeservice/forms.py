@@ -76,6 +76,10 @@ class PublicVisitForm(VisitForm, NotifyChoiceForm):
     altcha = ChallengeField()
 
 
+class DeskVisitForm(VisitForm, NotifyChoiceForm):
+    """The guidance desk's form: the caller's channels, asked with their own consent."""
+
+
 class VisitLookupForm(forms.Form):
     code = forms.CharField(
         label="Mã lịch hẹn",

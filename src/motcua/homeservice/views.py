@@ -18,8 +18,9 @@ from django_ratelimit.core import is_ratelimited
 from motcua.core import clock
 from motcua.core.errors import DomainError
 from motcua.homeservice import selectors, services
-from motcua.homeservice.forms import PublicVisitForm, VisitForm, VisitLookupForm
+from motcua.homeservice.forms import DeskVisitForm, PublicVisitForm, VisitForm, VisitLookupForm
 from motcua.homeservice.models import HomeServiceRule, HomeVisit, VisitChannel
+from motcua.notifications.forms import notify_choice_record
 from motcua.org.models import Role, Unit
 
 RATE_BOOK = "10/m"
@@ -230,13 +231,17 @@ def desk_book(request: HttpRequest) -> HttpResponse:
     """The guidance desk books a home visit for a caller (no anti-robot check)."""
     units = _staff_units(request, services.DESK_ROLES)
     procedures = _procedures()
-    form = VisitForm(request.POST or None, units=units, procedures=procedures)
+    form = DeskVisitForm(request.POST or None, units=units, procedures=procedures)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                visit = _book_from(form, procedures, channel=VisitChannel.DESK,
-                                   created_by=request.user)  # fmt: skip
+                with transaction.atomic():  # the visit and the caller's choice of channels
+                    visit = _book_from(form, procedures, channel=VisitChannel.DESK,
+                                       created_by=request.user)  # fmt: skip
+                    notify_choice_record(
+                        form, citizen=visit.citizen, phone=visit.phone, actor=request.user
+                    )
             except DomainError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status

@@ -68,6 +68,8 @@ DEFAULTS = {
     "NOTIFY_SMTP_STARTTLS": "0",
     "NOTIFY_EMAIL_FROM": "motcua@localhost",
     "NOTIFY_TIMEOUT": "10",
+    # How many days a preferences link may show the citizen's data (unsubscribing never expires).
+    "NOTIFY_PREFERENCES_MAX_AGE_DAYS": "90",
 }
 
 # Zalo ZNS template ids per kind of message (each is registered and approved on Zalo's side);
@@ -244,13 +246,21 @@ class ZaloOa(Channel):
     def send(self, message: Message) -> Sent:
         lines = [ln for ln in message.text.split("\n") if ln.strip()]
         link = message.unsubscribe_url
+        # A campaign to a subscriber is not a transaction: the OA's promotion message (same
+        # shape, template type "promotion"; taken from the published SDK examples, unchecked
+        # against a contract). Everything else is a transaction message.
+        promotion = message.kind == "campaign"
+        path = "/v3.0/oa/message/promotion" if promotion else "/v3.0/oa/message/transaction"
         payload = {
             "recipient": {"user_id": message.recipient},
             "message": {
                 "attachment": {
                     "type": "template",
                     "payload": {
-                        "template_type": OA_TEMPLATE_TYPES.get(message.kind, "transaction_order"),
+                        "template_type": OA_TEMPLATE_TYPES.get(
+                            message.kind,
+                            "promotion" if promotion else "transaction_order",
+                        ),
                         "language": "VI",
                         "elements": [
                             {"type": "header", "align": "left", "content": message.subject[:100]},
@@ -280,7 +290,7 @@ class ZaloOa(Channel):
             },
         }
         answer = _post_json(
-            conf("NOTIFY_ZALO_OA_URL").rstrip("/") + "/v3.0/oa/message/transaction",
+            conf("NOTIFY_ZALO_OA_URL").rstrip("/") + path,
             payload,
             lambda body: {"access_token": conf("NOTIFY_ZALO_OA_TOKEN")},
         )

@@ -43,3 +43,24 @@ class NotifyChoiceForm(forms.Form):
                 "notify_email", "Vui lòng nhập địa chỉ thư điện tử để nhận thông báo qua thư."
             )
         return data
+
+
+def notify_choice_record(
+    form: forms.Form, *, citizen: Any, phone: str, actor: Any = None, source: str = "booking"
+) -> Any:
+    """Record the choice of a valid form with these fields (inside the booking's transaction);
+    None when the citizen did not agree. Staff pages pass themselves as `actor` (they read the
+    consent out to the caller and record their answer)."""
+    if not form.cleaned_data.get("notify_consent"):
+        return None
+    from motcua.notifications.services import contact_preference_record
+
+    return contact_preference_record(
+        citizen=citizen,
+        consent=True,
+        channels=list(form.cleaned_data.get("notify_channels") or []) or None,
+        phone=phone,
+        email=form.cleaned_data.get("notify_email") or "",
+        source=source,
+        actor=actor,
+    )

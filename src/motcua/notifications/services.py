@@ -98,8 +98,38 @@ def contact_preference_record(
     return pref
 
 
+class _SignedAt(signing.TimestampSigner):
+    """A timestamped signature carrying a given time (a preferences link keeps the age of the
+    message's link it was reached from, so following links never makes an old link young)."""
+
+    def __init__(self, *, salt: str, at: int | None = None) -> None:
+        super().__init__(salt=salt)
+        self._at = at
+
+    def timestamp(self) -> str:
+        # The office's clock (frozen in tests), like every other time here.
+        at = self._at if self._at is not None else int(clock.now().timestamp())
+        return signing.b62_encode(at)
+
+
+def _unsign_timed(token: str, salt: str) -> tuple[str, int | None]:
+    """The signed value and its signing time in seconds (None for a link signed before links
+    carried one: its age is unknown). BadSignature when forged. A TimestampSigner signs
+    "value:time" exactly as a Signer would, so one check verifies both forms (the values signed
+    here never hold ':')."""
+    raw = signing.Signer(salt=salt).unsign(token)
+    head, sep, stamp = raw.rpartition(":")
+    if sep:
+        try:
+            return head, signing.b62_decode(stamp)
+        except ValueError:
+            raise signing.BadSignature("bad timestamp") from None
+    return raw, None
+
+
 def unsubscribe_token(pref: ContactPreference, channel: str) -> str:
-    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(f"{pref.pk}.{channel}")
+    # Timestamped (the preferences page refuses old links), but never expired for unsubscribing.
+    return _SignedAt(salt=UNSUBSCRIBE_SALT).sign(f"{pref.pk}.{channel}")
 
 
 def unsubscribe_url(pref: ContactPreference, channel: str) -> str:
@@ -110,10 +140,19 @@ def unsubscribe_url(pref: ContactPreference, channel: str) -> str:
     )
 
 
-def unsubscribe_read(token: str) -> tuple[ContactPreference, str]:
-    """The preference and channel a signed link names; NotFound for a forged or stale link."""
+def unsubscribe_signed_at(token: str) -> int | None:
+    """When an unsubscribe link was signed (seconds), None for older links without a time."""
     try:
-        value = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token)
+        return _unsign_timed(token, UNSUBSCRIBE_SALT)[1]
+    except signing.BadSignature:
+        return None
+
+
+def unsubscribe_read(token: str) -> tuple[ContactPreference, str]:
+    """The preference and channel a signed link names; NotFound for a forged or stale link.
+    Never expires: stopping messages must always work (marketing mail by law, and ours)."""
+    try:
+        value, _at = _unsign_timed(token, UNSUBSCRIBE_SALT)
         pk, channel = value.split(".", 1)
         pref = ContactPreference.objects.select_related("citizen").get(pk=int(pk))
     except (signing.BadSignature, ValueError, ContactPreference.DoesNotExist):
@@ -136,8 +175,9 @@ def contact_preference_stop(*, token: str) -> tuple[ContactPreference, str]:
 PREFERENCES_SALT = "motcua.notifications.preferences"
 
 
-def preferences_token(pref: ContactPreference) -> str:
-    return signing.Signer(salt=PREFERENCES_SALT).sign(str(pref.pk))
+def preferences_token(pref: ContactPreference, *, at: int | None = None) -> str:
+    """Signed with its time (`at`: that of the link it was reached from)."""
+    return _SignedAt(salt=PREFERENCES_SALT, at=at).sign(str(pref.pk))
 
 
 def preferences_url(pref: ContactPreference) -> str:
@@ -148,15 +188,46 @@ def preferences_url(pref: ContactPreference) -> str:
     )
 
 
-def preferences_read(token: str) -> ContactPreference:
-    """The preference a signed preferences link names (NotFound when forged)."""
+def preferences_max_age() -> timedelta:
+    """How long a preferences link shows personal data (`NOTIFY_PREFERENCES_MAX_AGE_DAYS`,
+    default 90 days): a message forwarded or found months later must not open it."""
+    from motcua.notifications.channels import conf
+
     try:
-        pk = int(signing.Signer(salt=PREFERENCES_SALT).unsign(token))
-        return ContactPreference.objects.select_related("citizen").get(pk=pk)
+        days = int(conf("NOTIFY_PREFERENCES_MAX_AGE_DAYS"))
+    except ValueError:
+        days = 90
+    return timedelta(days=max(days, 1))
+
+
+class PreferencesLinkExpired(NotFound):
+    """A genuine preferences link that is too old to show personal data (it still stops)."""
+
+    def __init__(self, pref: ContactPreference) -> None:
+        super().__init__(
+            "Đường dẫn này đã quá hạn để xem và đổi lựa chọn nhận thông báo (vì nó hiện thông "
+            "tin cá nhân). Ông/Bà vẫn có thể ngừng nhận mọi thông báo ngay tại đây, hoặc dùng "
+            "đường dẫn trong tin nhắn mới nhất để chọn lại kênh.",
+            code="preferences_expired",
+        )
+        self.pref = pref
+
+
+def preferences_read(token: str, *, now: datetime | None = None) -> ContactPreference:
+    """The preference a signed preferences link names: NotFound when forged,
+    PreferencesLinkExpired (with the preference) when older than `preferences_max_age()` or
+    signed before links carried a time."""
+    try:
+        value, at = _unsign_timed(token, PREFERENCES_SALT)
+        pref = ContactPreference.objects.select_related("citizen").get(pk=int(value))
     except (signing.BadSignature, ValueError, ContactPreference.DoesNotExist):
         raise NotFound(
             "Đường dẫn chọn kênh nhận thông báo không hợp lệ.", code="preferences_invalid"
         )
+    moment = (now or clock.now()).timestamp()
+    if at is None or moment - at > preferences_max_age().total_seconds():
+        raise PreferencesLinkExpired(pref)
+    return pref
 
 
 def _withdraw_pending(pref: ContactPreference, channels: list[str], reason: str) -> int:
@@ -213,6 +284,35 @@ def contact_preference_update(
     pref.save()
     _withdraw_pending(pref, left, "Công dân đã bỏ chọn kênh này.")
     return pref
+
+
+# --- the office's wording -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def message_template_save(
+    *, kind: str, channel: str, body: str, subject: str = "", actor: Any = None
+) -> Any:
+    """Write the office's wording of one kind on one channel (checked like the admin's form:
+    `texts.template_errors`; ValidationFailed in Vietnamese when it is refused)."""
+    from django.core.exceptions import ValidationError
+
+    from motcua.notifications.models import MessageTemplate
+
+    row = MessageTemplate.objects.filter(kind=kind, channel=channel).first() or MessageTemplate(
+        kind=kind, channel=channel
+    )
+    row.subject, row.body, row.active = subject, body, True
+    row.updated_by = actor if getattr(actor, "pk", None) else None
+    try:
+        row.full_clean()
+    except ValidationError as exc:
+        raise ValidationFailed(
+            " ".join(m for msgs in exc.message_dict.values() for m in msgs),
+            code="template_invalid",
+        ) from None
+    row.save()
+    return row
 
 
 # --- Zalo Official Account: linking a follower ----------------------------------------------------

@@ -104,7 +104,11 @@ class ZaloStandin(_HttpStandin):
     """Zalo ZNS (the access token, a known template, its parameters and the tracking id) and the
     Official Account's transaction messages (`oa_token`, a follower's `recipient.user_id`)."""
 
-    OA_PATHS = ("/v3.0/oa/message/transaction", "/v3.0/oa/message/cs")
+    OA_PATHS = (
+        "/v3.0/oa/message/transaction",
+        "/v3.0/oa/message/cs",
+        "/v3.0/oa/message/promotion",
+    )
 
     def __init__(
         self,

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from motcua.core import clock
 from motcua.core.errors import DomainError, NotFound
 from motcua.notifications import selectors, services
 from motcua.notifications.models import ChannelName
@@ -47,6 +48,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     except NotFound as exc:
         return render(request, "notifications/unsubscribe.html", {"error": exc.message}, status=404)
     label = ChannelName(channel).label if channel in ChannelName.values else channel
+    # The preferences page keeps the age of this link (an old message does not open it); a link
+    # signed before links carried a time gets none (its age is unknown).
+    at = services.unsubscribe_signed_at(token)
+    fresh = at is not None and (
+        clock.now().timestamp() - at <= services.preferences_max_age().total_seconds()
+    )
     return render(
         request,
         "notifications/unsubscribe.html",
@@ -54,8 +61,11 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             "channel_label": label,
             "done": done,
             "preferences": reverse(
-                "notifications:preferences", kwargs={"token": services.preferences_token(pref)}
-            ),
+                "notifications:preferences",
+                kwargs={"token": services.preferences_token(pref, at=at)},
+            )
+            if fresh
+            else "",
         },
     )
 
@@ -97,6 +107,18 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     """The citizen's own choice of channels, from the signed link in their messages."""
     try:
         pref = services.preferences_read(token)
+    except services.PreferencesLinkExpired as exc:
+        # Too old to show personal data; stopping every message still works (never expires).
+        stopped = False
+        if request.method == "POST" and request.POST.get("ngung-tat-ca"):
+            services.contact_preference_update(pref=exc.pref, consent=False, channels=[])
+            stopped = True
+        return render(
+            request,
+            "notifications/preferences.html",
+            {"error": exc.message, "expired": True, "stopped": stopped},
+            status=200 if stopped else 410,
+        )
     except NotFound as exc:
         return render(request, "notifications/preferences.html", {"error": exc.message}, status=404)
     saved = False
@@ -119,9 +141,9 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         else:
             status = 400
     else:
-        form = PreferencesForm(
-            initial={"channels": pref.active_channels(), "email": pref.email, "consent": False}
-        )
+        # The address is not written into the page (a forwarded link must not reveal it):
+        # shown masked; the field left empty keeps it.
+        form = PreferencesForm(initial={"channels": pref.active_channels(), "consent": False})
     return render(
         request,
         "notifications/preferences.html",
@@ -130,6 +152,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
             "pref": pref,
             "saved": saved,
             "phone": selectors.mask(pref.phone) if pref.phone else "",
+            "email_masked": selectors.mask(pref.email) if pref.email else "",
             "zalo_code": services.zalo_link_code(pref),
             "zalo_linked": bool(pref.zalo_user_id),
         },

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from motcua.core.errors import DomainError, PermissionDenied, ValidationFailed
 from motcua.core.links import public_url
 from motcua.core.spreadsheet import SafeCsvWriter, append_row
 from motcua.core.text import ascii_digits
+from motcua.notifications.forms import NotifyChoiceForm, notify_choice_record
 from motcua.org.models import Citizen, Counter, Office, Role
 from motcua.queueing import bookings as booking_rules
 from motcua.queueing import selectors, services, voice
@@ -433,6 +435,7 @@ def desk(request: HttpRequest) -> HttpResponse:
         "book_days": book_days,
         "book_day": book_day,
         "book_slots": book_slots,
+        "form": NotifyChoiceForm(),
         "office": office,
         "offices": _offices_for(request.user),
         "waiting": waiting,
@@ -520,12 +523,23 @@ def desk_action(request: HttpRequest, action: str) -> HttpResponse:
                 slot_start = datetime.fromisoformat(request.POST.get("slot", ""))
             except ValueError:
                 raise booking_rules.BookingSlotInvalid() from None
-            booking = booking_rules.booking_book(
-                office=office, service=service, slot_start=slot_start,
-                id_number=request.POST.get("id_number", ""),
-                full_name=request.POST.get("full_name", ""), phone=request.POST.get("phone", ""),
-                channel=BookingChannel.STAFF, created_by=user,
-            )  # fmt: skip
+            choice = NotifyChoiceForm(request.POST)
+            if not choice.is_valid():
+                raise ValidationFailed(
+                    " ".join(str(e) for errs in choice.errors.values() for e in errs),
+                    code="notify_choice_invalid",
+                )
+            with transaction.atomic():  # the booking and the caller's choice of channels
+                booking = booking_rules.booking_book(
+                    office=office, service=service, slot_start=slot_start,
+                    id_number=request.POST.get("id_number", ""),
+                    full_name=request.POST.get("full_name", ""),
+                    phone=request.POST.get("phone", ""),
+                    channel=BookingChannel.STAFF, created_by=user,
+                )  # fmt: skip
+                notify_choice_record(
+                    choice, citizen=booking.citizen, phone=booking.phone, actor=user
+                )
             when = clock.local(booking.slot_start).strftime("%H:%M ngày %d/%m/%Y")
             messages.success(
                 request,

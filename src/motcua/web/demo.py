@@ -74,6 +74,11 @@ def seed_all(
     summary["chiến dịch truyền thông"] = step(
         "Chiến dịch truyền thông, người đăng ký nhận tin", seed_campaigns
     )
+    from motcua.notifications.demo import seed_notifications
+
+    made = step("Mẫu thông báo của bộ phận, người theo dõi Zalo OA", seed_notifications)
+    summary["mẫu thông báo đã sửa"] = made["templates"]
+    summary["người theo dõi Zalo OA đã liên kết"] = made["followers"]
 
     if history and not Sequence.objects.filter(key=HISTORY_MARKER).exists():
         summary.update(_history(step))

@@ -216,3 +216,15 @@ class FacebookStandin(_Standin):
                 ]
             }
         return self._error(400, 803, "(#803) Some of the aliases you requested do not exist")
+
+
+def configured_standins() -> tuple[ZaloOaStandin, FacebookStandin]:
+    """Both stand-ins with the token and page the settings name (the adapters' defaults), as
+    `campaign-doubles` and `notify-doubles` start them."""
+    from motcua.campaigns.channels import conf
+
+    zalo = ZaloOaStandin(token=conf("CAMPAIGN_ZALO_TOKEN"))
+    facebook = FacebookStandin(
+        token=conf("CAMPAIGN_FACEBOOK_TOKEN"), page_id=conf("CAMPAIGN_FACEBOOK_PAGE_ID")
+    )
+    return zalo, facebook

@@ -212,6 +212,17 @@ def _decode(f: FileIn) -> services.Upload:
     return services.Upload(name=f.name, content=content, is_main=f.main)
 
 
+# What a write on one document answers: the document, or why not.
+DOCUMENT_ACTION_ANSWERS: dict[int, Any] = {
+    200: DocumentOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
 @router.post(
     "/documents",
     auth=auth,
@@ -274,14 +285,7 @@ def document_send(request: HttpRequest, payload: SendIn, doc_id: int = DocId) ->
 @router.post(
     "/documents/{doc_id}/recall",
     auth=auth,
-    response={
-        200: DocumentOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response=DOCUMENT_ACTION_ANSWERS,
     summary="Thu hồi văn bản đi đã gửi (nơi nhận được báo trạng thái thu hồi)",
 )
 @idempotent("correspondence.recall", status=200, out=DocumentOut)
@@ -295,14 +299,7 @@ def document_recall(request: HttpRequest, payload: ReasonIn, doc_id: int = DocId
 @router.post(
     "/documents/{doc_id}/refuse",
     auth=auth,
-    response={
-        200: DocumentOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
+    response=DOCUMENT_ACTION_ANSWERS,
     summary="Trả lại văn bản đến chưa vào sổ, kèm lý do (bên gửi được báo trạng thái 02)",
 )
 @idempotent("correspondence.refuse", status=200, out=DocumentOut)

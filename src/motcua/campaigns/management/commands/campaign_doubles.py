@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from django.core.management.base import BaseCommand
 
 from motcua.campaigns.channels import conf
-from motcua.campaigns.standins import FacebookStandin, ZaloOaStandin
+from motcua.campaigns.standins import configured_standins
 from motcua.core.standin import run_until_interrupted
 
 
@@ -28,10 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         host = options["host"]
-        zalo = ZaloOaStandin(token=conf("CAMPAIGN_ZALO_TOKEN"))
-        facebook = FacebookStandin(
-            token=conf("CAMPAIGN_FACEBOOK_TOKEN"), page_id=conf("CAMPAIGN_FACEBOOK_PAGE_ID")
-        )
+        zalo, facebook = configured_standins()
         zalo.start_in_thread(host, options["zalo_port"])
         server = facebook.serve(host, options["facebook_port"])
         run_until_interrupted(

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from django.core.management.base import BaseCommand, CommandError
 
 from motcua.campaigns.channels import conf as campaign_conf
-from motcua.campaigns.standins import FacebookStandin, ZaloOaStandin
+from motcua.campaigns.standins import configured_standins
 from motcua.core.standin import run_until_interrupted
 from motcua.notifications.channels import DEFAULT_ZALO_TEMPLATES, conf, zalo_template
 from motcua.notifications.standins import SmsStandin, SmtpStandin, ZaloStandin
@@ -62,11 +62,7 @@ class Command(BaseCommand):
         stops: list[Any] = [sms.stop, smtp.stop]
         campaigns = ""
         if not options["no_campaigns"]:
-            articles = ZaloOaStandin(token=campaign_conf("CAMPAIGN_ZALO_TOKEN"))
-            facebook = FacebookStandin(
-                token=campaign_conf("CAMPAIGN_FACEBOOK_TOKEN"),
-                page_id=campaign_conf("CAMPAIGN_FACEBOOK_PAGE_ID"),
-            )
+            articles, facebook = configured_standins()
             articles.start_in_thread(host, options["zalo_oa_port"])
             facebook.start_in_thread(host, options["facebook_port"])
             stops += [articles.stop, facebook.stop]

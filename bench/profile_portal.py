@@ -36,6 +36,9 @@ def main() -> None:
     parser.add_argument("--sql", action="store_true", help="print one request's statements")
     parser.add_argument("--redis", action="store_true", help="REDIS_URL=redis://127.0.0.1:6379/9")
     parser.add_argument("--pages", default="home,stats,lookup-api")
+    parser.add_argument(
+        "--no-limits", action="store_true", help="RATELIMIT_ENABLE off, as bench/portal.py runs"
+    )
     args = parser.parse_args()
     if args.redis:
         os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/9")
@@ -50,6 +53,8 @@ def main() -> None:
     from motcua.dossiers.models import Dossier
 
     settings.MOTCUA["PUBLIC_LOOKUP_PER_MINUTE"] = 10**9  # counted, never refused
+    if args.no_limits:
+        settings.RATELIMIT_ENABLE = False
     rng = random.Random(5)
     rows = list(
         Dossier.objects.order_by("?").values_list(

@@ -163,9 +163,14 @@ def test_sessions_queries_and_other_methods_go_to_django(django_user_model):
     _get(app, "/?cd=CDABCDEF.zalo")
     _get(app, "/", hx_request="true")
     assert spy.calls == calls + 4
+    # A kept page with a query string goes to Django; the marker never leaves the layer.
+    _get(app, "/thu-tuc/?linh-vuc=HT")
+    listed = _get(app, "/thu-tuc/?linh-vuc=HT")
+    assert spy.calls == calls + 6
+    assert all(k != pages.LANE_HEADER.lower().encode() for k, _ in listed["headers"])
     # A change in this process drops the lane's copy at once (new version, Django renders).
     from motcua.portal.models import WebLink
 
     WebLink.objects.create(title="Liên kết của làn nhanh", url="https://example.gov.vn/")
     assert "Liên kết của làn nhanh".encode() in _get(app, "/")["body"]
-    assert spy.calls == calls + 5
+    assert spy.calls == calls + 7

@@ -72,13 +72,17 @@ class CachedPagesASGI:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         if (
-            scope["type"] != "http"
-            or scope.get("method") != "GET"
+            scope.get("method") != "GET"
             or scope.get("query_string")
             or _header(scope, b"hx-request")
         ):
-            await self.app(scope, receive, send)
+            # Still through _learning(None): a kept page with a query string (the procedure
+            # list's filters) carries the marker too, which never leaves this layer.
+            await self.app(scope, receive, self._learning(None, send))
             return
         from django.conf import settings
         from django.http.cookie import parse_cookie
@@ -89,7 +93,7 @@ class CachedPagesASGI:
             or "messages" in cookies
             or getattr(settings, "CSRF_USE_SESSIONS", False)
         ):
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, self._learning(None, send))
             return
         key = self._key(scope)
         learnt = self.learnt.get(key)
@@ -117,8 +121,8 @@ class CachedPagesASGI:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    def _learning(self, key: tuple[str, bytes, str, bytes], send: Send) -> Send:
-        """`send` that learns the headers of a marked page and strips the marker."""
+    def _learning(self, key: tuple[str, bytes, str, bytes] | None, send: Send) -> Send:
+        """`send` that strips the marker, and learns the headers of a marked page (`key`)."""
 
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -130,7 +134,7 @@ class CachedPagesASGI:
                     encoded = any(
                         k.lower() == b"content-encoding" for k, _v in headers
                     )  # learnt from a plain answer only: the lane adds gzip itself
-                    if message.get("status") == 200 and not encoded:
+                    if key is not None and message.get("status") == 200 and not encoded:
                         group, digest, secure = bytes(marker).decode().split("|")
                         kept = [(k, v) for k, v in headers if k.lower() not in _DROP]
                         if len(self.learnt) > 64:

@@ -82,7 +82,7 @@ def _where() -> str:
     """Which shared store the local copies belong to (tests swap it with override_settings)."""
     from django.conf import settings
 
-    conf = settings.CACHES.get("shared", {})
+    conf: dict[str, Any] = dict(settings.CACHES.get("shared") or {})  # type: ignore[call-overload]
     return f"{conf.get('BACKEND')}|{conf.get('LOCATION')}|{conf.get('KEY_PREFIX')}"
 
 

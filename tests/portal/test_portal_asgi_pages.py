@@ -16,7 +16,10 @@ from motcua.portal.asgi_pages import CachedPagesASGI
 
 
 @pytest.fixture(autouse=True)
-def _clean():
+def _clean(monkeypatch):
+    # The lane answers while the version memo is fresh (1 s): long enough for these tests on
+    # a busy machine; changes made here bump it at once anyway.
+    monkeypatch.setattr(pages, "PAGE_VERSION_MEMO", 600.0)
     caches["shared"].clear()
     pages.forget_local_pages()
     yield

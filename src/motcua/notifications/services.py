@@ -703,8 +703,9 @@ def _ticket_pref(
     else:
         pref = ContactPreference.objects.filter(citizen_id=ticket.citizen_id).first()
     if ticket.booking_id is None:  # a walk-in ticket: the standing choice only
-        standing = pref is not None and not pref.appointments_only
-        return pref if standing and pref.active_channels() else None
+        if pref is None or pref.appointments_only or not pref.active_channels():
+            return None
+        return pref
     booking = ticket.booking
     return _appointment_pref(ticket.citizen, booking.phone, booking.created_at, pref)
 

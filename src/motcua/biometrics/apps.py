@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class BiometricsConfig(AppConfig):
@@ -10,5 +11,7 @@ class BiometricsConfig(AppConfig):
         from django.core.signals import setting_changed
 
         from motcua.biometrics.engine import _on_setting_changed
+        from motcua.biometrics.triggers import ensure_after_migrate
 
         setting_changed.connect(_on_setting_changed, dispatch_uid="biometrics.engine.reset")
+        post_migrate.connect(ensure_after_migrate, sender=self)

@@ -6,9 +6,11 @@ adds to `changes` of the office's GalleryVersion row, in the writing transaction
 then knows its cached gallery is current from one primary-key read, whatever wrote the table:
 the services, a CASCADE from a deleted citizen, raw SQL.
 
-Created by migration 0004 and checked again after every `migrate`: on SQLite, a later migration
-that rebuilds the templates table (Django copies it into a new table) drops its triggers, and
-this puts them back.
+Created by migration 0004 and checked again after every `migrate`. On SQLite they are also
+dropped before every `migrate`: Django rebuilds a table to alter it (copy into a new table,
+drop, rename), which drops the templates table's triggers, and a rename of the versions table
+fails while a trigger names it; after the migrations they are put back. Meanwhile the services'
+own `version` bump still tells every process about their writes.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from django.db import transaction
 
 TEMPLATES = "biometrics_facetemplate"
+VERSIONS = "biometrics_galleryversion"
 # Written out (no string building): the columns the gallery holds are
 # id, citizen_id, office_id, model_id, vector, expires_at.
 SQLITE_UP = [
@@ -102,12 +105,13 @@ TRIGGERS = (
 )
 
 
-def _table_exists(cur: Any, vendor: str) -> bool:
-    if vendor == "sqlite":
-        cur.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [TEMPLATES])
-        return cur.fetchone() is not None
-    cur.execute("SELECT to_regclass(%s)", [TEMPLATES])
-    return cur.fetchone()[0] is not None
+def _ready(connection: Any, cur: Any) -> bool:
+    """Both tables exist and the versions table has `changes` (migration 0004 applied)."""
+    tables = set(connection.introspection.table_names(cur))
+    if TEMPLATES not in tables or VERSIONS not in tables:
+        return False
+    columns = {c.name for c in connection.introspection.get_table_description(cur, VERSIONS)}
+    return "changes" in columns
 
 
 def installed_triggers(connection: Any) -> set[str]:
@@ -132,8 +136,8 @@ def ensure_gallery_triggers(connection: Any) -> None:
     if vendor not in ("sqlite", "postgresql"):
         raise RuntimeError(f"no gallery triggers for database {vendor}")
     with transaction.atomic(using=connection.alias), connection.cursor() as cur:
-        if not _table_exists(cur, vendor):
-            return  # a partial migrate, before the table exists
+        if not _ready(connection, cur):
+            return  # a partial migrate (or one back to before 0004)
         if vendor == "sqlite":
             for sql in SQLITE_UP:
                 cur.execute(sql)
@@ -158,3 +162,11 @@ def ensure_after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> 
     from django.db import connections
 
     ensure_gallery_triggers(connections[using])
+
+
+def drop_before_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor == "sqlite":
+        drop_gallery_triggers(connection)

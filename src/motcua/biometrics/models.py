@@ -62,7 +62,9 @@ def device_label(code: str) -> str:
 class FaceTemplate(models.Model):
     """One embedding of one citizen at one office, tagged with the model that made it.
 
-    Rows are never updated except `last_seen_at`: the gallery cache relies on it.
+    Rows are never updated except `last_seen_at` (not held by the gallery cache); any other
+    change, even one made behind the services' back, is counted by the triggers of
+    `biometrics/triggers.py` and reloads every process's gallery.
     """
 
     citizen = models.ForeignKey(

@@ -10,8 +10,15 @@ Starts `uvicorn motcua.asgi:application` with one worker (bench/_server.py) on i
   happening, and (PostgreSQL) the connections the server holds meanwhile;
 - freshness: `--calls` calls made over HTTP one after the other; for each call and each stream,
   the time from the call's answer (the event is committed) to the `call` event arriving on
-  the stream, and from the moment the call request was sent. Medians and p95 over all
-  (call, stream) pairs; streams that missed a call are counted.
+  the stream, and from the moment the call request was sent (both taken in the thread that
+  made the call). Medians and p95 over all (call, stream) pairs; streams that missed a call are
+  counted. CPU per call: the server's (the call-next request and the fan-out) and this
+  client's (taking 1,000 arrivals), from the call until every stream has it.
+
+The client shares the machine's cores with the server, so its own cost is in the figure.
+`--reader lean` (default): uvloop, one protocol object per stream, arrival time taken when the
+bytes are handed over, only a call frame's data line parsed. `--reader lines`: the first
+client (a task per stream, a readline per line, every line decoded), to compare.
 """
 
 from __future__ import annotations

@@ -170,15 +170,16 @@ async def _async_stream(
         pending: _Pending = _from_database(missed)
         while True:
             chunk = cursor.frames(pending)
+            now = loop.time()
             if chunk:
                 yield chunk
-                quiet_since = loop.time()
+                quiet_since = now
                 if once:
                     return
-            elif loop.time() - quiet_since > KEEPALIVE_S:
-                quiet_since = loop.time()
+            elif now - quiet_since >= KEEPALIVE_S:
+                quiet_since = now
                 yield KEEPALIVE
-            left = deadline - loop.time()
+            left = deadline - now
             if left <= 0:
                 return
             waiter.clear()
@@ -191,8 +192,8 @@ async def _async_stream(
                 pending = _from_database(missed)
             else:
                 pending = fresh
-            if not pending:
-                await waiter.wait(min(left, KEEPALIVE_S))
+            if not pending:  # until the next event, keep-alive or the end
+                await waiter.wait(min(left, quiet_since + KEEPALIVE_S - now))
     finally:
         broker.unsubscribe(feed, waiter)
 

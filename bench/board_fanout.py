@@ -34,6 +34,7 @@ import os
 import random
 import statistics
 import time
+from typing import Any
 
 qh = _db.load("_bench_queue_http", "queue_http.py")
 qh.PG_DB = os.environ.get("BENCH_PG_DB", qh.PG_DB)  # a scratch database of one's own
@@ -52,8 +53,7 @@ class _Board(asyncio.Protocol):
         self.ready = ready
         self.buf = b""
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+    def connection_made(self, transport: Any) -> None:  # uvloop's is no asyncio.Transport
         transport.write(
             f"GET {self.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             "Accept: text/event-stream\r\n\r\n".encode()

@@ -127,3 +127,43 @@ def test_an_open_asgi_stream_receives_a_call_pushed_after_it_opened(
     finally:
         broker.stop_listener()
     assert ticket.display in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_listener_reads_the_rows_itself_before_waking_the_loop(office, svc_a):
+    """A signal received by the listener's thread (PostgreSQL, Redis): the rows are read in
+    that thread, and the loop only wakes its streams (no read, no worker thread)."""
+    import threading
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        feed = broker.Feed(office.pk)
+        waiters = [broker.AsyncWaiter(loop) for _ in range(5)]
+        for w in waiters:
+            feed.add(w)
+        reads: list[str] = []
+        real = feed.refresh
+
+        def counting_refresh() -> None:
+            reads.append(threading.current_thread().name)
+            real()
+
+        feed.refresh = counting_refresh  # type: ignore[method-assign]
+        try:
+            await feed.arefresh()
+            reads.clear()
+            event_id = await sync_to_async(_issue)(office, svc_a)
+            listener = threading.Thread(
+                target=feed.wake, args=(event_id,), kwargs={"read": True}, name="listener"
+            )
+            listener.start()
+            await loop.run_in_executor(None, listener.join)
+            await asyncio.wait_for(asyncio.gather(*(w.wait(30) for w in waiters)), 60)
+            assert all(w.is_set() for w in waiters)
+            assert reads == ["listener"]
+            assert [ev["id"] for ev in feed.pull(0)[1] or []] == [event_id]
+        finally:
+            for w in waiters:
+                feed.remove(w)
+
+    async_to_sync(scenario)()

@@ -82,14 +82,14 @@ def _redis_publish(payload: str) -> None:
         _redis().publish(CHANNEL, payload)
     except Exception:  # the event is stored; streams catch up at their next safety read
         log.warning("queue event not published on Redis", exc_info=True)
-        _deliver(payload)
+        _deliver(payload, read=False)  # in the committing request's thread: wake only
 
 
-def _deliver(payload: str) -> None:
+def _deliver(payload: str, *, read: bool = True) -> None:
     """A signal's payload "office:event" (from PostgreSQL or Redis) wakes that office."""
     office, _, event = payload.partition(":")
     if ascii_digits(office):
-        notify(int(office), int(event) if ascii_digits(event) else None)
+        notify(int(office), int(event) if ascii_digits(event) else None, read=read)
 
 
 _redis_client: Any = None
@@ -104,13 +104,19 @@ def _redis() -> Any:
     return _redis_client
 
 
-def notify(office_id: int | None = None, event_id: int | None = None) -> None:
-    """Wake the streams of this process (one office, or all when None)."""
+def notify(
+    office_id: int | None = None, event_id: int | None = None, *, read: bool = False
+) -> None:
+    """Wake the streams of this process (one office, or all when None).
+
+    `read`: the caller is the listener's thread, which reads the new rows itself before the
+    event loops are woken (one thread hop fewer than a read in a worker thread).
+    """
     with _registry_lock:
         feeds = list(_feeds.values()) if office_id is None else [_feeds.get(office_id)]
     for feed in feeds:
         if feed is not None:
-            feed.wake(event_id)
+            feed.wake(event_id, read=read)
 
 
 # ---------------------------------------------------------------- waiters and feeds
@@ -323,8 +329,11 @@ class Feed:
     def head(self) -> int:
         return self._seq
 
-    def wake(self, event_id: int | None = None) -> None:
-        """New events: `event_id` when the signal named it, else re-read a window of ids."""
+    def wake(self, event_id: int | None = None, *, read: bool = False) -> None:
+        """New events: `event_id` when the signal named it, else re-read a window of ids.
+
+        `read` (from a thread that may use the database, never an event loop): read the rows
+        here before waking the loops' streams."""
         if event_id is None:
             self._look_back = True
         else:
@@ -332,8 +341,14 @@ class Feed:
         self._wanted += 1
         for waiter in list(self._threaded):
             waiter.set()
-        for fan in list(self._fans.values()):
-            fan.schedule()
+        if self._fans:
+            if read:
+                try:
+                    self.refresh()
+                except Exception:  # the loops' own read tries again
+                    log.warning("queue feed read failed", exc_info=True)
+            for fan in list(self._fans.values()):
+                fan.schedule()
 
     def needs_refresh(self) -> bool:
         return self._done < self._wanted or time.monotonic() - self._checked_at > SAFETY_S
@@ -515,7 +530,7 @@ class _Listener(threading.Thread):
                 if self._stop_event.is_set():
                     return
                 log.warning("queue listener (%s) lost its connection", self.mode, exc_info=True)
-                notify(None)  # streams re-read: nothing is lost while reconnecting
+                notify(None, read=True)  # streams re-read: nothing is lost while reconnecting
                 self._stop_event.wait(1.0)
 
     def _run_postgres(self) -> None:
@@ -529,7 +544,7 @@ class _Listener(threading.Thread):
         with psycopg.connect(**params, autocommit=True) as conn:
             self._conn = conn
             conn.execute(f"LISTEN {CHANNEL}")
-            notify(None)  # anything committed before LISTEN: streams re-read once
+            notify(None, read=True)  # anything committed before LISTEN: streams re-read once
             while not self._should_stop():
                 for note in conn.notifies(timeout=1.0):
                     _deliver(note.payload)
@@ -540,7 +555,7 @@ class _Listener(threading.Thread):
         pubsub.subscribe(CHANNEL)
         self._conn = pubsub
         try:
-            notify(None)
+            notify(None, read=True)
             while not self._should_stop():
                 message = pubsub.get_message(timeout=1.0)
                 if message and message.get("type") == "message":
@@ -564,7 +579,7 @@ class _Listener(threading.Thread):
                     for office_id, event_id in TicketEvent.objects.filter(id__gt=last).values_list(
                         "office_id", "id"
                     ):
-                        notify(office_id, event_id)
+                        notify(office_id, event_id, read=True)
                 last = newest
             finally:
                 close_idle_connection()

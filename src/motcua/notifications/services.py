@@ -688,13 +688,16 @@ def _ticket_pref(
 _LINE = object()  # notification_ticket_called: read the 4th of the service's line itself
 
 
-def notification_ticket_called(*, ticket: Any, near_id: Any = _LINE) -> list[Notification]:
+def notification_ticket_called(
+    *, ticket: Any, near_id: Any = _LINE, near: Any = _LINE
+) -> list[Notification]:
     """After a counter called `ticket` (same transaction): "your turn at counter N" to it, and
     "3 people ahead of you" to the ticket now that far down the line.
 
-    `near_id`: that ticket's id (None: nobody), as the caller's calling order has it (call-next
-    passes the 4th of the counter's own line, priority policy included); when not given, the
-    4th of the same service's line, oldest first.
+    `near`: that ticket (None: nobody), as the caller's calling order has it (call-next passes
+    the 4th of the counter's own line, priority policy included, built from the rows it read);
+    or `near_id`, its id, read here; when neither is given, the 4th of the same service's
+    line, oldest first. The citizens' contact choices are read only when a ticket has one.
     """
     if ticket is None:
         return []
@@ -703,7 +706,9 @@ def notification_ticket_called(*, ticket: Any, near_id: Any = _LINE) -> list[Not
 
     now = clock.now()
     unit = ticket.office.unit
-    if near_id is _LINE:
+    if near is not _LINE:
+        pass
+    elif near_id is _LINE:
         near = (
             Ticket.objects.filter(
                 office_id=ticket.office_id,
@@ -721,7 +726,11 @@ def notification_ticket_called(*, ticket: Any, near_id: Any = _LINE) -> list[Not
         near = None
     # Both citizens' choices in one read.
     citizens = {t.citizen_id for t in (ticket, near) if t is not None and t.citizen_id}
-    prefs = {p.citizen_id: p for p in ContactPreference.objects.filter(citizen_id__in=citizens)}
+    prefs = (
+        {p.citizen_id: p for p in ContactPreference.objects.filter(citizen_id__in=citizens)}
+        if citizens
+        else {}
+    )
     rows: list[Notification] = []
     pref = _ticket_pref(ticket, prefs)
     if pref is not None:

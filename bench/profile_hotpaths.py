@@ -238,19 +238,27 @@ def main() -> None:
                 after(i if after is not check_in else 80_000 + i)
         prof = cProfile.Profile(time.process_time if args.timer == "cpu" else time.perf_counter)
         wall = 0.0
+        counted: list[str] = []
+
+        def count(execute: Any, query: str, params: Any, many: bool, context: Any) -> Any:
+            counted.append(query)
+            return execute(query, params, many, context)
+
         for i in range(args.n + 1, 2 * args.n + 1):
             if before:
                 before(i)
             t0 = time.perf_counter()
             prof.enable()
-            fn(i)
+            with connection.execute_wrapper(count):
+                fn(i)
             prof.disable()
             wall += time.perf_counter() - t0
             if after:
                 after(i if after is not check_in else 80_000 + i)
         print(f"\n## {name}\n")
         print(
-            f"statements per request {statements}; CPU per request without the profiler "
+            f"statements per request {statements} (mean over the profiled ones "
+            f"{len(counted) / args.n:.1f}); CPU per request without the profiler "
             f"{cpu / args.n * 1000:.1f} ms; wall per request (profiled) {wall / args.n * 1000:.1f} ms"
         )
         for line in _summary(prof, args.n, args.top, args.timer):

@@ -1,31 +1,58 @@
 """Rows of hand-written SQL as model instances, converted exactly as the ORM converts them.
 
 For the few hot statements written as plain SQL (queueing/hotsql.py says why): select
-`columns(Model, alias)`, then `instance(Model, row)`; a single column with `value()`.
+`columns(Model, alias)`, then `instance(Model, row)`; a single column with `value()`. The
+column lists and each field's converters are worked out once per model and database vendor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import Model
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import DateTimeField, Model
 
-_CONVERTERS: dict[tuple[str, type[Model]], list[tuple[Any, list[Any]]]] = {}
+_Conv = Callable[[Any], Any]
+_CONVERTERS: dict[tuple[str, type[Model]], dict[str, _Conv | None]] = {}
+_COLUMNS: dict[tuple[str, type[Model], str], str] = {}
 
 
-def _converters(model: type[Model]) -> list[tuple[Any, list[Any]]]:
-    """Per concrete field: its column expression and the converters the ORM would apply."""
-    key = (connection.vendor, model)
+def _converter(field: Any, conn: Any) -> _Conv | None:
+    """value → what the ORM would give for `field` (None: the value as read)."""
+    col = field.get_col(field.model._meta.db_table)
+    fns = conn.ops.get_db_converters(col) + col.get_db_converters(conn)
+    if not fns:
+        return None
+    if conn.vendor == "sqlite" and isinstance(field, DateTimeField) and len(fns) == 1:
+        # The ORM's converter parses with a regular expression; SQLite holds ISO text in UTC.
+        tz = conn.timezone
+
+        def fast(value: Any) -> Any:
+            if value is None:
+                return None
+            if not isinstance(value, datetime):
+                value = datetime.fromisoformat(value)
+            return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+
+        return fast
+
+    def convert(value: Any) -> Any:
+        for fn in fns:
+            value = fn(value, col, conn)
+        return value
+
+    return convert
+
+
+def _converters(model: type[Model]) -> dict[str, _Conv | None]:
+    """Per concrete field (by attname, in field order): its converter."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    key = (conn.vendor, model)
     found = _CONVERTERS.get(key)
     if found is None:
-        found = []
-        for f in model._meta.concrete_fields:
-            col = f.get_col(model._meta.db_table)
-            found.append(
-                (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
-            )
+        found = {f.attname: _converter(f, conn) for f in model._meta.concrete_fields}
         _CONVERTERS[key] = found
     return found
 
@@ -33,29 +60,32 @@ def _converters(model: type[Model]) -> list[tuple[Any, list[Any]]]:
 def columns(model: type[Model], alias: str = "") -> str:
     """Every concrete column of `model`, in field order, for `instance()` (qualified with
     `alias` when given)."""
-    prefix = f"{alias}." if alias else ""
-    return ", ".join(f"{prefix}{quote(f.column)}" for f in model._meta.concrete_fields)
+    conn = connections[DEFAULT_DB_ALIAS]
+    key = (conn.vendor, model, alias)
+    found = _COLUMNS.get(key)
+    if found is None:
+        prefix = f"{alias}." if alias else ""
+        found = ", ".join(
+            f"{prefix}{conn.ops.quote_name(f.column)}" for f in model._meta.concrete_fields
+        )
+        _COLUMNS[key] = found
+    return found
 
 
 def instance(model: type[Model], values: Sequence[Any]) -> Any:
     """A model instance from a row of `columns(model, ...)`, converted as the ORM does."""
-    out = []
-    for (col, fns), value in zip(_converters(model), values, strict=True):
-        for fn in fns:
-            value = fn(value, col, connection)
-        out.append(value)
-    return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in model._meta.concrete_fields], out)
+    convs = _converters(model)
+    out = [
+        conv(v) if conv is not None else v for conv, v in zip(convs.values(), values, strict=True)
+    ]
+    return model.from_db(DEFAULT_DB_ALIAS, list(convs), out)
 
 
 def value(model: type[Model], name: str, raw: Any) -> Any:
-    """One column's value (field `name` of `model`) as read, converted as the ORM does."""
-    for col, fns in _converters(model):
-        if col.target.attname == name:
-            for fn in fns:
-                raw = fn(raw, col, connection)
-            return raw
-    raise KeyError(name)
+    """One column's value (field attname `name` of `model`) as read, converted as the ORM does."""
+    conv = _converters(model)[name]
+    return conv(raw) if conv is not None else raw
 
 
 def quote(name: str) -> str:
-    return connection.ops.quote_name(name)
+    return connections[DEFAULT_DB_ALIAS].ops.quote_name(name)

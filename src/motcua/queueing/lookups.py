@@ -116,7 +116,7 @@ def office_row(office_id: int) -> Any:
 
     return _remember(
         ("office_row", office_id),
-        lambda: Office.objects.select_related("unit").filter(pk=office_id).first(),
+        lambda: Office.objects.select_related("unit").filter(pk=office_id).order_by("pk").first(),
     )
 
 
@@ -125,7 +125,8 @@ def service_row(service_id: int) -> Any:
     from motcua.queueing.models import Service
 
     return _remember(
-        ("service_row", service_id), lambda: Service.objects.filter(pk=service_id).first()
+        ("service_row", service_id),
+        lambda: Service.objects.filter(pk=service_id).order_by("pk").first(),
     )
 
 
@@ -138,7 +139,12 @@ def counter(counter_id: int) -> Any:
 
     return _remember(
         ("counter", counter_id),
-        lambda: Counter.objects.select_related("office__unit").filter(pk=counter_id).first(),
+        lambda: (
+            Counter.objects.select_related("office__unit")
+            .filter(pk=counter_id)
+            .order_by("pk")
+            .first()
+        ),
     )
 
 

@@ -87,5 +87,15 @@ def value(model: type[Model], name: str, raw: Any) -> Any:
     return conv(raw) if conv is not None else raw
 
 
+def converter(model: type[Model], name: str) -> _Conv:
+    """The converter of one column (field attname `name`), for a loop over many rows."""
+    conv = _converters(model)[name]
+    return conv if conv is not None else _same
+
+
+def _same(raw: Any) -> Any:
+    return raw
+
+
 def quote(name: str) -> str:
     return connections[DEFAULT_DB_ALIAS].ops.quote_name(name)

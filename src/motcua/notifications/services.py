@@ -688,6 +688,23 @@ def _ticket_pref(
 _LINE = object()  # notification_ticket_called: read the 4th of the service's line itself
 
 
+def _prefs_of(citizen_ids: set[Any]) -> list[ContactPreference]:
+    """The contact choices of these citizens: one plain statement (on every call-next, where the
+    ORM's compile cost more than the read; see queueing/hotsql.py)."""
+    from django.db import connection
+
+    from motcua.core.rawsql import columns, instance, quote
+
+    ids = sorted(citizen_ids)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT {columns(ContactPreference)} FROM {quote(ContactPreference._meta.db_table)} "  # noqa: S608
+            f"WHERE citizen_id IN ({', '.join(['%s'] * len(ids))})",
+            ids,
+        )
+        return [instance(ContactPreference, row) for row in cur.fetchall()]
+
+
 def notification_ticket_called(
     *, ticket: Any, near_id: Any = _LINE, near: Any = _LINE
 ) -> list[Notification]:
@@ -726,11 +743,7 @@ def notification_ticket_called(
         near = None
     # Both citizens' choices in one read.
     citizens = {t.citizen_id for t in (ticket, near) if t is not None and t.citizen_id}
-    prefs = (
-        {p.citizen_id: p for p in ContactPreference.objects.filter(citizen_id__in=citizens)}
-        if citizens
-        else {}
-    )
+    prefs = {p.citizen_id: p for p in _prefs_of(citizens)} if citizens else {}
     rows: list[Notification] = []
     pref = _ticket_pref(ticket, prefs)
     if pref is not None:

@@ -19,9 +19,8 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Model
 
-from motcua.core.rawsql import columns, instance
+from motcua.core.rawsql import columns, converter, instance
 from motcua.core.rawsql import quote as _q
-from motcua.core.rawsql import value as _value
 from motcua.org.models import Counter
 from motcua.queueing.models import (
     Booking,
@@ -133,6 +132,8 @@ def call_read(
     ]
     out: dict[str, Any] = {"counter": None, "busy": False, "lanes": [], "rows": []}
     lane_rows: list[tuple[int, Any]] = []
+    since_of, slot_of = converter(Ticket, "waiting_since"), converter(Booking, "slot_start")
+    called_of = converter(Ticket, "called_at")
     with connection.cursor() as cur:
         cur.execute(sql, params)
         for tag, pk, a, b, called, n1, n2, n3, n4, text in cur.fetchall():
@@ -140,9 +141,9 @@ def call_read(
                 out["rows"].append(
                     {
                         "id": pk,
-                        "waiting_since": _value(Ticket, "waiting_since", a),
-                        "booking__slot_start": _value(Booking, "slot_start", b),
-                        "called_at": _value(Ticket, "called_at", called),
+                        "waiting_since": since_of(a),
+                        "booking__slot_start": slot_of(b),
+                        "called_at": called_of(called),
                         "priority__weight": n1,
                         "service_id": n2,
                         "citizen_id": n3,

@@ -66,7 +66,7 @@ def columns(model: type[Model], alias: str = "") -> str:
     if found is None:
         prefix = f"{alias}." if alias else ""
         found = ", ".join(
-            f"{prefix}{conn.ops.quote_name(f.column)}" for f in model._meta.concrete_fields
+            f"{prefix}{conn.ops.quote_name(str(f.column))}" for f in model._meta.concrete_fields
         )
         _COLUMNS[key] = found
     return found

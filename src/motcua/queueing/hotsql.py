@@ -38,7 +38,8 @@ def _postgres() -> bool:
 
 
 def _prep(model: type[Model], name: str, value: Any) -> Any:
-    return model._meta.get_field(name).get_db_prep_save(value, connection)
+    field: Any = model._meta.get_field(name)
+    return field.get_db_prep_save(value, connection)
 
 
 def _typed_null(kind: str) -> str:
@@ -255,9 +256,9 @@ def update(obj: Model, fields: Sequence[str]) -> None:
     model = type(obj)
     sets, params = [], []
     for name in fields:
-        f = model._meta.get_field(name)
-        sets.append(f"{_q(f.column)} = %s")  # type: ignore[union-attr]
-        params.append(f.get_db_prep_save(getattr(obj, f.attname), connection))  # type: ignore[union-attr]
+        f: Any = model._meta.get_field(name)
+        sets.append(f"{_q(f.column)} = %s")
+        params.append(f.get_db_prep_save(getattr(obj, f.attname), connection))
     with connection.cursor() as cur:
         cur.execute(
             f"UPDATE {_q(model._meta.db_table)} SET {', '.join(sets)} WHERE id = %s",

@@ -150,6 +150,7 @@ def call_read(
                         "citizen_id": n3,
                         "booking_id": n4,
                         "display": text,
+                        "plain": tag == "p",  # neither priority nor booking
                     }
                 )
             elif tag == "l":

@@ -159,7 +159,7 @@ def ticket_call_next(*, counter: Counter, officer: Any = None) -> Ticket | None:
             max_streak=rules.max_priority_streak,
         )
         picked, rest = _take_first(line, counter=fresh, officer=officer, now=now, rows=rows_by_id)
-        plain = sum(1 for r in rows if r["priority__weight"] is None and r["booking_id"] is None)
+        plain = sum(1 for r in rows if r["plain"])
         if picked is not None or limit is None or plain < CALL_WINDOW:
             break
     from motcua.notifications.services import NEAR_AHEAD, notification_ticket_called

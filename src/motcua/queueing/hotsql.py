@@ -3,8 +3,9 @@
 Why not the ORM here: a call-next made 15 ORM statements and Django spent more CPU compiling
 them (lookups, joins, aliases, the WHERE tree) than the database spent running them, about 58%
 of the request. The few statements of these paths are written once here as portable SQL for
-SQLite (3.35 or newer: RETURNING) and PostgreSQL, and run through `connection.cursor()`. Rows
-become ordinary model instances through Django's own converters (`instance()`), so callers see
+SQLite and PostgreSQL (RETURNING where the SQLite has it, 3.35 or newer; else one read more),
+and run through `connection.cursor()`. Rows become ordinary model instances through Django's
+own converters (`core/rawsql.py`), so callers see
 the same objects as before. Locking is the same as the ORM code it replaces: the counter row
 `FOR UPDATE`, a ticket taken with `FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite serialises
 writers with BEGIN IMMEDIATE). Everything else stays in the ORM.

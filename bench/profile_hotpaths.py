@@ -1,4 +1,4 @@
-"""Profile the queue's hot paths in one process: check-in by QR, call-next over the API, board.
+"""Profile the queue's hot paths in one process: check-in by QR, call-next and finish over the API, board.
 
     .venv/bin/python bench/profile_hotpaths.py                  # SQLite file var/bench_profile.sqlite3
     .venv/bin/python bench/profile_hotpaths.py --db postgres    # database motcua_bench_profile
@@ -11,7 +11,8 @@ profiler (-n requests: the figure to compare, little disturbed by other work on 
 on PostgreSQL the database server's own time is not in it), then under cProfile (-n more; timer:
 this process's CPU time, `--timer wall` for elapsed time): the share of time in each part of
 the stack (self time grouped by package) and the top functions by cumulative time. The finish
-after each call is made but not measured.
+after each measured call, and the call before each measured finish (and a check-in after it,
+to keep the line as long), are made but not measured.
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ def main() -> None:
         assert r.status_code == 200, r.content
         return r
 
-    def finish(i: int) -> None:
+    def finish(i: int) -> Any:
         r = client.post(
             f"/api/v1/counters/{counters[i % 4]}/tickets/current/finish",
             data="{}",
@@ -180,6 +181,7 @@ def main() -> None:
             **auth,
         )
         assert r.status_code == 200, r.content
+        return r
 
     def board(_i: int) -> Any:
         return client.get(f"/api/v1/queue/{office.code}/board")
@@ -197,10 +199,16 @@ def main() -> None:
         f"# {args.db}: {args.n} requests per path, in process; load average {' '.join(load)}; "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
-    for name, fn, after in (
-        ("check-in by QR (POST /api/v1/kiosk/check-in)", check_in, None),
-        ("call-next (POST /api/v1/counters/{id}/call-next)", call, finish),
-        ("board snapshot (GET /api/v1/queue/{office}/board), cache hit", board, None),
+    for name, fn, before, after in (
+        ("check-in by QR (POST /api/v1/kiosk/check-in)", check_in, None, None),
+        ("call-next (POST /api/v1/counters/{id}/call-next)", call, None, finish),
+        (
+            "finish (POST /api/v1/counters/{id}/tickets/current/finish)",
+            finish,
+            call,
+            check_in,
+        ),
+        ("board snapshot (GET /api/v1/queue/{office}/board), cache hit", board, None, None),
     ):
         sql: list[str] = []
 
@@ -208,35 +216,49 @@ def main() -> None:
             sql.append(query)
             return execute(query, params, many, context)
 
+        if before:
+            before(0)
         if fn is board:
             board(0)  # the board after the last call is rebuilt once; count a cache hit
         with connection.execute_wrapper(record):
             fn(0 if fn is not check_in else 99_999)
         if after:
-            after(0)
+            after(0 if after is not check_in else 80_000)
         statements = len(sql)
         # First without the profiler: the CPU time of this process per request (the database
         # server's own time not included on PostgreSQL), the least disturbed by a busy machine.
         cpu = 0.0
         for i in range(1, args.n + 1):
+            if before:
+                before(i)
             c0 = time.process_time()
             fn(i)
             cpu += time.process_time() - c0
             if after:
-                after(i)
+                after(i if after is not check_in else 80_000 + i)
         prof = cProfile.Profile(time.process_time if args.timer == "cpu" else time.perf_counter)
         wall = 0.0
+        counted: list[str] = []
+
+        def count(execute: Any, query: str, params: Any, many: bool, context: Any) -> Any:
+            counted.append(query)
+            return execute(query, params, many, context)
+
         for i in range(args.n + 1, 2 * args.n + 1):
+            if before:
+                before(i)
             t0 = time.perf_counter()
             prof.enable()
-            fn(i)
+            with connection.execute_wrapper(count):
+                fn(i)
             prof.disable()
             wall += time.perf_counter() - t0
             if after:
-                after(i)
+                after(i if after is not check_in else 80_000 + i)
         print(f"\n## {name}\n")
         print(
-            f"statements per request {statements}; CPU per request without the profiler "
+            f"statements per request {statements} (mean over the profiled ones "
+            f"{len(counted) / args.n:.1f}); CPU per request without the profiler "
             f"{cpu / args.n * 1000:.1f} ms; wall per request (profiled) {wall / args.n * 1000:.1f} ms"
         )
         for line in _summary(prof, args.n, args.top, args.timer):

@@ -96,3 +96,46 @@ def test_concurrent_check_ins_get_gapless_numbers_and_one_ticket_per_person(at):
     assert numbers == list(range(1, 13))
     assert sum(1 for r in results if r.reused) == 4
     assert len({r.ticket.pk for r in results if r.ticket.citizen_id == people[0].pk}) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tickets_being_taken_are_skipped_beyond_the_call_window(at):
+    """PostgreSQL: tickets another transaction holds (a counter taking them) are skipped, not
+    waited for, in calling order, also past the first CALL_WINDOW plain tickets read."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite serialises every writer)")
+    from django.db import transaction
+
+    from factories import CounterFactory, OfficeFactory
+    from motcua.queueing.services.base import CALL_WINDOW
+
+    office = OfficeFactory()
+    svc = Service.objects.create(office=office, code="A", name="Hộ tịch")
+    counter = CounterFactory(office=office, number=1)
+    CounterService.objects.create(counter=counter, service=svc)
+    issued = [
+        services.ticket_issue(office=office, service=svc, citizen=None, method=Method.STAFF).ticket
+        for _ in range(CALL_WINDOW + 5)
+    ]
+    held = [t.pk for t in issued[: CALL_WINDOW + 2]]
+    locked, release = threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            with transaction.atomic():
+                list(Ticket.objects.select_for_update().filter(pk__in=held))
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert locked.wait(30)
+        called = services.ticket_call_next(counter=counter)
+    finally:
+        release.set()
+        thread.join(30)
+    assert called is not None and called.pk == issued[CALL_WINDOW + 2].pk
+    assert Ticket.objects.filter(status=Status.CALLED).count() == 1

@@ -151,3 +151,37 @@ def test_a_call_button_may_post_a_form_or_nothing(at, client, office, counters, 
     r = client.post(f"{url}/transfer", {"to_counter": counters[2].pk}, **auth)
     assert r.status_code == 200 and r.json()["status"] == "waiting"
     assert call(client, counters[2], auth).json()["ticket"] == "A001"
+
+
+def test_a_revoked_role_or_token_stops_the_counter_at_once(at, client, office, counters, svc_a):
+    """Roles are remembered per process (queueing/lookups.py) but a change made in this process
+    counts at the next request; a revoked or expired API token is refused at the next request."""
+    from datetime import timedelta
+
+    from motcua.core import clock
+    from motcua.core.models import ApiToken
+    from motcua.org.models import StaffRole
+
+    role = StaffRoleFactory(unit=office.unit, role=Role.RECEPTION)
+    token = api_token_issue(user=role.user)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    checked_in(client, office)
+    checked_in(client, office, qr=QR_B)
+    assert call(client, counters[0], auth).status_code == 200  # the roles are remembered now
+    assert act(client, counters[0], "finish", auth).status_code == 200
+    StaffRole.objects.get(pk=role.pk).delete()
+    r = call(client, counters[0], auth)
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    assert act(client, counters[0], "finish", auth).status_code == 403
+    StaffRoleFactory(user=role.user, unit=office.unit, role=Role.RECEPTION)
+    assert call(client, counters[0], auth).status_code == 200
+    ApiToken.objects.filter(user=role.user).update(revoked=True)
+    assert call(client, counters[2], auth).status_code == 401
+    ApiToken.objects.filter(user=role.user).update(
+        revoked=False, expires_at=clock.now() - timedelta(seconds=1)
+    )
+    assert call(client, counters[2], auth).status_code == 401
+    ApiToken.objects.filter(user=role.user).update(expires_at=clock.now() + timedelta(hours=1))
+    role.user.is_active = False
+    role.user.save(update_fields=["is_active"])
+    assert call(client, counters[2], auth).status_code == 401

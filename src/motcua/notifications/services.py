@@ -713,13 +713,33 @@ def _ticket_pref(
 _LINE = object()  # notification_ticket_called: read the 4th of the service's line itself
 
 
-def notification_ticket_called(*, ticket: Any, near_id: Any = _LINE) -> list[Notification]:
+def _prefs_of(citizen_ids: set[Any]) -> list[ContactPreference]:
+    """The contact choices of these citizens: one plain statement (on every call-next, where the
+    ORM's compile cost more than the read; see queueing/hotsql.py)."""
+    from django.db import connection
+
+    from motcua.core.rawsql import columns, instance, quote
+
+    ids = sorted(citizen_ids)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT {columns(ContactPreference)} FROM {quote(ContactPreference._meta.db_table)} "  # noqa: S608
+            f"WHERE citizen_id IN ({', '.join(['%s'] * len(ids))})",
+            ids,
+        )
+        return [instance(ContactPreference, row) for row in cur.fetchall()]
+
+
+def notification_ticket_called(
+    *, ticket: Any, near_id: Any = _LINE, near: Any = _LINE
+) -> list[Notification]:
     """After a counter called `ticket` (same transaction): "your turn at counter N" to it, and
     "3 people ahead of you" to the ticket now that far down the line.
 
-    `near_id`: that ticket's id (None: nobody), as the caller's calling order has it (call-next
-    passes the 4th of the counter's own line, priority policy included); when not given, the
-    4th of the same service's line, oldest first.
+    `near`: that ticket (None: nobody), as the caller's calling order has it (call-next passes
+    the 4th of the counter's own line, priority policy included, built from the rows it read);
+    or `near_id`, its id, read here; when neither is given, the 4th of the same service's
+    line, oldest first. The citizens' contact choices are read only when a ticket has one.
     """
     if ticket is None:
         return []
@@ -728,7 +748,9 @@ def notification_ticket_called(*, ticket: Any, near_id: Any = _LINE) -> list[Not
 
     now = clock.now()
     unit = ticket.office.unit
-    if near_id is _LINE:
+    if near is not _LINE:
+        pass
+    elif near_id is _LINE:
         near = (
             Ticket.objects.filter(
                 office_id=ticket.office_id,
@@ -746,7 +768,7 @@ def notification_ticket_called(*, ticket: Any, near_id: Any = _LINE) -> list[Not
         near = None
     # Both citizens' choices in one read.
     citizens = {t.citizen_id for t in (ticket, near) if t is not None and t.citizen_id}
-    prefs = {p.citizen_id: p for p in ContactPreference.objects.filter(citizen_id__in=citizens)}
+    prefs = {p.citizen_id: p for p in _prefs_of(citizens)} if citizens else {}
     rows: list[Notification] = []
     pref = _ticket_pref(ticket, prefs)
     if pref is not None:

@@ -19,7 +19,7 @@ from motcua.core.errors import Conflict, NotFound, ValidationFailed
 from motcua.core.idempotency import idempotent
 from motcua.core.text import ascii_digits
 from motcua.org.models import Counter
-from motcua.queueing import selectors, services
+from motcua.queueing import hotsql, lookups, selectors, services
 from motcua.queueing.api import ErrorOut, TicketOut, resolve_service
 from motcua.queueing.models import EventKind, Service, Status, Ticket
 
@@ -68,14 +68,11 @@ def _text(value: Any) -> str:
 
 
 def _current(counter: Counter) -> Ticket:
-    ticket = (
-        Ticket.objects.filter(counter=counter, status__in=(Status.CALLED, Status.SERVING))
-        .order_by("-called_at", "-id")
-        .first()
-    )
-    if ticket is None:
+    """The counter's current ticket, only its id (the action reads and locks the row)."""
+    pk = hotsql.current_ticket_id(counter.pk)
+    if pk is None:
         raise NoCurrentTicket()
-    return ticket
+    return Ticket.from_db("default", ["id"], [pk])  # type: ignore[no-any-return]
 
 
 def _parked(counter: Counter, wanted: str) -> Ticket:
@@ -167,7 +164,7 @@ def counter_ticket_action(request: HttpRequest, counter_id: int, action: str) ->
         raise NotFound(
             "Thao tác không có. Dùng: " + ", ".join(ACTIONS) + ".", code="action_unknown"
         )
-    counter = Counter.objects.select_related("office").filter(pk=counter_id).first()
+    counter = lookups.counter(counter_id)  # where it stands: slow-changing, per process
     if counter is None:
         raise NotFound("Không tìm thấy quầy.", code="counter_not_found")
     services._require_staff(request.user, counter.office)

@@ -1,8 +1,8 @@
 """Rows of the office that change rarely, remembered per process for the hot paths.
 
-Offices, their queue services, counters and who serves what, the queue rules and the age-based
-priority groups are read on every check-in, call and board request, and change a few times a
-day. They are kept here per process for at most `LOOKUP_FRESH_S` seconds and forgotten at once
+Offices, their queue services, counters and who serves what, the queue rules, the age-based
+priority groups and the officials' staff roles are read on every check-in, call and board
+request, and change a few times a day. They are kept here per process for at most `LOOKUP_FRESH_S` seconds and forgotten at once
 in this process when any of those rows is saved or deleted (signals below). Another process
 sees a change within LOOKUP_FRESH_S: a kiosk may still issue a ticket for a service closed a
 few seconds ago, as it could in a request racing the change. The ticket, counter and day rows
@@ -110,6 +110,58 @@ def settings(office_id: int) -> Any:
     )
 
 
+def office_row(office_id: int) -> Any:
+    """The office with this id, active or not, with its unit (None: no such office)."""
+    from motcua.org.models import Office
+
+    return _remember(
+        ("office_row", office_id),
+        lambda: Office.objects.select_related("unit").filter(pk=office_id).order_by("pk").first(),
+    )
+
+
+def service_row(service_id: int) -> Any:
+    """The service with this id, active or not (a ticket's service), or None."""
+    from motcua.queueing.models import Service
+
+    return _remember(
+        ("service_row", service_id),
+        lambda: Service.objects.filter(pk=service_id).order_by("pk").first(),
+    )
+
+
+def counter(counter_id: int) -> Any:
+    """The counter with this id and its office (with the office's unit), or None.
+
+    Only where the counter stands is taken from here; whether it is open, and its number, are
+    read with the call (the row is locked and read in the call's transaction)."""
+    from motcua.org.models import Counter
+
+    return _remember(
+        ("counter", counter_id),
+        lambda: (
+            Counter.objects.select_related("office__unit")
+            .filter(pk=counter_id)
+            .order_by("pk")
+            .first()
+        ),
+    )
+
+
+def staff_roles(user_id: int) -> tuple[tuple[int, str], ...]:
+    """(unit id, role) of every staff role the user holds.
+
+    Permissions: a role granted or revoked in this process counts at once (signals below); in
+    another process within LOOKUP_FRESH_S seconds (the queue's call and counter buttons use
+    this; an official whose role was revoked may still call for those few seconds)."""
+    from motcua.org.models import StaffRole
+
+    return _remember(
+        ("staff_roles", user_id),
+        lambda: tuple(StaffRole.objects.filter(user_id=user_id).values_list("unit_id", "role")),
+    )
+
+
 def counter_services(counter_id: int) -> list[int]:
     """Ids of the active services a counter serves."""
     from motcua.queueing.models import CounterService
@@ -173,10 +225,11 @@ def age_groups() -> list[tuple[int, Any]]:
 def connect_signals() -> None:
     from django.db.models.signals import post_delete, post_save
 
-    from motcua.org.models import Counter, Office
+    from motcua.org.models import Counter, Office, StaffRole, Unit
     from motcua.queueing.models import CounterService, PriorityGroup, QueueSettings, Service
 
-    for model in (Office, Counter, Service, CounterService, QueueSettings, PriorityGroup):
+    models = (Office, Counter, Service, CounterService, QueueSettings, PriorityGroup)
+    for model in (*models, StaffRole, Unit):
         post_save.connect(
             _changed, sender=model, dispatch_uid=f"queue-lookups-save-{model.__name__}"
         )

@@ -12,12 +12,11 @@ from motcua.core import clock
 from motcua.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from motcua.org.models import Citizen, Counter, Office, Role
 from motcua.org.permissions import has_role
-from motcua.queueing import broker
+from motcua.queueing import broker, hotsql, lookups
 from motcua.queueing.models import (
     BlockedAttempt,
     BlockReason,
     EventKind,
-    QueueDay,
     QueueSettings,
     Service,
     Ticket,
@@ -140,9 +139,23 @@ def _is_postgres() -> bool:
 def _require_staff(
     officer: Any, office: Office, roles: tuple[str, ...] = (Role.RECEPTION,)
 ) -> None:
-    """Officer None = the system itself (jobs, demo data); otherwise a role in the office's unit."""
+    """Officer None = the system itself (jobs, demo data); otherwise a role in the office's unit.
+
+    The officer's roles come from the per-process lookups (queueing/lookups.py): a role granted
+    or revoked in this process counts at once, in another process within LOOKUP_FRESH_S
+    seconds. A role held in a unit above (or a predecessor of) the office's unit is checked in
+    the database as before."""
     if officer is None or getattr(officer, "is_superuser", False):
         return
+    if (
+        getattr(officer, "is_authenticated", False)
+        and getattr(officer, "is_active", False)
+        and any(
+            unit_id == office.unit_id and role in roles
+            for unit_id, role in lookups.staff_roles(officer.pk)
+        )
+    ):
+        return  # the common case: a role in the office's own unit
     # The role must be held in the office's own unit (or one above it), not anywhere.
     if not has_role(officer, roles, office.unit):
         raise PermissionDenied("Chức năng này dành cho cán bộ tiếp nhận tại quầy của đơn vị này.")
@@ -151,7 +164,8 @@ def _require_staff(
 def _event(
     ticket: Ticket, kind: str, *, counter: Counter | None = None, actor: Any = None, **detail: Any
 ) -> TicketEvent:
-    ev = TicketEvent.objects.create(
+    """Log an event of `ticket` (one INSERT, plain SQL: hotsql.py) and tell the streams."""
+    ev = TicketEvent(
         ticket=ticket,
         office_id=ticket.office_id,
         kind=kind,
@@ -160,6 +174,17 @@ def _event(
         actor=actor if getattr(actor, "pk", None) else None,
         detail=detail,
     )
+    ev.pk = hotsql.event_insert(
+        ticket_id=ticket.pk,
+        office_id=ev.office_id,
+        kind=kind,
+        at=ev.at,
+        counter_id=ev.counter_id,
+        actor_id=ev.actor_id,
+        detail=detail,
+    )
+    ev._state.adding = False
+    ev._state.db = "default"
     broker.publish(ticket.office_id, ev.pk)  # pg_notify in this transaction, else on commit
     if kind in (EventKind.FINISH, EventKind.NO_SHOW):
         from django.core.cache import cache
@@ -176,13 +201,18 @@ def _lock(model: Any, pk: int) -> Any:
 
 
 def _lock_ticket(ticket: Ticket) -> Ticket:
-    """The ticket row locked (its office and service rows are only read, not locked)."""
-    of = ("self",) if _is_postgres() else ()
-    return (
-        Ticket.objects.select_for_update(of=of)
-        .select_related("service", "office__unit")
-        .get(pk=ticket.pk)
-    )
+    """The ticket row locked, with its counter (read with it); its office and service (only
+    read, not locked) from the per-process lookups."""
+    locked, counter = hotsql.lock_ticket(ticket.pk)
+    office = lookups.office_row(locked.office_id)
+    if office is not None:
+        locked.office = office
+    service = lookups.service_row(locked.service_id)
+    if service is not None:
+        locked.service = service
+    if counter is not None:
+        locked.counter = counter
+    return locked
 
 
 def _check_status(ticket: Ticket, allowed: tuple[str, ...], action: str) -> None:
@@ -195,8 +225,6 @@ def _check_status(ticket: Ticket, allowed: tuple[str, ...], action: str) -> None
 
 def _wait_tally(ticket: Ticket, before: datetime | None) -> None:
     """Keep the day's total wait on QueueDay after `ticket.called_at` changed from `before`."""
-    from django.db.models import F
-
     delta_s, delta_n = 0.0, 0
     for called_at, sign in ((before, -1), (ticket.called_at, 1)):
         if called_at is not None:
@@ -204,9 +232,9 @@ def _wait_tally(ticket: Ticket, before: datetime | None) -> None:
             delta_n += sign
     if not (delta_s or delta_n):
         return
-    kept = QueueDay.objects.filter(
-        office_id=ticket.office_id, date=ticket.service_date, wait_count__gte=0
-    ).update(wait_sum_s=F("wait_sum_s") + delta_s, wait_count=F("wait_count") + delta_n)
+    kept = hotsql.wait_tally_add(
+        office_id=ticket.office_id, day=ticket.service_date, seconds=delta_s, count=delta_n
+    )
     if not kept:  # first call of the day, or a row from before: count what is there (this
         # ticket's change is saved already, so it is included)
         from motcua.queueing.selectors import wait_tally_rebuild

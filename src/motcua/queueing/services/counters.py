@@ -13,7 +13,7 @@ from django.db.models import Q
 from motcua.core import clock
 from motcua.core.errors import Conflict, ValidationFailed
 from motcua.org.models import Counter
-from motcua.queueing import lookups, ordering
+from motcua.queueing import hotsql, lookups, ordering
 from motcua.queueing.models import (
     ACTIVE_STATUSES,
     CounterService,
@@ -102,86 +102,132 @@ def counter_streak(counter: Counter, rules: QueueSettings) -> int:
 def ticket_call_next(*, counter: Counter, officer: Any = None) -> Ticket | None:
     """Call the next ticket for this counter (None when nobody waits); never one ticket to two counters.
 
-    PostgreSQL: candidates are read without locks, ordered by the policy, and the first one this
-    transaction can lock with SKIP LOCKED and still finds waiting is taken; a ticket another
-    counter is taking is skipped instead of waited for. SQLite: writers are serialised by the
-    IMMEDIATE transaction, so the same code is safe there.
+    PostgreSQL: the counter row is locked first (two calls at one counter queue there), then
+    one read gives the counter, whether it still has a ticket, its recent lanes and its
+    candidates; they are ordered by the policy and the first one this transaction can lock with
+    SKIP LOCKED and still finds waiting is taken, in one UPDATE; a ticket another counter is
+    taking is skipped instead of waited for. SQLite: writers are serialised by the IMMEDIATE
+    transaction, so the same code is safe there without the lock.
 
     `counter` may be an unsaved `Counter(pk=...)`: the row is read here (Counter.DoesNotExist
-    when there is none).
+    when there is none). The statements are plain SQL (queueing/hotsql.py says why); the staff
+    roles, the counter's office and its services come from the per-process lookups.
     """
-    # Only the counter row is locked: locking its office too (a plain FOR UPDATE over the join)
-    # made every call of an office wait for the one before.
-    counter = (
-        Counter.objects.select_for_update(of=("self",) if _is_postgres() else ())
-        .select_related("office__unit")
-        .get(pk=counter.pk)
-    )
-    office = counter.office
+    known = lookups.counter(counter.pk)  # its office (and unit): slow-changing
+    if known is None:
+        raise Counter.DoesNotExist("Counter matching query does not exist.")
+    office = known.office
     _require_staff(officer, office)
-    if not counter.is_active:
-        raise Conflict("Quầy đang đóng.", code="counter_closed")
-    if Ticket.objects.filter(counter=counter, status__in=(Status.CALLED, Status.SERVING)).exists():
-        raise CounterBusy()
+    # Only the counter row is locked: locking its office too made every call of an office wait
+    # for the one before.
+    if _is_postgres() and not hotsql.lock_counter(counter.pk):
+        raise Counter.DoesNotExist("Counter matching query does not exist.")
     rules = lookups.settings(office.pk)
     now = clock.now()
     services = lookups.counter_services(counter.pk)
-    if not services:
-        return None
-    streak = counter_streak(counter, rules)
     picked: Ticket | None = None
     rest: list[ordering.Candidate] = []
+    rows_by_id: dict[int, dict[str, Any]] = {}
     for limit in (CALL_WINDOW, None):
-        rows = candidate_rows(
-            office_id=office.pk,
-            service_ids=services,
-            day=now.date(),
+        read = hotsql.call_read(
             counter_id=counter.pk,
+            office_id=office.pk,
+            service_ids=services or [0],
+            day=now.date(),
+            lanes=rules.max_priority_streak + 1,
             regular_limit=limit,
         )
+        fresh = read["counter"]
+        if fresh is None:
+            raise Counter.DoesNotExist("Counter matching query does not exist.")
+        if fresh.office_id != office.pk:  # moved to another office since it was remembered
+            lookups.clear()
+            return ticket_call_next(counter=counter, officer=officer)
+        fresh.office = office
+        if not fresh.is_active:
+            raise Conflict("Quầy đang đóng.", code="counter_closed")
+        if read["busy"]:
+            raise CounterBusy()
+        if not services:
+            return None
+        rows = read["rows"]
+        rows_by_id = {r["id"]: r for r in rows}
         line = ordering.order(
-            to_candidates(rows), now=now, streak=streak, max_streak=rules.max_priority_streak
+            to_candidates(rows),
+            now=now,
+            streak=ordering.streak_after(read["lanes"]),
+            max_streak=rules.max_priority_streak,
         )
-        picked, rest = _take_first(line, counter=counter, officer=officer, now=now)
-        if picked is not None or limit is None or len(rows) < CALL_WINDOW:
+        picked, rest = _take_first(line, counter=fresh, officer=officer, now=now, rows=rows_by_id)
+        plain = sum(1 for r in rows if r["plain"])
+        if picked is not None or limit is None or plain < CALL_WINDOW:
             break
     from motcua.notifications.services import NEAR_AHEAD, notification_ticket_called
 
     # "Your turn", and "3 people ahead of you" to the 4th of this counter's line (the order
-    # the counter follows, priority policy included): same transaction, no read of the line.
-    near = rest[NEAR_AHEAD].id if len(rest) > NEAR_AHEAD else None
-    notification_ticket_called(ticket=picked, near_id=near)
+    # the counter follows, priority policy included): same transaction, built from the
+    # candidates already read.
+    near = _near_ticket(rows_by_id[rest[NEAR_AHEAD].id], office) if len(rest) > NEAR_AHEAD else None
+    notification_ticket_called(ticket=picked, near=near)
     return picked
 
 
+def _near_ticket(row: dict[str, Any], office: Any) -> Ticket:
+    """The waiting ticket told "3 ahead", from its candidate row: the fields the notice needs
+    (any other field is read from the database if ever touched, as a deferred field is)."""
+    known = {
+        "id": row["id"],
+        "office_id": office.pk,
+        "service_id": row["service_id"],
+        "citizen_id": row["citizen_id"],
+        "booking_id": row["booking_id"],
+        "display": row["display"],
+        "status": Status.WAITING,
+        "waiting_since": row["waiting_since"],
+        "called_at": row["called_at"],
+    }
+    names = [f.attname for f in Ticket._meta.concrete_fields if f.attname in known]
+    near = Ticket.from_db("default", names, [known[n] for n in names])
+    near.office = office
+    service = lookups.service_row(row["service_id"])
+    if service is not None:
+        near.service = service
+    return near
+
+
 def _take_first(
-    line: list[ordering.Candidate], *, counter: Counter, officer: Any, now: datetime
+    line: list[ordering.Candidate],
+    *,
+    counter: Counter,
+    officer: Any,
+    now: datetime,
+    rows: dict[int, dict[str, Any]],
 ) -> tuple[Ticket | None, list[ordering.Candidate]]:
     """The first ticket of `line` still waiting, called at `counter`; with the line after it."""
-    postgres = _is_postgres()
-    for i, cand in enumerate(line):
-        qs = Ticket.objects.filter(pk=cand.id, status=Status.WAITING)
-        if postgres:
-            # OF self: only the ticket row (a join's office and service rows would be locked
-            # too, and SKIP LOCKED would then pass over free tickets of a busy office).
-            qs = qs.select_for_update(skip_locked=True, of=("self",))
-        ticket = qs.select_related("service").first()
-        if ticket is None:
-            continue  # another counter took it a moment ago
+    officer_id = officer.pk if getattr(officer, "pk", None) else None
+    position = {cand.id: i for i, cand in enumerate(line)}
+    for start in range(0, len(line), CALL_WINDOW):
+        batch = [cand.id for cand in line[start : start + CALL_WINDOW]]
+        taken = hotsql.take(batch, now=now, counter_id=counter.pk, officer_id=officer_id)
+        if taken is None:
+            continue  # every one taken by other counters a moment ago
+        ticket, before = taken
+        i = position[ticket.pk]
+        if not _is_postgres():  # serialised: the row read in this transaction is current
+            before = rows[ticket.pk]["called_at"]
         ticket.office = counter.office  # the line is this office's: read with the counter
-        before = ticket.called_at  # set when a parked ticket was resumed
-        ticket.status = Status.CALLED
-        ticket.called_at = now
+        service = lookups.service_row(ticket.service_id)
+        if service is not None:
+            ticket.service = service
         ticket.counter = counter
-        ticket.target_counter = None
-        ticket.officer = officer if getattr(officer, "pk", None) else None
-        ticket.save(update_fields=["status", "called_at", "counter", "target_counter", "officer"])
+        if officer_id is not None:
+            ticket.officer = officer
         _event(
             ticket,
             EventKind.CALL,
             counter=counter,
             actor=officer,
-            lane=ordering.lane(cand, now),
+            lane=ordering.lane(line[i], now),
             counter_number=counter.number,
             display=ticket.display,
         )
@@ -222,7 +268,7 @@ def _ticket_action(
     _check_status(ticket, allowed, verb)
     counter = ticket.counter  # before the change (transfer and resume clear it)
     step = apply(ticket)
-    ticket.save(update_fields=step.fields)
+    hotsql.update(ticket, step.fields)  # ticket.save(update_fields=...) without the compile
     _event(
         ticket,
         step.kind,

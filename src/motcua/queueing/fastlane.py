@@ -220,8 +220,7 @@ class BoardFastLane:
                 self._signals[office_id] = self._signals.get(office_id, 0) + 1
 
     def _mark(self, office_id: int) -> tuple[int, int, int, int]:
-        from motcua.queueing import broker, lookups
-
+        broker, lookups = _modules()[1:3]
         with self._lock:
             return (
                 broker.listening(),
@@ -260,8 +259,7 @@ class BoardFastLane:
             await self.app(scope, receive, send)
 
     async def _answer(self, config: _Config, text: str, scope: dict, send: Any) -> bool:
-        from motcua.core import clock
-        from motcua.queueing import broker, lookups, selectors
+        clock, broker, lookups, selectors = _modules()
 
         meta: dict[str, str] = {}
         for raw_name, raw_value in scope["headers"]:
@@ -430,8 +428,7 @@ class BoardFastLane:
         send: Any,
     ) -> None:
         """Status, headers (in the order Django's middleware leaves them) and body."""
-        from motcua.queueing import selectors
-
+        selectors = _modules()[3]
         etag = entry.etag
         if etag.decode() in meta.get("HTTP_IF_NONE_MATCH", ""):
             status, body, ctype = 304, b"", b"text/html; charset=utf-8"
@@ -479,3 +476,17 @@ def _resolve(text: str) -> Any:
         return lookups.office(text)
     finally:
         broker.close_idle_connection()
+
+
+_MODULES: tuple[Any, Any, Any, Any] | None = None
+
+
+def _modules() -> tuple[Any, Any, Any, Any]:
+    """clock, broker, lookups, selectors (imported once Django is set up)."""
+    global _MODULES
+    if _MODULES is None:
+        from motcua.core import clock
+        from motcua.queueing import broker, lookups, selectors
+
+        _MODULES = (clock, broker, lookups, selectors)
+    return _MODULES

@@ -17,6 +17,14 @@ request, like a kiosk or a counter button):
 Correctness beside speed: duplicate ticket numbers, tickets called twice, tickets lost (issued
 and never called once every counter answers 204), other errors. The kiosk rate limits are
 raised through their environment variables (all requests come from 127.0.0.1).
+
+The board rows also print the server's CPU per request and the Python client's own CPU
+(`resource.getrusage` of this process: the client shares the machine's cores with the server).
+`--lane-off` measures the board a second time on a server started with the board fast lane off
+(MOTCUA_BOARD_FASTLANE=0: every request through Django's view), same database, same minutes.
+`--wrk` adds the board measured by `wrk` (C connections, 5 s; keep-alive, and `Connection:
+close` = one new connection per request like the Python client), its CPU counted apart.
+`--port` and `--pg-db` keep concurrent runs (other checkouts) apart.
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ import http.client
 import json
 import os
 import random
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -45,7 +55,7 @@ Server = _db.load("_bench_server", "_server.py").Server
 
 PORT = 8766
 SQLITE = ROOT / "var" / "bench_queue.sqlite3"
-PG_DB = "motcua_bench_queue"
+PG_DB = os.environ.get("BENCH_QUEUE_PG_DB", "motcua_bench_queue")
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 
 
@@ -172,7 +182,84 @@ def _line(name: str, c: int, latencies: list[float], wall: float, n: int, extra:
     return f"| {name} | {c} | {n} | {n / wall:,.0f}/s | {statistics.median(ms):.1f} | {p95(ms):.1f} | {extra} |"
 
 
-def run_config(db: str, workers: int, levels: list[int], n_issue: int, n_board: int) -> list[str]:
+def _cpu_self() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _board_rows(
+    server: Any, office: str, levels: list[int], n_board: int, label: str, use_wrk: bool
+) -> list[str]:
+    """The board at each C: Python client (CPU of server and client), then wrk if asked."""
+    rows: list[str] = []
+    path = f"/api/v1/queue/{office}/board"
+    for _ in range(20):  # warm-up: office resolved, listener started, board built
+        _request(PORT, "GET", path)
+    time.sleep(0.5)
+    for c in levels:
+        cpu0, client0 = server.cpu_seconds(), _cpu_self()
+        res, wall = _run(c, list(range(n_board)), lambda _: _request(PORT, "GET", path))
+        cpu, client = server.cpu_seconds() - cpu0, _cpu_self() - client0
+        bad = sum(1 for r in res if r[0] != 200)
+        n = len(res)
+        rows.append(
+            _line(f"board snapshot{label}", c, [r[2] for r in res], wall, n,
+                  f"errors {bad}; server CPU {1e6 * cpu / n:.0f} µs/req, "
+                  f"Python client CPU {1e6 * client / n:.0f} µs/req")
+        )  # fmt: skip
+        if use_wrk:
+            for close in (False, True):
+                rows.append(_wrk_row(server, path, c, label, close))
+    return rows
+
+
+WRK_LUA = r"""
+statuses = {}
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  io.write(string.format("BENCH %d %d %d %d %d\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95),
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status
+      + summary.errors.timeout))
+end
+"""
+
+
+def _wrk_row(server: Any, path: str, c: int, label: str, close: bool) -> str:
+    script = ROOT / "var" / "bench_queue_wrk.lua"
+    script.write_text(WRK_LUA)
+    args = ["wrk", f"-t{min(2, c)}", f"-c{c}", "-d5s", "-s", str(script)]
+    if close:
+        args += ["-H", "Connection: close"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu0 = server.cpu_seconds()
+    out = subprocess.run([*args, f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True, timeout=120)  # fmt: skip
+    cpu = server.cpu_seconds() - cpu0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk failed: {out.stdout}\n{out.stderr}")
+    n, dur_us, p50, p95, errors = (int(x) for x in line.split()[1:])
+    wrk_cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    mode = "new connection each" if close else "keep-alive"
+    return (
+        f"| board snapshot{label}, wrk {mode} | {c} | {n} | {n / (dur_us / 1e6):,.0f}/s | "
+        f"{p50 / 1000:.1f} | {p95 / 1000:.1f} | errors {errors}; server CPU "
+        f"{1e6 * cpu / max(n, 1):.0f} µs/req, wrk CPU {1e6 * wrk_cpu / max(n, 1):.0f} µs/req |"
+    )
+
+
+def run_config(
+    db: str,
+    workers: int,
+    levels: list[int],
+    n_issue: int,
+    n_board: int,
+    lane_off: bool = False,
+    use_wrk: bool = False,
+) -> list[str]:
     rows: list[str] = []
     env = {
         **_db.environ(_database_url(db)),
@@ -248,16 +335,13 @@ def run_config(db: str, workers: int, levels: list[int], n_issue: int, n_board: 
             rows.append(_line("call next (+ finish, untimed)", c, latencies, wall, len(latencies),
                               f"called twice {twice}, lost {lost}, errors {errors}; calls/s incl. finish "
                               f"{len(called) / wall:,.0f}"))  # fmt: skip
-            # board
-            res, wall = _run(
-                c,
-                list(range(n_board)),
-                lambda _: _request(PORT, "GET", f"/api/v1/queue/{office}/board"),
-            )
-            bad = sum(1 for r in res if r[0] != 200)
-            rows.append(
-                _line("board snapshot", c, [r[2] for r in res], wall, len(res), f"errors {bad}")
-            )
+        # the board, on the day's state after all the levels' tickets
+        rows += _board_rows(server, office, levels, n_board, "", use_wrk)
+    if lane_off:
+        with Server(
+            env={**env, "MOTCUA_BOARD_FASTLANE": "0"}, port=PORT, workers=workers
+        ) as server:
+            rows += _board_rows(server, office, levels, n_board, " (lane off)", use_wrk)
     return rows
 
 
@@ -271,13 +355,21 @@ def machine() -> str:
 
 
 def main() -> None:
+    global PORT, PG_DB
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--levels", default="1,4,16")
     parser.add_argument("--issue", type=int, default=240, help="tickets issued per level")
     parser.add_argument("--board", type=int, default=1000, help="board requests per level")
+    parser.add_argument("--lane-off", action="store_true", help="the board again, fast lane off")
+    parser.add_argument("--wrk", action="store_true", help="the board with wrk too")
+    parser.add_argument("--port", type=int, default=PORT)
+    parser.add_argument("--pg-db", default=PG_DB, help="PostgreSQL database (dropped, created)")
     args = parser.parse_args()
+    PORT, PG_DB = args.port, args.pg_db
+    if args.wrk and not shutil.which("wrk"):
+        raise SystemExit("wrk not found: apt-get install -y wrk")
     levels = [int(x) for x in args.levels.split(",")]
     print(f"machine: {machine()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     for db in args.db.split(","):
@@ -286,7 +378,9 @@ def main() -> None:
             print(f"\n### {db}, {workers} worker(s)\n")
             print("| operation | C | requests | rate | p50 ms | p95 ms | correctness |")
             print("|---|---:|---:|---:|---:|---:|---|")
-            for row in run_config(db, workers, levels, args.issue, args.board):
+            for row in run_config(
+                db, workers, levels, args.issue, args.board, args.lane_off, args.wrk
+            ):
                 print(row, flush=True)
 
 

@@ -29,7 +29,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection
@@ -112,6 +112,8 @@ def notify(
     `read`: the caller is the listener's thread, which reads the new rows itself before the
     event loops are woken (one thread hop fewer than a read in a worker thread).
     """
+    for hook in _hooks:
+        hook(office_id, event_id)
     with _registry_lock:
         feeds = list(_feeds.values()) if office_id is None else [_feeds.get(office_id)]
     for feed in feeds:
@@ -468,11 +470,57 @@ def open_streams() -> int:
 
 def stop_listener() -> None:
     """Stop this process's listener now (tests: before the test database is dropped)."""
-    global _listener
+    global _listener, _held_until
     with _registry_lock:
         listener, _listener = _listener, None
+        _held_until = 0.0
     if listener is not None:
         listener.stop()
+
+
+# ---------------------------------------------------------------- hooks (the board fast lane)
+
+_hooks: list[Callable[[int | None, int | None], None]] = []
+_held_until = 0.0  # the listener keeps running until then, streams or not (monotonic)
+_sessions = 0
+_live = 0  # the listener's session while it listens, 0 while it does not
+
+
+def add_hook(hook: Callable[[int | None, int | None], None]) -> None:
+    """Call `hook(office_id, event_id)` on every signal this process receives, before the
+    streams are woken (office None: every office may have changed, e.g. after a reconnect)."""
+    if hook not in _hooks:
+        _hooks.append(hook)
+
+
+def hold(seconds: float) -> None:
+    """Keep this process's listener running for `seconds` more without streams (start it)."""
+    global _listener, _held_until
+    with _registry_lock:
+        _held_until = max(_held_until, time.monotonic() + seconds)
+        if _listener is None or not _listener.is_alive():
+            _listener = _Listener(signal_mode())
+            _listener.start()
+
+
+def listening() -> int:
+    """The listener's session while it listens, else 0. While the same non-zero session is
+    returned, every event committed since it was first returned has been or will be signalled
+    (to the hooks) within the delivery delay: a new number means signals may have been lost."""
+    return _live
+
+
+def _set_live(on: bool) -> None:
+    global _sessions, _live
+    if on:
+        _sessions += 1
+        _live = _sessions
+    else:
+        _live = 0
+
+
+def _held() -> bool:
+    return time.monotonic() < _held_until
 
 
 # ---------------------------------------------------------------- the listener
@@ -504,7 +552,7 @@ class _Listener(threading.Thread):
     def _should_stop(self) -> bool:
         if self._stop_event.is_set():
             return True
-        if open_streams():
+        if open_streams() or _held():
             self._idle_since = None
             return False
         now = time.monotonic()
@@ -513,7 +561,11 @@ class _Listener(threading.Thread):
         if now - self._idle_since > self.IDLE_STOP_S:
             global _listener
             with _registry_lock:
-                if _listener is self and not any(f.waiters for f in _feeds.values()):
+                if (
+                    _listener is self
+                    and not any(f.waiters for f in _feeds.values())
+                    and not _held()
+                ):
                     _listener = None
                     return True
             self._idle_since = None
@@ -526,7 +578,9 @@ class _Listener(threading.Thread):
         while not self._should_stop():
             try:
                 run()
+                _set_live(False)
             except Exception:
+                _set_live(False)
                 if self._stop_event.is_set():
                     return
                 log.warning("queue listener (%s) lost its connection", self.mode, exc_info=True)
@@ -544,6 +598,7 @@ class _Listener(threading.Thread):
         with psycopg.connect(**params, autocommit=True) as conn:
             self._conn = conn
             conn.execute(f"LISTEN {CHANNEL}")
+            _set_live(True)
             notify(None, read=True)  # anything committed before LISTEN: streams re-read once
             while not self._should_stop():
                 for note in conn.notifies(timeout=1.0):
@@ -551,7 +606,7 @@ class _Listener(threading.Thread):
             self._conn = None
 
     def _run_redis(self) -> None:
-        pubsub = _redis().pubsub(ignore_subscribe_messages=True)
+        pubsub = _redis().pubsub()
         pubsub.subscribe(CHANNEL)
         self._conn = pubsub
         try:
@@ -561,6 +616,9 @@ class _Listener(threading.Thread):
                 if message and message.get("type") == "message":
                     data = message["data"]
                     _deliver(data.decode() if isinstance(data, bytes) else str(data))
+                elif message and message.get("type") == "subscribe":
+                    _set_live(True)  # Redis confirmed: from now on nothing published is missed
+                    notify(None, read=True)
         finally:
             self._conn = None
             pubsub.close()
@@ -580,6 +638,8 @@ class _Listener(threading.Thread):
                         "office_id", "id"
                     ):
                         notify(office_id, event_id, read=True)
+                if last is None:
+                    _set_live(True)  # other processes' writes from now on are seen (fast lane)
                 last = newest
             finally:
                 close_idle_connection()

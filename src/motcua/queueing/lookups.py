@@ -84,6 +84,12 @@ def office(value: str | int) -> Any:
     return _remember(("office", text), build)
 
 
+def office_remembered(value: str) -> Any:
+    """The office `office(value)` remembers now, or None (no query: for the event loop)."""
+    hit = _store.get(("office", value.strip()))
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
 def service(office_id: int, value: str | int) -> Any:
     """The office's active service with this code (any case) or id, or None."""
     from motcua.queueing.models import Service

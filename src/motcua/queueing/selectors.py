@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 from collections import defaultdict
 from datetime import date, datetime, timedelta
@@ -314,7 +315,9 @@ def average_wait_seconds(*, office: Office, day: date) -> float | None:
     return total / n if n > 0 else None
 
 
-BOARD_FRESH_S = 5  # the calling order depends on the time too (bookings, anti-starvation)
+# The calling order depends on the time too (bookings, anti-starvation): a board is rebuilt at
+# least this often. MOTCUA_BOARD_FRESH_S changes it (tests of invalidation use a long one).
+BOARD_FRESH_S = float(os.environ.get("MOTCUA_BOARD_FRESH_S") or 5)
 
 
 def board_snapshot(*, office: Office, next_count: int = 5) -> dict[str, Any]:
@@ -323,8 +326,10 @@ def board_snapshot(*, office: Office, next_count: int = 5) -> dict[str, Any]:
     return json.loads(body)  # type: ignore[no-any-return]
 
 
-# Per process: office id, next_count → (newest event id, built at, JSON without its "at").
-_BOARDS: dict[tuple[int, int], tuple[int, datetime, bytes]] = {}
+# A built board: the office's newest event id when built, the build time, the JSON without "at".
+BoardBuild = tuple[int, datetime, bytes]
+# Per process: office id, next_count → the last board built.
+_BOARDS: dict[tuple[int, int], BoardBuild] = {}
 
 
 def board_body(*, office: Office, next_count: int = 5) -> tuple[bytes, str]:
@@ -334,29 +339,55 @@ def board_body(*, office: Office, next_count: int = 5) -> tuple[bytes, str]:
     is the one it was built at (one indexed read, no ORM) and it is younger than BOARD_FRESH_S,
     a request costs that read and the time stamp. Forgotten with the office's rows
     (`lookups.clear`). The ETag names the event and the build, so a board that polls with
-    `If-None-Match` gets 304 while nothing happened.
+    `If-None-Match` gets 304 while nothing happened. (Under ASGI the board fast lane,
+    `queueing.fastlane`, answers without the read while the event feed is live.)
     """
-    from motcua.queueing import lookups
-
     now = clock.now()
     newest = newest_event_id(office.pk)
-    key = (office.pk, next_count)
-    hit = _BOARDS.get(key)
-    if not (
-        hit is not None
-        and hit[0] == newest
-        and hit[1] <= now < hit[1] + timedelta(seconds=BOARD_FRESH_S)
-        and clock.local(hit[1]).date() == clock.local(now).date()
-    ):
-        generation = lookups.generation()
-        snapshot = _board_build(office=office, next_count=next_count, now=now, newest=newest)
-        del snapshot["at"]
-        head = json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))[:-1].encode()
-        hit = (newest, now, head)
-        if generation == lookups.generation():
-            _BOARDS[key] = hit
-    etag = f'W/"board-{office.pk}-{newest}-{int(hit[1].timestamp() * 1000)}"'
-    return hit[2] + b',"at":"' + now.isoformat().encode() + b'"}', etag
+    hit = _BOARDS.get((office.pk, next_count))
+    if not (hit is not None and hit[0] == newest and board_fresh(hit[1], now)):
+        hit = board_build(office=office, next_count=next_count, now=now, newest=newest)
+    return board_answer(office.pk, hit, now)
+
+
+def board_fresh(built: datetime, now: datetime) -> bool:
+    """A board built at `built` may still be shown at `now` (same day, younger than BOARD_FRESH_S)."""
+    return (
+        built <= now < built + timedelta(seconds=BOARD_FRESH_S)
+        and clock.local(built).date() == clock.local(now).date()
+    )
+
+
+def board_build(
+    *, office: Office, next_count: int = 5, now: datetime, newest: int | None = None
+) -> BoardBuild:
+    """Build the board now (reads the office's newest event id unless given) and remember it."""
+    from motcua.queueing import lookups
+
+    generation = lookups.generation()
+    if newest is None:
+        newest = newest_event_id(office.pk)
+    snapshot = _board_build(office=office, next_count=next_count, now=now, newest=newest)
+    del snapshot["at"]
+    head = json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))[:-1].encode()
+    hit = (newest, now, head)
+    if generation == lookups.generation():
+        _BOARDS[(office.pk, next_count)] = hit
+    return hit
+
+
+def board_etag(office_id: int, hit: BoardBuild) -> str:
+    return f'W/"board-{office_id}-{hit[0]}-{int(hit[1].timestamp() * 1000)}"'
+
+
+def board_bytes(hit: BoardBuild, now: datetime) -> bytes:
+    """The body of a built board answered at `now`."""
+    return hit[2] + b',"at":"' + now.isoformat().encode() + b'"}'
+
+
+def board_answer(office_id: int, hit: BoardBuild, now: datetime) -> tuple[bytes, str]:
+    """The body of a built board answered at `now`, and its ETag."""
+    return board_bytes(hit, now), board_etag(office_id, hit)
 
 
 def newest_event_id(office_id: int) -> int:

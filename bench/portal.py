@@ -562,8 +562,8 @@ def main() -> None:
     ap.add_argument(
         "--app",
         default="motcua.asgi:application",
-        help="ASGI application; motcua.portal.asgi_lane:application puts the cached-pages lane\n"
-        "(portal/asgi_pages.py) in front of Django",
+        help="ASGI application (motcua.asgi:application has the cached-pages lane,\n"
+        "portal/asgi_pages.py, in front of Django)",
     )
     ap.add_argument(
         "--src",

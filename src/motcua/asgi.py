@@ -10,10 +10,13 @@ from motcua.web.production import refuse_unsafe_start  # noqa: E402
 # Production (DEBUG off, no MOTCUA_DEMO=1) never serves demo accounts or demo data.
 refuse_unsafe_start()
 
+from motcua.portal.asgi_pages import CachedPagesASGI  # noqa: E402
 from motcua.queueing.fastlane import BoardFastLane  # noqa: E402
 from motcua.web.bodylimit import BodyLimitASGI  # noqa: E402  (needs the settings above)
 
 # Oversized request bodies are refused from their headers, before Django spools them. The
 # display boards' snapshot is answered in front of all that, from memory while the event feed
 # is live (queueing.fastlane: the same bytes as the Django view; MOTCUA_BOARD_FASTLANE=0: off).
-application = BoardFastLane(BodyLimitASGI(django_application))
+# An anonymous visitor's plain GET of a kept public page (home, statistics, procedures) is
+# answered from the process's copy with only the per-visitor parts done (portal.asgi_pages).
+application = BoardFastLane(CachedPagesASGI(BodyLimitASGI(django_application)))

@@ -8,6 +8,7 @@ import gzip
 import re
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.core.cache import caches
 from django.core.handlers.asgi import ASGIHandler
 
@@ -75,7 +76,9 @@ def _get(app, path: str, cookie: str = "", **headers: str):  # type: ignore[no-u
         elif message["type"] == "http.response.body":
             out["body"] += message.get("body", b"")
 
-    asyncio.run(app(scope, receive, send))
+    # async_to_sync, not asyncio.run: a browser test's Playwright loop may be running in this
+    # thread (same xdist worker), and async_to_sync then runs the app in a thread of its own.
+    async_to_sync(app)(scope, receive, send)
     return out
 
 

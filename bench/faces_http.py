@@ -19,6 +19,16 @@
 Prints p50/p95 of the HTTP check-in (client wall time, one new connection each), the server's
 CPU per check-in, the bare model time and the ratios. The server and this client share the
 machine's cores: the load average is printed beside the figures.
+
+`--pause S` waits S seconds (not timed) before each check-in, as at a real kiosk where people
+come seconds apart (caches that expire after a few seconds then show their cost).
+
+4. Where the time goes (`--stages`, on by default): after the HTTP run, this process (same
+   database, same gallery size) times each step of a face check-in `--repeat` times, in CPU
+   milliseconds (p50): the multipart parsing, the JPEG decode, detect, quality, embed, the
+   gallery's freshness check, the 1:N search, face_identify as a whole (freshness check, search,
+   "last seen" update and access-log row) and the whole `kiosk_check_in` (the rest is the
+   ticket).
 """
 
 from __future__ import annotations
@@ -163,6 +173,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--templates", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--pause", type=float, default=0.0, help="seconds before each check-in")
+    parser.add_argument("--no-stages", dest="stages", action="store_false")
     args = parser.parse_args()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{SQLITE}{suffix}").unlink(missing_ok=True)
@@ -188,6 +200,8 @@ def main() -> None:
     with Server(env=env, port=PORT, workers=1) as server:
         cpu_total = 0.0
         for i in range(args.repeat + 2):
+            if args.pause and i >= 2:
+                time.sleep(args.pause)
             cpu0 = server.cpu_seconds()
             status, answer, took = _post("/api/v1/kiosk/check-in", body, {"Content-Type": ctype})
             cpu = server.cpu_seconds() - cpu0
@@ -212,6 +226,73 @@ def main() -> None:
         f"CPU: server per check-in {cpu_total / len(lat) * 1000:.0f} ms (mean), bare model "
         f"{statistics.median(bare_cpu):.0f} ms (p50): ×{cpu_total / len(lat) * 1000 / statistics.median(bare_cpu):.2f}"
     )
+    if args.stages:
+        stages(ids, image, body, ctype, args.repeat)
+
+
+def stages(ids: dict[str, str], image: bytes, body: bytes, ctype: str, repeat: int) -> None:
+    """CPU milliseconds (p50) of each step of a face check-in, in this process."""
+    from django.test import RequestFactory
+
+    from motcua.biometrics import quality
+    from motcua.biometrics import services as bio
+    from motcua.biometrics.engine import get_engine
+    from motcua.biometrics.gallery import office_gallery
+    from motcua.biometrics.imaging import decode_image
+    from motcua.org.models import Office
+    from motcua.queueing.api import _check_in_input
+    from motcua.queueing.models import Service, Ticket
+    from motcua.queueing.services import kiosk_check_in, ticket_cancel
+
+    office = Office.objects.get(code=ids["office"])
+    service = Service.objects.get(office=office, code="A")
+    engine = get_engine()
+    arr = decode_image(image)
+    faces = engine.detect(arr)
+    verdict = quality.assess(arr, faces)
+    probe = bio.face_analyse(image=image)
+    gallery = office_gallery(office.pk, probe.model_id)
+    snap = gallery.snapshot()
+    rf = RequestFactory()
+    issued: list[Ticket] = []
+
+    def check_in() -> None:  # the HTTP run finished its last ticket: each one is new
+        result = kiosk_check_in(office=office, service=service, image=image, device="bench")
+        assert not result.reused
+        issued.append(result.ticket)
+
+    def cancel() -> None:  # not timed
+        while issued:
+            ticket_cancel(ticket=issued.pop(), reason="bench")
+
+    steps = [
+        ("multipart parsing (Django)", lambda: _check_in_input(rf.post("/", body, ctype))),
+        ("JPEG decode", lambda: decode_image(image)),
+        ("detect", lambda: engine.detect(arr)),
+        ("quality checks", lambda: quality.assess(arr, faces)),
+        ("embed", lambda: engine.embed(arr, verdict.face)),
+        ("gallery freshness check", gallery.snapshot),
+        (
+            f"1:N search ({snap.matrix.shape[0]:,} templates)",
+            lambda: gallery.search(probe.embedding, threshold=0.42, margin=0.08, at=time.time()),
+        ),
+        (
+            "face_identify (check, search, writes)",
+            lambda: bio.face_identify(office=office, probe=probe, device="bench"),
+        ),
+        ("kiosk_check_in, whole (in process)", check_in),
+    ]
+    print("| step (in process) | CPU p50 ms |\n|---|---:|")
+    for name, fn in steps:
+        fn()
+        cancel()
+        cpu = []
+        for _ in range(repeat):
+            c0 = time.process_time()
+            fn()
+            cpu.append((time.process_time() - c0) * 1000)
+            cancel()
+        print(f"| {name} | {statistics.median(cpu):.2f} |")
 
 
 if __name__ == "__main__":

@@ -352,7 +352,7 @@ def test_templates_of_another_model_are_never_searched(office, fake_engine):
     assert verify.score is None
 
 
-def test_count_check_catches_deletes_that_bypass_services(office, fake_engine):
+def test_triggers_catch_deletes_that_bypass_services(office, fake_engine):
     a, b = CitizenFactory(), CitizenFactory()
     enrol(a, office, RED)
     enrol(b, office, BLUE)
@@ -361,7 +361,44 @@ def test_count_check_catches_deletes_that_bypass_services(office, fake_engine):
     loads = gallery.loads
     # A raw delete of a's template (not the newest row: the max id does not move) ...
     FaceTemplate.objects.filter(citizen=a).delete()
-    gallery.count_check_seconds = 0  # ... is seen by the next count check
+    # ... is seen by the very next search (the database triggers counted it).
     assert face_identify(office=office, probe=probe_of(RED), device="k").status == "no_match"
     assert gallery.loads == loads + 1
     assert face_identify(office=office, probe=probe_of(BLUE), device="k").citizen == b
+
+
+def test_triggers_catch_raw_sql_and_ignore_last_seen(office, fake_engine):
+    from django.db import connection
+
+    a = CitizenFactory()
+    enrol(a, office, RED)
+    gallery = office_gallery(office.pk, fake_engine.model_id)
+    assert face_identify(office=office, probe=probe_of(RED), device="k").citizen == a
+    loads = gallery.loads
+    # Every check-in refreshes last_seen_at: never a reload for that.
+    for _ in range(3):
+        assert face_identify(office=office, probe=probe_of(RED), device="k").citizen == a
+    FaceTemplate.objects.update(last_seen_at=clock.now(), scope="remember")
+    FaceTemplate.objects.get().save()  # a full-row save that changes nothing held
+    assert face_identify(office=office, probe=probe_of(RED), device="k").citizen == a
+    assert gallery.loads == loads
+    # A vector changed with raw SQL (no ORM, no service) is seen by the next search.
+    table = FaceTemplate._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} SET vector = %s", [FaceTemplate.pack(fake_engine.vector_for(BLUE))]
+        )
+    assert face_identify(office=office, probe=probe_of(BLUE), device="k").citizen == a
+    assert face_identify(office=office, probe=probe_of(RED), device="k").status == "no_match"
+    assert gallery.loads == loads + 1
+    # An expiry set behind the services' back hides the template from the next search.
+    FaceTemplate.objects.update(expires_at=clock.now() - timedelta(minutes=1))
+    assert face_identify(office=office, probe=probe_of(BLUE), device="k").status == "no_match"
+
+
+def test_gallery_triggers_exist_after_migrate():
+    from django.db import connection
+
+    from motcua.biometrics.triggers import TRIGGERS, installed_triggers
+
+    assert installed_triggers(connection) == set(TRIGGERS)

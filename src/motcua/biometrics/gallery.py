@@ -1,13 +1,13 @@
 """1:N face search: a pure exact-cosine search, and the per-office in-memory gallery.
 
-Exact search in numpy (`matrix @ q`) takes ~0.1 ms at 10k and ~2.4 ms at 100k templates here
-(FINDINGS.md), far below the model's own time, so there is no approximate index to lose recall.
+Exact search in numpy (`matrix @ q`, one float32 matrix-vector product, bound by memory
+bandwidth) takes ~0.1 ms at 10k and ~3 ms at 100k templates on one core here (bench/README.md),
+far below the model's own time, so there is no approximate index to lose recall.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +19,6 @@ from motcua.biometrics.engine import EMBEDDING_DIM
 # has at most a few templates (MAX_TEMPLATES_PER_CITIZEN in services), so a small window almost
 # always holds another citizen; when it does not, the exact masked fallback is used.
 TOP_WINDOW = 16
-# How often (seconds) a gallery also compares its template count with the database; see
-# OfficeGallery for why the cheaper checks run before every search and this one does not.
-COUNT_CHECK_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -54,9 +51,9 @@ def search(
         return SearchResult("no_match", None, None, None)
     scores = matrix @ np.asarray(query, dtype=np.float32)
     if valid is not None:
-        scores = np.where(valid, scores, np.float32(-2.0))
+        scores[~valid] = np.float32(-2.0)
     k = min(TOP_WINDOW, n)
-    top = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
+    top = np.argpartition(scores, n - k)[n - k :] if k < n else np.arange(n)
     top = top[np.argsort(-scores[top], kind="stable")]
     best_row = int(top[0])
     best_score = float(scores[best_row])
@@ -86,6 +83,11 @@ def search(
 # --- per-office cache -----------------------------------------------------------------------
 
 
+# (token, version, changes) of an office's GalleryVersion row; ("", 0, 0) when there is none.
+Signature = tuple[str, int, int]
+NO_ROW: Signature = ("", 0, 0)
+
+
 @dataclass(frozen=True)
 class _Snapshot:
     """An immutable view a search works on while writers build the next one."""
@@ -94,27 +96,46 @@ class _Snapshot:
     citizen_ids: np.ndarray
     template_ids: np.ndarray
     expires: np.ndarray  # epoch seconds, +inf when the template does not expire
-    signature: tuple[str, int, int, int]  # (token, version, count, max template id) when loaded
+    signature: Signature  # the office's GalleryVersion row when loaded
+
+
+_SIGNATURE_SQL = "SELECT token, version, changes FROM {table} WHERE office_id = %s"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What one committed service write did to an office's GalleryVersion row.
+
+    `before`: the row as the previous writer left it (the writer's bump locked the row, so no
+    other write came in between); `after`: the row at the writer's commit.
+    """
+
+    token: str
+    version: int  # the writer's own version
+    before: Signature
+    after: Signature
 
 
 class OfficeGallery:
     """All templates of one office and one model in one contiguous float32 matrix.
 
     Loaded once; this process's own writes are applied incrementally after they commit; and
-    before every search a check against the database catches changes made by any other process
-    (a second web worker, the purge job) and triggers a reload. The signature compared:
-    - the office's `GalleryVersion` row (a random token and a number): every service write
-      (enrol, delete, purge) bumps it in its own transaction, and the row lock serialises those
-      writers, so versions follow commit order. Checked before every search (primary-key read).
-    - the max template id: inserts that bypass services (none in the code) raise it. Checked
-      before every search (one index probe).
-    - the template count: a write that bypasses services can only be a delete (a CASCADE from a
-      deleted citizen or office), and a delete always lowers the count. COUNT walks the index
-      (~20 ms CPU at 100k rows on SQLite here), so it runs at most every `count_check_seconds`;
-      meanwhile a match to a citizen deleted that way is caught by face_identify, which finds no
-      citizen, invalidates the gallery and searches again.
-    The signature is read before the rows when loading, so a commit landing in between makes the
-    snapshot look older than it is (one extra reload), never newer.
+    before every search one primary-key read of the office's `GalleryVersion` row catches
+    changes made by any other process (a second web worker, the purge job) and triggers a
+    reload. The row holds:
+    - a random `token`: a database recreated or restored repeats versions, never the token;
+    - `version`, bumped by every service write (enrol, delete, purge) in its own transaction
+      before it writes; the row lock serialises those writers, so versions follow commit order;
+    - `changes`, bumped by database triggers (biometrics/triggers.py) on every insert or delete
+      of the office's templates and every update of a column held here, whoever wrote it: a
+      service, a CASCADE from a deleted citizen, raw SQL. `last_seen_at` is not held and not
+      counted, so the check-in's own update never invalidates the cache.
+    The row is created before the first load (the triggers update it, never create it), and the
+    signature is read before the rows when loading, so a commit landing in between makes the
+    snapshot look older than it is (one extra reload), never newer. A missing row reads as
+    `NO_ROW`, which no loaded snapshot holds: the next search reloads (and recreates it).
+    A match to a citizen deleted meanwhile is also caught by face_identify, which finds no
+    citizen, invalidates the gallery and searches again.
     """
 
     def __init__(self, office_id: int, model_id: str) -> None:
@@ -123,34 +144,47 @@ class OfficeGallery:
         self._lock = threading.Lock()
         self._snap: _Snapshot | None = None
         self.loads = 0  # full loads from the database (tests and the benchmark read it)
-        self.count_check_seconds = COUNT_CHECK_SECONDS
-        self._counted_at = float("-inf")
 
     def _queryset(self) -> Any:
         from motcua.biometrics.models import FaceTemplate
 
         return FaceTemplate.objects.filter(office_id=self.office_id, model_id=self.model_id)
 
-    def db_signature(self, *, count: bool = True) -> tuple[str, int, int, int]:
-        """(token, version, count, max id) in the database; count is -1 when not asked for."""
-        from django.db.models import Count, Max
+    def db_signature(self) -> Signature:
+        """(token, version, changes) of the office's GalleryVersion row; NO_ROW when missing.
+
+        Raw SQL on purpose: it runs before every search, and the ORM's query building would
+        cost more than the primary-key read itself.
+        """
+        from django.db import connection
 
         from motcua.biometrics.models import GalleryVersion
 
-        token, version = (
-            GalleryVersion.objects.filter(office_id=self.office_id)
-            .values_list("token", "version")
-            .first()
-        ) or ("", 0)
-        if count:
-            row = self._queryset().aggregate(n=Count("id"), top=Max("id"))
-            n = int(row["n"] or 0)
-        else:
-            row = self._queryset().aggregate(top=Max("id"))
-            n = -1
-        return (str(token), int(version), n, int(row["top"] or 0))
+        with connection.cursor() as cur:
+            cur.execute(
+                _SIGNATURE_SQL.format(table=GalleryVersion._meta.db_table), [self.office_id]
+            )
+            row = cur.fetchone()
+        if row is None:
+            return NO_ROW
+        return (str(row[0]), int(row[1]), int(row[2]))
+
+    def _ensure_row(self) -> None:
+        """Create the office's GalleryVersion row when missing (the triggers only update it)."""
+        from django.db import IntegrityError, transaction
+
+        from motcua.biometrics.models import GalleryVersion
+
+        if GalleryVersion.objects.filter(office_id=self.office_id).exists():
+            return
+        try:
+            with transaction.atomic():
+                GalleryVersion.objects.create(office_id=self.office_id, version=0)
+        except IntegrityError:
+            pass  # created by a concurrent writer
 
     def _load(self) -> _Snapshot:
+        self._ensure_row()
         signature = self.db_signature()
         rows = list(
             self._queryset().order_by("id").values_list("id", "citizen_id", "vector", "expires_at")
@@ -172,19 +206,15 @@ class OfficeGallery:
 
     def snapshot(self) -> _Snapshot:
         """The current snapshot, reloaded when the database holds another set of templates."""
-        full = time.monotonic() - self._counted_at >= self.count_check_seconds
-        signature = self.db_signature(count=full)
-        if full:
-            self._counted_at = time.monotonic()
+        signature = self.db_signature()
         snap = self._snap
-        if snap is not None and _same(snap.signature, signature):
+        if snap is not None and snap.signature == signature and signature != NO_ROW:
             return snap
         with self._lock:
             snap = self._snap
-            if snap is None or not _same(snap.signature, signature):
+            if snap is None or snap.signature != signature or signature == NO_ROW:
                 snap = self._load()
                 self._snap = snap
-                self._counted_at = time.monotonic()
             return snap
 
     def search(
@@ -203,17 +233,17 @@ class OfficeGallery:
         )
         return result, template_id
 
-    # incremental updates, called after the writing transaction committed with `version`
+    # incremental updates, called after the writing transaction committed
 
-    def _apply(self, stamp: tuple[str, int], build: Any) -> None:
-        token, version = stamp
+    def _apply(self, stamp: Stamp, build: Any) -> None:
         with self._lock:
             snap = self._snap
             if snap is None:
                 return  # not loaded yet: the first search loads it
-            if snap.signature[0] == token and snap.signature[1] >= version:
+            held = snap.signature
+            if held[0] == stamp.token and held[1] >= stamp.version:
                 return  # loaded after this write: already includes it
-            if snap.signature[0] != token or snap.signature[1] != version - 1:
+            if held != stamp.before:
                 self._snap = None  # missed another write: reload on the next search
                 return
             self._snap = build(snap)
@@ -221,7 +251,7 @@ class OfficeGallery:
     def add(
         self,
         *,
-        stamp: tuple[str, int],
+        stamp: Stamp,
         template_id: int,
         citizen_id: int,
         vector: np.ndarray,
@@ -239,17 +269,12 @@ class OfficeGallery:
                 citizen_ids=np.append(snap.citizen_ids, np.int64(citizen_id)),
                 template_ids=np.append(snap.template_ids, np.int64(template_id)),
                 expires=np.append(snap.expires, expires),
-                signature=(
-                    stamp[0],
-                    stamp[1],
-                    snap.signature[2] + 1,
-                    max(snap.signature[3], template_id),
-                ),
+                signature=stamp.after,
             )
 
         self._apply(stamp, build)
 
-    def remove(self, *, stamp: tuple[str, int], template_ids: set[int]) -> None:
+    def remove(self, *, stamp: Stamp, template_ids: set[int]) -> None:
         """Drop templates deleted by a write that took gallery version `stamp`."""
 
         def build(snap: _Snapshot) -> _Snapshot:
@@ -261,7 +286,7 @@ class OfficeGallery:
                 citizen_ids=snap.citizen_ids[keep],
                 template_ids=kept,
                 expires=snap.expires[keep],
-                signature=(stamp[0], stamp[1], int(kept.size), int(kept.max()) if kept.size else 0),
+                signature=stamp.after,
             )
 
         self._apply(stamp, build)
@@ -269,16 +294,6 @@ class OfficeGallery:
     def invalidate(self) -> None:
         with self._lock:
             self._snap = None
-
-
-def _same(held: tuple[str, int, int, int], db: tuple[str, int, int, int]) -> bool:
-    """Equal signatures; a count of -1 (not read this time) matches any count."""
-    return (
-        held[0] == db[0]
-        and held[1] == db[1]
-        and held[3] == db[3]
-        and (db[2] < 0 or held[2] == db[2])
-    )
 
 
 _galleries: dict[tuple[int, str], OfficeGallery] = {}

@@ -62,7 +62,9 @@ def device_label(code: str) -> str:
 class FaceTemplate(models.Model):
     """One embedding of one citizen at one office, tagged with the model that made it.
 
-    Rows are never updated except `last_seen_at`: the gallery cache relies on it.
+    Rows are never updated except `last_seen_at` (not held by the gallery cache); any other
+    change, even one made behind the services' back, is counted by the triggers of
+    `biometrics/triggers.py` and reloads every process's gallery.
     """
 
     citizen = models.ForeignKey(
@@ -118,6 +120,11 @@ def _new_token() -> str:
 class GalleryVersion(models.Model):
     """Bumped by every write to an office's templates, in the same transaction (cache check).
 
+    `version` is bumped by the services (enrol, delete, purge) before they write, which also
+    locks the row until they commit. `changes` is bumped by database triggers (migration 0004)
+    on every insert or delete of a template and on every update of a column the gallery holds,
+    whoever wrote it (a service, a CASCADE from a deleted citizen, raw SQL), so reading this one
+    row tells a process whether its cached gallery is still the database's.
     `token` is random per row: a database recreated or restored (or a test rolled back) can
     repeat versions and ids, never the token, so a cache never mistakes it for the one it holds.
     """
@@ -127,6 +134,7 @@ class GalleryVersion(models.Model):
     )
     token = models.CharField(max_length=16, default=_new_token)
     version = models.BigIntegerField(default=0)
+    changes = models.BigIntegerField(default=0)  # written by the triggers only
 
     class Meta:
         verbose_name = "phiên bản thư viện khuôn mặt"

@@ -21,7 +21,7 @@ from django.db.models import Count, F, Q
 from motcua.biometrics import quality as quality_mod
 from motcua.biometrics.engine import DetectedFace, get_engine
 from motcua.biometrics.errors import FaceRejected
-from motcua.biometrics.gallery import office_gallery
+from motcua.biometrics.gallery import Signature, Stamp, office_gallery
 from motcua.biometrics.imaging import decode_image, sniff_format
 from motcua.biometrics.models import (
     FaceAccessLog,
@@ -134,8 +134,12 @@ def _log(
     )
 
 
-def _bump_version(office_id: int) -> tuple[str, int]:
-    """(token, next version) of an office's gallery; the row stays locked until the caller commits."""
+def _bump_version(office_id: int) -> Signature:
+    """Bump an office's gallery version before writing its templates; the row as it is then.
+
+    The row stays locked until the caller commits, so what it read is what the previous writer
+    committed; `_stamp` reads it again after the caller's writes (which the triggers counted).
+    """
     if not GalleryVersion.objects.filter(office_id=office_id).exists():
         try:
             with transaction.atomic():
@@ -143,8 +147,25 @@ def _bump_version(office_id: int) -> tuple[str, int]:
         except IntegrityError:
             pass  # created by a concurrent writer; the update below waits for its lock
     GalleryVersion.objects.filter(office_id=office_id).update(version=F("version") + 1)
-    row = GalleryVersion.objects.get(office_id=office_id)
-    return (row.token, row.version)
+    return _version_row(office_id)
+
+
+def _version_row(office_id: int) -> Signature:
+    token, version, changes = GalleryVersion.objects.filter(office_id=office_id).values_list(
+        "token", "version", "changes"
+    )[0]
+    return (str(token), int(version), int(changes))
+
+
+def _stamp(office_id: int, bumped: Signature) -> Stamp:
+    """What this transaction did to the office's row: from before its bump to now."""
+    after = _version_row(office_id)
+    return Stamp(
+        token=bumped[0],
+        version=bumped[1],
+        before=(bumped[0], bumped[1] - 1, bumped[2]),
+        after=after,
+    )
 
 
 def face_analyse(*, image: bytes) -> FaceProbe:
@@ -274,7 +295,7 @@ def face_enrol(
         granted_at=now,
         channel=device[:80],
     )
-    stamp = _bump_version(office.pk)
+    bumped = _bump_version(office.pk)
     template = FaceTemplate(
         citizen=citizen,
         office=office,
@@ -302,6 +323,7 @@ def face_enrol(
     if old:
         FaceTemplate.objects.filter(id__in=[i for i, _ in old]).delete()
         _delete_photos_on_commit([p for _, p in old if p])
+    stamp = _stamp(office.pk, bumped)
     _log(
         operation=Operation.ENROL,
         result=scope,
@@ -381,8 +403,9 @@ def _remove_templates(templates: Any) -> int:
     by_office: dict[int, list[tuple[int, str]]] = {}
     for tid, office_id, model_id, _ in rows:
         by_office.setdefault(office_id, []).append((tid, model_id))
-    versions = {office_id: _bump_version(office_id) for office_id in sorted(by_office)}
+    bumped = {office_id: _bump_version(office_id) for office_id in sorted(by_office)}
     FaceTemplate.objects.filter(id__in=[r[0] for r in rows]).delete()
+    versions = {office_id: _stamp(office_id, row) for office_id, row in bumped.items()}
     _delete_photos_on_commit([r[3] for r in rows if r[3]])
 
     def update_caches() -> None:

@@ -29,11 +29,11 @@ def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, tuple[Any,
     pk = model._meta.pk
     assert pk is not None
     fields = tuple(f for f in model._meta.concrete_fields if f is not pk)
-    columns = ", ".join(qn(f.column) for f in fields)
+    columns = ", ".join(qn(str(f.column)) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = (
         f"INSERT INTO {qn(model._meta.db_table)} ({columns}) "  # noqa: S608 (names from the model)
-        f"VALUES ({marks}) RETURNING {qn(pk.column)}"
+        f"VALUES ({marks}) RETURNING {qn(str(pk.column))}"
     )
     return sql, fields
 
@@ -75,7 +75,7 @@ def insert(obj: M) -> M:
 @functools.cache
 def _read_sql(model: type[models.Model], column: str, vendor: str) -> str:
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in model._meta.concrete_fields)
+    columns = ", ".join(qn(str(f.column)) for f in model._meta.concrete_fields)
     return (
         f"SELECT {columns} FROM {qn(model._meta.db_table)} "  # noqa: S608 (names from the model)
         f"WHERE {qn(column)} = %s LIMIT 1"

@@ -10,8 +10,15 @@ Starts `uvicorn motcua.asgi:application` with one worker (bench/_server.py) on i
   happening, and (PostgreSQL) the connections the server holds meanwhile;
 - freshness: `--calls` calls made over HTTP one after the other; for each call and each stream,
   the time from the call's answer (the event is committed) to the `call` event arriving on
-  the stream, and from the moment the call request was sent. Medians and p95 over all
-  (call, stream) pairs; streams that missed a call are counted.
+  the stream, and from the moment the call request was sent (both taken in the thread that
+  made the call). Medians and p95 over all (call, stream) pairs; streams that missed a call are
+  counted. CPU per call: the server's (the call-next request and the fan-out) and this
+  client's (taking 1,000 arrivals), from the call until every stream has it.
+
+The client shares the machine's cores with the server, so its own cost is in the figure.
+`--reader lean` (default): uvloop, one protocol object per stream, arrival time taken when the
+bytes are handed over, only a call frame's data line parsed. `--reader lines`: the first
+client (a task per stream, a readline per line, every line decoded), to compare.
 """
 
 from __future__ import annotations
@@ -21,29 +28,64 @@ import _db  # first: it takes bench/ off the import path (bench/queue.py shadows
 # isort: split
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import random
 import statistics
 import time
+from typing import Any
 
 qh = _db.load("_bench_queue_http", "queue_http.py")
+qh.PG_DB = os.environ.get("BENCH_PG_DB", qh.PG_DB)  # a scratch database of one's own
 Server = qh.Server
 
-PORT = 8767
+PORT = int(os.environ.get("BENCH_PORT", "8767"))
 
 
-async def _open(path: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", PORT, limit=1 << 20)
-    writer.write(
-        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode()
-    )
-    await writer.drain()
-    return reader, writer
+class _Board(asyncio.Protocol):
+    """One stream read the lean way: no task, no line splitting; the arrival time is taken
+    when the bytes are handed to the client, and only a `call` frame's data line is parsed."""
+
+    def __init__(self, path: str, seen: dict[str, list[float]], ready: asyncio.Event) -> None:
+        self.path = path
+        self.seen = seen
+        self.ready = ready
+        self.buf = b""
+
+    def connection_made(self, transport: Any) -> None:  # uvloop's is no asyncio.Transport
+        transport.write(
+            f"GET {self.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Accept: text/event-stream\r\n\r\n".encode()
+        )
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        buf = self.buf + data
+        end = buf.rfind(b"\n\n")  # whole frames only (a chunk may end inside one)
+        if end < 0:
+            self.buf = buf
+            return
+        self.buf = buf[end + 2 :]
+        frames = buf[: end + 2]
+        if not self.ready.is_set() and b"event: ready" in frames:
+            self.ready.set()
+        at = frames.find(CALL)
+        while at >= 0:
+            start = at + len(CALL)
+            line = frames[start : frames.index(b"\n", start)]
+            self.seen.setdefault(json.loads(line)["ticket"], []).append(now)
+            at = frames.find(CALL, start)
 
 
-async def _follow(
-    reader: asyncio.StreamReader, arrivals: dict[str, float], ready: asyncio.Event
+CALL = b"event: call\ndata: "
+
+
+async def _follow_lines(
+    reader: asyncio.StreamReader, seen: dict[str, list[float]], ready: asyncio.Event
 ) -> None:
+    """The first client's reader (`--reader lines`): a task per stream, a readline per line,
+    every data line decoded and parsed."""
     event = ""
     while True:
         line = await reader.readline()
@@ -56,7 +98,18 @@ async def _follow(
                 ready.set()
         elif text.startswith("data: ") and event == "call":
             ticket = json.loads(text[6:]).get("ticket")
-            arrivals.setdefault(ticket, time.perf_counter())
+            seen.setdefault(ticket, []).append(time.perf_counter())
+
+
+async def _open_lines(
+    path: str, seen: dict[str, list[float]], ready: asyncio.Event
+) -> tuple[asyncio.StreamWriter, asyncio.Task[None]]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", PORT, limit=1 << 20)
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode()
+    )
+    await writer.drain()
+    return writer, asyncio.create_task(_follow_lines(reader, seen, ready))
 
 
 def _pg_connections(db: str) -> int | None:
@@ -71,8 +124,8 @@ def _pg_connections(db: str) -> int | None:
     return int(row[0]) if row else None
 
 
-async def run(db: str, n_streams: int, n_calls: int, idle_s: float) -> None:
-    setup = qh._setup(db, f"fan{os.getpid() % 10000}", counters=1)
+async def run(db: str, n_streams: int, n_calls: int, idle_s: float, reader: str) -> None:
+    setup = qh._setup(db, f"fan{os.getpid() % 10000}{reader[:2]}", counters=1)
     office, token, counter = setup["office"], setup["token"], setup["counters"][0]
     env = {
         **_db.environ(qh._database_url(db)),
@@ -81,22 +134,29 @@ async def run(db: str, n_streams: int, n_calls: int, idle_s: float) -> None:
     }
     with Server(env=env, port=PORT, workers=1) as server:
         loop = asyncio.get_running_loop()
+        base = random.randrange(10000, 99000 - n_calls)  # new citizens (one ticket a day each)
         for i in range(n_calls):  # the tickets to call, issued before the streams open
-            body = {"qr": qh._qr(90000 + i), "office": office, "service": "A"}
-            status, _, _ = await loop.run_in_executor(
+            body = {"qr": qh._qr(base + i), "office": office, "service": "A"}
+            status, answer, _ = await loop.run_in_executor(
                 None, lambda b=body: qh._request(PORT, "POST", "/api/v1/kiosk/check-in", b)
             )
-            assert status in (200, 201), status
+            assert status in (200, 201), (status, answer)
         conns_before = _pg_connections(db)
-        arrivals: list[dict[str, float]] = [{} for _ in range(n_streams)]
+        # Every arrival of a ticket's call, all streams together (a stream gets a call once).
+        seen: dict[str, list[float]] = {}
         readies = [asyncio.Event() for _ in range(n_streams)]
-        writers = []
-        tasks = []
+        closers = []
         t0 = time.perf_counter()
+        path = f"/api/v1/queue/{office}/events?max=300"
         for i in range(n_streams):
-            reader, writer = await _open(f"/api/v1/queue/{office}/events?max=300")
-            writers.append(writer)
-            tasks.append(asyncio.create_task(_follow(reader, arrivals[i], readies[i])))
+            if reader == "lines":
+                writer, task = await _open_lines(path, seen, readies[i])
+                closers += [writer.close, task.cancel]
+            else:
+                transport, _ = await loop.create_connection(
+                    lambda i=i: _Board(path, seen, readies[i]), "127.0.0.1", PORT
+                )
+                closers.append(transport.close)
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), timeout=300)
         opened = time.perf_counter() - t0
         await asyncio.sleep(2)  # let the connections of the opening requests go back
@@ -104,40 +164,44 @@ async def run(db: str, n_streams: int, n_calls: int, idle_s: float) -> None:
         await asyncio.sleep(idle_s)
         idle_cpu = server.cpu_seconds() - cpu0
         conns_idle = _pg_connections(db)
+
+        def call() -> tuple[float, int, dict, float]:
+            # Timed in the calling thread: the answer's moment is not delayed by the event
+            # loop, which may be busy taking the arrivals.
+            sent = time.perf_counter()
+            status, body, _ = qh._request(PORT, "POST", f"/api/v1/counters/{counter}/call-next", token=token)  # fmt: skip
+            return sent, status, body, time.perf_counter()
+
         from_answer: list[float] = []
         from_request: list[float] = []
         missed = 0
+        server_cpu = client_cpu = 0.0
         for _ in range(n_calls):
-            sent = time.perf_counter()
-            status, body, _ = await loop.run_in_executor(
-                None, lambda: qh._request(PORT, "POST", f"/api/v1/counters/{counter}/call-next", token=token)
-            )  # fmt: skip
-            answered = time.perf_counter()
+            s0, c0 = server.cpu_seconds(), time.process_time()
+            sent, status, body, answered = await loop.run_in_executor(None, call)
             assert status == 200, status
             ticket = body["ticket"]
             deadline = time.perf_counter() + 10
-            while time.perf_counter() < deadline and sum(ticket in a for a in arrivals) < n_streams:
-                await asyncio.sleep(0.005)
-            for a in arrivals:
-                if ticket in a:
-                    from_answer.append(max(0.0, a[ticket] - answered))
-                    from_request.append(a[ticket] - sent)
-                else:
-                    missed += 1
+            while time.perf_counter() < deadline and len(seen.get(ticket, ())) < n_streams:
+                await asyncio.sleep(0.002)
+            server_cpu += server.cpu_seconds() - s0
+            client_cpu += time.process_time() - c0
+            arrived = seen.get(ticket, [])
+            from_answer += [max(0.0, a - answered) for a in arrived]
+            from_request += [a - sent for a in arrived]
+            missed += n_streams - len(arrived)
             await loop.run_in_executor(
                 None, lambda: qh._request(PORT, "POST", f"/api/v1/counters/{counter}/tickets/current/finish", body={}, token=token)
             )  # fmt: skip
-        if missed and os.environ.get("BENCH_DEBUG"):
-            print("calls seen per stream:", sorted(len(a) for a in arrivals))
-        for w in writers:
-            w.close()
-        for t in tasks:
-            t.cancel()
+            await asyncio.sleep(0.2)  # the finish's own frames are not timed
+        for close in closers:
+            close()
     ms_a = [x * 1000 for x in from_answer]
     ms_r = [x * 1000 for x in from_request]
-    print(f"| {db} | {n_streams} | {opened:.1f} s | {idle_cpu / idle_s * 100:.1f}% of a core | "
+    print(f"| {db} | {n_streams} | {reader} | {opened:.1f} s | {idle_cpu / idle_s * 100:.1f}% of a core | "
           f"{conns_before} → {conns_idle} | {statistics.median(ms_a):.1f} / {qh.p95(ms_a):.1f} | "
-          f"{statistics.median(ms_r):.1f} / {qh.p95(ms_r):.1f} | {missed} |")  # fmt: skip
+          f"{statistics.median(ms_r):.1f} / {qh.p95(ms_r):.1f} | {missed} | "
+          f"{server_cpu / n_calls * 1000:.0f} / {client_cpu / n_calls * 1000:.0f} ms |")  # fmt: skip
 
 
 def main() -> None:
@@ -147,15 +211,30 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--idle", type=float, default=10.0)
     parser.add_argument("--recreate", action="store_true")
+    parser.add_argument(
+        "--reader",
+        default="lean",
+        help="lean (a protocol per stream, the default) or lines (a task and a readline per "
+        "line, the first client); comma-separated to run both",
+    )
     args = parser.parse_args()
     print(f"machine: {qh.machine()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print("| db | streams | all open after | server CPU while idle | DB connections before → idle | "
-          "freshness from answer p50 / p95 ms | from request p50 / p95 ms | missed |")  # fmt: skip
-    print("|---|---:|---:|---:|---|---|---|---:|")
+    print("| db | streams | client reader | all open after | server CPU while idle | "
+          "DB connections before → idle | freshness from answer p50 / p95 ms | "
+          "from request p50 / p95 ms | missed | CPU per call: server / client |")  # fmt: skip
+    print("|---|---:|---|---:|---:|---|---|---|---:|---|")
     for db in args.db.split(","):
         if args.recreate or (db == "sqlite" and not qh.SQLITE.exists()):
             qh._recreate(db)
-        asyncio.run(run(db, args.streams, args.calls, args.idle))
+        for reader in args.reader.split(","):
+            if reader == "lean":
+                with contextlib.suppress(ImportError):  # the client's loop: uvloop when there
+                    import uvloop
+
+                    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+            else:
+                asyncio.set_event_loop_policy(None)
+            asyncio.run(run(db, args.streams, args.calls, args.idle, reader))
 
 
 if __name__ == "__main__":

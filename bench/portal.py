@@ -559,6 +559,18 @@ def main() -> None:
         "garbage collection: 60 exhausted max_connections (100) within seconds here",
     )
     ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument(
+        "--app",
+        default="motcua.asgi:application",
+        help="ASGI application; motcua.portal.asgi_lane:application puts the cached-pages lane\n"
+        "(portal/asgi_pages.py) in front of Django",
+    )
+    ap.add_argument(
+        "--src",
+        default="",
+        help="serve the motcua package from this folder instead (e.g. an export of main's src/,\n"
+        "for a before/after in the same minutes: git archive main src | tar -x -C /tmp/before)",
+    )
     ap.add_argument("--pages", default=",".join(PAGE_ORDER), help=",".join(PAGE_ORDER))
     ap.add_argument("--lookups", type=int, default=2000, help="distinct dossiers the lookup uses")
     ap.add_argument("--recreate", action="store_true", help="drop the bench database first")
@@ -583,7 +595,7 @@ def main() -> None:
         "DATABASE_URL": f"{PG_SERVER}/{args.db}",
         "MOTCUA_VAR_DIR": str(var_dir),
         "DJANGO_SETTINGS_MODULE": "motcua_bench_portal_settings",
-        "PYTHONPATH": str(tmp),
+        "PYTHONPATH": os.pathsep.join([str(tmp), *([args.src] if args.src else [])]),
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         # The demo office (seed-demo's staff) over plain http on loopback.
@@ -631,8 +643,10 @@ def main() -> None:
     results = []
     seen_errors: dict[str, int] = {}
     server_log = tmp / "server.log"
-    app = "motcua.asgi:application"
-    server_desc = f"uvicorn {app}, {args.workers} workers, CONN_MAX_AGE={conn_max_age}"
+    app = args.app
+    server_desc = f"uvicorn {app}, {args.workers} workers, CONN_MAX_AGE={conn_max_age}" + (
+        f", code from {args.src}" if args.src else ""
+    )
     with srv_mod.Server(
         env=server_env,
         port=args.port,

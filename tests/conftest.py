@@ -65,11 +65,13 @@ def _fresh_local_cache():  # type: ignore[no-untyped-def]
     from django.conf import settings
     from django.core.cache import cache
 
+    from motcua.core.cache import forget_local_pages
     from motcua.queueing import lookups
 
     if "locmem" in settings.CACHES["default"]["BACKEND"]:
         cache.clear()
     lookups.clear()  # offices, services, counters remembered per process (rows rolled back)
+    forget_local_pages()  # public pages and their version memo kept per process
 
 
 @pytest.fixture(autouse=True)

@@ -30,6 +30,16 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def db_pool_max(environ: Any = os.environ) -> int:
+    """How many PostgreSQL connections one process may hold: `DB_POOL_MAX`, else one for each
+    thread that runs requests (`WEB_THREADS`: gunicorn's `--threads`) plus 2 for the process's
+    own work (event streams' catch-up reads), and never fewer than 8. A request that finds every
+    connection taken waits `DB_POOL_TIMEOUT` seconds, then fails (deploy/README.md)."""
+    if environ.get("DB_POOL_MAX"):
+        return int(environ["DB_POOL_MAX"])
+    return max(8, int(environ.get("WEB_THREADS") or 0) + 2)
+
+
 def _insecure_key(key: str) -> bool:
     # The same rule as Django's security.W009: short, repetitive or Django's placeholder.
     return len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure")
@@ -157,7 +167,7 @@ else:
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections, not Django
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": int(os.environ.get("DB_POOL_MIN", "1")),
-            "max_size": int(os.environ.get("DB_POOL_MAX", "8")),
+            "max_size": db_pool_max(),
             "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
             "max_idle": float(os.environ.get("DB_POOL_MAX_IDLE", "60")),  # then closed
         }

@@ -6,14 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from factories import (
-    OfficeFactory,
-    ProcedureVersionFactory,
-    StaffRoleFactory,
-    UnitFactory,
-    UserFactory,
-)
-from motcua.org.models import Role, UnitLevel
+import office_helpers
+from motcua.org.models import Role
 
 
 @pytest.fixture(autouse=True)
@@ -28,24 +22,15 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def ward(db):
-    unit = UnitFactory(
-        code="CWARD", agency_code="000.00.40.H26", name="Phường Kiến Hưng", level=UnitLevel.WARD
-    )
-    other = UnitFactory(
-        code="CWARD2", agency_code="000.00.41.H26", name="Phường Phú Lương", level=UnitLevel.WARD
-    )
-    office = OfficeFactory(unit=unit, code="kien-hung", name="Bộ phận một cửa phường Kiến Hưng")
-    users = {}
-    for name, role, u in [
+    unit, other, office = office_helpers.kien_hung(code="CWARD", agency=40, office="kien-hung")
+    users = office_helpers.staff(
         ("lanhdao", Role.LEADER, unit),
         ("quanly", Role.MANAGER, unit),
         ("tiepnhan", Role.RECEPTION, unit),
         ("khac", Role.LEADER, other),
-    ]:
-        user = UserFactory(username=f"c-{name}", full_name=name.title())
-        StaffRoleFactory(user=user, unit=u, role=role)
-        users[name] = user
-    birth = ProcedureVersionFactory(procedure__code="1.001193", name="Đăng ký khai sinh")
+        prefix="c-",
+    )
+    birth = office_helpers.birth()
     return SimpleNamespace(
         unit=unit, other=other, office=office, birth=birth, field=birth.field, **users
     )

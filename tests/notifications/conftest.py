@@ -6,15 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from factories import (
-    OfficeFactory,
-    ProcedureVersionFactory,
-    StaffRoleFactory,
-    UnitFactory,
-    UserFactory,
-)
-from motcua.catalog.models import TimeUnit
-from motcua.org.models import Role, UnitLevel
+import office_helpers
+from motcua.org.models import Role
 
 
 @pytest.fixture(autouse=True)
@@ -24,30 +17,17 @@ def _fast_passwords(settings):
 
 @pytest.fixture
 def ward(db):
-    unit = UnitFactory(
-        code="NWARD", agency_code="000.00.30.H26", name="Phường Kiến Hưng", level=UnitLevel.WARD
-    )
-    other = UnitFactory(
-        code="NWARD2", agency_code="000.00.31.H26", name="Phường Phú Lương", level=UnitLevel.WARD
-    )
-    office = OfficeFactory(unit=unit, code="kh", name="Bộ phận một cửa phường Kiến Hưng")
-    users = {}
-    for name, role, u in [
+    unit, other, office = office_helpers.kien_hung(code="NWARD", agency=30, office="kh")
+    users = office_helpers.staff(
         ("tiepnhan", Role.RECEPTION, unit),
         ("lanhdao", Role.LEADER, unit),
         ("chuyenvien", Role.SPECIALIST, unit),
         ("khac", Role.RECEPTION, other),
-    ]:
-        user = UserFactory(username=f"n-{name}", full_name=name.title())
-        StaffRoleFactory(user=user, unit=u, role=role)
-        users[name] = user
-    birth = ProcedureVersionFactory(
-        procedure__code="1.001193",
-        name="Đăng ký khai sinh",
-        time_unit=TimeUnit.WORKING_DAYS,
-        time_value=3,
+        prefix="n-",
     )
-    return SimpleNamespace(unit=unit, other=other, office=office, birth=birth, **users)
+    return SimpleNamespace(
+        unit=unit, other=other, office=office, birth=office_helpers.birth(), **users
+    )
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
@@ -8,3 +9,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from motcua.core import links  # noqa: F401  registers the PUBLIC_BASE_URL check
+        from motcua.core.dbstats import optimize_after_migrate
+
+        post_migrate.connect(optimize_after_migrate, sender=self)

@@ -12,3 +12,11 @@ def idempotency_keys_expire_periodic() -> int:
     from motcua.core.idempotency import idempotency_keys_expire
 
     return idempotency_keys_expire()
+
+
+@db_periodic_task(crontab(minute="43"))
+def sqlite_optimize_periodic() -> bool:
+    """Every hour on SQLite: refresh the query planner's statistics; nothing on PostgreSQL."""
+    from motcua.core.dbstats import sqlite_optimize
+
+    return sqlite_optimize()

@@ -282,32 +282,39 @@ def document_send(request: HttpRequest, payload: SendIn, doc_id: int = DocId) ->
     }
 
 
-@router.post(
-    "/documents/{doc_id}/recall",
-    auth=auth,
-    response=DOCUMENT_ACTION_ANSWERS,
-    summary="Thu hồi văn bản đi đã gửi (nơi nhận được báo trạng thái thu hồi)",
-)
-@idempotent("correspondence.recall", status=200, out=DocumentOut)
+def _document_action(action: str, summary: str) -> Any:
+    """Declares `POST /documents/{doc_id}/<action>`: an idempotent action answering the document."""
+
+    def declare(view: Any) -> Any:
+        view = idempotent(f"correspondence.{action}", status=200, out=DocumentOut)(view)
+        return router.post(
+            f"/documents/{{doc_id}}/{action}",
+            auth=auth,
+            response=DOCUMENT_ACTION_ANSWERS,
+            summary=summary,
+        )(view)
+
+    return declare
+
+
+def _document_act(request: HttpRequest, doc_id: int, act: Any, **kwargs: Any) -> Any:
+    """One action of a document's (`act(document=, actor=, **kwargs)`) by the caller, who must
+    see the document; the document as it is afterwards."""
+    user = request.auth  # type: ignore[attr-defined]
+    act(document=selectors.document_for(user=user, pk=doc_id), actor=user, **kwargs)
+    return document_out(selectors.document_for(user=user, pk=doc_id))
+
+
+@_document_action("recall", "Thu hồi văn bản đi đã gửi (nơi nhận được báo trạng thái thu hồi)")
 def document_recall(request: HttpRequest, payload: ReasonIn, doc_id: int = DocId) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
-    doc = selectors.document_for(user=user, pk=doc_id)
-    services.document_recall(document=doc, actor=user, reason=payload.reason)
-    return document_out(selectors.document_for(user=user, pk=doc_id))
+    return _document_act(request, doc_id, services.document_recall, reason=payload.reason)
 
 
-@router.post(
-    "/documents/{doc_id}/refuse",
-    auth=auth,
-    response=DOCUMENT_ACTION_ANSWERS,
-    summary="Trả lại văn bản đến chưa vào sổ, kèm lý do (bên gửi được báo trạng thái 02)",
+@_document_action(
+    "refuse", "Trả lại văn bản đến chưa vào sổ, kèm lý do (bên gửi được báo trạng thái 02)"
 )
-@idempotent("correspondence.refuse", status=200, out=DocumentOut)
 def document_refuse(request: HttpRequest, payload: ReasonIn, doc_id: int = DocId) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
-    doc = selectors.document_for(user=user, pk=doc_id)
-    services.incoming_refuse(document=doc, actor=user, reason=payload.reason)
-    return document_out(selectors.document_for(user=user, pk=doc_id))
+    return _document_act(request, doc_id, services.incoming_refuse, reason=payload.reason)
 
 
 @router.get(

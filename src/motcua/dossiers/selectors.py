@@ -372,13 +372,39 @@ def dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
         return _dossier_public_view(code=code, verify=verify)
 
 
+_PUBLIC_COLUMNS = (
+    "code",
+    "reference",
+    "channel",
+    "status",
+    "received_at",
+    "due_at",
+    "appointment_at",
+    "paused_at",
+    "result_ready_at",
+    "returned_at",
+    "result_timeliness",
+    "citizen_id_number",
+    "citizen_phone_last4",
+    "procedure_version__name",
+    "procedure_version__procedure__code",
+    "unit__name",
+)
+
+
 def _dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
     verify = (verify or "").strip()
     from motcua.dossiers.services import dossier_by_number
 
-    dossier = dossier_by_number(
-        Dossier.objects.select_related("procedure_version", "unit"), code
-    ).first()
+    # Only the columns the answer shows (and the two it verifies with): the lookup is the
+    # busiest public read, and the ORM's cost grows with every column it selects.
+    dossier = (
+        dossier_by_number(
+            Dossier.objects.select_related("procedure_version__procedure", "unit"), code
+        )
+        .only(*_PUBLIC_COLUMNS)
+        .first()
+    )
     ok = (
         dossier is not None
         and len(verify) == 4

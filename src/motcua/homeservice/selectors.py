@@ -202,9 +202,12 @@ def visit_timeline_rows(dossier: Any, public: bool) -> list[dict[str, Any]]:
     events = (
         HomeVisitEvent.objects.filter(visit__dossier=dossier)
         .exclude(action="reorder")
-        .select_related("actor", "visit")
         .order_by("at", "pk")
     )
+    if public:  # the public lookup's rows: labels only, so only the columns they use
+        events = events.select_related("visit").only("at", "action", "to_status", "visit__code")
+    else:
+        events = events.select_related("actor", "visit")
     statuses = dict(VisitStatus.choices)
     rows: list[dict[str, Any]] = []
     for e in events:

@@ -11,7 +11,14 @@ from motcua.notifications.models import ContactPreference, MessageTemplate, Noti
 
 @admin.register(ContactPreference)
 class ContactPreferenceAdmin(admin.ModelAdmin):
-    list_display = ("citizen", "channels", "stopped", "consent_at", "consent_source")
+    list_display = (
+        "citizen",
+        "channels",
+        "stopped",
+        "consent_at",
+        "consent_source",
+        "appointments_only",
+    )
     search_fields = ("citizen__id_number", "citizen__full_name", "phone", "email")
     raw_id_fields = ("citizen", "recorded_by")
 

@@ -81,6 +81,14 @@ class ContactPreference(models.Model):
     # their follower id (per OA) and when they linked it (by sending their code to the OA).
     zalo_user_id = models.CharField("mã người theo dõi Zalo OA", max_length=64, blank=True)
     zalo_linked_at = models.DateTimeField("liên kết Zalo OA lúc", null=True, blank=True)
+    # Recorded from a booking's phone, whose form only asks consent to be contacted about that
+    # appointment: only messages about the citizen's own appointments use it (each to its
+    # booking's phone), never those about dossiers. A standing consent turns it off.
+    appointments_only = models.BooleanField(
+        "chỉ cho lịch hẹn",
+        default=False,
+        help_text="Chỉ dùng để báo về lịch hẹn công dân đã đặt (không dùng cho hồ sơ).",
+    )
     updated_at = models.DateTimeField("cập nhật lúc", auto_now=True)
 
     class Meta:

@@ -9,6 +9,7 @@ which the channel recognises: the citizen gets one message, and the row ends up 
 
 from __future__ import annotations
 
+import copy
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,6 +62,7 @@ def contact_preference_record(
     actor: Any = None,
     now: datetime | None = None,
     if_absent: bool = False,
+    appointments_only: bool = False,
 ) -> ContactPreference | None:
     """Record which channels a citizen agreed to (None and nothing stored without consent).
 
@@ -68,13 +70,17 @@ def contact_preference_record(
     by whoever knows a name and an ID number: it may give a choice to a citizen who has none, but
     never changes a recorded one (else a stranger could redirect a known citizen's messages to
     their own phone or e-mail). Only the citizen's signed preferences link or an official
-    changes a recorded choice.
+    changes a recorded choice. A row kept for appointments only is not a choice: a standing
+    consent replaces it.
+
+    `appointments_only`: the consent covers the citizen's appointments only (a booking's phone,
+    see `_appointment_pref`), not their dossiers.
     """
     if not consent:
         return None
     if if_absent:
         existing = ContactPreference.objects.filter(citizen=citizen).first()
-        if existing is not None:
+        if existing is not None and not existing.appointments_only:
             return existing
     chosen = [c for c in (channels or DEFAULT_CHANNELS) if c]
     unknown = [c for c in chosen if c not in ChannelName.values]
@@ -92,6 +98,7 @@ def contact_preference_record(
     pref.consent_at = now or clock.now()
     pref.consent_source = source
     pref.recorded_by = actor if getattr(actor, "pk", None) else None
+    pref.appointments_only = appointments_only
     # A fresh consent for a channel takes it back from the stopped list.
     pref.stopped = [c for c in pref.stopped if c not in pref.channels]
     pref.save()
@@ -281,6 +288,7 @@ def contact_preference_update(
         pref.consent_at = clock.now()
         pref.consent_source = "online"
         pref.recorded_by = None
+        pref.appointments_only = False  # the page's consent covers dossiers too
     pref.save()
     _withdraw_pending(pref, left, "Công dân đã bỏ chọn kênh này.")
     return pref
@@ -569,9 +577,11 @@ def notification_dossier_received(
 
 
 def _pref(citizen: Any) -> ContactPreference | None:
+    """The citizen's standing choice (for dossiers, receipts, walk-in tickets): not a row kept
+    for their appointments only."""
     if citizen is None:
         return None
-    return ContactPreference.objects.filter(citizen=citizen).first()
+    return ContactPreference.objects.filter(citizen=citizen, appointments_only=False).first()
 
 
 def _money(amount: Any) -> str:
@@ -653,23 +663,33 @@ def _appointment_pref(
     citizen: Any, phone: str, at: Any, pref: Any = _UNREAD
 ) -> ContactPreference | None:
     """Whom to tell about an appointment (a booking, a home visit, its ticket): the citizen's
-    recorded choice, else the phone given when booking (the booking form asks consent to be
-    contacted about the appointment; recorded here, by SMS, with source `booking`).
-    `pref`: the citizen's choice when the caller has already read it (None: there is none)."""
+    standing choice, else by SMS to the phone given for this appointment (the booking form asks
+    consent to be contacted about that appointment only). That consent is kept in a row for
+    appointments only (source `booking`), which carries the citizen's "stop" and is never used
+    for their dossiers; each appointment's messages go to its own phone.
+    `pref`: the citizen's row when the caller has already read it (None: there is none)."""
     if pref is _UNREAD:
-        pref = _pref(citizen)
-    if pref is not None and pref.active_channels():
-        return pref
-    if phone and citizen is not None and pref is None:
-        return contact_preference_record(
+        pref = ContactPreference.objects.filter(citizen=citizen).first() if citizen else None
+    if pref is not None and not pref.appointments_only:
+        return pref if pref.active_channels() else None
+    if not phone or citizen is None:
+        return None
+    if pref is None:
+        pref = contact_preference_record(
             citizen=citizen,
             consent=True,
             channels=[ChannelName.SMS],
             phone=phone,
             source="booking",
             now=at,
+            appointments_only=True,
         )
-    return None
+    if pref is None or not pref.active_channels():
+        return None  # the citizen stopped these messages (the link in one of them)
+    if pref.phone != phone[:20]:
+        pref = copy.copy(pref)  # this appointment's phone; the row keeps the first one
+        pref.phone = phone[:20]
+    return pref
 
 
 def _ticket_pref(
@@ -678,9 +698,14 @@ def _ticket_pref(
     """Whom to tell about a ticket. `prefs`: the choices already read, by citizen id."""
     if ticket.citizen_id is None:
         return None
-    pref = prefs.get(ticket.citizen_id) if prefs is not None else _pref(ticket.citizen)
-    if ticket.booking_id is None:
-        return pref if pref is not None and pref.active_channels() else None
+    if prefs is not None:
+        pref = prefs.get(ticket.citizen_id)
+    else:
+        pref = ContactPreference.objects.filter(citizen_id=ticket.citizen_id).first()
+    if ticket.booking_id is None:  # a walk-in ticket: the standing choice only
+        if pref is None or pref.appointments_only or not pref.active_channels():
+            return None
+        return pref
     booking = ticket.booking
     return _appointment_pref(ticket.citizen, booking.phone, booking.created_at, pref)
 

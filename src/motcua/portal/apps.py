@@ -11,18 +11,22 @@ class PortalConfig(AppConfig):
 
         from motcua.catalog.models import Field, Procedure, ProcedureVersion
         from motcua.core.cache import bump_pages
+        from motcua.org.models import Unit
         from motcua.portal.models import Announcement, WebLink
 
         # Cached public pages (core.cache.shared_page) dropped when what they show changes.
-        # Dossier figures are not bumped per dossier (that would be every minute in a city):
-        # the statistics page lives as long as its figures (STATS_CACHE_SECONDS), the home
-        # page a minute.
+        # Dossier figures are not bumped per dossier event (several a second in a city, and
+        # the figures themselves are kept on a timer by cached_figure): the statistics page
+        # lives as long as its figures (STATS_CACHE_SECONDS, 5 minutes), the home page a
+        # minute (its visitor counts and the year's figures). Another process sees a bump
+        # within core.cache.PAGE_VERSION_MEMO (1 s).
         groups = {
             Announcement: ("home",),
             WebLink: ("home",),
             Field: ("home", "procedures", "statistics"),
             Procedure: ("procedures",),
             ProcedureVersion: ("procedures",),
+            Unit: ("statistics",),  # the statistics page's list of units
         }
         for model, names in groups.items():
 

@@ -9,21 +9,27 @@ fans the new rows out to every stream of this process:
 - SQLite alone: streams of this process are woken after commit; one thread per process looks
   at the newest event id every `POLL_S` seconds for writes made by other processes.
 
-Each office has a `Feed` holding its recent events in memory. When woken, the first stream to
-look reads the new rows once (re-reading a short window of ids, so an event that committed
-after a higher id is still delivered); the others take them from memory. Streams hold no
-database connection while they wait. The listener runs only while streams are open.
+Each office has a `Feed` holding its recent events in memory, each with its server-sent frame
+encoded once (the same bytes go to every stream). When woken, the feed reads the new rows once
+(re-reading a short window of ids, so an event that committed after a higher id is still
+delivered); the streams take them from memory. Streams waiting on an event loop (ASGI) are
+woken together: one callback per loop reads the rows (one thread hop), then wakes every stream
+of that loop in one pass. Threaded streams (WSGI, tests) each look for themselves; the first
+reads. Streams hold no database connection while they wait. The listener runs only while
+streams are open.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
@@ -37,6 +43,8 @@ POLL_S = 0.25  # SQLite without Redis: how often one thread per process looks fo
 SAFETY_S = 30.0  # a feed re-reads at least this often while streams are open (a lost signal)
 LOOKBACK_IDS = 2000  # ids re-read below the newest after a lost connection (rare)
 BUFFER = 2000  # events an office keeps in memory for streams that are behind
+
+Item = tuple[int, dict[str, Any], bytes]  # a feed's (position, event, server-sent frame)
 
 
 def signal_mode() -> str:
@@ -74,14 +82,14 @@ def _redis_publish(payload: str) -> None:
         _redis().publish(CHANNEL, payload)
     except Exception:  # the event is stored; streams catch up at their next safety read
         log.warning("queue event not published on Redis", exc_info=True)
-        _deliver(payload)
+        _deliver(payload, read=False)  # in the committing request's thread: wake only
 
 
-def _deliver(payload: str) -> None:
+def _deliver(payload: str, *, read: bool = True) -> None:
     """A signal's payload "office:event" (from PostgreSQL or Redis) wakes that office."""
     office, _, event = payload.partition(":")
     if ascii_digits(office):
-        notify(int(office), int(event) if ascii_digits(event) else None)
+        notify(int(office), int(event) if ascii_digits(event) else None, read=read)
 
 
 _redis_client: Any = None
@@ -96,13 +104,19 @@ def _redis() -> Any:
     return _redis_client
 
 
-def notify(office_id: int | None = None, event_id: int | None = None) -> None:
-    """Wake the streams of this process (one office, or all when None)."""
+def notify(
+    office_id: int | None = None, event_id: int | None = None, *, read: bool = False
+) -> None:
+    """Wake the streams of this process (one office, or all when None).
+
+    `read`: the caller is the listener's thread, which reads the new rows itself before the
+    event loops are woken (one thread hop fewer than a read in a worker thread).
+    """
     with _registry_lock:
         feeds = list(_feeds.values()) if office_id is None else [_feeds.get(office_id)]
     for feed in feeds:
         if feed is not None:
-            feed.wake(event_id)
+            feed.wake(event_id, read=read)
 
 
 # ---------------------------------------------------------------- waiters and feeds
@@ -125,22 +139,143 @@ class Waiter:
 
 
 class AsyncWaiter:
-    """A stream waiting on an event loop (ASGI): woken from any thread."""
+    """A stream waiting on an event loop (ASGI).
+
+    Its feed wakes it with the other streams of its loop (`_LoopFan`); `set` wakes it alone
+    from any thread. Waiting costs a future; its timer is kept from one wait to the next when
+    it is due no later than asked (a stream then wakes early once, finds nothing and waits
+    again), so that an event does not cost every stream a timer cancelled and another set.
+    """
+
+    __slots__ = ("loop", "_flag", "_future", "_timer")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self._event = asyncio.Event()
+        self._flag = False
+        self._future: asyncio.Future[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+
+    def fire(self) -> None:
+        """Wake the stream (on its loop's thread)."""
+        self._flag = True
+        future = self._future
+        if future is not None and not future.done():
+            future.set_result(None)
 
     def set(self) -> None:
-        with contextlib.suppress(RuntimeError):  # loop closed: the stream is gone
-            self.loop.call_soon_threadsafe(self._event.set)
+        if _running_loop() is self.loop:
+            self.fire()
+        else:
+            with contextlib.suppress(RuntimeError):  # loop closed: the stream is gone
+                self.loop.call_soon_threadsafe(self.fire)
+
+    def is_set(self) -> bool:
+        return self._flag
 
     def clear(self) -> None:
-        self._event.clear()
+        self._flag = False
+
+    def _timeout(self) -> None:
+        self._timer = None
+        future = self._future
+        if future is not None and not future.done():
+            future.set_result(None)
 
     async def wait(self, timeout: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), timeout)
+        if self._flag:
+            return
+        loop = self.loop
+        when = loop.time() + timeout
+        timer = self._timer
+        if timer is None or timer.when() > when:
+            if timer is not None:
+                timer.cancel()
+            self._timer = loop.call_at(when, self._timeout)
+        future = self._future = loop.create_future()
+        try:
+            await future
+        finally:
+            self._future = None
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def sse_frame(event: dict[str, Any], last_id: int) -> bytes:
+    """One server-sent frame: `id:` is the highest event id the stream has sent."""
+    name = "call" if event["kind"] in ("call", "recall") else "update"
+    data = json.dumps(event, ensure_ascii=False)
+    return f"id: {last_id}\nevent: {name}\ndata: {data}\n\n".encode()
+
+
+class _LoopFan:
+    """The async streams of one feed on one event loop: woken together, after one read.
+
+    A signal (from any thread) schedules one callback on the loop; it reads the new rows in a
+    worker thread when needed (one hop for all the streams) and then wakes every stream of the
+    loop in one pass, only when the feed has something new for them.
+    """
+
+    def __init__(self, feed: Feed, loop: asyncio.AbstractEventLoop) -> None:
+        self.feed = feed
+        self.loop = loop
+        self.waiters: set[AsyncWaiter] = set()
+        self.scheduled = False
+        self.refreshing: asyncio.Task[None] | None = None
+        self.woken_at = feed.head()
+
+    def schedule(self) -> None:
+        """From any thread: look at the feed on the loop soon (one callback, however many)."""
+        if self.scheduled:
+            return
+        self.scheduled = True
+        try:
+            self.loop.call_soon_threadsafe(self._run)
+        except RuntimeError:  # loop closed: its streams are gone
+            self.scheduled = False
+
+    def _run(self) -> None:
+        self.scheduled = False  # before looking: a signal arriving from now on schedules again
+        if self.feed.needs_refresh():
+            self.start_refresh()  # wakes the streams when the rows are in memory
+        else:
+            self.wake_all()
+
+    def start_refresh(self) -> asyncio.Task[None]:
+        if self.refreshing is None:
+            self.refreshing = self.loop.create_task(self._refresh())
+            self.refreshing.add_done_callback(self._done)
+        return self.refreshing
+
+    async def _refresh(self) -> None:
+        from asgiref.sync import sync_to_async
+
+        while self.feed.needs_refresh():  # a signal that came during the read asks again
+            await sync_to_async(self.feed.refresh, thread_sensitive=False)()
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.refreshing = None
+        if not task.cancelled() and task.exception() is not None:
+            # The signals stay pending: the next signal or keep-alive tries again.
+            log.warning("queue feed read failed", exc_info=task.exception())
+        self.wake_all()
+
+    def wake_all(self) -> None:
+        head = self.feed.head()
+        if head == self.woken_at:
+            return  # nothing new (e.g. a second signal for rows already read)
+        self.woken_at = head
+        for waiter in list(self.waiters):
+            waiter.fire()
 
 
 class Feed:
@@ -149,7 +284,10 @@ class Feed:
     def __init__(self, office_id: int) -> None:
         self.office_id = office_id
         self._lock = threading.Lock()  # one refresh at a time
-        self._items: deque[tuple[int, dict[str, Any]]] = deque(maxlen=BUFFER)  # (seq, event)
+        # (seq, event, frame): the frame's `id:` is the event's own, what a stream that is not
+        # behind sends; `_view` is a copy taken after each read (streams index it lock-free).
+        self._items: deque[Item] = deque(maxlen=BUFFER)
+        self._view: tuple[Item, ...] = ()
         self._seq = 0
         self._seen: set[int] = set()  # ids already in the feed (the last BUFFER of them)
         self._seen_order: deque[int] = deque()
@@ -163,20 +301,54 @@ class Feed:
         self._wanted = 1
         self._done = 0
         self._checked_at = 0.0
-        self.waiters: set[Any] = set()
+        self.waiters: set[Any] = set()  # every stream of the office in this process
+        self._threaded: set[Any] = set()  # those waiting in a thread (each woken by itself)
+        self._fans: dict[asyncio.AbstractEventLoop, _LoopFan] = {}  # the others, per loop
+
+    def add(self, waiter: Any) -> None:
+        self.waiters.add(waiter)
+        if isinstance(waiter, AsyncWaiter):
+            fan = self._fans.get(waiter.loop)
+            if fan is None:
+                fan = self._fans[waiter.loop] = _LoopFan(self, waiter.loop)
+            fan.waiters.add(waiter)
+        else:
+            self._threaded.add(waiter)
+
+    def remove(self, waiter: Any) -> None:
+        self.waiters.discard(waiter)
+        self._threaded.discard(waiter)
+        if isinstance(waiter, AsyncWaiter):
+            waiter.close()
+            fan = self._fans.get(waiter.loop)
+            if fan is not None:
+                fan.waiters.discard(waiter)
+                if not fan.waiters:
+                    del self._fans[waiter.loop]
 
     def head(self) -> int:
         return self._seq
 
-    def wake(self, event_id: int | None = None) -> None:
-        """New events: `event_id` when the signal named it, else re-read a window of ids."""
+    def wake(self, event_id: int | None = None, *, read: bool = False) -> None:
+        """New events: `event_id` when the signal named it, else re-read a window of ids.
+
+        `read` (from a thread that may use the database, never an event loop): read the rows
+        here before waking the loops' streams."""
         if event_id is None:
             self._look_back = True
         else:
             self._pending.add(event_id)
         self._wanted += 1
-        for waiter in list(self.waiters):
+        for waiter in list(self._threaded):
             waiter.set()
+        if self._fans:
+            if read:
+                try:
+                    self.refresh()
+                except Exception:  # the loops' own read tries again
+                    log.warning("queue feed read failed", exc_info=True)
+            for fan in list(self._fans.values()):
+                fan.schedule()
 
     def needs_refresh(self) -> bool:
         return self._done < self._wanted or time.monotonic() - self._checked_at > SAFETY_S
@@ -219,8 +391,10 @@ class Feed:
                     if len(self._seen_order) > BUFFER:
                         self._seen.discard(self._seen_order.popleft())
                     self._seq += 1
-                    self._items.append((self._seq, event_payload(ev)))
+                    payload = event_payload(ev)
+                    self._items.append((self._seq, payload, sse_frame(payload, ev.pk)))
                     self._max_id = max(self._max_id, ev.pk)
+                self._view = tuple(self._items)
                 self._done = target
             except Exception:
                 self._pending |= pending
@@ -228,14 +402,37 @@ class Feed:
             finally:
                 close_idle_connection()
 
+    async def arefresh(self) -> None:
+        """`refresh` from an event loop, shared by the streams of the loop (one thread hop)."""
+        fan = self._fans.get(asyncio.get_running_loop())
+        if fan is None:
+            from asgiref.sync import sync_to_async
+
+            await sync_to_async(self.refresh, thread_sensitive=False)()
+            return
+        await asyncio.shield(fan.start_refresh())  # a failed read is raised here
+
+    def kick(self, loop: asyncio.AbstractEventLoop) -> None:
+        """From a stream on `loop` that found the feed stale: have the loop's streams' read
+        started (without waiting for it); the streams are woken when it has new events."""
+        fan = self._fans.get(loop)
+        if fan is not None:
+            fan.start_refresh()
+
     def pull(self, pos: int) -> tuple[int, list[dict[str, Any]] | None]:
         """Events after position `pos`; None when they fell out of memory (read the database)."""
-        items = list(self._items)
+        pos, items = self.pull_frames(pos)
+        return pos, None if items is None else [ev for _, ev, _ in items]
+
+    def pull_frames(self, pos: int) -> tuple[int, Sequence[Item] | None]:
+        """Like `pull`, with each event's position and frame (`id:` = the event's id)."""
+        items = self._view
         if not items or items[-1][0] <= pos:
-            return pos, []
-        if items[0][0] > pos + 1:
+            return pos, ()
+        first = items[0][0]
+        if first > pos + 1:
             return items[-1][0], None
-        return items[-1][0], [ev for seq, ev in items if seq > pos]
+        return items[-1][0], items[pos + 1 - first :]
 
 
 _feeds: dict[int, Feed] = {}
@@ -250,7 +447,7 @@ def subscribe(office_id: int, waiter: Any) -> Feed:
         feed = _feeds.get(office_id)
         if feed is None:
             feed = _feeds[office_id] = Feed(office_id)
-        feed.waiters.add(waiter)
+        feed.add(waiter)
         if _listener is None or not _listener.is_alive():
             _listener = _Listener(signal_mode())
             _listener.start()
@@ -259,7 +456,7 @@ def subscribe(office_id: int, waiter: Any) -> Feed:
 
 def unsubscribe(feed: Feed, waiter: Any) -> None:
     with _registry_lock:
-        feed.waiters.discard(waiter)
+        feed.remove(waiter)
         if not feed.waiters:
             _feeds.pop(feed.office_id, None)
 
@@ -333,7 +530,7 @@ class _Listener(threading.Thread):
                 if self._stop_event.is_set():
                     return
                 log.warning("queue listener (%s) lost its connection", self.mode, exc_info=True)
-                notify(None)  # streams re-read: nothing is lost while reconnecting
+                notify(None, read=True)  # streams re-read: nothing is lost while reconnecting
                 self._stop_event.wait(1.0)
 
     def _run_postgres(self) -> None:
@@ -347,7 +544,7 @@ class _Listener(threading.Thread):
         with psycopg.connect(**params, autocommit=True) as conn:
             self._conn = conn
             conn.execute(f"LISTEN {CHANNEL}")
-            notify(None)  # anything committed before LISTEN: streams re-read once
+            notify(None, read=True)  # anything committed before LISTEN: streams re-read once
             while not self._should_stop():
                 for note in conn.notifies(timeout=1.0):
                     _deliver(note.payload)
@@ -358,7 +555,7 @@ class _Listener(threading.Thread):
         pubsub.subscribe(CHANNEL)
         self._conn = pubsub
         try:
-            notify(None)
+            notify(None, read=True)
             while not self._should_stop():
                 message = pubsub.get_message(timeout=1.0)
                 if message and message.get("type") == "message":
@@ -382,7 +579,7 @@ class _Listener(threading.Thread):
                     for office_id, event_id in TicketEvent.objects.filter(id__gt=last).values_list(
                         "office_id", "id"
                     ):
-                        notify(office_id, event_id)
+                        notify(office_id, event_id, read=True)
                 last = newest
             finally:
                 close_idle_connection()

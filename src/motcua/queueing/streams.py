@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -30,6 +30,9 @@ KEEPALIVE_S = 15.0
 CATCH_UP_LIMIT = 2000  # events replayed to a reconnecting stream at most
 
 
+_Pending = Sequence[tuple[int, dict[str, Any], bytes | None]]  # (position, event, frame or None)
+
+
 class _Cursor:
     """What one stream has sent: the highest id, and the recent ids (late events are not repeated)."""
 
@@ -37,19 +40,34 @@ class _Cursor:
         self.last_id = last_id
         self.sent: set[int] = set()
 
-    def frames(self, events: list[dict[str, Any]]) -> list[str]:
+    def frames(self, items: _Pending) -> bytes:
+        """The frames of the events not sent yet, as one chunk.
+
+        An event newer than all sent goes out as the feed's frame (the same bytes for every
+        stream); a late one, or one read from the database, is encoded for this stream.
+        """
         out = []
-        for ev in events:
-            if ev["id"] in self.sent:
+        for _, ev, frame in items:
+            event_id = ev["id"]
+            if event_id in self.sent:
                 continue
-            self.sent.add(ev["id"])
+            self.sent.add(event_id)
             if len(self.sent) > 4 * broker.BUFFER:
                 self.sent = {i for i in self.sent if i > self.last_id - broker.LOOKBACK_IDS}
-            self.last_id = max(self.last_id, ev["id"])
-            name = "call" if ev["kind"] in ("call", "recall") else "update"
-            data = json.dumps(ev, ensure_ascii=False)
-            out.append(f"id: {self.last_id}\nevent: {name}\ndata: {data}\n\n")
-        return out
+            if event_id > self.last_id and frame is not None:
+                self.last_id = event_id
+                out.append(frame)
+            else:
+                self.last_id = max(self.last_id, event_id)
+                out.append(broker.sse_frame(ev, self.last_id))
+        return out[0] if len(out) == 1 else b"".join(out)
+
+
+KEEPALIVE = b": keep-alive\n\n"
+
+
+def _from_database(events: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any], None]]:
+    return [(0, ev, None) for ev in events]
 
 
 def _params(request: HttpRequest, office: Office) -> tuple[int | None, bool, float]:
@@ -64,8 +82,9 @@ def _params(request: HttpRequest, office: Office) -> tuple[int | None, bool, flo
     return last_id, once, max_s
 
 
-def _hello(last_id: int) -> str:
-    return f"retry: 1000\nid: {last_id}\nevent: ready\ndata: {json.dumps({'last_event_id': last_id})}\n\n"
+def _hello(last_id: int) -> bytes:
+    data = json.dumps({"last_event_id": last_id})
+    return f"retry: 1000\nid: {last_id}\nevent: ready\ndata: {data}\n\n".encode()
 
 
 def _start(office_id: int, last_id: int | None) -> tuple[int, list[dict[str, Any]]]:
@@ -91,80 +110,90 @@ def _missed_since(office_id: int, last_id: int) -> list[dict[str, Any]]:
     return _start(office_id, last_id)[1]
 
 
-def _sync_stream(office_id: int, last_id: int | None, once: bool, max_s: float) -> Iterator[str]:
+def _sync_stream(office_id: int, last_id: int | None, once: bool, max_s: float) -> Iterator[bytes]:
     waiter = broker.Waiter()
     feed = broker.subscribe(office_id, waiter)
     try:
+        if feed.needs_refresh():  # a new feed learns where the log ends before the catch-up
+            feed.refresh()
         pos = feed.head()
         start_id, missed = _start(office_id, last_id)
         cursor = _Cursor(start_id)
         yield _hello(start_id)
         deadline = time.monotonic() + max_s
         quiet_since = time.monotonic()
-        pending = missed
+        pending: _Pending = _from_database(missed)
         while True:
-            frames = cursor.frames(pending)
-            yield from frames
-            if frames:
+            chunk = cursor.frames(pending)
+            if chunk:
+                yield chunk
                 quiet_since = time.monotonic()
                 if once:
                     return
             elif time.monotonic() - quiet_since > KEEPALIVE_S:
                 quiet_since = time.monotonic()
-                yield ": keep-alive\n\n"
+                yield KEEPALIVE
             left = deadline - time.monotonic()
             if left <= 0:
                 return
             waiter.clear()
             if feed.needs_refresh():
                 feed.refresh()
-            pos, batch = feed.pull(pos)
-            if batch is None:
-                batch = _missed_since(office_id, cursor.last_id)
-            if not batch:
+            pos, fresh = feed.pull_frames(pos)
+            if fresh is None:
+                pending = _from_database(_missed_since(office_id, cursor.last_id))
+            else:
+                pending = fresh
+            if not pending:
                 waiter.wait(min(left, KEEPALIVE_S))
-            pending = batch
     finally:
         broker.unsubscribe(feed, waiter)
 
 
 async def _async_stream(
     office_id: int, last_id: int | None, once: bool, max_s: float
-) -> AsyncIterator[str]:
+) -> AsyncIterator[bytes]:
+    """The stream under ASGI. In the steady state a wake-up costs no thread hop: the feed has
+    read the new rows before waking the streams, and the frame is the feed's shared bytes."""
     loop = asyncio.get_running_loop()
     waiter = broker.AsyncWaiter(loop)
     feed = broker.subscribe(office_id, waiter)
     try:
+        if feed.needs_refresh():  # a new feed learns where the log ends before the catch-up
+            await feed.arefresh()
         pos = feed.head()
         start_id, missed = await sync_to_async(_start)(office_id, last_id)
         cursor = _Cursor(start_id)
         yield _hello(start_id)
         deadline = loop.time() + max_s
         quiet_since = loop.time()
-        pending = missed
+        pending: _Pending = _from_database(missed)
         while True:
-            frames = cursor.frames(pending)
-            for frame in frames:
-                yield frame
-            if frames:
-                quiet_since = loop.time()
+            chunk = cursor.frames(pending)
+            now = loop.time()
+            if chunk:
+                yield chunk
+                quiet_since = now
                 if once:
                     return
-            elif loop.time() - quiet_since > KEEPALIVE_S:
-                quiet_since = loop.time()
-                yield ": keep-alive\n\n"
-            left = deadline - loop.time()
+            elif now - quiet_since >= KEEPALIVE_S:
+                quiet_since = now
+                yield KEEPALIVE
+            left = deadline - now
             if left <= 0:
                 return
             waiter.clear()
             if feed.needs_refresh():
-                await sync_to_async(feed.refresh)()
-            pos, batch = feed.pull(pos)
-            if batch is None:
-                batch = await sync_to_async(_missed_since)(office_id, cursor.last_id)
-            if not batch:
-                await waiter.wait(min(left, KEEPALIVE_S))
-            pending = batch
+                # The loop's one read wakes this stream (and the others) when it has new rows.
+                feed.kick(loop)
+            pos, fresh = feed.pull_frames(pos)
+            if fresh is None:
+                missed = await sync_to_async(_missed_since)(office_id, cursor.last_id)
+                pending = _from_database(missed)
+            else:
+                pending = fresh
+            if not pending:  # until the next event, keep-alive or the end
+                await waiter.wait(min(left, quiet_since + KEEPALIVE_S - now))
     finally:
         broker.unsubscribe(feed, waiter)
 

@@ -82,6 +82,9 @@ class Command(BaseCommand):
             )
         from django.db import connections
 
+        from motcua.core.dbstats import sqlite_optimize
+
+        sqlite_optimize()  # SQLite: the planner's statistics fresh from the start (hourly after)
         connections.close_all()  # the system checks' connection: not held for the server's life
         workers = max(1, opts["workers"])
         self.stdout.write(

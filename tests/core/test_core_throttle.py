@@ -126,3 +126,75 @@ def test_two_processes_share_one_count(settings, backend):
         w.join(timeout=60)
     assert [w.exitcode for w in workers] == [0, 0]
     assert queue.get(timeout=5) + queue.get(timeout=5) == limit
+
+
+def _count_both_ways(request, first_limited):
+    """Five requests counted in two windows at once, then the counts django-ratelimit reads."""
+    from django_ratelimit.core import get_usage
+
+    over = [first_limited(request, [("t.all", "4/m"), ("t.some", "2/m")]) for _ in range(5)]
+    usage = [
+        get_usage(request, group=g, key="ip", rate=r)["count"]
+        for g, r in (("t.all", "4/m"), ("t.some", "2/m"))
+    ]
+    return over, usage
+
+
+@pytest.mark.django_db
+def test_several_windows_counted_at_once_as_one_by_one(settings):
+    """`first_limited` counts like `is_ratelimited` group after group, stopping at the first
+    over its limit (the later one is then not counted), in the same keys: here on the database
+    cache, one transaction for both windows."""
+    from django.test.utils import CaptureQueriesContext
+
+    from motcua.core.throttle import first_limited
+
+    request = RequestFactory().post("/", REMOTE_ADDR="10.9.8.7")
+    over, usage = _count_both_ways(request, first_limited)
+    # 1, 2: both counted; 3: t.some over; 4: t.some over again; 5: t.all over, t.some not counted
+    assert over == [None, None, "t.some", "t.some", "t.all"]
+    assert usage == [5, 4]
+    with CaptureQueriesContext(connections["default"]) as ctx:
+        first_limited(RequestFactory().post("/", REMOTE_ADDR="10.9.8.7"), [("t.x", "9/m")])
+        first_limited(request, [("t.all", "90/m"), ("t.some", "90/m")])  # new windows (rates)
+        n_new = len(ctx.captured_queries)
+        first_limited(request, [("t.all", "90/m"), ("t.some", "90/m")])
+    # One read, one write, and the transaction (here a savepoint and its release: the test's own
+    # transaction is around it; a request has BEGIN on SQLite, nothing counted on PostgreSQL).
+    assert len(ctx.captured_queries) - n_new <= 4
+
+
+def test_several_windows_counted_at_once_on_redis(settings):
+    """The same counts on Redis (one pipeline), when a Redis server is there to try."""
+    import os
+    import uuid
+
+    redis = pytest.importorskip("redis")
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except Exception:  # noqa: BLE001
+        pytest.skip("no Redis server")
+    from django.core.cache import caches
+
+    from motcua.core.throttle import first_limited
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        },
+    }
+    try:
+        request = RequestFactory().post("/", REMOTE_ADDR="10.9.8.6")
+        over, usage = _count_both_ways(request, first_limited)
+        assert over == [None, None, "t.some", "t.some", "t.all"]
+        assert usage == [5, 4]
+    finally:
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+        caches["ratelimit"].close()

@@ -160,3 +160,51 @@ def test_two_counters_registering_the_same_person_at_once_make_one_row():
         t.join()
     assert errors == []
     assert Citizen.objects.filter(id_number="001085012345").count() == 1
+
+
+def test_from_qr_known_card_with_nothing_new_is_one_read():
+    """The kiosk's hot path: a known person whose card says nothing new is read, not written
+    (no transaction, no audit row); a card with something new is recorded and audited."""
+    from django.test.utils import CaptureQueriesContext
+
+    c = citizen_from_qr(payload=QR)
+    assert AuditEvent.objects.filter(action="citizen.create", object_id=str(c.pk)).count() == 1
+    with CaptureQueriesContext(connection) as ctx:
+        same = citizen_from_qr(payload=QR)
+    assert same.pk == c.pk and len(ctx.captured_queries) == 1
+    assert (same.full_name, same.date_of_birth, same.verified) == (
+        "Trần Thị Bình",
+        date(1985, 5, 17),
+        True,
+    )
+    assert not AuditEvent.objects.filter(action="citizen.update").exists()
+    Citizen.objects.filter(pk=c.pk).update(verified=False)  # typed online before
+    citizen_from_qr(payload=QR)
+    assert Citizen.objects.get(pk=c.pk).verified
+    assert AuditEvent.objects.get(action="citizen.update").detail["fields"] == ["verified"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_kiosks_scanning_a_new_card_at_once_make_one_row_and_one_audit():
+    errors: list[BaseException] = []
+    found: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def scan() -> None:
+        try:
+            barrier.wait()
+            found.append(citizen_from_qr(payload=QR).pk)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=scan) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    (pk,) = Citizen.objects.filter(id_number="001185012345").values_list("pk", flat=True)
+    assert found == [pk] * 4
+    assert AuditEvent.objects.filter(action="citizen.create", object_id=str(pk)).count() == 1

@@ -12,7 +12,7 @@ import base64
 import contextlib
 import hashlib
 import pickle
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -53,6 +53,70 @@ def limited(request: HttpRequest, group: str, rate: str, *, increment: bool = Tr
     from django_ratelimit.core import is_ratelimited
 
     return is_ratelimited(request, group=group, key="ip", rate=rate, increment=increment)
+
+
+def first_limited(request: HttpRequest, limits: Sequence[tuple[str, str]]) -> str | None:
+    """Count this request in several per-client windows (group, rate) at once; the first group
+    over its limit, or None.
+
+    The same counts as `limited(request, group, rate)` for each group in turn, stopping at the
+    first one over its limit (a later group is then not counted): the same keys and windows as
+    django-ratelimit, so both ways count together. What differs is the cost (a check-in counts
+    two windows): on the database cache one transaction with one read of every window and one
+    write (8 statements before), on Redis one round trip (4 before).
+    """
+    if not getattr(settings, "RATELIMIT_ENABLE", True) or not limits:
+        return None
+    from django.core.cache.backends.redis import RedisCache
+    from django_ratelimit import ALL
+    from django_ratelimit.core import (  # the package's own key and window (no public API)
+        EXPIRATION_FUDGE,
+        _get_ip,
+        _get_window,
+        _make_cache_key,
+        _split_rate,
+    )
+
+    value = _get_ip(request)
+    windows = []
+    for group, rate in limits:
+        limit, period = _split_rate(rate)
+        key = _make_cache_key(group, _get_window(value, period), rate, value, ALL)
+        windows.append((key, limit, period + EXPIRATION_FUDGE))
+    cache = ratelimit_cache()
+    if isinstance(cache, SharedDatabaseCache):
+        counts = cache.count_windows(windows)
+    elif isinstance(cache, RedisCache):
+        counts = _redis_count_windows(cache, windows)
+    else:
+        return next((g for g, rate in limits if limited(request, g, rate)), None)
+    for (group, _rate), (_key, limit, _timeout), count in zip(
+        limits, windows, counts, strict=False
+    ):
+        if count > limit:
+            return group
+    return None
+
+
+def _redis_count_windows(cache: Any, windows: list[tuple[str, int, int]]) -> list[int]:
+    """Each window counted in one pipeline (SET NX opens it with its expiry, INCR counts); the
+    windows after the first one over its limit are counted back (a rare second round trip)."""
+    client = cache._cache.get_client(write=True)
+    keys = [cache.make_and_validate_key(key) for key, _limit, _timeout in windows]
+    pipe = client.pipeline(transaction=False)
+    for made, (_key, _limit, timeout) in zip(keys, windows, strict=True):
+        pipe.set(made, 0, ex=timeout, nx=True)
+        pipe.incr(made)
+    counts = [int(c) for c in pipe.execute()[1::2]]
+    for i, (count, (_key, limit, _timeout)) in enumerate(zip(counts, windows, strict=True)):
+        if count > limit:
+            if keys[i + 1 :]:
+                undo = client.pipeline(transaction=False)
+                for made in keys[i + 1 :]:
+                    undo.decr(made)
+                undo.execute()
+            return counts[: i + 1]
+    return counts
 
 
 def public_lookup_limited(request: HttpRequest) -> bool:
@@ -145,6 +209,68 @@ class SharedDatabaseCache(DatabaseCache):
             return False
         return super().add(key, value, timeout, version)
 
+    def _expires(self, connection: Any, raw: Any) -> Any:
+        expression = models.Expression(output_field=models.DateTimeField())
+        for converter in connection.ops.get_db_converters(
+            expression
+        ) + expression.get_db_converters(connection):
+            raw = converter(raw, expression, connection)
+        return raw
+
+    def _encode(self, value: int) -> str:
+        return base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+
+    def count_windows(self, windows: list[tuple[str, int, int]]) -> list[int]:
+        """Count one hit in each rate window (key, limit, timeout), in order, stopping after the
+        first one over its limit; the counts of the windows counted.
+
+        One transaction: one read of every window (locked), one write of the open ones; a window
+        not open yet (once a minute per client) goes through `add` (which culls the table when
+        full) or, when another request opened it meanwhile, `incr`.
+        """
+        from django.db import connections, router, transaction
+
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        table = connection.ops.quote_name(self._table)  # type: ignore[attr-defined]
+        made = [self.make_and_validate_key(key) for key, _limit, _timeout in windows]
+        counts: list[int] = []
+        with transaction.atomic(using=db):
+            with connection.cursor() as cursor:
+                lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+                marks = ", ".join(["%s"] * len(made))
+                cursor.execute(
+                    f"SELECT cache_key, value, expires FROM {table} "  # noqa: S608 (quoted name)
+                    f"WHERE cache_key IN ({marks}){lock}",
+                    made,
+                )
+                rows = {r[0]: (r[1], r[2]) for r in cursor.fetchall()}
+            now = timezone.now()
+            updates: list[tuple[str, str]] = []
+            for (key, limit, timeout), cache_key in zip(windows, made, strict=True):
+                row = rows.get(cache_key)
+                if row is not None and self._expires(connection, row[1]) >= now:
+                    raw = connection.ops.process_clob(row[0])
+                    count = pickle.loads(base64.b64decode(raw.encode())) + 1  # noqa: S301
+                    updates.append((cache_key, self._encode(count)))
+                elif self.add(key, 1, timeout):
+                    count = 1
+                else:
+                    count = self.incr(key)
+                counts.append(count)
+                if count > limit:
+                    break
+            if updates:
+                with connection.cursor() as cursor:
+                    cases = " ".join(["WHEN %s THEN %s"] * len(updates))
+                    marks = ", ".join(["%s"] * len(updates))
+                    cursor.execute(
+                        f"UPDATE {table} SET value = CASE cache_key {cases} END "  # noqa: S608
+                        f"WHERE cache_key IN ({marks})",
+                        [p for pair in updates for p in pair] + [k for k, _v in updates],
+                    )
+        return counts
+
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         from django.db import connections, router, transaction
 
@@ -162,17 +288,11 @@ class SharedDatabaseCache(DatabaseCache):
                 row = cursor.fetchone()
             if row is None:
                 raise ValueError(f"Key '{key}' not found")
-            expression = models.Expression(output_field=models.DateTimeField())
-            expires = row[1]
-            for converter in connection.ops.get_db_converters(
-                expression
-            ) + expression.get_db_converters(connection):
-                expires = converter(expires, expression, connection)
-            if expires < timezone.now():
+            if self._expires(connection, row[1]) < timezone.now():
                 raise ValueError(f"Key '{key}' not found")  # expired: as Django's get() sees it
             raw = connection.ops.process_clob(row[0])
             value = pickle.loads(base64.b64decode(raw.encode())) + delta  # noqa: S301 (our rows)
-            encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+            encoded = self._encode(value)
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"UPDATE {table} SET value = %s WHERE cache_key = %s",  # noqa: S608

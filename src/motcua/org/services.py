@@ -32,28 +32,19 @@ def _clean_sex(sex: str) -> str:
     )
 
 
-@transaction.atomic
-def citizen_upsert(
+def _citizen_values(
     *,
     id_number: str,
     full_name: str,
-    date_of_birth: date | None = None,
-    sex: str = "",
-    phone: str = "",
-    address: str = "",
-    email: str = "",
-    old_id_number: str = "",
-    actor: Any = None,
-    verified: bool = True,
-    source: str = "",
-) -> Citizen:
-    """Create a citizen or update a known one; blank contact fields never erase saved values.
-
-    `verified=False` is for what someone typed on the internet (online submission, booking):
-    it may create a new, unverified record but never changes a known one, and a name that
-    does not match a verified record is refused. Staff at a counter and the chip-card QR
-    pass `verified=True`: the record is corrected and marked verified.
-    """
+    date_of_birth: date | None,
+    sex: str,
+    phone: str,
+    address: str,
+    email: str,
+    old_id_number: str,
+    verified: bool,
+) -> tuple[str, dict[str, Any]]:
+    """The identity number and the record's values, checked and normalised (no database)."""
     id_number = (id_number or "").strip()
     sex = _clean_sex(sex)
     validate_id_number(id_number, date_of_birth=date_of_birth, sex=sex or None)
@@ -76,11 +67,58 @@ def citizen_upsert(
             raise ValidationFailed(
                 f"Địa chỉ thư điện tử “{email}” không hợp lệ.", code="email_invalid"
             ) from None
-
     values["verified"] = verified
+    return id_number, values
+
+
+def _changes(citizen: Citizen, values: dict[str, Any]) -> list[str]:
+    """The fields `values` would change on a known record (blanks never erase)."""
+    return [
+        field
+        for field, value in values.items()
+        if not (value in ("", None) and field in (*_CONTACT_FIELDS, "date_of_birth", "sex"))
+        and getattr(citizen, field) != value
+    ]
+
+
+@transaction.atomic
+def citizen_upsert(
+    *,
+    id_number: str,
+    full_name: str,
+    date_of_birth: date | None = None,
+    sex: str = "",
+    phone: str = "",
+    address: str = "",
+    email: str = "",
+    old_id_number: str = "",
+    actor: Any = None,
+    verified: bool = True,
+    source: str = "",
+) -> Citizen:
+    """Create a citizen or update a known one; blank contact fields never erase saved values.
+
+    `verified=False` is for what someone typed on the internet (online submission, booking):
+    it may create a new, unverified record but never changes a known one, and a name that
+    does not match a verified record is refused. Staff at a counter and the chip-card QR
+    pass `verified=True`: the record is corrected and marked verified.
+    """
+    id_number, values = _citizen_values(
+        id_number=id_number, full_name=full_name, date_of_birth=date_of_birth, sex=sex,
+        phone=phone, address=address, email=email, old_id_number=old_id_number, verified=verified,
+    )  # fmt: skip
+    return _citizen_write(
+        id_number=id_number, values=values, actor=actor, verified=verified, source=source
+    )
+
+
+def _citizen_write(
+    *, id_number: str, values: dict[str, Any], actor: Any, verified: bool, source: str
+) -> Citizen:
+    """`citizen_upsert` after its checks (inside a transaction): read locked, create or update."""
     citizen = Citizen.objects.select_for_update().filter(id_number=id_number).first()
     if citizen is not None and not verified:
-        if citizen.verified and fold(citizen.full_name) != fold(name):
+        if citizen.verified and fold(citizen.full_name) != fold(values["full_name"]):
             raise ValidationFailed(
                 "Họ tên không khớp với số định danh đã đăng ký. Vui lòng kiểm tra lại thông tin "
                 "trên thẻ căn cước.",
@@ -97,22 +135,13 @@ def citizen_upsert(
             if not verified:
                 return citizen
         else:
-            audit_record(
-                action="citizen.create",
-                actor=actor,
-                obj=citizen,
-                detail={"source": source} if source else None,
-            )
+            _citizen_created(citizen, actor=actor, source=source)
             return citizen
 
-    changed = []
-    for field, value in values.items():
-        if value in ("", None) and field in (*_CONTACT_FIELDS, "date_of_birth", "sex"):
-            continue  # a blank in the form means "not given", not "delete what we know"
-        if getattr(citizen, field) != value:
-            setattr(citizen, field, value)
-            changed.append(field)
+    changed = _changes(citizen, values)
     if changed:
+        for field in changed:
+            setattr(citizen, field, values[field])
         citizen.save()
         audit_record(
             action="citizen.update", actor=actor, obj=citizen, detail={"fields": sorted(changed)}
@@ -120,23 +149,49 @@ def citizen_upsert(
     return citizen
 
 
-@transaction.atomic
+def _citizen_created(citizen: Citizen, *, actor: Any, source: str) -> None:
+    audit_record(
+        action="citizen.create",
+        actor=actor,
+        obj=citizen,
+        detail={"source": source} if source else None,
+    )
+
+
 def citizen_from_qr(
     *, payload: str, phone: str = "", email: str = "", actor: Any = None
 ) -> Citizen:
-    """Create or update a citizen from the chip ID card's QR payload."""
+    """Create or update a citizen from the chip ID card's QR payload.
+
+    The kiosk's hot path, so the usual cases take the fewest statements: a known person whose
+    card says nothing new is one unlocked read (nothing to write, no transaction); a new person
+    is that read, then the row and its audit row in one transaction without a savepoint (a
+    concurrent registration of the same card, rare, rolls it back and takes `citizen_upsert`'s
+    locked path). Everything else (a change to record) goes through `citizen_upsert`.
+    """
     card = parse_idcard_qr(payload)
-    return citizen_upsert(
-        id_number=card.id_number,
-        old_id_number=card.old_id_number,
-        full_name=card.full_name,
-        date_of_birth=card.date_of_birth,
-        sex=card.sex,
-        address=card.address,
-        phone=phone,
-        email=email,
-        actor=actor,
-    )
+    id_number, values = _citizen_values(
+        id_number=card.id_number, full_name=card.full_name, date_of_birth=card.date_of_birth,
+        sex=card.sex, phone=phone, address=card.address, email=email,
+        old_id_number=card.old_id_number, verified=True,
+    )  # fmt: skip
+    from motcua.core.fastsql import first_by
+
+    known = first_by(Citizen, "id_number", id_number)  # one row, without the ORM's compiler
+    if known is not None and not _changes(known, values):
+        return known
+    if known is None:
+        try:
+            with transaction.atomic():
+                citizen = Citizen.objects.create(id_number=id_number, **values)
+                _citizen_created(citizen, actor=actor, source="")
+            return citizen
+        except IntegrityError:
+            pass  # registered a moment ago by another kiosk or counter: the locked path below
+    with transaction.atomic():
+        return _citizen_write(
+            id_number=id_number, values=values, actor=actor, verified=True, source=""
+        )
 
 
 @transaction.atomic

@@ -28,6 +28,13 @@ _T = TypeVar("_T")
 _store: dict[tuple[Any, ...], tuple[float, Any]] = {}
 _lock = threading.Lock()
 _generation = 0  # bumped by clear(): a value built across a change is not kept
+# The counters busy right now move with the queue, not with the office's set-up: kept apart,
+# per office, and forgotten in this process when one of the office's tickets is called,
+# finished, transferred... (any event but an issue or a priority change), at once and again at
+# commit; other processes see it within LOOKUP_FRESH_S. Only the wait estimate reads them, where
+# a few seconds' staleness is harmless; the calls themselves never do.
+_moving: dict[int, dict[int, tuple[float, int]]] = {}  # office → service → (until, free)
+_moving_generation: dict[int, int] = {}  # office → bumped when its counters move
 
 
 def clear() -> None:
@@ -39,7 +46,46 @@ def clear() -> None:
     with _lock:
         _store.clear()
         _BOARDS.clear()
+        _moving.clear()
         _generation += 1
+
+
+def _office_moved(office_id: int) -> None:
+    with _lock:
+        _moving.pop(office_id, None)
+        _moving_generation[office_id] = _moving_generation.get(office_id, 0) + 1
+
+
+def event_written(office_id: int, kind: str) -> None:
+    """A ticket event was written (called by `services.base._event`, whose plain-SQL insert
+    sends no signal, and by the post_save receiver below for events saved through the ORM):
+    counters may have taken or let go of a ticket."""
+    from django.db import transaction
+
+    from motcua.queueing.models import EventKind
+
+    if kind in (EventKind.ISSUE, EventKind.PRIORITY):
+        return  # a new ticket, a priority group: no counter changes hands
+    _office_moved(office_id)
+    transaction.on_commit(lambda: _office_moved(office_id))
+
+
+def _ticket_event(sender: Any, instance: Any, created: bool = False, **_kwargs: Any) -> None:
+    event_written(instance.office_id, instance.kind)
+
+
+def free_counters(office_id: int, service_id: int, build: Callable[[], int]) -> int:
+    """The service's counters with nobody called or in service (`build` counts them)."""
+    now = time.monotonic()
+    hit = _moving.get(office_id, {}).get(service_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    generation = (_generation, _moving_generation.get(office_id, 0))
+    value = build()
+    with _lock:
+        if generation == (_generation, _moving_generation.get(office_id, 0)):
+            _moving.setdefault(office_id, {})[service_id] = (now + LOOKUP_FRESH_S, value)
+    return value
 
 
 def generation() -> int:
@@ -182,6 +228,20 @@ def counter_services(counter_id: int) -> list[int]:
     )
 
 
+def linked_counters(service_id: int) -> tuple[int, ...]:
+    """Ids of every counter linked to a service, open or not (the pace of its past tickets)."""
+    from motcua.queueing.models import CounterService
+
+    return _remember(
+        ("linked_counters", service_id),
+        lambda: tuple(
+            CounterService.objects.filter(service_id=service_id).values_list(
+                "counter_id", flat=True
+            )
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class ServiceCounters:
     """The open counters serving a service, and its capacity (a counter shared by k active
@@ -232,7 +292,13 @@ def connect_signals() -> None:
     from django.db.models.signals import post_delete, post_save
 
     from motcua.org.models import Counter, Office, StaffRole, Unit
-    from motcua.queueing.models import CounterService, PriorityGroup, QueueSettings, Service
+    from motcua.queueing.models import (
+        CounterService,
+        PriorityGroup,
+        QueueSettings,
+        Service,
+        TicketEvent,
+    )
 
     models = (Office, Counter, Service, CounterService, QueueSettings, PriorityGroup)
     for model in (*models, StaffRole, Unit):
@@ -242,3 +308,4 @@ def connect_signals() -> None:
         post_delete.connect(
             _changed, sender=model, dispatch_uid=f"queue-lookups-delete-{model.__name__}"
         )
+    post_save.connect(_ticket_event, sender=TicketEvent, dispatch_uid="queue-lookups-event")

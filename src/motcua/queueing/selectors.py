@@ -17,7 +17,6 @@ from motcua.queueing import ordering
 from motcua.queueing.models import (
     BlockedAttempt,
     BlockReason,
-    CounterService,
     EventKind,
     Service,
     Status,
@@ -89,7 +88,9 @@ def seconds_per_person(*, service: Service, office: Office) -> float:
     and calling the next person (a real counter is never instantly ready). The mean, not the
     median, because a queue drains at the mean rate and service times are skewed to the right.
     """
-    rules = _settings(office)
+    from motcua.queueing import lookups
+
+    rules = lookups.settings(office.pk)  # the rules and counters remembered per process
     ended = Ticket.objects.filter(
         status__in=(Status.DONE, Status.NO_SHOW), called_at__isnull=False, finished_at__isnull=False
     )
@@ -112,9 +113,9 @@ def seconds_per_person(*, service: Service, office: Office) -> float:
 
 def turnaround_seconds(*, service: Service, limit: int = 300) -> float:
     """Median pause between a counter ending one ticket and calling the next (pauses > 10 min are breaks)."""
-    counters = list(
-        CounterService.objects.filter(service=service).values_list("counter_id", flat=True)
-    )
+    from motcua.queueing import lookups
+
+    counters = list(lookups.linked_counters(service.pk))
     events = list(
         TicketEvent.objects.filter(
             counter_id__in=counters, kind__in=(EventKind.CALL, EventKind.FINISH, EventKind.NO_SHOW)
@@ -144,16 +145,22 @@ def service_capacity(*, service: Service) -> float:
 
 
 def free_counters(*, service: Service) -> int:
-    """Open counters serving a service that have nobody called or in service right now."""
+    """Open counters serving a service that have nobody called or in service right now
+    (remembered per process a few seconds, forgotten when a counter takes or ends a ticket:
+    `lookups.free_counters`)."""
     from motcua.queueing import lookups
 
     counters = lookups.service_counters(service.pk).counter_ids
     if not counters:
         return 0
-    busy = Ticket.objects.filter(
-        counter_id__in=counters, status__in=(Status.CALLED, Status.SERVING)
-    ).values_list("counter_id", flat=True)
-    return len(set(counters) - set(busy))
+
+    def count() -> int:
+        busy = Ticket.objects.filter(
+            counter_id__in=counters, status__in=(Status.CALLED, Status.SERVING)
+        ).values_list("counter_id", flat=True)
+        return len(set(counters) - set(busy))
+
+    return lookups.free_counters(service.office_id, service.pk, count)
 
 
 PACE_FRESH_S = 30  # how long a service's measured pace is reused by check-in answers
@@ -197,31 +204,28 @@ def estimate_wait(*, office: Office, service: Service, position: int, recent: bo
 def people_ahead(ticket: Ticket, now: datetime | None = None) -> int:
     """Tickets before a waiting ticket in its service's calling order (`line_for_service`),
     counted without reading the line: the tickets with a priority group or a booking (few) are
-    read, the plain ones counted with one indexed aggregate."""
-    now = now or clock.now()
-    waiting = Ticket.objects.filter(
-        service_id=ticket.service_id, service_date=now.date(), status=Status.WAITING
-    )
-    fields = ("id", "waiting_since", "priority__weight", "booking__slot_start", "service_id")
-    from motcua.queueing.services import to_candidates
+    read, the plain ones counted with one indexed aggregate (one statement, `queueing.sql`)."""
+    from motcua.queueing import sql
 
-    special = to_candidates(
-        list(waiting.filter(Q(priority__isnull=False) | Q(booking__isnull=False)).values(*fields))
+    now = now or clock.now()
+    line = sql.waiting_line(
+        service_id=ticket.service_id,
+        day=now.date(),
+        ticket_id=ticket.pk,
+        waiting_since=ticket.waiting_since,
     )
+    special = [
+        ordering.Candidate(id=pk, waiting_since=since, priority_weight=weight, slot_start=slot)
+        for pk, since, weight, slot in line.special
+    ]
     me = next((c for c in special if c.id == ticket.pk), None)
     if me is None:
         me = ordering.Candidate(id=ticket.pk, waiting_since=ticket.waiting_since)
-    before = Q(waiting_since__lt=me.waiting_since) | Q(waiting_since=me.waiting_since, id__lt=me.id)
-    counts = (
-        waiting.filter(priority__isnull=True, booking__isnull=True)
-        .exclude(pk=ticket.pk)
-        .aggregate(total=Count("id"), before=Count("id", filter=before))
-    )
     others = [c for c in special if c.id != ticket.pk]
     if ticket.service_date != now.date():  # not in today's line: behind everyone
-        return len(others) + counts["total"]
+        return len(others) + line.plain_total
     return ordering.ahead(
-        me, others, plain_before=counts["before"], plain_total=counts["total"], now=now
+        me, others, plain_before=line.plain_before, plain_total=line.plain_total, now=now
     )
 
 

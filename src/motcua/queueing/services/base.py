@@ -186,6 +186,7 @@ def _event(
     ev._state.adding = False
     ev._state.db = "default"
     broker.publish(ticket.office_id, ev.pk)  # pg_notify in this transaction, else on commit
+    lookups.event_written(ticket.office_id, kind)  # the plain insert sends no post_save
     if kind in (EventKind.FINISH, EventKind.NO_SHOW):
         from django.core.cache import cache
 

@@ -9,9 +9,10 @@ from django.db import transaction
 
 from motcua.core import clock
 from motcua.core.errors import Conflict, ValidationFailed
+from motcua.core.fastsql import insert
 from motcua.core.services import audit_record, sequence_next
 from motcua.org.models import Citizen, Office
-from motcua.queueing import lookups
+from motcua.queueing import lookups, sql
 from motcua.queueing.models import (
     ACTIVE_STATUSES,
     Authorisation,
@@ -109,13 +110,26 @@ def _ticket_issue(
         raise ValidationFailed("Chưa xác định được công dân.", code="citizen_required")
     now = clock.now()
     today = now.date()
-    if QueueDay.objects.filter(office=office, date=today, closed_at__isnull=False).exists():
-        raise QueueClosed()
     rules = lookups.settings(office.pk)
-
-    if citizen is not None:
+    if citizen is None:
+        if QueueDay.objects.filter(office=office, date=today, closed_at__isnull=False).exists():
+            raise QueueClosed()
+        booked: list[int] = []
+    else:
         # Serialises check-ins of one person (two kiosks at once) so the rules below hold.
-        _lock(Citizen, citizen.pk)
+        sql.lock_citizen(citizen.pk)
+        # One read answers the day's state, both fair-play rules (the active ticket they already
+        # hold for this service, given back, and the day's cap) and the booking that turns into
+        # this ticket (`queueing.sql`: plain SQL, the check-in's hot path).
+        day = sql.person_today(
+            citizen_id=citizen.pk,
+            office_id=office.pk,
+            service_id=service.pk,
+            day=today,
+            bookings=booking is None,
+        )
+        if day.closed:
+            raise QueueClosed()
         if on_behalf_of is not None:
             if on_behalf_of.pk == citizen.pk:
                 on_behalf_of = None
@@ -128,13 +142,8 @@ def _ticket_issue(
                 or authorisation.revoked_at is not None
             ):
                 raise AuthorisationRequired()
-        # One read of the person's tickets today answers both rules below: the active ticket
-        # they already hold for this service (given back) and the day's cap.
-        held = list(
-            Ticket.objects.filter(citizen=citizen, service_date=today)
-            .order_by("id")
-            .values_list("id", "service_id", "status", "on_behalf_of_id", "carried_from_id")
-        )
+        held = day.tickets
+        booked = day.bookings
         behalf_id = on_behalf_of.pk if on_behalf_of is not None else None
         existing_id = next(
             (
@@ -160,18 +169,11 @@ def _ticket_issue(
         # The age that counts is the person standing in the queue, not the one they act for.
         priority = priority_by_age(citizen, today)
 
-    if booking is None and citizen is not None:
-        # A booking of this person for this service today turns into this ticket.
-        booking = (
-            Booking.objects.filter(
-                citizen=citizen,
-                service=service,
-                status=BookingStatus.BOOKED,
-                slot_start__date=today,
-            )
-            .order_by("slot_start")
-            .first()
-        )
+    if booking is None and len(booked) > 1:
+        # A booking of this person for this service today turns into this ticket (the earliest).
+        booking = Booking.objects.filter(pk__in=booked).order_by("slot_start").first()
+    elif booking is None and booked:
+        booking = Booking(pk=booked[0])
     if booking is not None:
         booking = _lock(Booking, booking.pk)
         if booking.status != BookingStatus.BOOKED or booking.service_id != service.pk:
@@ -180,21 +182,23 @@ def _ticket_issue(
         booking.save(update_fields=["status"])
 
     number = sequence_next(key=f"ticket:{office.pk}:{service.code}:{today.isoformat()}")
-    ticket = Ticket.objects.create(
-        office=office,
-        service=service,
-        service_date=today,
-        number=number,
-        display=ticket_display(service.code, number),
-        citizen=citizen,
-        on_behalf_of=on_behalf_of,
-        authorisation=authorisation if on_behalf_of else None,
-        method=method,
-        priority=priority,
-        booking=booking,
-        issued_at=now,
-        waiting_since=now,
-        device=device[:80],
+    ticket = insert(  # the ORM's create() without its query compiler (core.fastsql)
+        Ticket(
+            office=office,
+            service=service,
+            service_date=today,
+            number=number,
+            display=ticket_display(service.code, number),
+            citizen=citizen,
+            on_behalf_of=on_behalf_of,
+            authorisation=authorisation if on_behalf_of else None,
+            method=method,
+            priority=priority,
+            booking=booking,
+            issued_at=now,
+            waiting_since=now,
+            device=device[:80],
+        )
     )
     _event(ticket, EventKind.ISSUE, method=method, device=device[:80])
     return IssueResult(ticket=ticket, reused=False)

@@ -8,10 +8,10 @@ import gzip
 import re
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.core.cache import caches
 from django.core.handlers.asgi import ASGIHandler
 
+from async_helpers import run_async
 from motcua.core import cache as pages
 from motcua.portal.asgi_pages import CachedPagesASGI
 
@@ -76,9 +76,7 @@ def _get(app, path: str, cookie: str = "", **headers: str):  # type: ignore[no-u
         elif message["type"] == "http.response.body":
             out["body"] += message.get("body", b"")
 
-    # async_to_sync, not asyncio.run: a browser test's Playwright loop may be running in this
-    # thread (same xdist worker), and async_to_sync then runs the app in a thread of its own.
-    async_to_sync(app)(scope, receive, send)
+    run_async(app, scope, receive, send)
     return out
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from queueing_helpers import QR_A, QR_B, blank_jpeg, face_jpeg
 
+from async_helpers import run_async
 from motcua.core.services import api_token_issue
 from motcua.queueing.models import BlockedAttempt, Method, Ticket
 
@@ -188,7 +189,6 @@ def test_sse_ends_by_itself_when_quiet(client, office):
 
 def test_sse_streams_under_asgi_with_an_async_generator(at, office, counters, svc_a, officer):
     """Under ASGI the stream must be async (a sync one would be buffered whole before sending)."""
-    from asgiref.sync import async_to_sync
     from django.test import AsyncClient
 
     from motcua.queueing.selectors import last_event_id
@@ -205,7 +205,7 @@ def test_sse_streams_under_asgi_with_an_async_generator(at, office, counters, sv
         chunks = [c async for c in r.streaming_content]
         return r.is_async, b"".join(chunks).decode()
 
-    is_async, text = async_to_sync(read)()
+    is_async, text = run_async(read)
     assert is_async and "event: call" in text and ticket.display in text
 
 

@@ -8,8 +8,9 @@ import asyncio
 import json
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 
+from async_helpers import run_async
 from motcua.queueing import broker
 from motcua.queueing.models import Method, TicketEvent
 from motcua.queueing.services import ticket_call_next, ticket_issue
@@ -67,7 +68,7 @@ def test_streams_of_one_loop_share_one_read_one_wake_up_and_one_frame(office, sv
                 feed.remove(w)
         assert not feed._fans
 
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 @pytest.mark.django_db
@@ -123,7 +124,7 @@ def test_an_open_asgi_stream_receives_a_call_pushed_after_it_opened(
         return text
 
     try:
-        text = async_to_sync(read)()
+        text = run_async(read)
     finally:
         broker.stop_listener()
     assert ticket.display in text
@@ -166,4 +167,4 @@ def test_the_listener_reads_the_rows_itself_before_waking_the_loop(office, svc_a
             for w in waiters:
                 feed.remove(w)
 
-    async_to_sync(scenario)()
+    run_async(scenario)

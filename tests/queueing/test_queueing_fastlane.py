@@ -13,11 +13,11 @@ import time
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.core.asgi import get_asgi_application
 from django.db import connection
 from django.test import override_settings
 
+from async_helpers import run_async
 from factories import OfficeFactory
 from live_servers import ROOT, database_url
 from motcua.queueing import broker, selectors
@@ -71,7 +71,7 @@ def _call(
     async def send(message: dict) -> None:
         sent.append(message)
 
-    async_to_sync(app)(scope, receive, send)
+    run_async(app, scope, receive, send)
     start = sent[0]
     return start["status"], list(start["headers"]), b"".join(m.get("body", b"") for m in sent[1:])
 

@@ -6,11 +6,12 @@ adds to `changes` of the office's GalleryVersion row, in the writing transaction
 then knows its cached gallery is current from one primary-key read, whatever wrote the table:
 the services, a CASCADE from a deleted citizen, raw SQL.
 
-Created by migration 0004 and checked again after every `migrate`. On SQLite they are also
-dropped before every `migrate`: Django rebuilds a table to alter it (copy into a new table,
-drop, rename), which drops the templates table's triggers, and a rename of the versions table
-fails while a trigger names it; after the migrations they are put back. Meanwhile the services'
-own `version` bump still tells every process about their writes.
+Dropped before every `migrate` and created after it (the app's pre_migrate and post_migrate;
+migration 0004 adds the column and leaves the triggers to post_migrate), never in the middle of
+one: on SQLite Django rebuilds a table to alter it (copy into a new table, drop, rename), which
+drops the templates table's triggers, and a rename of the versions table fails while a trigger
+names it; on PostgreSQL a column named in the update trigger cannot change its type. Meanwhile
+the services' own `version` bump still tells every process about their writes.
 """
 
 from __future__ import annotations
@@ -168,5 +169,5 @@ def drop_before_migrate(sender: Any, using: str = "default", **kwargs: Any) -> N
     from django.db import connections
 
     connection = connections[using]
-    if connection.vendor == "sqlite":
+    if connection.vendor in ("sqlite", "postgresql"):
         drop_gallery_triggers(connection)

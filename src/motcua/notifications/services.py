@@ -78,10 +78,19 @@ def contact_preference_record(
     """
     if not consent:
         return None
+    keep_stopped = False
     if if_absent:
         existing = ContactPreference.objects.filter(citizen=citizen).first()
-        if existing is not None and not existing.appointments_only:
-            return existing
+        if existing is not None:
+            if not existing.appointments_only:
+                return existing
+            # An appointments-only row becomes a standing choice from an anonymous form only
+            # with the row's own phone (and e-mail, when one is given), and a "stop" the citizen
+            # sent stays: else a stranger who knows the name and ID number would take the
+            # citizen's dossier messages to their own phone and undo the stop (review).
+            if (phone or "")[:20] != existing.phone or (email and email != existing.email):
+                return existing
+            keep_stopped = True
     chosen = [c for c in (channels or DEFAULT_CHANNELS) if c]
     unknown = [c for c in chosen if c not in ChannelName.values]
     if unknown:
@@ -99,8 +108,9 @@ def contact_preference_record(
     pref.consent_source = source
     pref.recorded_by = actor if getattr(actor, "pk", None) else None
     pref.appointments_only = appointments_only
-    # A fresh consent for a channel takes it back from the stopped list.
-    pref.stopped = [c for c in pref.stopped if c not in pref.channels]
+    # A fresh consent for a channel takes it back from the stopped list (not an anonymous form's).
+    if not keep_stopped:
+        pref.stopped = [c for c in pref.stopped if c not in pref.channels]
     pref.save()
     return pref
 

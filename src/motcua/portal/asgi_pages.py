@@ -64,11 +64,20 @@ class CachedPagesASGI:
         pages.lane["active"] = True
 
     def _key(self, scope: Scope) -> tuple[str, bytes, str, bytes]:
+        forwarded = _header(scope, b"x-forwarded-proto")
+        if forwarded:
+            # As TrustedProxyMiddleware: the header of a peer that is not a trusted proxy is
+            # dropped (else a direct client's "https" would reuse the proxy's learnt answer).
+            from motcua.web.proxy import _parse, _trusted, trusted_networks
+
+            client = scope.get("client")
+            if trusted_networks() and not _trusted(_parse(client[0] if client else "")):
+                forwarded = b""
         return (
             scope.get("path", ""),
             _header(scope, b"host"),
             scope.get("scheme", "http"),
-            _header(scope, b"x-forwarded-proto"),
+            forwarded,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -510,13 +510,17 @@ def listening() -> int:
     return _live
 
 
-def _set_live(on: bool) -> None:
+def _set_live(on: bool, session: int | None = None) -> int:
+    """Start a new session (on) and return it; or end `session` (off): only if it is still
+    the live one, so that a listener finishing late never ends the next listener's session."""
     global _sessions, _live
-    if on:
-        _sessions += 1
-        _live = _sessions
-    else:
-        _live = 0
+    with _registry_lock:
+        if on:
+            _sessions += 1
+            _live = _sessions
+        elif session is None or _live == session:
+            _live = 0
+        return _live
 
 
 def _held() -> bool:
@@ -540,6 +544,7 @@ class _Listener(threading.Thread):
         self._stop_event = threading.Event()
         self._idle_since: float | None = None
         self._conn: Any = None
+        self._session = -1  # the session this listener made live (-1: none yet)
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -578,9 +583,9 @@ class _Listener(threading.Thread):
         while not self._should_stop():
             try:
                 run()
-                _set_live(False)
+                _set_live(False, self._session)
             except Exception:
-                _set_live(False)
+                _set_live(False, self._session)
                 if self._stop_event.is_set():
                     return
                 log.warning("queue listener (%s) lost its connection", self.mode, exc_info=True)
@@ -598,7 +603,7 @@ class _Listener(threading.Thread):
         with psycopg.connect(**params, autocommit=True) as conn:
             self._conn = conn
             conn.execute(f"LISTEN {CHANNEL}")
-            _set_live(True)
+            self._session = _set_live(True)
             notify(None, read=True)  # anything committed before LISTEN: streams re-read once
             while not self._should_stop():
                 for note in conn.notifies(timeout=1.0):
@@ -617,7 +622,7 @@ class _Listener(threading.Thread):
                     data = message["data"]
                     _deliver(data.decode() if isinstance(data, bytes) else str(data))
                 elif message and message.get("type") == "subscribe":
-                    _set_live(True)  # Redis confirmed: from now on nothing published is missed
+                    self._session = _set_live(True)  # Redis confirmed: from now on nothing published is missed
                     notify(None, read=True)
         finally:
             self._conn = None
@@ -639,7 +644,7 @@ class _Listener(threading.Thread):
                     ):
                         notify(office_id, event_id, read=True)
                 if last is None:
-                    _set_live(True)  # other processes' writes from now on are seen (fast lane)
+                    self._session = _set_live(True)  # other processes' writes from now on are seen (fast lane)
                 last = newest
             finally:
                 close_idle_connection()

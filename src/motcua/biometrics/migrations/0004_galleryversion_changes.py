@@ -11,9 +11,9 @@ from django.db import migrations, models
 
 
 def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from motcua.biometrics.triggers import ensure_gallery_triggers
-
-    ensure_gallery_triggers(schema_editor.connection)
+    """Nothing here: the triggers are created after the whole `migrate` run (the app's
+    post_migrate, triggers.ensure_after_migrate). Created here, they would stand in the way of
+    a later migration of the same run that alters a column they name (review)."""
 
 
 def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]

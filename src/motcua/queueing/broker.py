@@ -622,7 +622,8 @@ class _Listener(threading.Thread):
                     data = message["data"]
                     _deliver(data.decode() if isinstance(data, bytes) else str(data))
                 elif message and message.get("type") == "subscribe":
-                    self._session = _set_live(True)  # Redis confirmed: from now on nothing published is missed
+                    # Redis confirmed: from now on nothing published is missed.
+                    self._session = _set_live(True)
                     notify(None, read=True)
         finally:
             self._conn = None
@@ -644,7 +645,8 @@ class _Listener(threading.Thread):
                     ):
                         notify(office_id, event_id, read=True)
                 if last is None:
-                    self._session = _set_live(True)  # other processes' writes from now on are seen (fast lane)
+                    # Other processes' writes from now on are seen (fast lane).
+                    self._session = _set_live(True)
                 last = newest
             finally:
                 close_idle_connection()

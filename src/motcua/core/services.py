@@ -74,7 +74,7 @@ def audit_record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-    from motcua.core.fastsql import insert
+    from motcua.core.rawsql import insert
 
     # Written on every new citizen at the kiosk: the insert without the ORM's compiler.
     return insert(

@@ -175,7 +175,7 @@ def citizen_from_qr(
         sex=card.sex, phone=phone, address=card.address, email=email,
         old_id_number=card.old_id_number, verified=True,
     )  # fmt: skip
-    from motcua.core.fastsql import first_by
+    from motcua.core.rawsql import first_by
 
     known = first_by(Citizen, "id_number", id_number)  # one row, without the ORM's compiler
     if known is not None and not _changes(known, values):

@@ -204,11 +204,11 @@ def estimate_wait(*, office: Office, service: Service, position: int, recent: bo
 def people_ahead(ticket: Ticket, now: datetime | None = None) -> int:
     """Tickets before a waiting ticket in its service's calling order (`line_for_service`),
     counted without reading the line: the tickets with a priority group or a booking (few) are
-    read, the plain ones counted with one indexed aggregate (one statement, `queueing.sql`)."""
-    from motcua.queueing import sql
+    read, the plain ones counted with one indexed aggregate (one statement, `queueing.hotsql`)."""
+    from motcua.queueing import hotsql
 
     now = now or clock.now()
-    line = sql.waiting_line(
+    line = hotsql.waiting_line(
         service_id=ticket.service_id,
         day=now.date(),
         ticket_id=ticket.pk,

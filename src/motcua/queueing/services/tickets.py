@@ -9,10 +9,10 @@ from django.db import transaction
 
 from motcua.core import clock
 from motcua.core.errors import Conflict, ValidationFailed
-from motcua.core.fastsql import insert
+from motcua.core.rawsql import insert
 from motcua.core.services import audit_record, sequence_next
 from motcua.org.models import Citizen, Office
-from motcua.queueing import lookups, sql
+from motcua.queueing import hotsql, lookups
 from motcua.queueing.models import (
     ACTIVE_STATUSES,
     Authorisation,
@@ -117,11 +117,11 @@ def _ticket_issue(
         booked: list[int] = []
     else:
         # Serialises check-ins of one person (two kiosks at once) so the rules below hold.
-        sql.lock_citizen(citizen.pk)
+        hotsql.lock_citizen(citizen.pk)
         # One read answers the day's state, both fair-play rules (the active ticket they already
         # hold for this service, given back, and the day's cap) and the booking that turns into
-        # this ticket (`queueing.sql`: plain SQL, the check-in's hot path).
-        day = sql.person_today(
+        # this ticket (`queueing.hotsql`: plain SQL, the check-in's hot path).
+        day = hotsql.person_today(
             citizen_id=citizen.pk,
             office_id=office.pk,
             service_id=service.pk,
@@ -182,7 +182,7 @@ def _ticket_issue(
         booking.save(update_fields=["status"])
 
     number = sequence_next(key=f"ticket:{office.pk}:{service.code}:{today.isoformat()}")
-    ticket = insert(  # the ORM's create() without its query compiler (core.fastsql)
+    ticket = insert(  # the ORM's create() without its query compiler (core.rawsql)
         Ticket(
             office=office,
             service=service,

@@ -139,3 +139,58 @@ def test_tickets_being_taken_are_skipped_beyond_the_call_window(at):
         thread.join(30)
     assert called is not None and called.pk == issued[CALL_WINDOW + 2].pk
     assert Ticket.objects.filter(status=Status.CALLED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_the_day_waits_for_a_ticket_being_issued(at):
+    """PostgreSQL: a check-in that read "open" holds the office's day until it commits; the
+    close waits for it and sweeps its ticket (before, the close could not see the uncommitted
+    row and the ticket was left waiting on a closed day)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises every writer (BEGIN IMMEDIATE)")
+    from django.db import OperationalError, transaction
+
+    from factories import OfficeFactory
+    from motcua.org.models import Citizen
+    from motcua.queueing.services.days import queue_close_day
+
+    office = OfficeFactory()
+    svc = Service.objects.create(office=office, code="A", name="Hộ tịch")
+    citizen = Citizen.objects.create(id_number="001085012345", full_name="Nguyễn Văn An")
+    # The office's rules and the day's row exist (as on any working day): a first insert of
+    # either by the check-in would otherwise serialise it with the close on their unique keys.
+    from motcua.core import clock
+    from motcua.queueing.models import QueueDay, QueueSettings
+
+    QueueSettings.objects.create(office=office)
+    QueueDay.objects.create(office=office, date=clock.local(clock.now()).date())
+    issued, release = threading.Event(), threading.Event()
+    out: dict = {}
+
+    def check_in():
+        try:
+            with transaction.atomic():
+                out["ticket"] = services.ticket_issue(
+                    office=office, service=svc, citizen=citizen, method=Method.QR
+                ).ticket
+                issued.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=check_in)
+    thread.start()
+    try:
+        assert issued.wait(30)
+        # While the check-in is in flight the close cannot take the day (it would wait; here a
+        # short lock timeout makes the wait an error instead).
+        with pytest.raises(OperationalError), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '300ms'")
+            queue_close_day(office=office)
+    finally:
+        release.set()
+        thread.join(30)
+    queue_close_day(office=office)
+    ticket = Ticket.objects.get(pk=out["ticket"].pk)
+    assert ticket.status in (Status.CANCELLED, Status.CARRIED_OVER)

@@ -345,15 +345,42 @@ def _dt(value: Any) -> datetime | None:
     return value
 
 
-def lock_citizen(citizen_id: int) -> None:
-    """Serialise one person's check-ins (two kiosks at once) on PostgreSQL; on SQLite the
-    transaction already holds the database's write lock (BEGIN IMMEDIATE), so nothing to do."""
-    if not connection.features.has_select_for_update:
+# PostgreSQL advisory locks of an office's queue day: (DAY_LOCK, office id). A ticket being
+# issued holds it shared until its transaction ends; closing the day takes it exclusive, so it
+# waits for the tickets in flight (and sweeps them) and the tickets after it see the day closed.
+# Without it a check-in that read "open" before the close committed left its ticket waiting on
+# a closed day: the close's sweep could not see the uncommitted row (READ COMMITTED).
+DAY_LOCK = 0x6D6F  # "mo": a namespace of our own for the two-key advisory locks
+
+
+def lock_citizen(citizen_id: int, *, office_id: int) -> None:
+    """Serialise one person's check-ins (two kiosks at once) and hold the office's day open
+    (above) on PostgreSQL, in one statement; on SQLite the transaction already holds the
+    database's write lock (BEGIN IMMEDIATE), so nothing to do."""
+    if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {_table(Citizen)} WHERE id = %s FOR UPDATE", [citizen_id])  # noqa: S608
+        cursor.execute(
+            f"SELECT 1 FROM {_table(Citizen)} AS c, pg_advisory_xact_lock_shared(%s, %s) AS d "  # noqa: S608
+            "WHERE c.id = %s FOR UPDATE OF c",
+            [DAY_LOCK, office_id, citizen_id],
+        )
         if cursor.fetchone() is None:
             raise Citizen.DoesNotExist()
+
+
+def hold_day_open(office_id: int) -> None:
+    """A ticket without a citizen: only the office's day held open (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [DAY_LOCK, office_id])
+
+
+def lock_day_for_closing(office_id: int) -> None:
+    """Closing the day: wait for the office's tickets being issued (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [DAY_LOCK, office_id])
 
 
 @dataclass

@@ -9,6 +9,7 @@ from django.db import transaction
 from motcua.core import clock
 from motcua.core.services import audit_record, sequence_next
 from motcua.org.models import Office
+from motcua.queueing import hotsql
 from motcua.queueing.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -49,6 +50,9 @@ def queue_close_day(*, office: Office, now: datetime | None = None) -> dict[str,
     """Close the day's queue: every unserved ticket is cancelled with the office's reason or carried over."""
     now = now or clock.now()
     day = clock.local(now).date()
+    # Waits for the tickets being issued at this office, so that the sweep below sees them, and
+    # the check-ins after it see the day closed (PostgreSQL; SQLite serialises every writer).
+    hotsql.lock_day_for_closing(office.pk)
     qday, _ = QueueDay.objects.select_for_update().get_or_create(office=office, date=day)
     rules = queue_settings(office)
     counts = {"cancelled": 0, "carried_over": 0}

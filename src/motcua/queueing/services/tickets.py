@@ -112,12 +112,14 @@ def _ticket_issue(
     today = now.date()
     rules = lookups.settings(office.pk)
     if citizen is None:
+        hotsql.hold_day_open(office.pk)  # closing the day waits for this ticket (hotsql.DAY_LOCK)
         if QueueDay.objects.filter(office=office, date=today, closed_at__isnull=False).exists():
             raise QueueClosed()
         booked: list[int] = []
     else:
         # Serialises check-ins of one person (two kiosks at once) so the rules below hold.
-        hotsql.lock_citizen(citizen.pk)
+        # Also holds the office's day open: closing it waits for this ticket (hotsql.DAY_LOCK).
+        hotsql.lock_citizen(citizen.pk, office_id=office.pk)
         # One read answers the day's state, both fair-play rules (the active ticket they already
         # hold for this service, given back, and the day's cap) and the booking that turns into
         # this ticket (`queueing.hotsql`: plain SQL, the check-in's hot path).

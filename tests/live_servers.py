@@ -27,6 +27,36 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@contextmanager
+def private_redis() -> Iterator[str]:
+    """A redis-server of this test alone (never a shared one) on a free port, keeping nothing
+    on disk; its URL. Skips the test when redis-server is not installed."""
+    import shutil
+
+    import pytest
+
+    binary = shutil.which("redis-server")
+    if not binary:
+        pytest.skip("redis-server not installed")
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def database_url() -> str:
     """The URL of the test database this process uses (SQLite file or PostgreSQL)."""
     db = settings.DATABASES["default"]

@@ -169,33 +169,10 @@ def test_a_cold_page_is_rendered_once_for_requests_in_flight():
 @pytest.fixture
 def private_redis():
     """A redis-server of this test alone, on a free port; its URL."""
-    import shutil
-    import socket
-    import subprocess
-    import time
+    from live_servers import private_redis as start
 
-    binary = shutil.which("redis-server")
-    if not binary:
-        pytest.skip("redis-server not installed")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with start() as url:
+        yield url
 
 
 def _http_get(port: int, path: str) -> str:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import threading
-import time
 
 import pytest
 from django.conf import settings
@@ -14,6 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import RequestFactory, override_settings
 
+from live_servers import private_redis
 from motcua.portal import visitors
 from motcua.portal.models import VisitCount
 
@@ -21,28 +18,11 @@ from motcua.portal.models import VisitCount
 @pytest.fixture
 def redis_cache():
     """A private redis-server on a free port (never a shared one), stopped after the test."""
-    binary = shutil.which("redis-server")
-    if not binary:
-        pytest.skip("redis-server not installed")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+    with private_redis() as url:
         redis_caches = {
             "default": {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": f"redis://127.0.0.1:{port}/0",
+                "LOCATION": url,
             }
         }
         # The caches go back to the test settings before the server stops: other fixtures'
@@ -51,9 +31,6 @@ def redis_cache():
             cache.clear()
             yield
         cache.clear()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -46,6 +46,17 @@ BUFFER = 2000  # events an office keeps in memory for streams that are behind
 
 Item = tuple[int, dict[str, Any], bytes]  # a feed's (position, event, server-sent frame)
 
+# bench/board_fanout.py --trace: a file this process appends "stage event-id perf_counter" lines
+# to along an event's way to the streams (perf_counter is the machine's monotonic clock on
+# Linux, the same in the bench client). Empty (always, outside that bench): nothing is written.
+TRACE_FILE = os.environ.get("MOTCUA_FANOUT_TRACE", "")
+
+
+def trace(stage: str, event_id: int | None) -> None:
+    if TRACE_FILE:
+        with open(TRACE_FILE, "a") as out:
+            out.write(f"{stage} {event_id} {time.perf_counter():.6f}\n")
+
 
 def signal_mode() -> str:
     """How events reach other processes: "postgres", "redis" or "local"."""
@@ -276,8 +287,15 @@ class _LoopFan:
         if head == self.woken_at:
             return  # nothing new (e.g. a second signal for rows already read)
         self.woken_at = head
+        if TRACE_FILE:
+            newest = self.feed.newest_id()
+            trace("loop", newest)
         for waiter in list(self.waiters):
             waiter.fire()
+        if TRACE_FILE:
+            trace("fired", newest)
+            # After the streams' tasks, which the fires scheduled first: all written.
+            self.loop.call_soon(trace, "written", newest)
 
 
 class Feed:
@@ -331,6 +349,10 @@ class Feed:
     def head(self) -> int:
         return self._seq
 
+    def newest_id(self) -> int | None:
+        view = self._view
+        return view[-1][1]["id"] if view else None
+
     def wake(self, event_id: int | None = None, *, read: bool = False) -> None:
         """New events: `event_id` when the signal named it, else re-read a window of ids.
 
@@ -349,6 +371,8 @@ class Feed:
                     self.refresh()
                 except Exception:  # the loops' own read tries again
                     log.warning("queue feed read failed", exc_info=True)
+                if TRACE_FILE:
+                    trace("read", event_id)
             for fan in list(self._fans.values()):
                 fan.schedule()
 
@@ -607,6 +631,8 @@ class _Listener(threading.Thread):
             notify(None, read=True)  # anything committed before LISTEN: streams re-read once
             while not self._should_stop():
                 for note in conn.notifies(timeout=1.0):
+                    if TRACE_FILE:
+                        trace("notified", None)
                     _deliver(note.payload)
             self._conn = None
 

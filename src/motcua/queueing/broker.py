@@ -160,10 +160,14 @@ class AsyncWaiter:
     again), so that an event does not cost every stream a timer cancelled and another set.
     """
 
-    __slots__ = ("loop", "_flag", "_future", "_timer")
+    __slots__ = ("loop", "push", "_flag", "_future", "_timer")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
+        # Set by a stream that can write without being woken (streams.py, `_Direct`): called
+        # on the loop's thread in the wake-up pass, it writes what is new and returns True
+        # (the stream stays asleep), or returns False to be woken as usual.
+        self.push: Callable[[], bool] | None = None
         self._flag = False
         self._future: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -235,7 +239,8 @@ class _LoopFan:
 
     A signal (from any thread) schedules one callback on the loop; it reads the new rows in a
     worker thread when needed (one hop for all the streams) and then wakes every stream of the
-    loop in one pass, only when the feed has something new for them.
+    loop in one pass, only when the feed has something new for them. A stream that can write
+    by itself (`AsyncWaiter.push`) is written to in that pass instead of being woken.
     """
 
     def __init__(self, feed: Feed, loop: asyncio.AbstractEventLoop) -> None:
@@ -291,7 +296,9 @@ class _LoopFan:
             newest = self.feed.newest_id()
             trace("loop", newest)
         for waiter in list(self.waiters):
-            waiter.fire()
+            push = waiter.push
+            if push is None or not push():
+                waiter.fire()
         if TRACE_FILE:
             trace("fired", newest)
             # After the streams' tasks, which the fires scheduled first: all written.

@@ -292,3 +292,45 @@ def test_redis_pub_sub_carries_events_between_processes(
     finally:
         broker.unsubscribe(feed, waiter)
         broker.stop_listener()
+
+
+@pytest.mark.django_db
+def test_a_signal_carries_its_event_and_the_feed_takes_it_without_a_read(
+    at, office, svc_a, monkeypatch
+):
+    """The event a signal carries is the one a read of its row gives (the same frame bytes);
+    a feed takes it without reading the database."""
+    from motcua.queueing import selectors
+
+    carried: list[dict] = []
+    real_publish = broker.publish
+
+    def spy(office_id, event_id, event=None):
+        carried.append(event)
+        real_publish(office_id, event_id, event)
+
+    waiter = broker.Waiter()
+    feed = broker.Feed(office.pk)  # registered without starting a listener (its first signal
+    feed.add(waiter)  # asks for a read, which would race with this test's signal)
+    monkeypatch.setitem(broker._feeds, office.pk, feed)
+    try:
+        feed.refresh()  # the feed learns where the office's log ends
+        pos = feed.head()
+        monkeypatch.setattr(broker, "publish", spy)
+        ticket = ticket_issue(
+            office=office, service=svc_a, citizen=None, method=Method.STAFF
+        ).ticket
+        event_id = TicketEvent.objects.get(ticket=ticket).pk
+        read = selectors.events_after(office_id=office.pk, last_id=event_id - 1)
+        assert carried == read  # as a read of the row gives it
+        payload = broker.signal_payload(office.pk, event_id, carried[0])
+        with CaptureQueriesContext(connection) as ctx:
+            broker._deliver(payload, read=True)  # as the listener receives it
+            if feed.needs_refresh():
+                feed.refresh()
+        assert len(ctx.captured_queries) == 0
+        _, items = feed.pull_frames(pos)
+        assert items is not None and [ev for _, ev, _ in items] == read
+        assert items[0][2] == broker.sse_frame(read[0], event_id)
+    finally:
+        feed.remove(waiter)

@@ -43,6 +43,7 @@ POLL_S = 0.25  # SQLite without Redis: how often one thread per process looks fo
 SAFETY_S = 30.0  # a feed re-reads at least this often while streams are open (a lost signal)
 LOOKBACK_IDS = 2000  # ids re-read below the newest after a lost connection (rare)
 BUFFER = 2000  # events an office keeps in memory for streams that are behind
+MAX_CARRIED = 7000  # bytes of an event carried in its signal (NOTIFY's payload: under 8000)
 
 Item = tuple[int, dict[str, Any], bytes]  # a feed's (position, event, server-sent frame)
 
@@ -74,18 +75,34 @@ def close_idle_connection() -> None:
 # ---------------------------------------------------------------- publishing
 
 
-def publish(office_id: int, event_id: int) -> None:
-    """Call inside the transaction that wrote event `event_id` of office `office_id`."""
+def publish(office_id: int, event_id: int, event: dict[str, Any] | None = None) -> None:
+    """Call inside the transaction that wrote event `event_id` of office `office_id`.
+
+    `event`: the event as streams send it (`selectors.event_payload`, exactly what a read of
+    the row gives): carried by the signal, so that the feeds take it without reading the row.
+    """
     from django.db import transaction
 
-    mode, payload = signal_mode(), f"{office_id}:{event_id}"
+    mode, payload = signal_mode(), signal_payload(office_id, event_id, event)
+    if payload.count(":") < 2:
+        event = None  # too big to carry
     if mode == "postgres":
         with connection.cursor() as cur:
             cur.execute("SELECT pg_notify(%s, %s)", [CHANNEL, payload])
     elif mode == "redis":
         transaction.on_commit(lambda: _redis_publish(payload))
     else:
-        transaction.on_commit(lambda: notify(office_id, event_id))
+        transaction.on_commit(lambda: notify(office_id, event_id, event=event))
+
+
+def signal_payload(office_id: int, event_id: int, event: dict[str, Any] | None) -> str:
+    """ "office:event", or "office:event:{event as JSON}" when it carries the event."""
+    payload = f"{office_id}:{event_id}"
+    if event is not None:
+        data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        if len(data.encode()) < MAX_CARRIED:
+            payload = f"{payload}:{data}"
+    return payload
 
 
 def _redis_publish(payload: str) -> None:
@@ -97,10 +114,21 @@ def _redis_publish(payload: str) -> None:
 
 
 def _deliver(payload: str, *, read: bool = True) -> None:
-    """A signal's payload "office:event" (from PostgreSQL or Redis) wakes that office."""
-    office, _, event = payload.partition(":")
-    if ascii_digits(office):
-        notify(int(office), int(event) if ascii_digits(event) else None, read=read)
+    """A signal's payload "office:event" or "office:event:{event as JSON}" (from PostgreSQL
+    or Redis) wakes that office."""
+    office, _, rest = payload.partition(":")
+    event_id, _, data = rest.partition(":")
+    if not ascii_digits(office):
+        return
+    event = None
+    if data and ascii_digits(event_id):
+        try:
+            event = json.loads(data)
+        except ValueError:
+            event = None
+        if not isinstance(event, dict) or event.get("id") != int(event_id):
+            event = None  # not ours: the rows are read instead
+    notify(int(office), int(event_id) if ascii_digits(event_id) else None, read=read, event=event)
 
 
 _redis_client: Any = None
@@ -116,12 +144,17 @@ def _redis() -> Any:
 
 
 def notify(
-    office_id: int | None = None, event_id: int | None = None, *, read: bool = False
+    office_id: int | None = None,
+    event_id: int | None = None,
+    *,
+    read: bool = False,
+    event: dict[str, Any] | None = None,
 ) -> None:
     """Wake the streams of this process (one office, or all when None).
 
     `read`: the caller is the listener's thread, which reads the new rows itself before the
-    event loops are woken (one thread hop fewer than a read in a worker thread).
+    event loops are woken (one thread hop fewer than a read in a worker thread). `event`: the
+    signal carried the event (`publish`): the feed takes it without a read.
     """
     for hook in _hooks:
         hook(office_id, event_id)
@@ -129,7 +162,7 @@ def notify(
         feeds = list(_feeds.values()) if office_id is None else [_feeds.get(office_id)]
     for feed in feeds:
         if feed is not None:
-            feed.wake(event_id, read=read)
+            feed.wake(event_id, read=read, event=event)
 
 
 # ---------------------------------------------------------------- waiters and feeds
@@ -360,16 +393,25 @@ class Feed:
         view = self._view
         return view[-1][1]["id"] if view else None
 
-    def wake(self, event_id: int | None = None, *, read: bool = False) -> None:
+    def wake(
+        self,
+        event_id: int | None = None,
+        *,
+        read: bool = False,
+        event: dict[str, Any] | None = None,
+    ) -> None:
         """New events: `event_id` when the signal named it, else re-read a window of ids.
 
         `read` (from a thread that may use the database, never an event loop): read the rows
-        here before waking the loops' streams."""
+        here before waking the loops' streams. `event`: the signal carried the event, which is
+        taken without a read when nothing else is waiting to be read."""
         if event_id is None:
             self._look_back = True
         else:
             self._pending.add(event_id)
         self._wanted += 1
+        if event is not None and event_id is not None:
+            self.take(event_id, event)
         for waiter in list(self._threaded):
             waiter.set()
         if self._fans:
@@ -382,6 +424,32 @@ class Feed:
                     trace("read", event_id)
             for fan in list(self._fans.values()):
                 fan.schedule()
+
+    def take(self, event_id: int, event: dict[str, Any]) -> bool:
+        """Add an event a signal carried, without reading the database; False (nothing done)
+        when a read is needed anyway: the feed's first, or a look-back after a lost signal."""
+        with self._lock:
+            if self._max_id is None or self._look_back:
+                return False
+            target = self._wanted  # taken under the lock: a later signal asks again
+            self._pending.discard(event_id)
+            self._append(event_id, event)
+            self._view = tuple(self._items)
+            if not self._pending:
+                self._done = target
+            return True
+
+    def _append(self, event_id: int, event: dict[str, Any]) -> None:
+        """Under the lock: an event not in the feed yet becomes its next item."""
+        if event_id in self._seen:
+            return
+        self._seen.add(event_id)
+        self._seen_order.append(event_id)
+        if len(self._seen_order) > BUFFER:
+            self._seen.discard(self._seen_order.popleft())
+        self._seq += 1
+        self._items.append((self._seq, event, sse_frame(event, event_id)))
+        self._max_id = max(self._max_id or 0, event_id)
 
     def needs_refresh(self) -> bool:
         return self._done < self._wanted or time.monotonic() - self._checked_at > SAFETY_S
@@ -417,16 +485,8 @@ class Feed:
                     qs.filter(Q(id__gt=floor) | Q(id__in=late)) if late else qs.filter(id__gt=floor)
                 )
                 for ev in rows.order_by("id"):
-                    if ev.pk in self._seen:
-                        continue
-                    self._seen.add(ev.pk)
-                    self._seen_order.append(ev.pk)
-                    if len(self._seen_order) > BUFFER:
-                        self._seen.discard(self._seen_order.popleft())
-                    self._seq += 1
-                    payload = event_payload(ev)
-                    self._items.append((self._seq, payload, sse_frame(payload, ev.pk)))
-                    self._max_id = max(self._max_id, ev.pk)
+                    if ev.pk not in self._seen:
+                        self._append(ev.pk, event_payload(ev))
                 self._view = tuple(self._items)
                 self._done = target
             except Exception:

@@ -43,6 +43,7 @@ POLL_S = 0.25  # SQLite without Redis: how often one thread per process looks fo
 SAFETY_S = 30.0  # a feed re-reads at least this often while streams are open (a lost signal)
 LOOKBACK_IDS = 2000  # ids re-read below the newest after a lost connection (rare)
 BUFFER = 2000  # events an office keeps in memory for streams that are behind
+WAKE_SLICE = 64  # streams woken (written to) in one go before the loop runs anything else
 MAX_CARRIED = 7000  # bytes of an event carried in its signal (NOTIFY's payload: under 8000)
 
 Item = tuple[int, dict[str, Any], bytes]  # a feed's (position, event, server-sent frame)
@@ -326,13 +327,21 @@ class _LoopFan:
             return  # nothing new (e.g. a second signal for rows already read)
         self.woken_at = head
         if TRACE_FILE:
-            newest = self.feed.newest_id()
-            trace("loop", newest)
-        for waiter in list(self.waiters):
+            trace("loop", self.feed.newest_id())
+        self._wake(list(self.waiters), 0)
+
+    def _wake(self, waiters: list[AsyncWaiter], start: int) -> None:
+        """Wake (or write to) `WAKE_SLICE` streams, then let the loop run what else is ready
+        (the answer to the call that made the event) before the next slice."""
+        end = start + WAKE_SLICE
+        for waiter in waiters[start:end]:
             push = waiter.push
             if push is None or not push():
                 waiter.fire()
-        if TRACE_FILE:
+        if end < len(waiters):
+            self.loop.call_soon(self._wake, waiters, end)
+        elif TRACE_FILE:
+            newest = self.feed.newest_id()
             trace("fired", newest)
             # After the streams' tasks, which the fires scheduled first: all written.
             self.loop.call_soon(trace, "written", newest)

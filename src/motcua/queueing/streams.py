@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
@@ -91,7 +92,19 @@ def _hello(last_id: int) -> bytes:
 
 
 def _start(office_id: int, last_id: int | None) -> tuple[int, list[dict[str, Any]]]:
-    """The position to start from and the events missed since `last_id` (one database visit)."""
+    """The position to start from and the events missed since `last_id` (one database visit).
+
+    At most `READS_AT_ONCE` at a time in a process: a thousand boards (re)connecting together
+    take no more of the connection pool than that, and leave it to the counters' requests."""
+    with _reads:
+        return _start_read(office_id, last_id)
+
+
+READS_AT_ONCE = 2
+_reads = threading.BoundedSemaphore(READS_AT_ONCE)
+
+
+def _start_read(office_id: int, last_id: int | None) -> tuple[int, list[dict[str, Any]]]:
     try:
         if last_id is None:
             return selectors.last_event_id(office_id=office_id), []

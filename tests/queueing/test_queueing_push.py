@@ -334,3 +334,55 @@ def test_a_signal_carries_its_event_and_the_feed_takes_it_without_a_read(
         assert items[0][2] == broker.sse_frame(read[0], event_id)
     finally:
         feed.remove(waiter)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_listeners_reads_go_over_its_own_connection(office, svc_a):
+    """PostgreSQL: the feeds' reads made in the listener's thread (on a signal, and the safety
+    read it makes before a stream would) use the listener's connection, never the pool's; they
+    give the events exactly as a read through Django does."""
+    import threading
+
+    import psycopg
+    from django.db import connection as django_connection
+
+    from motcua.queueing import selectors
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the listener's own connection is PostgreSQL's LISTEN connection")
+    feed = broker.Feed(office.pk)
+    feed.refresh()  # the feed learns where the office's log ends (through Django)
+    pos = feed.head()
+    ids = []
+    for _ in range(2):
+        ticket = ticket_issue(
+            office=office, service=svc_a, citizen=None, method=Method.STAFF
+        ).ticket
+        ids.append(TicketEvent.objects.get(ticket=ticket).pk)
+    expected = selectors.events_after(office_id=office.pk, last_id=ids[0] - 1)
+    params = {
+        k: v
+        for k, v in connection.get_connection_params().items()
+        if k not in ("context", "cursor_factory", "prepare_threshold", "server_side_binding")
+    }
+    opened: list[object] = []
+    with psycopg.connect(**params, autocommit=True) as raw:
+        raw.execute("SELECT set_config('TimeZone', 'UTC', false)")
+
+        def listener() -> None:
+            broker._own.conn = raw
+            try:
+                feed.wake(ids[0])  # a signal that carries no event: the rows are read
+                feed.refresh()
+                feed._checked_at -= broker.SAFETY_S  # the safety read is due
+                feed.check()
+            finally:
+                broker._own.conn = None
+                opened.append(django_connection.connection)
+
+        thread = threading.Thread(target=listener)
+        thread.start()
+        thread.join(30)
+    assert opened == [None]  # Django's connection of that thread was never opened
+    _, items = feed.pull_frames(pos)
+    assert items is not None and [ev for _, ev, _ in items] == expected

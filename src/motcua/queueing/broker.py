@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "motcua_queue"
 POLL_S = 0.25  # SQLite without Redis: how often one thread per process looks for new events
 SAFETY_S = 30.0  # a feed re-reads at least this often while streams are open (a lost signal)
+CHECK_EARLY_S = 5.0  # the listener's thread makes that read this much before it is due
 LOOKBACK_IDS = 2000  # ids re-read below the newest after a lost connection (rare)
 BUFFER = 2000  # events an office keeps in memory for streams that are behind
 WAKE_SLICE = 64  # streams woken (written to) in one go before the loop runs anything else
@@ -463,46 +464,90 @@ class Feed:
     def needs_refresh(self) -> bool:
         return self._done < self._wanted or time.monotonic() - self._checked_at > SAFETY_S
 
-    def refresh(self) -> None:
-        """Read the office's new events (sync; the first caller reads, the others find it done)."""
-        from django.db.models import Q
+    def refresh(self, *, force: bool = False) -> None:
+        """Read the office's new events (sync; the first caller reads, the others find it done).
 
-        from motcua.queueing.models import TicketEvent
-        from motcua.queueing.selectors import event_payload
-
+        In the listener's thread (PostgreSQL) the read goes over the listener's own connection
+        (`_own`), not the pool's: an idle process holds that connection alone."""
         with self._lock:
-            if not self.needs_refresh():
+            if not force and not self.needs_refresh():
                 return
             target = self._wanted  # a signal arriving during the read asks for another
             self._checked_at = time.monotonic()
             pending, self._pending = self._pending, set()
             look_back, self._look_back = self._look_back, False
+            raw = getattr(_own, "conn", None)
             try:
-                qs = TicketEvent.objects.filter(office_id=self.office_id)
                 if self._max_id is None:
                     # Events before the feed existed belong to each stream's own catch-up.
-                    self._max_id = max(
-                        qs.order_by("-id").values_list("id", flat=True)[:1], default=0
-                    )
-                    self._origin = self._max_id
+                    self._max_id = self._origin = self._read_newest(raw)
                     self._done = target
                     return
                 newest = self._max_id
                 floor = max(newest - LOOKBACK_IDS, self._origin) if look_back else newest
                 late = [i for i in pending if i <= floor and i not in self._seen]
-                rows = (
-                    qs.filter(Q(id__gt=floor) | Q(id__in=late)) if late else qs.filter(id__gt=floor)
-                )
-                for ev in rows.order_by("id"):
-                    if ev.pk not in self._seen:
-                        self._append(ev.pk, event_payload(ev))
+                for event_id, event in self._read_after(raw, floor, late):
+                    if event_id not in self._seen:
+                        self._append(event_id, event)
                 self._view = tuple(self._items)
                 self._done = target
             except Exception:
                 self._pending |= pending
                 raise
             finally:
-                close_idle_connection()
+                if raw is None:
+                    close_idle_connection()
+
+    def _read_newest(self, raw: Any) -> int:
+        from motcua.queueing.models import TicketEvent
+
+        if raw is None:
+            qs = TicketEvent.objects.filter(office_id=self.office_id)
+            return max(qs.order_by("-id").values_list("id", flat=True)[:1], default=0)
+        row = raw.execute(
+            "SELECT id FROM queueing_ticketevent WHERE office_id = %s ORDER BY id DESC LIMIT 1",
+            [self.office_id],
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def _read_after(
+        self, raw: Any, floor: int, late: list[int]
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """The office's events with an id above `floor` or in `late`, oldest first."""
+        from django.db.models import Q
+
+        from motcua.queueing.models import TicketEvent
+        from motcua.queueing.selectors import event_payload
+
+        if raw is None:
+            qs = TicketEvent.objects.filter(office_id=self.office_id)
+            rows = qs.filter(Q(id__gt=floor) | Q(id__in=late)) if late else qs.filter(id__gt=floor)
+            return [(ev.pk, event_payload(ev)) for ev in rows.order_by("id")]
+        # The listener's connection: the same columns, the same payload (its time zone is UTC,
+        # as Django's connections'; jsonb arrives as Python objects).
+        found = raw.execute(
+            "SELECT id, kind, at, detail FROM queueing_ticketevent "
+            "WHERE office_id = %s AND (id > %s OR id = ANY(%s)) ORDER BY id",
+            [self.office_id, floor, late],
+        ).fetchall()
+        return [
+            (pk, event_payload(TicketEvent(id=pk, kind=kind, at=at, detail=detail)))
+            for pk, kind, at, detail in found
+        ]
+
+    def check(self) -> None:
+        """From the listener's thread (PostgreSQL), every second: the read due every SAFETY_S
+        (a lost signal) is made here, on the listener's connection, a little before a stream
+        would find it due and make it over the pool; the streams are woken if it found any."""
+        if time.monotonic() - self._checked_at < SAFETY_S - CHECK_EARLY_S:
+            return
+        head = self._seq
+        self.refresh(force=True)
+        if self._seq != head:
+            for waiter in list(self._threaded):
+                waiter.set()
+            for fan in list(self._fans.values()):
+                fan.schedule()
 
     async def arefresh(self) -> None:
         """`refresh` from an event loop, shared by the streams of the loop (one thread hop)."""
@@ -538,6 +583,7 @@ class Feed:
 
 
 _feeds: dict[int, Feed] = {}
+_own = threading.local()  # `conn`: the listener's connection, in the listener's thread
 _registry_lock = threading.Lock()
 _listener: _Listener | None = None
 
@@ -702,14 +748,23 @@ class _Listener(threading.Thread):
         }
         with psycopg.connect(**params, autocommit=True) as conn:
             self._conn = conn
+            conn.execute("SELECT set_config('TimeZone', 'UTC', false)")  # as Django's
             conn.execute(f"LISTEN {CHANNEL}")
-            self._session = _set_live(True)
-            notify(None, read=True)  # anything committed before LISTEN: streams re-read once
-            while not self._should_stop():
-                for note in conn.notifies(timeout=1.0):
-                    if TRACE_FILE:
-                        trace("notified", None)
-                    _deliver(note.payload)
+            _own.conn = conn  # the feeds' reads in this thread go over this connection
+            try:
+                self._session = _set_live(True)
+                notify(None, read=True)  # anything committed before LISTEN: streams re-read
+                while not self._should_stop():
+                    for note in conn.notifies(timeout=1.0):
+                        if TRACE_FILE:
+                            trace("notified", None)
+                        _deliver(note.payload)
+                    with _registry_lock:
+                        feeds = list(_feeds.values())
+                    for feed in feeds:
+                        feed.check()
+            finally:
+                _own.conn = None
             self._conn = None
 
     def _run_redis(self) -> None:

@@ -6,8 +6,9 @@ Starts `uvicorn motcua.asgi:application` with one worker (bench/_server.py) on i
 (the one bench/queue_http.py creates), opens N server-sent-event streams of one office
 (`/api/v1/queue/{office}/events`, asyncio client, one connection each), then:
 
-- idle: the server's CPU seconds over `--idle` seconds with every stream open and nothing
-  happening, and (PostgreSQL) the connections the server holds meanwhile;
+- idle: `--settle` seconds after every stream is open (the pool closes what the openings
+  took), the server's CPU seconds over `--idle` seconds with nothing happening, and
+  (PostgreSQL) the connections the server holds at the end;
 - freshness: `--calls` calls made over HTTP one after the other; for each call and each stream,
   the time from the call's answer (the event is committed) to the `call` event arriving on
   the stream, and from the moment the call request was sent (both taken in the thread that
@@ -144,7 +145,13 @@ def _trace_lines(path: str, offset: int) -> tuple[dict[str, float], int]:
 
 
 async def run(
-    db: str, n_streams: int, n_calls: int, idle_s: float, reader: str, trace: str = ""
+    db: str,
+    n_streams: int,
+    n_calls: int,
+    idle_s: float,
+    reader: str,
+    trace: str = "",
+    settle_s: float = 25.0,
 ) -> None:
     setup = qh._setup(db, f"fan{os.getpid() % 10000}{reader[:2]}", counters=1)
     office, token, counter = setup["office"], setup["token"], setup["counters"][0]
@@ -184,7 +191,9 @@ async def run(
                 closers.append(transport.close)
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), timeout=300)
         opened = time.perf_counter() - t0
-        await asyncio.sleep(2)  # let the connections of the opening requests go back
+        # Let the connections the opening requests took go back to the pool and be closed (one
+        # unused connection closed every DB_POOL_MAX_IDLE, 5 s; `--settle`).
+        await asyncio.sleep(settle_s)
         cpu0 = server.cpu_seconds()
         await asyncio.sleep(idle_s)
         idle_cpu = server.cpu_seconds() - cpu0
@@ -254,6 +263,13 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--idle", type=float, default=10.0)
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=25.0,
+        help="seconds between the streams being open and the idle measurement (the pool "
+        "closes the connections the openings took, one every DB_POOL_MAX_IDLE)",
+    )
     parser.add_argument("--recreate", action="store_true")
     parser.add_argument(
         "--reader",
@@ -284,7 +300,9 @@ def main() -> None:
                     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
             else:
                 asyncio.set_event_loop_policy(None)
-            asyncio.run(run(db, args.streams, args.calls, args.idle, reader, args.trace))
+            asyncio.run(
+                run(db, args.streams, args.calls, args.idle, reader, args.trace, args.settle)
+            )
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ from pathlib import Path
 ROOT = _db.ROOT
 SQLITE = ROOT / "var" / "bench_faces_http.sqlite3"
 FACES = ROOT / "tests" / "fixtures" / "faces"
-PORT = 8767
+PORT = int(os.environ.get("BENCH_PORT", "8767"))
 
 
 def p95(values: list[float]) -> float:
@@ -170,12 +170,15 @@ def multipart(fields: dict[str, str], image: bytes) -> tuple[bytes, str]:
 
 
 def main() -> None:
+    global PORT
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--templates", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--pause", type=float, default=0.0, help="seconds before each check-in")
     parser.add_argument("--no-stages", dest="stages", action="store_false")
+    parser.add_argument("--port", type=int, default=PORT, help="server port (env BENCH_PORT)")
     args = parser.parse_args()
+    PORT = args.port
     for suffix in ("", "-wal", "-shm"):
         Path(f"{SQLITE}{suffix}").unlink(missing_ok=True)
     env = {

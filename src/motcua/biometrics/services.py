@@ -175,8 +175,11 @@ def _stamp(office_id: int, bumped: Signature) -> Stamp:
 
 def face_analyse(*, image: bytes) -> FaceProbe:
     """Decode, detect, check quality and embed one frame; FaceRejected tells the citizen what to do."""
-    # A photo far larger than the detector's input (DETECT_MAX_SIDE) is decoded at a reduced
-    # size that still covers it: the detector sees the same input, the decode costs a fraction.
+    # A photo at least twice the detector's input (DETECT_MAX_SIDE) is decoded at a reduced size
+    # that still covers it: the detector gets nearly the same input (either is scaled down to
+    # DETECT_MAX_SIDE), the decode costs a fraction, and the face is aligned from the reduced
+    # image (still far above SFace's 112 px; the licensed photos blown up ×3 match the same
+    # people: tests/biometrics/test_biometrics_real_model.py). Kiosk frames are decoded whole.
     array, scale = decode_image_at_least(image, DETECT_MAX_SIDE)
     engine = get_engine()
     start = time.perf_counter()

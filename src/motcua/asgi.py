@@ -12,6 +12,7 @@ refuse_unsafe_start()
 
 from motcua.portal.asgi_pages import CachedPagesASGI  # noqa: E402
 from motcua.queueing.fastlane import BoardFastLane  # noqa: E402
+from motcua.queueing.streams import DirectSendASGI  # noqa: E402
 from motcua.web.bodylimit import BodyLimitASGI  # noqa: E402  (needs the settings above)
 
 # Oversized request bodies are refused from their headers, before Django spools them. The
@@ -19,4 +20,6 @@ from motcua.web.bodylimit import BodyLimitASGI  # noqa: E402  (needs the setting
 # is live (queueing.fastlane: the same bytes as the Django view; MOTCUA_BOARD_FASTLANE=0: off).
 # An anonymous visitor's plain GET of a kept public page (home, statistics, procedures) is
 # answered from the process's copy with only the per-visitor parts done (portal.asgi_pages).
-application = BoardFastLane(CachedPagesASGI(BodyLimitASGI(django_application)))
+# Event streams get the server's `send`, for their frames to be written in the feed's wake-up
+# pass (queueing.streams.DirectSendASGI).
+application = BoardFastLane(CachedPagesASGI(BodyLimitASGI(DirectSendASGI(django_application))))

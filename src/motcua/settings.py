@@ -166,10 +166,13 @@ else:
     if os.environ.get("DB_POOL", "1") != "0":  # psycopg pool per process (DB_POOL=0: off)
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections, not Django
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": int(os.environ.get("DB_POOL_MIN", "1")),
+            # Empty while idle (an idle process holds no connection but its listener's); the
+            # pool closes one unused connection every `max_idle` seconds in which at least one
+            # stayed unused (psycopg_pool 3.x), so a busy pool stays warm.
+            "min_size": int(os.environ.get("DB_POOL_MIN", "0")),
             "max_size": db_pool_max(),
             "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
-            "max_idle": float(os.environ.get("DB_POOL_MAX_IDLE", "60")),  # then closed
+            "max_idle": float(os.environ.get("DB_POOL_MAX_IDLE", "5")),
         }
 
         def _forget_pools_in_child() -> None:  # a forked child must not use the parent's sockets

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -185,7 +185,17 @@ def _event(
     )
     ev._state.adding = False
     ev._state.db = "default"
-    broker.publish(ticket.office_id, ev.pk)  # pg_notify in this transaction, else on commit
+    # pg_notify in this transaction, else on commit. The signal carries the event as streams
+    # send it, with its time as a read of the row gives it (UTC): the feeds need not read it.
+    from motcua.queueing.selectors import event_payload
+
+    at = ev.at
+    ev.at = at.astimezone(UTC)
+    try:
+        sent = event_payload(ev)
+    finally:
+        ev.at = at
+    broker.publish(ticket.office_id, ev.pk, sent)
     lookups.event_written(ticket.office_id, kind)  # the plain insert sends no post_save
     if kind in (EventKind.FINISH, EventKind.NO_SHOW):
         from django.core.cache import cache

@@ -42,3 +42,47 @@ def test_lookup_answer_and_statements(make_dossier, settings):
     assert [e["action"] for e in body["timeline"]] == ["receive"]
     for personal in (dossier.citizen_id_number, dossier.citizen.full_name):
         assert personal not in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_plain_sql_read_answers_as_the_orm_did(make_dossier, settings):
+    """The plain-SQL read gives the ORM's answer: values and types, events at the same moment in
+    id order, an online submission (reference = code: no official code), paused, result set,
+    every wrong input answering the same not-found."""
+    from datetime import timedelta
+
+    from public_lookup_reference import same_answer
+
+    settings.RATELIMIT_ENABLE = False
+    now = clock.now().replace(microsecond=123456)
+    plain = make_dossier(status=2, paused_at=None)
+    online = make_dossier(
+        status=5, code="TT-260115-ABCD12", reference="TT-260115-ABCD12", channel="online",
+        paused_at=now, appointment_at=now + timedelta(days=9),
+    )  # fmt: skip
+    done = make_dossier(
+        status=10, reference="TT-260114-XYZ999", result_ready_at=now - timedelta(hours=5),
+        returned_at=now, result_timeliness="late", paused_at=None,
+    )  # fmt: skip
+    for d in (plain, online, done):
+        for i, (action, to) in enumerate([("receive", 2), ("assign", 4), ("pause", 5)]):
+            # Two events at the same moment: id order, as the ORM's ("at", "id").
+            DossierEvent.objects.create(
+                dossier=d, at=now - timedelta(hours=3 - min(i, 1)), action=action,
+                from_status=0, to_status=to,
+            )  # fmt: skip
+    verify_id = lambda d: d.citizen_id_number[-4:]  # noqa: E731
+    for d in (plain, online, done):
+        view = same_answer(d.code, verify_id(d))
+        assert [e["action"] for e in view["timeline"]] == ["receive", "assign", "pause"]
+        same_answer(f"  {d.code} ", verify_id(d))  # the code is trimmed
+        same_answer(d.code, d.citizen_phone_last4)
+        same_answer(d.code, f" {verify_id(d)} ")
+    assert same_answer(online.code, verify_id(online))["official_code"] is None
+    assert same_answer(done.reference, verify_id(done))["code"] == done.code  # by reference
+    for code, verify in [
+        (plain.code, "0000"), (plain.code, ""), (plain.code, "12345"), (plain.code, "１２３４"),
+        ("NO-SUCH-CODE", "1234"), ("", verify_id(plain)), ("x" * 200, "1234"),
+        (plain.code, verify_id(plain)[:3] + "a"),
+    ]:  # fmt: skip
+        assert same_answer(code, verify)[0] == "not found"

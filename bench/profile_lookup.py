@@ -97,9 +97,12 @@ def main() -> None:
                 "headers": [(b"host", b"127.0.0.1:18530"), (b"user-agent", b"profile")],
                 "client": (addr, 5555), "server": ("127.0.0.1", 18530),
             }  # fmt: skip
-            out: dict[str, Any] = {"body": b""}
+            out: dict[str, Any] = {"body": b"", "sent": False}
 
             async def receive() -> dict[str, Any]:
+                if out["sent"]:  # later calls: wait (Django listens for a disconnect)
+                    await asyncio.Event().wait()
+                out["sent"] = True
                 return {"type": "http.request", "body": b"", "more_body": False}
 
             async def send(m: dict[str, Any]) -> None:

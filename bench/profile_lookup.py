@@ -157,12 +157,32 @@ def main() -> None:
         if args.no_profile or name != "found":
             continue
         prof = cProfile.Profile(time.process_time)
+        worker = None
+        if args.asgi:  # the API lane's worker thread too (one request at a time here)
+            from motcua.web.apilane import ApiLane
+
+            worker = cProfile.Profile(time.process_time)
+            serve = ApiLane._serve
+
+            def profiled(self: Any, *a: Any) -> Any:
+                worker.enable()
+                try:
+                    return serve(self, *a)
+                finally:
+                    worker.disable()
+
+            ApiLane._serve = profiled  # type: ignore[method-assign]
         for i in range(args.n):
             prof.enable()
             get(path(i))
             prof.disable()
+        print("\n### the calling thread (event loop)\n" if worker else "")
         for line in hot._summary(prof, args.n, args.top, "cpu"):
             print(line)
+        if worker is not None:
+            print("\n### the API lane's worker thread\n")
+            for line in hot._summary(worker, args.n, args.top, "cpu"):
+                print(line)
 
 
 if __name__ == "__main__":

@@ -86,3 +86,20 @@ def test_plain_sql_read_answers_as_the_orm_did(make_dossier, settings):
         (plain.code, verify_id(plain)[:3] + "a"),
     ]:  # fmt: skip
         assert same_answer(code, verify)[0] == "not found"
+
+
+@pytest.mark.django_db
+def test_lookup_statements_with_the_limits_on(make_dossier, settings):
+    """With the limits on (the database cache): the client's window and the code's lock count
+    read together (one read, one write), then the two reads of the answer."""
+    dossier = make_dossier(status=2, paused_at=None)
+    verify = dossier.citizen_id_number[-4:]
+    settings.RATELIMIT_ENABLE = True
+    settings.MOTCUA = {**settings.MOTCUA, "PUBLIC_LOOKUP_PER_MINUTE": 100}
+    client = Client()
+    client.get(f"/api/v1/public/dossiers/{dossier.code}?verify={verify}")  # opens the window
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get(f"/api/v1/public/dossiers/{dossier.code}?verify={verify}")
+    assert r.status_code == 200
+    sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(sql) <= 4, sql  # before: 6 (has_key, locked read, write, lock count, 2 reads)

@@ -371,16 +371,17 @@ def dossier_timeline(*, dossier: Dossier, extras: bool = True) -> list[dict[str,
     return rows
 
 
-def dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
+def dossier_public_view(*, code: str, verify: str, failures: int | None = None) -> dict[str, Any]:
     """Status timeline and due date for the public lookup; no personal data.
 
     `verify` is the last 4 digits of the ID number or the phone; a wrong code and a wrong
-    verify answer the same way, so codes cannot be probed.
+    verify answer the same way, so codes cannot be probed. `failures`: the code's wrong-verifier
+    count when the caller read it with its rate limit (`throttle.public_lookup_count`).
     """
     from motcua.core.throttle import verifier_guard
 
     # A code is locked for an hour after a few wrong verifiers, whoever sends them.
-    with verifier_guard("dossier", code, mismatch={"dossier_not_found"}):
+    with verifier_guard("dossier", code, mismatch={"dossier_not_found"}, failures=failures):
         return _dossier_public_view(code=code, verify=verify)
 
 
@@ -460,10 +461,8 @@ def _public_timeline(dossier_id: int) -> list[dict[str, Any]]:
     (stable: at the same moment the dossier's own events first, then each source's in turn)."""
     from django.db import connection
 
-    from motcua.core.rawsql import converter
-
     sql, builders, plain = _public_timeline_sql(connection.vendor)
-    at = converter(DossierEvent, "at")
+    at = _public_converters(connection.vendor)[-1]  # DossierEvent.at
     with connection.cursor() as cursor:
         cursor.execute(sql, [dossier_id] * (1 + len(builders)))
         found = cursor.fetchall()
@@ -491,10 +490,16 @@ def _public_timeline(dossier_id: int) -> list[dict[str, Any]]:
     return timeline
 
 
+@functools.cache
+def _public_converters(vendor: str) -> tuple[Any, ...]:
+    from motcua.core.rawsql import converter
+
+    """The converters of the dossier's columns (in _PUBLIC_FIELDS order), then DossierEvent.at."""
+    return (*(converter(Dossier, name) for name in _PUBLIC_FIELDS), converter(DossierEvent, "at"))
+
+
 def _dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
     from django.db import connection
-
-    from motcua.core.rawsql import converter
 
     verify = (verify or "").strip()
     number = (code or "").strip()  # as dossier_by_number
@@ -514,9 +519,10 @@ def _dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
         )
     assert row is not None
     d = {
-        name: converter(Dossier, name)(raw)
-        for name, raw in zip(_PUBLIC_FIELDS, row, strict=False)
-        if name not in ("citizen_id_number", "citizen_phone_last4")
+        name: conv(raw)
+        for name, conv, raw in zip(
+            _PUBLIC_FIELDS, _public_converters(connection.vendor), row, strict=False
+        )
     }
     reference = d["reference"]
     status = d["status"]

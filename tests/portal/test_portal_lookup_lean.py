@@ -103,3 +103,34 @@ def test_lookup_statements_with_the_limits_on(make_dossier, settings):
     assert r.status_code == 200
     sql = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(sql) <= 4, sql  # before: 6 (has_key, locked read, write, lock count, 2 reads)
+
+
+@pytest.mark.django_db
+def test_lookup_statements_stay_prepared_on_postgresql(make_dossier, settings):
+    """PostgreSQL: the lookup's two reads are prepared once per connection (parsed and planned
+    once), and answer as the ORM read; DB_PREPARE=0 (the setting off): nothing prepared."""
+    from public_lookup_reference import same_answer
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements: PostgreSQL only")
+    settings.RATELIMIT_ENABLE = False
+    dossier = make_dossier(status=2, paused_at=None)
+    DossierEvent.objects.create(
+        dossier=dossier, at=clock.now(), action="receive", from_status=0, to_status=2
+    )
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [r[0] for r in cursor.fetchall()]
+
+    settings.DB_PREPARED_STATEMENTS = False
+    same_answer(dossier.code, dossier.citizen_id_number[-4:])
+    assert not any("dossiers_dossier" in s for s in prepared())
+    settings.DB_PREPARED_STATEMENTS = True
+    for _ in range(3):
+        same_answer(dossier.code, dossier.citizen_id_number[-4:])
+    same_answer(dossier.code, "0000" if dossier.citizen_phone_last4 != "0000" else "1111")
+    statements = prepared()
+    assert sum('FROM "dossiers_dossier" d' in s for s in statements) == 1
+    assert sum('FROM "dossiers_dossierevent"' in s for s in statements) == 1

@@ -461,9 +461,11 @@ def _public_timeline(dossier_id: int) -> list[dict[str, Any]]:
     (stable: at the same moment the dossier's own events first, then each source's in turn)."""
     from django.db import connection
 
+    from motcua.core.rawsql import prepared_cursor
+
     sql, builders, plain = _public_timeline_sql(connection.vendor)
     at = _public_converters(connection.vendor)[-1]  # DossierEvent.at
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [dossier_id] * (1 + len(builders)))
         found = cursor.fetchall()
     timeline: list[dict[str, Any]] = []
@@ -501,9 +503,11 @@ def _public_converters(vendor: str) -> tuple[Any, ...]:
 def _dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
     from django.db import connection
 
+    from motcua.core.rawsql import prepared_cursor
+
     verify = (verify or "").strip()
     number = (code or "").strip()  # as dossier_by_number
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_public_dossier_sql(connection.vendor), [number, number])
         row = cursor.fetchone()
     ok = (

@@ -582,9 +582,9 @@ class _Closer:
         self._resource_closers: list[Callable[[], None]] = []
 
     def close(self) -> None:
-        from django.core import signals
-
         import contextlib
+
+        from django.core import signals
 
         for closer in self._resource_closers:
             with contextlib.suppress(Exception):  # as HttpResponseBase.close

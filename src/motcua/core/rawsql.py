@@ -128,7 +128,7 @@ def _prepared_cursor_class() -> Any:
     class PreparedCursor(ServerBindingCursor):  # type: ignore[misc,valid-type]
         def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
             kwargs["prepare"] = True
-            return super().execute(query, params, **kwargs)
+            return super().execute(query, params, **kwargs)  # type: ignore[misc]
 
     return PreparedCursor
 
@@ -170,7 +170,7 @@ def prepared_cursor() -> Any:
         loader = raw.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
         if conn.timezone != getattr(loader, "timezone", None):
             register_tzloader(conn.timezone, cursor)
-        return conn._prepare_cursor(cursor)
+        return conn._prepare_cursor(cursor)  # type: ignore[attr-defined]
 
 
 # --- a row written, or read by a unique key ---------------------------------------------------

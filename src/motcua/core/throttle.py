@@ -319,7 +319,7 @@ class SharedDatabaseCache(DatabaseCache):
                         [p for pair in updates for p in pair] + [k for k, _v in updates],
                     )
             if expired:
-                self._base_delete_many(expired)
+                self._base_delete_many(expired)  # type: ignore[attr-defined]
         return counts, peeked
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:

@@ -414,7 +414,8 @@ def _public_dossier_sql(vendor: str) -> str:
     from motcua.core.rawsql import quote
     from motcua.org.models import Unit
 
-    cols = ", ".join(f"d.{quote(Dossier._meta.get_field(f).column)}" for f in _PUBLIC_FIELDS)
+    columns = {f.name: str(f.column) for f in Dossier._meta.concrete_fields}
+    cols = ", ".join(f"d.{quote(columns[f])}" for f in _PUBLIC_FIELDS)
     return (
         f"SELECT {cols}, pv.{quote('name')}, p.{quote('code')}, u.{quote('name')} "  # noqa: S608
         f"FROM {quote(Dossier._meta.db_table)} d "

@@ -226,6 +226,29 @@ def test_check_in_answers_are_django_s(at, office, counters, svc_a, svc_b, limit
     assert Ticket.objects.count() == 4
 
 
+def test_a_face_check_in_by_multipart_is_django_s(at, office, svc_a, limits, fake_engine):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+    from queueing_helpers import face_jpeg
+
+    pair = Pair()
+    pair.learn("POST", CHECK_IN, b"{", JSON)
+    ctype = [("Content-Type", MULTIPART_CONTENT)]
+
+    def form(colour: tuple[int, int, int], **fields: str) -> bytes:
+        image = SimpleUploadedFile("f.jpg", face_jpeg(colour), "image/jpeg")
+        data = {"office": office.code, "service": "A", "image": image, **fields}
+        return encode_multipart(BOUNDARY, data)
+
+    status, _h, data = pair.same(("POST", CHECK_IN, form((40, 60, 200)), ctype))
+    assert status == 404 and data["code"] == "face_unknown"
+    status, _h, data = pair.same(
+        ("POST", CHECK_IN, form((40, 60, 200), qr=QR_A, consent="remember"), ctype),
+        ("POST", CHECK_IN, form((200, 60, 40), qr=QR_B, consent="remember"), ctype),
+    )
+    assert status == 201 and Ticket.objects.count() == 2
+
+
 def test_an_idempotent_retry_answers_the_first_answer(at, office, counters, svc_a, limits):
     pair = Pair()
     pair.learn("POST", CHECK_IN, b"{", JSON)

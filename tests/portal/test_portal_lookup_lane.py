@@ -186,3 +186,50 @@ def test_rate_limit_and_code_lock_through_the_lane(make_dossier, settings):
     assert [h for h in a[1] if h[0].lower() != b"date"] == [
         h for h in b[1] if h[0].lower() != b"date"
     ]
+
+
+def test_the_lane_logs_refusals_as_django_does(make_dossier, settings):
+    """A wrong verifier (404) and a rate-limited lookup (429) leave the same `django.request`
+    warning through the lane as through Django (a server log of probing); a found one none."""
+    import logging
+
+    settings.RATELIMIT_ENABLE = True
+    settings.MOTCUA = {**settings.MOTCUA, "PUBLIC_LOOKUP_PER_MINUTE": 2}
+    dossier = make_dossier(status=2, paused_at=None)
+    lane, mine, ref = _apps()
+    _learn(mine)
+    wrong = _wrong(dossier)
+    got: list[tuple[str, str]] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            got.append((record.levelname, record.getMessage()))
+
+    logger = logging.getLogger("django.request")
+    keep = Keep()
+    logger.addHandler(keep)
+    try:
+        seen = []
+        for app, client in ((mine, "10.3.0.1"), (ref, "10.3.0.2")):
+            got.clear()
+            _call(
+                app,
+                LOOKUP + dossier.code,
+                f"verify={dossier.citizen_id_number[-4:]}",
+                client=client,
+            )
+            _call(app, LOOKUP + dossier.code, f"verify={wrong}", client=client)
+            _call(app, LOOKUP + dossier.code, f"verify={wrong}", client=client)
+            seen.append(list(got))
+    finally:
+        logger.removeHandler(keep)
+    path = LOOKUP + dossier.code
+    assert (
+        seen[0]
+        == seen[1]
+        == [
+            ("WARNING", f"Not Found: {path}"),
+            ("WARNING", f"Too Many Requests: {path}"),
+        ]
+    )
+    assert lane.stats["lane"] == 3

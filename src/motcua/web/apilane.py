@@ -529,16 +529,13 @@ class ApiLane:
             if isinstance(response, HttpResponseNotAllowed):
                 aside = True  # ninja's 405, before anything ran: ApiRequestMiddleware's JSON
                 return None
-            if response.status_code >= 400:  # as Django's handler: the django.request log
+            if response.status_code >= 400:  # as Django's handler logs them (django.request)
                 from django.utils.log import log_response
 
                 log_response(
-                    "%s: %s",
-                    response.reason_phrase,
-                    request.path,
-                    response=response,
-                    request=request,
-                )
+                    "%s: %s", response.reason_phrase, request.path,
+                    response=response, request=request,
+                )  # fmt: skip
             return response
         finally:
             _keep_sqlite(self._config.sqlite_keep_s if isinstance(self._config, _Config) else 0)

@@ -3,9 +3,13 @@
     .venv/bin/python bench/profile_hotpaths.py                  # SQLite file var/bench_profile.sqlite3
     .venv/bin/python bench/profile_hotpaths.py --db postgres    # database motcua_bench_profile
     .venv/bin/python bench/profile_hotpaths.py --sql            # also list one request's statements
+    .venv/bin/python bench/profile_hotpaths.py --via asgi       # through motcua.asgi.application
 
 Requests go through Django's whole request handler (every middleware, ninja, the views) with
-the test client, in this process; the client's own cost is small beside the server's. For each
+the test client, in this process; the client's own cost is small beside the server's. With
+`--via asgi` they go through the ASGI application uvicorn serves (the board and API lanes in
+front of Django's ASGI handler; MOTCUA_API_LANE=0 / MOTCUA_BOARD_FASTLANE=0 turn a lane off),
+called in this process: CPU and statements then count every thread of it. For each
 path: statements per request; the CPU time of this process per request, first without the
 profiler (-n requests: the figure to compare, little disturbed by other work on the machine;
 on PostgreSQL the database server's own time is not in it), then under cProfile (-n more; timer:
@@ -123,6 +127,97 @@ def _summary(prof: cProfile.Profile, n: int, top: int, timer: str) -> list[str]:
     return out
 
 
+class _Response:
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.status_code, self.headers, self.content = status, headers, body
+
+
+class AsgiClient:
+    """The few calls of Django's test Client this script makes, through an ASGI application
+    (one event loop kept for the run, as a uvicorn worker's)."""
+
+    def __init__(self, app: Any) -> None:
+        import asyncio
+
+        self.app = app
+        self.loop = asyncio.new_event_loop()
+
+    def _call(
+        self, method: str, path: str, body: bytes, headers: list[tuple[bytes, bytes]]
+    ) -> _Response:
+        import asyncio
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"host", b"127.0.0.1"), (b"content-length", str(len(body)).encode())]
+            + headers,
+            "client": ("127.0.0.1", 40000),
+            "server": ("127.0.0.1", 8000),
+        }
+        sent: list[dict[str, Any]] = []
+        state = {"read": False}
+
+        async def receive() -> dict[str, Any]:
+            if not state["read"]:
+                state["read"] = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.sleep(3600)
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        async def run() -> None:
+            await self.app(scope, receive, send)
+
+        self.loop.run_until_complete(run())
+        start = sent[0]
+        return _Response(
+            start["status"], start["headers"], b"".join(m.get("body", b"") for m in sent[1:])
+        )
+
+    def post(self, path: str, data: str = "", content_type: str = "", **extra: str) -> _Response:
+        headers = [(b"content-type", content_type.encode())] if content_type else []
+        headers += [
+            (k[5:].lower().replace("_", "-").encode(), v.encode())
+            for k, v in extra.items()
+            if k.startswith("HTTP_")
+        ]
+        return self._call("POST", path, data.encode(), headers)
+
+    def get(self, path: str) -> _Response:
+        return self._call("GET", path, b"", [])
+
+
+_SINK: list[list[str]] = []
+
+
+def _counting() -> None:
+    """Every connection of every thread reports its statements to the innermost sink."""
+    from django.db import connection
+    from django.db.backends.signals import connection_created
+
+    def wrapper(execute: Any, query: str, params: Any, many: bool, context: Any) -> Any:
+        if _SINK:
+            _SINK[-1].append(query)
+        return execute(query, params, many, context)
+
+    def added(sender: Any, connection: Any, **kwargs: Any) -> None:
+        if wrapper not in connection.execute_wrappers:
+            connection.execute_wrappers.append(wrapper)
+
+    connection_created.connect(added, weak=False)
+    connection.execute_wrappers.append(wrapper)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", default="sqlite", choices=("sqlite", "postgres"))
@@ -134,6 +229,12 @@ def main() -> None:
         default="cpu",
         choices=("cpu", "wall"),
         help="cpu: this process's CPU time (waits for the database not counted); wall: elapsed",
+    )
+    parser.add_argument(
+        "--via",
+        default="client",
+        choices=("client", "asgi"),
+        help="client: Django's test client; asgi: motcua.asgi.application, in this process",
     )
     args = parser.parse_args()
     url = _recreate(args.db)
@@ -159,7 +260,13 @@ def main() -> None:
     user = User.objects.create(username="qprof", full_name="Cán bộ thử")
     StaffRole.objects.create(user=user, unit=unit, role=Role.RECEPTION)
     token = api_token_issue(user=user)
-    client = Client()
+    client: Any = Client()
+    if args.via == "asgi":
+        from motcua.asgi import application
+
+        connection.close()  # the lanes' threads use their own connections
+        client = AsgiClient(application)
+    _counting()
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
     def check_in(i: int) -> Any:
@@ -195,8 +302,15 @@ def main() -> None:
         finish(i)
     board(0)
     load = Path("/proc/loadavg").read_text().split()[:3]
+    lanes = (
+        f"via ASGI, API lane {os.environ.get('MOTCUA_API_LANE', '1')}, "
+        f"board lane {os.environ.get('MOTCUA_BOARD_FASTLANE', '1')}"
+        if args.via == "asgi"
+        else "via the test client"
+    )
     print(
-        f"# {args.db}: {args.n} requests per path, in process; load average {' '.join(load)}; "
+        f"# {args.db}: {args.n} requests per path, in process, {lanes}; "
+        f"load average {' '.join(load)}; "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
     for name, fn, before, after in (
@@ -211,17 +325,15 @@ def main() -> None:
         ("board snapshot (GET /api/v1/queue/{office}/board), cache hit", board, None, None),
     ):
         sql: list[str] = []
-
-        def record(execute: Any, query: str, params: Any, many: bool, context: Any) -> Any:
-            sql.append(query)
-            return execute(query, params, many, context)
-
         if before:
             before(0)
         if fn is board:
             board(0)  # the board after the last call is rebuilt once; count a cache hit
-        with connection.execute_wrapper(record):
+        _SINK.append(sql)
+        try:
             fn(0 if fn is not check_in else 99_999)
+        finally:
+            _SINK.pop()
         if after:
             after(0 if after is not check_in else 80_000)
         statements = len(sql)
@@ -240,17 +352,16 @@ def main() -> None:
         wall = 0.0
         counted: list[str] = []
 
-        def count(execute: Any, query: str, params: Any, many: bool, context: Any) -> Any:
-            counted.append(query)
-            return execute(query, params, many, context)
-
         for i in range(args.n + 1, 2 * args.n + 1):
             if before:
                 before(i)
             t0 = time.perf_counter()
             prof.enable()
-            with connection.execute_wrapper(count):
+            _SINK.append(counted)
+            try:
                 fn(i)
+            finally:
+                _SINK.pop()
             prof.disable()
             wall += time.perf_counter() - t0
             if after:

@@ -102,6 +102,17 @@ api = MotcuaAPI(
 )
 
 
+def _add_lane_marker() -> None:
+    # On a request the API lane learns from (web.apilane: a flag in the ASGI scope), the view's
+    # own headers are named in a marker header the lane strips; otherwise nothing.
+    from motcua.web.apilane import lane_marker
+
+    api.add_decorator(lane_marker, mode="view")
+
+
+_add_lane_marker()
+
+
 def error(request: HttpRequest, status: int, code: str, message: str, **extra: Any) -> HttpResponse:
     return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
 

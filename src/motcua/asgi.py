@@ -13,6 +13,7 @@ refuse_unsafe_start()
 from motcua.portal.asgi_pages import CachedPagesASGI  # noqa: E402
 from motcua.queueing.fastlane import BoardFastLane  # noqa: E402
 from motcua.queueing.streams import DirectSendASGI  # noqa: E402
+from motcua.web.apilane import ApiLane  # noqa: E402
 from motcua.web.bodylimit import BodyLimitASGI  # noqa: E402  (needs the settings above)
 
 # Oversized request bodies are refused from their headers, before Django spools them. The
@@ -22,4 +23,9 @@ from motcua.web.bodylimit import BodyLimitASGI  # noqa: E402  (needs the setting
 # answered from the process's copy with only the per-visitor parts done (portal.asgi_pages).
 # Event streams get the server's `send`, for their frames to be written in the feed's wake-up
 # pass (queueing.streams.DirectSendASGI).
-application = BoardFastLane(CachedPagesASGI(BodyLimitASGI(DirectSendASGI(django_application))))
+# The API's hot writes (check-in, call-next, counter actions) are run by the same views in a
+# thread pool, without the middleware stack, headers learnt from Django's own answers
+# (web.apilane; MOTCUA_API_LANE=0: off).
+application = BoardFastLane(
+    CachedPagesASGI(BodyLimitASGI(ApiLane(DirectSendASGI(django_application))))
+)

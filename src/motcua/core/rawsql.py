@@ -6,6 +6,8 @@ run it. For the few hot statements written as plain SQL (queueing/hotsql.py says
 
 - select `columns(Model, alias)`, then `instance(Model, row)`; a single column with `value()`;
   the column lists and each field's converters are worked out once per model and vendor;
+- `prepared_cursor()`: on PostgreSQL a cursor whose statements stay prepared on the connection
+  (parsed and planned once per connection; settings.DB_PREPARED_STATEMENTS);
 - `insert(obj)` and `first_by(Model, column, value)`: a row written, or read by a unique key,
   with the statement text built once per model and the values adapted by the fields' own
   `pre_save`/`get_db_prep_save`: the same rows and instances as `create()` and
@@ -109,6 +111,66 @@ def _same(raw: Any) -> Any:
 
 def quote(name: str) -> str:
     return connections[DEFAULT_DB_ALIAS].ops.quote_name(name)
+
+
+# --- prepared statements (PostgreSQL) ----------------------------------------------------------
+
+# psycopg prepares a statement after `prepare_threshold` executions on a connection; Django turns
+# that off (None) and binds parameters on the client. A prepared cursor binds on the server and
+# asks for every statement to be prepared; the threshold is raised from None to a number no
+# statement reaches, so that nothing else is ever prepared.
+_NEVER = 2**31
+
+
+def _prepared_cursor_class() -> Any:
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):  # type: ignore[misc,valid-type]
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            kwargs["prepare"] = True
+            return super().execute(query, params, **kwargs)  # type: ignore[misc]
+
+    return PreparedCursor
+
+
+_PREPARED: list[Any] = []
+
+
+def prepared_cursor() -> Any:
+    """A cursor (Django's wrapper: execute wrappers, errors as Django's) whose
+    statements PostgreSQL keeps prepared on this connection (psycopg's own cache of prepared
+    statements, which follows rollbacks and DDL); the ordinary cursor on other databases, or
+    with settings.DB_PREPARED_STATEMENTS off. For a few hot statements of fixed text with %s
+    parameters (bound on the server: no literal %, no parameters spliced into the text)."""
+    from django.conf import settings
+
+    conn = connections[DEFAULT_DB_ALIAS]
+    if (
+        conn.vendor != "postgresql"
+        or not getattr(settings, "DB_PREPARED_STATEMENTS", False)
+        # Queries logged (DEBUG, a test capturing them): the ordinary cursor, whose log has the
+        # statement's text (a prepared execution's has none).
+        or conn.queries_logged
+    ):
+        return conn.cursor()
+    conn.close_if_health_check_failed()
+    conn.ensure_connection()
+    with conn.wrap_database_errors:
+        raw = conn.connection
+        if raw.prepare_threshold is None:
+            raw.prepare_threshold = _NEVER
+        if not _PREPARED:
+            _PREPARED.append(_prepared_cursor_class())
+        cursor = _PREPARED[0](raw)
+        # As DatabaseWrapper.create_cursor: the connection's time zone for timestamps.
+        from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
+        from django.db.backends.postgresql.psycopg_any import register_tzloader
+        from psycopg.pq import Format
+
+        loader = raw.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        if conn.timezone != getattr(loader, "timezone", None):
+            register_tzloader(conn.timezone, cursor)
+        return conn._prepare_cursor(cursor)  # type: ignore[attr-defined]
 
 
 # --- a row written, or read by a unique key ---------------------------------------------------

@@ -24,7 +24,6 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Model
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from motcua.core.rawsql import columns, converter, instance
 from motcua.core.rawsql import quote as _q
@@ -46,6 +45,7 @@ def _postgres() -> bool:
 
 
 def _prep(model: type[Model], name: str, value: Any) -> Any:
+    """`value` as a parameter for the column of field `name`, adapted as the ORM adapts it."""
     field: Any = model._meta.get_field(name)
     return field.get_db_prep_save(value, connection)
 
@@ -322,29 +322,6 @@ def wait_tally_add(*, office_id: int, day: date, seconds: float, count: int) -> 
 # --- the kiosk check-in (and the position every ticket page shows) ---------------------------
 
 
-def _table(model: Any) -> str:
-    return str(connection.ops.quote_name(model._meta.db_table))
-
-
-def _dt_param(value: datetime) -> Any:
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _date_param(value: date) -> Any:
-    return connection.ops.adapt_datefield_value(value)
-
-
-def _dt(value: Any) -> datetime | None:
-    """A datetime column read by a raw cursor, as the ORM returns it (aware)."""
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        value = parse_datetime(str(value))
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, connection.timezone)  # SQLite keeps UTC, naive
-    return value
-
-
 # PostgreSQL advisory locks of an office's queue day: (DAY_LOCK, office id). A ticket being
 # issued holds it shared until its transaction ends; closing the day takes it exclusive, so it
 # waits for the tickets in flight (and sweeps them) and the tickets after it see the day closed.
@@ -357,11 +334,11 @@ def lock_citizen(citizen_id: int, *, office_id: int) -> None:
     """Serialise one person's check-ins (two kiosks at once) and hold the office's day open
     (above) on PostgreSQL, in one statement; on SQLite the transaction already holds the
     database's write lock (BEGIN IMMEDIATE), so nothing to do."""
-    if connection.vendor != "postgresql":
+    if not _postgres():
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 1 FROM {_table(Citizen)} AS c, pg_advisory_xact_lock_shared(%s, %s) AS d "  # noqa: S608
+            f"SELECT 1 FROM {_q(Citizen._meta.db_table)} AS c, pg_advisory_xact_lock_shared(%s, %s) AS d "  # noqa: S608
             "WHERE c.id = %s FOR UPDATE OF c",
             [DAY_LOCK, office_id, citizen_id],
         )
@@ -371,14 +348,14 @@ def lock_citizen(citizen_id: int, *, office_id: int) -> None:
 
 def hold_day_open(office_id: int) -> None:
     """A ticket without a citizen: only the office's day held open (PostgreSQL)."""
-    if connection.vendor == "postgresql":
+    if _postgres():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [DAY_LOCK, office_id])
 
 
 def lock_day_for_closing(office_id: int) -> None:
     """Closing the day: wait for the office's tickets being issued (PostgreSQL)."""
-    if connection.vendor == "postgresql":
+    if _postgres():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [DAY_LOCK, office_id])
 
@@ -400,7 +377,7 @@ def person_today(
     (with `bookings`) their bookings for this service today still to be checked in."""
     tz = timezone.get_current_timezone()  # `slot_start__date` is the date in this zone
     start = datetime.combine(day, time.min).replace(tzinfo=tz)
-    ticket, queue_day, booking = _table(Ticket), _table(QueueDay), _table(Booking)
+    ticket, queue_day, booking = (_q(m._meta.db_table) for m in (Ticket, QueueDay, Booking))
     # Table names from the models, every value a parameter.
     sql = (
         "SELECT 't', id, service_id, status, on_behalf_of_id, carried_from_id "  # noqa: S608
@@ -408,7 +385,12 @@ def person_today(
         f"UNION ALL SELECT 'c', id, NULL, NULL, NULL, NULL FROM {queue_day} "
         "WHERE office_id = %s AND date = %s AND closed_at IS NOT NULL"
     )
-    params: list[Any] = [citizen_id, _date_param(day), office_id, _date_param(day)]
+    params: list[Any] = [
+        citizen_id,
+        _prep(Ticket, "service_date", day),
+        office_id,
+        _prep(QueueDay, "date", day),
+    ]
     if bookings:
         sql += (
             f" UNION ALL SELECT 'b', id, service_id, status, NULL, NULL FROM {booking} "  # noqa: S608
@@ -419,8 +401,12 @@ def person_today(
             citizen_id,
             service_id,
             str(BookingStatus.BOOKED),
-            _dt_param(start),
-            _dt_param(datetime.combine(day + timedelta(days=1), time.min).replace(tzinfo=tz)),
+            _prep(Booking, "slot_start", start),
+            _prep(
+                Booking,
+                "slot_start",
+                datetime.combine(day + timedelta(days=1), time.min).replace(tzinfo=tz),
+            ),
         ]
     out = Today()
     with connection.cursor() as cursor:
@@ -449,8 +435,8 @@ class Waiting:
 
 def waiting_line(*, service_id: int, day: date, ticket_id: int, waiting_since: datetime) -> Waiting:
     """One statement: the special tickets read, the plain ones counted (an indexed aggregate)."""
-    t, ws, d = _table(Ticket), _dt_param(waiting_since), _date_param(day)
-    group, booking = _table(PriorityGroup), _table(Booking)
+    t, group, booking = (_q(m._meta.db_table) for m in (Ticket, PriorityGroup, Booking))
+    ws, d = _prep(Ticket, "waiting_since", waiting_since), _prep(Ticket, "service_date", day)
     # Table names from the models, every value a parameter.
     sql = (
         f"SELECT NULL, t.id, t.waiting_since, p.weight, b.slot_start FROM {t} t "  # noqa: S608
@@ -468,11 +454,12 @@ def waiting_line(*, service_id: int, day: date, ticket_id: int, waiting_since: d
     params = [service_id, d, waiting, ws, ws, ticket_id, service_id, d, waiting, ticket_id]
     special: list[tuple[int, datetime, int, datetime | None]] = []
     total = before = 0
+    since_of, slot_of = converter(Ticket, "waiting_since"), converter(Booking, "slot_start")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for count, pk, since, weight, slot in cursor.fetchall():
             if count is None:
-                special.append((pk, _dt(since), weight or 0, _dt(slot)))  # type: ignore[arg-type]
+                special.append((pk, since_of(since), weight or 0, slot_of(slot)))
             else:
                 total, before = int(count), int(pk or 0)
     return Waiting(special=special, plain_total=total, plain_before=before)

@@ -220,3 +220,58 @@ def test_free_counters_remembered_until_a_counter_takes_or_ends_a_ticket(
     assert selectors.free_counters(service=svc_a) == free - 1
     services.ticket_finish(ticket=ticket, officer=officer)
     assert selectors.free_counters(service=svc_a) == free
+
+
+def test_wait_pace_kept_across_finishes_until_it_goes_stale(
+    at, office, counters, svc_a, officer, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The pace behind the wait estimate (seconds per person) is remembered PACE_FRESH_S and not
+    read again when a ticket ends (it was, at every finish: 2–3 statements on the next check-in
+    of a busy queue); once stale, the estimate follows the tickets ended since."""
+    import time
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from motcua.core import cache as core_cache
+    from motcua.core import clock
+    from motcua.queueing import selectors, services
+
+    def serve(minutes):  # the counter calls the next one and serves them for `minutes`
+        called = services.ticket_call_next(counter=counters[0], officer=officer)
+        at(clock.now() + timedelta(minutes=minutes))
+        services.ticket_finish(ticket=called, officer=officer)
+
+    for _ in range(3):
+        ticket_issue(office=office, service=svc_a, citizen=None, method=Method.STAFF)
+        serve(4)
+    line = [
+        ticket_issue(office=office, service=svc_a, citizen=None, method=Method.STAFF).ticket
+        for _ in range(4)
+    ]
+    last = line[-1]
+    first = selectors.ticket_position(last)
+    pace = selectors.seconds_per_person_recent(service=svc_a, office=office)
+    assert pace == selectors.seconds_per_person(service=svc_a, office=office) == 240
+    # 3 ahead, 2 free counters, capacity 1.5 (counter 3 is shared with B): (3 - 2 + 0.5) × 240 / 1.5
+    assert first["people_ahead"] == 3 and first["estimated_wait_s"] == 240
+
+    with django_capture_on_commit_callbacks(execute=True):  # as if each request committed
+        serve(20)  # the first of the line, much slower, ends: the remembered pace stays
+    with CaptureQueriesContext(connection) as ctx:
+        again = selectors.ticket_position(last)
+    read = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "finished_at" not in read and "queueing_ticketevent" not in read, read
+    # 2 ahead, 2 free counters: (2 - 2 + 0.5) × 240 / 1.5, the remembered 240 s a person
+    assert again["people_ahead"] == 2 and again["estimated_wait_s"] == 80
+    assert selectors.seconds_per_person_recent(service=svc_a, office=office) == pace
+
+    # PACE_FRESH_S later the next estimate reads it again: the 20 minutes count now.
+    later = time.time() + selectors.PACE_FRESH_S + 1
+    monkeypatch.setattr(
+        core_cache,
+        "time",
+        SimpleNamespace(time=lambda: later, monotonic=time.monotonic, sleep=time.sleep),
+    )
+    fresh = selectors.seconds_per_person(service=svc_a, office=office)
+    assert fresh > pace
+    assert selectors.seconds_per_person_recent(service=svc_a, office=office) == fresh

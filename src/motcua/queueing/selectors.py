@@ -168,7 +168,13 @@ PACE_FRESH_S = 30  # how long a service's measured pace is reused by check-in an
 
 def seconds_per_person_recent(*, service: Service, office: Office) -> float:
     """`seconds_per_person`, remembered for PACE_FRESH_S (it reads up to 300 events and the
-    last tickets; it moves slowly) and forgotten when a ticket of the service ends here."""
+    last tickets; it moves slowly).
+
+    Only the wait estimate shown with a position (check-in answer, ticket page) uses it. It is
+    not forgotten when a ticket ends: one more ticket moves a trimmed mean of up to
+    `history_size` tickets little, another process (or a local cache per process) kept its own
+    copy for up to PACE_FRESH_S anyway, and forgetting it at every finish made a busy queue
+    read it again on almost every check-in (2–3 statements)."""
     from motcua.core.cache import cached_figure
 
     return cached_figure(

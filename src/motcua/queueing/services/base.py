@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 
 from motcua.core import clock
 from motcua.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -16,7 +16,6 @@ from motcua.queueing import broker, hotsql, lookups
 from motcua.queueing.models import (
     BlockedAttempt,
     BlockReason,
-    EventKind,
     QueueSettings,
     Service,
     Ticket,
@@ -187,13 +186,8 @@ def _event(
     ev._state.db = "default"
     broker.publish(ticket.office_id, ev.pk)  # pg_notify in this transaction, else on commit
     lookups.event_written(ticket.office_id, kind)  # the plain insert sends no post_save
-    if kind in (EventKind.FINISH, EventKind.NO_SHOW):
-        from django.core.cache import cache
-
-        from motcua.queueing.selectors import pace_key
-
-        key = pace_key(ticket.service_id)
-        transaction.on_commit(lambda: cache.delete(key))
+    # The service's pace (selectors.seconds_per_person_recent) is not forgotten here: it only
+    # feeds the wait estimate, moves slowly and is refreshed every PACE_FRESH_S anyway.
     return ev
 
 

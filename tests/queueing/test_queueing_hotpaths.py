@@ -275,3 +275,74 @@ def test_wait_pace_kept_across_finishes_until_it_goes_stale(
     fresh = selectors.seconds_per_person(service=svc_a, office=office)
     assert fresh > pace
     assert selectors.seconds_per_person_recent(service=svc_a, office=office) == fresh
+
+
+def test_plain_inserts_of_the_check_in_keep_every_save_effect(
+    at, client, office, counters, svc_a, officer, monkeypatch
+):
+    """The check-in writes the citizen, its audit row, the ticket, a reused ticket's blocked
+    attempt and the ticket event without Model.save(): what save() and the receivers did
+    still happens (name folded, audit row, the streams and lookups told), and a save receiver
+    connected to any of those models still runs (the insert then goes through save())."""
+    from django.db.models.signals import post_save
+
+    from motcua.core.models import AuditEvent
+    from motcua.core.text import fold
+    from motcua.org.models import Citizen
+    from motcua.queueing import broker, lookups, services
+    from motcua.queueing.models import BlockedAttempt, EventKind, Ticket, TicketEvent
+
+    published, written = [], []
+    real_publish, real_written = broker.publish, lookups.event_written
+    monkeypatch.setattr(
+        broker, "publish", lambda o, e: (published.append((o, e)), real_publish(o, e))
+    )
+    monkeypatch.setattr(
+        lookups, "event_written", lambda o, k: (written.append((o, k)), real_written(o, k))
+    )
+
+    def check_in(qr):
+        body = json.dumps({"qr": qr, "office": office.code, "service": "A"})
+        return client.post("/api/v1/kiosk/check-in", data=body, content_type="application/json")
+
+    r = check_in(QR_A)  # a new citizen, plain inserts all the way
+    assert r.status_code == 201
+    citizen = Citizen.objects.get(id_number="001085012345")
+    assert citizen.name_folded == fold("Nguyễn Văn An") and citizen.created_at is not None
+    assert citizen.verified
+    assert AuditEvent.objects.filter(
+        action="citizen.create", object_type="org.citizen", object_id=str(citizen.pk)
+    ).exists()
+    ticket = Ticket.objects.get(citizen=citizen)
+    issue = TicketEvent.objects.get(ticket=ticket, kind=EventKind.ISSUE)
+    assert published == [(office.pk, issue.pk)] and written == [(office.pk, EventKind.ISSUE)]
+    assert check_in(QR_A).status_code == 200  # reused: the blocked attempt is written
+    assert BlockedAttempt.objects.filter(citizen=citizen, ticket=ticket).count() == 1
+    services.ticket_call_next(counter=counters[0], officer=officer)
+    call = TicketEvent.objects.get(ticket=ticket, kind=EventKind.CALL)
+    assert published[-1] == (office.pk, call.pk) and written[-1] == (office.pk, EventKind.CALL)
+
+    # A receiver connected to those models runs, each time one row is written.
+    heard = []
+
+    def receiver(sender, instance, created, **kwargs):
+        heard.append((sender.__name__, created, instance.pk is not None))
+
+    models = (Citizen, AuditEvent, Ticket, BlockedAttempt)
+    for model in models:
+        post_save.connect(receiver, sender=model, dispatch_uid=f"test-{model.__name__}")
+    try:
+        assert check_in(QR_B).status_code == 201
+        assert check_in(QR_B).status_code == 200
+    finally:
+        for model in models:
+            post_save.disconnect(sender=model, dispatch_uid=f"test-{model.__name__}")
+    assert sorted(heard) == sorted(
+        [
+            ("Citizen", True, True),
+            ("AuditEvent", True, True),
+            ("Ticket", True, True),
+            ("BlockedAttempt", True, True),
+        ]
+    )
+    assert Citizen.objects.get(id_number="001190054321").name_folded == fold("Trần Thị Bình")

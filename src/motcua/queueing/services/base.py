@@ -10,6 +10,7 @@ from django.db import connection
 
 from motcua.core import clock
 from motcua.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from motcua.core.rawsql import insert
 from motcua.org.models import Citizen, Counter, Office, Role
 from motcua.org.permissions import has_role
 from motcua.queueing import broker, hotsql, lookups
@@ -247,13 +248,15 @@ def _blocked_record(
     device: str,
     ticket: Ticket | None = None,
 ) -> None:
-    BlockedAttempt.objects.create(
-        office=office,
-        service=service,
-        citizen=citizen,
-        reason=reason,
-        method=method,
-        at=clock.now(),
-        device=device[:80],
-        ticket=ticket,
+    insert(  # create() without the ORM's compiler (a reused ticket's check-in writes one)
+        BlockedAttempt(
+            office=office,
+            service=service,
+            citizen=citizen,
+            reason=reason,
+            method=method,
+            at=clock.now(),
+            device=device[:80],
+            ticket=ticket,
+        )
     )

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from motcua.core import clock
 from motcua.core.errors import Conflict, ValidationFailed
-from motcua.core.rawsql import insert
+from motcua.core.rawsql import first_by, insert
 from motcua.core.services import audit_record, sequence_next
 from motcua.org.models import Citizen, Office
 from motcua.queueing import hotsql, lookups
@@ -156,7 +156,9 @@ def _ticket_issue(
             None,
         )
         if existing_id is not None:
-            existing = Ticket.objects.get(pk=existing_id)
+            existing = first_by(Ticket, "id", existing_id)
+            assert existing is not None  # read in this transaction, the person's row locked
+            existing.office, existing.service = office, service  # its own: matched above
             _blocked_record(
                 office=office, service=service, citizen=citizen, reason=BlockReason.DUPLICATE,
                 method=method, device=device, ticket=existing,

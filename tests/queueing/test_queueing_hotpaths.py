@@ -25,8 +25,11 @@ pytestmark = pytest.mark.django_db
 #   one read and one write, the citizen read lock-free (no write when the card says nothing
 #   new) and created without savepoints, one read of the person's day (queue closed, tickets,
 #   booking), the number by UPDATE ... RETURNING, the position in one statement, the free
-#   counters remembered per process until a counter moves;
-# - check-in of a known citizen (nothing new on the card): 12 / 14 here (a request: 10 / 10);
+#   counters remembered per process until a counter moves; → 16 / 18 here (a request: 13 /
+#   12, 12 / 11 with the free counters remembered): the line the new ticket joins is read
+#   with the person's day, so its position needs no statement of its own;
+# - check-in of a known citizen (nothing new on the card): 12 / 14 → 11 / 13 here (a request:
+#   10 / 10 → 9 / 9);
 # - call-next: 18 → 16/17 (+2 for the notification hook) → 15 / 16: the counter read once,
 #   rules and services from the lookups, "3 ahead" from the call's own line, both contact
 #   choices in one read; → 7 (SQLite) / 9 (PostgreSQL: the counter's lock and pg_notify):
@@ -38,8 +41,8 @@ pytestmark = pytest.mark.django_db
 #   locked with its counter, UPDATE, event (+ pg_notify);
 # - board on a cache hit: 12 → 2 → 1 (the newest event id, plain SQL).
 # PostgreSQL adds 2 to the check-ins (`pg`): the person's row lock and pg_notify.
-CHECK_IN_MAX = 17
-CHECK_IN_KNOWN_MAX = 12
+CHECK_IN_MAX = 16
+CHECK_IN_KNOWN_MAX = 11
 CALL_NEXT_MAX = 7 if connection.vendor == "sqlite" else 9
 FINISH_MAX = 7 if connection.vendor == "sqlite" else 8
 BOARD_HIT_MAX = 1
@@ -346,3 +349,52 @@ def test_plain_inserts_of_the_check_in_keep_every_save_effect(
         ]
     )
     assert Citizen.objects.get(id_number="001190054321").name_folded == fold("Trần Thị Bình")
+
+
+def test_position_read_with_the_issue_equals_the_one_read_after(
+    at, office, counters, svc_a, citizens, elderly, officer
+):
+    """A check-in's answer counts the people ahead from the line read while the ticket was
+    issued (no read of its own): the same as reading it after, and as the whole ordered line,
+    for plain tickets, tickets with a priority group by age and booked ones (slot come or not),
+    with a priority and a booked ticket already waiting."""
+    from datetime import date, timedelta
+
+    from motcua.core import clock
+    from motcua.org.models import Citizen
+    from motcua.queueing import api, selectors, services
+
+    elderly.min_age = 75
+    elderly.save()
+    now = clock.now()
+    Citizen.objects.filter(pk=citizens[1].pk).update(date_of_birth=date(1940, 1, 1))
+    Citizen.objects.filter(pk=citizens[4].pk).update(date_of_birth=date(1941, 1, 1))
+    for minutes, who in ((-20, citizens[2]), (90, citizens[3])):
+        services.booking_create(
+            office=office, service=svc_a, citizen=who, slot_start=now + timedelta(minutes=minutes)
+        )
+    ticket_issue(office=office, service=svc_a, citizen=None, method=Method.STAFF)
+    ticket_issue(office=office, service=svc_a, citizen=None, method=Method.STAFF, priority=elderly)
+    kinds = set()
+    for i, who in enumerate([citizens[0], *citizens[1:], citizens[0]]):
+        at(now + timedelta(minutes=i + 1))
+        who.refresh_from_db()
+        result = ticket_issue(office=office, service=svc_a, citizen=who, method=Method.QR)
+        ticket = result.ticket
+        if result.reused:  # given back: no line read with it, read now
+            assert result.line is None
+            continue
+        assert result.line is not None
+        kinds.add((ticket.priority_id is not None, ticket.booking_id is not None))
+        with CaptureQueriesContext(connection) as ctx:
+            ahead = selectors.people_ahead(ticket, line=result.line)
+        assert len(ctx.captured_queries) == 0
+        assert (
+            ahead
+            == selectors.people_ahead(ticket)
+            == (selectors.line_for_service(office=office, service=svc_a).index(ticket.pk))
+        ), ticket.display
+        assert api.check_in_response(result)["people_ahead"] == ahead
+        if i == 3:
+            services.ticket_call_next(counter=counters[0], officer=officer)
+    assert kinds == {(False, False), (True, False), (False, True)}

@@ -368,33 +368,46 @@ class Today:
     # (id, service_id, status, on_behalf_of_id, carried_from_id) of the person's tickets today
     tickets: list[tuple[int, int, str, int | None, int | None]] = field(default_factory=list)
     bookings: list[int] = field(default_factory=list)  # booked for this service today
+    # With `line`: the service's waiting line as a ticket issued now (waiting since `now`)
+    # will see it (`waiting_line` for a ticket not written yet).
+    line: Waiting | None = None
 
 
 def person_today(
-    *, citizen_id: int, office_id: int, service_id: int, day: date, bookings: bool
+    *,
+    citizen_id: int,
+    office_id: int,
+    service_id: int,
+    day: date,
+    bookings: bool,
+    line_at: datetime | None = None,
 ) -> Today:
-    """In one statement: is the office's queue closed today, the person's tickets today, and
-    (with `bookings`) their bookings for this service today still to be checked in."""
+    """In one statement: is the office's queue closed today, the person's tickets today,
+    (with `bookings`) their bookings for this service today still to be checked in, and (with
+    `line_at`) the service's waiting line today as `waiting_line` reads it for a ticket issued
+    now, waiting since `line_at`: it is then the newest (the highest id), so every plain
+    ticket waiting since then or before is ahead of it; the check-in's answer needs no read of
+    its own (people_ahead)."""
     tz = timezone.get_current_timezone()  # `slot_start__date` is the date in this zone
     start = datetime.combine(day, time.min).replace(tzinfo=tz)
     ticket, queue_day, booking = (_q(m._meta.db_table) for m in (Ticket, QueueDay, Booking))
-    # Table names from the models, every value a parameter.
+    group = _q(PriorityGroup._meta.db_table)
+    dt = _typed_null("dt")
+    day_db = _prep(Ticket, "service_date", day)
+    # Table names from the models, every value a parameter. Columns: kind, id, service id,
+    # status, on_behalf_of id (a special ticket's weight), carried_from id (the count of the
+    # plain ones before), waiting since, slot.
     sql = (
-        "SELECT 't', id, service_id, status, on_behalf_of_id, carried_from_id "  # noqa: S608
-        f"FROM {ticket} WHERE citizen_id = %s AND service_date = %s "
-        f"UNION ALL SELECT 'c', id, NULL, NULL, NULL, NULL FROM {queue_day} "
+        "SELECT 't', id, service_id, status, on_behalf_of_id, carried_from_id, "  # noqa: S608
+        f"{dt}, {dt} FROM {ticket} WHERE citizen_id = %s AND service_date = %s "
+        f"UNION ALL SELECT 'c', id, NULL, NULL, NULL, NULL, NULL, NULL FROM {queue_day} "
         "WHERE office_id = %s AND date = %s AND closed_at IS NOT NULL"
     )
-    params: list[Any] = [
-        citizen_id,
-        _prep(Ticket, "service_date", day),
-        office_id,
-        _prep(QueueDay, "date", day),
-    ]
+    params: list[Any] = [citizen_id, day_db, office_id, _prep(QueueDay, "date", day)]
     if bookings:
         sql += (
-            f" UNION ALL SELECT 'b', id, service_id, status, NULL, NULL FROM {booking} "  # noqa: S608
-            "WHERE citizen_id = %s AND service_id = %s AND status = %s "
+            f" UNION ALL SELECT 'b', id, service_id, status, NULL, NULL, NULL, NULL "  # noqa: S608
+            f"FROM {booking} WHERE citizen_id = %s AND service_id = %s AND status = %s "
             "AND slot_start >= %s AND slot_start < %s"
         )
         params += [
@@ -408,17 +421,41 @@ def person_today(
                 datetime.combine(day + timedelta(days=1), time.min).replace(tzinfo=tz),
             ),
         ]
+    if line_at is not None:
+        waiting = "t.service_id = %s AND t.service_date = %s AND t.status = %s"
+        sql += (
+            " UNION ALL SELECT 's', t.id, NULL, NULL, p.weight, NULL, "  # noqa: S608
+            f"t.waiting_since, b.slot_start FROM {ticket} t "
+            f"LEFT JOIN {group} p ON p.id = t.priority_id "
+            f"LEFT JOIN {booking} b ON b.id = t.booking_id WHERE {waiting} "
+            "AND (t.priority_id IS NOT NULL OR t.booking_id IS NOT NULL) "
+            "UNION ALL SELECT 'n', COUNT(*), NULL, NULL, NULL, "
+            "SUM(CASE WHEN t.waiting_since <= %s THEN 1 ELSE 0 END), NULL, NULL "
+            f"FROM {ticket} t WHERE {waiting} AND t.priority_id IS NULL AND t.booking_id IS NULL"
+        )
+        status = str(Status.WAITING)
+        params += [service_id, day_db, status, _prep(Ticket, "waiting_since", line_at)]
+        params += [service_id, day_db, status]
     out = Today()
+    special: list[tuple[int, datetime, int, datetime | None]] = []
+    total = before = 0
+    since_of, slot_of = converter(Ticket, "waiting_since"), converter(Booking, "slot_start")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for kind, pk, svc, status, behalf, carried in cursor.fetchall():
+        for kind, pk, svc, status, behalf, carried, since, slot in cursor.fetchall():
             if kind == "t":
                 out.tickets.append((pk, svc, status, behalf, carried))
             elif kind == "c":
                 out.closed = True
-            else:
+            elif kind == "b":
                 out.bookings.append(pk)
+            elif kind == "s":
+                special.append((pk, since_of(since), behalf or 0, slot_of(slot)))
+            else:
+                total, before = int(pk or 0), int(carried or 0)
     out.tickets.sort()  # by id, as the ORM read them
+    if line_at is not None:
+        out.line = Waiting(special=special, plain_total=total, plain_before=before)
     return out
 
 

@@ -124,6 +124,9 @@ class RecallLimit(Conflict):
 class IssueResult:
     ticket: Ticket
     reused: bool
+    # A new ticket's waiting line as read while it was issued (`hotsql.person_today`), for its
+    # position in the answer (`selectors.ticket_view(..., line=...)`); None: read it then.
+    line: hotsql.Waiting | None = None
 
 
 def queue_settings(office: Office) -> QueueSettings:

@@ -116,6 +116,7 @@ def _ticket_issue(
         if QueueDay.objects.filter(office=office, date=today, closed_at__isnull=False).exists():
             raise QueueClosed()
         booked: list[int] = []
+        line = None
     else:
         # Serialises check-ins of one person (two kiosks at once) so the rules below hold.
         # Also holds the office's day open: closing it waits for this ticket (hotsql.DAY_LOCK).
@@ -129,6 +130,7 @@ def _ticket_issue(
             service_id=service.pk,
             day=today,
             bookings=booking is None,
+            line_at=now,  # the line the new ticket joins: its position needs no read of its own
         )
         if day.closed:
             raise QueueClosed()
@@ -146,6 +148,7 @@ def _ticket_issue(
                 raise AuthorisationRequired()
         held = day.tickets
         booked = day.bookings
+        line = day.line
         behalf_id = on_behalf_of.pk if on_behalf_of is not None else None
         existing_id = next(
             (
@@ -205,7 +208,7 @@ def _ticket_issue(
         )
     )
     _event(ticket, EventKind.ISSUE, method=method, device=device[:80])
-    return IssueResult(ticket=ticket, reused=False)
+    return IssueResult(ticket=ticket, reused=False, line=line)
 
 
 def age_on(date_of_birth: date, day: date) -> int:

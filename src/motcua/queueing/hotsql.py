@@ -284,8 +284,12 @@ def event_insert(
     counter_id: int | None,
     actor_id: int | None,
     detail: dict[str, Any],
+    notify: str | None = None,
 ) -> int:
-    """Insert a TicketEvent row; its id."""
+    """Insert a TicketEvent row; its id.
+
+    `notify` (PostgreSQL): a channel told "office id:event id" by the same statement
+    (`pg_notify`, delivered at commit as `broker.publish` does it), one round trip less."""
     values = [
         ticket_id,
         office_id,
@@ -301,6 +305,13 @@ def event_insert(
         "VALUES (%s, %s, %s, %s, %s, %s, %s)"
     )
     with connection.cursor() as cur:
+        if notify is not None and _postgres():
+            cur.execute(
+                f"WITH e AS ({sql} RETURNING id) "
+                "SELECT e.id, pg_notify(%s, %s || ':' || e.id) FROM e",
+                [*values, notify, str(office_id)],
+            )
+            return int(cur.fetchone()[0])
         if connection.features.can_return_columns_from_insert:
             cur.execute(sql + " RETURNING id", values)
             return int(cur.fetchone()[0])

@@ -167,7 +167,8 @@ def _require_staff(
 def _event(
     ticket: Ticket, kind: str, *, counter: Counter | None = None, actor: Any = None, **detail: Any
 ) -> TicketEvent:
-    """Log an event of `ticket` (one INSERT, plain SQL: hotsql.py) and tell the streams."""
+    """Log an event of `ticket` (one INSERT, plain SQL: hotsql.py) and tell the streams (on
+    PostgreSQL the INSERT itself sends the NOTIFY `broker.publish` would send)."""
     ev = TicketEvent(
         ticket=ticket,
         office_id=ticket.office_id,
@@ -177,6 +178,7 @@ def _event(
         actor=actor if getattr(actor, "pk", None) else None,
         detail=detail,
     )
+    in_insert = broker.signal_mode() == "postgres"
     ev.pk = hotsql.event_insert(
         ticket_id=ticket.pk,
         office_id=ev.office_id,
@@ -185,10 +187,12 @@ def _event(
         counter_id=ev.counter_id,
         actor_id=ev.actor_id,
         detail=detail,
+        notify=broker.CHANNEL if in_insert else None,
     )
     ev._state.adding = False
     ev._state.db = "default"
-    broker.publish(ticket.office_id, ev.pk)  # pg_notify in this transaction, else on commit
+    if not in_insert:
+        broker.publish(ticket.office_id, ev.pk)  # on commit (Redis, or this process alone)
     lookups.event_written(ticket.office_id, kind)  # the plain insert sends no post_save
     # The service's pace (selectors.seconds_per_person_recent) is not forgotten here: it only
     # feeds the wait estimate, moves slowly and is refreshed every PACE_FRESH_S anyway.

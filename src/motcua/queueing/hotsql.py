@@ -319,6 +319,50 @@ def event_insert(
         return int(cur.lastrowid)
 
 
+def event_insert_tallied(
+    *,
+    ticket_id: int,
+    office_id: int,
+    kind: str,
+    at: datetime,
+    counter_id: int | None,
+    actor_id: int | None,
+    detail: dict[str, Any],
+    notify: str | None,
+    day: date,
+    seconds: float,
+    count: int,
+) -> tuple[int, bool]:
+    """PostgreSQL: `event_insert` and `wait_tally_add` in one statement (data-modifying WITH
+    queries, each run once); (the event's id, whether the tally was kept)."""
+    assert _postgres()
+    values = [
+        ticket_id,
+        office_id,
+        kind,
+        _prep(TicketEvent, "at", at),
+        counter_id,
+        actor_id,
+        _prep(TicketEvent, "detail", detail),
+    ]
+    notice = "pg_notify(%s, %s || ':' || e.id)" if notify is not None else "NULL"
+    sql = (
+        f"WITH e AS (INSERT INTO {_q(TicketEvent._meta.db_table)} "  # noqa: S608
+        "(ticket_id, office_id, kind, at, counter_id, actor_id, detail) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id), "
+        f"d AS (UPDATE {_q(QueueDay._meta.db_table)} SET wait_sum_s = wait_sum_s + %s, "
+        "wait_count = wait_count + %s WHERE office_id = %s AND date = %s AND wait_count >= 0 "
+        f"RETURNING 1) SELECT e.id, (SELECT COUNT(*) FROM d), {notice} FROM e"
+    )
+    params = [*values, seconds, count, office_id, _prep(QueueDay, "date", day)]
+    if notify is not None:
+        params += [notify, str(office_id)]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        pk, kept, _ = cur.fetchone()
+    return int(pk), bool(kept)
+
+
 def wait_tally_add(*, office_id: int, day: date, seconds: float, count: int) -> bool:
     """Add to the day's wait tally; False when the row is missing or not kept yet (-1)."""
     with connection.cursor() as cur:

@@ -164,11 +164,23 @@ def _require_staff(
         raise PermissionDenied("Chức năng này dành cho cán bộ tiếp nhận tại quầy của đơn vị này.")
 
 
+_UNCHANGED = object()
+
+
 def _event(
-    ticket: Ticket, kind: str, *, counter: Counter | None = None, actor: Any = None, **detail: Any
+    ticket: Ticket,
+    kind: str,
+    *,
+    counter: Counter | None = None,
+    actor: Any = None,
+    wait_from: Any = _UNCHANGED,
+    **detail: Any,
 ) -> TicketEvent:
     """Log an event of `ticket` (one INSERT, plain SQL: hotsql.py) and tell the streams (on
-    PostgreSQL the INSERT itself sends the NOTIFY `broker.publish` would send)."""
+    PostgreSQL the INSERT itself sends the NOTIFY `broker.publish` would send).
+
+    `wait_from`: when the event moved the ticket's `called_at`, its value before: the day's
+    wait tally is kept as `_wait_tally` keeps it (on PostgreSQL by the event's statement)."""
     ev = TicketEvent(
         ticket=ticket,
         office_id=ticket.office_id,
@@ -179,16 +191,26 @@ def _event(
         detail=detail,
     )
     in_insert = broker.signal_mode() == "postgres"
-    ev.pk = hotsql.event_insert(
-        ticket_id=ticket.pk,
-        office_id=ev.office_id,
-        kind=kind,
-        at=ev.at,
-        counter_id=ev.counter_id,
-        actor_id=ev.actor_id,
-        detail=detail,
-        notify=broker.CHANNEL if in_insert else None,
-    )
+    delta = _tally_delta(ticket, wait_from) if wait_from is not _UNCHANGED else None
+    row: dict[str, Any] = {
+        "ticket_id": ticket.pk,
+        "office_id": ev.office_id,
+        "kind": kind,
+        "at": ev.at,
+        "counter_id": ev.counter_id,
+        "actor_id": ev.actor_id,
+        "detail": detail,
+        "notify": broker.CHANNEL if in_insert else None,
+    }
+    if in_insert and delta is not None:
+        ev.pk, kept = hotsql.event_insert_tallied(
+            **row, day=ticket.service_date, seconds=delta[0], count=delta[1]
+        )
+        if not kept:
+            _tally_rebuild(ticket)
+        delta = None
+    else:
+        ev.pk = hotsql.event_insert(**row)
     ev._state.adding = False
     ev._state.db = "default"
     if not in_insert:
@@ -196,6 +218,8 @@ def _event(
     lookups.event_written(ticket.office_id, kind)  # the plain insert sends no post_save
     # The service's pace (selectors.seconds_per_person_recent) is not forgotten here: it only
     # feeds the wait estimate, moves slowly and is refreshed every PACE_FRESH_S anyway.
+    if delta is not None:
+        _tally_add(ticket, *delta)
     return ev
 
 
@@ -228,21 +252,35 @@ def _check_status(ticket: Ticket, allowed: tuple[str, ...], action: str) -> None
 
 def _wait_tally(ticket: Ticket, before: datetime | None) -> None:
     """Keep the day's total wait on QueueDay after `ticket.called_at` changed from `before`."""
+    delta = _tally_delta(ticket, before)
+    if delta is not None:
+        _tally_add(ticket, *delta)
+
+
+def _tally_delta(ticket: Ticket, before: datetime | None) -> tuple[float, int] | None:
+    """(seconds, tickets) to add to the day's wait tally; None: nothing changes."""
     delta_s, delta_n = 0.0, 0
     for called_at, sign in ((before, -1), (ticket.called_at, 1)):
         if called_at is not None:
             delta_s += sign * (called_at - ticket.waiting_since).total_seconds()
             delta_n += sign
-    if not (delta_s or delta_n):
-        return
-    kept = hotsql.wait_tally_add(
-        office_id=ticket.office_id, day=ticket.service_date, seconds=delta_s, count=delta_n
-    )
-    if not kept:  # first call of the day, or a row from before: count what is there (this
-        # ticket's change is saved already, so it is included)
-        from motcua.queueing.selectors import wait_tally_rebuild
+    return (delta_s, delta_n) if (delta_s or delta_n) else None
 
-        wait_tally_rebuild(office_id=ticket.office_id, day=ticket.service_date)
+
+def _tally_add(ticket: Ticket, seconds: float, count: int) -> None:
+    kept = hotsql.wait_tally_add(
+        office_id=ticket.office_id, day=ticket.service_date, seconds=seconds, count=count
+    )
+    if not kept:
+        _tally_rebuild(ticket)
+
+
+def _tally_rebuild(ticket: Ticket) -> None:
+    """First call of the day, or a row from before: count what is there (this ticket's change
+    is saved already, so it is included)."""
+    from motcua.queueing.selectors import wait_tally_rebuild
+
+    wait_tally_rebuild(office_id=ticket.office_id, day=ticket.service_date)
 
 
 def _blocked_record(

@@ -309,9 +309,16 @@ def test_a_signal_carries_its_event_and_the_feed_takes_it_without_a_read(
     carried: list[dict] = []
     real_publish = broker.publish
 
+    real_template = broker.signal_template
+    templates: list[str] = []
+
     def spy(office_id, event_id, event=None):
         carried.append(event)
         real_publish(office_id, event_id, event)
+
+    def spy_template(office_id, event):  # PostgreSQL: the event's INSERT sends the signal
+        templates.append(real_template(office_id, event))
+        return templates[-1]
 
     waiter = broker.Waiter()
     feed = broker.Feed(office.pk)  # registered without starting a listener (its first signal
@@ -321,10 +328,14 @@ def test_a_signal_carries_its_event_and_the_feed_takes_it_without_a_read(
         feed.refresh()  # the feed learns where the office's log ends
         pos = feed.head()
         monkeypatch.setattr(broker, "publish", spy)
+        monkeypatch.setattr(broker, "signal_template", spy_template)
         ticket = ticket_issue(
             office=office, service=svc_a, citizen=None, method=Method.STAFF
         ).ticket
         event_id = TicketEvent.objects.get(ticket=ticket).pk
+        for template in templates:  # the payload as the statement completes it
+            sent = template.replace(broker.ID_SLOT, str(event_id))
+            carried.append(json.loads(sent.split(":", 2)[2]))
         read = selectors.events_after(office_id=office.pk, last_id=event_id - 1)
         assert carried == read  # as a read of the row gives it
         payload = broker.signal_payload(office.pk, event_id, carried[0])

@@ -12,7 +12,8 @@ run it. For the few hot statements written as plain SQL (queueing/hotsql.py says
   with the statement text built once per model and the values adapted by the fields' own
   `pre_save`/`get_db_prep_save`: the same rows and instances as `create()` and
   `filter(...).first()`. `insert` falls back to `save()` for a model whose `save()` is its own
-  or that has save signal receivers, so nothing a model or a receiver does on save is skipped.
+  (unless the caller did its work: `prepared`), that has save signal receivers, or a field
+  left to its database default, so nothing a model or a receiver does on save is skipped.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import DateTimeField, Model
+from django.db.models.expressions import DatabaseDefault
 from django.db.models.signals import post_save, pre_save
 
 _Conv = Callable[[Any], Any]
@@ -194,27 +196,39 @@ def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, tuple[Any,
 
 
 @functools.cache
-def _plain_model(model: type[models.Model], vendor: str) -> bool:
+def _plain_model(model: type[models.Model], vendor: str, prepared: bool) -> bool:
     return (
-        model.save is models.Model.save
+        (prepared or model.save is models.Model.save)
         and model.save_base is models.Model.save_base
         and connection.features.can_return_columns_from_insert
-        and not any(f.has_db_default() for f in model._meta.concrete_fields)
     )
 
 
-def _plain(model: type[models.Model]) -> bool:
+@functools.cache
+def _db_default_fields(model: type[models.Model]) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields if f.has_db_default())
+
+
+def _plain(obj: models.Model, prepared: bool) -> bool:
+    model = type(obj)
     return (
-        _plain_model(model, connection.vendor)
+        _plain_model(model, connection.vendor, prepared)
         and not pre_save.has_listeners(model)
         and not post_save.has_listeners(model)
+        # a field left to its database default is written by the ORM as DEFAULT
+        and not any(
+            isinstance(getattr(obj, name), DatabaseDefault) for name in _db_default_fields(model)
+        )
     )
 
 
-def insert(obj: M) -> M:
-    """`obj` saved as a new row (its primary key set), as `Model.objects.create` would."""
+def insert(obj: M, *, prepared: bool = False) -> M:
+    """`obj` saved as a new row (its primary key set), as `Model.objects.create` would.
+
+    `prepared`: the caller already did what the model's own `save()` does before writing (e.g.
+    `Citizen.fill_derived()`), so a model with its own `save()` is inserted plainly too."""
     model = type(obj)
-    if obj.pk is not None or not _plain(model):
+    if obj.pk is not None or not _plain(obj, prepared):
         obj.save(force_insert=True)
         return obj
     sql, fields = _insert_sql(model, connection.vendor)
@@ -238,7 +252,10 @@ def _read_sql(model: type[models.Model], column: str, vendor: str) -> str:
 
 
 def first_by(model: type[M], column: str, value: Any) -> M | None:
-    """The row whose (unique) `column` equals `value`, or None; a raw read through the ORM's
-    own field conversions (`Model.objects.raw`)."""
+    """The row whose (unique) `column` equals `value`, or None, converted as the ORM converts
+    it (`instance`; `Model.objects.raw` cost as much again as the read)."""
     sql = _read_sql(model, column, connection.vendor)
-    return next(iter(model.objects.raw(sql, [value])), None)  # type: ignore[attr-defined]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value])
+        row = cursor.fetchone()
+    return instance(model, row) if row is not None else None  # type: ignore[no-any-return]

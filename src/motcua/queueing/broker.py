@@ -107,6 +107,24 @@ def signal_payload(office_id: int, event_id: int, event: dict[str, Any] | None) 
     return payload
 
 
+ID_SLOT = "\x01"  # never in a JSON text (json.dumps escapes control characters), nor in a number
+
+
+def signal_template(office_id: int, event: dict[str, Any] | None) -> str:
+    """`signal_payload` for an event whose id is not known yet (PostgreSQL, where the INSERT
+    itself sends the NOTIFY): each place of the id is `ID_SLOT`, which the statement replaces
+    with the new id (queueing.hotsql.event_insert). `event` must have "id" as its first key
+    (`selectors.event_payload`); its value is ignored."""
+    payload = f"{office_id}:{ID_SLOT}"
+    if event is not None:
+        data = json.dumps({**event, "id": 0}, ensure_ascii=False, separators=(",", ":"))
+        # A 10-digit id instead of the 0: the same limit as signal_payload's.
+        head = '{"id":0'
+        if data.startswith(head) and len(data.encode()) + 10 < MAX_CARRIED:
+            payload = payload + ':{"id":' + ID_SLOT + data[len(head) :]
+    return payload
+
+
 def _redis_publish(payload: str) -> None:
     try:
         _redis().publish(CHANNEL, payload)

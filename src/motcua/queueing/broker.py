@@ -773,7 +773,11 @@ class _Listener(threading.Thread):
                 self._session = _set_live(True)
                 notify(None, read=True)  # anything committed before LISTEN: streams re-read
                 while not self._should_stop():
-                    for note in conn.notifies(timeout=1.0):
+                    # Taken out of the generator before they are delivered: it holds the
+                    # connection's lock while it runs, and a delivery may read over this very
+                    # connection (a signal without its event); the ones that come in meanwhile
+                    # wait in psycopg's backlog for the next call.
+                    for note in list(conn.notifies(timeout=1.0, stop_after=1)):
                         if TRACE_FILE:
                             trace("notified", None)
                         _deliver(note.payload)

@@ -232,9 +232,11 @@ def test_count_and_peek_on_the_database_cache(settings):
 
     from motcua.core.throttle import count_and_peek
 
+    cache = caches["ratelimit"]
+    if not hasattr(cache, "_table"):
+        pytest.skip("the rate limits are in Redis here (REDIS_URL): see the Redis test")
     request = RequestFactory().get("/", REMOTE_ADDR="10.9.8.5")
     _peek_as_get(request)
-    cache = caches["ratelimit"]
     cache.set("peek:old", 5, 60)
     made = cache.make_and_validate_key("peek:old")
     with connection.cursor() as cursor:

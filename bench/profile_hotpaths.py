@@ -9,7 +9,8 @@ Requests go through Django's whole request handler (every middleware, ninja, the
 the test client, in this process; the client's own cost is small beside the server's. With
 `--via asgi` they go through the ASGI application uvicorn serves (the board and API lanes in
 front of Django's ASGI handler; MOTCUA_API_LANE=0 / MOTCUA_BOARD_FASTLANE=0 turn a lane off),
-called in this process: CPU and statements then count every thread of it. For each
+called in this process: CPU and statements then count every thread of it (the cProfile part
+only the event loop's thread: the API lane runs the views in its own threads). For each
 path: statements per request; the CPU time of this process per request, first without the
 profiler (-n requests: the figure to compare, little disturbed by other work on the machine;
 on PostgreSQL the database server's own time is not in it), then under cProfile (-n more; timer:

@@ -6,8 +6,9 @@ Starts `uvicorn motcua.asgi:application` with one worker (bench/_server.py) on i
 (the one bench/queue_http.py creates), opens N server-sent-event streams of one office
 (`/api/v1/queue/{office}/events`, asyncio client, one connection each), then:
 
-- idle: the server's CPU seconds over `--idle` seconds with every stream open and nothing
-  happening, and (PostgreSQL) the connections the server holds meanwhile;
+- idle: `--settle` seconds after every stream is open (the pool closes what the openings
+  took), the server's CPU seconds over `--idle` seconds with nothing happening, and
+  (PostgreSQL) the connections the server holds at the end;
 - freshness: `--calls` calls made over HTTP one after the other; for each call and each stream,
   the time from the call's answer (the event is committed) to the `call` event arriving on
   the stream, and from the moment the call request was sent (both taken in the thread that
@@ -124,7 +125,34 @@ def _pg_connections(db: str) -> int | None:
     return int(row[0]) if row else None
 
 
-async def run(db: str, n_streams: int, n_calls: int, idle_s: float, reader: str) -> None:
+STAGES = ("notified", "read", "loop", "fired", "written")
+
+
+def _trace_lines(path: str, offset: int) -> tuple[dict[str, float], int]:
+    """The first time of each stage the server wrote to the trace file after `offset`."""
+    try:
+        with open(path) as f:
+            f.seek(offset)
+            text = f.read()
+            offset = f.tell()
+    except FileNotFoundError:
+        return {}, offset
+    first: dict[str, float] = {}
+    for line in text.splitlines():
+        stage, _, at = line.split()
+        first.setdefault(stage, float(at))
+    return first, offset
+
+
+async def run(
+    db: str,
+    n_streams: int,
+    n_calls: int,
+    idle_s: float,
+    reader: str,
+    trace: str = "",
+    settle_s: float = 25.0,
+) -> None:
     setup = qh._setup(db, f"fan{os.getpid() % 10000}{reader[:2]}", counters=1)
     office, token, counter = setup["office"], setup["token"], setup["counters"][0]
     env = {
@@ -132,6 +160,10 @@ async def run(db: str, n_streams: int, n_calls: int, idle_s: float, reader: str)
         "KIOSK_CHECK_IN_PER_MINUTE": "1000000000",
         "KIOSK_IDENTIFY_PER_MINUTE": "1000000000",
     }
+    if trace:
+        env["MOTCUA_FANOUT_TRACE"] = trace
+        with open(trace, "w"):
+            pass
     with Server(env=env, port=PORT, workers=1) as server:
         loop = asyncio.get_running_loop()
         base = random.randrange(10000, 99000 - n_calls)  # new citizens (one ticket a day each)
@@ -159,7 +191,9 @@ async def run(db: str, n_streams: int, n_calls: int, idle_s: float, reader: str)
                 closers.append(transport.close)
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), timeout=300)
         opened = time.perf_counter() - t0
-        await asyncio.sleep(2)  # let the connections of the opening requests go back
+        # Let the connections the opening requests took go back to the pool and be closed (one
+        # unused connection closed every DB_POOL_MAX_IDLE, 5 s; `--settle`).
+        await asyncio.sleep(settle_s)
         cpu0 = server.cpu_seconds()
         await asyncio.sleep(idle_s)
         idle_cpu = server.cpu_seconds() - cpu0
@@ -176,6 +210,8 @@ async def run(db: str, n_streams: int, n_calls: int, idle_s: float, reader: str)
         from_request: list[float] = []
         missed = 0
         server_cpu = client_cpu = 0.0
+        stages: dict[str, list[float]] = {}  # --trace: ms from the request sent, per stage
+        offset = os.path.getsize(trace) if trace else 0
         for _ in range(n_calls):
             s0, c0 = server.cpu_seconds(), time.process_time()
             sent, status, body, answered = await loop.run_in_executor(None, call)
@@ -187,6 +223,15 @@ async def run(db: str, n_streams: int, n_calls: int, idle_s: float, reader: str)
             server_cpu += server.cpu_seconds() - s0
             client_cpu += time.process_time() - c0
             arrived = seen.get(ticket, [])
+            if trace:
+                first, offset = _trace_lines(trace, offset)
+                marks = {**first, "answered": answered}
+                if arrived:
+                    marks["first arrival"] = min(arrived)
+                    marks["median arrival"] = statistics.median(arrived)
+                    marks["last arrival"] = max(arrived)
+                for stage, at in marks.items():
+                    stages.setdefault(stage, []).append((at - sent) * 1000)
             from_answer += [max(0.0, a - answered) for a in arrived]
             from_request += [a - sent for a in arrived]
             missed += n_streams - len(arrived)
@@ -194,6 +239,8 @@ async def run(db: str, n_streams: int, n_calls: int, idle_s: float, reader: str)
                 None, lambda: qh._request(PORT, "POST", f"/api/v1/counters/{counter}/tickets/current/finish", body={}, token=token)
             )  # fmt: skip
             await asyncio.sleep(0.2)  # the finish's own frames are not timed
+            if trace:
+                offset = os.path.getsize(trace)
         for close in closers:
             close()
     ms_a = [x * 1000 for x in from_answer]
@@ -202,6 +249,12 @@ async def run(db: str, n_streams: int, n_calls: int, idle_s: float, reader: str)
           f"{conns_before} → {conns_idle} | {statistics.median(ms_a):.1f} / {qh.p95(ms_a):.1f} | "
           f"{statistics.median(ms_r):.1f} / {qh.p95(ms_r):.1f} | {missed} | "
           f"{server_cpu / n_calls * 1000:.0f} / {client_cpu / n_calls * 1000:.0f} ms |")  # fmt: skip
+    if stages:
+        order = [*STAGES, "answered", "first arrival", "median arrival", "last arrival"]
+        print("  path of a call (ms after the request was sent, median / p95 over the calls): "
+              + "; ".join(f"{k} {statistics.median(v):.1f} / {qh.p95(v):.1f}"
+                          for k in sorted(stages, key=lambda k: order.index(k) if k in order else 99)
+                          for v in [stages[k]]))  # fmt: skip
 
 
 def main() -> None:
@@ -210,12 +263,25 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--idle", type=float, default=10.0)
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=25.0,
+        help="seconds between the streams being open and the idle measurement (the pool "
+        "closes the connections the openings took, one every DB_POOL_MAX_IDLE)",
+    )
     parser.add_argument("--recreate", action="store_true")
     parser.add_argument(
         "--reader",
         default="lean",
         help="lean (a protocol per stream, the default) or lines (a task and a readline per "
         "line, the first client); comma-separated to run both",
+    )
+    parser.add_argument(
+        "--trace",
+        default="",
+        help="a file for the server to write the stages of each event's way to the streams "
+        "(broker.TRACE_FILE); prints where the time goes",
     )
     args = parser.parse_args()
     print(f"machine: {qh.machine()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
@@ -234,7 +300,9 @@ def main() -> None:
                     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
             else:
                 asyncio.set_event_loop_policy(None)
-            asyncio.run(run(db, args.streams, args.calls, args.idle, reader))
+            asyncio.run(
+                run(db, args.streams, args.calls, args.idle, reader, args.trace, args.settle)
+            )
 
 
 if __name__ == "__main__":

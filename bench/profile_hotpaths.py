@@ -4,13 +4,18 @@
     .venv/bin/python bench/profile_hotpaths.py --db postgres    # database motcua_bench_profile
     .venv/bin/python bench/profile_hotpaths.py --sql            # also list one request's statements
     .venv/bin/python bench/profile_hotpaths.py --via asgi       # through motcua.asgi.application
+    .venv/bin/python bench/profile_hotpaths.py --direct         # the service calls alone
 
 Requests go through Django's whole request handler (every middleware, ninja, the views) with
 the test client, in this process; the client's own cost is small beside the server's. With
 `--via asgi` they go through the ASGI application uvicorn serves (the board and API lanes in
 front of Django's ASGI handler; MOTCUA_API_LANE=0 / MOTCUA_BOARD_FASTLANE=0 turn a lane off),
 called in this process: CPU and statements then count every thread of it (the cProfile part
-only the event loop's thread: the API lane runs the views in its own threads). For each
+only the event loop's thread: the API lane runs the views in its own threads). With
+`--direct`, the functions the views call are called instead, without any request handling:
+`api.do_check_in` (rate limits, `services.kiosk_check_in`, `api.check_in_response`),
+`services.ticket_call_next` then `selectors.ticket_view`, `services.ticket_finish` of the
+counter's current ticket then `selectors.ticket_view` (the board is left out). For each
 path: statements per request; the CPU time of this process per request, first without the
 profiler (-n requests: the figure to compare, little disturbed by other work on the machine;
 on PostgreSQL the database server's own time is not in it), then under cProfile (-n more; timer:
@@ -226,6 +231,11 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sql", action="store_true", help="print one request's statements")
     parser.add_argument(
+        "--direct",
+        action="store_true",
+        help="call the service functions the way an ASGI lane does (no Django handler)",
+    )
+    parser.add_argument(
         "--timer",
         default="cpu",
         choices=("cpu", "wall"),
@@ -294,6 +304,32 @@ def main() -> None:
     def board(_i: int) -> Any:
         return client.get(f"/api/v1/queue/{office.code}/board")
 
+    if args.direct:
+        from django.test import RequestFactory
+
+        from motcua.queueing import api, counter_api, selectors, services
+
+        factory = RequestFactory()
+
+        def check_in(i: int) -> Any:  # type: ignore[misc]
+            request = factory.post("/api/v1/kiosk/check-in")
+            data = {"qr": _qr(i), "office": office.code, "service": "A"}
+            body = api.do_check_in(request, data)
+            assert not body["reused"], body
+            return body
+
+        def call(i: int) -> Any:  # type: ignore[misc]
+            ticket = services.ticket_call_next(counter=Counter(pk=counters[i % 4]), officer=user)
+            assert ticket is not None
+            return selectors.ticket_view(ticket)
+
+        def finish(i: int) -> Any:  # type: ignore[misc]
+            from motcua.queueing import lookups
+
+            counter = lookups.counter(counters[i % 4])
+            ticket = services.ticket_finish(ticket=counter_api._current(counter), officer=user)
+            return selectors.ticket_view(ticket)
+
     # Warm-up: caches, rate-limit windows, the day's first call, 40 people already waiting.
     n0 = 90_000
     for i in range(40):
@@ -314,7 +350,7 @@ def main() -> None:
         f"load average {' '.join(load)}; "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
-    for name, fn, before, after in (
+    paths = (
         ("check-in by QR (POST /api/v1/kiosk/check-in)", check_in, None, None),
         ("call-next (POST /api/v1/counters/{id}/call-next)", call, None, finish),
         (
@@ -324,7 +360,10 @@ def main() -> None:
             check_in,
         ),
         ("board snapshot (GET /api/v1/queue/{office}/board), cache hit", board, None, None),
-    ):
+    )
+    if args.direct:
+        paths = paths[:3]
+    for name, fn, before, after in paths:
         sql: list[str] = []
         if before:
             before(0)

@@ -12,6 +12,7 @@ refuse_unsafe_start()
 
 from motcua.portal.asgi_pages import CachedPagesASGI  # noqa: E402
 from motcua.queueing.fastlane import BoardFastLane  # noqa: E402
+from motcua.queueing.streams import DirectSendASGI  # noqa: E402
 from motcua.web.apilane import ApiLane  # noqa: E402
 from motcua.web.bodylimit import BodyLimitASGI  # noqa: E402  (needs the settings above)
 
@@ -20,7 +21,11 @@ from motcua.web.bodylimit import BodyLimitASGI  # noqa: E402  (needs the setting
 # is live (queueing.fastlane: the same bytes as the Django view; MOTCUA_BOARD_FASTLANE=0: off).
 # An anonymous visitor's plain GET of a kept public page (home, statistics, procedures) is
 # answered from the process's copy with only the per-visitor parts done (portal.asgi_pages).
+# Event streams get the server's `send`, for their frames to be written in the feed's wake-up
+# pass (queueing.streams.DirectSendASGI).
 # The API's hot writes (check-in, call-next, counter actions) are run by the same views in a
 # thread pool, without the middleware stack, headers learnt from Django's own answers
 # (web.apilane; MOTCUA_API_LANE=0: off).
-application = BoardFastLane(CachedPagesASGI(BodyLimitASGI(ApiLane(django_application))))
+application = BoardFastLane(
+    CachedPagesASGI(BodyLimitASGI(ApiLane(DirectSendASGI(django_application))))
+)

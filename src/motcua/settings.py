@@ -166,10 +166,13 @@ else:
     if os.environ.get("DB_POOL", "1") != "0":  # psycopg pool per process (DB_POOL=0: off)
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections, not Django
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": int(os.environ.get("DB_POOL_MIN", "1")),
+            # Empty while idle (an idle process holds no connection but its listener's); the
+            # pool closes one unused connection every `max_idle` seconds in which at least one
+            # stayed unused (psycopg_pool 3.x), so a busy pool stays warm.
+            "min_size": int(os.environ.get("DB_POOL_MIN", "0")),
             "max_size": db_pool_max(),
             "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
-            "max_idle": float(os.environ.get("DB_POOL_MAX_IDLE", "60")),  # then closed
+            "max_idle": float(os.environ.get("DB_POOL_MAX_IDLE", "5")),
         }
 
         def _forget_pools_in_child() -> None:  # a forked child must not use the parent's sockets
@@ -178,6 +181,12 @@ else:
             getattr(DatabaseWrapper, "_connection_pools", {}).clear()
 
         os.register_at_fork(after_in_child=_forget_pools_in_child)
+
+# PostgreSQL: the few hot plain-SQL reads (core.rawsql.prepared_cursor: the public lookup) are
+# kept prepared on each connection, parsed and planned once instead of at every request. Off
+# (DB_PREPARE=0) behind a pooler that does not keep a session per client (PgBouncer in
+# transaction mode); Django's own statements are never prepared.
+DB_PREPARED_STATEMENTS = os.environ.get("DB_PREPARE", "1") != "0"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"

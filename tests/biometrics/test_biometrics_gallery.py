@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from motcua.biometrics.gallery import TOP_WINDOW, search
+from motcua.biometrics.gallery import search
 
 
 def unit(v):
@@ -71,8 +71,8 @@ def test_two_citizens_within_margin_are_ambiguous():
 
 def test_several_templates_of_one_citizen_never_make_them_ambiguous():
     base = random_units(1)[0]
-    # 20 templates of citizen 7 (more than the top window), then other people far away.
-    own = [near(base, 0.9 - i * 0.001, seed=i + 20) for i in range(TOP_WINDOW + 4)]
+    # 20 templates of citizen 7 (the best 20 rows), then other people far away.
+    own = [near(base, 0.9 - i * 0.001, seed=i + 20) for i in range(20)]
     m = np.stack([*own, *random_units(200, seed=5)])
     ids = np.array([7] * len(own) + list(range(1000, 1200)))
     r = search(m, ids, base, threshold=0.42, margin=0.08)
@@ -122,3 +122,42 @@ def test_matches_brute_force(n, people, seed):
         assert r.second_score is None
     else:
         assert r.second_score == pytest.approx(expected_second, abs=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(min_value=1, max_value=300),
+    people=st.integers(min_value=1, max_value=40),
+    hidden=st.floats(min_value=0.0, max_value=1.0),
+    seed=st.integers(0, 10_000),
+)
+def test_matches_brute_force_with_hidden_rows(n, people, hidden, seed):
+    """Row, citizen, both scores and the decision are those of a brute-force search over the
+    visible rows (hidden rows never count, as best or as second)."""
+    rng = np.random.default_rng(seed)
+    m = random_units(n, seed=seed)
+    ids = rng.integers(0, people, size=n)
+    valid = rng.random(n) >= hidden
+    q = near(m[int(rng.integers(0, n))], 0.6, seed=seed + 1)
+    r = search(m, ids, q, threshold=0.42, margin=0.08, valid=valid.copy())
+    if not valid.any():
+        assert (r.status, r.best_id, r.best_score, r.second_score) == ("no_match", None, None, None)
+        return
+    scores = m @ q
+    rows = np.flatnonzero(valid)
+    best = int(rows[np.argmax(scores[rows])])
+    assert r.best_row == best
+    assert r.best_id == ids[best]
+    assert r.best_score == pytest.approx(float(scores[best]), abs=1e-6)
+    others = rows[ids[rows] != ids[best]]
+    second = float(scores[others].max()) if others.size else None
+    if second is None:
+        assert r.second_score is None
+    else:
+        assert r.second_score == pytest.approx(second, abs=1e-6)
+    if float(scores[best]) < 0.42:
+        assert r.status == "no_match"
+    elif second is not None and float(scores[best]) - second < 0.08:
+        assert r.status == "ambiguous"
+    else:
+        assert r.status == "match"

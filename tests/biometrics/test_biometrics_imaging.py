@@ -11,7 +11,7 @@ from biometrics_helpers import RED, encode
 
 from motcua.biometrics.engine import draw_fake_face
 from motcua.biometrics.errors import FaceRejected, ImageRejected
-from motcua.biometrics.imaging import decode_image, image_size
+from motcua.biometrics.imaging import decode_image, decode_image_at_least, image_size
 
 
 def test_jpeg_and_png_decode_to_bgr_by_content():
@@ -84,3 +84,40 @@ def test_pixel_limit_applies_to_real_images():
     with pytest.raises(ImageRejected) as err:
         decode_image(data, max_pixels=320 * 240 - 1)
     assert err.value.code == "image_too_large"
+
+
+@pytest.mark.parametrize(
+    ("size", "fmt", "factor"),
+    [
+        ((640, 480), ".jpg", 1),  # a kiosk frame: every pixel
+        ((2559, 1000), ".jpg", 1),  # under twice the minimum side
+        ((2560, 1000), ".jpg", 2),
+        ((1000, 5200), ".jpg", 4),  # the longest side counts, portrait too
+        ((10300, 1200), ".jpg", 8),
+        ((2600, 1000), ".png", 1),  # only JPEG decoders scale while decoding
+    ],
+)
+def test_large_jpeg_decoded_reduced_but_never_under_the_minimum_side(size, fmt, factor):
+    w, h = size
+    img = draw_fake_face(RED, size=size, radius=min(w, h) // 4)
+    out, scale = decode_image_at_least(encode(img, fmt), 1280)
+    assert out.shape == (-(-h // factor), -(-w // factor), 3)
+    assert max(out.shape[:2]) >= min(1280, max(w, h))
+    assert scale == pytest.approx(max(w, h) / max(out.shape[:2]))
+    if factor == 1:
+        assert scale == 1.0
+        assert np.array_equal(out, decode_image(encode(img, fmt)))
+
+
+def test_reduced_decode_keeps_the_limits():
+    img = draw_fake_face(RED, size=(2600, 1000), radius=200)
+    data = encode(img)
+    with pytest.raises(ImageRejected) as err:
+        decode_image_at_least(data, 1280, max_bytes=len(data) - 1)
+    assert err.value.code == "image_too_large"
+    with pytest.raises(ImageRejected) as err:
+        decode_image_at_least(data, 1280, max_pixels=2600 * 1000 - 1)
+    assert err.value.code == "image_too_large"
+    with pytest.raises(ImageRejected) as err:
+        decode_image_at_least(b"\xff\xd8\xff" + b"\0" * 50, 1280)
+    assert err.value.code == "bad_image"

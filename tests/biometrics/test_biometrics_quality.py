@@ -90,3 +90,18 @@ def test_not_an_image_is_bad_image():
     with pytest.raises(FaceRejected) as err:
         face_analyse(image=b"hello")
     assert err.value.code == "bad_image"
+
+
+def test_large_photo_decoded_reduced_checks_face_size_in_the_uploads_pixels(fake_engine):
+    # 2,600 px wide: decoded at half size; the face (96 × 120 px in the upload, 48 × 60 as
+    # decoded) is large enough, as it would be decoding every pixel.
+    img = draw_fake_face(RED, size=(2600, 1400), radius=60)
+    probe = face_analyse(image=encode(img))
+    assert probe.quality.ok
+    assert probe.image_size == (2600, 1400)
+    assert probe.face.h == pytest.approx(121, abs=4)  # in the upload's pixels
+    # 40 × 50 px in the upload: too small, whatever the decoded size.
+    small = draw_fake_face(RED, size=(2600, 1400), radius=25)
+    with pytest.raises(FaceRejected) as err:
+        face_analyse(image=encode(small))
+    assert err.value.code == "face_too_small"

@@ -19,6 +19,7 @@ from django.conf import settings
 from factories import CitizenFactory, OfficeFactory
 from motcua.biometrics import engine as engine_mod
 from motcua.biometrics.engine import (
+    DETECT_MAX_SIDE,
     SFACE_FILE,
     YUNET_FILE,
     FaceModelError,
@@ -177,3 +178,44 @@ def test_opencv5_code_path_gives_the_same_vectors(face_photos, embeddings):
     img = face_photos["person_b_1"]
     v = engine.embed(img, engine.detect(img)[0])
     assert float(v @ embeddings["person_b_1"]) == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.django_db
+def test_large_photos_decoded_reduced_match_the_same_people(real_engine, face_photos, monkeypatch):
+    """A photo ≥ 2 × DETECT_MAX_SIDE is decoded at 1/2 size (imaging.decode_image_at_least):
+    on the licensed photos blown up ×3 (2,697–2,700 px on the longest side), every identify
+    gives the same answer and citizen as decoding every pixel, and the scores stay within 0.05."""
+    from motcua.biometrics import imaging
+
+    set_engine(real_engine)
+    office = OfficeFactory()
+    people = {}
+    for photo in ("person_a_1", "person_b_1", "impostor_1"):
+        citizen = CitizenFactory()
+        probe = face_analyse(image=encode(face_photos[photo]))
+        face_enrol(citizen=citizen, office=office, probe=probe, scope="remember", device="kiosk-1")
+        people[PERSON[photo]] = citizen
+    expected = {"person_a_2": people["a"], "person_b_2": people["b"], "impostor_2": None}
+
+    def identify_all(reduce: int) -> dict[str, tuple[str, object, float | None]]:
+        out = {}
+        for photo in expected:
+            big = cv2.resize(face_photos[photo], None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+            data = encode(big, quality=90)
+            assert imaging.decode_image_at_least(data, DETECT_MAX_SIDE)[1] == pytest.approx(
+                reduce, abs=0.01
+            )
+            probe = face_analyse(image=data)
+            assert probe.image_size == (big.shape[1], big.shape[0])
+            found = face_identify(office=office, probe=probe, device="kiosk-1")
+            out[photo] = (found.status, found.citizen, found.score)
+        return out
+
+    reduced = identify_all(2)
+    monkeypatch.setattr(imaging, "_REDUCED", ())  # every pixel decoded, as before
+    full = identify_all(1)
+    for photo, citizen in expected.items():
+        assert (
+            reduced[photo][:2] == full[photo][:2] == ("match" if citizen else "no_match", citizen)
+        )
+        assert reduced[photo][2] == pytest.approx(full[photo][2], abs=0.05)

@@ -198,3 +198,88 @@ def test_several_windows_counted_at_once_on_redis(settings):
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
         caches["ratelimit"].close()
+
+
+def _peek_as_get(request):  # type: ignore[no-untyped-def]
+    """`count_and_peek` reads a key as `cache.get` does (missing, a value, expired) while it
+    counts the window like `first_limited`."""
+    from django.core.cache import caches
+
+    from motcua.core.throttle import count_and_peek
+
+    cache = caches["ratelimit"]
+    cache.set("peek:live", 3, 60)
+    cache.set("peek:dict", {"a": [1, "b"]}, 60)
+    cache.set("peek:gone", 7, 60)
+    limits = [("t.peek", "2/m")]
+    keys = ["peek:live", "peek:missing", "peek:dict"]
+    assert count_and_peek(request, limits, keys) == (None, [3, None, {"a": [1, "b"]}])
+    assert count_and_peek(request, limits, ["peek:live"]) == (None, [3])
+    assert count_and_peek(request, limits, ["peek:live"]) == ("t.peek", [3])  # 3rd: over
+    assert [cache.get(k) for k in keys] == [3, None, {"a": [1, "b"]}]
+
+
+@pytest.mark.django_db
+def test_count_and_peek_on_the_database_cache(settings):
+    """One read for the window and the peeked keys; an expired key reads None (and is dropped,
+    as `get` drops it)."""
+    from datetime import timedelta
+
+    from django.core.cache import caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from motcua.core.throttle import count_and_peek
+
+    request = RequestFactory().get("/", REMOTE_ADDR="10.9.8.5")
+    _peek_as_get(request)
+    cache = caches["ratelimit"]
+    cache.set("peek:old", 5, 60)
+    made = cache.make_and_validate_key("peek:old")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(cache._table)} SET expires = %s WHERE cache_key = %s",
+            [timezone.now() - timedelta(seconds=1), made],
+        )
+    other = RequestFactory().get("/", REMOTE_ADDR="10.9.8.4")
+    with CaptureQueriesContext(connection) as ctx:
+        count_and_peek(other, [("t.peek2", "9/m")], ["peek:live"])  # opens the window
+        n_open = len(ctx.captured_queries)
+        assert count_and_peek(other, [("t.peek2", "9/m")], ["peek:live", "peek:old"]) == (
+            None,
+            [3, None],
+        )
+    reads = [q for q in ctx.captured_queries[n_open:] if q["sql"].lstrip().startswith("SELECT")]
+    assert len(reads) == 1  # the windows and the peeked keys in one read
+    assert cache.get("peek:old") is None and not cache.has_key("peek:old")
+
+
+def test_count_and_peek_on_redis(settings):
+    import os
+    import uuid
+
+    redis = pytest.importorskip("redis")
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except Exception:  # noqa: BLE001
+        pytest.skip("no Redis server")
+    from django.core.cache import caches
+
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+        },
+    }
+    try:
+        _peek_as_get(RequestFactory().get("/", REMOTE_ADDR="10.9.8.3"))
+    finally:
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+        caches["ratelimit"].close()

@@ -214,3 +214,15 @@ def test_the_desk_without_consent_records_no_channels(home, client):
     )  # fmt: skip
     assert answer.status_code == 302 and HomeVisit.objects.exists()
     assert not ContactPreference.objects.exists()
+
+
+def test_public_lookup_plain_sql_matches_the_orm_read_with_visit_events(home):
+    """The lookup's one statement for the events and the visit's rows gives the rows the ORM
+    read gave: the visit's events merged by time, the dossier's own event first at a tie."""
+    from public_lookup_reference import same_answer
+
+    _visit_with_history(home)
+    dossier = Dossier.objects.get()
+    view = same_answer(dossier.code, OLD_ID[-4:])
+    assert any(r["action"] == "home_no_one_home" for r in view["timeline"])
+    assert not any(r["action"] == "home_reorder" for r in view["timeline"])

@@ -25,8 +25,11 @@ pytestmark = pytest.mark.django_db
 #   one read and one write, the citizen read lock-free (no write when the card says nothing
 #   new) and created without savepoints, one read of the person's day (queue closed, tickets,
 #   booking), the number by UPDATE ... RETURNING, the position in one statement, the free
-#   counters remembered per process until a counter moves;
-# - check-in of a known citizen (nothing new on the card): 12 / 14 here (a request: 10 / 10);
+#   counters remembered per process until a counter moves; → 16 / 18 here (a request: 13 /
+#   12, 12 / 11 with the free counters remembered): the line the new ticket joins is read
+#   with the person's day, so its position needs no statement of its own;
+# - check-in of a known citizen (nothing new on the card): 12 / 14 → 11 / 13 here (a request:
+#   10 / 10 → 9 / 9);
 # - call-next: 18 → 16/17 (+2 for the notification hook) → 15 / 16: the counter read once,
 #   rules and services from the lookups, "3 ahead" from the call's own line, both contact
 #   choices in one read; → 7 (SQLite) / 9 (PostgreSQL: the counter's lock and pg_notify):
@@ -35,13 +38,15 @@ pytestmark = pytest.mark.django_db
 #   (contact choices); roles and the counter's office from the lookups (plain SQL:
 #   queueing/hotsql.py);
 # - finish over the API: 11 → 7 / 8: token, current ticket, savepoint and release, the ticket
-#   locked with its counter, UPDATE, event (+ pg_notify);
+#   locked with its counter, UPDATE, event (+ pg_notify → the event's INSERT sends it: 7 / 7);
 # - board on a cache hit: 12 → 2 → 1 (the newest event id, plain SQL).
-# PostgreSQL adds 2 to the check-ins (`pg`): the person's row lock and pg_notify.
-CHECK_IN_MAX = 17
-CHECK_IN_KNOWN_MAX = 12
-CALL_NEXT_MAX = 7 if connection.vendor == "sqlite" else 9
-FINISH_MAX = 7 if connection.vendor == "sqlite" else 8
+# PostgreSQL adds 2 to the check-ins (`pg`): the person's row lock and pg_notify → 1, the
+# row lock: the event's INSERT sends the NOTIFY itself; call-next 9 → 7 there (the NOTIFY
+# and the day's wait tally in the event's statement).
+CHECK_IN_MAX = 16
+CHECK_IN_KNOWN_MAX = 11
+CALL_NEXT_MAX = 7
+FINISH_MAX = 7
 BOARD_HIT_MAX = 1
 
 
@@ -69,7 +74,7 @@ def test_hot_paths_stay_lean(at, client, office, counters, svc_a, svc_b, officer
         body = json.dumps({"qr": qr, "office": office.code, "service": service})
         return client.post("/api/v1/kiosk/check-in", data=body, content_type="application/json")
 
-    pg = 2 if connection.vendor == "postgresql" else 0  # the person's row lock, pg_notify
+    pg = 1 if connection.vendor == "postgresql" else 0  # the person's row lock
     check_in(QR_A)  # warms the rate-limit windows and the service's pace
     client.post(f"/api/v1/counters/{counters[2].pk}/call-next", **auth)  # the day's first call
     r, n = _count(lambda: check_in(QR_B))
@@ -220,3 +225,225 @@ def test_free_counters_remembered_until_a_counter_takes_or_ends_a_ticket(
     assert selectors.free_counters(service=svc_a) == free - 1
     services.ticket_finish(ticket=ticket, officer=officer)
     assert selectors.free_counters(service=svc_a) == free
+
+
+def test_wait_pace_kept_across_finishes_until_it_goes_stale(
+    at, office, counters, svc_a, officer, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The pace behind the wait estimate (seconds per person) is remembered PACE_FRESH_S and not
+    read again when a ticket ends (it was, at every finish: 2–3 statements on the next check-in
+    of a busy queue); once stale, the estimate follows the tickets ended since."""
+    import time
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from motcua.core import cache as core_cache
+    from motcua.core import clock
+    from motcua.queueing import selectors, services
+
+    def serve(minutes):  # the counter calls the next one and serves them for `minutes`
+        called = services.ticket_call_next(counter=counters[0], officer=officer)
+        at(clock.now() + timedelta(minutes=minutes))
+        services.ticket_finish(ticket=called, officer=officer)
+
+    for _ in range(3):
+        ticket_issue(office=office, service=svc_a, citizen=None, method=Method.STAFF)
+        serve(4)
+    line = [
+        ticket_issue(office=office, service=svc_a, citizen=None, method=Method.STAFF).ticket
+        for _ in range(4)
+    ]
+    last = line[-1]
+    first = selectors.ticket_position(last)
+    pace = selectors.seconds_per_person_recent(service=svc_a, office=office)
+    assert pace == selectors.seconds_per_person(service=svc_a, office=office) == 240
+    # 3 ahead, 2 free counters, capacity 1.5 (counter 3 is shared with B): (3 - 2 + 0.5) × 240 / 1.5
+    assert first["people_ahead"] == 3 and first["estimated_wait_s"] == 240
+
+    with django_capture_on_commit_callbacks(execute=True):  # as if each request committed
+        serve(20)  # the first of the line, much slower, ends: the remembered pace stays
+    with CaptureQueriesContext(connection) as ctx:
+        again = selectors.ticket_position(last)
+    read = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "finished_at" not in read and "queueing_ticketevent" not in read, read
+    # 2 ahead, 2 free counters: (2 - 2 + 0.5) × 240 / 1.5, the remembered 240 s a person
+    assert again["people_ahead"] == 2 and again["estimated_wait_s"] == 80
+    assert selectors.seconds_per_person_recent(service=svc_a, office=office) == pace
+
+    # PACE_FRESH_S later the next estimate reads it again: the 20 minutes count now.
+    later = time.time() + selectors.PACE_FRESH_S + 1
+    monkeypatch.setattr(
+        core_cache,
+        "time",
+        SimpleNamespace(time=lambda: later, monotonic=time.monotonic, sleep=time.sleep),
+    )
+    fresh = selectors.seconds_per_person(service=svc_a, office=office)
+    assert fresh > pace
+    assert selectors.seconds_per_person_recent(service=svc_a, office=office) == fresh
+
+
+def test_plain_inserts_of_the_check_in_keep_every_save_effect(
+    at, client, office, counters, svc_a, officer, monkeypatch
+):
+    """The check-in writes the citizen, its audit row, the ticket, a reused ticket's blocked
+    attempt and the ticket event without Model.save(): what save() and the receivers did
+    still happens (name folded, audit row, the streams and lookups told), and a save receiver
+    connected to any of those models still runs (the insert then goes through save())."""
+    from django.db.models.signals import post_save
+
+    from motcua.core.models import AuditEvent
+    from motcua.core.text import fold
+    from motcua.org.models import Citizen
+    from motcua.queueing import broker, hotsql, lookups, services
+    from motcua.queueing.models import BlockedAttempt, EventKind, Ticket, TicketEvent
+
+    published, written = [], []
+    real_publish, real_written = broker.publish, lookups.event_written
+    monkeypatch.setattr(
+        broker,
+        "publish",
+        lambda o, e, ev=None: (published.append((o, e)), real_publish(o, e, ev)),
+    )
+
+    def spy(real):  # PostgreSQL: the insert sends the NOTIFY publish() sends elsewhere
+        def insert(**kw):
+            out = real(**kw)
+            if kw["notify"] is not None:
+                assert kw["notify"] == broker.CHANNEL and connection.vendor == "postgresql"
+                published.append((kw["office_id"], out if isinstance(out, int) else out[0]))
+            return out
+
+        return insert
+
+    for name in ("event_insert", "event_insert_tallied"):
+        monkeypatch.setattr(hotsql, name, spy(getattr(hotsql, name)))
+    monkeypatch.setattr(
+        lookups, "event_written", lambda o, k: (written.append((o, k)), real_written(o, k))
+    )
+
+    def check_in(qr):
+        body = json.dumps({"qr": qr, "office": office.code, "service": "A"})
+        return client.post("/api/v1/kiosk/check-in", data=body, content_type="application/json")
+
+    r = check_in(QR_A)  # a new citizen, plain inserts all the way
+    assert r.status_code == 201
+    citizen = Citizen.objects.get(id_number="001085012345")
+    assert citizen.name_folded == fold("Nguyễn Văn An") and citizen.created_at is not None
+    assert citizen.verified
+    assert AuditEvent.objects.filter(
+        action="citizen.create", object_type="org.citizen", object_id=str(citizen.pk)
+    ).exists()
+    ticket = Ticket.objects.get(citizen=citizen)
+    issue = TicketEvent.objects.get(ticket=ticket, kind=EventKind.ISSUE)
+    assert published == [(office.pk, issue.pk)] and written == [(office.pk, EventKind.ISSUE)]
+    assert check_in(QR_A).status_code == 200  # reused: the blocked attempt is written
+    assert BlockedAttempt.objects.filter(citizen=citizen, ticket=ticket).count() == 1
+    services.ticket_call_next(counter=counters[0], officer=officer)
+    call = TicketEvent.objects.get(ticket=ticket, kind=EventKind.CALL)
+    assert published[-1] == (office.pk, call.pk) and written[-1] == (office.pk, EventKind.CALL)
+
+    # A receiver connected to those models runs, each time one row is written.
+    heard = []
+
+    def receiver(sender, instance, created, **kwargs):
+        heard.append((sender.__name__, created, instance.pk is not None))
+
+    models = (Citizen, AuditEvent, Ticket, BlockedAttempt)
+    for model in models:
+        post_save.connect(receiver, sender=model, dispatch_uid=f"test-{model.__name__}")
+    try:
+        assert check_in(QR_B).status_code == 201
+        assert check_in(QR_B).status_code == 200
+    finally:
+        for model in models:
+            post_save.disconnect(sender=model, dispatch_uid=f"test-{model.__name__}")
+    assert sorted(heard) == sorted(
+        [
+            ("Citizen", True, True),
+            ("AuditEvent", True, True),
+            ("Ticket", True, True),
+            ("BlockedAttempt", True, True),
+        ]
+    )
+    assert Citizen.objects.get(id_number="001190054321").name_folded == fold("Trần Thị Bình")
+
+
+def test_position_read_with_the_issue_equals_the_one_read_after(
+    at, office, counters, svc_a, citizens, elderly, officer
+):
+    """A check-in's answer counts the people ahead from the line read while the ticket was
+    issued (no read of its own): the same as reading it after, and as the whole ordered line,
+    for plain tickets, tickets with a priority group by age and booked ones (slot come or not),
+    with a priority and a booked ticket already waiting."""
+    from datetime import date, timedelta
+
+    from motcua.core import clock
+    from motcua.org.models import Citizen
+    from motcua.queueing import api, selectors, services
+
+    elderly.min_age = 75
+    elderly.save()
+    now = clock.now()
+    Citizen.objects.filter(pk=citizens[1].pk).update(date_of_birth=date(1940, 1, 1))
+    Citizen.objects.filter(pk=citizens[4].pk).update(date_of_birth=date(1941, 1, 1))
+    for minutes, who in ((-20, citizens[2]), (90, citizens[3])):
+        services.booking_create(
+            office=office, service=svc_a, citizen=who, slot_start=now + timedelta(minutes=minutes)
+        )
+    ticket_issue(office=office, service=svc_a, citizen=None, method=Method.STAFF)
+    ticket_issue(office=office, service=svc_a, citizen=None, method=Method.STAFF, priority=elderly)
+    kinds = set()
+    for i, who in enumerate([citizens[0], *citizens[1:], citizens[0]]):
+        at(now + timedelta(minutes=i + 1))
+        who.refresh_from_db()
+        result = ticket_issue(office=office, service=svc_a, citizen=who, method=Method.QR)
+        ticket = result.ticket
+        if result.reused:  # given back: no line read with it, read now
+            assert result.line is None
+            continue
+        assert result.line is not None
+        kinds.add((ticket.priority_id is not None, ticket.booking_id is not None))
+        with CaptureQueriesContext(connection) as ctx:
+            ahead = selectors.people_ahead(ticket, line=result.line)
+        assert len(ctx.captured_queries) == 0
+        assert (
+            ahead
+            == selectors.people_ahead(ticket)
+            == (selectors.line_for_service(office=office, service=svc_a).index(ticket.pk))
+        ), ticket.display
+        assert api.check_in_response(result)["people_ahead"] == ahead
+        if i == 3:
+            services.ticket_call_next(counter=counters[0], officer=officer)
+    assert kinds == {(False, False), (True, False), (False, True)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_insert_notifies_the_listeners_itself_on_postgresql(office, svc_a):
+    """PostgreSQL: the event's INSERT sends the NOTIFY (at commit) that broker.publish sent
+    with a statement of its own, carrying the event exactly as a read of the row gives it
+    ("office id:event id:{event}", the id filled in by the statement)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's NOTIFY")
+    import psycopg
+
+    from motcua.queueing import broker
+    from motcua.queueing.models import TicketEvent
+
+    conf = connection.settings_dict
+    with psycopg.connect(
+        host=conf["HOST"] or None,
+        port=conf["PORT"] or None,
+        user=conf["USER"] or None,
+        password=conf["PASSWORD"] or None,
+        dbname=conf["NAME"],
+        autocommit=True,
+    ) as listener:
+        listener.execute(f"LISTEN {broker.CHANNEL}")
+        ticket = ticket_issue(office=office, service=svc_a, citizen=None, method=Method.STAFF)
+        event = TicketEvent.objects.get(ticket=ticket.ticket)
+        got = [n.payload for n in listener.notifies(timeout=10, stop_after=1)]
+    from motcua.queueing.selectors import event_payload
+
+    read = broker.signal_payload(office.pk, event.pk, event_payload(event))
+    assert read.startswith(f"{office.pk}:{event.pk}:{{")
+    assert got == [read]

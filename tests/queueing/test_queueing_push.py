@@ -275,8 +275,12 @@ def test_redis_pub_sub_carries_events_between_processes(
         waiter.clear()
         # Another process's write: a bare message on the channel names the office and event.
         redis.Redis.from_url(url).publish(broker.CHANNEL, f"{office.pk}:987654321")
-        waiter._event.wait(30)
-        assert waiter._event.is_set() and 987654321 in feed._pending
+        # (The subscriber's own wake-up once Redis confirms may come first: wait for ours.)
+        deadline = time.monotonic() + 30
+        while 987654321 not in feed._pending and time.monotonic() < deadline:
+            waiter._event.wait(0.1)
+            waiter.clear()
+        assert 987654321 in feed._pending
         feed.refresh()
         waiter.clear()
         # A write of this process: published after its commit, delivered by the subscriber.
@@ -292,3 +296,108 @@ def test_redis_pub_sub_carries_events_between_processes(
     finally:
         broker.unsubscribe(feed, waiter)
         broker.stop_listener()
+
+
+@pytest.mark.django_db
+def test_a_signal_carries_its_event_and_the_feed_takes_it_without_a_read(
+    at, office, svc_a, monkeypatch
+):
+    """The event a signal carries is the one a read of its row gives (the same frame bytes);
+    a feed takes it without reading the database."""
+    from motcua.queueing import selectors
+
+    carried: list[dict] = []
+    real_publish = broker.publish
+
+    real_template = broker.signal_template
+    templates: list[str] = []
+
+    def spy(office_id, event_id, event=None):
+        carried.append(event)
+        real_publish(office_id, event_id, event)
+
+    def spy_template(office_id, event):  # PostgreSQL: the event's INSERT sends the signal
+        templates.append(real_template(office_id, event))
+        return templates[-1]
+
+    waiter = broker.Waiter()
+    feed = broker.Feed(office.pk)  # registered without starting a listener (its first signal
+    feed.add(waiter)  # asks for a read, which would race with this test's signal)
+    monkeypatch.setitem(broker._feeds, office.pk, feed)
+    try:
+        feed.refresh()  # the feed learns where the office's log ends
+        pos = feed.head()
+        monkeypatch.setattr(broker, "publish", spy)
+        monkeypatch.setattr(broker, "signal_template", spy_template)
+        ticket = ticket_issue(
+            office=office, service=svc_a, citizen=None, method=Method.STAFF
+        ).ticket
+        event_id = TicketEvent.objects.get(ticket=ticket).pk
+        for template in templates:  # the payload as the statement completes it
+            sent = template.replace(broker.ID_SLOT, str(event_id))
+            carried.append(json.loads(sent.split(":", 2)[2]))
+        read = selectors.events_after(office_id=office.pk, last_id=event_id - 1)
+        assert carried == read  # as a read of the row gives it
+        payload = broker.signal_payload(office.pk, event_id, carried[0])
+        with CaptureQueriesContext(connection) as ctx:
+            broker._deliver(payload, read=True)  # as the listener receives it
+            if feed.needs_refresh():
+                feed.refresh()
+        assert len(ctx.captured_queries) == 0
+        _, items = feed.pull_frames(pos)
+        assert items is not None and [ev for _, ev, _ in items] == read
+        assert items[0][2] == broker.sse_frame(read[0], event_id)
+    finally:
+        feed.remove(waiter)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_listeners_reads_go_over_its_own_connection(office, svc_a):
+    """PostgreSQL: the feeds' reads made in the listener's thread (on a signal, and the safety
+    read it makes before a stream would) use the listener's connection, never the pool's; they
+    give the events exactly as a read through Django does."""
+    import threading
+
+    import psycopg
+    from django.db import connection as django_connection
+
+    from motcua.queueing import selectors
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the listener's own connection is PostgreSQL's LISTEN connection")
+    feed = broker.Feed(office.pk)
+    feed.refresh()  # the feed learns where the office's log ends (through Django)
+    pos = feed.head()
+    ids = []
+    for _ in range(2):
+        ticket = ticket_issue(
+            office=office, service=svc_a, citizen=None, method=Method.STAFF
+        ).ticket
+        ids.append(TicketEvent.objects.get(ticket=ticket).pk)
+    expected = selectors.events_after(office_id=office.pk, last_id=ids[0] - 1)
+    params = {
+        k: v
+        for k, v in connection.get_connection_params().items()
+        if k not in ("context", "cursor_factory", "prepare_threshold", "server_side_binding")
+    }
+    opened: list[object] = []
+    with psycopg.connect(**params, autocommit=True) as raw:
+        raw.execute("SELECT set_config('TimeZone', 'UTC', false)")
+
+        def listener() -> None:
+            broker._own.conn = raw
+            try:
+                feed.wake(ids[0])  # a signal that carries no event: the rows are read
+                feed.refresh()
+                feed._checked_at -= broker.SAFETY_S  # the safety read is due
+                feed.check()
+            finally:
+                broker._own.conn = None
+                opened.append(django_connection.connection)
+
+        thread = threading.Thread(target=listener)
+        thread.start()
+        thread.join(30)
+    assert opened == [None]  # Django's connection of that thread was never opened
+    _, items = feed.pull_frames(pos)
+    assert items is not None and [ev for _, ev, _ in items] == expected

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from motcua.biometrics.engine import EMBEDDING_DIM
 
-# How many of the best rows are sorted to find the second-best *different* citizen. A citizen
-# has at most a few templates (MAX_TEMPLATES_PER_CITIZEN in services), so a small window almost
-# always holds another citizen; when it does not, the exact masked fallback is used.
-TOP_WINDOW = 16
+# The score given to hidden (expired) rows: below any cosine.
+HIDDEN = np.float32(-2.0)
 
 
 @dataclass(frozen=True)
@@ -49,27 +48,24 @@ def search(
     n = int(matrix.shape[0])
     if n == 0:
         return SearchResult("no_match", None, None, None)
+    # One matrix-vector product (memory-bound: it reads the whole matrix once), then two linear
+    # scans of the scores: the best row, and the best row of any *other* citizen once the best
+    # citizen's own rows are masked. No sort or partition of the score vector.
     scores = matrix @ np.asarray(query, dtype=np.float32)
     if valid is not None:
-        scores[~valid] = np.float32(-2.0)
-    k = min(TOP_WINDOW, n)
-    top = np.argpartition(scores, n - k)[n - k :] if k < n else np.arange(n)
-    top = top[np.argsort(-scores[top], kind="stable")]
-    best_row = int(top[0])
+        scores[~valid] = HIDDEN
+    best_row = int(scores.argmax())
     best_score = float(scores[best_row])
-    if best_score <= -2.0:  # every row hidden
+    if best_score <= HIDDEN:  # every row hidden
         return SearchResult("no_match", None, None, None)
     best_id = ids[best_row]
+    own = np.flatnonzero(ids == best_id)
     second: float | None = None
-    for row in top[1:]:
-        if ids[row] != best_id:
-            second = float(scores[row])
-            break
-    if second is None and k < n:
-        others = scores[ids != best_id]
-        second = float(others.max()) if others.size else None
-    if second is not None and second <= -2.0:
-        second = None
+    if own.size < n:
+        scores[own] = -np.inf  # `scores` is this call's own array
+        second = float(scores.max())
+        if second <= HIDDEN:  # every other citizen's rows hidden
+            second = None
     best_id_py = best_id.item() if hasattr(best_id, "item") else best_id
     if best_score < threshold:
         status = "no_match"
@@ -88,7 +84,7 @@ Signature = tuple[str, int, int]
 NO_ROW: Signature = ("", 0, 0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Snapshot:
     """An immutable view a search works on while writers build the next one."""
 
@@ -97,6 +93,11 @@ class _Snapshot:
     template_ids: np.ndarray
     expires: np.ndarray  # epoch seconds, +inf when the template does not expire
     signature: Signature  # the office's GalleryVersion row when loaded
+
+    @cached_property
+    def soonest(self) -> float:
+        """The earliest expiry (+inf when none): before it, no row needs hiding."""
+        return float(self.expires.min()) if self.expires.size else float("inf")
 
 
 _SIGNATURE_SQL = "SELECT token, version, changes FROM {table} WHERE office_id = %s"
@@ -222,9 +223,7 @@ class OfficeGallery:
     ) -> tuple[SearchResult, int | None]:
         """Search at epoch time `at` (expired templates hidden); also returns the template id."""
         snap = self.snapshot()
-        valid = None
-        if snap.expires.size and float(snap.expires.min()) <= at:
-            valid = snap.expires > at
+        valid = snap.expires > at if snap.soonest <= at else None
         result = search(
             snap.matrix, snap.citizen_ids, query, threshold=threshold, margin=margin, valid=valid
         )

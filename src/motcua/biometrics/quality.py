@@ -104,8 +104,12 @@ def _outside_share(face: DetectedFace, w: int, h: int) -> float:
     return 1.0 - (inside_w * inside_h) / max(face.area, 1.0)
 
 
-def assess(image: np.ndarray, faces: list[DetectedFace]) -> Quality:
-    """Pick the face to use and check it; the first failing check is the one reported."""
+def assess(image: np.ndarray, faces: list[DetectedFace], *, scale: float = 1.0) -> Quality:
+    """Pick the face to use and check it; the first failing check is the one reported.
+
+    `scale`: pixels of the uploaded image per pixel of `image` (a large photo decoded at a
+    reduced size): the face size is checked in the upload's pixels, as for any other image.
+    """
     face = choose_face(faces, image.shape)
     n = len(faces)
     if face is None:
@@ -117,7 +121,7 @@ def assess(image: np.ndarray, faces: list[DetectedFace]) -> Quality:
         return Quality(False, code, MESSAGES[code], face, n, brightness, sharpness)
 
     h, w = image.shape[:2]
-    if min(face.w, face.h) < MIN_FACE_PX:
+    if min(face.w, face.h) * scale < MIN_FACE_PX:
         return refuse("face_too_small")
     cx, cy = face.centre
     if (

@@ -19,10 +19,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 
 from motcua.biometrics import quality as quality_mod
-from motcua.biometrics.engine import DetectedFace, get_engine
+from motcua.biometrics.engine import DETECT_MAX_SIDE, DetectedFace, get_engine
 from motcua.biometrics.errors import FaceRejected
 from motcua.biometrics.gallery import Signature, Stamp, office_gallery
-from motcua.biometrics.imaging import decode_image, sniff_format
+from motcua.biometrics.imaging import (
+    decode_image,
+    decode_image_at_least,
+    image_size,
+    sniff_format,
+)
 from motcua.biometrics.models import (
     FaceAccessLog,
     FaceConsent,
@@ -68,10 +73,10 @@ class FaceProbe:
 
     embedding: np.ndarray
     model_id: str
-    face: DetectedFace
-    quality: quality_mod.Quality
+    face: DetectedFace  # in the upload's pixels
+    quality: quality_mod.Quality  # measured on the image as decoded
     image_format: str  # "jpeg" | "png"
-    image_size: tuple[int, int]  # (width, height)
+    image_size: tuple[int, int]  # (width, height) of the upload
     detect_ms: float
     embed_ms: float
 
@@ -170,12 +175,17 @@ def _stamp(office_id: int, bumped: Signature) -> Stamp:
 
 def face_analyse(*, image: bytes) -> FaceProbe:
     """Decode, detect, check quality and embed one frame; FaceRejected tells the citizen what to do."""
-    array = decode_image(image)
+    # A photo at least twice the detector's input (DETECT_MAX_SIDE) is decoded at a reduced size
+    # that still covers it: the detector gets nearly the same input (either is scaled down to
+    # DETECT_MAX_SIDE), the decode costs a fraction, and the face is aligned from the reduced
+    # image (still far above SFace's 112 px; the licensed photos blown up ×3 match the same
+    # people: tests/biometrics/test_biometrics_real_model.py). Kiosk frames are decoded whole.
+    array, scale = decode_image_at_least(image, DETECT_MAX_SIDE)
     engine = get_engine()
     start = time.perf_counter()
     faces = engine.detect(array)
     detect_ms = _ms(start)
-    verdict = quality_mod.assess(array, faces)
+    verdict = quality_mod.assess(array, faces, scale=scale)
     if not verdict.ok or verdict.face is None:
         raise FaceRejected(
             verdict.message,
@@ -186,10 +196,15 @@ def face_analyse(*, image: bytes) -> FaceProbe:
     embedding = engine.embed(array, verdict.face)
     embed_ms = _ms(start)
     h, w = array.shape[:2]
+    face = verdict.face
+    if scale != 1.0:  # report the upload's pixels (as decoded, EXIF orientation applied)
+        width, height = image_size(image)
+        w, h = (width, height) if (w >= h) == (width >= height) else (height, width)
+        face = face.scaled(scale)
     return FaceProbe(
         embedding=embedding,
         model_id=engine.model_id,
-        face=verdict.face,
+        face=face,
         quality=verdict,
         image_format=sniff_format(image) or "",
         image_size=(w, h),

@@ -6,11 +6,14 @@ run it. For the few hot statements written as plain SQL (queueing/hotsql.py says
 
 - select `columns(Model, alias)`, then `instance(Model, row)`; a single column with `value()`;
   the column lists and each field's converters are worked out once per model and vendor;
+- `prepared_cursor()`: on PostgreSQL a cursor whose statements stay prepared on the connection
+  (parsed and planned once per connection; settings.DB_PREPARED_STATEMENTS);
 - `insert(obj)` and `first_by(Model, column, value)`: a row written, or read by a unique key,
   with the statement text built once per model and the values adapted by the fields' own
   `pre_save`/`get_db_prep_save`: the same rows and instances as `create()` and
   `filter(...).first()`. `insert` falls back to `save()` for a model whose `save()` is its own
-  or that has save signal receivers, so nothing a model or a receiver does on save is skipped.
+  (unless the caller did its work: `prepared`), that has save signal receivers, or a field
+  left to its database default, so nothing a model or a receiver does on save is skipped.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import DateTimeField, Model
+from django.db.models.expressions import DatabaseDefault
 from django.db.models.signals import post_save, pre_save
 
 _Conv = Callable[[Any], Any]
@@ -111,6 +115,66 @@ def quote(name: str) -> str:
     return connections[DEFAULT_DB_ALIAS].ops.quote_name(name)
 
 
+# --- prepared statements (PostgreSQL) ----------------------------------------------------------
+
+# psycopg prepares a statement after `prepare_threshold` executions on a connection; Django turns
+# that off (None) and binds parameters on the client. A prepared cursor binds on the server and
+# asks for every statement to be prepared; the threshold is raised from None to a number no
+# statement reaches, so that nothing else is ever prepared.
+_NEVER = 2**31
+
+
+def _prepared_cursor_class() -> Any:
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):  # type: ignore[misc,valid-type]
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            kwargs["prepare"] = True
+            return super().execute(query, params, **kwargs)  # type: ignore[misc]
+
+    return PreparedCursor
+
+
+_PREPARED: list[Any] = []
+
+
+def prepared_cursor() -> Any:
+    """A cursor (Django's wrapper: execute wrappers, errors as Django's) whose
+    statements PostgreSQL keeps prepared on this connection (psycopg's own cache of prepared
+    statements, which follows rollbacks and DDL); the ordinary cursor on other databases, or
+    with settings.DB_PREPARED_STATEMENTS off. For a few hot statements of fixed text with %s
+    parameters (bound on the server: no literal %, no parameters spliced into the text)."""
+    from django.conf import settings
+
+    conn = connections[DEFAULT_DB_ALIAS]
+    if (
+        conn.vendor != "postgresql"
+        or not getattr(settings, "DB_PREPARED_STATEMENTS", False)
+        # Queries logged (DEBUG, a test capturing them): the ordinary cursor, whose log has the
+        # statement's text (a prepared execution's has none).
+        or conn.queries_logged
+    ):
+        return conn.cursor()
+    conn.close_if_health_check_failed()
+    conn.ensure_connection()
+    with conn.wrap_database_errors:
+        raw = conn.connection
+        if raw.prepare_threshold is None:
+            raw.prepare_threshold = _NEVER
+        if not _PREPARED:
+            _PREPARED.append(_prepared_cursor_class())
+        cursor = _PREPARED[0](raw)
+        # As DatabaseWrapper.create_cursor: the connection's time zone for timestamps.
+        from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
+        from django.db.backends.postgresql.psycopg_any import register_tzloader
+        from psycopg.pq import Format
+
+        loader = raw.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        if conn.timezone != getattr(loader, "timezone", None):
+            register_tzloader(conn.timezone, cursor)
+        return conn._prepare_cursor(cursor)  # type: ignore[attr-defined]
+
+
 # --- a row written, or read by a unique key ---------------------------------------------------
 
 M = TypeVar("M", bound=models.Model)
@@ -132,27 +196,39 @@ def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, tuple[Any,
 
 
 @functools.cache
-def _plain_model(model: type[models.Model], vendor: str) -> bool:
+def _plain_model(model: type[models.Model], vendor: str, prepared: bool) -> bool:
     return (
-        model.save is models.Model.save
+        (prepared or model.save is models.Model.save)
         and model.save_base is models.Model.save_base
         and connection.features.can_return_columns_from_insert
-        and not any(f.has_db_default() for f in model._meta.concrete_fields)
     )
 
 
-def _plain(model: type[models.Model]) -> bool:
+@functools.cache
+def _db_default_fields(model: type[models.Model]) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields if f.has_db_default())
+
+
+def _plain(obj: models.Model, prepared: bool) -> bool:
+    model = type(obj)
     return (
-        _plain_model(model, connection.vendor)
+        _plain_model(model, connection.vendor, prepared)
         and not pre_save.has_listeners(model)
         and not post_save.has_listeners(model)
+        # a field left to its database default is written by the ORM as DEFAULT
+        and not any(
+            isinstance(getattr(obj, name), DatabaseDefault) for name in _db_default_fields(model)
+        )
     )
 
 
-def insert(obj: M) -> M:
-    """`obj` saved as a new row (its primary key set), as `Model.objects.create` would."""
+def insert(obj: M, *, prepared: bool = False) -> M:
+    """`obj` saved as a new row (its primary key set), as `Model.objects.create` would.
+
+    `prepared`: the caller already did what the model's own `save()` does before writing (e.g.
+    `Citizen.fill_derived()`), so a model with its own `save()` is inserted plainly too."""
     model = type(obj)
-    if obj.pk is not None or not _plain(model):
+    if obj.pk is not None or not _plain(obj, prepared):
         obj.save(force_insert=True)
         return obj
     sql, fields = _insert_sql(model, connection.vendor)
@@ -176,7 +252,10 @@ def _read_sql(model: type[models.Model], column: str, vendor: str) -> str:
 
 
 def first_by(model: type[M], column: str, value: Any) -> M | None:
-    """The row whose (unique) `column` equals `value`, or None; a raw read through the ORM's
-    own field conversions (`Model.objects.raw`)."""
+    """The row whose (unique) `column` equals `value`, or None, converted as the ORM converts
+    it (`instance`; `Model.objects.raw` cost as much again as the read)."""
     sql = _read_sql(model, column, connection.vendor)
-    return next(iter(model.objects.raw(sql, [value])), None)  # type: ignore[attr-defined]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value])
+        row = cursor.fetchone()
+    return instance(model, row) if row is not None else None  # type: ignore[no-any-return]

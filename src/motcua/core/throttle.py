@@ -65,8 +65,17 @@ def first_limited(request: HttpRequest, limits: Sequence[tuple[str, str]]) -> st
     two windows): on the database cache one transaction with one read of every window and one
     write (8 statements before), on Redis one round trip (4 before).
     """
+    return count_and_peek(request, limits)[0]
+
+
+def count_and_peek(
+    request: HttpRequest, limits: Sequence[tuple[str, str]], peek: Sequence[str] = ()
+) -> tuple[str | None, list[Any]]:
+    """`first_limited`, and the values of the cache keys `peek` (as `cache.get` gives them, None
+    when missing or expired) read in the same round trip (the database cache: the same read
+    of the rows; Redis: the same pipeline). Limits off: (None, [None, ...]), nothing read."""
     if not getattr(settings, "RATELIMIT_ENABLE", True) or not limits:
-        return None
+        return None, [None] * len(peek)
     from django.core.cache.backends.redis import RedisCache
     from django_ratelimit import ALL
     from django_ratelimit.core import (  # the package's own key and window (no public API)
@@ -85,29 +94,41 @@ def first_limited(request: HttpRequest, limits: Sequence[tuple[str, str]]) -> st
         windows.append((key, limit, period + EXPIRATION_FUDGE))
     cache = ratelimit_cache()
     if isinstance(cache, SharedDatabaseCache):
-        counts = cache.count_windows(windows)
+        counts, peeked = cache.count_windows(windows, peek)
     elif isinstance(cache, RedisCache):
-        counts = _redis_count_windows(cache, windows)
+        counts, peeked = _redis_count_windows(cache, windows, peek)
     else:
-        return next((g for g, rate in limits if limited(request, g, rate)), None)
+        over = next((g for g, rate in limits if limited(request, g, rate)), None)
+        return over, [cache.get(key) for key in peek]
     for (group, _rate), (_key, limit, _timeout), count in zip(
         limits, windows, counts, strict=False
     ):
         if count > limit:
-            return group
-    return None
+            return group, peeked
+    return None, peeked
 
 
-def _redis_count_windows(cache: Any, windows: list[tuple[str, int, int]]) -> list[int]:
-    """Each window counted in one pipeline (SET NX opens it with its expiry, INCR counts); the
-    windows after the first one over its limit are counted back (a rare second round trip)."""
+def _redis_count_windows(
+    cache: Any, windows: list[tuple[str, int, int]], peek: Sequence[str] = ()
+) -> tuple[list[int], list[Any]]:
+    """Each window counted in one pipeline (SET NX opens it with its expiry, INCR counts), the
+    `peek` keys read after them (GET, decoded as `cache.get`); the windows after the first one
+    over its limit are counted back (a rare second round trip)."""
     client = cache._cache.get_client(write=True)
     keys = [cache.make_and_validate_key(key) for key, _limit, _timeout in windows]
     pipe = client.pipeline(transaction=False)
     for made, (_key, _limit, timeout) in zip(keys, windows, strict=True):
         pipe.set(made, 0, ex=timeout, nx=True)
         pipe.incr(made)
-    counts = [int(c) for c in pipe.execute()[1::2]]
+    for key in peek:
+        pipe.get(cache.make_and_validate_key(key))
+    results = pipe.execute()
+    counted = results[: 2 * len(keys)]
+    peeked = [
+        None if raw is None else cache._cache._serializer.loads(raw)
+        for raw in results[2 * len(keys) :]
+    ]
+    counts = [int(c) for c in counted[1::2]]
     for i, (count, (_key, limit, _timeout)) in enumerate(zip(counts, windows, strict=True)):
         if count > limit:
             if keys[i + 1 :]:
@@ -115,14 +136,23 @@ def _redis_count_windows(cache: Any, windows: list[tuple[str, int, int]]) -> lis
                 for made in keys[i + 1 :]:
                     undo.decr(made)
                 undo.execute()
-            return counts[: i + 1]
-    return counts
+            return counts[: i + 1], peeked
+    return counts, peeked
 
 
 def public_lookup_limited(request: HttpRequest) -> bool:
     """One count per client for a dossier lookup, through the portal page or the API alike."""
     per_minute = int(settings.MOTCUA.get("PUBLIC_LOOKUP_PER_MINUTE", 20))
     return limited(request, "dossier.lookup", f"{per_minute}/m")
+
+
+def public_lookup_count(request: HttpRequest, scope: str, code: str) -> tuple[bool, int | None]:
+    """`public_lookup_limited` and the code's wrong-verifier count (for `verifier_guard(...,
+    failures=)`) in one round trip to the shared store (limits off: (False, None))."""
+    per_minute = int(settings.MOTCUA.get("PUBLIC_LOOKUP_PER_MINUTE", 20))
+    peek = [_code_key(scope, code)] if (code or "").strip() else []
+    over, peeked = count_and_peek(request, [("dossier.lookup", f"{per_minute}/m")], peek)
+    return over is not None, (peeked[0] or 0) if peeked else None
 
 
 def _code_key(scope: str, code: str) -> str:
@@ -134,18 +164,22 @@ def _code_key(scope: str, code: str) -> str:
 
 
 @contextlib.contextmanager
-def verifier_guard(scope: str, code: str, *, mismatch: set[str]) -> Iterator[None]:
+def verifier_guard(
+    scope: str, code: str, *, mismatch: set[str], failures: int | None = None
+) -> Iterator[None]:
     """Refuse a locked code; count a wrong verifier (a DomainError whose code is in `mismatch`).
 
     The count is keyed on the code, not the client, and is written in the shared cache outside
     any database transaction of the caller (call this outside `transaction.atomic`).
+    `failures`: the code's count as the caller just read it with its rate limit
+    (`public_lookup_count`), instead of reading it again.
     """
     if not getattr(settings, "RATELIMIT_ENABLE", True) or not (code or "").strip():
         yield  # no code, nothing to lock (a ticket rating is verified by its token)
         return
     cache = ratelimit_cache()
     key = _code_key(scope, code)
-    if (cache.get(key) or 0) >= CODE_FAILURES:
+    if ((cache.get(key) or 0) if failures is None else failures) >= CODE_FAILURES:
         raise CodeLocked()
     try:
         yield
@@ -220,13 +254,16 @@ class SharedDatabaseCache(DatabaseCache):
     def _encode(self, value: int) -> str:
         return base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
 
-    def count_windows(self, windows: list[tuple[str, int, int]]) -> list[int]:
+    def count_windows(
+        self, windows: list[tuple[str, int, int]], peek: Sequence[str] = ()
+    ) -> tuple[list[int], list[Any]]:
         """Count one hit in each rate window (key, limit, timeout), in order, stopping after the
-        first one over its limit; the counts of the windows counted.
+        first one over its limit; the counts of the windows counted, and the values of the keys
+        `peek` (as `get` gives them: None when missing or expired) from the same read.
 
-        One transaction: one read of every window (locked), one write of the open ones; a window
-        not open yet (once a minute per client) goes through `add` (which culls the table when
-        full) or, when another request opened it meanwhile, `incr`.
+        One transaction: one read of every window (locked) and peeked key, one write of the
+        open windows; a window not open yet (once a minute per client) goes through `add`
+        (which culls the table when full) or, when another request opened it meanwhile, `incr`.
         """
         from django.db import connections, router, transaction
 
@@ -234,18 +271,30 @@ class SharedDatabaseCache(DatabaseCache):
         connection = connections[db]
         table = connection.ops.quote_name(self._table)  # type: ignore[attr-defined]
         made = [self.make_and_validate_key(key) for key, _limit, _timeout in windows]
+        peeks = [self.make_and_validate_key(key) for key in peek]
         counts: list[int] = []
         with transaction.atomic(using=db):
             with connection.cursor() as cursor:
                 lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-                marks = ", ".join(["%s"] * len(made))
+                marks = ", ".join(["%s"] * (len(made) + len(peeks)))
                 cursor.execute(
                     f"SELECT cache_key, value, expires FROM {table} "  # noqa: S608 (quoted name)
                     f"WHERE cache_key IN ({marks}){lock}",
-                    made,
+                    made + peeks,
                 )
                 rows = {r[0]: (r[1], r[2]) for r in cursor.fetchall()}
             now = timezone.now()
+            peeked: list[Any] = []
+            expired: list[str] = []
+            for cache_key in peeks:
+                row = rows.get(cache_key)
+                if row is None or self._expires(connection, row[1]) < now:
+                    peeked.append(None)
+                    if row is not None:
+                        expired.append(cache_key)  # as `get` does
+                else:
+                    raw = connection.ops.process_clob(row[0])
+                    peeked.append(pickle.loads(base64.b64decode(raw.encode())))  # noqa: S301
             updates: list[tuple[str, str]] = []
             for (key, limit, timeout), cache_key in zip(windows, made, strict=True):
                 row = rows.get(cache_key)
@@ -269,7 +318,9 @@ class SharedDatabaseCache(DatabaseCache):
                         f"WHERE cache_key IN ({marks})",
                         [p for pair in updates for p in pair] + [k for k, _v in updates],
                     )
-        return counts
+            if expired:
+                self._base_delete_many(expired)  # type: ignore[attr-defined]
+        return counts, peeked
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         from django.db import connections, router, transaction

@@ -357,8 +357,13 @@ def public_lookup_throttle(request: HttpRequest) -> None:
 @router.get("/public/dossiers/{code}", auth=None, response=dict)
 def dossier_public(request: HttpRequest, code: str, verify: str = "") -> dict[str, Any]:
     """Public lookup: status timeline and due date, no personal data (verify: last 4 digits of ID or phone)."""
-    public_lookup_throttle(request)
-    view = selectors.dossier_public_view(code=code, verify=verify)
+    from motcua.core.throttle import public_lookup_count
+
+    # The client's count and the code's wrong-verifier count in one round trip.
+    over, failures = public_lookup_count(request, "dossier", code)
+    if over:
+        raise RateLimited("Bạn tra cứu quá nhiều lần, vui lòng thử lại sau 1 phút.")
+    view = selectors.dossier_public_view(code=code, verify=verify, failures=failures)
     for key in ("received_at", "due_at", "appointment_at", "result_ready_at", "returned_at"):
         view[key] = _iso(view[key])
     view["timeline"] = [{**e, "at": _iso(e["at"])} for e in view["timeline"]]

@@ -11,3 +11,9 @@ class DossiersConfig(AppConfig):
         from motcua.dossiers.search_index import ensure_after_migrate
 
         post_migrate.connect(ensure_after_migrate, sender=self)
+
+        # The public lookup (the portal's busiest API read) is answered by the API lane
+        # (web.apilane): the same ninja operation, without Django's middleware stack.
+        from motcua.web.apilane import Route, register
+
+        register(Route("GET", "api/v1/public/dossiers/<code>", query=("verify",)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -306,12 +307,23 @@ def dossier_search(
 # `source(dossier, public: bool) -> list[row]`; a row has the keys of `dossier_timeline`'s rows
 # (public rows need only at, action, action_label, status, status_label). Apps register their
 # source in their AppConfig.ready, so the dossier app imports none of them.
+#
+# A source may also give the public lookup its rows in plain SQL (`public_sql`), read in the same
+# statement as the dossier's own events: `public_sql()` returns (sql, row) where sql is a SELECT
+# of the columns (at, id, action, n, a, b) — n an integer or NULL, a and b text or NULL — with
+# one parameter, the dossier's id, and row(at, action, n, a, b) builds the public row from a
+# result (at already converted). The rows must be those `source(dossier, True)` gives, in the
+# same order once sorted by (at, id).
 TIMELINE_SOURCES: list[Any] = []
+PUBLIC_TIMELINE_SQL: dict[Any, Any] = {}
 
 
-def timeline_source_register(source: Any) -> None:
+def timeline_source_register(source: Any, *, public_sql: Any = None) -> None:
     if source not in TIMELINE_SOURCES:
         TIMELINE_SOURCES.append(source)
+    if public_sql is not None:
+        PUBLIC_TIMELINE_SQL[source] = public_sql
+    _public_timeline_sql.cache_clear()
 
 
 def _extra_rows(dossier: Dossier, *, public: bool) -> list[dict[str, Any]]:
@@ -359,20 +371,27 @@ def dossier_timeline(*, dossier: Dossier, extras: bool = True) -> list[dict[str,
     return rows
 
 
-def dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
+def dossier_public_view(*, code: str, verify: str, failures: int | None = None) -> dict[str, Any]:
     """Status timeline and due date for the public lookup; no personal data.
 
     `verify` is the last 4 digits of the ID number or the phone; a wrong code and a wrong
-    verify answer the same way, so codes cannot be probed.
+    verify answer the same way, so codes cannot be probed. `failures`: the code's wrong-verifier
+    count when the caller read it with its rate limit (`throttle.public_lookup_count`).
     """
     from motcua.core.throttle import verifier_guard
 
     # A code is locked for an hour after a few wrong verifiers, whoever sends them.
-    with verifier_guard("dossier", code, mismatch={"dossier_not_found"}):
+    with verifier_guard("dossier", code, mismatch={"dossier_not_found"}, failures=failures):
         return _dossier_public_view(code=code, verify=verify)
 
 
-_PUBLIC_COLUMNS = (
+# The public lookup is the busiest public read: its two statements are plain SQL built once
+# (the ORM's compile was most of the answer's CPU), with the ORM's own converters for the values.
+# The dossier with its procedure and unit, by official code or online reference, the lowest id
+# first (as `dossier_by_number(...).first()`); only the columns the answer shows and the two it
+# verifies with.
+_PUBLIC_FIELDS = (
+    "id",
     "code",
     "reference",
     "channel",
@@ -386,69 +405,151 @@ _PUBLIC_COLUMNS = (
     "result_timeliness",
     "citizen_id_number",
     "citizen_phone_last4",
-    "procedure_version__name",
-    "procedure_version__procedure__code",
-    "unit__name",
 )
 
 
-def _dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
-    verify = (verify or "").strip()
-    from motcua.dossiers.services import dossier_by_number
+@functools.cache
+def _public_dossier_sql(vendor: str) -> str:
+    from motcua.catalog.models import Procedure, ProcedureVersion
+    from motcua.core.rawsql import quote
+    from motcua.org.models import Unit
 
-    # Only the columns the answer shows (and the two it verifies with): the lookup is the
-    # busiest public read, and the ORM's cost grows with every column it selects.
-    dossier = (
-        dossier_by_number(
-            Dossier.objects.select_related("procedure_version__procedure", "unit"), code
-        )
-        .only(*_PUBLIC_COLUMNS)
-        .first()
+    columns = {f.name: str(f.column) for f in Dossier._meta.concrete_fields}
+    cols = ", ".join(f"d.{quote(columns[f])}" for f in _PUBLIC_FIELDS)
+    return (
+        f"SELECT {cols}, pv.{quote('name')}, p.{quote('code')}, u.{quote('name')} "  # noqa: S608
+        f"FROM {quote(Dossier._meta.db_table)} d "
+        f"INNER JOIN {quote(ProcedureVersion._meta.db_table)} pv"
+        f" ON pv.{quote('id')} = d.{quote('procedure_version_id')} "
+        f"INNER JOIN {quote(Procedure._meta.db_table)} p"
+        f" ON p.{quote('id')} = pv.{quote('procedure_id')} "
+        f"INNER JOIN {quote(Unit._meta.db_table)} u ON u.{quote('id')} = d.{quote('unit_id')} "
+        f"WHERE (d.{quote('code')} = %s OR d.{quote('reference')} = %s) "
+        f"ORDER BY d.{quote('id')} ASC LIMIT 1"
     )
+
+
+@functools.cache
+def _public_timeline_sql(vendor: str) -> tuple[str, tuple[Any, ...], tuple[Any, ...]]:
+    """The dossier's events and every source's public SQL rows in one UNION ALL statement
+    (column 1: which part, 0 for the events), in order; the parts' row builders; the sources
+    without SQL (read the ORM way)."""
+    from motcua.core.rawsql import quote
+
+    ev = quote(DossierEvent._meta.db_table)
+    parts = [
+        f"SELECT 0 AS src, {ev}.{quote('at')} AS at, {ev}.{quote('id')} AS id, "  # noqa: S608
+        f"{ev}.{quote('action')} AS action, {ev}.{quote('to_status')} AS n, "
+        f"CAST(NULL AS VARCHAR(40)) AS a, CAST(NULL AS VARCHAR(40)) AS b "
+        f"FROM {ev} WHERE {ev}.{quote('dossier_id')} = %s"
+    ]
+    rows: list[Any] = []
+    plain: list[Any] = []
+    for source in TIMELINE_SOURCES:
+        given = PUBLIC_TIMELINE_SQL.get(source)
+        if given is None:
+            plain.append(source)
+            continue
+        sql, row = given()
+        rows.append(row)
+        parts.append(f"SELECT {len(rows)}, q.* FROM ({sql}) q")  # noqa: S608
+    return " UNION ALL ".join(parts) + " ORDER BY 1, 2, 3", tuple(rows), tuple(plain)
+
+
+def _public_timeline(dossier_id: int) -> list[dict[str, Any]]:
+    """The public timeline rows of a dossier, as `_dossier_public_view` gave them through the
+    ORM: its events (at, id order), then, when a source has rows, everything sorted by time
+    (stable: at the same moment the dossier's own events first, then each source's in turn)."""
+    from django.db import connection
+
+    from motcua.core.rawsql import prepared_cursor
+
+    sql, builders, plain = _public_timeline_sql(connection.vendor)
+    at = _public_converters(connection.vendor)[-1]  # DossierEvent.at
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [dossier_id] * (1 + len(builders)))
+        found = cursor.fetchall()
+    timeline: list[dict[str, Any]] = []
+    more: list[dict[str, Any]] = []
+    for src, when, _id, action, n, a, b in found:
+        if src == 0:
+            timeline.append(
+                {
+                    "at": at(when),
+                    "action": action,
+                    "action_label": ACTION_LABELS.get(action, action),
+                    "status": n,
+                    "status_label": STATUS_LABELS[Status(n)],
+                }
+            )
+        else:
+            more.append(builders[src - 1](at(when), action, n, a, b))
+    if plain:
+        stub = Dossier(id=dossier_id)
+        for source in plain:
+            more.extend(source(stub, True))
+    if more:
+        timeline = sorted(timeline + more, key=lambda r: r["at"])
+    return timeline
+
+
+@functools.cache
+def _public_converters(vendor: str) -> tuple[Any, ...]:
+    from motcua.core.rawsql import converter
+
+    """The converters of the dossier's columns (in _PUBLIC_FIELDS order), then DossierEvent.at."""
+    return (*(converter(Dossier, name) for name in _PUBLIC_FIELDS), converter(DossierEvent, "at"))
+
+
+def _dossier_public_view(*, code: str, verify: str) -> dict[str, Any]:
+    from django.db import connection
+
+    from motcua.core.rawsql import prepared_cursor
+
+    verify = (verify or "").strip()
+    number = (code or "").strip()  # as dossier_by_number
+    with prepared_cursor() as cursor:
+        cursor.execute(_public_dossier_sql(connection.vendor), [number, number])
+        row = cursor.fetchone()
     ok = (
-        dossier is not None
+        row is not None
         and len(verify) == 4
         and ascii_digits(verify)
-        and (dossier.citizen_id_number.endswith(verify) or dossier.citizen_phone_last4 == verify)
+        and (row[12].endswith(verify) or row[13] == verify)
     )
     if not ok:
         raise NotFound(
             "Không tìm thấy hồ sơ với mã và 4 số cuối CCCD/điện thoại đã nhập.",
             code="dossier_not_found",
         )
-    assert dossier is not None
-    events = DossierEvent.objects.filter(dossier=dossier).only("at", "action", "to_status")
-    timeline: list[dict[str, Any]] = [
-        {
-            "at": e.at,
-            "action": e.action,
-            "action_label": ACTION_LABELS.get(e.action, e.action),
-            "status": e.to_status,
-            "status_label": STATUS_LABELS[Status(e.to_status)],
-        }
-        for e in events
-    ]
-    more = _extra_rows(dossier, public=True)
-    if more:
-        timeline = sorted(timeline + more, key=lambda r: r["at"])
+    assert row is not None
+    d = {
+        name: conv(raw)
+        for name, conv, raw in zip(
+            _PUBLIC_FIELDS, _public_converters(connection.vendor), row, strict=False
+        )
+    }
+    reference = d["reference"]
+    status = d["status"]
     return {
-        "code": dossier.code,
-        "reference": dossier.reference,
-        "official_code": dossier.official_code,
-        "procedure": dossier.procedure_version.name,
-        "procedure_code": dossier.procedure_version.procedure.code,
-        "unit": dossier.unit.name,
-        "channel": dossier.channel,
-        "status": dossier.status,
-        "status_label": dossier.status_label,
-        "received_at": dossier.received_at,
-        "due_at": dossier.due_at,  # the legal due moment
-        "appointment_at": dossier.appointment_at,  # the new date of an apology letter
-        "paused": dossier.paused_at is not None,
-        "result_ready_at": dossier.result_ready_at,
-        "returned_at": dossier.returned_at,
-        "result_timeliness": dossier.result_timeliness,
-        "timeline": timeline,
+        "code": d["code"],
+        "reference": reference,
+        # Dossier.official_code
+        "official_code": None if reference and d["code"] == reference else d["code"],
+        "procedure": row[14],
+        "procedure_code": row[15],
+        "unit": row[16],
+        "channel": d["channel"],
+        "status": status,
+        "status_label": STATUS_LABELS[Status(status)],  # Dossier.status_label
+        "received_at": d["received_at"],
+        "due_at": d["due_at"],  # the legal due moment
+        "appointment_at": d["appointment_at"],  # the new date of an apology letter
+        "paused": d["paused_at"] is not None,
+        "result_ready_at": d["result_ready_at"],
+        "returned_at": d["returned_at"],
+        "result_timeliness": d["result_timeliness"],
+        "timeline": _public_timeline(d["id"]),
     }
 
 

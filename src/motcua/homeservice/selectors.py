@@ -191,6 +191,35 @@ TIMELINE_LABELS = {
 }
 
 
+def visit_timeline_public_sql() -> tuple[str, Any]:
+    """`visit_timeline_rows(dossier, public=True)` for the public lookup's one statement
+    (dossiers.selectors.PUBLIC_TIMELINE_SQL): (at, id, action, n, a, b) with a = the event's
+    status and b = the visit's code, the dossier's id as the parameter; and the row builder."""
+    from motcua.core.rawsql import quote
+    from motcua.homeservice.models import HomeVisitEvent
+
+    ev = quote(HomeVisitEvent._meta.db_table)
+    visit = quote(HomeVisit._meta.db_table)
+    sql = (
+        f"SELECT e.{quote('at')}, e.{quote('id')}, e.{quote('action')},"  # noqa: S608
+        f" CAST(NULL AS INTEGER), e.{quote('to_status')}, v.{quote('code')}"
+        f" FROM {ev} e INNER JOIN {visit} v ON v.{quote('id')} = e.{quote('visit_id')}"
+        f" WHERE v.{quote('dossier_id')} = %s AND NOT (e.{quote('action')} = 'reorder')"
+    )
+    statuses = dict(VisitStatus.choices)
+
+    def row(at: Any, action: str, _n: Any, to_status: str, code: str) -> dict[str, Any]:
+        return {
+            "at": at,
+            "action": f"home_{action}",
+            "action_label": TIMELINE_LABELS.get(action, "Phục vụ tại nhà"),
+            "status": "",
+            "status_label": f"Lịch tại nhà {code}: {statuses.get(to_status, '').lower()}",
+        }
+
+    return sql, row
+
+
 def visit_timeline_rows(dossier: Any, public: bool) -> list[dict[str, Any]]:
     """The home visits of a dossier as timeline rows (dossiers.selectors.TIMELINE_SOURCES).
 

@@ -245,8 +245,12 @@ class Citizen(models.Model):
         return f"{self.full_name} ({self.id_number})"
 
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self.name_folded = fold(self.full_name)
+        self.fill_derived()
         super().save(*args, **kwargs)
+
+    def fill_derived(self) -> None:
+        """What save() works out before writing (also called by the kiosk's plain insert)."""
+        self.name_folded = fold(self.full_name)
 
 
 class UnitBoundary(models.Model):

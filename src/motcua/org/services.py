@@ -175,7 +175,7 @@ def citizen_from_qr(
         sex=card.sex, phone=phone, address=card.address, email=email,
         old_id_number=card.old_id_number, verified=True,
     )  # fmt: skip
-    from motcua.core.rawsql import first_by
+    from motcua.core.rawsql import first_by, insert
 
     known = first_by(Citizen, "id_number", id_number)  # one row, without the ORM's compiler
     if known is not None and not _changes(known, values):
@@ -183,7 +183,9 @@ def citizen_from_qr(
     if known is None:
         try:
             with transaction.atomic():
-                citizen = Citizen.objects.create(id_number=id_number, **values)
+                citizen = Citizen(id_number=id_number, **values)
+                citizen.fill_derived()  # what Citizen.save() does; then the plain insert
+                insert(citizen, prepared=True)
                 _citizen_created(citizen, actor=actor, source="")
             return citizen
         except IntegrityError:

@@ -166,7 +166,7 @@ def _check_in_input(request: HttpRequest) -> dict[str, Any]:
 def check_in_response(result: services.IssueResult) -> dict[str, Any]:
     from django.urls import reverse
 
-    view = selectors.ticket_view(result.ticket)
+    view = selectors.ticket_view(result.ticket, line=result.line)
     booking, priority = result.ticket.booking, result.ticket.priority
     return {
         "ticket": view["ticket"],

@@ -41,10 +41,24 @@ log = logging.getLogger(__name__)
 CHANNEL = "motcua_queue"
 POLL_S = 0.25  # SQLite without Redis: how often one thread per process looks for new events
 SAFETY_S = 30.0  # a feed re-reads at least this often while streams are open (a lost signal)
+CHECK_EARLY_S = 5.0  # the listener's thread makes that read this much before it is due
 LOOKBACK_IDS = 2000  # ids re-read below the newest after a lost connection (rare)
 BUFFER = 2000  # events an office keeps in memory for streams that are behind
+WAKE_SLICE = 64  # streams woken (written to) in one go before the loop runs anything else
+MAX_CARRIED = 7000  # bytes of an event carried in its signal (NOTIFY's payload: under 8000)
 
 Item = tuple[int, dict[str, Any], bytes]  # a feed's (position, event, server-sent frame)
+
+# bench/board_fanout.py --trace: a file this process appends "stage event-id perf_counter" lines
+# to along an event's way to the streams (perf_counter is the machine's monotonic clock on
+# Linux, the same in the bench client). Empty (always, outside that bench): nothing is written.
+TRACE_FILE = os.environ.get("MOTCUA_FANOUT_TRACE", "")
+
+
+def trace(stage: str, event_id: int | None) -> None:
+    if TRACE_FILE:
+        with open(TRACE_FILE, "a") as out:
+            out.write(f"{stage} {event_id} {time.perf_counter():.6f}\n")
 
 
 def signal_mode() -> str:
@@ -63,18 +77,52 @@ def close_idle_connection() -> None:
 # ---------------------------------------------------------------- publishing
 
 
-def publish(office_id: int, event_id: int) -> None:
-    """Call inside the transaction that wrote event `event_id` of office `office_id`."""
+def publish(office_id: int, event_id: int, event: dict[str, Any] | None = None) -> None:
+    """Call inside the transaction that wrote event `event_id` of office `office_id`.
+
+    `event`: the event as streams send it (`selectors.event_payload`, exactly what a read of
+    the row gives): carried by the signal, so that the feeds take it without reading the row.
+    """
     from django.db import transaction
 
-    mode, payload = signal_mode(), f"{office_id}:{event_id}"
+    mode, payload = signal_mode(), signal_payload(office_id, event_id, event)
+    if payload.count(":") < 2:
+        event = None  # too big to carry
     if mode == "postgres":
         with connection.cursor() as cur:
             cur.execute("SELECT pg_notify(%s, %s)", [CHANNEL, payload])
     elif mode == "redis":
         transaction.on_commit(lambda: _redis_publish(payload))
     else:
-        transaction.on_commit(lambda: notify(office_id, event_id))
+        transaction.on_commit(lambda: notify(office_id, event_id, event=event))
+
+
+def signal_payload(office_id: int, event_id: int, event: dict[str, Any] | None) -> str:
+    """ "office:event", or "office:event:{event as JSON}" when it carries the event."""
+    payload = f"{office_id}:{event_id}"
+    if event is not None:
+        data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+        if len(data.encode()) < MAX_CARRIED:
+            payload = f"{payload}:{data}"
+    return payload
+
+
+ID_SLOT = "\x01"  # never in a JSON text (json.dumps escapes control characters), nor in a number
+
+
+def signal_template(office_id: int, event: dict[str, Any] | None) -> str:
+    """`signal_payload` for an event whose id is not known yet (PostgreSQL, where the INSERT
+    itself sends the NOTIFY): each place of the id is `ID_SLOT`, which the statement replaces
+    with the new id (queueing.hotsql.event_insert). `event` must have "id" as its first key
+    (`selectors.event_payload`); its value is ignored."""
+    payload = f"{office_id}:{ID_SLOT}"
+    if event is not None:
+        data = json.dumps({**event, "id": 0}, ensure_ascii=False, separators=(",", ":"))
+        # A 10-digit id instead of the 0: the same limit as signal_payload's.
+        head = '{"id":0'
+        if data.startswith(head) and len(data.encode()) + 10 < MAX_CARRIED:
+            payload = payload + ':{"id":' + ID_SLOT + data[len(head) :]
+    return payload
 
 
 def _redis_publish(payload: str) -> None:
@@ -86,10 +134,21 @@ def _redis_publish(payload: str) -> None:
 
 
 def _deliver(payload: str, *, read: bool = True) -> None:
-    """A signal's payload "office:event" (from PostgreSQL or Redis) wakes that office."""
-    office, _, event = payload.partition(":")
-    if ascii_digits(office):
-        notify(int(office), int(event) if ascii_digits(event) else None, read=read)
+    """A signal's payload "office:event" or "office:event:{event as JSON}" (from PostgreSQL
+    or Redis) wakes that office."""
+    office, _, rest = payload.partition(":")
+    event_id, _, data = rest.partition(":")
+    if not ascii_digits(office):
+        return
+    event = None
+    if data and ascii_digits(event_id):
+        try:
+            event = json.loads(data)
+        except ValueError:
+            event = None
+        if not isinstance(event, dict) or event.get("id") != int(event_id):
+            event = None  # not ours: the rows are read instead
+    notify(int(office), int(event_id) if ascii_digits(event_id) else None, read=read, event=event)
 
 
 _redis_client: Any = None
@@ -105,12 +164,17 @@ def _redis() -> Any:
 
 
 def notify(
-    office_id: int | None = None, event_id: int | None = None, *, read: bool = False
+    office_id: int | None = None,
+    event_id: int | None = None,
+    *,
+    read: bool = False,
+    event: dict[str, Any] | None = None,
 ) -> None:
     """Wake the streams of this process (one office, or all when None).
 
     `read`: the caller is the listener's thread, which reads the new rows itself before the
-    event loops are woken (one thread hop fewer than a read in a worker thread).
+    event loops are woken (one thread hop fewer than a read in a worker thread). `event`: the
+    signal carried the event (`publish`): the feed takes it without a read.
     """
     for hook in _hooks:
         hook(office_id, event_id)
@@ -118,7 +182,7 @@ def notify(
         feeds = list(_feeds.values()) if office_id is None else [_feeds.get(office_id)]
     for feed in feeds:
         if feed is not None:
-            feed.wake(event_id, read=read)
+            feed.wake(event_id, read=read, event=event)
 
 
 # ---------------------------------------------------------------- waiters and feeds
@@ -149,10 +213,14 @@ class AsyncWaiter:
     again), so that an event does not cost every stream a timer cancelled and another set.
     """
 
-    __slots__ = ("loop", "_flag", "_future", "_timer")
+    __slots__ = ("loop", "push", "_flag", "_future", "_timer")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
+        # Set by a stream that can write without being woken (streams.py, `_Direct`): called
+        # on the loop's thread in the wake-up pass, it writes what is new and returns True
+        # (the stream stays asleep), or returns False to be woken as usual.
+        self.push: Callable[[], bool] | None = None
         self._flag = False
         self._future: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -224,7 +292,8 @@ class _LoopFan:
 
     A signal (from any thread) schedules one callback on the loop; it reads the new rows in a
     worker thread when needed (one hop for all the streams) and then wakes every stream of the
-    loop in one pass, only when the feed has something new for them.
+    loop in one pass, only when the feed has something new for them. A stream that can write
+    by itself (`AsyncWaiter.push`) is written to in that pass instead of being woken.
     """
 
     def __init__(self, feed: Feed, loop: asyncio.AbstractEventLoop) -> None:
@@ -276,8 +345,25 @@ class _LoopFan:
         if head == self.woken_at:
             return  # nothing new (e.g. a second signal for rows already read)
         self.woken_at = head
-        for waiter in list(self.waiters):
-            waiter.fire()
+        if TRACE_FILE:
+            trace("loop", self.feed.newest_id())
+        self._wake(list(self.waiters), 0)
+
+    def _wake(self, waiters: list[AsyncWaiter], start: int) -> None:
+        """Wake (or write to) `WAKE_SLICE` streams, then let the loop run what else is ready
+        (the answer to the call that made the event) before the next slice."""
+        end = start + WAKE_SLICE
+        for waiter in waiters[start:end]:
+            push = waiter.push
+            if push is None or not push():
+                waiter.fire()
+        if end < len(waiters):
+            self.loop.call_soon(self._wake, waiters, end)
+        elif TRACE_FILE:
+            newest = self.feed.newest_id()
+            trace("fired", newest)
+            # After the streams' tasks, which the fires scheduled first: all written.
+            self.loop.call_soon(trace, "written", newest)
 
 
 class Feed:
@@ -331,16 +417,29 @@ class Feed:
     def head(self) -> int:
         return self._seq
 
-    def wake(self, event_id: int | None = None, *, read: bool = False) -> None:
+    def newest_id(self) -> int | None:
+        view = self._view
+        return view[-1][1]["id"] if view else None
+
+    def wake(
+        self,
+        event_id: int | None = None,
+        *,
+        read: bool = False,
+        event: dict[str, Any] | None = None,
+    ) -> None:
         """New events: `event_id` when the signal named it, else re-read a window of ids.
 
         `read` (from a thread that may use the database, never an event loop): read the rows
-        here before waking the loops' streams."""
+        here before waking the loops' streams. `event`: the signal carried the event, which is
+        taken without a read when nothing else is waiting to be read."""
         if event_id is None:
             self._look_back = True
         else:
             self._pending.add(event_id)
         self._wanted += 1
+        if event is not None and event_id is not None:
+            self.take(event_id, event)
         for waiter in list(self._threaded):
             waiter.set()
         if self._fans:
@@ -349,60 +448,124 @@ class Feed:
                     self.refresh()
                 except Exception:  # the loops' own read tries again
                     log.warning("queue feed read failed", exc_info=True)
+                if TRACE_FILE:
+                    trace("read", event_id)
             for fan in list(self._fans.values()):
                 fan.schedule()
+
+    def take(self, event_id: int, event: dict[str, Any]) -> bool:
+        """Add an event a signal carried, without reading the database; False (nothing done)
+        when a read is needed anyway: the feed's first, or a look-back after a lost signal."""
+        with self._lock:
+            if self._max_id is None or self._look_back:
+                return False
+            target = self._wanted  # taken under the lock: a later signal asks again
+            self._pending.discard(event_id)
+            self._append(event_id, event)
+            self._view = tuple(self._items)
+            if not self._pending:
+                self._done = target
+            return True
+
+    def _append(self, event_id: int, event: dict[str, Any]) -> None:
+        """Under the lock: an event not in the feed yet becomes its next item."""
+        if event_id in self._seen:
+            return
+        self._seen.add(event_id)
+        self._seen_order.append(event_id)
+        if len(self._seen_order) > BUFFER:
+            self._seen.discard(self._seen_order.popleft())
+        self._seq += 1
+        self._items.append((self._seq, event, sse_frame(event, event_id)))
+        self._max_id = max(self._max_id or 0, event_id)
 
     def needs_refresh(self) -> bool:
         return self._done < self._wanted or time.monotonic() - self._checked_at > SAFETY_S
 
-    def refresh(self) -> None:
-        """Read the office's new events (sync; the first caller reads, the others find it done)."""
-        from django.db.models import Q
+    def refresh(self, *, force: bool = False) -> None:
+        """Read the office's new events (sync; the first caller reads, the others find it done).
 
-        from motcua.queueing.models import TicketEvent
-        from motcua.queueing.selectors import event_payload
-
+        In the listener's thread (PostgreSQL) the read goes over the listener's own connection
+        (`_own`), not the pool's: an idle process holds that connection alone."""
         with self._lock:
-            if not self.needs_refresh():
+            if not force and not self.needs_refresh():
                 return
             target = self._wanted  # a signal arriving during the read asks for another
             self._checked_at = time.monotonic()
             pending, self._pending = self._pending, set()
             look_back, self._look_back = self._look_back, False
+            raw = getattr(_own, "conn", None)
             try:
-                qs = TicketEvent.objects.filter(office_id=self.office_id)
                 if self._max_id is None:
                     # Events before the feed existed belong to each stream's own catch-up.
-                    self._max_id = max(
-                        qs.order_by("-id").values_list("id", flat=True)[:1], default=0
-                    )
-                    self._origin = self._max_id
+                    self._max_id = self._origin = self._read_newest(raw)
                     self._done = target
                     return
                 newest = self._max_id
                 floor = max(newest - LOOKBACK_IDS, self._origin) if look_back else newest
                 late = [i for i in pending if i <= floor and i not in self._seen]
-                rows = (
-                    qs.filter(Q(id__gt=floor) | Q(id__in=late)) if late else qs.filter(id__gt=floor)
-                )
-                for ev in rows.order_by("id"):
-                    if ev.pk in self._seen:
-                        continue
-                    self._seen.add(ev.pk)
-                    self._seen_order.append(ev.pk)
-                    if len(self._seen_order) > BUFFER:
-                        self._seen.discard(self._seen_order.popleft())
-                    self._seq += 1
-                    payload = event_payload(ev)
-                    self._items.append((self._seq, payload, sse_frame(payload, ev.pk)))
-                    self._max_id = max(self._max_id, ev.pk)
+                for event_id, event in self._read_after(raw, floor, late):
+                    if event_id not in self._seen:
+                        self._append(event_id, event)
                 self._view = tuple(self._items)
                 self._done = target
             except Exception:
                 self._pending |= pending
                 raise
             finally:
-                close_idle_connection()
+                if raw is None:
+                    close_idle_connection()
+
+    def _read_newest(self, raw: Any) -> int:
+        from motcua.queueing.models import TicketEvent
+
+        if raw is None:
+            qs = TicketEvent.objects.filter(office_id=self.office_id)
+            return max(qs.order_by("-id").values_list("id", flat=True)[:1], default=0)
+        row = raw.execute(
+            "SELECT id FROM queueing_ticketevent WHERE office_id = %s ORDER BY id DESC LIMIT 1",
+            [self.office_id],
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def _read_after(
+        self, raw: Any, floor: int, late: list[int]
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """The office's events with an id above `floor` or in `late`, oldest first."""
+        from django.db.models import Q
+
+        from motcua.queueing.models import TicketEvent
+        from motcua.queueing.selectors import event_payload
+
+        if raw is None:
+            qs = TicketEvent.objects.filter(office_id=self.office_id)
+            rows = qs.filter(Q(id__gt=floor) | Q(id__in=late)) if late else qs.filter(id__gt=floor)
+            return [(ev.pk, event_payload(ev)) for ev in rows.order_by("id")]
+        # The listener's connection: the same columns, the same payload (its time zone is UTC,
+        # as Django's connections'; jsonb arrives as Python objects).
+        found = raw.execute(
+            "SELECT id, kind, at, detail FROM queueing_ticketevent "
+            "WHERE office_id = %s AND (id > %s OR id = ANY(%s)) ORDER BY id",
+            [self.office_id, floor, late],
+        ).fetchall()
+        return [
+            (pk, event_payload(TicketEvent(id=pk, kind=kind, at=at, detail=detail)))
+            for pk, kind, at, detail in found
+        ]
+
+    def check(self) -> None:
+        """From the listener's thread (PostgreSQL), every second: the read due every SAFETY_S
+        (a lost signal) is made here, on the listener's connection, a little before a stream
+        would find it due and make it over the pool; the streams are woken if it found any."""
+        if time.monotonic() - self._checked_at < SAFETY_S - CHECK_EARLY_S:
+            return
+        head = self._seq
+        self.refresh(force=True)
+        if self._seq != head:
+            for waiter in list(self._threaded):
+                waiter.set()
+            for fan in list(self._fans.values()):
+                fan.schedule()
 
     async def arefresh(self) -> None:
         """`refresh` from an event loop, shared by the streams of the loop (one thread hop)."""
@@ -438,6 +601,7 @@ class Feed:
 
 
 _feeds: dict[int, Feed] = {}
+_own = threading.local()  # `conn`: the listener's connection, in the listener's thread
 _registry_lock = threading.Lock()
 _listener: _Listener | None = None
 
@@ -602,12 +766,23 @@ class _Listener(threading.Thread):
         }
         with psycopg.connect(**params, autocommit=True) as conn:
             self._conn = conn
+            conn.execute("SELECT set_config('TimeZone', 'UTC', false)")  # as Django's
             conn.execute(f"LISTEN {CHANNEL}")
-            self._session = _set_live(True)
-            notify(None, read=True)  # anything committed before LISTEN: streams re-read once
-            while not self._should_stop():
-                for note in conn.notifies(timeout=1.0):
-                    _deliver(note.payload)
+            _own.conn = conn  # the feeds' reads in this thread go over this connection
+            try:
+                self._session = _set_live(True)
+                notify(None, read=True)  # anything committed before LISTEN: streams re-read
+                while not self._should_stop():
+                    for note in conn.notifies(timeout=1.0):
+                        if TRACE_FILE:
+                            trace("notified", None)
+                        _deliver(note.payload)
+                    with _registry_lock:
+                        feeds = list(_feeds.values())
+                    for feed in feeds:
+                        feed.check()
+            finally:
+                _own.conn = None
             self._conn = None
 
     def _run_redis(self) -> None:

@@ -24,7 +24,6 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Model
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from motcua.core.rawsql import columns, converter, instance
 from motcua.core.rawsql import quote as _q
@@ -46,6 +45,7 @@ def _postgres() -> bool:
 
 
 def _prep(model: type[Model], name: str, value: Any) -> Any:
+    """`value` as a parameter for the column of field `name`, adapted as the ORM adapts it."""
     field: Any = model._meta.get_field(name)
     return field.get_db_prep_save(value, connection)
 
@@ -284,8 +284,14 @@ def event_insert(
     counter_id: int | None,
     actor_id: int | None,
     detail: dict[str, Any],
+    notify: str | None = None,
+    notice: str | None = None,
 ) -> int:
-    """Insert a TicketEvent row; its id."""
+    """Insert a TicketEvent row; its id.
+
+    `notify` (PostgreSQL): a channel told `notice` by the same statement (`pg_notify`,
+    delivered at commit as `broker.publish` does it), one round trip less; `notice` is
+    `broker.signal_template`'s, each `broker.ID_SLOT` in it replaced by the new event's id."""
     values = [
         ticket_id,
         office_id,
@@ -301,11 +307,63 @@ def event_insert(
         "VALUES (%s, %s, %s, %s, %s, %s, %s)"
     )
     with connection.cursor() as cur:
+        if notify is not None and _postgres():
+            cur.execute(
+                f"WITH e AS ({sql} RETURNING id) "
+                "SELECT e.id, pg_notify(%s, replace(%s, chr(1), e.id::text)) FROM e",
+                [*values, notify, notice],
+            )
+            return int(cur.fetchone()[0])
         if connection.features.can_return_columns_from_insert:
             cur.execute(sql + " RETURNING id", values)
             return int(cur.fetchone()[0])
         cur.execute(sql, values)
         return int(cur.lastrowid)
+
+
+def event_insert_tallied(
+    *,
+    ticket_id: int,
+    office_id: int,
+    kind: str,
+    at: datetime,
+    counter_id: int | None,
+    actor_id: int | None,
+    detail: dict[str, Any],
+    notify: str | None,
+    notice: str | None,
+    day: date,
+    seconds: float,
+    count: int,
+) -> tuple[int, bool]:
+    """PostgreSQL: `event_insert` and `wait_tally_add` in one statement (data-modifying WITH
+    queries, each run once); (the event's id, whether the tally was kept)."""
+    assert _postgres()
+    values = [
+        ticket_id,
+        office_id,
+        kind,
+        _prep(TicketEvent, "at", at),
+        counter_id,
+        actor_id,
+        _prep(TicketEvent, "detail", detail),
+    ]
+    told = "pg_notify(%s, replace(%s, chr(1), e.id::text))" if notify is not None else "NULL"
+    sql = (
+        f"WITH e AS (INSERT INTO {_q(TicketEvent._meta.db_table)} "  # noqa: S608
+        "(ticket_id, office_id, kind, at, counter_id, actor_id, detail) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id), "
+        f"d AS (UPDATE {_q(QueueDay._meta.db_table)} SET wait_sum_s = wait_sum_s + %s, "
+        "wait_count = wait_count + %s WHERE office_id = %s AND date = %s AND wait_count >= 0 "
+        f"RETURNING 1) SELECT e.id, (SELECT COUNT(*) FROM d), {told} FROM e"
+    )
+    params = [*values, seconds, count, office_id, _prep(QueueDay, "date", day)]
+    if notify is not None:
+        params += [notify, notice]
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        pk, kept, _ = cur.fetchone()
+    return int(pk), bool(kept)
 
 
 def wait_tally_add(*, office_id: int, day: date, seconds: float, count: int) -> bool:
@@ -322,29 +380,6 @@ def wait_tally_add(*, office_id: int, day: date, seconds: float, count: int) -> 
 # --- the kiosk check-in (and the position every ticket page shows) ---------------------------
 
 
-def _table(model: Any) -> str:
-    return str(connection.ops.quote_name(model._meta.db_table))
-
-
-def _dt_param(value: datetime) -> Any:
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _date_param(value: date) -> Any:
-    return connection.ops.adapt_datefield_value(value)
-
-
-def _dt(value: Any) -> datetime | None:
-    """A datetime column read by a raw cursor, as the ORM returns it (aware)."""
-    if value is None:
-        return None
-    if not isinstance(value, datetime):
-        value = parse_datetime(str(value))
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, connection.timezone)  # SQLite keeps UTC, naive
-    return value
-
-
 # PostgreSQL advisory locks of an office's queue day: (DAY_LOCK, office id). A ticket being
 # issued holds it shared until its transaction ends; closing the day takes it exclusive, so it
 # waits for the tickets in flight (and sweeps them) and the tickets after it see the day closed.
@@ -357,11 +392,11 @@ def lock_citizen(citizen_id: int, *, office_id: int) -> None:
     """Serialise one person's check-ins (two kiosks at once) and hold the office's day open
     (above) on PostgreSQL, in one statement; on SQLite the transaction already holds the
     database's write lock (BEGIN IMMEDIATE), so nothing to do."""
-    if connection.vendor != "postgresql":
+    if not _postgres():
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 1 FROM {_table(Citizen)} AS c, pg_advisory_xact_lock_shared(%s, %s) AS d "  # noqa: S608
+            f"SELECT 1 FROM {_q(Citizen._meta.db_table)} AS c, pg_advisory_xact_lock_shared(%s, %s) AS d "  # noqa: S608
             "WHERE c.id = %s FOR UPDATE OF c",
             [DAY_LOCK, office_id, citizen_id],
         )
@@ -371,14 +406,14 @@ def lock_citizen(citizen_id: int, *, office_id: int) -> None:
 
 def hold_day_open(office_id: int) -> None:
     """A ticket without a citizen: only the office's day held open (PostgreSQL)."""
-    if connection.vendor == "postgresql":
+    if _postgres():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [DAY_LOCK, office_id])
 
 
 def lock_day_for_closing(office_id: int) -> None:
     """Closing the day: wait for the office's tickets being issued (PostgreSQL)."""
-    if connection.vendor == "postgresql":
+    if _postgres():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [DAY_LOCK, office_id])
 
@@ -391,48 +426,94 @@ class Today:
     # (id, service_id, status, on_behalf_of_id, carried_from_id) of the person's tickets today
     tickets: list[tuple[int, int, str, int | None, int | None]] = field(default_factory=list)
     bookings: list[int] = field(default_factory=list)  # booked for this service today
+    # With `line`: the service's waiting line as a ticket issued now (waiting since `now`)
+    # will see it (`waiting_line` for a ticket not written yet).
+    line: Waiting | None = None
 
 
 def person_today(
-    *, citizen_id: int, office_id: int, service_id: int, day: date, bookings: bool
+    *,
+    citizen_id: int,
+    office_id: int,
+    service_id: int,
+    day: date,
+    bookings: bool,
+    line_at: datetime | None = None,
 ) -> Today:
-    """In one statement: is the office's queue closed today, the person's tickets today, and
-    (with `bookings`) their bookings for this service today still to be checked in."""
+    """In one statement: is the office's queue closed today, the person's tickets today,
+    (with `bookings`) their bookings for this service today still to be checked in, and (with
+    `line_at`) the service's waiting line today as `waiting_line` reads it for a ticket issued
+    now, waiting since `line_at`: it is then the newest (the highest id), so every plain
+    ticket waiting since then or before is ahead of it; the check-in's answer needs no read of
+    its own (people_ahead)."""
     tz = timezone.get_current_timezone()  # `slot_start__date` is the date in this zone
     start = datetime.combine(day, time.min).replace(tzinfo=tz)
-    ticket, queue_day, booking = _table(Ticket), _table(QueueDay), _table(Booking)
-    # Table names from the models, every value a parameter.
+    ticket, queue_day, booking = (_q(m._meta.db_table) for m in (Ticket, QueueDay, Booking))
+    group = _q(PriorityGroup._meta.db_table)
+    dt = _typed_null("dt")
+    day_db = _prep(Ticket, "service_date", day)
+    # Table names from the models, every value a parameter. Columns: kind, id, service id,
+    # status, on_behalf_of id (a special ticket's weight), carried_from id (the count of the
+    # plain ones before), waiting since, slot.
     sql = (
-        "SELECT 't', id, service_id, status, on_behalf_of_id, carried_from_id "  # noqa: S608
-        f"FROM {ticket} WHERE citizen_id = %s AND service_date = %s "
-        f"UNION ALL SELECT 'c', id, NULL, NULL, NULL, NULL FROM {queue_day} "
+        "SELECT 't', id, service_id, status, on_behalf_of_id, carried_from_id, "  # noqa: S608
+        f"{dt}, {dt} FROM {ticket} WHERE citizen_id = %s AND service_date = %s "
+        f"UNION ALL SELECT 'c', id, NULL, NULL, NULL, NULL, NULL, NULL FROM {queue_day} "
         "WHERE office_id = %s AND date = %s AND closed_at IS NOT NULL"
     )
-    params: list[Any] = [citizen_id, _date_param(day), office_id, _date_param(day)]
+    params: list[Any] = [citizen_id, day_db, office_id, _prep(QueueDay, "date", day)]
     if bookings:
         sql += (
-            f" UNION ALL SELECT 'b', id, service_id, status, NULL, NULL FROM {booking} "  # noqa: S608
-            "WHERE citizen_id = %s AND service_id = %s AND status = %s "
+            f" UNION ALL SELECT 'b', id, service_id, status, NULL, NULL, NULL, NULL "  # noqa: S608
+            f"FROM {booking} WHERE citizen_id = %s AND service_id = %s AND status = %s "
             "AND slot_start >= %s AND slot_start < %s"
         )
         params += [
             citizen_id,
             service_id,
             str(BookingStatus.BOOKED),
-            _dt_param(start),
-            _dt_param(datetime.combine(day + timedelta(days=1), time.min).replace(tzinfo=tz)),
+            _prep(Booking, "slot_start", start),
+            _prep(
+                Booking,
+                "slot_start",
+                datetime.combine(day + timedelta(days=1), time.min).replace(tzinfo=tz),
+            ),
         ]
+    if line_at is not None:
+        waiting = "t.service_id = %s AND t.service_date = %s AND t.status = %s"
+        sql += (
+            " UNION ALL SELECT 's', t.id, NULL, NULL, p.weight, NULL, "  # noqa: S608
+            f"t.waiting_since, b.slot_start FROM {ticket} t "
+            f"LEFT JOIN {group} p ON p.id = t.priority_id "
+            f"LEFT JOIN {booking} b ON b.id = t.booking_id WHERE {waiting} "
+            "AND (t.priority_id IS NOT NULL OR t.booking_id IS NOT NULL) "
+            "UNION ALL SELECT 'n', COUNT(*), NULL, NULL, NULL, "
+            "SUM(CASE WHEN t.waiting_since <= %s THEN 1 ELSE 0 END), NULL, NULL "
+            f"FROM {ticket} t WHERE {waiting} AND t.priority_id IS NULL AND t.booking_id IS NULL"
+        )
+        status = str(Status.WAITING)
+        params += [service_id, day_db, status, _prep(Ticket, "waiting_since", line_at)]
+        params += [service_id, day_db, status]
     out = Today()
+    special: list[tuple[int, datetime, int, datetime | None]] = []
+    total = before = 0
+    since_of, slot_of = converter(Ticket, "waiting_since"), converter(Booking, "slot_start")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for kind, pk, svc, status, behalf, carried in cursor.fetchall():
+        for kind, pk, svc, status, behalf, carried, since, slot in cursor.fetchall():
             if kind == "t":
                 out.tickets.append((pk, svc, status, behalf, carried))
             elif kind == "c":
                 out.closed = True
-            else:
+            elif kind == "b":
                 out.bookings.append(pk)
+            elif kind == "s":
+                special.append((pk, since_of(since), behalf or 0, slot_of(slot)))
+            else:
+                total, before = int(pk or 0), int(carried or 0)
     out.tickets.sort()  # by id, as the ORM read them
+    if line_at is not None:
+        out.line = Waiting(special=special, plain_total=total, plain_before=before)
     return out
 
 
@@ -449,8 +530,8 @@ class Waiting:
 
 def waiting_line(*, service_id: int, day: date, ticket_id: int, waiting_since: datetime) -> Waiting:
     """One statement: the special tickets read, the plain ones counted (an indexed aggregate)."""
-    t, ws, d = _table(Ticket), _dt_param(waiting_since), _date_param(day)
-    group, booking = _table(PriorityGroup), _table(Booking)
+    t, group, booking = (_q(m._meta.db_table) for m in (Ticket, PriorityGroup, Booking))
+    ws, d = _prep(Ticket, "waiting_since", waiting_since), _prep(Ticket, "service_date", day)
     # Table names from the models, every value a parameter.
     sql = (
         f"SELECT NULL, t.id, t.waiting_since, p.weight, b.slot_start FROM {t} t "  # noqa: S608
@@ -468,11 +549,12 @@ def waiting_line(*, service_id: int, day: date, ticket_id: int, waiting_since: d
     params = [service_id, d, waiting, ws, ws, ticket_id, service_id, d, waiting, ticket_id]
     special: list[tuple[int, datetime, int, datetime | None]] = []
     total = before = 0
+    since_of, slot_of = converter(Ticket, "waiting_since"), converter(Booking, "slot_start")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for count, pk, since, weight, slot in cursor.fetchall():
             if count is None:
-                special.append((pk, _dt(since), weight or 0, _dt(slot)))  # type: ignore[arg-type]
+                special.append((pk, since_of(since), weight or 0, slot_of(slot)))
             else:
                 total, before = int(count), int(pk or 0)
     return Waiting(special=special, plain_total=total, plain_before=before)

@@ -168,7 +168,13 @@ PACE_FRESH_S = 30  # how long a service's measured pace is reused by check-in an
 
 def seconds_per_person_recent(*, service: Service, office: Office) -> float:
     """`seconds_per_person`, remembered for PACE_FRESH_S (it reads up to 300 events and the
-    last tickets; it moves slowly) and forgotten when a ticket of the service ends here."""
+    last tickets; it moves slowly).
+
+    Only the wait estimate shown with a position (check-in answer, ticket page) uses it. It is
+    not forgotten when a ticket ends: one more ticket moves a trimmed mean of up to
+    `history_size` tickets little, another process (or a local cache per process) kept its own
+    copy for up to PACE_FRESH_S anyway, and forgetting it at every finish made a busy queue
+    read it again on almost every check-in (2–3 statements)."""
     from motcua.core.cache import cached_figure
 
     return cached_figure(
@@ -201,24 +207,38 @@ def estimate_wait(*, office: Office, service: Service, position: int, recent: bo
     return int(round((position - free + 0.5) * per_person))
 
 
-def people_ahead(ticket: Ticket, now: datetime | None = None) -> int:
+def people_ahead(ticket: Ticket, now: datetime | None = None, *, line: Any = None) -> int:
     """Tickets before a waiting ticket in its service's calling order (`line_for_service`),
     counted without reading the line: the tickets with a priority group or a booking (few) are
-    read, the plain ones counted with one indexed aggregate (one statement, `queueing.hotsql`)."""
+    read, the plain ones counted with one indexed aggregate (one statement, `queueing.hotsql`).
+
+    `line`: the line already read for a ticket just issued (`IssueResult.line`: the others,
+    without it), instead of reading it here."""
     from motcua.queueing import hotsql
 
     now = now or clock.now()
-    line = hotsql.waiting_line(
-        service_id=ticket.service_id,
-        day=now.date(),
-        ticket_id=ticket.pk,
-        waiting_since=ticket.waiting_since,
-    )
+    if line is None:
+        line = hotsql.waiting_line(
+            service_id=ticket.service_id,
+            day=now.date(),
+            ticket_id=ticket.pk,
+            waiting_since=ticket.waiting_since,
+        )
+        me = None
+    else:  # the new ticket is not in it: as the database would give its row
+        group, booking = ticket.priority, ticket.booking
+        me = ordering.Candidate(
+            id=ticket.pk,
+            waiting_since=ticket.waiting_since,
+            priority_weight=(group.weight or 0) if group is not None else 0,
+            slot_start=booking.slot_start if booking is not None else None,
+        )
     special = [
         ordering.Candidate(id=pk, waiting_since=since, priority_weight=weight, slot_start=slot)
         for pk, since, weight, slot in line.special
     ]
-    me = next((c for c in special if c.id == ticket.pk), None)
+    if me is None:
+        me = next((c for c in special if c.id == ticket.pk), None)
     if me is None:
         me = ordering.Candidate(id=ticket.pk, waiting_since=ticket.waiting_since)
     others = [c for c in special if c.id != ticket.pk]
@@ -229,11 +249,13 @@ def people_ahead(ticket: Ticket, now: datetime | None = None) -> int:
     )
 
 
-def ticket_position(ticket: Ticket) -> dict[str, Any]:
-    """Where a ticket stands: people ahead and estimated wait (0 once it is called)."""
+def ticket_position(ticket: Ticket, *, line: Any = None) -> dict[str, Any]:
+    """Where a ticket stands: people ahead and estimated wait (0 once it is called).
+
+    `line`: see `people_ahead`."""
     if ticket.status != Status.WAITING:
         return {"position": None, "people_ahead": 0, "estimated_wait_s": 0}
-    ahead = people_ahead(ticket)
+    ahead = people_ahead(ticket, line=line)
     return {
         "position": ahead + 1,
         "people_ahead": ahead,
@@ -243,9 +265,9 @@ def ticket_position(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def ticket_view(ticket: Ticket) -> dict[str, Any]:
-    """What the kiosk slip and the live ticket page show."""
-    pos = ticket_position(ticket)
+def ticket_view(ticket: Ticket, *, line: Any = None) -> dict[str, Any]:
+    """What the kiosk slip and the live ticket page show (`line`: see `people_ahead`)."""
+    pos = ticket_position(ticket, line=line)
     return {
         "ticket": ticket.display,
         "service": ticket.service.name,

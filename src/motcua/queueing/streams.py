@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.core.handlers.asgi import ASGIRequest
+from django.core.handlers.asgi import ASGIHandler, ASGIRequest
 from django.http import HttpRequest, StreamingHttpResponse
 
 from motcua.core.text import ascii_digits
 from motcua.org.models import Office
 from motcua.queueing import broker, selectors
+
+log = logging.getLogger(__name__)
 
 KEEPALIVE_S = 15.0
 CATCH_UP_LIMIT = 2000  # events replayed to a reconnecting stream at most
@@ -88,7 +92,19 @@ def _hello(last_id: int) -> bytes:
 
 
 def _start(office_id: int, last_id: int | None) -> tuple[int, list[dict[str, Any]]]:
-    """The position to start from and the events missed since `last_id` (one database visit)."""
+    """The position to start from and the events missed since `last_id` (one database visit).
+
+    At most `READS_AT_ONCE` at a time in a process: a thousand boards (re)connecting together
+    take no more of the connection pool than that, and leave it to the counters' requests."""
+    with _reads:
+        return _start_read(office_id, last_id)
+
+
+READS_AT_ONCE = 2
+_reads = threading.BoundedSemaphore(READS_AT_ONCE)
+
+
+def _start_read(office_id: int, last_id: int | None) -> tuple[int, list[dict[str, Any]]]:
     try:
         if last_id is None:
             return selectors.last_event_id(office_id=office_id), []
@@ -150,34 +166,131 @@ def _sync_stream(office_id: int, last_id: int | None, once: bool, max_s: float) 
         broker.unsubscribe(feed, waiter)
 
 
+class _Direct:
+    """What an ASGI stream has sent (position in the feed, cursor, last write), shared by its
+    task and by its feed's wake-up pass.
+
+    When the server's `send` is known (`DirectSendASGI`), the wake-up pass writes a sleeping
+    stream's new frames itself (`push`) instead of waking its task: one `send` per stream, all
+    in one pass, without the task's and Django's per-chunk steps (they made up most of a
+    fan-out's time). Only while the task sleeps in its wait: Django is then waiting for the
+    task's next chunk, so nothing else is sending on the connection. A `send` that has to wait
+    (a client not reading: flow control) goes on in a task, which the stream's task waits for
+    before it sends anything itself. A `send` that fails ends the stream; the client reconnects
+    with the Last-Event-ID it has, and nothing is lost.
+    """
+
+    __slots__ = (
+        "feed", "loop", "send", "waiter", "pos", "cursor", "quiet_since", "asleep", "writing",
+        "failed",
+    )  # fmt: skip
+
+    def __init__(
+        self, feed: broker.Feed, waiter: broker.AsyncWaiter, send: Any, pos: int, cursor: _Cursor
+    ) -> None:
+        self.feed = feed
+        self.loop = waiter.loop
+        self.send = send
+        self.waiter = waiter
+        self.pos = pos
+        self.cursor = cursor
+        self.quiet_since = self.loop.time()
+        self.asleep = False
+        self.writing: asyncio.Task[None] | None = None
+        self.failed = False
+
+    def push(self) -> bool:
+        """On the loop's thread: write the feed's new frames; False: wake the task instead."""
+        if not self.asleep or self.writing is not None or self.failed:
+            return False
+        try:
+            pos, fresh = self.feed.pull_frames(self.pos)
+            if fresh is None:
+                return False  # behind the feed's memory: the task reads the database
+            chunk = self.cursor.frames(fresh)
+            self.pos = pos
+            if not chunk:
+                return True
+            self.quiet_since = self.loop.time()
+            if len(chunk) > ASGIHandler.chunk_size:
+                self._go_on(self._send_all(chunk))
+                return True
+            coro = self.send({"type": "http.response.body", "body": chunk, "more_body": True})
+            try:
+                waiting = coro.send(None)
+            except StopIteration:
+                return True  # written
+            self._go_on(_Rest(coro, waiting).run())
+            return True
+        except Exception:
+            log.warning("event stream write failed", exc_info=True)
+            self.failed = True
+            return False
+
+    def _go_on(self, coro: Any) -> None:
+        self.writing = self.loop.create_task(coro)
+        self.writing.add_done_callback(self._written)
+
+    async def _send_all(self, chunk: bytes) -> None:
+        for part, _ in ASGIHandler.chunk_bytes(chunk):
+            await self.send({"type": "http.response.body", "body": part, "more_body": True})
+
+    def _written(self, task: asyncio.Task[None]) -> None:
+        self.writing = None
+        if task.cancelled() or task.exception() is not None:
+            self.failed = True
+            self.waiter.fire()  # the task ends the stream
+
+
+class _Rest:
+    """The rest of a coroutine started by hand that stopped at `waiting` (what it awaits)."""
+
+    def __init__(self, coro: Any, waiting: Any) -> None:
+        self.coro = coro
+        self.waiting = waiting
+
+    def __await__(self) -> Any:
+        try:
+            yield self.waiting  # handed to the task, as the coroutine itself would have
+        except BaseException:
+            self.coro.close()
+            raise
+        return (yield from self.coro.__await__())
+
+    async def run(self) -> None:
+        await self
+
+
 async def _async_stream(
-    office_id: int, last_id: int | None, once: bool, max_s: float
+    office_id: int, last_id: int | None, once: bool, max_s: float, send: Any = None
 ) -> AsyncIterator[bytes]:
     """The stream under ASGI. In the steady state a wake-up costs no thread hop: the feed has
-    read the new rows before waking the streams, and the frame is the feed's shared bytes."""
+    read the new rows before waking the streams, and the frame is the feed's shared bytes;
+    with the server's `send` (not for `once`), the feed's wake-up pass writes it (`_Direct`)."""
     loop = asyncio.get_running_loop()
     waiter = broker.AsyncWaiter(loop)
     feed = broker.subscribe(office_id, waiter)
+    state: _Direct | None = None
     try:
         if feed.needs_refresh():  # a new feed learns where the log ends before the catch-up
             await feed.arefresh()
         pos = feed.head()
         start_id, missed = await sync_to_async(_start)(office_id, last_id)
-        cursor = _Cursor(start_id)
+        state = _Direct(feed, waiter, send, pos, _Cursor(start_id))
         yield _hello(start_id)
         deadline = loop.time() + max_s
-        quiet_since = loop.time()
+        state.quiet_since = loop.time()
         pending: _Pending = _from_database(missed)
         while True:
-            chunk = cursor.frames(pending)
+            chunk = state.cursor.frames(pending)
             now = loop.time()
             if chunk:
                 yield chunk
-                quiet_since = now
+                state.quiet_since = now
                 if once:
                     return
-            elif now - quiet_since >= KEEPALIVE_S:
-                quiet_since = now
+            elif now - state.quiet_since >= KEEPALIVE_S:
+                state.quiet_since = now
                 yield KEEPALIVE
             left = deadline - now
             if left <= 0:
@@ -186,16 +299,46 @@ async def _async_stream(
             if feed.needs_refresh():
                 # The loop's one read wakes this stream (and the others) when it has new rows.
                 feed.kick(loop)
-            pos, fresh = feed.pull_frames(pos)
+            state.pos, fresh = feed.pull_frames(state.pos)
             if fresh is None:
-                missed = await sync_to_async(_missed_since)(office_id, cursor.last_id)
+                missed = await sync_to_async(_missed_since)(office_id, state.cursor.last_id)
                 pending = _from_database(missed)
             else:
                 pending = fresh
             if not pending:  # until the next event, keep-alive or the end
-                await waiter.wait(min(left, quiet_since + KEEPALIVE_S - now))
+                if send is not None and not once:
+                    waiter.push = state.push
+                state.asleep = True
+                try:
+                    await waiter.wait(min(left, state.quiet_since + KEEPALIVE_S - now))
+                finally:
+                    state.asleep = False
+                if state.writing is not None:  # a write of the wake-up pass still going on
+                    await asyncio.wait([state.writing])
+                if state.failed:
+                    return
     finally:
+        waiter.push = None
+        if state is not None and state.writing is not None:
+            state.writing.cancel()
         broker.unsubscribe(feed, waiter)
+
+
+SEND_KEY = "motcua.send"  # in an event stream request's ASGI scope: the server's `send`
+
+
+class DirectSendASGI:
+    """Puts the server's `send` in the scope of event stream requests (`.../events`), for
+    their feed's wake-up pass to write to them (`_Direct`). Wraps Django's ASGI application
+    directly, so that it is the very `send` Django answers with."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope.get("type") == "http" and str(scope.get("path", "")).endswith("/events"):
+            scope = {**scope, SEND_KEY: send}
+        await self.app(scope, receive, send)
 
 
 def event_stream_response(request: HttpRequest, office: Office) -> StreamingHttpResponse:
@@ -204,7 +347,8 @@ def event_stream_response(request: HttpRequest, office: Office) -> StreamingHttp
     # Under ASGI a sync iterator would be consumed whole before sending; under WSGI an async
     # one would. Pick the kind that streams on the server we are running in.
     if isinstance(request, ASGIRequest):
-        content: Any = _async_stream(office.pk, last_id, once, max_s)
+        send = request.scope.get(SEND_KEY)
+        content: Any = _async_stream(office.pk, last_id, once, max_s, send)
     else:
         content = _sync_stream(office.pk, last_id, once, max_s)
     response = StreamingHttpResponse(content, content_type="text/event-stream; charset=utf-8")

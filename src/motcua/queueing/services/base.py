@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 
 from motcua.core import clock
 from motcua.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from motcua.core.rawsql import insert
 from motcua.org.models import Citizen, Counter, Office, Role
 from motcua.org.permissions import has_role
 from motcua.queueing import broker, hotsql, lookups
 from motcua.queueing.models import (
     BlockedAttempt,
     BlockReason,
-    EventKind,
     QueueSettings,
     Service,
     Ticket,
@@ -124,6 +124,9 @@ class RecallLimit(Conflict):
 class IssueResult:
     ticket: Ticket
     reused: bool
+    # A new ticket's waiting line as read while it was issued (`hotsql.person_today`), for its
+    # position in the answer (`selectors.ticket_view(..., line=...)`); None: read it then.
+    line: hotsql.Waiting | None = None
 
 
 def queue_settings(office: Office) -> QueueSettings:
@@ -161,10 +164,23 @@ def _require_staff(
         raise PermissionDenied("Chức năng này dành cho cán bộ tiếp nhận tại quầy của đơn vị này.")
 
 
+_UNCHANGED = object()
+
+
 def _event(
-    ticket: Ticket, kind: str, *, counter: Counter | None = None, actor: Any = None, **detail: Any
+    ticket: Ticket,
+    kind: str,
+    *,
+    counter: Counter | None = None,
+    actor: Any = None,
+    wait_from: Any = _UNCHANGED,
+    **detail: Any,
 ) -> TicketEvent:
-    """Log an event of `ticket` (one INSERT, plain SQL: hotsql.py) and tell the streams."""
+    """Log an event of `ticket` (one INSERT, plain SQL: hotsql.py) and tell the streams (on
+    PostgreSQL the INSERT itself sends the NOTIFY `broker.publish` would send, event carried).
+
+    `wait_from`: when the event moved the ticket's `called_at`, its value before: the day's
+    wait tally is kept as `_wait_tally` keeps it (on PostgreSQL by the event's statement)."""
     ev = TicketEvent(
         ticket=ticket,
         office_id=ticket.office_id,
@@ -174,26 +190,49 @@ def _event(
         actor=actor if getattr(actor, "pk", None) else None,
         detail=detail,
     )
-    ev.pk = hotsql.event_insert(
-        ticket_id=ticket.pk,
-        office_id=ev.office_id,
-        kind=kind,
-        at=ev.at,
-        counter_id=ev.counter_id,
-        actor_id=ev.actor_id,
-        detail=detail,
-    )
+    in_insert = broker.signal_mode() == "postgres"
+    delta = _tally_delta(ticket, wait_from) if wait_from is not _UNCHANGED else None
+    # The signal carries the event as streams send it, with its time as a read of the row
+    # gives it (UTC): the feeds need not read it. Its id is not known before the INSERT: on
+    # PostgreSQL the statement fills it in (broker.signal_template), else it is set below.
+    from motcua.queueing.selectors import event_payload
+
+    at = ev.at
+    ev.at = at.astimezone(UTC)
+    try:
+        ev.pk = 0
+        sent = event_payload(ev)
+    finally:
+        ev.at, ev.pk = at, None
+    row: dict[str, Any] = {
+        "ticket_id": ticket.pk,
+        "office_id": ev.office_id,
+        "kind": kind,
+        "at": ev.at,
+        "counter_id": ev.counter_id,
+        "actor_id": ev.actor_id,
+        "detail": detail,
+        "notify": broker.CHANNEL if in_insert else None,
+        "notice": broker.signal_template(ticket.office_id, sent) if in_insert else None,
+    }
+    if in_insert and delta is not None:
+        ev.pk, kept = hotsql.event_insert_tallied(
+            **row, day=ticket.service_date, seconds=delta[0], count=delta[1]
+        )
+        if not kept:
+            _tally_rebuild(ticket)
+        delta = None
+    else:
+        ev.pk = hotsql.event_insert(**row)
     ev._state.adding = False
     ev._state.db = "default"
-    broker.publish(ticket.office_id, ev.pk)  # pg_notify in this transaction, else on commit
+    if not in_insert:  # on commit (Redis, or this process alone)
+        broker.publish(ticket.office_id, ev.pk, {**sent, "id": ev.pk})
     lookups.event_written(ticket.office_id, kind)  # the plain insert sends no post_save
-    if kind in (EventKind.FINISH, EventKind.NO_SHOW):
-        from django.core.cache import cache
-
-        from motcua.queueing.selectors import pace_key
-
-        key = pace_key(ticket.service_id)
-        transaction.on_commit(lambda: cache.delete(key))
+    # The service's pace (selectors.seconds_per_person_recent) is not forgotten here: it only
+    # feeds the wait estimate, moves slowly and is refreshed every PACE_FRESH_S anyway.
+    if delta is not None:
+        _tally_add(ticket, *delta)
     return ev
 
 
@@ -226,21 +265,35 @@ def _check_status(ticket: Ticket, allowed: tuple[str, ...], action: str) -> None
 
 def _wait_tally(ticket: Ticket, before: datetime | None) -> None:
     """Keep the day's total wait on QueueDay after `ticket.called_at` changed from `before`."""
+    delta = _tally_delta(ticket, before)
+    if delta is not None:
+        _tally_add(ticket, *delta)
+
+
+def _tally_delta(ticket: Ticket, before: datetime | None) -> tuple[float, int] | None:
+    """(seconds, tickets) to add to the day's wait tally; None: nothing changes."""
     delta_s, delta_n = 0.0, 0
     for called_at, sign in ((before, -1), (ticket.called_at, 1)):
         if called_at is not None:
             delta_s += sign * (called_at - ticket.waiting_since).total_seconds()
             delta_n += sign
-    if not (delta_s or delta_n):
-        return
-    kept = hotsql.wait_tally_add(
-        office_id=ticket.office_id, day=ticket.service_date, seconds=delta_s, count=delta_n
-    )
-    if not kept:  # first call of the day, or a row from before: count what is there (this
-        # ticket's change is saved already, so it is included)
-        from motcua.queueing.selectors import wait_tally_rebuild
+    return (delta_s, delta_n) if (delta_s or delta_n) else None
 
-        wait_tally_rebuild(office_id=ticket.office_id, day=ticket.service_date)
+
+def _tally_add(ticket: Ticket, seconds: float, count: int) -> None:
+    kept = hotsql.wait_tally_add(
+        office_id=ticket.office_id, day=ticket.service_date, seconds=seconds, count=count
+    )
+    if not kept:
+        _tally_rebuild(ticket)
+
+
+def _tally_rebuild(ticket: Ticket) -> None:
+    """First call of the day, or a row from before: count what is there (this ticket's change
+    is saved already, so it is included)."""
+    from motcua.queueing.selectors import wait_tally_rebuild
+
+    wait_tally_rebuild(office_id=ticket.office_id, day=ticket.service_date)
 
 
 def _blocked_record(
@@ -253,13 +306,15 @@ def _blocked_record(
     device: str,
     ticket: Ticket | None = None,
 ) -> None:
-    BlockedAttempt.objects.create(
-        office=office,
-        service=service,
-        citizen=citizen,
-        reason=reason,
-        method=method,
-        at=clock.now(),
-        device=device[:80],
-        ticket=ticket,
+    insert(  # create() without the ORM's compiler (a reused ticket's check-in writes one)
+        BlockedAttempt(
+            office=office,
+            service=service,
+            citizen=citizen,
+            reason=reason,
+            method=method,
+            at=clock.now(),
+            device=device[:80],
+            ticket=ticket,
+        )
     )

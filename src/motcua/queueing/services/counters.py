@@ -34,7 +34,6 @@ from motcua.queueing.services.base import (
     _is_postgres,
     _lock_ticket,
     _require_staff,
-    _wait_tally,
 )
 
 # ---------------------------------------------------------------- counter
@@ -227,11 +226,11 @@ def _take_first(
             EventKind.CALL,
             counter=counter,
             actor=officer,
+            wait_from=before,  # the day's wait tally (in the event's statement on PostgreSQL)
             lane=ordering.lane(line[i], now),
             counter_number=counter.number,
             display=ticket.display,
         )
-        _wait_tally(ticket, before)
         return ticket, line[i + 1 :]
     return None, []
 
@@ -274,10 +273,9 @@ def _ticket_action(
         step.kind,
         counter=counter if step.counter is _SAME else step.counter,
         actor=officer,
+        **({} if step.called_before is _SAME else {"wait_from": step.called_before}),
         **step.detail,
     )
-    if step.called_before is not _SAME:
-        _wait_tally(ticket, step.called_before)
     return ticket
 
 

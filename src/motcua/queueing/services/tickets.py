@@ -9,7 +9,7 @@ from django.db import transaction
 
 from motcua.core import clock
 from motcua.core.errors import Conflict, ValidationFailed
-from motcua.core.rawsql import insert
+from motcua.core.rawsql import first_by, insert
 from motcua.core.services import audit_record, sequence_next
 from motcua.org.models import Citizen, Office
 from motcua.queueing import hotsql, lookups
@@ -116,6 +116,7 @@ def _ticket_issue(
         if QueueDay.objects.filter(office=office, date=today, closed_at__isnull=False).exists():
             raise QueueClosed()
         booked: list[int] = []
+        line = None
     else:
         # Serialises check-ins of one person (two kiosks at once) so the rules below hold.
         # Also holds the office's day open: closing it waits for this ticket (hotsql.DAY_LOCK).
@@ -129,6 +130,7 @@ def _ticket_issue(
             service_id=service.pk,
             day=today,
             bookings=booking is None,
+            line_at=now,  # the line the new ticket joins: its position needs no read of its own
         )
         if day.closed:
             raise QueueClosed()
@@ -146,6 +148,7 @@ def _ticket_issue(
                 raise AuthorisationRequired()
         held = day.tickets
         booked = day.bookings
+        line = day.line
         behalf_id = on_behalf_of.pk if on_behalf_of is not None else None
         existing_id = next(
             (
@@ -156,7 +159,9 @@ def _ticket_issue(
             None,
         )
         if existing_id is not None:
-            existing = Ticket.objects.get(pk=existing_id)
+            existing = first_by(Ticket, "id", existing_id)
+            assert existing is not None  # read in this transaction, the person's row locked
+            existing.office, existing.service = office, service  # its own: matched above
             _blocked_record(
                 office=office, service=service, citizen=citizen, reason=BlockReason.DUPLICATE,
                 method=method, device=device, ticket=existing,
@@ -203,7 +208,7 @@ def _ticket_issue(
         )
     )
     _event(ticket, EventKind.ISSUE, method=method, device=device[:80])
-    return IssueResult(ticket=ticket, reused=False)
+    return IssueResult(ticket=ticket, reused=False, line=line)
 
 
 def age_on(date_of_birth: date, day: date) -> int:

@@ -10,8 +10,9 @@ Requests go through Django's whole request handler (every middleware, ninja, the
 the test client, in this process; the client's own cost is small beside the server's. With
 `--via asgi` they go through the ASGI application uvicorn serves (the board and API lanes in
 front of Django's ASGI handler; MOTCUA_API_LANE=0 / MOTCUA_BOARD_FASTLANE=0 turn a lane off),
-called in this process: CPU and statements then count every thread of it. With `--direct`,
-the functions the views call are called instead, without any request handling:
+called in this process: CPU and statements then count every thread of it (the cProfile part
+only the event loop's thread: the API lane runs the views in its own threads). With
+`--direct`, the functions the views call are called instead, without any request handling:
 `api.do_check_in` (rate limits, `services.kiosk_check_in`, `api.check_in_response`),
 `services.ticket_call_next` then `selectors.ticket_view`, `services.ticket_finish` of the
 counter's current ticket then `selectors.ticket_view` (the board is left out). For each

@@ -335,9 +335,14 @@ class ApiLane:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        route, kwargs = None, None
+        route: Route | None = None
+        kwargs: dict[str, Any] = {}
         for candidate in ROUTES:
             if candidate.method == scope["method"] and path.startswith("/"):
+                if candidate.pattern is None:  # registered after the lane's first request
+                    from django.urls.resolvers import RoutePattern
+
+                    candidate.pattern = RoutePattern(candidate.path, is_endpoint=True)
                 match = candidate.pattern.match(path[1:])
                 if match is not None and not match[0]:
                     route, kwargs = candidate, match[2]
@@ -352,6 +357,21 @@ class ApiLane:
         body_file = await self._read_body(receive)
         if body_file is None:
             return  # the client went away (or BodyLimitASGI cut the body): as with Django
+        try:
+            await self._answer(config, route, kwargs, scope, body_file, receive, send)
+        finally:
+            body_file.close()
+
+    async def _answer(
+        self,
+        config: _Config,
+        route: Route,
+        kwargs: dict[str, Any],
+        scope: Scope,
+        body_file: Any,
+        receive: Receive,
+        send: Send,
+    ) -> None:
         replay = self._replay(body_file, receive)
         try:
             request, secure = self._request(config, scope, body_file)

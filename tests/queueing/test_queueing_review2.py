@@ -82,3 +82,35 @@ def test_check_in_position_counts_a_ticket_committed_while_it_waited_for_its_num
     after = selectors.ticket_position(res_b.ticket)
     assert after["people_ahead"] == 1
     assert answer["people_ahead"] == after["people_ahead"]
+
+
+def test_a_repeated_header_is_read_as_django_joins_it(at, office, counters, svc_a, settings):
+    """Django's ASGIRequest joins a repeated header's lines with "," (META): two
+    Accept-Encoding lines "identity" and "gzip" accept gzip, and two Cookie lines make one
+    malformed CSRF cookie that Django replaces (Set-Cookie). The lane read the first line only:
+    no gzip, and no new CSRF cookie, where Django gave both."""
+    import test_queueing_apilane as t
+    from django.utils import text
+
+    settings.MOTCUA = {
+        **settings.MOTCUA,
+        "KIOSK_CHECK_IN_PER_MINUTE": 100_000,
+        "KIOSK_IDENTIFY_PER_MINUTE": 100_000,
+    }
+    mp = pytest.MonkeyPatch()
+    mp.setattr(text, "_get_random_filename", lambda n: b"x" * 7)  # gzip's padding, the same
+    try:
+        pair = t.Pair()
+        pair.learn("POST", t.CHECK_IN, b"{", t.JSON)
+        body = {"office": office.code, "service": "A"}
+        twice = [*t.JSON, ("Accept-Encoding", "identity"), ("Accept-Encoding", "gzip")]
+        _status, headers, _data = pair.same(
+            ("POST", t.CHECK_IN, t._json({**body, "qr": t.QR_A}), twice),
+            ("POST", t.CHECK_IN, t._json({**body, "qr": t.QR_B}), twice),
+        )
+        assert (b"Content-Encoding", b"gzip") in headers
+        cookies = [*t.JSON, ("Cookie", "csrftoken=" + "a" * 32), ("Cookie", "lang=vi")]
+        _status, headers, _data = pair.same(("POST", t.CHECK_IN, b"{", cookies), by="django")
+        assert any(k == b"Set-Cookie" and v.startswith(b"csrftoken=") for k, v in headers)
+    finally:
+        mp.undo()

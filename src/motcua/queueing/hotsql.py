@@ -25,6 +25,7 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Model
 from django.utils import timezone
 
+from motcua.core.models import Sequence as NumberSequence
 from motcua.core.rawsql import columns, converter, instance
 from motcua.core.rawsql import quote as _q
 from motcua.org.models import Citizen, Counter
@@ -429,6 +430,10 @@ class Today:
     # With `line`: the service's waiting line as a ticket issued now (waiting since `now`)
     # will see it (`waiting_line` for a ticket not written yet).
     line: Waiting | None = None
+    # With `line` and `number_key`: the last number committed under that key when the line
+    # was read. The new ticket's number is this + 1 unless another check-in took one in
+    # between (PostgreSQL: it read before that one committed), whose ticket `line` misses.
+    numbered: int = 0
 
 
 def person_today(
@@ -439,6 +444,7 @@ def person_today(
     day: date,
     bookings: bool,
     line_at: datetime | None = None,
+    number_key: str | None = None,
 ) -> Today:
     """In one statement: is the office's queue closed today, the person's tickets today,
     (with `bookings`) their bookings for this service today still to be checked in, and (with
@@ -494,6 +500,12 @@ def person_today(
         status = str(Status.WAITING)
         params += [service_id, day_db, status, _prep(Ticket, "waiting_since", line_at)]
         params += [service_id, day_db, status]
+        if number_key is not None:
+            sql += (
+                f" UNION ALL SELECT 'q', {_q('value')}, NULL, NULL, NULL, NULL, NULL, NULL "  # noqa: S608
+                f"FROM {_q(NumberSequence._meta.db_table)} WHERE {_q('key')} = %s"
+            )
+            params.append(number_key)
     out = Today()
     special: list[tuple[int, datetime, int, datetime | None]] = []
     total = before = 0
@@ -509,6 +521,8 @@ def person_today(
                 out.bookings.append(pk)
             elif kind == "s":
                 special.append((pk, since_of(since), behalf or 0, slot_of(slot)))
+            elif kind == "q":
+                out.numbered = int(pk)
             else:
                 total, before = int(pk or 0), int(carried or 0)
     out.tickets.sort()  # by id, as the ORM read them

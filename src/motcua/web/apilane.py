@@ -287,10 +287,9 @@ def _compose(
 
 
 def _header(scope: Scope, name: bytes) -> bytes:
-    for key, value in scope.get("headers") or ():
-        if key == name:
-            return bytes(value)
-    return b""
+    """A request header as Django reads it: a repeated header's values joined with "," (as
+    ASGIRequest builds META), e.g. two Cookie or Accept-Encoding lines."""
+    return b",".join(bytes(value) for key, value in scope.get("headers") or () if key == name)
 
 
 class _Aside(Exception):

@@ -111,12 +111,13 @@ def _ticket_issue(
     now = clock.now()
     today = now.date()
     rules = lookups.settings(office.pk)
+    number_key = f"ticket:{office.pk}:{service.code}:{today.isoformat()}"
     if citizen is None:
         hotsql.hold_day_open(office.pk)  # closing the day waits for this ticket (hotsql.DAY_LOCK)
         if QueueDay.objects.filter(office=office, date=today, closed_at__isnull=False).exists():
             raise QueueClosed()
         booked: list[int] = []
-        line = None
+        line, numbered = None, 0
     else:
         # Serialises check-ins of one person (two kiosks at once) so the rules below hold.
         # Also holds the office's day open: closing it waits for this ticket (hotsql.DAY_LOCK).
@@ -131,6 +132,7 @@ def _ticket_issue(
             day=today,
             bookings=booking is None,
             line_at=now,  # the line the new ticket joins: its position needs no read of its own
+            number_key=number_key,
         )
         if day.closed:
             raise QueueClosed()
@@ -148,7 +150,7 @@ def _ticket_issue(
                 raise AuthorisationRequired()
         held = day.tickets
         booked = day.bookings
-        line = day.line
+        line, numbered = day.line, day.numbered
         behalf_id = on_behalf_of.pk if on_behalf_of is not None else None
         existing_id = next(
             (
@@ -188,7 +190,12 @@ def _ticket_issue(
         booking.status = BookingStatus.CHECKED_IN
         booking.save(update_fields=["status"])
 
-    number = sequence_next(key=f"ticket:{office.pk}:{service.code}:{today.isoformat()}")
+    number = sequence_next(key=number_key)
+    if number != numbered + 1:
+        # Another check-in of this service took a number after `line` was read (PostgreSQL:
+        # its ticket was not committed yet, and is ahead of this one): the answer reads the
+        # line after the commit instead, as it did before the line was read here.
+        line = None
     ticket = insert(  # the ORM's create() without its query compiler (core.rawsql)
         Ticket(
             office=office,

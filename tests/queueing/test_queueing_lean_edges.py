@@ -1,4 +1,4 @@
-"""Review of issue 10's lean check-in and API lane: findings pinned by tests."""
+"""Edges of the lean check-in and the API lane: two check-ins racing for a number, a header twice."""
 
 from __future__ import annotations
 

@@ -276,6 +276,32 @@ def update(obj: Model, fields: Sequence[str]) -> None:
         )
 
 
+# The NOTIFY an event's INSERT sends (PostgreSQL): `broker.signal_template`'s payload with each
+# `broker.ID_SLOT` (chr(1)) replaced by the new event's id; parameters: channel, template.
+_NOTICE = "pg_notify(%s, replace(%s, chr(1), e.id::text))"
+
+
+def _event_values(
+    ticket_id: int,
+    office_id: int,
+    kind: str,
+    at: datetime,
+    counter_id: int | None,
+    actor_id: int | None,
+    detail: dict[str, Any],
+) -> list[Any]:
+    """The parameters of a TicketEvent INSERT, in the column order of the two statements."""
+    return [
+        ticket_id,
+        office_id,
+        kind,
+        _prep(TicketEvent, "at", at),
+        counter_id,
+        actor_id,
+        _prep(TicketEvent, "detail", detail),
+    ]
+
+
 def event_insert(
     *,
     ticket_id: int,
@@ -293,15 +319,7 @@ def event_insert(
     `notify` (PostgreSQL): a channel told `notice` by the same statement (`pg_notify`,
     delivered at commit as `broker.publish` does it), one round trip less; `notice` is
     `broker.signal_template`'s, each `broker.ID_SLOT` in it replaced by the new event's id."""
-    values = [
-        ticket_id,
-        office_id,
-        kind,
-        _prep(TicketEvent, "at", at),
-        counter_id,
-        actor_id,
-        _prep(TicketEvent, "detail", detail),
-    ]
+    values = _event_values(ticket_id, office_id, kind, at, counter_id, actor_id, detail)
     sql = (
         f"INSERT INTO {_q(TicketEvent._meta.db_table)} "
         "(ticket_id, office_id, kind, at, counter_id, actor_id, detail) "
@@ -310,8 +328,7 @@ def event_insert(
     with connection.cursor() as cur:
         if notify is not None and _postgres():
             cur.execute(
-                f"WITH e AS ({sql} RETURNING id) "
-                "SELECT e.id, pg_notify(%s, replace(%s, chr(1), e.id::text)) FROM e",
+                f"WITH e AS ({sql} RETURNING id) SELECT e.id, {_NOTICE} FROM e",
                 [*values, notify, notice],
             )
             return int(cur.fetchone()[0])
@@ -340,16 +357,8 @@ def event_insert_tallied(
     """PostgreSQL: `event_insert` and `wait_tally_add` in one statement (data-modifying WITH
     queries, each run once); (the event's id, whether the tally was kept)."""
     assert _postgres()
-    values = [
-        ticket_id,
-        office_id,
-        kind,
-        _prep(TicketEvent, "at", at),
-        counter_id,
-        actor_id,
-        _prep(TicketEvent, "detail", detail),
-    ]
-    told = "pg_notify(%s, replace(%s, chr(1), e.id::text))" if notify is not None else "NULL"
+    values = _event_values(ticket_id, office_id, kind, at, counter_id, actor_id, detail)
+    told = _NOTICE if notify is not None else "NULL"
     sql = (
         f"WITH e AS (INSERT INTO {_q(TicketEvent._meta.db_table)} "  # noqa: S608
         "(ticket_id, office_id, kind, at, counter_id, actor_id, detail) "

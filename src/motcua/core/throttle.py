@@ -251,6 +251,10 @@ class SharedDatabaseCache(DatabaseCache):
             raw = converter(raw, expression, connection)
         return raw
 
+    def _decode(self, connection: Any, raw: Any) -> Any:
+        raw = connection.ops.process_clob(raw)
+        return pickle.loads(base64.b64decode(raw.encode()))  # noqa: S301 (our own rows)
+
     def _encode(self, value: int) -> str:
         return base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
 
@@ -293,14 +297,12 @@ class SharedDatabaseCache(DatabaseCache):
                     if row is not None:
                         expired.append(cache_key)  # as `get` does
                 else:
-                    raw = connection.ops.process_clob(row[0])
-                    peeked.append(pickle.loads(base64.b64decode(raw.encode())))  # noqa: S301
+                    peeked.append(self._decode(connection, row[0]))
             updates: list[tuple[str, str]] = []
             for (key, limit, timeout), cache_key in zip(windows, made, strict=True):
                 row = rows.get(cache_key)
                 if row is not None and self._expires(connection, row[1]) >= now:
-                    raw = connection.ops.process_clob(row[0])
-                    count = pickle.loads(base64.b64decode(raw.encode())) + 1  # noqa: S301
+                    count = self._decode(connection, row[0]) + 1
                     updates.append((cache_key, self._encode(count)))
                 elif self.add(key, 1, timeout):
                     count = 1
@@ -341,8 +343,7 @@ class SharedDatabaseCache(DatabaseCache):
                 raise ValueError(f"Key '{key}' not found")
             if self._expires(connection, row[1]) < timezone.now():
                 raise ValueError(f"Key '{key}' not found")  # expired: as Django's get() sees it
-            raw = connection.ops.process_clob(row[0])
-            value = pickle.loads(base64.b64decode(raw.encode())) + delta  # noqa: S301 (our rows)
+            value = self._decode(connection, row[0]) + delta
             encoded = self._encode(value)
             with connection.cursor() as cursor:
                 cursor.execute(

@@ -82,6 +82,28 @@ def enabled_by_environment() -> bool:
     return os.environ.get("MOTCUA_BOARD_FASTLANE", "1") != "0"
 
 
+def mirrored(lane: str, *, extra: bool = False) -> bool:
+    """Whether the settings are those a lane in front of Django was written for (this lane
+    and web.apilane): the MIDDLEWARE list above and none of the settings they do not mirror
+    (`extra`: a lane's own). Otherwise the lane steps aside entirely, saying why in the log."""
+    from django.conf import settings
+
+    if tuple(settings.MIDDLEWARE) != MIDDLEWARE:
+        log.warning("%s off: MIDDLEWARE is not the list it mirrors", lane)
+        return False
+    if (
+        len(settings.LANGUAGES) != 1
+        or settings.DISALLOWED_USER_AGENTS
+        or settings.PREPEND_WWW
+        or settings.CSRF_USE_SESSIONS
+        or settings.FORCE_SCRIPT_NAME
+        or extra
+    ):
+        log.warning("%s off: a setting it does not mirror", lane)
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class _Config:
     """What the middleware adds to the board's answer, computed once from the settings."""
@@ -106,18 +128,7 @@ def _config() -> _Config | None:
 
     from motcua.web.middleware import ContentSecurityPolicyMiddleware
 
-    if tuple(settings.MIDDLEWARE) != MIDDLEWARE:
-        log.warning("board fast lane off: MIDDLEWARE is not the list it mirrors")
-        return None
-    if (
-        len(settings.LANGUAGES) != 1
-        or settings.USE_X_FORWARDED_HOST
-        or settings.DISALLOWED_USER_AGENTS
-        or settings.PREPEND_WWW
-        or settings.CSRF_USE_SESSIONS
-        or settings.FORCE_SCRIPT_NAME
-    ):
-        log.warning("board fast lane off: a setting it does not mirror")
+    if not mirrored("board fast lane", extra=settings.USE_X_FORWARDED_HOST):
         return None
     path = "api/v1/queue/x/board"
     if settings.SECURE_SSL_REDIRECT and any(

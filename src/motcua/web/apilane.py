@@ -162,21 +162,12 @@ def _config() -> _Config | None:
     from django.conf import settings
     from django.utils import translation
 
-    from motcua.queueing.fastlane import MIDDLEWARE
+    from motcua.queueing.fastlane import mirrored
 
-    if tuple(settings.MIDDLEWARE) != MIDDLEWARE:
-        log.warning("API lane off: MIDDLEWARE is not the list it mirrors")
-        return None
-    if (
-        len(settings.LANGUAGES) != 1
-        or settings.DISALLOWED_USER_AGENTS
-        or settings.PREPEND_WWW
-        or settings.CSRF_USE_SESSIONS
-        or settings.FORCE_SCRIPT_NAME
-        or getattr(settings, "ATOMIC_REQUESTS", False)
-        or any(db.get("ATOMIC_REQUESTS") for db in settings.DATABASES.values())
-    ):
-        log.warning("API lane off: a setting it does not mirror")
+    atomic = getattr(settings, "ATOMIC_REQUESTS", False) or any(
+        db.get("ATOMIC_REQUESTS") for db in settings.DATABASES.values()
+    )
+    if not mirrored("API lane", extra=atomic):
         return None
     return _Config(
         session_cookie=settings.SESSION_COOKIE_NAME,

@@ -124,6 +124,7 @@ def quote(name: str) -> str:
 _NEVER = 2**31
 
 
+@functools.cache
 def _prepared_cursor_class() -> Any:
     from django.db.backends.postgresql.base import ServerBindingCursor
 
@@ -133,9 +134,6 @@ def _prepared_cursor_class() -> Any:
             return super().execute(query, params, **kwargs)  # type: ignore[misc]
 
     return PreparedCursor
-
-
-_PREPARED: list[Any] = []
 
 
 def prepared_cursor() -> Any:
@@ -161,9 +159,7 @@ def prepared_cursor() -> Any:
         raw = conn.connection
         if raw.prepare_threshold is None:
             raw.prepare_threshold = _NEVER
-        if not _PREPARED:
-            _PREPARED.append(_prepared_cursor_class())
-        cursor = _PREPARED[0](raw)
+        cursor = _prepared_cursor_class()(raw)
         # As DatabaseWrapper.create_cursor: the connection's time zone for timestamps.
         from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
         from django.db.backends.postgresql.psycopg_any import register_tzloader
@@ -244,9 +240,8 @@ def insert(obj: M, *, prepared: bool = False) -> M:
 @functools.cache
 def _read_sql(model: type[models.Model], column: str, vendor: str) -> str:
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(str(f.column)) for f in model._meta.concrete_fields)
     return (
-        f"SELECT {columns} FROM {qn(model._meta.db_table)} "  # noqa: S608 (names from the model)
+        f"SELECT {columns(model)} FROM {qn(model._meta.db_table)} "  # noqa: S608 (the model's)
         f"WHERE {qn(column)} = %s LIMIT 1"
     )
 

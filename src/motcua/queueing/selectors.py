@@ -54,6 +54,7 @@ def line_for_service(
     service_id = service if isinstance(service, int) else service.pk
     rows = candidate_rows(office_id=office_id, service_ids=[service_id], day=now.date())
     targeted = Ticket.objects.filter(
+        office_id=office_id,  # the day's line, not the service's history (hotsql.call_read)
         service_id=service_id,
         service_date=now.date(),
         status=Status.WAITING,
@@ -219,6 +220,7 @@ def people_ahead(ticket: Ticket, now: datetime | None = None, *, line: Any = Non
     now = now or clock.now()
     if line is None:
         line = hotsql.waiting_line(
+            office_id=ticket.office_id,
             service_id=ticket.service_id,
             day=now.date(),
             ticket_id=ticket.pk,

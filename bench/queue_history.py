@@ -1,0 +1,238 @@
+"""The queue's hot-path reads with a year of tickets behind the day, against the same reads
+on the same day with no history.
+
+    .venv/bin/python bench/queue_history.py                     # SQLite, var/motcua_bench_history.sqlite3
+    .venv/bin/python bench/queue_history.py --db postgres       # database motcua_bench_history
+    .venv/bin/python bench/queue_history.py --days 365 --per-day 400 --waiting 300 -n 300
+
+Every other queue bench starts from an empty database, where a read that walks the whole
+history of the tickets costs nothing. An office that has run for a year has `days × per-day`
+finished tickets behind today (the defaults: 146,000, a busy ward office), and `waiting`
+tickets wait today. The script builds that (bulk inserts, one office, two services, a tenth of
+the tickets with a priority group), then, in this process, times the reads every check-in,
+every call and every board rebuild make:
+
+- `call_read`: a call's candidates (call-next, the counter's services);
+- `person_today`: the check-in's one read (the person's day, the line the ticket joins);
+- `waiting_line`: a waiting ticket's place in line (the ticket page, the answer to a call);
+- `line_for_service`: a service's line in calling order (the board, the counter page).
+
+Each read `-n` times (median and p95 in ms), first with the year behind the day, then after
+deleting every ticket of the days before (same run, same day, same waiting line), and the
+ratio of the medians: 1.0 means the read does not grow with the history. No ANALYZE is run (a
+deployment's database has none unless someone runs it). The plans the database chose are
+printed. The previous version of a read is measured by running this script in a checkout of it.
+"""
+
+from __future__ import annotations
+
+import _db  # first: it takes bench/ off the import path (bench/queue.py shadows queue)
+
+# isort: split
+import argparse
+import inspect
+import os
+import random
+import statistics
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = _db.ROOT
+NAME = os.environ.get("BENCH_HISTORY_DB", "motcua_bench_history")
+SQLITE = ROOT / "var" / f"{NAME}.sqlite3"
+
+
+def _recreate(db: str) -> str:
+    if db == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{SQLITE}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{SQLITE}"
+    import psycopg
+
+    with psycopg.connect(f"{_db.PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
+    return _db.ensure_pg_db(NAME)
+
+
+def _fill(days: int, per_day: int, waiting: int) -> dict[str, Any]:
+    from django.db import transaction
+
+    from motcua.core import clock
+    from motcua.org.models import Counter, Office, Unit
+    from motcua.queueing.models import (
+        CounterService,
+        Method,
+        PriorityGroup,
+        QueueSettings,
+        Service,
+        Status,
+        Ticket,
+    )
+
+    unit = Unit.objects.create(code="QH1", name="Phường Lịch Sử", level="ward")
+    office = Office.objects.create(unit=unit, code="qhist", name="Bộ phận một cửa thử")
+    QueueSettings.objects.create(office=office)
+    services = [
+        Service.objects.create(office=office, code=code, name=name)
+        for code, name in (("A", "Hộ tịch"), ("B", "Đất đai"))
+    ]
+    counters = []
+    for i in range(4):
+        c = Counter.objects.create(office=office, number=i + 1)
+        for svc in services:
+            CounterService.objects.create(counter=c, service=svc)
+        counters.append(c)
+    group = PriorityGroup.objects.order_by("-weight").first()
+    rng = random.Random(7)
+    now = clock.now()
+    today = now.date()
+
+    def ticket(day: Any, n: int, status: str, at: datetime) -> Ticket:
+        svc = services[n % 2]
+        done = status != Status.WAITING
+        return Ticket(
+            office=office, service=svc, service_date=day, number=n + 1,
+            display=f"{svc.code}{n + 1:04d}", method=Method.STAFF, status=status,
+            priority=group if group is not None and rng.random() < 0.1 else None,
+            issued_at=at, waiting_since=at, called_at=at if done else None,
+            finished_at=at if done else None, counter=counters[n % 4] if done else None,
+        )  # fmt: skip
+
+    t0 = time.perf_counter()
+    for back in range(days, 0, -1):
+        day = today - timedelta(days=back)
+        start = now - timedelta(days=back, hours=2)
+        rows = [
+            ticket(day, n, Status.DONE, start + timedelta(seconds=30 * n)) for n in range(per_day)
+        ]
+        with transaction.atomic():
+            Ticket.objects.bulk_create(rows, batch_size=500)
+    start = now - timedelta(hours=3)
+    rows = [
+        ticket(today, n, Status.WAITING, start + timedelta(seconds=5 * n)) for n in range(waiting)
+    ]
+    with transaction.atomic():
+        Ticket.objects.bulk_create(rows, batch_size=500)
+    return {
+        "office": office,
+        "services": services,
+        "counters": counters,
+        "today": today,
+        "now": now,
+        "fill_s": time.perf_counter() - t0,
+    }
+
+
+def _time(fn: Any, n: int) -> tuple[float, float]:
+    fn()  # warm
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    out.sort()
+    return statistics.median(out), out[min(len(out) - 1, int(round(0.95 * (len(out) - 1))))]
+
+
+def _plan(sql: str) -> str:
+    """The plan of a captured statement (its values written in by the driver's quoting)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        if connection.vendor == "sqlite":
+            cur.execute("EXPLAIN QUERY PLAN " + sql)
+            return "; ".join(
+                str(r[3])
+                for r in cur.fetchall()
+                if str(r[3]).startswith(
+                    ("SEARCH t ", "SCAN t ", "SEARCH queueing_ticket", "SCAN queueing_ticket")
+                )
+            )
+        cur.execute("EXPLAIN " + sql)
+        return "; ".join(
+            r[0].strip().lstrip("-> ").split("  (")[0]
+            for r in cur.fetchall()
+            if " on queueing_ticket " in r[0]
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default="sqlite", choices=("sqlite", "postgres"))
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--per-day", type=int, default=400)
+    parser.add_argument("--waiting", type=int, default=300)
+    parser.add_argument("-n", type=int, default=300, help="timed runs of each read")
+    args = parser.parse_args()
+    _db.django_setup(_recreate(args.db))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from motcua.queueing import hotsql, selectors
+    from motcua.queueing.models import Status, Ticket
+
+    s = _fill(args.days, args.per_day, args.waiting)
+    office, services, today, now = s["office"], s["services"], s["today"], s["now"]
+    # (a checkout from before waiting_line took the office: its baseline)
+    office_arg = (
+        {"office_id": office.pk}
+        if "office_id" in inspect.signature(hotsql.waiting_line).parameters
+        else {}
+    )
+    last = Ticket.objects.filter(service_date=today, status=Status.WAITING).order_by("-id").first()
+    assert last is not None
+    reads = {
+        "call_read (call-next)": lambda: hotsql.call_read(
+            counter_id=s["counters"][0].pk, office_id=office.pk,
+            service_ids=[svc.pk for svc in services], day=today, lanes=3, regular_limit=16,
+        ),
+        "person_today (check-in)": lambda: hotsql.person_today(
+            citizen_id=0, office_id=office.pk, service_id=services[0].pk, day=today,
+            bookings=True, line_at=now, number_key=f"ticket:{office.pk}:A:{today.isoformat()}",
+        ),
+        "waiting_line (ticket's place)": lambda: hotsql.waiting_line(
+            **office_arg, service_id=last.service_id, day=today,
+            ticket_id=last.pk, waiting_since=last.waiting_since,
+        ),
+        "line_for_service (board)": lambda: selectors.line_for_service(
+            office=office.pk, service=services[0].pk, now=now,
+        ),
+    }  # fmt: skip
+    statements = {}
+    for name, fn in reads.items():
+        with CaptureQueriesContext(connection) as ctx:
+            fn()
+        statements[name] = ctx.captured_queries[-1]["sql"]
+
+    total = Ticket.objects.count()
+    with_history = {name: _time(fn, args.n) for name, fn in reads.items()}
+    plans = {name: _plan(sql) for name, sql in statements.items()}
+    history = Ticket.objects.filter(service_date__lt=today)
+    history._raw_delete(history.db)  # nothing refers to them (bulk-inserted, no events)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:  # the dead rows out of the indexes too
+            cur.execute("VACUUM ANALYZE queueing_ticket")
+    without = {name: _time(fn, args.n) for name, fn in reads.items()}
+    print(
+        f"# {connection.vendor}: {total:,} tickets ({args.days} days × {args.per_day} finished, "
+        f"{args.waiting} waiting today, 2 services, 1 in 10 with a priority group); "
+        f"filled in {s['fill_s']:.0f} s; {args.n} runs per read; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )  # fmt: skip
+    print()
+    print(
+        "| read | with the history: median / p95 ms | no history: median / p95 ms | ratio (medians) |"
+    )
+    print("|---|---:|---:|---:|")
+    for name in reads:
+        (h50, h95), (e50, e95) = with_history[name], without[name]
+        print(f"| {name} | {h50:.3f} / {h95:.3f} | {e50:.3f} / {e95:.3f} | ×{h50 / e50:.2f} |")
+    print()
+    print("Plans with the history (the ticket table's part):")
+    for name, plan in plans.items():
+        print(f"- {name}: {plan}")
+
+
+if __name__ == "__main__":
+    main()

@@ -18,8 +18,8 @@ every call and every board rebuild make:
 - `line_for_service`: a service's line in calling order (the board, the counter page).
 
 Each read `-n` times (median and p95 in ms), first with the year behind the day, then after
-deleting every ticket of the days before (same run, same day, same waiting line), and the
-ratio of the medians: 1.0 means the read does not grow with the history. No ANALYZE is run (a
+deleting every ticket older than `--keep` days (7: a week; same run, same day, same waiting
+line), and the ratio of the medians: 1.0 means the read does not grow with the history. No ANALYZE is run (a
 deployment's database has none unless someone runs it). The plans the database chose are
 printed. The previous version of a read is measured by running this script in a checkout of it.
 """
@@ -56,19 +56,21 @@ def _recreate(db: str) -> str:
     return _db.ensure_pg_db(NAME)
 
 
-def _fill(days: int, per_day: int, waiting: int) -> dict[str, Any]:
+def _fill(days: int, per_day: int, waiting: int, events: bool) -> dict[str, Any]:
     from django.db import transaction
 
     from motcua.core import clock
     from motcua.org.models import Counter, Office, Unit
     from motcua.queueing.models import (
         CounterService,
+        EventKind,
         Method,
         PriorityGroup,
         QueueSettings,
         Service,
         Status,
         Ticket,
+        TicketEvent,
     )
 
     unit = Unit.objects.create(code="QH1", name="Phường Lịch Sử", level="ward")
@@ -108,7 +110,23 @@ def _fill(days: int, per_day: int, waiting: int) -> dict[str, Any]:
             ticket(day, n, Status.DONE, start + timedelta(seconds=30 * n)) for n in range(per_day)
         ]
         with transaction.atomic():
-            Ticket.objects.bulk_create(rows, batch_size=500)
+            made = Ticket.objects.bulk_create(rows, batch_size=500)
+            if events:  # the call and the end of each, as the counters wrote them
+                TicketEvent.objects.bulk_create(
+                    [
+                        TicketEvent(
+                            ticket_id=t.pk,
+                            office=office,
+                            kind=kind,
+                            at=t.finished_at,
+                            counter=t.counter,
+                            detail={},
+                        )  # fmt: skip
+                        for t in made
+                        for kind in (EventKind.CALL, EventKind.FINISH)
+                    ],
+                    batch_size=500,
+                )
     start = now - timedelta(hours=3)
     rows = [
         ticket(today, n, Status.WAITING, start + timedelta(seconds=5 * n)) for n in range(waiting)
@@ -136,26 +154,34 @@ def _time(fn: Any, n: int) -> tuple[float, float]:
     return statistics.median(out), out[min(len(out) - 1, int(round(0.95 * (len(out) - 1))))]
 
 
-def _plan(sql: str) -> str:
-    """The plan of a captured statement (its values written in by the driver's quoting)."""
+def _plan(statements: list[str]) -> str:
+    """How each captured statement reaches the ticket and event tables (its values written in
+    by the driver's quoting)."""
     from django.db import connection
 
+    out = []
     with connection.cursor() as cur:
-        if connection.vendor == "sqlite":
-            cur.execute("EXPLAIN QUERY PLAN " + sql)
-            return "; ".join(
-                str(r[3])
-                for r in cur.fetchall()
-                if str(r[3]).startswith(
-                    ("SEARCH t ", "SCAN t ", "SEARCH queueing_ticket", "SCAN queueing_ticket")
-                )
-            )
-        cur.execute("EXPLAIN " + sql)
-        return "; ".join(
-            r[0].strip().lstrip("-> ").split("  (")[0]
-            for r in cur.fetchall()
-            if " on queueing_ticket " in r[0]
-        )
+        for sql in statements:
+            if "queueing_ticket" not in sql:
+                continue
+            if connection.vendor == "sqlite":
+                cur.execute("EXPLAIN QUERY PLAN " + sql)
+                out += [
+                    str(r[3])
+                    for r in cur.fetchall()
+                    if str(r[3]).startswith(("SEARCH", "SCAN"))
+                    and (
+                        "queueing_ticket" in str(r[3]) or " t " in f"{r[3]} " or " e " in f"{r[3]} "
+                    )
+                ]
+            else:
+                cur.execute("EXPLAIN " + sql)
+                out += [
+                    r[0].strip().lstrip("-> ").split("  (")[0]
+                    for r in cur.fetchall()
+                    if " on queueing_ticket" in r[0]
+                ]
+    return "; ".join(out)
 
 
 def main() -> None:
@@ -165,6 +191,12 @@ def main() -> None:
     parser.add_argument("--per-day", type=int, default=400)
     parser.add_argument("--waiting", type=int, default=300)
     parser.add_argument("-n", type=int, default=300, help="timed runs of each read")
+    parser.add_argument(
+        "--keep", type=int, default=7, help="days of history kept for the second measure"
+    )
+    parser.add_argument(
+        "--no-events", action="store_true", help="no call/finish events for the history"
+    )
     args = parser.parse_args()
     _db.django_setup(_recreate(args.db))
     from django.db import connection
@@ -173,7 +205,7 @@ def main() -> None:
     from motcua.queueing import hotsql, selectors
     from motcua.queueing.models import Status, Ticket
 
-    s = _fill(args.days, args.per_day, args.waiting)
+    s = _fill(args.days, args.per_day, args.waiting, not args.no_events)
     office, services, today, now = s["office"], s["services"], s["today"], s["now"]
     # (a checkout from before waiting_line took the office: its baseline)
     office_arg = (
@@ -199,18 +231,26 @@ def main() -> None:
         "line_for_service (board)": lambda: selectors.line_for_service(
             office=office.pk, service=services[0].pk, now=now,
         ),
+        "seconds_per_person (the pace, every 30 s)": lambda: selectors.seconds_per_person(
+            service=services[0], office=office,
+        ),
     }  # fmt: skip
     statements = {}
     for name, fn in reads.items():
         with CaptureQueriesContext(connection) as ctx:
             fn()
-        statements[name] = ctx.captured_queries[-1]["sql"]
+        statements[name] = [q["sql"] for q in ctx.captured_queries]
 
     total = Ticket.objects.count()
     with_history = {name: _time(fn, args.n) for name, fn in reads.items()}
     plans = {name: _plan(sql) for name, sql in statements.items()}
-    history = Ticket.objects.filter(service_date__lt=today)
-    history._raw_delete(history.db)  # nothing refers to them (bulk-inserted, no events)
+    from motcua.queueing.models import TicketEvent
+
+    cut = today - timedelta(days=args.keep)
+    old_events = TicketEvent.objects.filter(ticket__service_date__lt=cut)
+    old_events._raw_delete(old_events.db)
+    history = Ticket.objects.filter(service_date__lt=cut)
+    history._raw_delete(history.db)  # nothing else refers to them (bulk-inserted)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:  # the dead rows out of the indexes too
             cur.execute("VACUUM ANALYZE queueing_ticket")
@@ -222,7 +262,7 @@ def main() -> None:
     )  # fmt: skip
     print()
     print(
-        "| read | with the history: median / p95 ms | no history: median / p95 ms | ratio (medians) |"
+        f"| read | {args.days} days behind: median / p95 ms | {args.keep} days behind | ratio (medians) |"
     )
     print("|---|---:|---:|---:|")
     for name in reads:

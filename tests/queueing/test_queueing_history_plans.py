@@ -91,6 +91,11 @@ def test_the_days_line_is_read_through_the_days_index(at, office, counters, svc_
             assert " USING " in plan and "INDEX " in plan, (name, plan)  # never a table scan
             index = plan.split("INDEX ", 1)[1].split(" ", 1)[0]
             assert index.startswith(ALLOWED), (name, plan)
+    # The wait estimate's pace: the service's last ended tickets walked back on its
+    # (service, finished_at) index, the office's last events on its (office, id) index.
+    plans = _plans(lambda: selectors.seconds_per_person(service=svc_a, office=office))
+    assert any("queueing_ti_service_" in p and "finished_at" in p for p in plans), plans
+    assert not any("queueing_ticket_service_id" in p or "USING INDEX" not in p for p in plans)
     # And the reads answer as before: the line of the day only.
     line = hotsql.waiting_line(
         office_id=office.pk, service_id=svc_a.pk, day=today, ticket_id=last.pk,

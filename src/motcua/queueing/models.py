@@ -383,6 +383,10 @@ class Ticket(models.Model):
             # A counter's ticket called or being served (every call-next, counter button and
             # wait estimate asks): without it each read scanned the counter's whole history.
             models.Index(fields=["counter", "status"]),
+            # A service's last ended tickets, newest first (the wait estimate's pace,
+            # `selectors.seconds_per_person`): walked back, not gathered and sorted from the
+            # service's whole history.
+            models.Index(fields=["service", "finished_at"]),
         ]
 
     def __str__(self) -> str:

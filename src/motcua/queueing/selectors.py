@@ -116,14 +116,18 @@ def turnaround_seconds(*, service: Service, limit: int = 300) -> float:
     """Median pause between a counter ending one ticket and calling the next (pauses > 10 min are breaks)."""
     from motcua.queueing import lookups
 
-    counters = list(lookups.linked_counters(service.pk))
-    events = list(
-        TicketEvent.objects.filter(
-            counter_id__in=counters, kind__in=(EventKind.CALL, EventKind.FINISH, EventKind.NO_SHOW)
-        )
+    counters = set(lookups.linked_counters(service.pk))
+    kinds = (EventKind.CALL, EventKind.FINISH, EventKind.NO_SHOW)
+    # The office's newest events, walked back on its (office, id) index and picked here: asking
+    # the database for "these counters' calls and ends, newest first" made it gather and sort
+    # the counters' whole history (bench/queue_history.py). Calls and ends are most of an
+    # office's events, so the last 3 × `limit` hold about `limit` of them.
+    recent = (
+        TicketEvent.objects.filter(office_id=service.office_id)
         .order_by("-id")
-        .values_list("counter_id", "kind", "at")[:limit]
+        .values_list("counter_id", "kind", "at")[: 3 * limit]
     )
+    events = [row for row in recent if row[0] in counters and row[1] in kinds][:limit]
     last_end: dict[int, datetime] = {}
     gaps: list[float] = []
     for counter_id, kind, at in reversed(events):

@@ -12,6 +12,11 @@ request, like a kiosk or a counter button):
 - issue: `POST /api/v1/kiosk/check-in` by ID-card QR, each request a different citizen;
 - call next: C counters, each calling `POST /counters/{id}/call-next` (timed) then finishing the
   ticket with `POST /counters/{id}/tickets/current/finish` (not timed) until the line is empty;
+- next, one press: the same number of tickets issued again (not reported), then C counters
+  each pressing "next" until the line is empty: `POST /counters/{id}/call-next` with
+  `{"end": "finish", "ticket": <the current ticket>}`, which finishes the current ticket and
+  calls the next in one request (what a counter's call button does; FQM's call is one request
+  too). Every press timed; "citizens/s" is the rate a counter team serves the line at;
 - board: `GET /api/v1/queue/{office}/board`.
 
 Correctness beside speed: duplicate ticket numbers, tickets called twice, tickets lost (issued
@@ -251,6 +256,49 @@ def _wrk_row(server: Any, path: str, c: int, label: str, close: bool) -> str:
     )
 
 
+def _press_row(c: int, counters: list[int], token: str, issued: set[str]) -> str:
+    """C counters pressing "next" (call-next naming the current ticket to finish: one request
+    per citizen) until the line is empty; every press timed."""
+    called: list[str] = []
+    latencies: list[float] = []
+    lock = threading.Lock()
+    errors = 0
+
+    def counter_loop(counter_id: int) -> None:
+        nonlocal errors
+        current: str | None = None
+        while True:
+            body = {"end": "finish", "ticket": current} if current else None
+            status, answer, elapsed = _request(
+                PORT, "POST", f"/api/v1/counters/{counter_id}/call-next", body=body, token=token
+            )
+            with lock:
+                latencies.append(elapsed)
+            if status == 204:
+                return
+            if status != 200:
+                with lock:
+                    errors += 1
+                current = None  # a plain call next: 409 while a ticket is current (counted)
+                continue
+            current = answer["ticket"]
+            with lock:
+                called.append(current)
+
+    threads = [threading.Thread(target=counter_loop, args=(cid,)) for cid in counters]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    twice = sum(v - 1 for v in Counter(called).values() if v > 1)
+    lost = len(issued - set(called))
+    return _line("next, one press (finishes the current)", c, latencies, wall, len(latencies),
+                 f"called twice {twice}, lost {lost}, errors {errors}; citizens/s "
+                 f"{len(called) / wall:,.0f}")  # fmt: skip
+
+
 def run_config(
     db: str,
     workers: int,
@@ -259,6 +307,7 @@ def run_config(
     n_board: int,
     lane_off: bool = False,
     use_wrk: bool = False,
+    presses: bool = True,
 ) -> list[str]:
     rows: list[str] = []
     env = {
@@ -335,6 +384,12 @@ def run_config(
             rows.append(_line("call next (+ finish, untimed)", c, latencies, wall, len(latencies),
                               f"called twice {twice}, lost {lost}, errors {errors}; calls/s incl. finish "
                               f"{len(called) / wall:,.0f}"))  # fmt: skip
+            if presses:
+                numbers = list(range(citizen, citizen + n_issue))
+                citizen += n_issue
+                res, _ = _run(c, numbers, issue)  # a new line (not reported again)
+                displays = Counter(r[1]["ticket"] for r in res if r[0] == 201)
+                rows.append(_press_row(c, counters[:c], token, set(displays)))
         # the board, on the day's state after all the levels' tickets
         rows += _board_rows(server, office, levels, n_board, "", use_wrk)
     if lane_off:

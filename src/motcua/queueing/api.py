@@ -291,17 +291,87 @@ def ticket_status(request: HttpRequest, token: str) -> dict[str, Any]:
     return selectors.ticket_view(ticket)
 
 
+def request_fields(request: HttpRequest, *, strict: bool = True) -> dict[str, Any]:
+    """A write's fields: JSON, a form (a call button posting fields), or nothing at all.
+    `strict=False`: a body that is none of these counts as no fields (an endpoint that took
+    no body before keeps answering the clients that sent one anyway)."""
+    ctype = request.content_type or ""
+    if ctype.startswith(("multipart/", "application/x-www-form-urlencoded")):
+        return {k: request.POST.get(k) for k in request.POST}
+    if not request.body.strip():
+        return {}
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        if not strict:
+            return {}
+        raise ValidationFailed("Dữ liệu gửi lên không phải JSON hợp lệ.", code="invalid")
+    if not isinstance(body, dict):
+        if not strict:
+            return {}
+        raise ValidationFailed("Dữ liệu gửi lên không hợp lệ.", code="invalid")
+    return body
+
+
 @router.post(
     "/counters/{counter_id}/call-next",
-    response={200: TicketOut, 204: None, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut},
+    response={
+        200: TicketOut,
+        204: None,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     auth=staff_auth,
     url_name="counter_call_next",
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "end": {
+                                "type": "string",
+                                "enum": ["finish", "no-show"],
+                                "description": "one press of next: end the current ticket so",
+                            },
+                            "ticket": {
+                                "type": "string",
+                                "description": "with end: the current ticket's number (A0012)",
+                            },
+                        },
+                    }
+                }
+            },
+        }
+    },
 )
 @idempotent("queue.call_next", out=TicketOut)
 def call_next(request: HttpRequest, counter_id: int) -> Any:
-    """Call the next ticket for a counter; 204 when nobody waits."""
+    """Call the next ticket for a counter; 204 when nobody waits. With `end` and `ticket` in
+    the body (one press of "next"): first end the counter's current ticket, the one numbered
+    `ticket`, as served (`finish`) or absent (`no-show`); 409 `ticket_not_current` when
+    another ticket is current (a double press)."""
+    fields = request_fields(request, strict=False)  # before `end`, call-next took no body
+    end, number = fields.get("end"), fields.get("ticket")
+    counter = Counter(pk=counter_id)
     try:  # the counter row is read (and locked) once, inside the call
-        ticket = services.ticket_call_next(counter=Counter(pk=counter_id), officer=request.user)
+        if end is None and number is None:
+            ticket = services.ticket_call_next(counter=counter, officer=request.user)
+        elif not isinstance(end, str) or not isinstance(number, str) or not number.strip():
+            raise ValidationFailed(
+                "Kết thúc số hiện tại cần cả cách kết thúc (end: finish hoặc no-show) và số "
+                "đang gọi (ticket).",
+                code="end_invalid",
+            )
+        else:
+            ticket = services.ticket_call_next_ending(
+                counter=counter, officer=request.user, end=end, display=number
+            )
     except Counter.DoesNotExist:
         raise Http404 from None
     if ticket is None:

@@ -8,7 +8,6 @@ honours `Idempotency-Key` like call-next.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest
@@ -20,7 +19,7 @@ from motcua.core.idempotency import idempotent
 from motcua.core.text import ascii_digits
 from motcua.org.models import Counter
 from motcua.queueing import hotsql, lookups, selectors, services
-from motcua.queueing.api import ErrorOut, TicketOut, resolve_service
+from motcua.queueing.api import ErrorOut, TicketOut, request_fields, resolve_service
 from motcua.queueing.models import EventKind, Service, Status, Ticket
 
 router = Router(tags=["queueing"])
@@ -43,22 +42,6 @@ class NoCurrentTicket(Conflict):
 class NoParkedTicket(Conflict):
     code = "no_parked_ticket"
     message = "Quầy không có số nào đang tạm hoãn để đưa lại vào hàng chờ."
-
-
-def _body(request: HttpRequest) -> dict[str, Any]:
-    """JSON, a form (a call button posting fields), or nothing at all."""
-    ctype = request.content_type or ""
-    if ctype.startswith(("multipart/", "application/x-www-form-urlencoded")):
-        return {k: request.POST.get(k) for k in request.POST}
-    if not request.body.strip():
-        return {}
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed("Dữ liệu gửi lên không phải JSON hợp lệ.", code="invalid")
-    if not isinstance(body, dict):
-        raise ValidationFailed("Dữ liệu gửi lên không hợp lệ.", code="invalid")
-    return body
 
 
 def _text(value: Any) -> str:
@@ -168,7 +151,7 @@ def counter_ticket_action(request: HttpRequest, counter_id: int, action: str) ->
     if counter is None:
         raise NotFound("Không tìm thấy quầy.", code="counter_not_found")
     services._require_staff(request.user, counter.office)
-    body = _body(request)
+    body = request_fields(request)
     officer = request.user
     if action == "resume":
         ticket = services.ticket_resume(

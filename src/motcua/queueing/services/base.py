@@ -105,6 +105,14 @@ class CounterBusy(Conflict):
     message = "Quầy đang có số chưa kết thúc. Hãy kết thúc, chuyển hoặc báo vắng số đó trước khi gọi số mới."
 
 
+class TicketNotCurrent(Conflict):
+    code = "ticket_not_current"
+    message = (
+        "Số được nêu không còn là số hiện tại của quầy (đã được kết thúc, chuyển hoặc quầy đã "
+        "gọi số khác). Hãy xem lại số đang gọi tại quầy."
+    )
+
+
 class QueueClosed(Conflict):
     code = "queue_closed"
     message = (

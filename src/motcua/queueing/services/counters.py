@@ -29,6 +29,7 @@ from motcua.queueing.services.base import (
     CounterBusy,
     RecallLimit,
     ServiceUnavailable,
+    TicketNotCurrent,
     _check_status,
     _event,
     _is_postgres,
@@ -169,6 +170,33 @@ def ticket_call_next(*, counter: Counter, officer: Any = None) -> Ticket | None:
     near = _near_ticket(rows_by_id[rest[NEAR_AHEAD].id], office) if len(rest) > NEAR_AHEAD else None
     notification_ticket_called(ticket=picked, near=near)
     return picked
+
+
+@transaction.atomic
+def ticket_call_next_ending(
+    *, counter: Counter, officer: Any = None, end: str, display: str
+) -> Ticket | None:
+    """One press of "next" at a counter: end its current ticket, the one numbered `display`,
+    as served (`end` "finish") or absent ("no-show"), then call the next ticket; one
+    transaction. None when nobody waits (the current ticket is ended all the same).
+
+    The press names the ticket it ends, as the page or the call button last showed it: a
+    second press of the same button (a double press, a retry without `Idempotency-Key`) finds
+    another ticket current and is refused (`ticket_not_current`) instead of ending the
+    citizen the first press just called. A counter with no current ticket calls the next one.
+    Locks: the current ticket's row, then (PostgreSQL) the counter's, as a finish followed by
+    a call would take them."""
+    ending = _ENDINGS.get(end)
+    if ending is None:
+        raise ValidationFailed(
+            "Cách kết thúc số hiện tại không hợp lệ (finish hoặc no-show).", code="end_invalid"
+        )
+    current = hotsql.current_ticket_id(counter.pk)
+    if current is not None:
+        ended = ending(ticket=Ticket.from_db("default", ["id"], [current]), officer=officer)
+        if ended.display.casefold() != display.strip().casefold():
+            raise TicketNotCurrent()  # the ending is rolled back with the transaction
+    return ticket_call_next(counter=counter, officer=officer)
 
 
 def _near_ticket(row: dict[str, Any], office: Any) -> Ticket:
@@ -475,3 +503,7 @@ def ticket_cancel(*, ticket: Ticket, reason: str, officer: Any = None) -> Ticket
         )
 
     return _ticket_action(ticket, officer=officer, allowed=ACTIVE_STATUSES, verb="hủy", apply=apply)
+
+
+# How one press of "next" ends the current ticket (`ticket_call_next_ending`).
+_ENDINGS: dict[str, Callable[..., Ticket]] = {"finish": ticket_finish, "no-show": ticket_no_show}

@@ -1,0 +1,158 @@
+"""One press of "next": call-next with `end` and `ticket` ends the counter's current ticket and
+calls the next one in one request, and a double press never ends the citizen just called."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+from test_queueing_concurrency import run_together
+
+from motcua.core.services import api_token_issue
+from motcua.queueing import services
+from motcua.queueing.models import EventKind, Method, Status, Ticket, TicketEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def auth(officer):
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_token_issue(user=officer)}"}
+
+
+def _issue(office, svc, n=1):
+    return [
+        services.ticket_issue(office=office, service=svc, citizen=None, method=Method.STAFF).ticket
+        for _ in range(n)
+    ]
+
+
+def press(client, counter, auth, body=None, **kw):
+    data = json.dumps(body) if body is not None else ""
+    return client.post(
+        f"/api/v1/counters/{counter.pk}/call-next",
+        data=data,
+        content_type="application/json",
+        **auth,
+        **kw,
+    )
+
+
+def test_one_press_finishes_the_current_ticket_and_calls_the_next(
+    at, client, office, counters, svc_a, auth
+):
+    first, second = _issue(office, svc_a, 2)
+    assert press(client, counters[0], auth).json()["ticket"] == first.display
+    r = press(client, counters[0], auth, {"end": "finish", "ticket": first.display})
+    assert r.status_code == 200 and r.json()["ticket"] == second.display
+    first.refresh_from_db()
+    assert first.status == Status.DONE and first.finished_at is not None
+    assert Ticket.objects.get(pk=second.pk).status == Status.CALLED
+    kinds = list(TicketEvent.objects.order_by("id").values_list("ticket_id", "kind"))
+    assert kinds[-3:] == [
+        (first.pk, EventKind.CALL),
+        (first.pk, EventKind.FINISH),
+        (second.pk, EventKind.CALL),
+    ]
+    # The line is empty: the current ticket is still ended, and the answer is 204.
+    r = press(client, counters[0], auth, {"end": "no-show", "ticket": second.display.lower()})
+    assert r.status_code == 204
+    assert Ticket.objects.get(pk=second.pk).status == Status.NO_SHOW
+
+
+def test_a_second_press_naming_the_ended_ticket_is_refused_and_changes_nothing(
+    at, client, office, counters, svc_a, auth
+):
+    first, second, third = _issue(office, svc_a, 3)
+    press(client, counters[0], auth)
+    body = {"end": "finish", "ticket": first.display}
+    assert press(client, counters[0], auth, body).json()["ticket"] == second.display
+    again = press(client, counters[0], auth, body)  # the double press
+    assert again.status_code == 409 and again.json()["code"] == "ticket_not_current"
+    assert "không còn là số hiện tại" in again.json()["message"]
+    assert Ticket.objects.get(pk=second.pk).status == Status.CALLED  # not ended
+    assert Ticket.objects.get(pk=third.pk).status == Status.WAITING  # not called
+
+
+def test_a_press_with_an_idempotency_key_retried_answers_the_same(
+    at, client, office, counters, svc_a, auth
+):
+    first, second, _third = _issue(office, svc_a, 3)
+    press(client, counters[0], auth)
+    body = {"end": "finish", "ticket": first.display}
+    a = press(client, counters[0], auth, body, HTTP_IDEMPOTENCY_KEY="press-1")
+    b = press(client, counters[0], auth, body, HTTP_IDEMPOTENCY_KEY="press-1")
+    assert a.status_code == b.status_code == 200
+    assert a.json() == b.json() and a.json()["ticket"] == second.display
+    assert Ticket.objects.filter(status=Status.CALLED).count() == 1
+
+
+def test_a_counter_with_nothing_current_just_calls(at, client, office, counters, svc_a, auth):
+    (first,) = _issue(office, svc_a)
+    r = press(client, counters[0], auth, {"end": "finish", "ticket": "A999"})
+    assert r.status_code == 200 and r.json()["ticket"] == first.display
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"end": "finish"}, "end_invalid"),
+        ({"ticket": "A001"}, "end_invalid"),
+        ({"end": "park", "ticket": "A001"}, "end_invalid"),
+        ({"end": ["finish"], "ticket": "A001"}, "end_invalid"),
+        ({"end": "finish", "ticket": "  "}, "end_invalid"),
+    ],
+)
+def test_a_press_without_a_valid_ending_is_refused_with_a_code(
+    at, client, office, counters, svc_a, auth, body, code
+):
+    (first,) = _issue(office, svc_a)
+    press(client, counters[0], auth)
+    r = press(client, counters[0], auth, body)
+    assert r.status_code == 422 and r.json()["code"] == code and r.json()["message"]
+    assert Ticket.objects.get(pk=first.pk).status == Status.CALLED
+
+
+def test_call_next_without_fields_is_unchanged(at, client, office, counters, svc_a, auth):
+    """Before `end`, call-next read no body: clients that send `{}`, junk or a form keep the
+    old answers (409 while a ticket is current)."""
+    _issue(office, svc_a, 2)
+    press(client, counters[0], auth)
+    for data, ctype in (("{}", "application/json"), ("not json", "text/plain"), ("x=1", "application/x-www-form-urlencoded")):  # fmt: skip
+        r = client.post(
+            f"/api/v1/counters/{counters[0].pk}/call-next", data=data, content_type=ctype, **auth
+        )
+        assert r.status_code == 409 and r.json()["code"] == "counter_busy"
+
+
+def test_a_press_needs_a_role_at_the_counters_office(at, client, office, counters, svc_a):
+    from factories import UserFactory
+
+    first, _second = _issue(office, svc_a, 2)
+    stranger = {"HTTP_AUTHORIZATION": f"Bearer {api_token_issue(user=UserFactory())}"}
+    services.ticket_call_next(counter=counters[0], officer=None)
+    r = press(client, counters[0], stranger, {"end": "finish", "ticket": first.display})
+    assert r.status_code == 403
+    assert Ticket.objects.get(pk=first.pk).status == Status.CALLED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_presses_at_once_end_one_ticket_and_call_one(at):
+    from factories import CounterFactory, OfficeFactory, StaffRoleFactory
+    from motcua.org.models import Role
+    from motcua.queueing.models import CounterService, Service
+
+    office = OfficeFactory()
+    svc = Service.objects.create(office=office, code="A", name="Hộ tịch")
+    counter = CounterFactory(office=office, number=1)
+    CounterService.objects.create(counter=counter, service=svc)
+    officer = StaffRoleFactory(unit=office.unit, role=Role.RECEPTION).user
+    token = {"HTTP_AUTHORIZATION": f"Bearer {api_token_issue(user=officer)}"}
+    first, second, third = _issue(office, svc, 3)
+    services.ticket_call_next(counter=counter, officer=officer)
+    body = {"end": "finish", "ticket": first.display}
+    answers = run_together(lambda: press(Client(), counter, token, body).status_code, [(), (), ()])
+    assert sorted(answers) == [200, 409, 409]
+    statuses = dict(Ticket.objects.values_list("pk", "status"))
+    assert statuses == {first.pk: Status.DONE, second.pk: Status.CALLED, third.pk: Status.WAITING}

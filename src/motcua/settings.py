@@ -182,8 +182,10 @@ else:
 
         os.register_at_fork(after_in_child=_forget_pools_in_child)
 
-# PostgreSQL: the few hot plain-SQL reads (core.rawsql.prepared_cursor: the public lookup) are
-# kept prepared on each connection, parsed and planned once instead of at every request. Off
+# PostgreSQL: the few hot plain-SQL statements (core.rawsql.prepared_cursor: the public lookup,
+# the API token's read, the queue's check-in, call-next and counter buttons in queueing.hotsql,
+# the ticket number) are kept prepared on each connection, parsed and planned once instead of at
+# every request. Off
 # (DB_PREPARE=0) behind a pooler that does not keep a session per client (PgBouncer in
 # transaction mode); Django's own statements are never prepared.
 DB_PREPARED_STATEMENTS = os.environ.get("DB_PREPARE", "1") != "0"

@@ -65,14 +65,14 @@ def _token_user(digest: str) -> Any:
     join cost more than running it, on every API call)."""
     from django.db import connection
 
-    from motcua.core.rawsql import columns, instance
+    from motcua.core.rawsql import columns, instance, prepared_cursor
 
     User = get_user_model()
     q = connection.ops.quote_name
     expires = ApiToken._meta.get_field("expires_at").get_db_prep_value(
         clock.now(), connection, prepared=False
     )
-    with connection.cursor() as cur:
+    with prepared_cursor() as cur:
         cur.execute(
             f"SELECT {columns(User, 'u')} FROM {q(ApiToken._meta.db_table)} t "  # noqa: S608
             f"JOIN {q(User._meta.db_table)} u ON u.id = t.user_id "

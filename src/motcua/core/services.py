@@ -28,13 +28,15 @@ def sequence_next(*, key: str) -> int:
     same value. One `UPDATE ... RETURNING` statement where the database has it (plain SQL: the
     ORM's read-then-save took two statements and most of the time compiling them).
     """
+    from motcua.core.rawsql import prepared_cursor
+
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("sequence_next must run inside a transaction")
     if _update_returning(connection):
         q = connection.ops.quote_name
         table, k, v = q(Sequence._meta.db_table), q("key"), q("value")
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             update = f"UPDATE {table} SET {v} = {v} + 1 WHERE {k} = %s RETURNING {v}"  # noqa: S608
             cursor.execute(update, [key])
             row = cursor.fetchone()

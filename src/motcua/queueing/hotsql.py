@@ -5,8 +5,9 @@ spent more CPU compiling them (lookups, joins, aliases, the WHERE tree; 0.3–0.
 the database spent running them, 55–58% of the request. The few statements of these paths are
 written once here as portable SQL for SQLite and PostgreSQL (RETURNING where the SQLite has it,
 3.35 or newer; else one read more; a UNION ALL of small reads where the ORM needed two or three
-round trips), and run through `connection.cursor()` with values adapted by the backend's own
-functions. Rows become ordinary model instances through Django's own converters
+round trips), and run through `rawsql.prepared_cursor()` (on PostgreSQL prepared once per
+connection: parsing and planning them was a tenth of a request's time there; elsewhere the
+ordinary cursor) with values adapted by the backend's own functions. Rows become ordinary model instances through Django's own converters
 (`core/rawsql.py`), so callers see the same objects as before. Locking is the same as the ORM
 code it replaces: the counter row `FOR UPDATE`, a ticket taken with `FOR UPDATE SKIP LOCKED`, a
 person's check-ins serialised on their row (PostgreSQL; SQLite serialises writers with BEGIN
@@ -26,7 +27,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from motcua.core.models import Sequence as NumberSequence
-from motcua.core.rawsql import columns, converter, instance
+from motcua.core.rawsql import columns, converter, instance, prepared_cursor
 from motcua.core.rawsql import quote as _q
 from motcua.org.models import Citizen, Counter
 from motcua.queueing.models import (
@@ -64,7 +65,7 @@ def lock_counter(counter_id: int) -> bool:
     """PostgreSQL: lock the counter row (calls at one counter queue here); False if none.
 
     SQLite needs no lock: BEGIN IMMEDIATE already serialises every writer."""
-    with connection.cursor() as cur:
+    with prepared_cursor() as cur:
         cur.execute(
             f"SELECT 1 FROM {_q(Counter._meta.db_table)} WHERE id = %s FOR UPDATE", [counter_id]
         )
@@ -154,7 +155,7 @@ def call_read(
     lane_rows: list[tuple[int, Any]] = []
     since_of, slot_of = converter(Ticket, "waiting_since"), converter(Booking, "slot_start")
     called_of = converter(Ticket, "called_at")
-    with connection.cursor() as cur:
+    with prepared_cursor() as cur:
         cur.execute(sql, params)
         for tag, pk, a, b, called, n1, n2, n3, n4, text in cur.fetchall():
             if tag in ("s", "p"):
@@ -204,7 +205,7 @@ def take(
     set_sql = (
         "status = %s, called_at = %s, counter_id = %s, target_counter_id = NULL, officer_id = %s"
     )
-    with connection.cursor() as cur:
+    with prepared_cursor() as cur:
         if _postgres():
             cur.execute(
                 f"UPDATE {t} AS t SET {set_sql} FROM ("
@@ -241,7 +242,7 @@ def take(
 
 def current_ticket_id(counter_id: int) -> int | None:
     """The ticket called or being served at the counter (the latest called), if any."""
-    with connection.cursor() as cur:
+    with prepared_cursor() as cur:
         cur.execute(
             f"SELECT id FROM {_q(Ticket._meta.db_table)} WHERE counter_id = %s "
             "AND status IN (%s, %s) ORDER BY called_at DESC, id DESC LIMIT 1",
@@ -256,7 +257,7 @@ def lock_ticket(ticket_id: int) -> tuple[Ticket, Counter | None]:
     row read in the same statement. Ticket.DoesNotExist when there is none."""
     t, c = _q(Ticket._meta.db_table), _q(Counter._meta.db_table)
     lock = " FOR UPDATE OF t" if _postgres() else ""
-    with connection.cursor() as cur:
+    with prepared_cursor() as cur:
         cur.execute(
             f"SELECT {columns(Ticket, 't')}, {columns(Counter, 'c')} FROM {t} t "
             f"LEFT JOIN {c} c ON c.id = t.counter_id WHERE t.id = %s{lock}",
@@ -279,7 +280,7 @@ def update(obj: Model, fields: Sequence[str]) -> None:
         f: Any = model._meta.get_field(name)
         sets.append(f"{_q(f.column)} = %s")
         params.append(f.get_db_prep_save(getattr(obj, f.attname), connection))
-    with connection.cursor() as cur:
+    with prepared_cursor() as cur:
         cur.execute(
             f"UPDATE {_q(model._meta.db_table)} SET {', '.join(sets)} WHERE id = %s",
             [*params, obj.pk],
@@ -335,7 +336,7 @@ def event_insert(
         "(ticket_id, office_id, kind, at, counter_id, actor_id, detail) "
         "VALUES (%s, %s, %s, %s, %s, %s, %s)"
     )
-    with connection.cursor() as cur:
+    with prepared_cursor() as cur:
         if notify is not None and _postgres():
             cur.execute(
                 f"WITH e AS ({sql} RETURNING id) SELECT e.id, {_NOTICE} FROM e",
@@ -380,7 +381,7 @@ def event_insert_tallied(
     params = [*values, seconds, count, office_id, _prep(QueueDay, "date", day)]
     if notify is not None:
         params += [notify, notice]
-    with connection.cursor() as cur:
+    with prepared_cursor() as cur:
         cur.execute(sql, params)
         pk, kept, _ = cur.fetchone()
     return int(pk), bool(kept)
@@ -388,7 +389,7 @@ def event_insert_tallied(
 
 def wait_tally_add(*, office_id: int, day: date, seconds: float, count: int) -> bool:
     """Add to the day's wait tally; False when the row is missing or not kept yet (-1)."""
-    with connection.cursor() as cur:
+    with prepared_cursor() as cur:
         cur.execute(
             f"UPDATE {_q(QueueDay._meta.db_table)} SET wait_sum_s = wait_sum_s + %s, "
             "wait_count = wait_count + %s WHERE office_id = %s AND date = %s AND wait_count >= 0",
@@ -414,7 +415,7 @@ def lock_citizen(citizen_id: int, *, office_id: int) -> None:
     database's write lock (BEGIN IMMEDIATE), so nothing to do."""
     if not _postgres():
         return
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(
             f"SELECT 1 FROM {_q(Citizen._meta.db_table)} AS c, pg_advisory_xact_lock_shared(%s, %s) AS d "  # noqa: S608
             "WHERE c.id = %s FOR UPDATE OF c",
@@ -427,14 +428,14 @@ def lock_citizen(citizen_id: int, *, office_id: int) -> None:
 def hold_day_open(office_id: int) -> None:
     """A ticket without a citizen: only the office's day held open (PostgreSQL)."""
     if _postgres():
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", [DAY_LOCK, office_id])
 
 
 def lock_day_for_closing(office_id: int) -> None:
     """Closing the day: wait for the office's tickets being issued (PostgreSQL)."""
     if _postgres():
-        with connection.cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [DAY_LOCK, office_id])
 
 
@@ -531,7 +532,7 @@ def person_today(
     special: list[tuple[int, datetime, int, datetime | None]] = []
     total = before = 0
     since_of, slot_of = converter(Ticket, "waiting_since"), converter(Booking, "slot_start")
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         for kind, pk, svc, status, behalf, carried, since, slot in cursor.fetchall():
             if kind == "t":
@@ -590,7 +591,7 @@ def waiting_line(
     special: list[tuple[int, datetime, int, datetime | None]] = []
     total = before = 0
     since_of, slot_of = converter(Ticket, "waiting_since"), converter(Booking, "slot_start")
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         for count, pk, since, weight, slot in cursor.fetchall():
             if count is None:

@@ -229,7 +229,7 @@ def insert(obj: M, *, prepared: bool = False) -> M:
         return obj
     sql, fields = _insert_sql(model, connection.vendor)
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # one text per model
         cursor.execute(sql, params)
         obj.pk = cursor.fetchone()[0]
     obj._state.adding = False
@@ -250,7 +250,7 @@ def first_by(model: type[M], column: str, value: Any) -> M | None:
     """The row whose (unique) `column` equals `value`, or None, converted as the ORM converts
     it (`instance`; `Model.objects.raw` cost as much again as the read)."""
     sql = _read_sql(model, column, connection.vendor)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:  # one text per model and column
         cursor.execute(sql, [value])
         row = cursor.fetchone()
     return instance(model, row) if row is not None else None  # type: ignore[no-any-return]

@@ -184,10 +184,10 @@ else:
 
 # PostgreSQL: the few hot plain-SQL statements (core.rawsql.prepared_cursor: the public lookup,
 # the API token's read, the queue's check-in, call-next and counter buttons in queueing.hotsql,
-# the ticket number, core.rawsql.insert and first_by) are kept prepared on each connection, parsed and planned once instead of at
-# every request. Off
-# (DB_PREPARE=0) behind a pooler that does not keep a session per client (PgBouncer in
-# transaction mode); Django's own statements are never prepared.
+# the ticket number, core.rawsql.insert and first_by) are kept prepared on each connection,
+# parsed and planned once instead of at every request. Off (DB_PREPARE=0) behind a pooler that
+# does not keep a session per client (PgBouncer in transaction mode); Django's own statements
+# are never prepared.
 DB_PREPARED_STATEMENTS = os.environ.get("DB_PREPARE", "1") != "0"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -73,8 +73,9 @@ def lock_counter(counter_id: int) -> bool:
 
 
 # The reads of a day's waiting line name the office, the day and the status: the index
-# Ticket(office, service_date, status) then bounds them by the day's line, whatever the years
-# behind it. And "no booking" is written `+t.booking_id IS NULL`: the unary plus keeps
+# Ticket(office, service_date, status, waiting_since, id) then bounds them by the day's line,
+# whatever the years behind it, and gives a call its oldest plain tickets in order (the walk
+# stops at the window, no sort of the line). And "no booking" is written `+t.booking_id IS NULL`: the unary plus keeps
 # SQLite's planner off the booking's unique index, which it took for "booking_id IS NULL"
 # (a unique index promises one row per value) and which holds every ticket without a booking,
 # of every office and every day (bench/queue_history.py: 0.75 ms at 6,000 tickets, growing

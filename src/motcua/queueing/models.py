@@ -378,7 +378,10 @@ class Ticket(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["office", "service_date", "status"]),
+            # The day's line of an office (every read of it names the office, the day and the
+            # status: queueing.hotsql), in calling order: a call takes its oldest plain tickets
+            # by walking it, without sorting the whole line.
+            models.Index(fields=["office", "service_date", "status", "waiting_since", "id"]),
             models.Index(fields=["citizen", "service_date"]),
             # A counter's ticket called or being served (every call-next, counter button and
             # wait estimate asks): without it each read scanned the counter's whole history.

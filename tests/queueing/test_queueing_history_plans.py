@@ -2,8 +2,9 @@
 behind it: each one reaches the ticket table through the office's index of the day (or the
 counter's, or the person's), never through the booking's unique index ("booking_id IS NULL"
 is every ticket without a booking, of every office and every day) nor the service's (its whole
-history). SQLite plans without statistics, so the statement itself must lead it; PostgreSQL
-plans from its statistics (bench/queue_history.py measures both)."""
+history). SQLite plans without statistics until the statistics job has run on the data
+(core.dbstats), so the statement itself must lead it (the test database has none);
+PostgreSQL plans from its statistics (bench/queue_history.py measures both)."""
 
 from __future__ import annotations
 

@@ -78,8 +78,10 @@ def lock_counter(counter_id: int) -> bool:
 # stops at the window, no sort of the line). And "no booking" is written `+t.booking_id IS NULL`: the unary plus keeps
 # SQLite's planner off the booking's unique index, which it took for "booking_id IS NULL"
 # (a unique index promises one row per value) and which holds every ticket without a booking,
-# of every office and every day (bench/queue_history.py: 0.75 ms at 6,000 tickets, growing
-# with them). PostgreSQL plans from its statistics; `+` on an integer changes nothing there.
+# of every office and every day, whenever it plans without statistics: a database whose data
+# grew since the statistics job last ran (core.dbstats: at migrate, `serve` start, hourly).
+# bench/queue_history.py: 32 ms at a year's 146,000 tickets of one office, growing with them.
+# PostgreSQL plans from its statistics; `+` on an integer changes nothing there.
 NO_BOOKING = "+t.booking_id IS NULL"
 
 

@@ -267,6 +267,7 @@ def _press_row(c: int, counters: list[int], token: str, issued: set[str]) -> str
     def counter_loop(counter_id: int) -> None:
         nonlocal errors
         current: str | None = None
+        failed = 0
         while True:
             body = {"end": "finish", "ticket": current} if current else None
             status, answer, elapsed = _request(
@@ -279,8 +280,11 @@ def _press_row(c: int, counters: list[int], token: str, issued: set[str]) -> str
             if status != 200:
                 with lock:
                     errors += 1
-                current = None  # a plain call next: 409 while a ticket is current (counted)
-                continue
+                failed += 1
+                if failed >= 5:  # the same press refused again and again: stop this counter
+                    return
+                continue  # the same press again (a retry)
+            failed = 0
             current = answer["ticket"]
             with lock:
                 called.append(current)

@@ -75,6 +75,16 @@ def test_a_second_press_naming_the_ended_ticket_is_refused_and_changes_nothing(
     assert Ticket.objects.get(pk=third.pk).status == Status.WAITING  # not called
 
 
+def test_a_late_press_never_ends_the_ticket_called_since(at, client, office, counters, svc_a, auth):
+    first, second, _third = _issue(office, svc_a, 3)
+    press(client, counters[0], auth)
+    press(client, counters[0], auth, {"end": "finish", "ticket": first.display})
+    services.ticket_start(ticket=Ticket.objects.get(pk=second.pk), officer=None)
+    late = press(client, counters[0], auth, {"end": "no-show", "ticket": first.display})
+    assert late.status_code == 409 and late.json()["code"] == "ticket_not_current"
+    assert Ticket.objects.get(pk=second.pk).status == Status.SERVING
+
+
 def test_a_press_with_an_idempotency_key_retried_answers_the_same(
     at, client, office, counters, svc_a, auth
 ):
@@ -137,6 +147,11 @@ def test_a_press_needs_a_role_at_the_counters_office(at, client, office, counter
     assert Ticket.objects.get(pk=first.pk).status == Status.CALLED
 
 
+def _answer(response):
+    body = response.json()
+    return response.status_code, body.get("ticket") or body.get("code")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_presses_at_once_end_one_ticket_and_call_one(at):
     from factories import CounterFactory, OfficeFactory, StaffRoleFactory
@@ -152,7 +167,11 @@ def test_two_presses_at_once_end_one_ticket_and_call_one(at):
     first, second, third = _issue(office, svc, 3)
     services.ticket_call_next(counter=counter, officer=officer)
     body = {"end": "finish", "ticket": first.display}
-    answers = run_together(lambda: press(Client(), counter, token, body).status_code, [(), (), ()])
-    assert sorted(answers) == [200, 409, 409]
+    answers = run_together(lambda: _answer(press(Client(), counter, token, body)), [(), (), ()])
+    assert sorted(answers) == [
+        (200, second.display),
+        (409, "ticket_not_current"),
+        (409, "ticket_not_current"),
+    ]
     statuses = dict(Ticket.objects.values_list("pk", "status"))
     assert statuses == {first.pk: Status.DONE, second.pk: Status.CALLED, third.pk: Status.WAITING}

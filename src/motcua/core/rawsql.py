@@ -237,6 +237,37 @@ def insert(obj: M, *, prepared: bool = False) -> M:
     return obj
 
 
+def insert_select(
+    obj: models.Model, computed: dict[str, tuple[str, list[Any]]]
+) -> tuple[str, list[Any]] | None:
+    """`INSERT INTO <table> (<columns>) SELECT <values>` for `obj` as `insert` would write it,
+    the fields named in `computed` (attname → SQL expression and its parameters) taken from
+    their expression instead of the object: the caller appends `FROM …` and `RETURNING …`
+    (a data-modifying WITH query that computes a value in the same statement). None when
+    `insert` would go through `save()` (save receivers, a database default left to the
+    database, a primary key already set)."""
+    if obj.pk is not None or not _plain(obj, False):
+        return None
+    model = type(obj)
+    _sql, fields = _insert_sql(model, connection.vendor)
+    qn = connection.ops.quote_name
+    names, values, params = [], [], []
+    for f in fields:
+        names.append(qn(str(f.column)))
+        if f.attname in computed:
+            expression, its_params = computed[f.attname]
+            values.append(expression)
+            params += its_params
+        else:
+            values.append("%s")
+            params.append(f.get_db_prep_save(f.pre_save(obj, True), connection=connection))
+    return (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(names)}) "  # noqa: S608 (the model's)
+        f"SELECT {', '.join(values)}",
+        params,
+    )
+
+
 @functools.cache
 def _read_sql(model: type[models.Model], column: str, vendor: str) -> str:
     qn = connection.ops.quote_name

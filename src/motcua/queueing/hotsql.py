@@ -75,14 +75,16 @@ def lock_counter(counter_id: int) -> bool:
 # The reads of a day's waiting line name the office, the day and the status: the index
 # Ticket(office, service_date, status, waiting_since, id) then bounds them by the day's line,
 # whatever the years behind it, and gives a call its oldest plain tickets in order (the walk
-# stops at the window, no sort of the line). And "no booking" is written `+t.booking_id IS NULL`: the unary plus keeps
-# SQLite's planner off the booking's unique index, which it took for "booking_id IS NULL"
-# (a unique index promises one row per value) and which holds every ticket without a booking,
-# of every office and every day, whenever it plans without statistics: a database whose data
-# grew since the statistics job last ran (core.dbstats: at migrate, `serve` start, hourly).
-# bench/queue_history.py: 32 ms at a year's 146,000 tickets of one office, growing with them.
-# PostgreSQL plans from its statistics; `+` on an integer changes nothing there.
-NO_BOOKING = "+t.booking_id IS NULL"
+# stops at the window, no sort of the line). On SQLite "no booking" is written
+# `+t.booking_id IS NULL`: the unary plus keeps the planner off the booking's unique index,
+# which it took for "booking_id IS NULL" (a unique index promises one row per value) and which
+# holds every ticket without a booking, of every office and every day, whenever it plans
+# without statistics: a database whose data grew since the statistics job last ran
+# (core.dbstats: at migrate, `serve` start, hourly). bench/queue_history.py: 32 ms at a year's
+# 146,000 tickets of one office, growing with them. PostgreSQL plans from its statistics,
+# which an expression would hide (it would guess 0.5 % of the rows): the column stays bare.
+def _no_booking() -> str:
+    return "t.booking_id IS NULL" if _postgres() else "+t.booking_id IS NULL"
 
 
 def call_read(
@@ -124,7 +126,7 @@ def call_read(
     )
     plain = (
         f"SELECT 'p' AS tag, {cand} {joins} WHERE {waiting} "
-        f"AND t.priority_id IS NULL AND {NO_BOOKING} ORDER BY t.waiting_since, t.id"
+        f"AND t.priority_id IS NULL AND {_no_booking()} ORDER BY t.waiting_since, t.id"
     )
     plain_params = list(waiting_params)
     if regular_limit is not None:
@@ -390,6 +392,66 @@ def event_insert_tallied(
     return int(pk), bool(kept)
 
 
+def issue_insert(
+    ticket: Ticket,
+    *,
+    number_key: str,
+    prefix: str,
+    event_at: datetime,
+    event_detail: dict[str, Any],
+    notify: str | None,
+    notice: str | None,
+) -> tuple[int, int, str, int] | None:
+    """PostgreSQL: the ticket's number taken (`core.services.sequence_next`'s UPDATE of the
+    `number_key` row), the ticket inserted with it and its display (`numbering`), its ISSUE
+    event inserted and (`notify`) the signal sent, in one statement; (ticket id, number,
+    display, event id). None, and nothing written, when the key has no row yet (the day's
+    first ticket of the service: `sequence_next` makes it) or the ticket can't be inserted
+    plainly (`rawsql.insert_select`).
+
+    Why one statement: the number's row stays locked from its UPDATE to the commit (numbers
+    without gaps), and every round trip and every bit of Python between them made the other
+    check-ins of the service wait: three statements and the work between them were half of
+    the time the row was held (`pg_stat_activity` sampled under load)."""
+    assert _postgres()
+    from motcua.core.rawsql import insert_select
+    from motcua.queueing.numbering import ticket_display_sql
+
+    parts = insert_select(
+        ticket,
+        {"number": ("n.value", []), "display": (ticket_display_sql("n.value"), [prefix])},
+    )
+    if parts is None:
+        return None
+    insert_ticket, ticket_params = parts
+    seq, key, value = _q(NumberSequence._meta.db_table), _q("key"), _q("value")
+    told = _NOTICE if notify is not None else "NULL"
+    sql = (
+        f"WITH n AS (UPDATE {seq} SET {value} = {value} + 1 WHERE {key} = %s "  # noqa: S608
+        f"RETURNING {value}), "
+        f"t AS ({insert_ticket} FROM n RETURNING id, number, display), "
+        f"e AS (INSERT INTO {_q(TicketEvent._meta.db_table)} "
+        "(ticket_id, office_id, kind, at, counter_id, actor_id, detail) "
+        "SELECT t.id, %s, %s, %s, NULL, NULL, %s FROM t RETURNING id) "
+        f"SELECT t.id, t.number, t.display, e.id, {told} FROM t, e"
+    )
+    params = [number_key, *ticket_params]
+    params += [
+        ticket.office_id,
+        str(EventKind.ISSUE),
+        _prep(TicketEvent, "at", event_at),
+        _prep(TicketEvent, "detail", event_detail),
+    ]
+    if notify is not None:
+        params += [notify, notice]
+    with prepared_cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+    if row is None:
+        return None
+    return int(row[0]), int(row[1]), str(row[2]), int(row[3])
+
+
 def wait_tally_add(*, office_id: int, day: date, seconds: float, count: int) -> bool:
     """Add to the day's wait tally; False when the row is missing or not kept yet (-1)."""
     with prepared_cursor() as cur:
@@ -520,7 +582,7 @@ def person_today(
             "AND (t.priority_id IS NOT NULL OR t.booking_id IS NOT NULL) "
             "UNION ALL SELECT 'n', COUNT(*), NULL, NULL, NULL, "
             "SUM(CASE WHEN t.waiting_since <= %s THEN 1 ELSE 0 END), NULL, NULL "
-            f"FROM {ticket} t WHERE {waiting} AND t.priority_id IS NULL AND {NO_BOOKING}"
+            f"FROM {ticket} t WHERE {waiting} AND t.priority_id IS NULL AND {_no_booking()}"
         )
         status = str(Status.WAITING)
         params += [office_id, day_db, status, service_id, _prep(Ticket, "waiting_since", line_at)]
@@ -586,7 +648,7 @@ def waiting_line(
         "SUM(CASE WHEN t.waiting_since < %s OR (t.waiting_since = %s AND t.id < %s) "
         "THEN 1 ELSE 0 END), NULL, NULL, NULL "
         f"FROM {t} t WHERE {waiting} AND t.service_id = %s "
-        f"AND t.priority_id IS NULL AND {NO_BOOKING} AND t.id <> %s"
+        f"AND t.priority_id IS NULL AND {_no_booking()} AND t.id <> %s"
     )
     status = str(Status.WAITING)
     params = [office_id, d, status, service_id, ws, ws, ticket_id]

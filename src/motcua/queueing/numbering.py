@@ -19,6 +19,14 @@ def ticket_display(prefix: str, number: int, width: int = 3) -> str:
     return f"{prefix}{number:0{width}d}"
 
 
+def ticket_display_sql(number: str) -> str:
+    """`ticket_display(prefix, <number>)` as a PostgreSQL expression of the SQL expression
+    `number`, the prefix its one parameter (for a statement that takes the number itself)."""
+    return (
+        f"%s || CASE WHEN {number} < 1000 THEN lpad({number}::text, 3, '0') ELSE {number}::text END"
+    )
+
+
 def split_display(display: str) -> tuple[str, int]:
     """'A015' → ('A', 15)."""
     i = 0

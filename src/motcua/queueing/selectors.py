@@ -112,22 +112,32 @@ def seconds_per_person(*, service: Service, office: Office) -> float:
     return sum(kept) / len(kept) + turnaround_seconds(service=service)
 
 
+TURNAROUND_PAGES = 5  # pages of 3 × limit events read back at most (`turnaround_seconds`)
+
+
 def turnaround_seconds(*, service: Service, limit: int = 300) -> float:
     """Median pause between a counter ending one ticket and calling the next (pauses > 10 min are breaks)."""
     from motcua.queueing import lookups
 
     counters = set(lookups.linked_counters(service.pk))
     kinds = (EventKind.CALL, EventKind.FINISH, EventKind.NO_SHOW)
-    # The office's newest events, walked back on its (office, id) index and picked here: asking
-    # the database for "these counters' calls and ends, newest first" made it gather and sort
-    # the counters' whole history (bench/queue_history.py). Calls and ends are most of an
-    # office's events, so the last 3 × `limit` hold about `limit` of them.
-    recent = (
-        TicketEvent.objects.filter(office_id=service.office_id)
-        .order_by("-id")
-        .values_list("counter_id", "kind", "at")[: 3 * limit]
-    )
-    events = [row for row in recent if row[0] in counters and row[1] in kinds][:limit]
+    # The office's newest events, walked back on its (office, id) index a page at a time and
+    # picked here: asking the database for "these counters' calls and ends, newest first" made
+    # it gather and sort the counters' whole history (bench/queue_history.py). A page holds
+    # other services' counters and other kinds too (issues, starts), so the walk goes on until
+    # `limit` are found, at most TURNAROUND_PAGES pages back.
+    events: list[tuple[int, str, datetime]] = []
+    before: int | None = None
+    for _ in range(TURNAROUND_PAGES):
+        page = TicketEvent.objects.filter(office_id=service.office_id)
+        if before is not None:
+            page = page.filter(id__lt=before)
+        rows = list(page.order_by("-id").values_list("id", "counter_id", "kind", "at")[: limit * 3])
+        events += [(c, k, at) for _pk, c, k, at in rows if c in counters and k in kinds]
+        if len(events) >= limit or len(rows) < limit * 3:
+            break
+        before = rows[-1][0]
+    events = events[:limit]
     last_end: dict[int, datetime] = {}
     gaps: list[float] = []
     for counter_id, kind, at in reversed(events):

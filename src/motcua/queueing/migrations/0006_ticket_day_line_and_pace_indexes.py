@@ -11,11 +11,9 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
+    # The new indexes first: on PostgreSQL dropping an index locks the table until the
+    # migration's commit, which would hold every read and write of tickets while they build.
     operations = [
-        migrations.RemoveIndex(
-            model_name="ticket",
-            name="queueing_ti_office__27ccbf_idx",
-        ),
         migrations.AddIndex(
             model_name="ticket",
             index=models.Index(
@@ -28,5 +26,9 @@ class Migration(migrations.Migration):
             index=models.Index(
                 fields=["service", "finished_at"], name="queueing_ti_service_bb876f_idx"
             ),
+        ),
+        migrations.RemoveIndex(
+            model_name="ticket",
+            name="queueing_ti_office__27ccbf_idx",
         ),
     ]

@@ -17,6 +17,7 @@ from motcua.queueing import broker, hotsql, lookups
 from motcua.queueing.models import (
     BlockedAttempt,
     BlockReason,
+    EventKind,
     QueueSettings,
     Service,
     Ticket,
@@ -200,18 +201,7 @@ def _event(
     )
     in_insert = broker.signal_mode() == "postgres"
     delta = _tally_delta(ticket, wait_from) if wait_from is not _UNCHANGED else None
-    # The signal carries the event as streams send it, with its time as a read of the row
-    # gives it (UTC): the feeds need not read it. Its id is not known before the INSERT: on
-    # PostgreSQL the statement fills it in (broker.signal_template), else it is set below.
-    from motcua.queueing.selectors import event_payload
-
-    at = ev.at
-    ev.at = at.astimezone(UTC)
-    try:
-        ev.pk = 0
-        sent = event_payload(ev)
-    finally:
-        ev.at, ev.pk = at, None
+    sent = _carried(ev)
     row: dict[str, Any] = {
         "ticket_id": ticket.pk,
         "office_id": ev.office_id,
@@ -232,16 +222,71 @@ def _event(
         delta = None
     else:
         ev.pk = hotsql.event_insert(**row)
-    ev._state.adding = False
-    ev._state.db = "default"
-    if not in_insert:  # on commit (Redis, or this process alone)
-        broker.publish(ticket.office_id, ev.pk, {**sent, "id": ev.pk})
-    lookups.event_written(ticket.office_id, kind)  # the plain insert sends no post_save
+    _event_written(ev, sent, in_insert=in_insert)
     # The service's pace (selectors.seconds_per_person_recent) is not forgotten here: it only
     # feeds the wait estimate, moves slowly and is refreshed every PACE_FRESH_S anyway.
     if delta is not None:
         _tally_add(ticket, *delta)
     return ev
+
+
+def _carried(ev: TicketEvent) -> dict[str, Any]:
+    """What the signal carries: the event as streams send it, with its time as a read of the
+    row gives it (UTC), so that the feeds need not read it. Its id is not known before the
+    INSERT: on PostgreSQL the statement fills it in (broker.signal_template), else
+    `_event_written` publishes it with its id."""
+    from motcua.queueing.selectors import event_payload
+
+    at = ev.at
+    ev.at = at.astimezone(UTC)
+    try:
+        ev.pk = 0
+        return event_payload(ev)
+    finally:
+        ev.at, ev.pk = at, None
+
+
+def _event_written(ev: TicketEvent, sent: dict[str, Any], *, in_insert: bool) -> None:
+    """After an event's plain INSERT (its id set): the instance as the ORM leaves a saved one,
+    the signal (on commit) unless the INSERT sent it, the lookups told (no post_save)."""
+    ev._state.adding = False
+    ev._state.db = "default"
+    if not in_insert:  # on commit (Redis, or this process alone)
+        broker.publish(ev.office_id, ev.pk, {**sent, "id": ev.pk})
+    lookups.event_written(ev.office_id, ev.kind)
+
+
+def _issue_at_once(ticket: Ticket, *, number_key: str, prefix: str, **detail: Any) -> bool:
+    """PostgreSQL: the unsaved `ticket`'s number taken, the ticket and its ISSUE event written
+    and the signal sent in one statement (`hotsql.issue_insert`: the number's row is locked for
+    one statement and the commit, not for three and the work between them); the ticket's id,
+    number and display set. False, and nothing written, elsewhere or when the statement can't
+    be used (the key's first number of the day, a ticket `insert` would `save()`): the
+    caller then takes the number and writes them one by one."""
+    if not _is_postgres():
+        return False
+    ev = TicketEvent(
+        office_id=ticket.office_id, kind=EventKind.ISSUE, at=clock.now(), detail=detail
+    )
+    sent = _carried(ev)
+    in_insert = broker.signal_mode() == "postgres"
+    taken = hotsql.issue_insert(
+        ticket,
+        number_key=number_key,
+        prefix=prefix,
+        event_at=ev.at,
+        event_detail=detail,
+        notify=broker.CHANNEL if in_insert else None,
+        notice=broker.signal_template(ticket.office_id, sent) if in_insert else None,
+    )
+    if taken is None:
+        return False
+    ticket.pk, ticket.number, ticket.display, ev.pk = taken
+    ticket._state.adding = False
+    ticket._state.db = "default"
+    ev.ticket = ticket
+    _event_written(ev, sent, in_insert=in_insert)
+    return True
 
 
 def _lock(model: Any, pk: int) -> Any:

@@ -184,18 +184,30 @@ def ticket_call_next_ending(
     second press of the same button (a double press, a retry without `Idempotency-Key`) finds
     another ticket current and is refused (`ticket_not_current`) instead of ending the
     citizen the first press just called. A counter with no current ticket calls the next one.
-    Locks: the current ticket's row, then (PostgreSQL) the counter's, as a finish followed by
-    a call would take them."""
+    The official's role at the counter's office is checked before any row is locked; then the
+    current ticket's row is locked and checked to be still this counter's, called or being
+    served, and the one named (two presses at once: the second finds it ended and is refused
+    the same way). Locks: the current ticket's row, then (PostgreSQL) the counter's, as a
+    finish followed by a call would take them."""
     ending = _ENDINGS.get(end)
     if ending is None:
         raise ValidationFailed(
             "Cách kết thúc số hiện tại không hợp lệ (finish hoặc no-show).", code="end_invalid"
         )
+    known = lookups.counter(counter.pk)
+    if known is None:
+        raise Counter.DoesNotExist("Counter matching query does not exist.")
+    _require_staff(officer, known.office)
     current = hotsql.current_ticket_id(counter.pk)
     if current is not None:
-        ended = ending(ticket=Ticket.from_db("default", ["id"], [current]), officer=officer)
-        if ended.display.casefold() != display.strip().casefold():
-            raise TicketNotCurrent()  # the ending is rolled back with the transaction
+        locked = _lock_ticket(Ticket.from_db("default", ["id"], [current]))
+        if (
+            locked.counter_id != counter.pk
+            or locked.status not in (Status.CALLED, Status.SERVING)
+            or locked.display.casefold() != display.strip().casefold()
+        ):
+            raise TicketNotCurrent()
+        ending(ticket=locked, officer=officer)
     return ticket_call_next(counter=counter, officer=officer)
 
 

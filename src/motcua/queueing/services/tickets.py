@@ -46,6 +46,7 @@ from motcua.queueing.services.base import (
     _blocked_record,
     _check_status,
     _event,
+    _issue_at_once,
     _lock,
     _lock_ticket,
     _require_staff,
@@ -190,31 +191,38 @@ def _ticket_issue(
         booking.status = BookingStatus.CHECKED_IN
         booking.save(update_fields=["status"])
 
-    number = sequence_next(key=number_key)
-    if number != numbered + 1:
+    ticket = Ticket(
+        office=office,
+        service=service,
+        service_date=today,
+        citizen=citizen,
+        on_behalf_of=on_behalf_of,
+        authorisation=authorisation if on_behalf_of else None,
+        method=method,
+        priority=priority,
+        booking=booking,
+        issued_at=now,
+        waiting_since=now,
+        device=device[:80],
+    )
+    # The number is taken last: its row stays locked until the commit (no gaps), so nothing
+    # else is done while it is held. On PostgreSQL number, ticket, event and signal are one
+    # statement; else (and for the service's first number of the day) one by one.
+    # (`numbered` 0 from the person's day: the key has no row yet, the one statement would
+    # find none; a ticket issued by staff has no such read and tries.)
+    at_once = citizen is None or numbered > 0
+    if not at_once or not _issue_at_once(
+        ticket, number_key=number_key, prefix=service.code, method=method, device=device[:80]
+    ):
+        ticket.number = sequence_next(key=number_key)
+        ticket.display = ticket_display(service.code, ticket.number)
+        insert(ticket)  # the ORM's create() without its query compiler (core.rawsql)
+        _event(ticket, EventKind.ISSUE, method=method, device=device[:80])
+    if ticket.number != numbered + 1:
         # Another check-in of this service took a number after `line` was read (PostgreSQL:
         # its ticket was not committed yet, and is ahead of this one): the answer reads the
         # line after the commit instead, as it did before the line was read here.
         line = None
-    ticket = insert(  # the ORM's create() without its query compiler (core.rawsql)
-        Ticket(
-            office=office,
-            service=service,
-            service_date=today,
-            number=number,
-            display=ticket_display(service.code, number),
-            citizen=citizen,
-            on_behalf_of=on_behalf_of,
-            authorisation=authorisation if on_behalf_of else None,
-            method=method,
-            priority=priority,
-            booking=booking,
-            issued_at=now,
-            waiting_since=now,
-            device=device[:80],
-        )
-    )
-    _event(ticket, EventKind.ISSUE, method=method, device=device[:80])
     return IssueResult(ticket=ticket, reused=False, line=line)
 
 

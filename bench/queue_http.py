@@ -344,8 +344,12 @@ def run_config(
             displays = Counter(r[1]["ticket"] for r in ok)
             dup = sum(v - 1 for v in displays.values() if v > 1)
             errors = len(res) - len(ok)
+            kinds = Counter(
+                f"{r[0]} {(r[1] or {}).get('code', '')}".strip() for r in res if r[0] != 201
+            )
+            what = f" ({', '.join(f'{k} ×{v}' for k, v in kinds.items())})" if kinds else ""
             rows.append(_line("issue a ticket", c, [r[2] for r in res], wall, len(res),
-                              f"duplicates {dup}, errors {errors}, server CPU {cpu:.1f} s"))  # fmt: skip
+                              f"duplicates {dup}, errors {errors}{what}, server CPU {cpu:.1f} s"))  # fmt: skip
             # call next: C counters until the line is empty
             called: list[str] = []
             latencies: list[float] = []

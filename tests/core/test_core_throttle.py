@@ -285,3 +285,45 @@ def test_count_and_peek_on_redis(settings):
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
         caches["ratelimit"].close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_windows_counted_by_many_at_once_all_count_and_none_fails(settings):
+    """Outside any transaction (as a request): the same windows counted from 8 threads at once,
+    new at first, then open. Every hit counts once and none fails: on PostgreSQL the rows are
+    locked in key order and a window is opened before any row is locked (two requests once
+    deadlocked, one locking the windows it found while the other opened one)."""
+    import threading
+
+    from motcua.core.throttle import first_limited
+
+    over, usage = _count_both_ways(
+        RequestFactory().post("/", REMOTE_ADDR="10.9.8.6"), first_limited
+    )
+    assert over == [None, None, "t.some", "t.some", "t.all"] and usage == [5, 4]
+    errors: list[Exception] = []
+    barrier = threading.Barrier(8)
+    windows = [("t.many.b", "100000/m"), ("t.many.a", "100000/m")]
+
+    def hit() -> None:
+        try:
+            barrier.wait()
+            request = RequestFactory().post("/", REMOTE_ADDR="10.9.8.5")
+            for _ in range(25):
+                assert first_limited(request, windows) is None
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=hit) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    from django_ratelimit.core import get_usage
+
+    request = RequestFactory().post("/", REMOTE_ADDR="10.9.8.5")
+    counts = [get_usage(request, group=g, key="ip", rate=r)["count"] for g, r in windows]
+    assert counts == [200, 200]

@@ -59,3 +59,28 @@ def test_the_statement_sends_the_signal_with_the_event(at, office, svc_a, monkey
     office_id, event_id, carried = payload.split(":", 2)
     assert (int(office_id), int(event_id)) == (office.pk, event.pk)
     assert json.loads(carried)["id"] == event.pk and json.loads(carried)["kind"] == "issue"
+
+
+def test_the_statement_as_a_request_runs_it_prepared(at, office, svc_a, monkeypatch):
+    """Without queries captured (a test that captures them gets the ordinary cursor): the
+    statement runs prepared, its values bound on the server, as in production."""
+    from motcua.queueing import hotsql
+
+    _issue(office, svc_a)  # the key's row
+    answers = []
+    real = hotsql.issue_insert
+
+    def spy(*args, **kwargs):
+        answers.append(real(*args, **kwargs))
+        return answers[-1]
+
+    monkeypatch.setattr(hotsql, "issue_insert", spy)
+    tickets = [_issue(office, svc_a) for _ in range(7)]  # past psycopg's prepare threshold
+    assert all(a is not None for a in answers) and len(answers) == 7
+    assert [(t.number, t.display) for t in tickets] == [(n, f"A{n:03d}") for n in range(2, 9)]
+    for ticket in tickets:
+        row = Ticket.objects.get(pk=ticket.pk)
+        assert (row.number, row.display, row.token) == (ticket.number, ticket.display, ticket.token)
+        event = TicketEvent.objects.get(ticket=row)
+        assert event.kind == EventKind.ISSUE and event.at == row.issued_at  # a frozen clock
+        assert event.detail == {"method": Method.STAFF, "device": ""}

@@ -289,6 +289,9 @@ class SharedDatabaseCache(DatabaseCache):
             f"SELECT cache_key, value, expires FROM {table} "  # noqa: S608 (quoted name)
             f"WHERE cache_key IN ({marks}) ORDER BY cache_key{lock}"
         )
+        # Inside a caller's transaction (none today: the kiosk counts before its own, the
+        # lookup has none) the windows are counted as before, a missing one opened under the
+        # locks already taken: keep rate limits out of other transactions.
         if lock and not connection.in_atomic_block:
             with transaction.atomic(using=db):
                 with connection.cursor() as cursor:
@@ -338,7 +341,11 @@ class SharedDatabaseCache(DatabaseCache):
             elif self.add(key, 1, timeout):
                 count = 1
             else:
-                count = self.incr(key)
+                try:
+                    count = self.incr(key)
+                except ValueError:  # culled (a full table) between the add and the count
+                    self.set(key, 1, timeout)
+                    count = 1
             counts.append(count)
             if count > limit:
                 break

@@ -341,7 +341,7 @@ def request_fields(request: HttpRequest, *, strict: bool = True) -> dict[str, An
                             },
                             "ticket": {
                                 "type": "string",
-                                "description": "with end: the current ticket's number (A0012)",
+                                "description": "with end: the current ticket's number (A012)",
                             },
                         },
                     }

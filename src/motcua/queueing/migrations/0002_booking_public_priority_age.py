@@ -6,125 +6,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("queueing", "0001_initial"),
+        ('queueing', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="authorisation",
-            name="revoked_at",
-            field=models.DateTimeField(blank=True, null=True, verbose_name="thu hồi lúc"),
+            model_name='authorisation',
+            name='revoked_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='thu hồi lúc'),
         ),
         migrations.AddField(
-            model_name="authorisation",
-            name="revoked_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='authorisation',
+            name='revoked_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name="booking",
-            name="cancel_reason",
-            field=models.CharField(blank=True, max_length=200, verbose_name="lý do hủy"),
+            model_name='booking',
+            name='cancel_reason',
+            field=models.CharField(blank=True, max_length=200, verbose_name='lý do hủy'),
         ),
         migrations.AddField(
-            model_name="booking",
-            name="cancelled_at",
-            field=models.DateTimeField(blank=True, null=True, verbose_name="hủy lúc"),
+            model_name='booking',
+            name='cancelled_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='hủy lúc'),
         ),
         migrations.AddField(
-            model_name="booking",
-            name="channel",
-            field=models.CharField(
-                choices=[("portal", "Cổng dịch vụ công"), ("staff", "Cán bộ đặt hộ")],
-                default="staff",
-                max_length=10,
-                verbose_name="đặt qua",
-            ),
+            model_name='booking',
+            name='channel',
+            field=models.CharField(choices=[('portal', 'Cổng dịch vụ công'), ('staff', 'Cán bộ đặt hộ')], default='staff', max_length=10, verbose_name='đặt qua'),
         ),
         migrations.AddField(
-            model_name="booking",
-            name="code",
-            field=models.CharField(
-                blank=True,
-                editable=False,
-                max_length=16,
-                null=True,
-                unique=True,
-                verbose_name="mã lịch hẹn",
-            ),
+            model_name='booking',
+            name='code',
+            field=models.CharField(blank=True, editable=False, max_length=16, null=True, unique=True, verbose_name='mã lịch hẹn'),
         ),
         migrations.AddField(
-            model_name="booking",
-            name="created_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-                verbose_name="cán bộ đặt",
-            ),
+            model_name='booking',
+            name='created_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='cán bộ đặt'),
         ),
         migrations.AddField(
-            model_name="booking",
-            name="phone",
-            field=models.CharField(blank=True, max_length=15, verbose_name="số điện thoại liên hệ"),
+            model_name='booking',
+            name='phone',
+            field=models.CharField(blank=True, max_length=15, verbose_name='số điện thoại liên hệ'),
         ),
         migrations.AddField(
-            model_name="prioritygroup",
-            name="min_age",
-            field=models.PositiveSmallIntegerField(
-                blank=True,
-                help_text="Để trống: cán bộ xác nhận tại quầy/bàn hướng dẫn. Có giá trị: kiosk tự áp dụng khi tuổi tính theo ngày sinh trên căn cước đạt mức này.",
-                null=True,
-                verbose_name="tự động từ tuổi",
-            ),
+            model_name='prioritygroup',
+            name='min_age',
+            field=models.PositiveSmallIntegerField(blank=True, help_text='Để trống: cán bộ xác nhận tại quầy/bàn hướng dẫn. Có giá trị: kiosk tự áp dụng khi tuổi tính theo ngày sinh trên căn cước đạt mức này.', null=True, verbose_name='tự động từ tuổi'),
         ),
         migrations.AddField(
-            model_name="queuesettings",
-            name="booking_days_ahead",
-            field=models.PositiveSmallIntegerField(
-                default=14, verbose_name="đặt lịch trước tối đa (ngày)"
-            ),
+            model_name='queuesettings',
+            name='booking_days_ahead',
+            field=models.PositiveSmallIntegerField(default=14, verbose_name='đặt lịch trước tối đa (ngày)'),
         ),
         migrations.AddField(
-            model_name="queuesettings",
-            name="booking_per_slot",
-            field=models.PositiveSmallIntegerField(
-                default=4, verbose_name="số lịch hẹn tối đa mỗi khung giờ, mỗi dịch vụ"
-            ),
+            model_name='queuesettings',
+            name='booking_per_slot',
+            field=models.PositiveSmallIntegerField(default=4, verbose_name='số lịch hẹn tối đa mỗi khung giờ, mỗi dịch vụ'),
         ),
         migrations.AddField(
-            model_name="queuesettings",
-            name="booking_slot_minutes",
-            field=models.PositiveSmallIntegerField(
-                default=30, verbose_name="độ dài khung giờ hẹn (phút)"
-            ),
+            model_name='queuesettings',
+            name='booking_slot_minutes',
+            field=models.PositiveSmallIntegerField(default=30, verbose_name='độ dài khung giờ hẹn (phút)'),
         ),
         migrations.AlterField(
-            model_name="ticketevent",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("issue", "Cấp số"),
-                    ("call", "Gọi số"),
-                    ("recall", "Gọi lại"),
-                    ("no_show", "Vắng mặt"),
-                    ("transfer", "Chuyển"),
-                    ("park", "Tạm hoãn"),
-                    ("start", "Bắt đầu phục vụ"),
-                    ("finish", "Kết thúc"),
-                    ("close", "Đóng cuối ngày"),
-                    ("priority", "Xác nhận ưu tiên"),
-                ],
-                max_length=20,
-            ),
+            model_name='ticketevent',
+            name='kind',
+            field=models.CharField(choices=[('issue', 'Cấp số'), ('call', 'Gọi số'), ('recall', 'Gọi lại'), ('no_show', 'Vắng mặt'), ('transfer', 'Chuyển'), ('park', 'Tạm hoãn'), ('start', 'Bắt đầu phục vụ'), ('finish', 'Kết thúc'), ('close', 'Đóng cuối ngày'), ('priority', 'Xác nhận ưu tiên')], max_length=20),
         ),
     ]

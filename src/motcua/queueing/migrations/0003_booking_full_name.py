@@ -4,16 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("queueing", "0002_booking_public_priority_age"),
+        ('queueing', '0002_booking_public_priority_age'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="booking",
-            name="full_name",
-            field=models.CharField(
-                blank=True, max_length=200, verbose_name="họ tên khai khi đặt lịch"
-            ),
+            model_name='booking',
+            name='full_name',
+            field=models.CharField(blank=True, max_length=200, verbose_name='họ tên khai khi đặt lịch'),
         ),
     ]

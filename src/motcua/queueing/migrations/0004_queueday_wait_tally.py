@@ -4,19 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("queueing", "0003_booking_full_name"),
+        ('queueing', '0003_booking_full_name'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="queueday",
-            name="wait_count",
+            model_name='queueday',
+            name='wait_count',
             field=models.IntegerField(default=-1),
         ),
         migrations.AddField(
-            model_name="queueday",
-            name="wait_sum_s",
+            model_name='queueday',
+            name='wait_sum_s',
             field=models.FloatField(default=0),
         ),
     ]

@@ -72,6 +72,21 @@ def ensure_pg_db(name: str = "motcua_bench") -> str:
     return f"{PG_SERVER}/{name}"
 
 
+def fresh(db: str, name: str) -> str:
+    """The URL of a new empty database `name` ("sqlite": var/<name>.sqlite3; "postgres": on
+    BENCH_PG), whatever was there dropped."""
+    if db == "sqlite":
+        path = ROOT / "var" / f"{name}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    return ensure_pg_db(name)
+
+
 def child(script: str, *args: str) -> None:
     """Run `script` again in a child process (one database a process)."""
     subprocess.run([sys.executable, script, *args], check=True, cwd=ROOT)

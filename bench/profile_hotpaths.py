@@ -42,7 +42,6 @@ from typing import Any
 
 ROOT = _db.ROOT
 NAME = os.environ.get("BENCH_PROFILE_DB", "motcua_bench_profile")
-SQLITE = ROOT / "var" / f"{NAME}.sqlite3"
 
 GROUPS = (  # (label, substring of the file path); first match wins
     ("motcua.queueing", "/motcua/queueing/"),
@@ -73,19 +72,6 @@ def _group(filename: str) -> str:
     if filename == "~":
         return "builtins (C calls)"
     return "python stdlib/other"
-
-
-def _recreate(db: str) -> str:
-    """A new empty database; its URL."""
-    if db == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{SQLITE}"
-    import psycopg
-
-    with psycopg.connect(f"{_db.PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
-    return _db.ensure_pg_db(NAME)
 
 
 def _qr(n: int) -> str:
@@ -248,7 +234,7 @@ def main() -> None:
         help="client: Django's test client; asgi: motcua.asgi.application, in this process",
     )
     args = parser.parse_args()
-    url = _recreate(args.db)
+    url = _db.fresh(args.db, NAME)
     os.environ["KIOSK_CHECK_IN_PER_MINUTE"] = "1000000000"
     os.environ["KIOSK_IDENTIFY_PER_MINUTE"] = "1000000000"
     _db.django_setup(url)  # demo mode for this throw-away database, migrated

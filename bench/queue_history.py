@@ -42,24 +42,10 @@ import random
 import statistics
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 ROOT = _db.ROOT
 NAME = os.environ.get("BENCH_HISTORY_DB", "motcua_bench_history")
-SQLITE = ROOT / "var" / f"{NAME}.sqlite3"
-
-
-def _recreate(db: str) -> str:
-    if db == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{SQLITE}"
-    import psycopg
-
-    with psycopg.connect(f"{_db.PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {NAME} WITH (FORCE)")
-    return _db.ensure_pg_db(NAME)
 
 
 def _fill(days: int, per_day: int, waiting: int, events: bool) -> dict[str, Any]:
@@ -204,7 +190,7 @@ def main() -> None:
         "--no-events", action="store_true", help="no call/finish events for the history"
     )
     args = parser.parse_args()
-    _db.django_setup(_recreate(args.db))
+    _db.django_setup(_db.fresh(args.db, NAME))
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -256,6 +256,17 @@ def _wrk_row(server: Any, path: str, c: int, label: str, close: bool) -> str:
     )
 
 
+def _counters_together(counters: list[int], loop: Any) -> float:
+    """`loop(counter_id)` in a thread per counter, all at once; the wall time until all end."""
+    threads = [threading.Thread(target=loop, args=(cid,)) for cid in counters]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
+
+
 def _press_row(c: int, counters: list[int], token: str, issued: set[str]) -> str:
     """C counters pressing "next" (call-next naming the current ticket to finish: one request
     per citizen) until the line is empty; every press timed."""
@@ -289,13 +300,7 @@ def _press_row(c: int, counters: list[int], token: str, issued: set[str]) -> str
             with lock:
                 called.append(current)
 
-    threads = [threading.Thread(target=counter_loop, args=(cid,)) for cid in counters]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
+    wall = _counters_together(counters, counter_loop)
     twice = sum(v - 1 for v in Counter(called).values() if v > 1)
     lost = len(issued - set(called))
     return _line("next, one press (finishes the current)", c, latencies, wall, len(latencies),
@@ -380,13 +385,7 @@ def run_config(
                         token=token,
                     )
 
-            threads = [threading.Thread(target=counter_loop, args=(cid,)) for cid in counters[:c]]
-            t0 = time.perf_counter()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            wall = time.perf_counter() - t0
+            wall = _counters_together(counters[:c], counter_loop)
             twice = sum(v - 1 for v in Counter(called).values() if v > 1)
             lost = len(set(displays) - set(called))
             rows.append(_line("call next (+ finish, untimed)", c, latencies, wall, len(latencies),

@@ -27,7 +27,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from motcua.core.models import Sequence as NumberSequence
-from motcua.core.rawsql import columns, converter, instance, prepared_cursor
+from motcua.core.rawsql import columns, converter, insert_select, instance, prepared_cursor
 from motcua.core.rawsql import quote as _q
 from motcua.org.models import Citizen, Counter
 from motcua.queueing.models import (
@@ -40,6 +40,7 @@ from motcua.queueing.models import (
     Ticket,
     TicketEvent,
 )
+from motcua.queueing.numbering import ticket_display_sql
 
 
 def _postgres() -> bool:
@@ -297,6 +298,10 @@ def update(obj: Model, fields: Sequence[str]) -> None:
 _NOTICE = "pg_notify(%s, replace(%s, chr(1), e.id::text))"
 
 
+# The columns of a TicketEvent INSERT, in the order of `_event_values`.
+_EVENT_COLUMNS = "(ticket_id, office_id, kind, at, counter_id, actor_id, detail)"
+
+
 def _event_values(
     ticket_id: int,
     office_id: int,
@@ -338,7 +343,7 @@ def event_insert(
     values = _event_values(ticket_id, office_id, kind, at, counter_id, actor_id, detail)
     sql = (
         f"INSERT INTO {_q(TicketEvent._meta.db_table)} "
-        "(ticket_id, office_id, kind, at, counter_id, actor_id, detail) "
+        f"{_EVENT_COLUMNS} "
         "VALUES (%s, %s, %s, %s, %s, %s, %s)"
     )
     with prepared_cursor() as cur:
@@ -377,7 +382,7 @@ def event_insert_tallied(
     told = _NOTICE if notify is not None else "NULL"
     sql = (
         f"WITH e AS (INSERT INTO {_q(TicketEvent._meta.db_table)} "  # noqa: S608
-        "(ticket_id, office_id, kind, at, counter_id, actor_id, detail) "
+        f"{_EVENT_COLUMNS} "
         "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id), "
         f"d AS (UPDATE {_q(QueueDay._meta.db_table)} SET wait_sum_s = wait_sum_s + %s, "
         "wait_count = wait_count + %s WHERE office_id = %s AND date = %s AND wait_count >= 0 "
@@ -414,9 +419,6 @@ def issue_insert(
     check-ins of the service wait: three statements and the work between them were half of
     the time the row was held (`pg_stat_activity` sampled under load)."""
     assert _postgres()
-    from motcua.core.rawsql import insert_select
-    from motcua.queueing.numbering import ticket_display_sql
-
     parts = insert_select(
         ticket,
         {"number": ("n.value", []), "display": (ticket_display_sql("n.value"), [prefix])},
@@ -431,7 +433,7 @@ def issue_insert(
         f"RETURNING {value}), "
         f"t AS ({insert_ticket} FROM n RETURNING id, number, display), "
         f"e AS (INSERT INTO {_q(TicketEvent._meta.db_table)} "
-        "(ticket_id, office_id, kind, at, counter_id, actor_id, detail) "
+        f"{_EVENT_COLUMNS} "
         "SELECT t.id, %s, %s, %s, NULL, NULL, %s FROM t RETURNING id) "
         f"SELECT t.id, t.number, t.display, e.id, {told} FROM t, e"
     )

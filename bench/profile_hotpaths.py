@@ -290,6 +290,19 @@ def main() -> None:
     def board(_i: int) -> Any:
         return client.get(f"/api/v1/queue/{office.code}/board")
 
+    current: dict[int, str] = {}
+
+    def press(i: int) -> Any:
+        """One press of "next": finish the counter's current ticket and call the next."""
+        counter = counters[i % 4]
+        known = current.get(counter)  # the first press at a counter: nothing to finish
+        body = json.dumps({"end": "finish", "ticket": known} if known else {})
+        r = client.post(f"/api/v1/counters/{counter}/call-next", data=body,
+                        content_type="application/json", **auth)  # fmt: skip
+        assert r.status_code == 200, r.content
+        current[counter] = json.loads(r.content)["ticket"]
+        return r
+
     if args.direct:
         from django.test import RequestFactory
 
@@ -314,6 +327,18 @@ def main() -> None:
 
             counter = lookups.counter(counters[i % 4])
             ticket = services.ticket_finish(ticket=counter_api._current(counter), officer=user)
+            return selectors.ticket_view(ticket)
+
+        def press(i: int) -> Any:  # type: ignore[misc]
+            counter = counters[i % 4]
+            ticket = services.ticket_call_next_ending(
+                counter=Counter(pk=counter),
+                officer=user,
+                end="finish",
+                display=current.get(counter, ""),
+            )
+            assert ticket is not None
+            current[counter] = ticket.display
             return selectors.ticket_view(ticket)
 
     # Warm-up: caches, rate-limit windows, the day's first call, 40 people already waiting.
@@ -345,10 +370,16 @@ def main() -> None:
             call,
             check_in,
         ),
+        (
+            'one press of "next" (POST /api/v1/counters/{id}/call-next, end "finish")',
+            press,
+            None,
+            check_in,
+        ),
         ("board snapshot (GET /api/v1/queue/{office}/board), cache hit", board, None, None),
     )
     if args.direct:
-        paths = paths[:3]
+        paths = paths[:4]
     for name, fn, before, after in paths:
         sql: list[str] = []
         if before:

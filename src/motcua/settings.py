@@ -151,6 +151,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at BEGIN so
     # two writers queue on busy_timeout instead of failing with "database is locked" mid-way.
+    # Django's backend with its writers queued by the operating system instead of SQLite's
+    # sleeping busy handler (core/backends/sqlite3/base.py); MOTCUA_SQLITE_WRITER_QUEUE=0: Django's own.
+    if os.environ.get("MOTCUA_SQLITE_WRITER_QUEUE", "1") != "0":
+        DATABASES["default"]["ENGINE"] = "motcua.core.backends.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"

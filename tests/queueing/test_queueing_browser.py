@@ -201,7 +201,13 @@ def test_counter_calls_and_board_shows_it_live(
     expect(board.locator("#waiting")).to_have_text("0")
 
     page.get_by_role("button", name="Bắt đầu phục vụ").click()
-    page.get_by_role("button", name="Kết thúc").click()
+    # One press: A001 finished and the next citizen, who came meanwhile, called.
+    ticket_issue(office=office, service=svc, citizen=CitizenFactory(), method=Method.QR)
+    expect(board.locator("#waiting")).to_have_text("1")
+    page.get_by_role("button", name="Kết thúc và gọi số tiếp theo").click()
+    expect(page.locator("#current-ticket")).to_have_text("A002")
+    expect(board.locator('tr[data-counter="3"] .ticket')).to_have_text("A002")
+    page.get_by_role("button", name="Kết thúc", exact=True).click()
     expect(page.get_by_role("button", name="Gọi số tiếp theo")).to_be_visible()
     t.refresh_from_db()
     assert t.status == Status.DONE and t.officer == officer

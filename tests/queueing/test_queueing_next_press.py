@@ -175,3 +175,82 @@ def test_two_presses_at_once_end_one_ticket_and_call_one(at):
     ]
     statuses = dict(Ticket.objects.values_list("pk", "status"))
     assert statuses == {first.pk: Status.DONE, second.pk: Status.CALLED, third.pk: Status.WAITING}
+
+
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql", reason="PostgreSQL's row locks"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_press_that_waited_for_the_ticket_it_names_is_refused_after_the_other_commits(at):
+    """PostgreSQL, made to happen in this order: a first press holds the current ticket's row,
+    ends it and calls the next; a second press naming the same ticket waits for the row; the
+    first commits. The second's locked read then finds nothing (the ended ticket no longer
+    qualifies, the one called since is not in its snapshot): it must look again and refuse,
+    not call past the citizen just called."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from factories import CounterFactory, OfficeFactory, StaffRoleFactory
+    from motcua.org.models import Counter, Role
+    from motcua.queueing.models import CounterService, Service
+
+    office = OfficeFactory()
+    svc = Service.objects.create(office=office, code="A", name="Hộ tịch")
+    counter = CounterFactory(office=office, number=1)
+    CounterService.objects.create(counter=counter, service=svc)
+    officer = StaffRoleFactory(unit=office.unit, role=Role.RECEPTION).user
+    first, second, third = _issue(office, svc, 3)
+    services.ticket_call_next(counter=counter, officer=officer)
+    holding, commit = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def first_press() -> None:
+        try:
+            with transaction.atomic():
+                services.ticket_call_next_ending(
+                    counter=Counter(pk=counter.pk), officer=officer, end="finish",
+                    display=first.display,
+                )  # fmt: skip
+                holding.set()
+                commit.wait(20)
+        finally:
+            connections.close_all()
+
+    def second_press() -> None:
+        try:
+            outcome.append(
+                services.ticket_call_next_ending(
+                    counter=Counter(pk=counter.pk),
+                    officer=officer,
+                    end="finish",
+                    display=first.display,
+                )  # fmt: skip
+            )
+        except Exception as exc:  # noqa: BLE001 (the assertion below says which)
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    a = threading.Thread(target=first_press)
+    a.start()
+    assert holding.wait(20)
+    b = threading.Thread(target=second_press)
+    b.start()
+    with connection.cursor() as cur:  # the second press waits on the ticket's row lock
+        for _ in range(2000):
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+            if cur.fetchone()[0]:
+                break
+            threading.Event().wait(0.01)
+        else:
+            pytest.fail("the second press never waited on the row")
+    commit.set()
+    a.join(20)
+    b.join(20)
+    assert len(outcome) == 1 and isinstance(outcome[0], services.TicketNotCurrent)
+    statuses = dict(Ticket.objects.values_list("pk", "status"))
+    assert statuses == {first.pk: Status.DONE, second.pk: Status.CALLED, third.pk: Status.WAITING}

@@ -38,6 +38,36 @@ def test_counter_page_call_start_finish_and_receive_link(
     assert t.status == Status.DONE and t.officer == officer
 
 
+def test_counter_page_one_press_ends_the_current_ticket_and_calls_the_next(
+    at, client, office, counters, svc_a, citizens, officer
+):
+    """ "Kết thúc và gọi số tiếp theo" (and "Vắng mặt, gọi số tiếp theo"): the API's one press
+    of next from the page; a second submit of the same form (a double click) ends nothing."""
+    first, second, third = (issue(office, svc_a, c) for c in citizens[:3])
+    client.force_login(officer)
+    url = f"/can-bo/xep-hang/quay/{counters[0].pk}"
+    client.post(f"{url}/call-next/")
+    page = client.get(f"{url}/").content.decode()
+    assert "Kết thúc và gọi số tiếp theo" in page and "Vắng mặt, gọi số tiếp theo" in page
+    body = client.post(f"{url}/finish-next/", {"ticket": first.pk}, follow=True).content.decode()
+    assert "Đã kết thúc số A001 và gọi số A002." in body
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == Status.DONE and second.status == Status.CALLED
+    again = client.post(f"{url}/finish-next/", {"ticket": first.pk}, follow=True)
+    assert "không còn là số hiện tại của quầy" in again.content.decode()
+    second.refresh_from_db()
+    assert second.status == Status.CALLED  # the double click ended nothing
+    body = client.post(f"{url}/no-show-next/", {"ticket": second.pk}, follow=True).content.decode()
+    assert "Đã kết thúc số A002 và gọi số A003." in body
+    second.refresh_from_db()
+    assert second.status == Status.NO_SHOW
+    body = client.post(f"{url}/finish-next/", {"ticket": third.pk}, follow=True).content.decode()
+    assert "Đã kết thúc số A003. Hiện không có công dân nào đang chờ." in body
+    third.refresh_from_db()
+    assert third.status == Status.DONE
+
+
 def test_counter_transfer_via_page(at, client, office, counters, svc_a, svc_b, citizens, officer):
     t = issue(office, svc_a, citizens[0])
     client.force_login(officer)

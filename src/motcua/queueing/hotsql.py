@@ -261,17 +261,36 @@ def current_ticket_id(counter_id: int) -> int | None:
 def lock_ticket(ticket_id: int) -> tuple[Ticket, Counter | None]:
     """The ticket row, locked on PostgreSQL (FOR UPDATE OF the ticket only), with its counter
     row read in the same statement. Ticket.DoesNotExist when there is none."""
+    found = _ticket_with_counter("t.id = %s", [ticket_id])
+    if found is None:
+        raise Ticket.DoesNotExist("Ticket matching query does not exist.")
+    return found
+
+
+def lock_current_ticket(counter_id: int) -> tuple[Ticket, Counter | None] | None:
+    """`current_ticket_id` and `lock_ticket` in one statement: the counter's current ticket
+    (the latest called of its called or served ones), locked on PostgreSQL, with its counter;
+    None when it has none. On PostgreSQL a row changed while the lock was awaited is checked
+    again and skipped when it no longer qualifies (`services.counters._lock_current` says what
+    that means for the caller)."""
+    return _ticket_with_counter(
+        "t.counter_id = %s AND t.status IN (%s, %s) ORDER BY t.called_at DESC, t.id DESC LIMIT 1",
+        [counter_id, Status.CALLED, Status.SERVING],
+    )
+
+
+def _ticket_with_counter(where: str, params: list[Any]) -> tuple[Ticket, Counter | None] | None:
     t, c = _q(Ticket._meta.db_table), _q(Counter._meta.db_table)
     lock = " FOR UPDATE OF t" if _postgres() else ""
     with prepared_cursor() as cur:
         cur.execute(
-            f"SELECT {columns(Ticket, 't')}, {columns(Counter, 'c')} FROM {t} t "
-            f"LEFT JOIN {c} c ON c.id = t.counter_id WHERE t.id = %s{lock}",
-            [ticket_id],
+            f"SELECT {columns(Ticket, 't')}, {columns(Counter, 'c')} FROM {t} t "  # noqa: S608
+            f"LEFT JOIN {c} c ON c.id = t.counter_id WHERE {where}{lock}",
+            params,
         )
         row = cur.fetchone()
     if row is None:
-        raise Ticket.DoesNotExist("Ticket matching query does not exist.")
+        return None
     n = len(Ticket._meta.concrete_fields)
     ticket = instance(Ticket, row[:n])
     counter = instance(Counter, row[n:]) if row[n] is not None else None

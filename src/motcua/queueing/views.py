@@ -268,6 +268,10 @@ def counter_page(request: HttpRequest, counter_id: int) -> HttpResponse:
     return render(request, "queueing/counter.html", ctx)
 
 
+# The counter page's one-press buttons (the API's call-next with `end`): the ending of each.
+_PRESS_ENDINGS = {"finish-next": "finish", "no-show-next": "no-show"}
+
+
 @login_required
 @require_POST
 def counter_action(request: HttpRequest, counter_id: int, action: str) -> HttpResponse:
@@ -297,6 +301,19 @@ def counter_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
             services.ticket_start(ticket=ticket, officer=user)
         elif action == "finish":
             services.ticket_finish(ticket=ticket, officer=user)
+        elif action in _PRESS_ENDINGS:  # one press: end this ticket and call the next
+            called = services.ticket_call_next_ending(
+                counter=counter, officer=user, end=_PRESS_ENDINGS[action], display=ticket.display
+            )
+            if called is None:
+                messages.info(
+                    request,
+                    f"Đã kết thúc số {ticket.display}. Hiện không có công dân nào đang chờ.",
+                )
+            else:
+                messages.success(
+                    request, f"Đã kết thúc số {ticket.display} và gọi số {called.display}."
+                )
         elif action == "park":
             services.ticket_park(ticket=ticket, officer=user)
         elif action == "resume":

@@ -296,7 +296,12 @@ def _lock(model: Any, pk: int) -> Any:
 def _lock_ticket(ticket: Ticket) -> Ticket:
     """The ticket row locked, with its counter (read with it); its office and service (only
     read, not locked) from the per-process lookups."""
-    locked, counter = hotsql.lock_ticket(ticket.pk)
+    return _with_lookups(*hotsql.lock_ticket(ticket.pk))
+
+
+def _with_lookups(locked: Ticket, counter: Counter | None) -> Ticket:
+    """A ticket row just read, with its counter (read with it) and its office and service from
+    the per-process lookups."""
     office = lookups.office_row(locked.office_id)
     if office is not None:
         locked.office = office

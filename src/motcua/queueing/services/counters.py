@@ -35,6 +35,7 @@ from motcua.queueing.services.base import (
     _is_postgres,
     _lock_ticket,
     _require_staff,
+    _with_lookups,
 )
 
 # ---------------------------------------------------------------- counter
@@ -102,6 +103,13 @@ def counter_streak(counter: Counter, rules: QueueSettings) -> int:
 def ticket_call_next(*, counter: Counter, officer: Any = None) -> Ticket | None:
     """Call the next ticket for this counter (None when nobody waits); never one ticket to two counters.
 
+    One transaction; `_call_next` says how."""
+    return _call_next(counter=counter, officer=officer)
+
+
+def _call_next(*, counter: Counter, officer: Any = None) -> Ticket | None:
+    """`ticket_call_next` inside a transaction the caller opened (the press: no savepoint).
+
     PostgreSQL: the counter row is locked first (two calls at one counter queue there), then
     one read gives the counter, whether it still has a ticket, its recent lanes and its
     candidates; they are ordered by the policy and the first one this transaction can lock with
@@ -142,7 +150,7 @@ def ticket_call_next(*, counter: Counter, officer: Any = None) -> Ticket | None:
             raise Counter.DoesNotExist("Counter matching query does not exist.")
         if fresh.office_id != office.pk:  # moved to another office since it was remembered
             lookups.clear()
-            return ticket_call_next(counter=counter, officer=officer)
+            return _call_next(counter=counter, officer=officer)
         fresh.office = office
         if not fresh.is_active:
             raise Conflict("Quầy đang đóng.", code="counter_closed")
@@ -198,17 +206,38 @@ def ticket_call_next_ending(
     if known is None:
         raise Counter.DoesNotExist("Counter matching query does not exist.")
     _require_staff(officer, known.office)
-    current = hotsql.current_ticket_id(counter.pk)
-    if current is not None:
-        locked = _lock_ticket(Ticket.from_db("default", ["id"], [current]))
+    locked = _lock_current(counter.pk)
+    if locked is not None:
         if (
             locked.counter_id != counter.pk
             or locked.status not in (Status.CALLED, Status.SERVING)
             or locked.display.casefold() != display.strip().casefold()
         ):
             raise TicketNotCurrent()
-        ending(ticket=locked, officer=officer)
-    return ticket_call_next(counter=counter, officer=officer)
+        # The ending and the call in this transaction, without a savepoint each (a failure
+        # anywhere rolls the whole press back), the ticket locked once.
+        _ticket_action(locked, officer=officer, locked=True, **ending)
+    return _call_next(counter=counter, officer=officer)
+
+
+def _lock_current(counter_id: int) -> Ticket | None:
+    """The counter's current ticket, its row locked, with its counter and lookups' office and
+    service; None when it has none.
+
+    One statement (`hotsql.lock_current_ticket`). On PostgreSQL, a ticket ended by a press
+    that committed while this one waited for its lock is skipped by the locked read, and the
+    ticket that press called is not in this statement's snapshot: the read comes back empty
+    though the counter has a current ticket. So an empty answer is checked again the two-step
+    way (the current ticket's id in a new statement, then its row locked), and a second press
+    of the same button is refused as before instead of calling past the citizen just called."""
+    found = hotsql.lock_current_ticket(counter_id)
+    if found is None and _is_postgres():
+        current = hotsql.current_ticket_id(counter_id)
+        if current is not None:
+            found = hotsql.lock_ticket(current)
+    if found is None:
+        return None
+    return _with_lookups(*found)
 
 
 def _near_ticket(row: dict[str, Any], office: Any) -> Ticket:
@@ -298,12 +327,17 @@ def _ticket_action(
     allowed: tuple[str, ...],
     verb: str,
     apply: Callable[[Ticket], _Step],
+    locked: bool = False,
 ) -> Ticket:
     """Every button of the counter: lock the ticket row, check the officer's role in its office
     and the status, change it (`apply`), save the changed fields, log the event (the board and
-    streams follow it), keep the day's average wait when the call time moved."""
-    ticket = _lock_ticket(ticket)
-    _require_staff(officer, ticket.office)
+    streams follow it), keep the day's average wait when the call time moved.
+
+    `locked`: the caller locked the row in this transaction and checked the officer's role at
+    the ticket's office already (`_lock_current`, one press of "next")."""
+    if not locked:
+        ticket = _lock_ticket(ticket)
+        _require_staff(officer, ticket.office)
     _check_status(ticket, allowed, verb)
     counter = ticket.counter  # before the change (transfer and resume clear it)
     step = apply(ticket)
@@ -342,18 +376,19 @@ def ticket_recall(*, ticket: Ticket, officer: Any = None) -> Ticket:
     )
 
 
+def _no_show(t: Ticket) -> _Step:
+    t.status = Status.NO_SHOW
+    t.finished_at = clock.now()
+    return _Step(EventKind.NO_SHOW, ["status", "finished_at"])
+
+
+_NO_SHOW: dict[str, Any] = {"allowed": (Status.CALLED,), "verb": "báo vắng mặt", "apply": _no_show}
+
+
 @transaction.atomic
 def ticket_no_show(*, ticket: Ticket, officer: Any = None) -> Ticket:
     """The called citizen did not come."""
-
-    def apply(t: Ticket) -> _Step:
-        t.status = Status.NO_SHOW
-        t.finished_at = clock.now()
-        return _Step(EventKind.NO_SHOW, ["status", "finished_at"])
-
-    return _ticket_action(
-        ticket, officer=officer, allowed=(Status.CALLED,), verb="báo vắng mặt", apply=apply
-    )
+    return _ticket_action(ticket, officer=officer, **_NO_SHOW)
 
 
 @transaction.atomic
@@ -372,29 +407,30 @@ def ticket_start(*, ticket: Ticket, officer: Any = None) -> Ticket:
     )
 
 
+def _finish(t: Ticket) -> _Step:
+    now = clock.now()
+    if t.started_at is None:
+        t.started_at = t.called_at or now
+    t.status = Status.DONE
+    t.finished_at = now
+    return _Step(
+        EventKind.FINISH,
+        ["status", "started_at", "finished_at"],
+        {"service_s": (now - (t.called_at or now)).total_seconds()},
+    )
+
+
+_FINISH: dict[str, Any] = {
+    "allowed": (Status.CALLED, Status.SERVING),
+    "verb": "kết thúc",
+    "apply": _finish,
+}
+
+
 @transaction.atomic
 def ticket_finish(*, ticket: Ticket, officer: Any = None) -> Ticket:
     """Service finished (a called ticket finished directly counts as started when called)."""
-
-    def apply(t: Ticket) -> _Step:
-        now = clock.now()
-        if t.started_at is None:
-            t.started_at = t.called_at or now
-        t.status = Status.DONE
-        t.finished_at = now
-        return _Step(
-            EventKind.FINISH,
-            ["status", "started_at", "finished_at"],
-            {"service_s": (now - (t.called_at or now)).total_seconds()},
-        )
-
-    return _ticket_action(
-        ticket,
-        officer=officer,
-        allowed=(Status.CALLED, Status.SERVING),
-        verb="kết thúc",
-        apply=apply,
-    )
+    return _ticket_action(ticket, officer=officer, **_FINISH)
 
 
 @transaction.atomic
@@ -518,4 +554,4 @@ def ticket_cancel(*, ticket: Ticket, reason: str, officer: Any = None) -> Ticket
 
 
 # How one press of "next" ends the current ticket (`ticket_call_next_ending`).
-_ENDINGS: dict[str, Callable[..., Ticket]] = {"finish": ticket_finish, "no-show": ticket_no_show}
+_ENDINGS: dict[str, dict[str, Any]] = {"finish": _FINISH, "no-show": _NO_SHOW}

@@ -101,9 +101,7 @@ def test_hot_paths_stay_lean(at, client, office, counters, svc_a, svc_b, officer
     assert r.status_code == 200 and r.json()["status"] == "done" and n <= FINISH_MAX, n
     current = client.post(call_url, **auth).json()["ticket"]
     body = json.dumps({"end": "finish", "ticket": current})
-    r, n = _count(
-        lambda: client.post(call_url, data=body, content_type="application/json", **auth)
-    )
+    r, n = _count(lambda: client.post(call_url, data=body, content_type="application/json", **auth))
     assert r.status_code == 200 and r.json()["ticket"] != current and n <= PRESS_MAX, (n, LAST)
     first = client.get(board_url).json()
     r, n = _count(lambda: client.get(board_url))

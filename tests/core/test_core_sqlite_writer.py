@@ -113,8 +113,25 @@ def test_closing_the_connection_inside_a_transaction_lets_the_turn_go():
         _unit("WQ6")
 
 
-def test_a_waiter_gives_up_after_the_busy_timeout_as_sqlite_did(tmp_path: Path):
-    writer = writer_queue._Writer(str(tmp_path / "db.writer-lock"))
+@pytest.fixture
+def writer_at(tmp_path: Path):
+    """A writer's turn on a lock file of its own; forgotten after the test."""
+    made: list[str] = []
+
+    def make(name: str = "db.writer-lock") -> writer_queue._Writer:
+        path = str(tmp_path / name)
+        made.append(path)
+        writer = writer_queue._writer(path)
+        assert writer is not None
+        return writer
+
+    yield make
+    for path in made:
+        writer_queue._WRITERS.pop(path, None)
+
+
+def test_a_waiter_gives_up_after_the_busy_timeout_as_sqlite_did(writer_at):
+    writer = writer_at()
     holding = threading.Event()
     release = threading.Event()
 
@@ -135,38 +152,94 @@ def test_a_waiter_gives_up_after_the_busy_timeout_as_sqlite_did(tmp_path: Path):
     writer.let_go()
 
 
-def test_the_turn_of_a_thread_that_ended_holding_it_is_taken_back(tmp_path: Path):
-    writer = writer_queue._Writer(str(tmp_path / "db.writer-lock"))
+def test_the_turn_of_a_thread_that_ended_holding_it_is_taken_back_by_one_waiter(writer_at):
+    """Several waiters find the holder dead: one takes the turn back, and the turn is never
+    held by two at once."""
+    writer = writer_at()
     t = threading.Thread(target=writer.take, args=(5,))
     t.start()
     t.join(10)
     assert writer.holder is t and not t.is_alive()
-    writer.take(10)  # checked every second: the dead holder's turn is let go
-    assert writer.holder is threading.current_thread()
+    inside, most, errors = [0], [0], []
+    guard = threading.Lock()
+
+    def write() -> None:
+        try:
+            writer.take(20)
+            with guard:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            threading.Event().wait(0.01)
+            with guard:
+                inside[0] -= 1
+            writer.let_go()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    waiters = [threading.Thread(target=write) for _ in range(4)]
+    for w in waiters:
+        w.start()
+    for w in waiters:
+        w.join(30)
+    assert errors == [] and most == [1]
+    writer.take(1)  # and nothing is left held
     writer.let_go()
+
+
+def test_a_lock_file_that_cannot_be_opened_leaves_sqlite_s_own_waiting(tmp_path: Path):
+    path = str(tmp_path / "no-such-folder" / "db.writer-lock")
+    try:
+        assert writer_queue._writer(path) is None
+    finally:
+        writer_queue._WRITERS.pop(path, None)
 
 
 HOLDER = r"""
 import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_CREAT, 0o644)
 fcntl.flock(fd, fcntl.LOCK_EX)
 print("held", flush=True)
-time.sleep(0.5)
+time.sleep(float(sys.argv[3]))
 open(sys.argv[2], "w").write("letting go")
 fcntl.flock(fd, fcntl.LOCK_UN)
 """
 
 
-def test_another_process_holding_the_turn_is_waited_for(tmp_path: Path):
+def _holder(path: Path, marker: Path, seconds: float) -> subprocess.Popen[str]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path), str(marker), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None and child.stdout.readline().strip() == "held"
+    return child
+
+
+def test_another_process_holding_the_turn_is_waited_for(tmp_path: Path, writer_at):
     """Between processes (the uvicorn workers, the job worker) the flock queues the writers:
     the turn comes only after the other process let it go."""
-    path, marker = tmp_path / "db.writer-lock", tmp_path / "marker"
-    child = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(path), str(marker)], stdout=subprocess.PIPE, text=True
-    )
+    writer = writer_at()
+    marker = tmp_path / "marker"
+    child = _holder(tmp_path / "db.writer-lock", marker, 0.5)
     try:
-        assert child.stdout is not None and child.stdout.readline().strip() == "held"
-        writer = writer_queue._Writer(str(path))
+        writer.take(20)
+        assert marker.read_text() == "letting go"
+        writer.let_go()
+    finally:
+        child.wait(20)
+
+
+def test_a_wait_on_another_process_ends_at_the_busy_timeout_too(tmp_path: Path, writer_at):
+    """Another process holding the turn too long (a long migration, a stopped process): the
+    writer gets "database is locked" at its timeout, as from SQLite; the process's next writer
+    gets the turn once the other lets it go."""
+    writer = writer_at()
+    marker = tmp_path / "marker"
+    child = _holder(tmp_path / "db.writer-lock", marker, 3)
+    try:
+        with pytest.raises(OperationalError, match="database is locked"):
+            writer.take(0.3)
+        assert not marker.exists()  # still held by the other process
         writer.take(20)
         assert marker.read_text() == "letting go"
         writer.let_go()
@@ -175,30 +248,30 @@ def test_another_process_holding_the_turn_is_waited_for(tmp_path: Path):
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
-def test_a_forked_child_does_not_share_the_parents_turn(tmp_path: Path):
+def test_a_forked_child_neither_shares_nor_lets_go_the_parents_turn(writer_at):
     """A child shares its parent's descriptors, and a flock belongs to the descriptor: the
-    child drops the parent's writers and, asking on its own descriptor, finds the turn taken."""
-    path = str(tmp_path / "db.writer-lock")
-    parent_writer = writer_queue._writer(path)
+    child drops the parent's writers; letting go of an inherited turn (a connection it
+    inherited, closed) leaves the parent's lock alone; its own writers find the turn taken."""
+    import fcntl
+
+    parent_writer = writer_at()
+    path = parent_writer.path
     parent_writer.take(5)
     try:
         pid = os.fork()
         if pid == 0:  # the child: report through the exit code only
             code = 1
             try:
+                parent_writer.let_go()  # must not unlock the parent's flock
                 fresh = writer_queue._writer(path)
-                if fresh is not parent_writer and fresh.fd < 0:
-                    import fcntl
-
-                    fd = os.open(path, os.O_RDWR)
+                if fresh is not None and fresh is not parent_writer:
                     try:
-                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        fcntl.flock(fresh.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     except BlockingIOError:
-                        code = 0  # the parent's turn is seen from the child
+                        code = 0  # the parent's turn is still the parent's
             finally:
                 os._exit(code)
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
     finally:
         parent_writer.let_go()
-        writer_queue._WRITERS.pop(path, None)

@@ -189,7 +189,7 @@ def test_counter_calls_and_board_shows_it_live(
 
     _login(page, live_server, officer)
     page.goto(f"{live_server.url}/can-bo/xep-hang/quay/{counter.pk}/")
-    page.get_by_role("button", name="Gọi số tiếp theo").click()
+    page.get_by_role("button", name="Gọi số tiếp theo", exact=True).click()
     expect(page.locator("#current-ticket")).to_have_text("A001")
     expect(page.locator("#receive-link")).to_have_attribute(
         "href", re.compile(rf"citizen={t.citizen.id_number}&ticket={t.pk}")
@@ -208,7 +208,7 @@ def test_counter_calls_and_board_shows_it_live(
     expect(page.locator("#current-ticket")).to_have_text("A002")
     expect(board.locator('tr[data-counter="3"] .ticket')).to_have_text("A002")
     page.get_by_role("button", name="Kết thúc", exact=True).click()
-    expect(page.get_by_role("button", name="Gọi số tiếp theo")).to_be_visible()
+    expect(page.get_by_role("button", name="Gọi số tiếp theo", exact=True)).to_be_visible()
     t.refresh_from_db()
     assert t.status == Status.DONE and t.officer == officer
     board.wait_for_timeout(2100)  # let the last 2 s stream end before the database goes away

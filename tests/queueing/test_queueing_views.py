@@ -59,13 +59,36 @@ def test_counter_page_one_press_ends_the_current_ticket_and_calls_the_next(
     second.refresh_from_db()
     assert second.status == Status.CALLED  # the double click ended nothing
     body = client.post(f"{url}/no-show-next/", {"ticket": second.pk}, follow=True).content.decode()
-    assert "Đã kết thúc số A002 và gọi số A003." in body
+    assert "Đã báo vắng mặt số A002 và gọi số A003." in body
     second.refresh_from_db()
     assert second.status == Status.NO_SHOW
     body = client.post(f"{url}/finish-next/", {"ticket": third.pk}, follow=True).content.decode()
     assert "Đã kết thúc số A003. Hiện không có công dân nào đang chờ." in body
     third.refresh_from_db()
     assert third.status == Status.DONE
+
+
+def test_counter_page_one_press_from_a_stale_page_ends_nothing_and_calls_nobody(
+    at, client, office, counters, svc_a, citizens, officer
+):
+    """The page showed A001, which was since parked in another tab, or the form of another
+    counter's page is posted here: nothing is ended, nobody is called, and the page says so."""
+    first, second = (issue(office, svc_a, c) for c in citizens[:2])
+    client.force_login(officer)
+    url = f"/can-bo/xep-hang/quay/{counters[0].pk}"
+    client.post(f"{url}/call-next/")
+    client.post(f"{url}/park/", {"ticket": first.pk})
+    body = client.post(f"{url}/finish-next/", {"ticket": first.pk}, follow=True).content.decode()
+    assert "không còn là số hiện tại của quầy" in body
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == Status.PARKED and second.status == Status.WAITING
+    client.post(f"{url}/call-next/")  # A002 current at counter 1
+    other = f"/can-bo/xep-hang/quay/{counters[1].pk}"
+    body = client.post(f"{other}/no-show-next/", {"ticket": second.pk}, follow=True)
+    assert "không còn là số hiện tại của quầy" in body.content.decode()
+    second.refresh_from_db()
+    assert second.status == Status.CALLED and second.counter_id == counters[0].pk
 
 
 def test_counter_transfer_via_page(at, client, office, counters, svc_a, svc_b, citizens, officer):

@@ -269,7 +269,10 @@ def counter_page(request: HttpRequest, counter_id: int) -> HttpResponse:
 
 
 # The counter page's one-press buttons (the API's call-next with `end`): the ending of each.
-_PRESS_ENDINGS = {"finish-next": "finish", "no-show-next": "no-show"}
+_PRESS_ENDINGS = {
+    "finish-next": ("finish", "Đã kết thúc"),
+    "no-show-next": ("no-show", "Đã báo vắng mặt"),
+}
 
 
 @login_required
@@ -302,18 +305,22 @@ def counter_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
         elif action == "finish":
             services.ticket_finish(ticket=ticket, officer=user)
         elif action in _PRESS_ENDINGS:  # one press: end this ticket and call the next
+            end, done = _PRESS_ENDINGS[action]
+            if ticket.counter_id != counter.pk or ticket.status not in (
+                Status.CALLED,
+                Status.SERVING,
+            ):
+                raise services.TicketNotCurrent()  # a stale page: parked, moved, ended since
             called = services.ticket_call_next_ending(
-                counter=counter, officer=user, end=_PRESS_ENDINGS[action], display=ticket.display
+                counter=counter, officer=user, end=end, display=ticket.display, must_end=True
             )
             if called is None:
                 messages.info(
                     request,
-                    f"Đã kết thúc số {ticket.display}. Hiện không có công dân nào đang chờ.",
+                    f"{done} số {ticket.display}. Hiện không có công dân nào đang chờ.",
                 )
             else:
-                messages.success(
-                    request, f"Đã kết thúc số {ticket.display} và gọi số {called.display}."
-                )
+                messages.success(request, f"{done} số {ticket.display} và gọi số {called.display}.")
         elif action == "park":
             services.ticket_park(ticket=ticket, officer=user)
         elif action == "resume":

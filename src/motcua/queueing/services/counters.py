@@ -182,11 +182,13 @@ def _call_next(*, counter: Counter, officer: Any = None) -> Ticket | None:
 
 @transaction.atomic
 def ticket_call_next_ending(
-    *, counter: Counter, officer: Any = None, end: str, display: str
+    *, counter: Counter, officer: Any = None, end: str, display: str, must_end: bool = False
 ) -> Ticket | None:
     """One press of "next" at a counter: end its current ticket, the one numbered `display`,
     as served (`end` "finish") or absent ("no-show"), then call the next ticket; one
     transaction. None when nobody waits (the current ticket is ended all the same).
+    `must_end` (the counter page, which says what it ended): a counter with no current ticket
+    is refused (`ticket_not_current`) instead of just calling.
 
     The press names the ticket it ends, as the page or the call button last showed it: a
     second press of the same button (a double press, a retry without `Idempotency-Key`) finds
@@ -217,6 +219,8 @@ def ticket_call_next_ending(
         # The ending and the call in this transaction, without a savepoint each (a failure
         # anywhere rolls the whole press back), the ticket locked once.
         _ticket_action(locked, officer=officer, locked=True, **ending)
+    elif must_end:
+        raise TicketNotCurrent()
     return _call_next(counter=counter, officer=officer)
 
 

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 _GUARD = threading.Lock()
 _WRITERS: dict[str, _Writer | None] = {}  # None: the lock file could not be opened
+_LOCK_PATHS: dict[str, str] = {}  # database name → its lock file's real path
 
 
 class _Writer:
@@ -183,7 +184,7 @@ os.register_at_fork(after_in_child=_forget_in_child)
 class DatabaseCreation(creation.DatabaseCreation):
     def _destroy_test_db(self, test_database_name: str, verbosity: int) -> None:
         """The test database's lock file goes with it."""
-        super()._destroy_test_db(test_database_name, verbosity)
+        super()._destroy_test_db(test_database_name, verbosity)  # type: ignore[misc]  # private in the stubs
         if test_database_name and not self.is_in_memory_db(test_database_name):
             path = f"{os.path.realpath(test_database_name)}.writer-lock"
             with _GUARD:
@@ -205,7 +206,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         name = str(self.settings_dict["NAME"])
         if self.is_in_memory_db() or name.startswith("file:"):
             return
-        writer = _writer(f"{os.path.realpath(name)}.writer-lock")
+        path = _LOCK_PATHS.get(name)
+        if path is None:
+            path = _LOCK_PATHS[name] = f"{os.path.realpath(name)}.writer-lock"
+        writer = _writer(path)
         if writer is None or writer.pid != os.getpid():
             return
         timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
@@ -217,33 +221,36 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if writer is not None:
             writer.let_go()
 
-    def _transaction_ended(self) -> bool:
-        return self.connection is None or not self.connection.in_transaction
+    def _let_go_if_ended(self) -> None:
+        """After a commit or a rollback: the turn goes once the transaction is over (a COMMIT
+        that failed leaves it open until the rollback that follows)."""
+        if self._writer_held is not None and (
+            self.connection is None or not self.connection.in_transaction
+        ):
+            self._writer_let_go()
 
     def _start_transaction_under_autocommit(self) -> None:
         self._writer_take()
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private in the stubs
         except BaseException:
             self._writer_let_go()
             raise
 
     def _commit(self) -> None:
         try:
-            super()._commit()
+            super()._commit()  # type: ignore[misc]  # private in the stubs
         finally:
-            if self._writer_held is not None and self._transaction_ended():
-                self._writer_let_go()
+            self._let_go_if_ended()
 
     def _rollback(self) -> None:
         try:
-            super()._rollback()
+            super()._rollback()  # type: ignore[misc]  # private in the stubs
         finally:
-            if self._writer_held is not None and self._transaction_ended():
-                self._writer_let_go()
+            self._let_go_if_ended()
 
     def _close(self) -> None:
         try:
-            super()._close()
+            super()._close()  # type: ignore[misc]  # private in the stubs
         finally:
             self._writer_let_go()

@@ -221,9 +221,10 @@ def counter_page(request: HttpRequest, counter_id: int) -> HttpResponse:
         counter = _counter_for(request, counter_id)
     except PermissionDenied as exc:
         return _forbidden(request, exc.message)
-    current = (
+    current = (  # the latest called, as the API's buttons and the press take it
         Ticket.objects.filter(counter=counter, status__in=(Status.CALLED, Status.SERVING))
         .select_related("service", "citizen", "priority")
+        .order_by("-called_at", "-id")
         .first()
     )
     parked = Ticket.objects.filter(

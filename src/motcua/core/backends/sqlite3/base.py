@@ -25,7 +25,8 @@ transaction (autocommit) still waits in SQLite's busy handler; an in-memory or U
 database, or a lock file that can't be opened (another user's, a read-only folder), takes no
 turn (SQLite's busy handler alone, as before; logged once). A process that dies lets its
 `flock` go with its descriptors; a thread that ended holding the turn (a transaction opened by
-hand and never closed) has it taken back by the next waiter of its process within a second.
+hand and never closed) has it taken back by the next waiter of its process within a second
+(SQLite's own lock goes when that thread's connection is collected).
 """
 
 from __future__ import annotations

@@ -307,11 +307,8 @@ def counter_action(request: HttpRequest, counter_id: int, action: str) -> HttpRe
             services.ticket_finish(ticket=ticket, officer=user)
         elif action in _PRESS_ENDINGS:  # one press: end this ticket and call the next
             end, done = _PRESS_ENDINGS[action]
-            if ticket.counter_id != counter.pk or ticket.status not in (
-                Status.CALLED,
-                Status.SERVING,
-            ):
-                raise services.TicketNotCurrent()  # a stale page: parked, moved, ended since
+            # A stale page (the ticket parked, moved or ended since) is refused by the press:
+            # it must end the counter's current ticket, the one named.
             called = services.ticket_call_next_ending(
                 counter=counter, officer=user, end=end, display=ticket.display, must_end=True
             )

@@ -146,6 +146,14 @@ class _Writer:
                     fcntl.flock(self.fd, fcntl.LOCK_UN)
 
 
+def _lock_path(name: str) -> str:
+    """The lock file of the database file `name`: beside it, by its real path."""
+    path = _LOCK_PATHS.get(name)
+    if path is None:
+        path = _LOCK_PATHS[name] = f"{os.path.realpath(name)}.writer-lock"
+    return path
+
+
 def _writer(path: str) -> _Writer | None:
     with _GUARD:
         if path in _WRITERS:
@@ -187,7 +195,7 @@ class DatabaseCreation(creation.DatabaseCreation):
         """The test database's lock file goes with it."""
         super()._destroy_test_db(test_database_name, verbosity)  # type: ignore[misc]  # private in the stubs
         if test_database_name and not self.is_in_memory_db(test_database_name):
-            path = f"{os.path.realpath(test_database_name)}.writer-lock"
+            path = _lock_path(test_database_name)
             with _GUARD:
                 writer = _WRITERS.pop(path, None)
             with contextlib.suppress(OSError):
@@ -207,11 +215,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         name = str(self.settings_dict["NAME"])
         if self.is_in_memory_db() or name.startswith("file:"):
             return
-        path = _LOCK_PATHS.get(name)
-        if path is None:
-            path = _LOCK_PATHS[name] = f"{os.path.realpath(name)}.writer-lock"
-        writer = _writer(path)
-        if writer is None or writer.pid != os.getpid():
+        writer = _writer(_lock_path(name))
+        if writer is None:
             return
         timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
         writer.take(timeout)

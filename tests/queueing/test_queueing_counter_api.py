@@ -71,6 +71,10 @@ def test_no_show_and_a_recall_refused_by_state(at, client, office, counters, svc
     act(client, counters[0], "start", auth)
     r = act(client, counters[0], "recall", auth)
     assert r.status_code == 409 and r.json()["code"] == "invalid_transition"
+    # A citizen being served is not absent: refused, nothing changed.
+    r = act(client, counters[0], "no-show", auth)
+    assert r.status_code == 409 and r.json()["code"] == "invalid_transition"
+    assert Ticket.objects.get().status == Status.SERVING
     act(client, counters[0], "finish", auth)
     checked_in(client, office, qr=QR_B)
     call(client, counters[0], auth)

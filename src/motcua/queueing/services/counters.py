@@ -224,6 +224,29 @@ def ticket_call_next_ending(
     return _call_next(counter=counter, officer=officer)
 
 
+@transaction.atomic
+def ticket_end_current(*, counter: Counter, officer: Any = None, end: str) -> Ticket | None:
+    """End the counter's current ticket as served (`end` "finish") or absent ("no-show"): what
+    `ticket_finish` / `ticket_no_show` do to it, the ticket found and locked in one statement
+    (`_lock_current`) instead of its id read first and its row locked after. None when the
+    counter has no current ticket; nothing is changed then. The official's role at the
+    counter's office is checked before any row is locked (a counter's current ticket is of its
+    office, as the press relies on)."""
+    ending = _ENDINGS.get(end)
+    if ending is None:
+        raise ValidationFailed(
+            "Cách kết thúc số hiện tại không hợp lệ (finish hoặc no-show).", code="end_invalid"
+        )
+    known = lookups.counter(counter.pk)
+    if known is None:
+        raise Counter.DoesNotExist("Counter matching query does not exist.")
+    _require_staff(officer, known.office)
+    locked = _lock_current(counter.pk)
+    if locked is None:
+        return None
+    return _ticket_action(locked, officer=officer, locked=True, **ending)
+
+
 def _lock_current(counter_id: int) -> Ticket | None:
     """The counter's current ticket, its row locked, with its counter and lookups' office and
     service; None when it has none.

@@ -81,7 +81,8 @@ class _Writer:
             if os.getpid() == self.pid:  # never the parent's lock from a forked child
                 self.held = False
                 fcntl.flock(self.fd, fcntl.LOCK_UN)
-                self.state.notify_all()
+                if self.wanted:  # else nobody waits on `held`: the waiter thread sleeps on
+                    self.state.notify_all()
         self.thread_lock.release()
 
     def _take_thread_lock(self, deadline: float) -> None:

@@ -256,6 +256,32 @@ def _wrk_row(server: Any, path: str, c: int, label: str, close: bool) -> str:
     )
 
 
+def _machine_ticks() -> tuple[int, int]:
+    """(busy, total) clock ticks of the whole machine so far (/proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+class _Cpu:
+    """CPU used between start and `text(n)`: the server's, this client's and the machine's."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.server0, self.client0 = server.cpu_seconds(), _cpu_self()
+        self.busy0, self.total0 = _machine_ticks()
+
+    def text(self, n: int) -> str:
+        server = self.server.cpu_seconds() - self.server0
+        client = _cpu_self() - self.client0
+        busy, total = _machine_ticks()
+        share = (busy - self.busy0) / max(total - self.total0, 1)
+        return (
+            f"server CPU {1e3 * server / max(n, 1):.2f} ms/req, client {1e3 * client / max(n, 1):.2f}"
+            f" ms/req, machine {100 * share:.0f} % busy"
+        )
+
+
 def _counters_together(counters: list[int], loop: Any) -> float:
     """`loop(counter_id)` in a thread per counter, all at once; the wall time until all end."""
     threads = [threading.Thread(target=loop, args=(cid,)) for cid in counters]
@@ -267,7 +293,7 @@ def _counters_together(counters: list[int], loop: Any) -> float:
     return time.perf_counter() - t0
 
 
-def _press_row(c: int, counters: list[int], token: str, issued: set[str]) -> str:
+def _press_row(server: Any, c: int, counters: list[int], token: str, issued: set[str]) -> str:
     """C counters pressing "next" (call-next naming the current ticket to finish: one request
     per citizen) until the line is empty; every press timed."""
     called: list[str] = []
@@ -300,12 +326,13 @@ def _press_row(c: int, counters: list[int], token: str, issued: set[str]) -> str
             with lock:
                 called.append(current)
 
+    cpu = _Cpu(server)
     wall = _counters_together(counters, counter_loop)
     twice = sum(v - 1 for v in Counter(called).values() if v > 1)
     lost = len(issued - set(called))
     return _line("next, one press (finishes the current)", c, latencies, wall, len(latencies),
                  f"called twice {twice}, lost {lost}, errors {errors}; citizens/s "
-                 f"{len(called) / wall:,.0f}")  # fmt: skip
+                 f"{len(called) / wall:,.0f}; {cpu.text(len(latencies))}")  # fmt: skip
 
 
 def run_config(
@@ -385,18 +412,19 @@ def run_config(
                         token=token,
                     )
 
+            cpu = _Cpu(server)
             wall = _counters_together(counters[:c], counter_loop)
             twice = sum(v - 1 for v in Counter(called).values() if v > 1)
             lost = len(set(displays) - set(called))
             rows.append(_line("call next (+ finish, untimed)", c, latencies, wall, len(latencies),
                               f"called twice {twice}, lost {lost}, errors {errors}; calls/s incl. finish "
-                              f"{len(called) / wall:,.0f}"))  # fmt: skip
+                              f"{len(called) / wall:,.0f}; {cpu.text(2 * len(called))} (call and finish)"))  # fmt: skip
             if presses:
                 numbers = list(range(citizen, citizen + n_issue))
                 citizen += n_issue
                 res, _ = _run(c, numbers, issue)  # a new line (not reported again)
                 displays = Counter(r[1]["ticket"] for r in res if r[0] == 201)
-                rows.append(_press_row(c, counters[:c], token, set(displays)))
+                rows.append(_press_row(server, c, counters[:c], token, set(displays)))
         # the board, on the day's state after all the levels' tickets
         rows += _board_rows(server, office, levels, n_board, "", use_wrk)
     if lane_off:

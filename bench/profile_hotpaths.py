@@ -306,7 +306,7 @@ def main() -> None:
     if args.direct:
         from django.test import RequestFactory
 
-        from motcua.queueing import api, counter_api, selectors, services
+        from motcua.queueing import api, selectors, services
 
         factory = RequestFactory()
 
@@ -326,7 +326,8 @@ def main() -> None:
             from motcua.queueing import lookups
 
             counter = lookups.counter(counters[i % 4])
-            ticket = services.ticket_finish(ticket=counter_api._current(counter), officer=user)
+            ticket = services.ticket_end_current(counter=counter, officer=user, end="finish")
+            assert ticket is not None
             return selectors.ticket_view(ticket)
 
         def press(i: int) -> Any:  # type: ignore[misc]
@@ -427,7 +428,7 @@ def main() -> None:
         print(
             f"statements per request {statements} (mean over the profiled ones "
             f"{len(counted) / args.n:.1f}); CPU per request without the profiler "
-            f"{cpu / args.n * 1000:.1f} ms; wall per request (profiled) {wall / args.n * 1000:.1f} ms"
+            f"{cpu / args.n * 1000:.2f} ms; wall per request (profiled) {wall / args.n * 1000:.1f} ms"
         )
         for line in _summary(prof, args.n, args.top, args.timer):
             print(line)

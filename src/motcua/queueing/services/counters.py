@@ -26,6 +26,7 @@ from motcua.queueing.models import (
 )
 from motcua.queueing.services.base import (
     CALL_WINDOW,
+    SERIAL_CALL_WINDOW,
     CounterBusy,
     RecallLimit,
     ServiceUnavailable,
@@ -136,7 +137,8 @@ def _call_next(*, counter: Counter, officer: Any = None) -> Ticket | None:
     picked: Ticket | None = None
     rest: list[ordering.Candidate] = []
     rows_by_id: dict[int, dict[str, Any]] = {}
-    for limit in (CALL_WINDOW, None):
+    window = CALL_WINDOW if _is_postgres() else SERIAL_CALL_WINDOW
+    for limit in (window, None):
         read = hotsql.call_read(
             counter_id=counter.pk,
             office_id=office.pk,
@@ -168,7 +170,7 @@ def _call_next(*, counter: Counter, officer: Any = None) -> Ticket | None:
         )
         picked, rest = _take_first(line, counter=fresh, officer=officer, now=now, rows=rows_by_id)
         plain = sum(1 for r in rows if r["plain"])
-        if picked is not None or limit is None or plain < CALL_WINDOW:
+        if picked is not None or limit is None or plain < limit:
             break
     from motcua.notifications.services import NEAR_AHEAD, notification_ticket_called
 

@@ -201,16 +201,7 @@ def ticket_call_next_ending(
     served, and the one named (two presses at once: the second finds it ended and is refused
     the same way). Locks: the current ticket's row, then (PostgreSQL) the counter's, as a
     finish followed by a call would take them."""
-    ending = _ENDINGS.get(end)
-    if ending is None:
-        raise ValidationFailed(
-            "Cách kết thúc số hiện tại không hợp lệ (finish hoặc no-show).", code="end_invalid"
-        )
-    known = lookups.counter(counter.pk)
-    if known is None:
-        raise Counter.DoesNotExist("Counter matching query does not exist.")
-    _require_staff(officer, known.office)
-    locked = _lock_current(counter.pk)
+    ending, locked = _ending_and_current(counter, officer, end)
     if locked is not None:
         if (
             locked.counter_id != counter.pk
@@ -234,6 +225,17 @@ def ticket_end_current(*, counter: Counter, officer: Any = None, end: str) -> Ti
     counter has no current ticket; nothing is changed then. The official's role at the
     counter's office is checked before any row is locked (a counter's current ticket is of its
     office, as the press relies on)."""
+    ending, locked = _ending_and_current(counter, officer, end)
+    if locked is None or locked.counter_id != counter.pk:
+        return None
+    return _ticket_action(locked, officer=officer, locked=True, **ending)
+
+
+def _ending_and_current(
+    counter: Counter, officer: Any, end: str
+) -> tuple[dict[str, Any], Ticket | None]:
+    """The step that ends the current ticket as `end` says, and the counter's current ticket
+    locked (None: it has none); the official's role at the counter's office checked first."""
     ending = _ENDINGS.get(end)
     if ending is None:
         raise ValidationFailed(
@@ -243,10 +245,7 @@ def ticket_end_current(*, counter: Counter, officer: Any = None, end: str) -> Ti
     if known is None:
         raise Counter.DoesNotExist("Counter matching query does not exist.")
     _require_staff(officer, known.office)
-    locked = _lock_current(counter.pk)
-    if locked is None:
-        return None
-    return _ticket_action(locked, officer=officer, locked=True, **ending)
+    return ending, _lock_current(counter.pk)
 
 
 def _lock_current(counter_id: int) -> Ticket | None:

@@ -306,7 +306,7 @@ def main() -> None:
     if args.direct:
         from django.test import RequestFactory
 
-        from motcua.queueing import api, selectors, services
+        from motcua.queueing import api, counter_api, selectors, services
 
         factory = RequestFactory()
 
@@ -326,8 +326,7 @@ def main() -> None:
             from motcua.queueing import lookups
 
             counter = lookups.counter(counters[i % 4])
-            ticket = services.ticket_end_current(counter=counter, officer=user, end="finish")
-            assert ticket is not None
+            ticket = services.ticket_finish(ticket=counter_api._current(counter), officer=user)
             return selectors.ticket_view(ticket)
 
         def press(i: int) -> Any:  # type: ignore[misc]

@@ -39,7 +39,6 @@ pytestmark = pytest.mark.django_db
 #   queueing/hotsql.py);
 # - finish over the API: 11 → 7 / 8: token, current ticket, savepoint and release, the ticket
 #   locked with its counter, UPDATE, event (+ pg_notify → the event's INSERT sends it: 7 / 7);
-#   → 6: the current ticket found and locked with its counter in one statement, as the press;
 # - board on a cache hit: 12 → 2 → 1 (the newest event id, plain SQL);
 # - one press of "next" (finish the current ticket, call the next): 15 → 10 here: token,
 #   savepoint and release, the current ticket read and locked with its counter in one
@@ -53,7 +52,7 @@ pytestmark = pytest.mark.django_db
 CHECK_IN_MAX = 16
 CHECK_IN_KNOWN_MAX = 11
 CALL_NEXT_MAX = 7
-FINISH_MAX = 6
+FINISH_MAX = 7
 PRESS_MAX = 10
 BOARD_HIT_MAX = 1
 

@@ -147,6 +147,27 @@ def test_a_press_needs_a_role_at_the_counters_office(at, client, office, counter
     assert Ticket.objects.get(pk=first.pk).status == Status.CALLED
 
 
+def test_a_press_at_a_counter_moved_to_another_office_needs_a_role_at_the_tickets(
+    at, client, office, counters, svc_a
+):
+    """A counter moved to another office while its ticket was current: an official of the new
+    office alone may not end the old office's citizen (403, nothing ended or called)."""
+    from factories import OfficeFactory, StaffRoleFactory
+    from motcua.org.models import Role
+
+    first, _second = _issue(office, svc_a, 2)
+    services.ticket_call_next(counter=counters[0], officer=None)
+    elsewhere = OfficeFactory()
+    counters[0].office = elsewhere
+    counters[0].save(update_fields=["office"])
+    officer = StaffRoleFactory(unit=elsewhere.unit, role=Role.RECEPTION).user
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token_issue(user=officer)}"}
+    r = press(client, counters[0], auth, {"end": "finish", "ticket": first.display})
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    assert Ticket.objects.get(pk=first.pk).status == Status.CALLED
+    assert Ticket.objects.filter(status=Status.CALLED).count() == 1
+
+
 def _answer(response):
     body = response.json()
     return response.status_code, body.get("ticket") or body.get("code")

@@ -25,9 +25,11 @@ from motcua.queueing.models import EventKind, Service, Status, Ticket
 router = Router(tags=["queueing"])
 
 ACTIONS = ("start", "finish", "recall", "no-show", "park", "resume", "transfer")
-_SIMPLE = {  # finish and no-show: services.ticket_end_current
+_SIMPLE = {
     "start": services.ticket_start,
+    "finish": services.ticket_finish,
     "recall": services.ticket_recall,
+    "no-show": services.ticket_no_show,
     "park": services.ticket_park,
 }
 
@@ -160,11 +162,6 @@ def counter_ticket_action(request: HttpRequest, counter_id: int, action: str) ->
         ticket = services.ticket_transfer(
             ticket=_current(counter), to_service=to_service, to_counter=to_counter, officer=officer
         )
-    elif action in ("finish", "no-show"):  # the current ticket found and locked at once
-        ended = services.ticket_end_current(counter=counter, officer=officer, end=action)
-        if ended is None:
-            raise NoCurrentTicket()
-        ticket = ended
     else:
         ticket = _SIMPLE[action](ticket=_current(counter), officer=officer)
     return selectors.ticket_view(ticket)

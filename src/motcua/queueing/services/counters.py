@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from motcua.core import clock
@@ -137,7 +137,7 @@ def _call_next(*, counter: Counter, officer: Any = None) -> Ticket | None:
     picked: Ticket | None = None
     rest: list[ordering.Candidate] = []
     rows_by_id: dict[int, dict[str, Any]] = {}
-    window = CALL_WINDOW if _is_postgres() else SERIAL_CALL_WINDOW
+    window = SERIAL_CALL_WINDOW if connection.vendor == "sqlite" else CALL_WINDOW
     for limit in (window, None):
         read = hotsql.call_read(
             counter_id=counter.pk,
@@ -201,8 +201,19 @@ def ticket_call_next_ending(
     served, and the one named (two presses at once: the second finds it ended and is refused
     the same way). Locks: the current ticket's row, then (PostgreSQL) the counter's, as a
     finish followed by a call would take them."""
-    ending, locked = _ending_and_current(counter, officer, end)
+    ending = _ENDINGS.get(end)
+    if ending is None:
+        raise ValidationFailed(
+            "Cách kết thúc số hiện tại không hợp lệ (finish hoặc no-show).", code="end_invalid"
+        )
+    known = lookups.counter(counter.pk)
+    if known is None:
+        raise Counter.DoesNotExist("Counter matching query does not exist.")
+    _require_staff(officer, known.office)
+    locked = _lock_current(counter.pk)
     if locked is not None:
+        if locked.office_id != known.office.pk:  # a counter moved since the ticket was called
+            _require_staff(officer, locked.office)
         if (
             locked.counter_id != counter.pk
             or locked.status not in (Status.CALLED, Status.SERVING)
@@ -215,37 +226,6 @@ def ticket_call_next_ending(
     elif must_end:
         raise TicketNotCurrent()
     return _call_next(counter=counter, officer=officer)
-
-
-@transaction.atomic
-def ticket_end_current(*, counter: Counter, officer: Any = None, end: str) -> Ticket | None:
-    """End the counter's current ticket as served (`end` "finish") or absent ("no-show"): what
-    `ticket_finish` / `ticket_no_show` do to it, the ticket found and locked in one statement
-    (`_lock_current`) instead of its id read first and its row locked after. None when the
-    counter has no current ticket; nothing is changed then. The official's role at the
-    counter's office is checked before any row is locked (a counter's current ticket is of its
-    office, as the press relies on)."""
-    ending, locked = _ending_and_current(counter, officer, end)
-    if locked is None or locked.counter_id != counter.pk:
-        return None
-    return _ticket_action(locked, officer=officer, locked=True, **ending)
-
-
-def _ending_and_current(
-    counter: Counter, officer: Any, end: str
-) -> tuple[dict[str, Any], Ticket | None]:
-    """The step that ends the current ticket as `end` says, and the counter's current ticket
-    locked (None: it has none); the official's role at the counter's office checked first."""
-    ending = _ENDINGS.get(end)
-    if ending is None:
-        raise ValidationFailed(
-            "Cách kết thúc số hiện tại không hợp lệ (finish hoặc no-show).", code="end_invalid"
-        )
-    known = lookups.counter(counter.pk)
-    if known is None:
-        raise Counter.DoesNotExist("Counter matching query does not exist.")
-    _require_staff(officer, known.office)
-    return ending, _lock_current(counter.pk)
 
 
 def _lock_current(counter_id: int) -> Ticket | None:

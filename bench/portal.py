@@ -221,14 +221,6 @@ def lua_script(page: Page, cookies: list[str]) -> str:
     }
 
 
-def _machine_busy() -> tuple[float, float]:
-    """(busy, total) CPU jiffies of the whole machine, from /proc/stat."""
-    values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]
-    total = sum(values[:8])
-    return total - idle, total
-
-
 def run_wrk(
     url: str, script: str, *, clients: int, threads: int, duration: int, timeout: int
 ) -> dict[str, Any]:
@@ -675,7 +667,7 @@ def main() -> None:
                     timeout=args.timeout,
                 )
             load_before = loadavg()
-            cpu0, (busy0, total0) = srv.cpu_seconds(), _machine_busy()
+            cpu0, (busy0, total0) = srv.cpu_seconds(), srv_mod.machine_busy()
             r = run_wrk(
                 srv.url,
                 str(script),
@@ -686,7 +678,7 @@ def main() -> None:
                 else args.duration,
                 timeout=args.timeout,
             )
-            busy1, total1 = _machine_busy()
+            busy1, total1 = srv_mod.machine_busy()
             r.update(
                 page=name,
                 label=page.label,

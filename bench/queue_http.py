@@ -56,7 +56,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-Server = _db.load("_bench_server", "_server.py").Server
+_server = _db.load("_bench_server", "_server.py")
+Server, machine_busy = _server.Server, _server.machine_busy
 
 PORT = 8766
 SQLITE = ROOT / "var" / "bench_queue.sqlite3"
@@ -256,25 +257,18 @@ def _wrk_row(server: Any, path: str, c: int, label: str, close: bool) -> str:
     )
 
 
-def _machine_ticks() -> tuple[int, int]:
-    """(busy, total) clock ticks of the whole machine so far (/proc/stat)."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    return sum(fields) - idle, sum(fields)
-
-
 class _Cpu:
     """CPU used between start and `text(n)`: the server's, this client's and the machine's."""
 
     def __init__(self, server: Any) -> None:
         self.server = server
         self.server0, self.client0 = server.cpu_seconds(), _cpu_self()
-        self.busy0, self.total0 = _machine_ticks()
+        self.busy0, self.total0 = machine_busy()
 
     def text(self, n: int) -> str:
         server = self.server.cpu_seconds() - self.server0
         client = _cpu_self() - self.client0
-        busy, total = _machine_ticks()
+        busy, total = machine_busy()
         share = (busy - self.busy0) / max(total - self.total0, 1)
         return (
             f"server CPU {1e3 * server / max(n, 1):.2f} ms/req, client {1e3 * client / max(n, 1):.2f}"

@@ -6,7 +6,7 @@ arriving behind more plain tickets than the window holds."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -19,8 +19,6 @@ from motcua.queueing.models import EventKind, Method, PriorityGroup, Status, Tic
 from motcua.queueing.services.base import CALL_WINDOW, SERIAL_CALL_WINDOW
 
 pytestmark = pytest.mark.django_db
-
-MORNING = datetime(2026, 11, 26, 8, 0, tzinfo=clock.VN_TZ)  # a Thursday (conftest's `at`)
 
 
 def test_the_window_covers_the_places_a_call_uses():
@@ -46,8 +44,9 @@ def test_each_call_follows_the_whole_line(at, office, counters, svc_a, officer):
     disabled = PriorityGroup.objects.create(code="disabled", name="Người khuyết tật", weight=30)
     groups = {11: elderly, 13: disabled, 14: elderly, 17: disabled, 18: elderly}
     counter = counters[0]  # serves A alone
+    morning = clock.now()  # `at` froze the clock at 08:00 on a working day
     for i in range(22):
-        at(MORNING + timedelta(minutes=2 * i))
+        at(morning + timedelta(minutes=2 * i))
         citizen = CitizenFactory()
         ContactPreference.objects.create(
             citizen=citizen, channels=["sms"], phone=citizen.phone, consent_at=clock.now()
@@ -56,7 +55,7 @@ def test_each_call_follows_the_whole_line(at, office, counters, svc_a, officer):
             office=office, service=svc_a, citizen=citizen, method=Method.QR, priority=groups.get(i)
         )
     calls = 0
-    at(MORNING + timedelta(minutes=60))
+    at(morning + timedelta(minutes=60))
     while True:
         line = _whole_line(office, svc_a, counter)
         called = services.ticket_call_next(counter=counter, officer=officer)

@@ -215,6 +215,9 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite", choices=("sqlite", "postgres"))
     parser.add_argument("-n", type=int, default=200, help="requests per path")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument(
+        "--waiting", type=int, default=40, help="people already waiting before the paths run"
+    )
     parser.add_argument("--sql", action="store_true", help="print one request's statements")
     parser.add_argument(
         "--direct",
@@ -341,9 +344,9 @@ def main() -> None:
             current[counter] = ticket.display
             return selectors.ticket_view(ticket)
 
-    # Warm-up: caches, rate-limit windows, the day's first call, 40 people already waiting.
+    # Warm-up: caches, rate-limit windows, the day's first call, people already waiting.
     n0 = 90_000
-    for i in range(40):
+    for i in range(args.waiting):
         check_in(n0 + i)
     for i in range(4):
         call(i)
@@ -380,7 +383,8 @@ def main() -> None:
     )
     if args.direct:
         paths = paths[:4]
-    for name, fn, before, after in paths:
+    for index, (name, fn, before, after) in enumerate(paths):
+        fresh = 80_000 - 10_000 * index  # people checked in after a path's requests: new each path
         sql: list[str] = []
         if before:
             before(0)
@@ -392,7 +396,7 @@ def main() -> None:
         finally:
             _SINK.pop()
         if after:
-            after(0 if after is not check_in else 80_000)
+            after(0 if after is not check_in else fresh)
         statements = len(sql)
         # First without the profiler: the CPU time of this process per request (the database
         # server's own time not included on PostgreSQL), the least disturbed by a busy machine.
@@ -404,7 +408,7 @@ def main() -> None:
             fn(i)
             cpu += time.process_time() - c0
             if after:
-                after(i if after is not check_in else 80_000 + i)
+                after(i if after is not check_in else fresh + i)
         prof = cProfile.Profile(time.process_time if args.timer == "cpu" else time.perf_counter)
         wall = 0.0
         counted: list[str] = []
@@ -422,7 +426,7 @@ def main() -> None:
             prof.disable()
             wall += time.perf_counter() - t0
             if after:
-                after(i if after is not check_in else 80_000 + i)
+                after(i if after is not check_in else fresh + i)
         print(f"\n## {name}\n")
         print(
             f"statements per request {statements} (mean over the profiled ones "

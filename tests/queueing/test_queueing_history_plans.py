@@ -24,7 +24,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 # The indexes a read of the day's line may take on the ticket table.
-ALLOWED = ("queueing_ti_office_", "queueing_ti_counter_", "queueing_ti_citizen_")
+ALLOWED = (
+    "queueing_ti_office_",
+    "queueing_ti_counter_",
+    "queueing_ti_citizen_",
+    "ticket_special_line",
+)
 
 
 def _plans(fn, *, every: bool = False) -> list[str]:
@@ -94,6 +99,11 @@ def test_the_days_line_is_read_through_the_days_index(at, office, counters, svc_
             assert " USING " in plan and "INDEX " in plan, (name, plan)  # never a table scan
             index = plan.split("INDEX ", 1)[1].split(" ", 1)[0]
             assert index.startswith(ALLOWED), (name, plan)
+    # The line's priority and booked tickets (every one is read) come from their own partial
+    # index: through the day's index that read walked the whole line at every call.
+    for name in ("call", "check-in", "place"):
+        plans = _plans(reads[name])
+        assert any("INDEX ticket_special_line " in p for p in plans), (name, plans)
     # A call takes the oldest plain tickets by walking the line in order: no sort of it.
     assert not any("TEMP B-TREE" in p for p in _plans(reads["call"], every=True))
     # The wait estimate's pace: the service's last ended tickets walked back on its

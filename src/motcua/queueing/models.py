@@ -382,6 +382,16 @@ class Ticket(models.Model):
             # status: queueing.hotsql), in calling order: a call takes its oldest plain tickets
             # by walking it, without sorting the whole line.
             models.Index(fields=["office", "service_date", "status", "waiting_since", "id"]),
+            # The same line's priority and booked tickets alone (few): a call, a check-in and a
+            # ticket's place read every one of them, and through the index above that read
+            # walked the whole line (O(people waiting) at every call, inside the write lock).
+            # Every such read writes the condition exactly as here (queueing.hotsql), which is
+            # what lets SQLite use a partial index.
+            models.Index(
+                fields=["office", "service_date", "status", "waiting_since", "id"],
+                condition=Q(priority__isnull=False) | Q(booking__isnull=False),
+                name="ticket_special_line",
+            ),
             models.Index(fields=["citizen", "service_date"]),
             # A counter's ticket called or being served (every call-next, counter button and
             # wait estimate asks): without it each read scanned the counter's whole history.

@@ -1,0 +1,110 @@
+"""PostgreSQL keeps the queue's hot statements prepared (`core.rawsql.prepared_cursor`), and after
+five runs it may plan them once for any values (a generic plan). A counter's current ticket must
+then still be found through the (counter, status) index: planned without the statuses, the
+call's check that the counter is free ("LIMIT 1") became a scan of the whole ticket table, every
+ticket of every day read at each call. The statements are prepared here as psycopg prepares
+them and explained with the generic plan forced, over a history the planner has statistics of."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from motcua.core import clock
+from motcua.queueing import hotsql
+from motcua.queueing.models import Method, Status, Ticket
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's generic plans of prepared statements"
+)
+
+
+class _Capture:
+    """A cursor that keeps what it is asked to run and finds nothing."""
+
+    def __init__(self, into: list[tuple[str, list[Any]]]) -> None:
+        self.into = into
+
+    def execute(self, sql: str, params: list[Any]) -> None:
+        self.into.append((sql, list(params)))
+
+    def fetchall(self) -> list[Any]:
+        return []
+
+    def fetchone(self) -> Any:
+        return None
+
+
+def _statements(monkeypatch, fn) -> list[tuple[str, list[Any]]]:
+    out: list[tuple[str, list[Any]]] = []
+
+    @contextlib.contextmanager
+    def capture():
+        yield _Capture(out)
+
+    with monkeypatch.context() as m:
+        m.setattr(hotsql, "prepared_cursor", capture)
+        fn()
+    return out
+
+
+def _generic_plan(sql: str, params: list[Any]) -> str:
+    counter = iter(range(1, len(params) + 1))
+    numbered = re.sub(r"%s", lambda _m: f"${next(counter)}", sql)
+    with connection.cursor() as cur:
+        cur.execute("SET plan_cache_mode = force_generic_plan")
+        cur.execute(f"PREPARE hot AS {numbered}")
+        try:
+            args = ", ".join(["%s"] * len(params))
+            cur.execute(f"EXPLAIN EXECUTE hot({args})", params)
+            return "\n".join(row[0] for row in cur.fetchall())
+        finally:
+            cur.execute("DEALLOCATE hot")
+            cur.execute("RESET plan_cache_mode")
+
+
+@pytest.mark.django_db
+def test_a_counters_current_ticket_is_found_through_its_index_in_a_generic_plan(
+    monkeypatch, at, office, counters, svc_a, svc_b
+):
+    today = clock.now().date()
+    history = [
+        Ticket(
+            office=office,
+            service=svc_a,
+            service_date=today - timedelta(days=d),
+            number=n + 1,
+            display=f"A{n + 1:04d}",
+            method=Method.STAFF,
+            status=Status.DONE,
+            counter=counters[n % 2],
+            issued_at=clock.now() - timedelta(days=d),
+            waiting_since=clock.now() - timedelta(days=d),
+            called_at=clock.now() - timedelta(days=d),
+        )  # fmt: skip
+        for d in range(1, 31)
+        for n in range(400)
+    ]
+    Ticket.objects.bulk_create(history, batch_size=5000)
+    with connection.cursor() as cur:
+        cur.execute(f"ANALYZE {Ticket._meta.db_table}")
+    counter = counters[0]
+    reads = {
+        "call": lambda: hotsql.call_read(
+            counter_id=counter.pk, office_id=office.pk, service_ids=[svc_a.pk, svc_b.pk],
+            day=today, lanes=3, regular_limit=40,
+        ),
+        "finish": lambda: hotsql.current_ticket_id(counter.pk),
+        "press": lambda: hotsql.lock_current_ticket(counter.pk),
+    }  # fmt: skip
+    for name, fn in reads.items():
+        statements = _statements(monkeypatch, fn)
+        assert statements, name
+        for sql, params in statements:
+            plan = _generic_plan(sql, params)
+            assert "Seq Scan on queueing_ticket" not in plan, (name, plan)

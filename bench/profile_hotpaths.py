@@ -216,7 +216,10 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=200, help="requests per path")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument(
-        "--waiting", type=int, default=40, help="people already waiting before the paths run"
+        "--waiting",
+        type=int,
+        default=40,
+        help="people checked in before the paths run (4 of them are called by the warm-up)",
     )
     parser.add_argument("--sql", action="store_true", help="print one request's statements")
     parser.add_argument(
@@ -237,6 +240,9 @@ def main() -> None:
         help="client: Django's test client; asgi: motcua.asgi.application, in this process",
     )
     args = parser.parse_args()
+    # Each path's people get their own range of ID numbers (5 digits): 10,000 per path.
+    if not 4 <= args.waiting < 9_999 or not 1 <= args.n < 5_000:
+        parser.error("--waiting: 4 to 9,998; -n: 1 to 4,999")
     url = _db.fresh(args.db, NAME)
     os.environ["KIOSK_CHECK_IN_PER_MINUTE"] = "1000000000"
     os.environ["KIOSK_IDENTIFY_PER_MINUTE"] = "1000000000"

@@ -22,3 +22,31 @@ def blank_jpeg() -> bytes:
 
     ok, buf = cv2.imencode(".jpg", np.full((480, 640, 3), 128, dtype=np.uint8))
     return buf.tobytes()
+
+
+def history(office, services, *, days: int, counters=()) -> list:
+    """Finished tickets of the `days` days before today (unsaved, for bulk_create): one per
+    entry of `services` each day, numbered in that order, called at `counters` in turn."""
+    from datetime import timedelta
+
+    from motcua.core import clock
+    from motcua.queueing.models import Method, Status, Ticket
+
+    today, now = clock.now().date(), clock.now()
+    return [
+        Ticket(
+            office=office,
+            service=svc,
+            service_date=today - timedelta(days=d),
+            number=n + 1,
+            display=f"{svc.code}{n + 1:04d}",
+            method=Method.STAFF,
+            status=Status.DONE,
+            counter=counters[n % len(counters)] if counters else None,
+            issued_at=now - timedelta(days=d),
+            waiting_since=now - timedelta(days=d),
+            called_at=now - timedelta(days=d) if counters else None,
+        )
+        for d in range(1, days + 1)
+        for n, svc in enumerate(services)
+    ]

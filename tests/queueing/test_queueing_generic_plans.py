@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import re
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
+from queueing_helpers import history
 
 from motcua.core import clock
 from motcua.queueing import hotsql
-from motcua.queueing.models import Method, Status, Ticket
+from motcua.queueing.models import Ticket
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL's generic plans of prepared statements"
@@ -73,24 +73,8 @@ def test_a_counters_current_ticket_is_found_through_its_index_in_a_generic_plan(
     monkeypatch, at, office, counters, svc_a, svc_b
 ):
     today = clock.now().date()
-    history = [
-        Ticket(
-            office=office,
-            service=svc_a,
-            service_date=today - timedelta(days=d),
-            number=n + 1,
-            display=f"A{n + 1:04d}",
-            method=Method.STAFF,
-            status=Status.DONE,
-            counter=counters[n % 2],
-            issued_at=clock.now() - timedelta(days=d),
-            waiting_since=clock.now() - timedelta(days=d),
-            called_at=clock.now() - timedelta(days=d),
-        )  # fmt: skip
-        for d in range(1, 31)
-        for n in range(400)
-    ]
-    Ticket.objects.bulk_create(history, batch_size=5000)
+    past = history(office, [svc_a] * 400, days=30, counters=counters[:2])
+    Ticket.objects.bulk_create(past, batch_size=5000)
     with connection.cursor() as cur:
         cur.execute(f"ANALYZE {Ticket._meta.db_table}")
     counter = counters[0]

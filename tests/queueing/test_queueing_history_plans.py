@@ -8,15 +8,14 @@ PostgreSQL plans from its statistics (bench/queue_history.py measures both)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from queueing_helpers import history
 
 from motcua.core import clock
 from motcua.queueing import hotsql, selectors
-from motcua.queueing.models import Method, Status, Ticket
+from motcua.queueing.models import Method, Ticket
 from motcua.queueing.services import ticket_issue
 
 pytestmark = pytest.mark.skipif(
@@ -56,22 +55,7 @@ def _plans(fn, *, every: bool = False) -> list[str]:
 @pytest.mark.django_db
 def test_the_days_line_is_read_through_the_days_index(at, office, counters, svc_a, svc_b):
     today = clock.now().date()
-    history = [
-        Ticket(
-            office=office,
-            service=svc,
-            service_date=today - timedelta(days=d),
-            number=n + 1,
-            display=f"{svc.code}{n + 1:04d}",
-            method=Method.STAFF,
-            status=Status.DONE,
-            issued_at=clock.now() - timedelta(days=d),
-            waiting_since=clock.now() - timedelta(days=d),
-        )  # fmt: skip
-        for d in range(1, 30)
-        for n, svc in enumerate((svc_a, svc_b) * 20)
-    ]
-    Ticket.objects.bulk_create(history)
+    Ticket.objects.bulk_create(history(office, (svc_a, svc_b) * 20, days=29))
     tickets = [
         ticket_issue(office=office, service=svc_a, citizen=None, method=Method.STAFF).ticket
         for _ in range(3)

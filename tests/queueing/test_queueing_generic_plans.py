@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from queueing_helpers import history
 
 from motcua.core import clock
@@ -57,15 +57,35 @@ def _generic_plan(sql: str, params: list[Any]) -> str:
     counter = iter(range(1, len(params) + 1))
     numbered = re.sub(r"%s", lambda _m: f"${next(counter)}", sql)
     with connection.cursor() as cur:
-        cur.execute("SET plan_cache_mode = force_generic_plan")
+        cur.execute("SET LOCAL plan_cache_mode = force_generic_plan")  # the test's transaction
         cur.execute(f"PREPARE hot AS {numbered}")
         try:
-            args = ", ".join(["%s"] * len(params))
-            cur.execute(f"EXPLAIN EXECUTE hot({args})", params)
-            return "\n".join(row[0] for row in cur.fetchall())
+            with transaction.atomic():  # a failure here leaves the connection usable
+                args = ", ".join(["%s"] * len(params))
+                cur.execute(f"EXPLAIN EXECUTE hot({args})", params)
+                return "\n".join(row[0] for row in cur.fetchall())
         finally:
-            cur.execute("DEALLOCATE hot")
-            cur.execute("RESET plan_cache_mode")
+            cur.execute("DEALLOCATE hot")  # a prepared statement outlives any rollback
+
+
+# A plan node on the ticket table (not the event table), and its estimated rows.
+_TICKET_NODE = re.compile(r"on queueing_ticket\b(?!event).*rows=(\d+)")
+_COUNTER = re.compile(r"(?<!target_)counter_id")  # the ticket's counter (not a transfer's)
+
+
+def _counter_reads(plan: str) -> list[tuple[str, int]]:
+    """Each node of `plan` on the ticket table whose condition names the counter: (its line,
+    the rows the planner expects from it)."""
+    out: list[tuple[str, int]] = []
+    node: tuple[str, int] | None = None
+    for line in plan.splitlines():
+        found = _TICKET_NODE.search(line)
+        if "cost=" in line:
+            node = (line.strip(), int(found.group(1))) if found else None
+        elif node is not None and _COUNTER.search(line):
+            out.append(node)
+            node = None
+    return out
 
 
 @pytest.mark.django_db
@@ -89,6 +109,13 @@ def test_a_counters_current_ticket_is_found_through_its_index_in_a_generic_plan(
     for name, fn in reads.items():
         statements = _statements(monkeypatch, fn)
         assert statements, name
-        for sql, params in statements:
-            plan = _generic_plan(sql, params)
-            assert "Seq Scan on queueing_ticket" not in plan, (name, plan)
+        reads = [
+            node
+            for sql, params in statements
+            for node in _counter_reads(_generic_plan(sql, params))
+        ]
+        assert reads, name  # the counter's current ticket is looked up
+        for line, rows in reads:
+            # Through an index, expecting the few current tickets: not a scan of the table (the
+            # call's check with LIMIT 1), nor every ticket of the counter sorted (the finish's).
+            assert "Seq Scan" not in line and rows < 50, (name, line)

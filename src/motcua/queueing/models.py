@@ -385,7 +385,7 @@ class Ticket(models.Model):
             # The same line's priority and booked tickets alone (few): a call, a check-in and a
             # ticket's place read every one of them, and through the index above that read
             # walked the whole line (O(people waiting) at every call, inside the write lock).
-            # Every such read writes the condition exactly as here (queueing.hotsql), which is
+            # Every such read writes the condition exactly as here (`hotsql._SPECIAL`), which is
             # what lets SQLite use a partial index.
             models.Index(
                 fields=["office", "service_date", "status", "waiting_since", "id"],

@@ -29,6 +29,16 @@ from django.db.models.expressions import DatabaseDefault
 from django.db.models.signals import post_save, pre_save
 
 _Conv = Callable[[Any], Any]
+
+
+@functools.cache
+def vendor() -> str:
+    """The default database's vendor ("sqlite", "postgresql"), read once: a process's default
+    database never changes engine, and `connection.vendor` costs a look-up of the thread's
+    connection (asgiref's Local) at every use, some tens of times per request here."""
+    return str(connections[DEFAULT_DB_ALIAS].vendor)
+
+
 _CONVERTERS: dict[tuple[str, type[Model]], dict[str, _Conv | None]] = {}
 _COLUMNS: dict[tuple[str, type[Model], str], str] = {}
 
@@ -62,10 +72,10 @@ def _converter(field: Any, conn: Any) -> _Conv | None:
 
 def _converters(model: type[Model]) -> dict[str, _Conv | None]:
     """Per concrete field (by attname, in field order): its converter."""
-    conn = connections[DEFAULT_DB_ALIAS]
-    key = (conn.vendor, model)
+    key = (vendor(), model)
     found = _CONVERTERS.get(key)
     if found is None:
+        conn = connections[DEFAULT_DB_ALIAS]
         found = {f.attname: _converter(f, conn) for f in model._meta.concrete_fields}
         _CONVERTERS[key] = found
     return found
@@ -74,10 +84,10 @@ def _converters(model: type[Model]) -> dict[str, _Conv | None]:
 def columns(model: type[Model], alias: str = "") -> str:
     """Every concrete column of `model`, in field order, for `instance()` (qualified with
     `alias` when given)."""
-    conn = connections[DEFAULT_DB_ALIAS]
-    key = (conn.vendor, model, alias)
+    key = (vendor(), model, alias)
     found = _COLUMNS.get(key)
     if found is None:
+        conn = connections[DEFAULT_DB_ALIAS]
         prefix = f"{alias}." if alias else ""
         found = ", ".join(
             f"{prefix}{conn.ops.quote_name(str(f.column))}" for f in model._meta.concrete_fields
@@ -111,8 +121,15 @@ def _same(raw: Any) -> Any:
     return raw
 
 
+_QUOTED: dict[str, str] = {}
+
+
 def quote(name: str) -> str:
-    return connections[DEFAULT_DB_ALIAS].ops.quote_name(name)
+    """`name` quoted as the default database quotes a table or column name (remembered)."""
+    quoted = _QUOTED.get(name)
+    if quoted is None:
+        quoted = _QUOTED[name] = connections[DEFAULT_DB_ALIAS].ops.quote_name(name)
+    return quoted
 
 
 # --- prepared statements (PostgreSQL) ----------------------------------------------------------
@@ -208,7 +225,7 @@ def _db_default_fields(model: type[models.Model]) -> tuple[str, ...]:
 def _plain(obj: models.Model, prepared: bool) -> bool:
     model = type(obj)
     return (
-        _plain_model(model, connection.vendor, prepared)
+        _plain_model(model, vendor(), prepared)
         and not pre_save.has_listeners(model)
         and not post_save.has_listeners(model)
         # a field left to its database default is written by the ORM as DEFAULT
@@ -227,7 +244,7 @@ def insert(obj: M, *, prepared: bool = False) -> M:
     if obj.pk is not None or not _plain(obj, prepared):
         obj.save(force_insert=True)
         return obj
-    sql, fields = _insert_sql(model, connection.vendor)
+    sql, fields = _insert_sql(model, vendor())
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
     with prepared_cursor() as cursor:  # one text per model
         cursor.execute(sql, params)
@@ -249,7 +266,7 @@ def insert_select(
     if obj.pk is not None or not _plain(obj, False):
         return None
     model = type(obj)
-    _sql, fields = _insert_sql(model, connection.vendor)
+    _sql, fields = _insert_sql(model, vendor())
     qn = connection.ops.quote_name
     names, values, params = [], [], []
     for f in fields:
@@ -280,7 +297,7 @@ def _read_sql(model: type[models.Model], column: str, vendor: str) -> str:
 def first_by(model: type[M], column: str, value: Any) -> M | None:
     """The row whose (unique) `column` equals `value`, or None, converted as the ORM converts
     it (`instance`; `Model.objects.raw` cost as much again as the read)."""
-    sql = _read_sql(model, column, connection.vendor)
+    sql = _read_sql(model, column, vendor())
     with prepared_cursor() as cursor:  # one text per model and column
         cursor.execute(sql, [value])
         row = cursor.fetchone()

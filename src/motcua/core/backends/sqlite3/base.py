@@ -191,6 +191,31 @@ def _forget_in_child() -> None:
 os.register_at_fork(after_in_child=_forget_in_child)
 
 
+# Statements whose conversion from Django's "%s" placeholders to sqlite3's "?" is remembered
+# (`_Cursor`): a regular-expression pass over the text of every statement run was 3-5 % of
+# a call-next's CPU, and a process runs the same few hundred statement texts over and over.
+# Bounded: forgotten wholesale when full; long texts (bulk inserts) are converted each time.
+_CONVERTED: dict[str, str] = {}
+_CONVERTED_MAX = 4096
+_CONVERTED_LONGEST = 8192
+
+
+class _Cursor(base.SQLiteCursorWrapper):
+    """Django's cursor, its placeholder conversion remembered per statement text (the
+    conversion is a function of the text alone; the "pyformat" style is left as it was)."""
+
+    def convert_query(self, query: str, *, param_names: Any = None) -> str:
+        if param_names is not None or len(query) > _CONVERTED_LONGEST:
+            return super().convert_query(query, param_names=param_names)  # type: ignore[no-any-return]
+        converted = _CONVERTED.get(query)
+        if converted is None:
+            converted = super().convert_query(query)
+            if len(_CONVERTED) >= _CONVERTED_MAX:
+                _CONVERTED.clear()
+            _CONVERTED[query] = converted
+        return converted
+
+
 class DatabaseCreation(creation.DatabaseCreation):
     def _destroy_test_db(self, test_database_name: str, verbosity: int) -> None:
         """The test database's lock file goes with it."""
@@ -211,6 +236,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._writer_held: _Writer | None = None
+
+    def create_cursor(self, name: Any = None) -> Any:
+        return self.connection.cursor(factory=_Cursor)
 
     def _writer_take(self) -> None:
         name = str(self.settings_dict["NAME"])

@@ -105,6 +105,7 @@ def test_a_counters_current_ticket_is_found_through_its_index_in_a_generic_plan(
         ),
         "finish": lambda: hotsql.current_ticket_id(counter.pk),
         "press": lambda: hotsql.lock_current_ticket(counter.pk),
+        "check-in's free counters": lambda: hotsql.busy_counters([c.pk for c in counters]),
     }  # fmt: skip
     for name, fn in reads.items():
         statements = _statements(monkeypatch, fn)

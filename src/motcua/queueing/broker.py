@@ -34,6 +34,7 @@ from typing import Any
 
 from django.db import connection
 
+from motcua.core.rawsql import vendor
 from motcua.core.text import ascii_digits
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def trace(stage: str, event_id: int | None) -> None:
 
 def signal_mode() -> str:
     """How events reach other processes: "postgres", "redis" or "local"."""
-    if connection.vendor == "postgresql":
+    if vendor() == "postgresql":
         return "postgres"
     return "redis" if os.environ.get("REDIS_URL") else "local"
 

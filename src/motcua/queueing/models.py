@@ -275,6 +275,8 @@ class Status(models.TextChoices):
 
 
 ACTIVE_STATUSES = (Status.WAITING, Status.CALLED, Status.SERVING, Status.PARKED)
+# A counter's current ticket (the counter is busy): called, or being served.
+CURRENT_STATUSES = (Status.CALLED, Status.SERVING)
 TERMINAL_STATUSES = (Status.DONE, Status.NO_SHOW, Status.CANCELLED, Status.CARRIED_OVER)
 
 

@@ -15,6 +15,7 @@ from motcua.core import clock
 from motcua.org.models import Counter, Office
 from motcua.queueing import ordering
 from motcua.queueing.models import (
+    CURRENT_STATUSES,
     BlockedAttempt,
     BlockReason,
     EventKind,
@@ -170,10 +171,9 @@ def free_counters(*, service: Service) -> int:
         return 0
 
     def count() -> int:
-        busy = Ticket.objects.filter(
-            counter_id__in=counters, status__in=(Status.CALLED, Status.SERVING)
-        ).values_list("counter_id", flat=True)
-        return len(set(counters) - set(busy))
+        from motcua.queueing import hotsql
+
+        return len(set(counters) - hotsql.busy_counters(counters))
 
     return lookups.free_counters(service.office_id, service.pk, count)
 
@@ -448,7 +448,7 @@ def _board_build(*, office: Office, next_count: int, now: datetime, newest: int)
     counters = list(Counter.objects.filter(office=office, is_active=True).order_by("number"))
     current = {
         t.counter_id: t
-        for t in Ticket.objects.filter(office=office, service_date=day, status__in=(Status.CALLED, Status.SERVING))
+        for t in Ticket.objects.filter(office=office, service_date=day, status__in=CURRENT_STATUSES)
         .select_related("service")
         .order_by("called_at")
     }  # fmt: skip

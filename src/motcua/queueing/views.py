@@ -26,6 +26,7 @@ from motcua.queueing import bookings as booking_rules
 from motcua.queueing import selectors, services, voice
 from motcua.queueing.api import resolve_office
 from motcua.queueing.models import (
+    CURRENT_STATUSES,
     Authorisation,
     Booking,
     BookingChannel,
@@ -222,7 +223,7 @@ def counter_page(request: HttpRequest, counter_id: int) -> HttpResponse:
     except PermissionDenied as exc:
         return _forbidden(request, exc.message)
     current = (  # the latest called, as the API's buttons and the press take it
-        Ticket.objects.filter(counter=counter, status__in=(Status.CALLED, Status.SERVING))
+        Ticket.objects.filter(counter=counter, status__in=CURRENT_STATUSES)
         .select_related("service", "citizen", "priority")
         .order_by("-called_at", "-id")
         .first()

@@ -6,11 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
-
 from motcua.core import clock
 from motcua.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
-from motcua.core.rawsql import insert
+from motcua.core.rawsql import insert, vendor
 from motcua.org.models import Citizen, Counter, Office, Role
 from motcua.org.permissions import has_role
 from motcua.queueing import broker, hotsql, lookups
@@ -153,7 +151,7 @@ def queue_settings(office: Office) -> QueueSettings:
 
 
 def _is_postgres() -> bool:
-    return connection.vendor == "postgresql"
+    return vendor() == "postgresql"
 
 
 def _require_staff(

@@ -16,6 +16,7 @@ from motcua.org.models import Counter
 from motcua.queueing import hotsql, lookups, ordering
 from motcua.queueing.models import (
     ACTIVE_STATUSES,
+    CURRENT_STATUSES,
     CounterService,
     EventKind,
     QueueSettings,
@@ -216,7 +217,7 @@ def ticket_call_next_ending(
             _require_staff(officer, locked.office)
         if (
             locked.counter_id != counter.pk
-            or locked.status not in (Status.CALLED, Status.SERVING)
+            or locked.status not in CURRENT_STATUSES
             or locked.display.casefold() != display.strip().casefold()
         ):
             raise TicketNotCurrent()
@@ -429,7 +430,7 @@ def _finish(t: Ticket) -> _Step:
 
 
 _FINISH: dict[str, Any] = {
-    "allowed": (Status.CALLED, Status.SERVING),
+    "allowed": CURRENT_STATUSES,
     "verb": "kết thúc",
     "apply": _finish,
 }
@@ -452,7 +453,7 @@ def ticket_park(*, ticket: Ticket, officer: Any = None) -> Ticket:
     return _ticket_action(
         ticket,
         officer=officer,
-        allowed=(Status.CALLED, Status.SERVING),
+        allowed=CURRENT_STATUSES,
         verb="tạm hoãn",
         apply=apply,
     )

@@ -50,9 +50,10 @@ def environ(url: str) -> dict[str, str]:
 
 
 def django_setup(url: str) -> None:
-    """Start Django in this process on the bench database at `url`, migrated."""
+    """Start Django in this process on the bench database at `url`, migrated. The code is this
+    checkout's `src/`, or BENCH_SRC's (bench/ab_hotpaths.py runs another checkout's code)."""
     os.environ.update(environ(url))
-    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, os.environ.get("BENCH_SRC") or str(ROOT / "src"))
     import django
 
     django.setup()

@@ -22,7 +22,9 @@ on PostgreSQL the database server's own time is not in it), then under cProfile 
 this process's CPU time, `--timer wall` for elapsed time): the share of time in each part of
 the stack (self time grouped by package) and the top functions by cumulative time. The finish
 after each measured call, and the call before each measured finish (and a check-in after it,
-to keep the line as long), are made but not measured.
+to keep the line as long), are made but not measured. The check-in is measured twice: alone,
+and with a call and a finish before each (a real office's mix: what a check-in's answer
+remembers about the counters is forgotten whenever one moves).
 """
 
 from __future__ import annotations
@@ -223,6 +225,11 @@ def main() -> None:
     )
     parser.add_argument("--sql", action="store_true", help="print one request's statements")
     parser.add_argument(
+        "--worker",
+        action="store_true",
+        help="after the warm-up, run bursts asked on stdin (bench/ab_hotpaths.py drives it)",
+    )
+    parser.add_argument(
         "--direct",
         action="store_true",
         help="call the service functions the way an ASGI lane does (no Django handler)",
@@ -350,6 +357,14 @@ def main() -> None:
             current[counter] = ticket.display
             return selectors.ticket_view(ticket)
 
+    def check_in_moving(i: int) -> Any:
+        """A check-in while the counters work (the counter moved just before it)."""
+        return check_in(20_000 + i)
+
+    def move(i: int) -> None:
+        call(i)
+        finish(i)
+
     # Warm-up: caches, rate-limit windows, the day's first call, people already waiting.
     n0 = 90_000
     for i in range(args.waiting):
@@ -372,6 +387,12 @@ def main() -> None:
     )
     paths = (
         ("check-in by QR (POST /api/v1/kiosk/check-in)", check_in, None, None),
+        (
+            "check-in by QR while the counters work (a call and a finish before each, not measured)",
+            check_in_moving,
+            move,
+            None,
+        ),
         ("call-next (POST /api/v1/counters/{id}/call-next)", call, None, finish),
         (
             "finish (POST /api/v1/counters/{id}/tickets/current/finish)",
@@ -388,7 +409,10 @@ def main() -> None:
         ("board snapshot (GET /api/v1/queue/{office}/board), cache hit", board, None, None),
     )
     if args.direct:
-        paths = paths[:4]
+        paths = paths[:5]
+    if args.worker:
+        _work(paths, check_in)
+        return
     for index, (name, fn, before, after) in enumerate(paths):
         fresh = 80_000 - 10_000 * index  # people checked in after a path's requests: new each path
         sql: list[str] = []
@@ -445,6 +469,39 @@ def main() -> None:
             print("\nstatements:")
             for q in sql:
                 print("  ", " ".join(q.split())[:240])
+
+
+def _work(paths: Any, check_in: Any) -> None:
+    """Bursts on demand, for bench/ab_hotpaths.py: reads "<path index> <requests>" lines on stdin
+    and answers each with one JSON line, the burst's CPU time of this process per request (ms).
+    The paths must be asked in order (each leaves the counters as the next expects), as the
+    plain run makes them; the first line is the list of the paths' names."""
+    import sys
+
+    print(json.dumps({"paths": [name for name, *_ in paths]}), flush=True)
+    done: dict[int, int] = {}
+    for line in sys.stdin:
+        index, count = (int(x) for x in line.split())
+        name, fn, before, after = paths[index]
+        fresh = 80_000 - 10_000 * index
+        if index not in done:  # as the plain run's first (statement-counting) request
+            if before:
+                before(0)
+            fn(0 if fn is not check_in else 99_999)
+            if after:
+                after(0 if after is not check_in else fresh)
+            done[index] = 0
+        cpu = 0.0
+        for i in range(done[index] + 1, done[index] + count + 1):
+            if before:
+                before(i)
+            c0 = time.process_time()
+            fn(i)
+            cpu += time.process_time() - c0
+            if after:
+                after(i if after is not check_in else fresh + i)
+        done[index] += count
+        print(json.dumps({"path": name, "cpu_ms": cpu / count * 1000}), flush=True)
 
 
 if __name__ == "__main__":

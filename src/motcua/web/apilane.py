@@ -69,6 +69,7 @@ Usage, in asgi.py (innermost, so that the body limit and the other lanes come fi
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import re
@@ -222,16 +223,24 @@ def _learn(headers: list[tuple[bytes, bytes]], view_names: set[bytes]) -> _Learn
     return _Learnt(tuple(kept), tuple(vary), encoding_at)
 
 
-def _compose(
-    learnt: _Learnt, response: Any, accept_encoding: str
-) -> tuple[list[tuple[bytes, bytes]], bytes]:
-    """The answer's headers and body: the view's headers, then the middleware's as learnt,
-    with this body's Content-Length, Vary and gzip (CompressionMiddleware's rules)."""
+@functools.cache
+def _gzip_rules() -> tuple[Any, Callable[..., bytes], int]:
+    """CompressionMiddleware's rules, imported once (not at every answer; after Django's
+    set-up, which importing this module does not need)."""
     from django.middleware.gzip import re_accepts_gzip
     from django.utils.text import compress_string
 
     from motcua.web.middleware import CompressionMiddleware
 
+    return re_accepts_gzip, compress_string, CompressionMiddleware.max_random_bytes
+
+
+def _compose(
+    learnt: _Learnt, response: Any, accept_encoding: str
+) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """The answer's headers and body: the view's headers, then the middleware's as learnt,
+    with this body's Content-Length, Vary and gzip (CompressionMiddleware's rules)."""
+    re_accepts_gzip, compress_string, max_random_bytes = _gzip_rules()
     body: bytes = response.content
     view = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in response.items()]
     present = {k.lower() for k, _v in view}
@@ -246,7 +255,7 @@ def _compose(
         if "accept-encoding" not in {t.lower() for t in vary} and "*" not in vary:
             vary.append("Accept-Encoding")
         if re_accepts_gzip.search(accept_encoding):
-            packed = compress_string(body, max_random_bytes=CompressionMiddleware.max_random_bytes)
+            packed = compress_string(body, max_random_bytes=max_random_bytes)
             if len(packed) < len(body):
                 body, encoding = packed, b"gzip"
     if encoding and b"etag" in present:

@@ -17,7 +17,11 @@ request, like a kiosk or a counter button):
   `{"end": "finish", "ticket": <the current ticket>}`, which finishes the current ticket and
   calls the next in one request (what a counter's call button does; FQM's call is one request
   too). Every press timed; "citizens/s" is the rate a counter team serves the line at;
-- board: `GET /api/v1/queue/{office}/board`.
+- board: `GET /api/v1/queue/{office}/board`;
+- `--mixed`, a real office's morning: C/2 kiosks check people in while C/2 counters press
+  "next" at the same time, until the kiosks are done and the line is empty (the rates of both,
+  and every ticket issued called exactly once). Alone, the issue phase never sees a counter
+  move, so it never pays for what a check-in's answer recomputes when one does.
 
 Correctness beside speed: duplicate ticket numbers, tickets called twice, tickets lost (issued
 and never called once every counter answers 204), other errors. The kiosk rate limits are
@@ -329,6 +333,100 @@ def _press_row(server: Any, c: int, counters: list[int], token: str, issued: set
                  f"{len(called) / wall:,.0f}; {cpu.text(len(latencies))}")  # fmt: skip
 
 
+def _mixed_row(
+    server: Any, c: int, counters: list[int], token: str, office: str, numbers: list[int]
+) -> str:
+    """A real office's morning: C/2 kiosks checking people in while C/2 counters press "next"
+    (one request per citizen), at once, until the kiosks are done and the line is empty. A
+    counter that finds nobody waiting (204) while the kiosks still work tries again 20 ms later.
+    Each check-in's answer counts the free counters again whenever one moved (a lone issue phase
+    never pays that), and the calls take tickets issued a moment before."""
+    kiosks, desks = max(1, c // 2), counters[: max(1, c - c // 2)]
+    issued: list[tuple[int, Any, float]] = []
+    called: list[str] = []
+    press_latencies: list[float] = []
+    lock = threading.Lock()
+    queue = list(numbers)
+    kiosks_done = threading.Event()
+    errors = {"issue": 0, "press": 0}
+
+    def kiosk() -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                n = queue.pop()
+            r = _request(
+                PORT,
+                "POST",
+                "/api/v1/kiosk/check-in",
+                {"qr": _qr(n), "office": office, "service": "A"},
+            )
+            with lock:
+                issued.append(r)
+                if r[0] != 201:
+                    errors["issue"] += 1
+
+    def desk(counter_id: int) -> None:
+        current: str | None = None
+        failed = 0
+        while True:
+            body = {"end": "finish", "ticket": current} if current else None
+            status, answer, elapsed = _request(
+                PORT, "POST", f"/api/v1/counters/{counter_id}/call-next", body=body, token=token
+            )
+            with lock:
+                press_latencies.append(elapsed)
+            if status == 204:
+                current = None  # the press finished the current ticket and found nobody
+                if kiosks_done.is_set():
+                    return
+                time.sleep(0.02)
+                continue
+            if status != 200:
+                with lock:
+                    errors["press"] += 1
+                failed += 1
+                if failed >= 5:
+                    return
+                continue
+            failed = 0
+            current = answer["ticket"]
+            with lock:
+                called.append(current)
+
+    cpu = _Cpu(server)
+    threads = [threading.Thread(target=kiosk) for _ in range(kiosks)]
+    threads += [threading.Thread(target=desk, args=(cid,)) for cid in desks]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads[:kiosks]:
+        t.join()
+    issue_wall = time.perf_counter() - t0
+    kiosks_done.set()
+    for t in threads[kiosks:]:
+        t.join()
+    wall = time.perf_counter() - t0
+    ok = [r for r in issued if r[0] == 201]
+    displays = Counter(r[1]["ticket"] for r in ok)
+    dup = sum(v - 1 for v in displays.values() if v > 1)
+    twice = sum(v - 1 for v in Counter(called).values() if v > 1)
+    lost = len(set(displays) - set(called))
+    requests = len(issued) + len(press_latencies)
+    issue_ms = sorted(1000 * r[2] for r in issued)
+    press_ms = sorted(1000 * x for x in press_latencies)
+    return _line(
+        f"mixed: {kiosks} kiosks issue while {len(desks)} counters press",
+        c, [r[2] for r in issued] + press_latencies, wall, requests,
+        f"issue {len(issued) / issue_wall:,.0f}/s (p50 {statistics.median(issue_ms):.1f}, p95 "
+        f"{p95(issue_ms):.1f} ms), press p50 {statistics.median(press_ms):.1f} / p95 "
+        f"{p95(press_ms):.1f} ms, citizens served/s {len(called) / wall:,.0f}; duplicates {dup}, "
+        f"called twice {twice}, lost {lost}, errors {errors['issue'] + errors['press']}; "
+        f"{cpu.text(requests)}",
+    )  # fmt: skip
+
+
 def run_config(
     db: str,
     workers: int,
@@ -338,6 +436,7 @@ def run_config(
     lane_off: bool = False,
     use_wrk: bool = False,
     presses: bool = True,
+    mixed: bool = False,
 ) -> list[str]:
     rows: list[str] = []
     env = {
@@ -419,6 +518,10 @@ def run_config(
                 res, _ = _run(c, numbers, issue)  # a new line (not reported again)
                 displays = Counter(r[1]["ticket"] for r in res if r[0] == 201)
                 rows.append(_press_row(server, c, counters[:c], token, set(displays)))
+            if mixed and c >= 2:
+                numbers = list(range(citizen, citizen + n_issue))
+                citizen += n_issue
+                rows.append(_mixed_row(server, c, counters, token, office, numbers))
         # the board, on the day's state after all the levels' tickets
         rows += _board_rows(server, office, levels, n_board, "", use_wrk)
     if lane_off:
@@ -448,6 +551,9 @@ def main() -> None:
     parser.add_argument("--board", type=int, default=1000, help="board requests per level")
     parser.add_argument("--lane-off", action="store_true", help="the board again, fast lane off")
     parser.add_argument("--wrk", action="store_true", help="the board with wrk too")
+    parser.add_argument(
+        "--mixed", action="store_true", help="also kiosks and counters at once (C ≥ 2: half each)"
+    )
     parser.add_argument("--port", type=int, default=PORT)
     parser.add_argument("--pg-db", default=PG_DB, help="PostgreSQL database (dropped, created)")
     args = parser.parse_args()
@@ -463,8 +569,9 @@ def main() -> None:
             print("| operation | C | requests | rate | p50 ms | p95 ms | correctness |")
             print("|---|---:|---:|---:|---:|---:|---|")
             for row in run_config(
-                db, workers, levels, args.issue, args.board, args.lane_off, args.wrk
-            ):
+                db, workers, levels, args.issue, args.board, args.lane_off, args.wrk,
+                mixed=args.mixed,
+            ):  # fmt: skip
                 print(row, flush=True)
 
 

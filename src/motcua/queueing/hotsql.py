@@ -279,6 +279,8 @@ def current_ticket_id(counter_id: int) -> int | None:
 def busy_counters(counter_ids: Sequence[int]) -> set[int]:
     """Those of `counter_ids` that have a ticket called or being served (through the index
     Ticket(counter, status); a check-in's wait estimate counts the free ones)."""
+    if not counter_ids:
+        return set()  # "IN ()" is an error on PostgreSQL
     marks = ", ".join(["%s"] * len(counter_ids))
     with prepared_cursor() as cur:
         cur.execute(

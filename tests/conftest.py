@@ -59,6 +59,18 @@ def _plain_static_storage():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _queue_listener_stopped():  # type: ignore[no-untyped-def]
+    """Streams start one queue listener per process (a live board, a ticket page, the board's
+    fast lane through the ASGI app, from any test folder); stop it after every test, before the
+    test database goes away (a listener left polling a dropped database logged "lost its
+    connection ... no such table" at the end of a run)."""
+    yield
+    from motcua.queueing import broker
+
+    broker.stop_listener()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_local_cache():  # type: ignore[no-untyped-def]
     """Rate-limit counters and cached figures start empty in every test (in-process cache only:
     never flush a Redis someone pointed the tests at)."""

@@ -84,12 +84,3 @@ def fake_engine():
     set_engine(engine)
     yield engine
     set_engine(None)
-
-
-@pytest.fixture(autouse=True)
-def _queue_listener_stopped():
-    """Streams start one listener per process; stop it before the test database goes away."""
-    yield
-    from motcua.queueing import broker
-
-    broker.stop_listener()

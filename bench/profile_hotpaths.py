@@ -430,15 +430,7 @@ def main() -> None:
         statements = len(sql)
         # First without the profiler: the CPU time of this process per request (the database
         # server's own time not included on PostgreSQL), the least disturbed by a busy machine.
-        cpu = 0.0
-        for i in range(1, args.n + 1):
-            if before:
-                before(i)
-            c0 = time.process_time()
-            fn(i)
-            cpu += time.process_time() - c0
-            if after:
-                after(i if after is not check_in else fresh + i)
+        cpu = _timed(range(1, args.n + 1), fn, before, after, check_in, fresh)
         prof = cProfile.Profile(time.process_time if args.timer == "cpu" else time.perf_counter)
         wall = 0.0
         counted: list[str] = []
@@ -471,6 +463,21 @@ def main() -> None:
                 print("  ", " ".join(q.split())[:240])
 
 
+def _timed(numbers: range, fn: Any, before: Any, after: Any, check_in: Any, fresh: int) -> float:
+    """This process's CPU seconds in `fn(i)` for each i of `numbers`, `before(i)` and `after`
+    (a check-in after: person `fresh + i`) made around each but not counted."""
+    cpu = 0.0
+    for i in numbers:
+        if before:
+            before(i)
+        c0 = time.process_time()
+        fn(i)
+        cpu += time.process_time() - c0
+        if after:
+            after(i if after is not check_in else fresh + i)
+    return cpu
+
+
 def _work(paths: Any, check_in: Any) -> None:
     """Bursts on demand, for bench/ab_hotpaths.py: reads "<path index> <requests>" lines on stdin
     and answers each with one JSON line, the burst's CPU time of this process per request (ms).
@@ -491,15 +498,8 @@ def _work(paths: Any, check_in: Any) -> None:
             if after:
                 after(0 if after is not check_in else fresh)
             done[index] = 0
-        cpu = 0.0
-        for i in range(done[index] + 1, done[index] + count + 1):
-            if before:
-                before(i)
-            c0 = time.process_time()
-            fn(i)
-            cpu += time.process_time() - c0
-            if after:
-                after(i if after is not check_in else fresh + i)
+        cpu = _timed(range(done[index] + 1, done[index] + count + 1), fn, before, after,
+                     check_in, fresh)  # fmt: skip
         done[index] += count
         print(json.dumps({"path": name, "cpu_ms": cpu / count * 1000}), flush=True)
 

@@ -161,3 +161,26 @@ def test_matches_brute_force_with_hidden_rows(n, people, hidden, seed):
         assert r.status == "ambiguous"
     else:
         assert r.status == "match"
+
+
+@pytest.mark.parametrize("best", [0, 24_999, 25_000, 49_999])
+def test_a_large_gallery_searched_in_two_halves_finds_the_same(best):
+    """From SPLIT_ROWS rows the product runs in two halves at once: the same scores, whichever
+    half (or edge of a half) holds the best and the second-best citizens."""
+    from motcua.biometrics import gallery
+
+    n = 50_000
+    assert n >= gallery.SPLIT_ROWS
+    m = random_units(n, seed=7)
+    ids = np.arange(n) + 1
+    second = (best + n // 2) % n
+    m[second] = near(m[best], 0.7, seed=3)
+    q = near(m[best], 0.9, seed=4)
+    assert np.array_equal(gallery._scores(m, q), m @ q)
+    r = search(m, ids, q, threshold=0.42, margin=0.08)
+    assert (r.status, r.best_id, r.best_row) == ("match", best + 1, best)
+    assert r.second_score == pytest.approx(float(m[second] @ q), abs=1e-6)
+    valid = np.ones(n, dtype=bool)
+    valid[best] = False  # the best row expired: the next one is found in the other half
+    r = search(m, ids, q, threshold=0.42, margin=0.08, valid=valid)
+    assert r.best_row == second

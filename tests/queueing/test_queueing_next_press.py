@@ -210,7 +210,7 @@ def test_a_press_that_waited_for_the_ticket_it_names_is_refused_after_the_other_
     not call past the citizen just called."""
     import threading
 
-    from django.db import connection, connections, transaction
+    from django.db import connections, transaction
 
     from factories import CounterFactory, OfficeFactory, StaffRoleFactory
     from motcua.org.models import Counter, Role
@@ -258,20 +258,91 @@ def test_a_press_that_waited_for_the_ticket_it_names_is_refused_after_the_other_
     assert holding.wait(20)
     b = threading.Thread(target=second_press)
     b.start()
-    with connection.cursor() as cur:  # the second press waits on the ticket's row lock
-        for _ in range(2000):
-            cur.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock'"
-            )
-            if cur.fetchone()[0]:
-                break
-            threading.Event().wait(0.01)
-        else:
-            pytest.fail("the second press never waited on the row")
+    _until_a_row_lock_is_awaited()  # the second press waits on the ticket's row lock
     commit.set()
     a.join(20)
     b.join(20)
     assert len(outcome) == 1 and isinstance(outcome[0], services.TicketNotCurrent)
     statuses = dict(Ticket.objects.values_list("pk", "status"))
     assert statuses == {first.pk: Status.DONE, second.pk: Status.CALLED, third.pk: Status.WAITING}
+
+
+def _until_a_row_lock_is_awaited() -> None:
+    import threading
+
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        for _ in range(2000):
+            cur.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+            if cur.fetchone()[0]:
+                return
+            threading.Event().wait(0.01)
+    pytest.fail("nobody waited on the row")
+
+
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql", reason="PostgreSQL's row locks"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_button_that_waited_for_the_current_ticket_never_acts_on_the_one_called_since(at):
+    """PostgreSQL: a press holds the current ticket's row, ends it and calls the next; the API's
+    "finish the current ticket" (which names no ticket, `services.CurrentOf`) waits for that
+    row in its own locked read. After the press commits, the ticket it waited for is ended and
+    the one called since is not in its snapshot: it is refused (no_current_ticket) and the
+    citizen just called is left alone."""
+    import threading
+
+    from django.db import connections, transaction
+
+    from factories import CounterFactory, OfficeFactory, StaffRoleFactory
+    from motcua.org.models import Counter, Role
+    from motcua.queueing.models import CounterService, Service
+
+    office = OfficeFactory()
+    svc = Service.objects.create(office=office, code="A", name="Hộ tịch")
+    counter = CounterFactory(office=office, number=1)
+    CounterService.objects.create(counter=counter, service=svc)
+    officer = StaffRoleFactory(unit=office.unit, role=Role.RECEPTION).user
+    first, second = _issue(office, svc, 2)
+    services.ticket_call_next(counter=counter, officer=officer)
+    holding, commit = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def the_press() -> None:
+        try:
+            with transaction.atomic():
+                services.ticket_call_next_ending(
+                    counter=Counter(pk=counter.pk), officer=officer, end="finish",
+                    display=first.display,
+                )  # fmt: skip
+                holding.set()
+                commit.wait(20)
+        finally:
+            connections.close_all()
+
+    def the_button() -> None:
+        try:
+            outcome.append(
+                services.ticket_finish(ticket=services.CurrentOf(counter.pk), officer=officer)
+            )
+        except Exception as exc:  # noqa: BLE001 (the assertion below says which)
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    a = threading.Thread(target=the_press)
+    a.start()
+    assert holding.wait(20)
+    b = threading.Thread(target=the_button)
+    b.start()
+    _until_a_row_lock_is_awaited()
+    commit.set()
+    a.join(20)
+    b.join(20)
+    assert len(outcome) == 1 and isinstance(outcome[0], services.NoCurrentTicket), outcome
+    statuses = dict(Ticket.objects.values_list("pk", "status"))
+    assert statuses == {first.pk: Status.DONE, second.pk: Status.CALLED}

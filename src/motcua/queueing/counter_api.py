@@ -18,9 +18,10 @@ from motcua.core.errors import Conflict, NotFound, ValidationFailed
 from motcua.core.idempotency import idempotent
 from motcua.core.text import ascii_digits
 from motcua.org.models import Counter
-from motcua.queueing import hotsql, lookups, selectors, services
+from motcua.queueing import lookups, selectors, services
 from motcua.queueing.api import ErrorOut, TicketOut, request_fields, resolve_service
 from motcua.queueing.models import EventKind, Service, Status, Ticket
+from motcua.queueing.services import NoCurrentTicket  # noqa: F401  (its home was here)
 
 router = Router(tags=["queueing"])
 
@@ -34,11 +35,6 @@ _SIMPLE = {
 }
 
 
-class NoCurrentTicket(Conflict):
-    code = "no_current_ticket"
-    message = "Quầy chưa có số nào đang được gọi hoặc đang phục vụ."
-
-
 class NoParkedTicket(Conflict):
     code = "no_parked_ticket"
     message = "Quầy không có số nào đang tạm hoãn để đưa lại vào hàng chờ."
@@ -50,12 +46,10 @@ def _text(value: Any) -> str:
     )
 
 
-def _current(counter: Counter) -> Ticket:
-    """The counter's current ticket, only its id (the action reads and locks the row)."""
-    pk = hotsql.current_ticket_id(counter.pk)
-    if pk is None:
-        raise NoCurrentTicket()
-    return Ticket.from_db("default", ["id"], [pk])  # type: ignore[no-any-return]
+def _current(counter: Counter) -> services.CurrentOf:
+    """The counter's current ticket: the action's own transaction reads and locks it in one
+    statement (NoCurrentTicket when there is none)."""
+    return services.CurrentOf(counter.pk)
 
 
 def _parked(counter: Counter, wanted: str) -> Ticket:

@@ -333,17 +333,35 @@ def _ticket_with_counter(where: str, params: list[Any]) -> tuple[Ticket, Counter
 
 def update(obj: Model, fields: Sequence[str]) -> None:
     """`obj.save(update_fields=fields)` for a model without save() logic, as one UPDATE."""
+    sql, params = update_statement(obj, fields)
+    with prepared_cursor() as cur:
+        cur.execute(sql, params)
+
+
+def update_statement(obj: Model, fields: Sequence[str]) -> tuple[str, list[Any]]:
+    """`update`'s statement and parameters (`event_insert` can run it in its own statement)."""
     model = type(obj)
     sets, params = [], []
     for name in fields:
         f: Any = model._meta.get_field(name)
         sets.append(f"{_q(f.column)} = %s")
         params.append(f.get_db_prep_save(getattr(obj, f.attname), connection))
-    with prepared_cursor() as cur:
-        cur.execute(
-            f"UPDATE {_q(model._meta.db_table)} SET {', '.join(sets)} WHERE id = %s",
-            [*params, obj.pk],
-        )
+    return (
+        f"UPDATE {_q(model._meta.db_table)} SET {', '.join(sets)} WHERE id = %s",
+        [*params, obj.pk],
+    )
+
+
+def _with_update(
+    statement: tuple[str, list[Any]] | None, sql: str, params: list[Any]
+) -> tuple[str, list[Any]]:
+    """`sql` (a statement that starts with WITH) preceded by `statement` (an UPDATE of
+    `update_statement`) as one more data-modifying WITH query: both run in one statement, on
+    one snapshot, the UPDATE whether or not anything refers to it (PostgreSQL)."""
+    if statement is None:
+        return sql, params
+    assert sql.startswith("WITH ")
+    return f"WITH u AS ({statement[0]}), {sql[5:]}", [*statement[1], *params]
 
 
 # The NOTIFY an event's INSERT sends (PostgreSQL): `broker.signal_template`'s payload with each
@@ -387,23 +405,34 @@ def event_insert(
     detail: dict[str, Any],
     notify: str | None = None,
     notice: str | None = None,
+    ticket_update: tuple[str, list[Any]] | None = None,
 ) -> int:
     """Insert a TicketEvent row; its id.
 
     `notify` (PostgreSQL): a channel told `notice` by the same statement (`pg_notify`,
     delivered at commit as `broker.publish` does it), one round trip less; `notice` is
-    `broker.signal_template`'s, each `broker.ID_SLOT` in it replaced by the new event's id."""
+    `broker.signal_template`'s, each `broker.ID_SLOT` in it replaced by the new event's id.
+    `ticket_update`: the ticket's UPDATE (`update_statement`), run first: on PostgreSQL in the
+    same statement, one round trip less again."""
     values = _event_values(ticket_id, office_id, kind, at, counter_id, actor_id, detail)
     sql = (
         f"INSERT INTO {_q(TicketEvent._meta.db_table)} "
         f"{_EVENT_COLUMNS} "
         "VALUES (%s, %s, %s, %s, %s, %s, %s)"
     )
+    if ticket_update is not None and not _postgres():
+        with prepared_cursor() as cur:
+            cur.execute(*ticket_update)
+        ticket_update = None
     with prepared_cursor() as cur:
-        if notify is not None and _postgres():
+        if _postgres() and (notify is not None or ticket_update is not None):
+            told = _NOTICE if notify is not None else "NULL"
             cur.execute(
-                f"WITH e AS ({sql} RETURNING id) SELECT e.id, {_NOTICE} FROM e",
-                [*values, notify, notice],
+                *_with_update(
+                    ticket_update,
+                    f"WITH e AS ({sql} RETURNING id) SELECT e.id, {told} FROM e",
+                    [*values, *([notify, notice] if notify is not None else [])],
+                )
             )
             return int(cur.fetchone()[0])
         if connection.features.can_return_columns_from_insert:
@@ -427,9 +456,11 @@ def event_insert_tallied(
     day: date,
     seconds: float,
     count: int,
+    ticket_update: tuple[str, list[Any]] | None = None,
 ) -> tuple[int, bool]:
     """PostgreSQL: `event_insert` and `wait_tally_add` in one statement (data-modifying WITH
-    queries, each run once); (the event's id, whether the tally was kept)."""
+    queries, each run once), after the ticket's UPDATE when given (as `event_insert`); (the
+    event's id, whether the tally was kept)."""
     assert _postgres()
     values = _event_values(ticket_id, office_id, kind, at, counter_id, actor_id, detail)
     told = _NOTICE if notify is not None else "NULL"
@@ -445,7 +476,7 @@ def event_insert_tallied(
     if notify is not None:
         params += [notify, notice]
     with prepared_cursor() as cur:
-        cur.execute(sql, params)
+        cur.execute(*_with_update(ticket_update, sql, params))
         pk, kept, _ = cur.fetchone()
     return int(pk), bool(kept)
 

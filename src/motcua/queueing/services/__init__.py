@@ -47,6 +47,8 @@ from motcua.queueing.services.base import (
     queue_settings,
 )
 from motcua.queueing.services.counters import (
+    CurrentOf,
+    NoCurrentTicket,
     _take_first,
     candidate_rows,
     counter_services,
@@ -85,6 +87,7 @@ __all__ = [
     "CALL_WINDOW",
     "CONSENTS",
     "CounterBusy",
+    "CurrentOf",
     "DESK_ROLES",
     "DuplicateLimit",
     "FaceAmbiguous",
@@ -92,6 +95,7 @@ __all__ = [
     "FaceUnknown",
     "FairPlayRefused",
     "IssueResult",
+    "NoCurrentTicket",
     "NothingToIdentify",
     "PhoneAmbiguous",
     "PhoneUnknown",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -189,13 +190,16 @@ def _event(
     counter: Counter | None = None,
     actor: Any = None,
     wait_from: Any = _UNCHANGED,
+    save_fields: Sequence[str] = (),
     **detail: Any,
 ) -> TicketEvent:
     """Log an event of `ticket` (one INSERT, plain SQL: hotsql.py) and tell the streams (on
     PostgreSQL the INSERT itself sends the NOTIFY `broker.publish` would send, event carried).
 
     `wait_from`: when the event moved the ticket's `called_at`, its value before: the day's
-    wait tally is kept as `_wait_tally` keeps it (on PostgreSQL by the event's statement)."""
+    wait tally is kept as `_wait_tally` keeps it (on PostgreSQL by the event's statement).
+    `save_fields`: the ticket's fields the event's change saves (`ticket.save(update_fields=…)`
+    without the compile), written before the event; on PostgreSQL by the event's statement."""
     ev = TicketEvent(
         ticket=ticket,
         office_id=ticket.office_id,
@@ -219,6 +223,8 @@ def _event(
         "notify": broker.CHANNEL if in_insert else None,
         "notice": broker.signal_template(ticket.office_id, sent) if in_insert else None,
     }
+    if save_fields:
+        row["ticket_update"] = hotsql.update_statement(ticket, save_fields)
     if in_insert and delta is not None:
         ev.pk, kept = hotsql.event_insert_tallied(
             **row, day=ticket.service_date, seconds=delta[0], count=delta[1]

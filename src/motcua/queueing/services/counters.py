@@ -329,8 +329,26 @@ class _Step:
     called_before: Any = _SAME  # when given, called_at changed from it: keep the day's wait
 
 
+class NoCurrentTicket(Conflict):
+    code = "no_current_ticket"
+    message = "Quầy chưa có số nào đang được gọi hoặc đang phục vụ."
+
+
+@dataclass(frozen=True)
+class CurrentOf:
+    """ "The current ticket of this counter", for a button that names no ticket (the API's
+    `.../tickets/current/{action}`, a hardware button): the button's own transaction reads and
+    locks it in one statement (`hotsql.lock_current_ticket`), NoCurrentTicket when there is none.
+
+    On PostgreSQL a ticket another request ended while this one waited for its lock is skipped
+    by that read, which then answers "none": the button is refused (no_current_ticket) rather
+    than acting on whatever ticket the other request may have called since."""
+
+    counter_id: int
+
+
 def _ticket_action(
-    ticket: Ticket,
+    ticket: Ticket | CurrentOf,
     *,
     officer: Any,
     allowed: tuple[str, ...],
@@ -339,23 +357,30 @@ def _ticket_action(
     locked: bool = False,
 ) -> Ticket:
     """Every button of the counter: lock the ticket row, check the officer's role in its office
-    and the status, change it (`apply`), save the changed fields, log the event (the board and
-    streams follow it), keep the day's average wait when the call time moved.
+    and the status, change it (`apply`), save the changed fields with the event it logs (the
+    board and streams follow it; on PostgreSQL one statement), keep the day's average wait when
+    the call time moved.
 
     `locked`: the caller locked the row in this transaction and checked the officer's role at
     the ticket's office already (`_lock_current`, one press of "next")."""
-    if not locked:
+    if isinstance(ticket, CurrentOf):
+        found = hotsql.lock_current_ticket(ticket.counter_id)
+        if found is None:
+            raise NoCurrentTicket()
+        ticket = _with_lookups(*found)
+        _require_staff(officer, ticket.office)
+    elif not locked:
         ticket = _lock_ticket(ticket)
         _require_staff(officer, ticket.office)
     _check_status(ticket, allowed, verb)
     counter = ticket.counter  # before the change (transfer and resume clear it)
     step = apply(ticket)
-    hotsql.update(ticket, step.fields)  # ticket.save(update_fields=...) without the compile
     _event(
         ticket,
         step.kind,
         counter=counter if step.counter is _SAME else step.counter,
         actor=officer,
+        save_fields=step.fields,
         **({} if step.called_before is _SAME else {"wait_from": step.called_before}),
         **step.detail,
     )
@@ -363,7 +388,7 @@ def _ticket_action(
 
 
 @transaction.atomic
-def ticket_recall(*, ticket: Ticket, officer: Any = None) -> Ticket:
+def ticket_recall(*, ticket: Ticket | CurrentOf, officer: Any = None) -> Ticket:
     """Call the same ticket again (the citizen did not come yet)."""
 
     def apply(t: Ticket) -> _Step:
@@ -395,13 +420,13 @@ _NO_SHOW: dict[str, Any] = {"allowed": (Status.CALLED,), "verb": "báo vắng m�
 
 
 @transaction.atomic
-def ticket_no_show(*, ticket: Ticket, officer: Any = None) -> Ticket:
+def ticket_no_show(*, ticket: Ticket | CurrentOf, officer: Any = None) -> Ticket:
     """The called citizen did not come."""
     return _ticket_action(ticket, officer=officer, **_NO_SHOW)
 
 
 @transaction.atomic
-def ticket_start(*, ticket: Ticket, officer: Any = None) -> Ticket:
+def ticket_start(*, ticket: Ticket | CurrentOf, officer: Any = None) -> Ticket:
     """The citizen is at the counter: service starts."""
 
     def apply(t: Ticket) -> _Step:
@@ -437,13 +462,13 @@ _FINISH: dict[str, Any] = {
 
 
 @transaction.atomic
-def ticket_finish(*, ticket: Ticket, officer: Any = None) -> Ticket:
+def ticket_finish(*, ticket: Ticket | CurrentOf, officer: Any = None) -> Ticket:
     """Service finished (a called ticket finished directly counts as started when called)."""
     return _ticket_action(ticket, officer=officer, **_FINISH)
 
 
 @transaction.atomic
-def ticket_park(*, ticket: Ticket, officer: Any = None) -> Ticket:
+def ticket_park(*, ticket: Ticket | CurrentOf, officer: Any = None) -> Ticket:
     """Set a called/serving ticket aside (the citizen must fetch a paper); resume it with ticket_resume."""
 
     def apply(t: Ticket) -> _Step:
@@ -486,7 +511,7 @@ def ticket_resume(*, ticket: Ticket, officer: Any = None) -> Ticket:
 @transaction.atomic
 def ticket_transfer(
     *,
-    ticket: Ticket,
+    ticket: Ticket | CurrentOf,
     to_service: Service | None = None,
     to_counter: Counter | None = None,
     officer: Any = None,

@@ -331,15 +331,9 @@ def _ticket_with_counter(where: str, params: list[Any]) -> tuple[Ticket, Counter
     return ticket, counter
 
 
-def update(obj: Model, fields: Sequence[str]) -> None:
-    """`obj.save(update_fields=fields)` for a model without save() logic, as one UPDATE."""
-    sql, params = update_statement(obj, fields)
-    with prepared_cursor() as cur:
-        cur.execute(sql, params)
-
-
 def update_statement(obj: Model, fields: Sequence[str]) -> tuple[str, list[Any]]:
-    """`update`'s statement and parameters (`event_insert` can run it in its own statement)."""
+    """`obj.save(update_fields=fields)` for a model without save() logic, as one UPDATE: its
+    statement and parameters (`event_insert` runs it, on PostgreSQL in its own statement)."""
     model = type(obj)
     sets, params = [], []
     for name in fields:

@@ -198,22 +198,15 @@ def test_two_presses_at_once_end_one_ticket_and_call_one(at):
     assert statuses == {first.pk: Status.DONE, second.pk: Status.CALLED, third.pk: Status.WAITING}
 
 
-@pytest.mark.skipif(
+_PG_ONLY = pytest.mark.skipif(
     __import__("django.db").db.connection.vendor != "postgresql", reason="PostgreSQL's row locks"
 )
-@pytest.mark.django_db(transaction=True)
-def test_a_press_that_waited_for_the_ticket_it_names_is_refused_after_the_other_commits(at):
-    """PostgreSQL, made to happen in this order: a first press holds the current ticket's row,
-    ends it and calls the next; a second press naming the same ticket waits for the row; the
-    first commits. The second's locked read then finds nothing (the ended ticket no longer
-    qualifies, the one called since is not in its snapshot): it must look again and refuse,
-    not call past the citizen just called."""
-    import threading
 
-    from django.db import connections, transaction
 
+def _one_counter(n):
+    """An office with one service and one counter, its official, `n` tickets, the first called."""
     from factories import CounterFactory, OfficeFactory, StaffRoleFactory
-    from motcua.org.models import Counter, Role
+    from motcua.org.models import Role
     from motcua.queueing.models import CounterService, Service
 
     office = OfficeFactory()
@@ -221,50 +214,54 @@ def test_a_press_that_waited_for_the_ticket_it_names_is_refused_after_the_other_
     counter = CounterFactory(office=office, number=1)
     CounterService.objects.create(counter=counter, service=svc)
     officer = StaffRoleFactory(unit=office.unit, role=Role.RECEPTION).user
-    first, second, third = _issue(office, svc, 3)
+    tickets = _issue(office, svc, n)
     services.ticket_call_next(counter=counter, officer=officer)
+    return counter, officer, tickets
+
+
+def _while_a_press_holds_the_row(counter, officer, display, other):
+    """In this order: a press ending `display` at `counter` (and calling the next) holds its
+    transaction open, the current ticket's row locked; `other()` starts in another thread and
+    waits for that row; the press commits. What `other` returned, or raised."""
+    import threading
+
+    from django.db import connections, transaction
+
+    from motcua.org.models import Counter
+
     holding, commit = threading.Event(), threading.Event()
     outcome: list[object] = []
 
-    def first_press() -> None:
+    def the_press() -> None:
         try:
             with transaction.atomic():
                 services.ticket_call_next_ending(
-                    counter=Counter(pk=counter.pk), officer=officer, end="finish",
-                    display=first.display,
-                )  # fmt: skip
+                    counter=Counter(pk=counter.pk), officer=officer, end="finish", display=display
+                )
                 holding.set()
                 commit.wait(20)
         finally:
             connections.close_all()
 
-    def second_press() -> None:
+    def the_other() -> None:
         try:
-            outcome.append(
-                services.ticket_call_next_ending(
-                    counter=Counter(pk=counter.pk),
-                    officer=officer,
-                    end="finish",
-                    display=first.display,
-                )  # fmt: skip
-            )
-        except Exception as exc:  # noqa: BLE001 (the assertion below says which)
+            outcome.append(other())
+        except Exception as exc:  # noqa: BLE001 (the caller's assertion says which)
             outcome.append(exc)
         finally:
             connections.close_all()
 
-    a = threading.Thread(target=first_press)
+    a = threading.Thread(target=the_press)
     a.start()
     assert holding.wait(20)
-    b = threading.Thread(target=second_press)
+    b = threading.Thread(target=the_other)
     b.start()
-    _until_a_row_lock_is_awaited()  # the second press waits on the ticket's row lock
+    _until_a_row_lock_is_awaited()
     commit.set()
     a.join(20)
     b.join(20)
-    assert len(outcome) == 1 and isinstance(outcome[0], services.TicketNotCurrent)
-    statuses = dict(Ticket.objects.values_list("pk", "status"))
-    assert statuses == {first.pk: Status.DONE, second.pk: Status.CALLED, third.pk: Status.WAITING}
+    assert len(outcome) == 1, outcome
+    return outcome[0]
 
 
 def _until_a_row_lock_is_awaited() -> None:
@@ -284,9 +281,31 @@ def _until_a_row_lock_is_awaited() -> None:
     pytest.fail("nobody waited on the row")
 
 
-@pytest.mark.skipif(
-    __import__("django.db").db.connection.vendor != "postgresql", reason="PostgreSQL's row locks"
-)
+@_PG_ONLY
+@pytest.mark.django_db(transaction=True)
+def test_a_press_that_waited_for_the_ticket_it_names_is_refused_after_the_other_commits(at):
+    """PostgreSQL, made to happen in this order: a first press holds the current ticket's row,
+    ends it and calls the next; a second press naming the same ticket waits for the row; the
+    first commits. The second's locked read then finds nothing (the ended ticket no longer
+    qualifies, the one called since is not in its snapshot): it must look again and refuse,
+    not call past the citizen just called."""
+    from motcua.org.models import Counter
+
+    counter, officer, (first, second, third) = _one_counter(3)
+    outcome = _while_a_press_holds_the_row(
+        counter,
+        officer,
+        first.display,
+        lambda: services.ticket_call_next_ending(
+            counter=Counter(pk=counter.pk), officer=officer, end="finish", display=first.display
+        ),
+    )
+    assert isinstance(outcome, services.TicketNotCurrent), outcome
+    statuses = dict(Ticket.objects.values_list("pk", "status"))
+    assert statuses == {first.pk: Status.DONE, second.pk: Status.CALLED, third.pk: Status.WAITING}
+
+
+@_PG_ONLY
 @pytest.mark.django_db(transaction=True)
 def test_a_button_that_waited_for_the_current_ticket_never_acts_on_the_one_called_since(at):
     """PostgreSQL: a press holds the current ticket's row, ends it and calls the next; the API's
@@ -294,55 +313,13 @@ def test_a_button_that_waited_for_the_current_ticket_never_acts_on_the_one_calle
     row in its own locked read. After the press commits, the ticket it waited for is ended and
     the one called since is not in its snapshot: it is refused (no_current_ticket) and the
     citizen just called is left alone."""
-    import threading
-
-    from django.db import connections, transaction
-
-    from factories import CounterFactory, OfficeFactory, StaffRoleFactory
-    from motcua.org.models import Counter, Role
-    from motcua.queueing.models import CounterService, Service
-
-    office = OfficeFactory()
-    svc = Service.objects.create(office=office, code="A", name="Hộ tịch")
-    counter = CounterFactory(office=office, number=1)
-    CounterService.objects.create(counter=counter, service=svc)
-    officer = StaffRoleFactory(unit=office.unit, role=Role.RECEPTION).user
-    first, second = _issue(office, svc, 2)
-    services.ticket_call_next(counter=counter, officer=officer)
-    holding, commit = threading.Event(), threading.Event()
-    outcome: list[object] = []
-
-    def the_press() -> None:
-        try:
-            with transaction.atomic():
-                services.ticket_call_next_ending(
-                    counter=Counter(pk=counter.pk), officer=officer, end="finish",
-                    display=first.display,
-                )  # fmt: skip
-                holding.set()
-                commit.wait(20)
-        finally:
-            connections.close_all()
-
-    def the_button() -> None:
-        try:
-            outcome.append(
-                services.ticket_finish(ticket=services.CurrentOf(counter.pk), officer=officer)
-            )
-        except Exception as exc:  # noqa: BLE001 (the assertion below says which)
-            outcome.append(exc)
-        finally:
-            connections.close_all()
-
-    a = threading.Thread(target=the_press)
-    a.start()
-    assert holding.wait(20)
-    b = threading.Thread(target=the_button)
-    b.start()
-    _until_a_row_lock_is_awaited()
-    commit.set()
-    a.join(20)
-    b.join(20)
-    assert len(outcome) == 1 and isinstance(outcome[0], services.NoCurrentTicket), outcome
+    counter, officer, (first, second) = _one_counter(2)
+    outcome = _while_a_press_holds_the_row(
+        counter,
+        officer,
+        first.display,
+        lambda: services.ticket_finish(ticket=services.CurrentOf(counter.pk), officer=officer),
+    )
+    assert isinstance(outcome, services.NoCurrentTicket), outcome
     statuses = dict(Ticket.objects.values_list("pk", "status"))
     assert statuses == {first.pk: Status.DONE, second.pk: Status.CALLED}

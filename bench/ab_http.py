@@ -13,10 +13,11 @@ press of "next" each. The idle side waits meanwhile, so the two sides see the sa
 the machine and never load it at once.
 
 Printed for each operation: the median (25th–75th percentile) over the rounds of the rate and
-of the server's CPU per request (both worker processes and their parent), and the head ÷ base
-ratio with the middle half of the paired rounds' ratios; every ticket checked in called exactly
-once (duplicates, called twice, lost, errors: summed over the rounds). Nothing here is timed in
-a test.
+of the server's CPU per request (both worker processes and their parent), and the median of the
+paired rounds' head ÷ base ratios with their middle half; every ticket checked in called exactly
+once (duplicates, called twice, lost, errors: summed over the measured rounds, the warm-up's
+not counted). A request that got no answer (reset, timeout) counts as an error. Nothing here is
+timed in a test.
 """
 
 from __future__ import annotations
@@ -80,23 +81,38 @@ class Side:
         self.results.setdefault(name, []).append((units / wall, 1e3 * cpu / max(requests, 1)))
         return extra
 
-    def _issue(self) -> set[str]:
+    def _post(self, path: str, body: Any = None) -> tuple[int, Any]:
+        """(status, answer) of the official's POST; 0 for a request with no answer (reset,
+        timeout)."""
+        try:
+            status, answer, _ = qh._request(self.port, "POST", path, body=body, token=self.token)
+        except OSError:
+            return 0, None
+        return status, answer
+
+    def _issue(self) -> tuple[int, int, set[str]]:
+        """(tickets issued, requests, their numbers): `--citizens` check-ins at C=16."""
         numbers = list(range(self.citizen, self.citizen + ARGS.citizens))
         self.citizen += ARGS.citizens
 
-        def check_in(n: int) -> tuple[int, Any, float]:
-            body = {"qr": qh._qr(n), "office": self.office, "service": "A"}
-            return qh._request(self.port, "POST", "/api/v1/kiosk/check-in", body)
+        def check_in(n: int) -> tuple[int, Any]:
+            try:
+                status, answer, _ = qh._check_in(self.office, n, port=self.port)
+            except OSError:
+                return 0, None
+            return status, answer
 
         res, _ = qh._run(C, numbers, check_in)
         ok = [r[1]["ticket"] for r in res if r[0] == 201]
-        self.faults["errors"] += len(res) - len(ok)
+        self.faults["errors"] += len(numbers) - len(ok)
         self.faults["duplicates"] += len(ok) - len(set(ok))
-        return set(ok)
+        return len(ok), len(numbers), set(ok)
 
     def _serve(self, issued: set[str], press: bool) -> tuple[int, int, None]:
         """The counters serve the line until it is empty: a call and a finish per citizen, or
-        one press of "next" that names the ticket it ends."""
+        one press of "next" that names the ticket it ends. A desk stops after 5 refused calls
+        in a row, or at a refused finish (its ticket stays called: every call after it would
+        be refused as busy)."""
         called: list[str] = []
         requests = [0]
         lock = threading.Lock()
@@ -106,13 +122,7 @@ class Side:
             failed = 0
             while failed < 5:
                 body = {"end": "finish", "ticket": current} if press and current else None
-                status, answer, _ = qh._request(
-                    self.port,
-                    "POST",
-                    f"/api/v1/counters/{counter_id}/call-next",
-                    body=body,
-                    token=self.token,
-                )
+                status, answer = self._post(f"/api/v1/counters/{counter_id}/call-next", body)
                 with lock:
                     requests[0] += 1
                 if status == 204:
@@ -126,16 +136,14 @@ class Side:
                 with lock:
                     called.append(current)
                 if not press:
-                    status, _, _ = qh._request(
-                        self.port,
-                        "POST",
-                        f"/api/v1/counters/{counter_id}/tickets/current/finish",
-                        body={},
-                        token=self.token,
+                    status, _ = self._post(
+                        f"/api/v1/counters/{counter_id}/tickets/current/finish", {}
                     )
                     with lock:
                         requests[0] += 1
                         self.faults["errors"] += status != 200
+                    if status != 200:
+                        return
 
         qh._counters_together(self.counters, desk)
         self.faults["called twice"] += len(called) - len(set(called))
@@ -143,11 +151,9 @@ class Side:
         return len(called), requests[0], None
 
     def round(self) -> None:
-        issued = self._timed(
-            "issue a ticket", lambda: (ARGS.citizens, ARGS.citizens, self._issue())
-        )
+        issued = self._timed("issue a ticket", self._issue)
         self._timed("call next + finish (citizens/s)", lambda: self._serve(issued, press=False))
-        issued = self._issue()
+        issued = self._issue()[2]
         self._timed("next, one press (citizens/s)", lambda: self._serve(issued, press=True))
 
 
@@ -165,15 +171,18 @@ def _report(base: Side, head: Side) -> None:
             b = [r[i] for r in base.results[name]]
             h = [r[i] for r in head.results[name]]
             ratios = [y / x for x, y in zip(b, h, strict=True) if x]
-            lo, _, hi = _quartiles(ratios)
             b25, bm, b75 = _quartiles(b)
             h25, hm, h75 = _quartiles(h)
             digits = 0 if i == 0 else 2
             cells += [
                 f"{bm:,.{digits}f} ({b25:,.{digits}f}–{b75:,.{digits}f})",
                 f"{hm:,.{digits}f} ({h25:,.{digits}f}–{h75:,.{digits}f})",
-                f"×{hm / bm:.2f} (×{lo:.2f}–×{hi:.2f})",
             ]
+            if ratios:  # the median of the paired rounds' ratios, and their middle half
+                lo, mid, hi = _quartiles(ratios)
+                cells.append(f"×{mid:.2f} (×{lo:.2f}–×{hi:.2f})")
+            else:
+                cells.append("–")
         print(f"| {name} | " + " | ".join(cells) + " |")
     for side in (base, head):
         faults = ", ".join(f"{k} {side.faults[k]}" for k in ("duplicates", "called twice", "lost", "errors"))  # fmt: skip
@@ -201,8 +210,9 @@ def main() -> None:
         for _ in range(ARGS.warmup):
             base.round()
             head.round()
-        for side in (base, head):
+        for side in (base, head):  # the warm-up's figures and faults are not reported
             side.results.clear()
+            side.faults.clear()
         for r in range(ARGS.rounds):
             for side in (base, head) if r % 2 == 0 else (head, base):
                 side.round()

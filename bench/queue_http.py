@@ -162,10 +162,13 @@ def _request(
     return response.status, data, elapsed
 
 
-def _check_in(office: str, n: int) -> tuple[int, Any, float]:
-    """A kiosk's check-in by QR of citizen number `n`."""
+def _check_in(office: str, n: int, port: int | None = None) -> tuple[int, Any, float]:
+    """A kiosk's check-in by QR of citizen number `n` (on PORT, or `port`)."""
     return _request(
-        PORT, "POST", "/api/v1/kiosk/check-in", {"qr": _qr(n), "office": office, "service": "A"}
+        port or PORT,
+        "POST",
+        "/api/v1/kiosk/check-in",
+        {"qr": _qr(n), "office": office, "service": "A"},
     )
 
 

@@ -165,8 +165,9 @@ def test_matches_brute_force_with_hidden_rows(n, people, hidden, seed):
 
 @pytest.mark.parametrize("best", [0, 24_999, 25_000, 49_999])
 def test_a_large_gallery_searched_in_two_halves_finds_the_same(best):
-    """From SPLIT_ROWS rows the product runs in two halves at once: the same scores, whichever
-    half (or edge of a half) holds the best and the second-best citizens."""
+    """From SPLIT_ROWS rows the product runs in two halves at once: the same scores (up to
+    float32 rounding: BLAS may block the rows of a half differently), whichever half (or edge
+    of a half) holds the best and the second-best citizens."""
     from motcua.biometrics import gallery
 
     n = 50_000
@@ -176,7 +177,7 @@ def test_a_large_gallery_searched_in_two_halves_finds_the_same(best):
     second = (best + n // 2) % n
     m[second] = near(m[best], 0.7, seed=3)
     q = near(m[best], 0.9, seed=4)
-    assert np.array_equal(gallery._scores(m, q), m @ q)
+    np.testing.assert_allclose(gallery._scores(m, q), m @ q, rtol=0, atol=1e-6)
     r = search(m, ids, q, threshold=0.42, margin=0.08)
     assert (r.status, r.best_id, r.best_row) == ("match", best + 1, best)
     assert r.second_score == pytest.approx(float(m[second] @ q), abs=1e-6)
@@ -184,3 +185,24 @@ def test_a_large_gallery_searched_in_two_halves_finds_the_same(best):
     valid[best] = False  # the best row expired: the next one is found in the other half
     r = search(m, ids, q, threshold=0.42, margin=0.08, valid=valid)
     assert r.best_row == second
+
+
+def test_a_forked_child_searches_with_its_own_helper_thread():
+    """A process forked after a large search (gunicorn --preload, a task worker) has no helper
+    thread of its own: its first large search must not wait for the parent's."""
+    import os
+
+    from motcua.biometrics import gallery
+
+    m = random_units(gallery.SPLIT_ROWS + 2, seed=9)
+    q = near(m[5], 0.9, seed=2)
+    assert search(m, np.arange(m.shape[0]), q, threshold=0.42, margin=0.08).best_row == 5
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if its search answers, killed by the alarm otherwise
+        import signal
+
+        signal.alarm(20)
+        r = search(m, np.arange(m.shape[0]), q, threshold=0.42, margin=0.08)
+        os._exit(0 if r.best_row == 5 else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -103,8 +103,8 @@ def test_a_counters_current_ticket_is_found_through_its_index_in_a_generic_plan(
             counter_id=counter.pk, office_id=office.pk, service_ids=[svc_a.pk, svc_b.pk],
             day=today, lanes=3, regular_limit=40,
         ),
-        "finish": lambda: hotsql.current_ticket_id(counter.pk),
-        "press": lambda: hotsql.lock_current_ticket(counter.pk),
+        "the buttons and the press": lambda: hotsql.lock_current_ticket(counter.pk),
+        "the press's second look": lambda: hotsql.current_ticket_id(counter.pk),
         "check-in's free counters": lambda: hotsql.busy_counters([c.pk for c in counters]),
     }  # fmt: skip
     for name, fn in reads.items():
@@ -118,5 +118,5 @@ def test_a_counters_current_ticket_is_found_through_its_index_in_a_generic_plan(
         assert reads, name  # the counter's current ticket is looked up
         for line, rows in reads:
             # Through an index, expecting the few current tickets: not a scan of the table (the
-            # call's check with LIMIT 1), nor every ticket of the counter sorted (the finish's).
+            # call's check with LIMIT 1), nor every ticket of the counter sorted (the buttons').
             assert "Seq Scan" not in line and rows < 50, (name, line)

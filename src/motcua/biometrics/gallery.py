@@ -7,6 +7,7 @@ far below the model's own time, so there is no approximate index to lose recall.
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,9 +25,22 @@ HIDDEN = np.float32(-2.0)
 # thread (numpy releases the GIL in the product; OpenBLAS itself runs one thread, see
 # motcua/__init__.py): at 100,000 rows 1.6 → 0.9 ms of wall time on two cores, for ~0.05 ms of
 # hand-off. Below it the hand-off costs more than the half it saves (10,000 rows: ~0.15 ms).
+# One helper thread per process: searches running at once in threads of one process wait for
+# it in turn (the second halves queue), which costs them time, never a wrong score. The halves'
+# scores equal the whole product's up to float32 rounding (BLAS may block rows differently).
 SPLIT_ROWS = 32_768
 _HALF: ThreadPoolExecutor | None = None
 _HALF_LOCK = threading.Lock()
+
+
+def _forget_half_pool() -> None:
+    """In a forked child (gunicorn --preload, a task worker): the parent's helper thread does not
+    exist there, and a search waiting on it would wait forever; the child starts its own."""
+    global _HALF, _HALF_LOCK
+    _HALF, _HALF_LOCK = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_half_pool)
 
 
 def _half_pool() -> ThreadPoolExecutor:

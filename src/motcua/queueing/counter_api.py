@@ -21,7 +21,6 @@ from motcua.org.models import Counter
 from motcua.queueing import lookups, selectors, services
 from motcua.queueing.api import ErrorOut, TicketOut, request_fields, resolve_service
 from motcua.queueing.models import EventKind, Service, Status, Ticket
-from motcua.queueing.services import NoCurrentTicket  # noqa: F401  (its home was here)
 
 router = Router(tags=["queueing"])
 
@@ -44,12 +43,6 @@ def _text(value: Any) -> str:
     return (
         str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
     )
-
-
-def _current(counter: Counter) -> services.CurrentOf:
-    """The counter's current ticket: the action's own transaction reads and locks it in one
-    statement (NoCurrentTicket when there is none)."""
-    return services.CurrentOf(counter.pk)
 
 
 def _parked(counter: Counter, wanted: str) -> Ticket:
@@ -147,6 +140,8 @@ def counter_ticket_action(request: HttpRequest, counter_id: int, action: str) ->
     services._require_staff(request.user, counter.office)
     body = request_fields(request)
     officer = request.user
+    # The counter's current ticket (`CurrentOf`) is read and locked by the action's own
+    # transaction, in one statement; none: 409 no_current_ticket.
     if action == "resume":
         ticket = services.ticket_resume(
             ticket=_parked(counter, _text(body.get("ticket"))), officer=officer
@@ -154,8 +149,11 @@ def counter_ticket_action(request: HttpRequest, counter_id: int, action: str) ->
     elif action == "transfer":
         to_service, to_counter = _transfer_targets(counter, body)
         ticket = services.ticket_transfer(
-            ticket=_current(counter), to_service=to_service, to_counter=to_counter, officer=officer
+            ticket=services.CurrentOf(counter.pk),
+            to_service=to_service,
+            to_counter=to_counter,
+            officer=officer,
         )
     else:
-        ticket = _SIMPLE[action](ticket=_current(counter), officer=officer)
+        ticket = _SIMPLE[action](ticket=services.CurrentOf(counter.pk), officer=officer)
     return selectors.ticket_view(ticket)

@@ -349,9 +349,12 @@ def update_statement(obj: Model, fields: Sequence[str]) -> tuple[str, list[Any]]
 def _with_update(
     statement: tuple[str, list[Any]] | None, sql: str, params: list[Any]
 ) -> tuple[str, list[Any]]:
-    """`sql` (a statement that starts with WITH) preceded by `statement` (an UPDATE of
-    `update_statement`) as one more data-modifying WITH query: both run in one statement, on
-    one snapshot, the UPDATE whether or not anything refers to it (PostgreSQL)."""
+    """`sql` (a statement that starts with WITH) with `statement` (an UPDATE of
+    `update_statement`) as one more data-modifying WITH query: one statement, one snapshot,
+    one round trip (PostgreSQL). Nothing refers to the UPDATE, so PostgreSQL runs it after the
+    main query, the event's INSERT; both take effect together, in this transaction that holds
+    the ticket's row, and neither reads the other's rows (no trigger of ours on either table;
+    the event's foreign key is checked at the statement's end)."""
     if statement is None:
         return sql, params
     assert sql.startswith("WITH ")
@@ -361,6 +364,12 @@ def _with_update(
 # The NOTIFY an event's INSERT sends (PostgreSQL): `broker.signal_template`'s payload with each
 # `broker.ID_SLOT` (chr(1)) replaced by the new event's id; parameters: channel, template.
 _NOTICE = "pg_notify(%s, replace(%s, chr(1), e.id::text))"
+
+
+def _told(notify: str | None, notice: str | None) -> tuple[str, list[Any]]:
+    """The select-list item of an event's statement that sends its NOTIFY (`_NOTICE`), and its
+    parameters (the statement's last); NULL when there is no channel to tell."""
+    return (_NOTICE, [notify, notice]) if notify is not None else ("NULL", [])
 
 
 # The columns of a TicketEvent INSERT, in the order of `_event_values`.
@@ -406,8 +415,8 @@ def event_insert(
     `notify` (PostgreSQL): a channel told `notice` by the same statement (`pg_notify`,
     delivered at commit as `broker.publish` does it), one round trip less; `notice` is
     `broker.signal_template`'s, each `broker.ID_SLOT` in it replaced by the new event's id.
-    `ticket_update`: the ticket's UPDATE (`update_statement`), run first: on PostgreSQL in the
-    same statement, one round trip less again."""
+    `ticket_update`: the ticket's UPDATE (`update_statement`): on PostgreSQL in the same
+    statement (`_with_update`), one round trip less again; elsewhere run just before."""
     values = _event_values(ticket_id, office_id, kind, at, counter_id, actor_id, detail)
     sql = (
         f"INSERT INTO {_q(TicketEvent._meta.db_table)} "
@@ -420,12 +429,12 @@ def event_insert(
         ticket_update = None
     with prepared_cursor() as cur:
         if _postgres() and (notify is not None or ticket_update is not None):
-            told = _NOTICE if notify is not None else "NULL"
+            told, told_params = _told(notify, notice)
             cur.execute(
                 *_with_update(
                     ticket_update,
                     f"WITH e AS ({sql} RETURNING id) SELECT e.id, {told} FROM e",
-                    [*values, *([notify, notice] if notify is not None else [])],
+                    [*values, *told_params],
                 )
             )
             return int(cur.fetchone()[0])
@@ -453,11 +462,11 @@ def event_insert_tallied(
     ticket_update: tuple[str, list[Any]] | None = None,
 ) -> tuple[int, bool]:
     """PostgreSQL: `event_insert` and `wait_tally_add` in one statement (data-modifying WITH
-    queries, each run once), after the ticket's UPDATE when given (as `event_insert`); (the
+    queries, each run once), with the ticket's UPDATE when given (as `event_insert`); (the
     event's id, whether the tally was kept)."""
     assert _postgres()
     values = _event_values(ticket_id, office_id, kind, at, counter_id, actor_id, detail)
-    told = _NOTICE if notify is not None else "NULL"
+    told, told_params = _told(notify, notice)
     sql = (
         f"WITH e AS (INSERT INTO {_q(TicketEvent._meta.db_table)} "  # noqa: S608
         f"{_EVENT_COLUMNS} "
@@ -466,9 +475,7 @@ def event_insert_tallied(
         "wait_count = wait_count + %s WHERE office_id = %s AND date = %s AND wait_count >= 0 "
         f"RETURNING 1) SELECT e.id, (SELECT COUNT(*) FROM d), {told} FROM e"
     )
-    params = [*values, seconds, count, office_id, _prep(QueueDay, "date", day)]
-    if notify is not None:
-        params += [notify, notice]
+    params = [*values, seconds, count, office_id, _prep(QueueDay, "date", day), *told_params]
     with prepared_cursor() as cur:
         cur.execute(*_with_update(ticket_update, sql, params))
         pk, kept, _ = cur.fetchone()
@@ -505,7 +512,7 @@ def issue_insert(
         return None
     insert_ticket, ticket_params = parts
     seq, key, value = _q(NumberSequence._meta.db_table), _q("key"), _q("value")
-    told = _NOTICE if notify is not None else "NULL"
+    told, told_params = _told(notify, notice)
     sql = (
         f"WITH n AS (UPDATE {seq} SET {value} = {value} + 1 WHERE {key} = %s "  # noqa: S608
         f"RETURNING {value}), "
@@ -521,9 +528,8 @@ def issue_insert(
         str(EventKind.ISSUE),
         _prep(TicketEvent, "at", event_at),
         _prep(TicketEvent, "detail", event_detail),
+        *told_params,
     ]
-    if notify is not None:
-        params += [notify, notice]
     with prepared_cursor() as cur:
         cur.execute(sql, params)
         row = cur.fetchone()

@@ -199,7 +199,8 @@ def _event(
     `wait_from`: when the event moved the ticket's `called_at`, its value before: the day's
     wait tally is kept as `_wait_tally` keeps it (on PostgreSQL by the event's statement).
     `save_fields`: the ticket's fields the event's change saves (`ticket.save(update_fields=…)`
-    without the compile), written before the event; on PostgreSQL by the event's statement."""
+    without the compile), written with the event: on PostgreSQL by the event's statement,
+    elsewhere by an UPDATE just before its INSERT."""
     ev = TicketEvent(
         ticket=ticket,
         office_id=ticket.office_id,

@@ -229,7 +229,7 @@ def ticket_call_next_ending(
     return _call_next(counter=counter, officer=officer)
 
 
-def _lock_current(counter_id: int) -> Ticket | None:
+def _lock_current(counter_id: int, *, second_look: bool = True) -> Ticket | None:
     """The counter's current ticket, its row locked, with its counter and lookups' office and
     service; None when it has none.
 
@@ -238,9 +238,10 @@ def _lock_current(counter_id: int) -> Ticket | None:
     ticket that press called is not in this statement's snapshot: the read comes back empty
     though the counter has a current ticket. So an empty answer is checked again the two-step
     way (the current ticket's id in a new statement, then its row locked), and a second press
-    of the same button is refused as before instead of calling past the citizen just called."""
+    of the same button is refused as before instead of calling past the citizen just called.
+    `second_look=False` (a button that names no ticket, `CurrentOf`): the empty answer stands."""
     found = hotsql.lock_current_ticket(counter_id)
-    if found is None and _is_postgres():
+    if found is None and second_look and _is_postgres():
         current = hotsql.current_ticket_id(counter_id)
         if current is not None:
             found = hotsql.lock_ticket(current)
@@ -364,10 +365,10 @@ def _ticket_action(
     `locked`: the caller locked the row in this transaction and checked the officer's role at
     the ticket's office already (`_lock_current`, one press of "next")."""
     if isinstance(ticket, CurrentOf):
-        found = hotsql.lock_current_ticket(ticket.counter_id)
-        if found is None:
+        current = _lock_current(ticket.counter_id, second_look=False)
+        if current is None:
             raise NoCurrentTicket()
-        ticket = _with_lookups(*found)
+        ticket = current
         _require_staff(officer, ticket.office)
     elif not locked:
         ticket = _lock_ticket(ticket)

@@ -224,9 +224,12 @@ def lookup(request: HttpRequest) -> HttpResponse:
         from motcua.dossiers.models import Dossier
         from motcua.dossiers.services import dossier_by_number
 
+        # The whole row, with its procedure and version: the money and delivery parts below
+        # read the fee fields, the channel and the procedure (with `.only("id", "status")`
+        # each of them was one more query when touched, 7 per lookup).
         dossier = (
             dossier_by_number(Dossier.objects, form.cleaned_data["code"])
-            .only("id", "status")
+            .select_related("procedure", "procedure_version")
             .first()
         )
         can_rate = bool(

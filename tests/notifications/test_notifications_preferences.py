@@ -235,3 +235,26 @@ def test_an_anonymous_booking_never_changes_a_known_citizens_recorded_choice(
     )
     assert recipients and "attacker@example.com" not in recipients
     assert all("0987000111" not in r for r in recipients)
+
+
+@pytest.mark.django_db
+def test_the_calls_read_of_contact_choices_is_prepared_on_postgresql(settings):
+    """Every call-next reads the called citizens' contact choices (one or two of them): on
+    PostgreSQL that statement is prepared once per connection, not planned at every call
+    (planning it cost twenty times its execution), and answers the same."""
+    from django.db import connection
+
+    from factories import CitizenFactory
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements: PostgreSQL only")
+    settings.DB_PREPARED_STATEMENTS = True
+    a, b = CitizenFactory(), CitizenFactory()
+    pref = ContactPreference.objects.create(citizen=a, channels=["sms"], phone=a.phone)
+    for _ in range(3):
+        assert [p.pk for p in services._prefs_of({a.pk})] == [pref.pk]
+        assert [p.citizen_id for p in services._prefs_of({a.pk, b.pk})] == [a.pk]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [r[0] for r in cursor.fetchall()]
+    assert sum('FROM "notifications_contactpreference"' in s for s in prepared) == 2

@@ -333,7 +333,8 @@ def _ticket_with_counter(where: str, params: list[Any]) -> tuple[Ticket, Counter
 
 def update_statement(obj: Model, fields: Sequence[str]) -> tuple[str, list[Any]]:
     """`obj.save(update_fields=fields)` for a model without save() logic, as one UPDATE: its
-    statement and parameters (`event_insert` runs it, on PostgreSQL in its own statement)."""
+    statement and parameters (`event_insert` runs it, on PostgreSQL inside the event's
+    statement)."""
     model = type(obj)
     sets, params = [], []
     for name in fields:

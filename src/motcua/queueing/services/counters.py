@@ -337,7 +337,7 @@ class NoCurrentTicket(Conflict):
 
 @dataclass(frozen=True)
 class CurrentOf:
-    """ "The current ticket of this counter", for a button that names no ticket (the API's
+    """The current ticket of this counter, for a button that names no ticket (the API's
     `.../tickets/current/{action}`, a hardware button): the button's own transaction reads and
     locks it in one statement (`hotsql.lock_current_ticket`), NoCurrentTicket when there is none.
 

@@ -90,9 +90,10 @@ def call_asgi(
 
 
 def _headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """But Date and Content-Length, and a new CSRF cookie (random in each of Django's answers)."""
+    """But Date and Content-Length, and a new CSRF cookie (random in each of Django's answers,
+    and its expiry date is the second of the answer: two answers can straddle a second)."""
     return [
-        (k, re.sub(rb"csrftoken=\w+", b"csrftoken=?", v))
+        (k, re.sub(rb"expires=[^;]+", b"expires=?", re.sub(rb"csrftoken=\w+", b"csrftoken=?", v)))
         for k, v in headers
         if k.lower() not in (b"content-length", b"date")
     ]

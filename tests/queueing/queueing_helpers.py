@@ -50,3 +50,15 @@ def history(office, services, *, days: int, counters=()) -> list:
         for d in range(1, days + 1)
         for n, svc in enumerate(services)
     ]
+
+
+def unrandom_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """An ASGI answer's headers with what differs between two answers of the same request
+    blanked: a new CSRF cookie is random in each answer (Django's, both times), and its
+    `expires` is the wall clock's second when each answer was made (Max-Age is compared)."""
+    import re
+
+    return [
+        (k, re.sub(rb"expires=[^;]+", b"expires=?", re.sub(rb"csrftoken=\w+", b"csrftoken=?", v)))
+        for k, v in headers
+    ]

@@ -9,12 +9,11 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import re
 from typing import Any
 
 import pytest
 from django.core.asgi import get_asgi_application
-from queueing_helpers import QR_A, QR_B
+from queueing_helpers import QR_A, QR_B, unrandom_headers
 
 from async_helpers import run_async
 from factories import OfficeFactory, StaffRoleFactory
@@ -90,13 +89,10 @@ def call_asgi(
 
 
 def _headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """But Date and Content-Length, and a new CSRF cookie (random in each of Django's answers,
-    and its expiry date is the second of the answer: two answers can straddle a second)."""
-    return [
-        (k, re.sub(rb"expires=[^;]+", b"expires=?", re.sub(rb"csrftoken=\w+", b"csrftoken=?", v)))
-        for k, v in headers
-        if k.lower() not in (b"content-length", b"date")
-    ]
+    """But Date and Content-Length, and the CSRF cookie's random parts (`unrandom_headers`)."""
+    return unrandom_headers(
+        [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"date")]
+    )
 
 
 _BY_DESIGN = ("ticket", "token", "url", "people_ahead", "estimated_wait_s")

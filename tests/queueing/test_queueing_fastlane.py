@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import pytest
 from django.core.asgi import get_asgi_application
 from django.db import connection
 from django.test import override_settings
+from queueing_helpers import unrandom_headers
 
 from async_helpers import run_async
 from factories import OfficeFactory
@@ -81,18 +81,11 @@ def _same(lane: BoardFastLane, reference: Any, path: str, headers=None, **kw: An
     mine = _call(lane, path, headers, **kw)
     theirs = _call(reference, path, headers, **kw)
     assert mine[0] == theirs[0]
-    assert _unrandom(mine[1]) == _unrandom(theirs[1])  # every header, in order, names as sent
+    assert unrandom_headers(mine[1]) == unrandom_headers(
+        theirs[1]
+    )  # every header, in order, names as sent
     assert mine[2] == theirs[2]
     return mine
-
-
-def _unrandom(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """A new CSRF cookie is random in each answer (Django's, both times), and its `expires`
-    is the wall clock's second when each answer was made (Max-Age is compared)."""
-    return [
-        (k, re.sub(rb"expires=[^;]+", b"expires=?", re.sub(rb"csrftoken=\w+", b"csrftoken=?", v)))
-        for k, v in headers
-    ]
 
 
 @pytest.fixture

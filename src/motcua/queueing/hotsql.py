@@ -424,11 +424,10 @@ def event_insert(
         f"{_EVENT_COLUMNS} "
         "VALUES (%s, %s, %s, %s, %s, %s, %s)"
     )
-    if ticket_update is not None and not _postgres():
-        with prepared_cursor() as cur:
-            cur.execute(*ticket_update)
-        ticket_update = None
     with prepared_cursor() as cur:
+        if ticket_update is not None and not _postgres():
+            cur.execute(*ticket_update)
+            ticket_update = None
         if _postgres() and (notify is not None or ticket_update is not None):
             told, told_params = _told(notify, notice)
             cur.execute(

@@ -37,6 +37,12 @@ CALL_WINDOW = 40
 # (every priority or booked one is read). Reading 40 parsed 40 rows' times and sorted them at
 # every call, inside the write lock.
 SERIAL_CALL_WINDOW = 8
+# Tickets a call tries to take in one statement (PostgreSQL, `hotsql.take`), in its line's order:
+# the statement reads every ticket it is given to find the first still free (40 rows, ~87
+# buffers and 0.6 ms of PostgreSQL's time per call under 16 counters: bench/README.md, eleventh
+# pass), while only the calls running at that moment can be ahead of this one on the same
+# tickets. When all of a batch are taken, the next batch is tried.
+TAKE_BATCH = 8
 
 
 # ---------------------------------------------------------------- errors

@@ -28,6 +28,7 @@ from motcua.queueing.models import (
 from motcua.queueing.services.base import (
     CALL_WINDOW,
     SERIAL_CALL_WINDOW,
+    TAKE_BATCH,
     CounterBusy,
     RecallLimit,
     ServiceUnavailable,
@@ -284,8 +285,8 @@ def _take_first(
     """The first ticket of `line` still waiting, called at `counter`; with the line after it."""
     officer_id = officer.pk if getattr(officer, "pk", None) else None
     position = {cand.id: i for i, cand in enumerate(line)}
-    for start in range(0, len(line), CALL_WINDOW):
-        batch = [cand.id for cand in line[start : start + CALL_WINDOW]]
+    for start in range(0, len(line), TAKE_BATCH):
+        batch = [cand.id for cand in line[start : start + TAKE_BATCH]]
         taken = hotsql.take(batch, now=now, counter_id=counter.pk, officer_id=officer_id)
         if taken is None:
             continue  # every one taken by other counters a moment ago

@@ -23,7 +23,9 @@ def _indexes(table: str) -> dict[str, tuple[list[str], bool]]:
             if connection.vendor == "postgresql":
                 cur.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
             else:
-                cur.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = %s", [name])
+                cur.execute(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = %s", [name]
+                )
             row = cur.fetchone()
             sql = (row[0] or "") if row else ""  # SQLite's automatic indexes have no SQL
             out[name] = (list(info["columns"]), " WHERE " in sql.upper())

@@ -99,15 +99,21 @@ def test_concurrent_check_ins_get_gapless_numbers_and_one_ticket_per_person(at):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_tickets_being_taken_are_skipped_beyond_the_call_window(at):
+@pytest.mark.parametrize("held_count", ["batch", "batch+1", "window+2"])
+def test_tickets_being_taken_are_skipped_beyond_the_call_window(at, held_count):
     """PostgreSQL: tickets another transaction holds (a counter taking them) are skipped, not
-    waited for, in calling order, also past the first CALL_WINDOW plain tickets read."""
+    waited for, in calling order: past a whole batch the take tries at once (TAKE_BATCH), and
+    past the first CALL_WINDOW plain tickets read."""
     if connection.vendor != "postgresql":
         pytest.skip("row locks: PostgreSQL (SQLite serialises every writer)")
     from django.db import transaction
 
     from factories import CounterFactory, OfficeFactory
-    from motcua.queueing.services.base import CALL_WINDOW
+    from motcua.queueing.services.base import CALL_WINDOW, TAKE_BATCH
+
+    n_held = {"batch": TAKE_BATCH, "batch+1": TAKE_BATCH + 1, "window+2": CALL_WINDOW + 2}[
+        held_count
+    ]
 
     office = OfficeFactory()
     svc = Service.objects.create(office=office, code="A", name="Hộ tịch")
@@ -117,7 +123,7 @@ def test_tickets_being_taken_are_skipped_beyond_the_call_window(at):
         services.ticket_issue(office=office, service=svc, citizen=None, method=Method.STAFF).ticket
         for _ in range(CALL_WINDOW + 5)
     ]
-    held = [t.pk for t in issued[: CALL_WINDOW + 2]]
+    held = [t.pk for t in issued[:n_held]]
     locked, release = threading.Event(), threading.Event()
 
     def holder():
@@ -137,7 +143,7 @@ def test_tickets_being_taken_are_skipped_beyond_the_call_window(at):
     finally:
         release.set()
         thread.join(30)
-    assert called is not None and called.pk == issued[CALL_WINDOW + 2].pk
+    assert called is not None and called.pk == issued[n_held].pk
     assert Ticket.objects.filter(status=Status.CALLED).count() == 1
 
 

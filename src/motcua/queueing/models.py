@@ -362,8 +362,9 @@ class Ticket(models.Model):
     booking = models.OneToOneField(
         Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="ticket"
     )
-    # No index of its own: every read of tickets by status names the office (the line's
-    # index) or the counter ((counter, status)).
+    # No index of its own (written at every update): the reads by status name the office and
+    # the day (the line's index), the counter ((counter, status)), or look for the few tickets
+    # still open (`ticket_open`).
     status = models.CharField(
         "trạng thái", max_length=20, choices=Status.choices, default=Status.WAITING
     )
@@ -436,6 +437,16 @@ class Ticket(models.Model):
             # status: queueing.hotsql), in calling order: a call takes its oldest plain tickets
             # by walking it, without sorting the whole line.
             models.Index(fields=["office", "service_date", "status", "waiting_since", "id"]),
+            # An office's tickets not ended yet, whatever their day (the day's close sweeps
+            # them, `hotsql.open_ticket_ids`): through the line's index that read walked the
+            # office's whole history. Partial: a ticket leaves it when it ends, so a finish
+            # does not write it. The statuses are written as literals in the read as here
+            # (SQLite takes a partial index only for a statement that repeats its condition).
+            models.Index(
+                fields=["office", "service_date"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="ticket_open",
+            ),
             # The same line's priority and booked tickets alone (few): a call, a check-in and a
             # ticket's place read every one of them, and through the index above that read
             # walked the whole line (O(people waiting) at every call, inside the write lock).

@@ -8,6 +8,49 @@ from django.db import migrations, models
 # unique CharField a second index for LIKE queries; the token is only ever looked up whole.
 
 
+# The single-column indexes given up: (model, field). Dropped by name as the database lists
+# them, not through AlterField: on SQLite, changing `db_index` of a foreign key rebuilds the
+# whole table (eleven copies of the ticket table, with its write lock held throughout).
+SINGLE = [
+    ("ticket", "office"),
+    ("ticket", "service"),
+    ("ticket", "citizen"),
+    ("ticket", "on_behalf_of"),
+    ("ticket", "authorisation"),
+    ("ticket", "priority"),
+    ("ticket", "status"),
+    ("ticket", "counter"),
+    ("ticket", "target_counter"),
+    ("ticket", "transferred_from"),
+    ("ticket", "carried_from"),
+    ("ticketevent", "office"),
+    ("ticketevent", "counter"),
+]
+
+
+def drop_single(apps, schema_editor):
+    for model_name, name in SINGLE:
+        model = apps.get_model("queueing", model_name)
+        column = model._meta.get_field(name).column
+        # Every non-unique index on exactly this column: Django's, and PostgreSQL's LIKE twin
+        # of the status's.
+        for index in schema_editor._constraint_names(
+            model, [column], index=True, unique=False, primary_key=False
+        ):
+            schema_editor.execute(schema_editor._delete_index_sql(model, index))
+
+
+def create_single(apps, schema_editor):
+    for model_name, name in SINGLE:
+        model = apps.get_model("queueing", model_name)
+        field = model._meta.get_field(name)
+        schema_editor.execute(schema_editor._create_index_sql(model, fields=[field]))
+        like = getattr(schema_editor, "_create_like_index_sql", None)
+        sql = like(model, field) if like is not None and name == "status" else None
+        if sql is not None:
+            schema_editor.execute(sql)
+
+
 def drop_token_like(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
@@ -35,70 +78,75 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(drop_token_like, create_token_like),
-        migrations.AlterField(
-            model_name='ticket',
-            name='authorisation',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='queueing.authorisation'),
-        ),
-        migrations.AlterField(
-            model_name='ticket',
-            name='carried_from',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='queueing.ticket'),
-        ),
-        migrations.AlterField(
-            model_name='ticket',
-            name='citizen',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='org.citizen', verbose_name='công dân'),
-        ),
-        migrations.AlterField(
-            model_name='ticket',
-            name='counter',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tickets', to='org.counter', verbose_name='quầy'),
-        ),
-        migrations.AlterField(
-            model_name='ticket',
-            name='office',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='org.office', verbose_name='bộ phận'),
-        ),
-        migrations.AlterField(
-            model_name='ticket',
-            name='on_behalf_of',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets_by_agent', to='org.citizen', verbose_name='thay mặt cho'),
-        ),
-        migrations.AlterField(
-            model_name='ticket',
-            name='priority',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='queueing.prioritygroup', verbose_name='ưu tiên'),
-        ),
-        migrations.AlterField(
-            model_name='ticket',
-            name='service',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='queueing.service', verbose_name='dịch vụ'),
-        ),
-        migrations.AlterField(
-            model_name='ticket',
-            name='status',
-            field=models.CharField(choices=[('waiting', 'Đang chờ'), ('called', 'Đã gọi'), ('serving', 'Đang phục vụ'), ('done', 'Đã phục vụ'), ('no_show', 'Vắng mặt'), ('parked', 'Tạm hoãn'), ('cancelled', 'Đã hủy'), ('carried_over', 'Chuyển sang ngày sau')], default='waiting', max_length=20, verbose_name='trạng thái'),
-        ),
-        migrations.AlterField(
-            model_name='ticket',
-            name='target_counter',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.counter'),
-        ),
-        migrations.AlterField(
-            model_name='ticket',
-            name='transferred_from',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='queueing.ticket'),
-        ),
-        migrations.AlterField(
-            model_name='ticketevent',
-            name='counter',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.counter'),
-        ),
-        migrations.AlterField(
-            model_name='ticketevent',
-            name='office',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.office'),
+        migrations.SeparateDatabaseAndState(
+            database_operations=[migrations.RunPython(drop_single, create_single)],
+            state_operations=[
+                migrations.AlterField(
+                    model_name='ticket',
+                    name='authorisation',
+                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='queueing.authorisation'),
+                ),
+                migrations.AlterField(
+                    model_name='ticket',
+                    name='carried_from',
+                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='queueing.ticket'),
+                ),
+                migrations.AlterField(
+                    model_name='ticket',
+                    name='citizen',
+                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='org.citizen', verbose_name='công dân'),
+                ),
+                migrations.AlterField(
+                    model_name='ticket',
+                    name='counter',
+                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tickets', to='org.counter', verbose_name='quầy'),
+                ),
+                migrations.AlterField(
+                    model_name='ticket',
+                    name='office',
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='org.office', verbose_name='bộ phận'),
+                ),
+                migrations.AlterField(
+                    model_name='ticket',
+                    name='on_behalf_of',
+                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets_by_agent', to='org.citizen', verbose_name='thay mặt cho'),
+                ),
+                migrations.AlterField(
+                    model_name='ticket',
+                    name='priority',
+                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='queueing.prioritygroup', verbose_name='ưu tiên'),
+                ),
+                migrations.AlterField(
+                    model_name='ticket',
+                    name='service',
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='queueing.service', verbose_name='dịch vụ'),
+                ),
+                migrations.AlterField(
+                    model_name='ticket',
+                    name='status',
+                    field=models.CharField(choices=[('waiting', 'Đang chờ'), ('called', 'Đã gọi'), ('serving', 'Đang phục vụ'), ('done', 'Đã phục vụ'), ('no_show', 'Vắng mặt'), ('parked', 'Tạm hoãn'), ('cancelled', 'Đã hủy'), ('carried_over', 'Chuyển sang ngày sau')], default='waiting', max_length=20, verbose_name='trạng thái'),
+                ),
+                migrations.AlterField(
+                    model_name='ticket',
+                    name='target_counter',
+                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.counter'),
+                ),
+                migrations.AlterField(
+                    model_name='ticket',
+                    name='transferred_from',
+                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='queueing.ticket'),
+                ),
+                migrations.AlterField(
+                    model_name='ticketevent',
+                    name='counter',
+                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='org.counter'),
+                ),
+                migrations.AlterField(
+                    model_name='ticketevent',
+                    name='office',
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.office'),
+                ),
+            ],
         ),
         migrations.AddIndex(
             model_name='ticket',
@@ -123,5 +171,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='ticket',
             index=models.Index(condition=models.Q(('carried_from__isnull', False)), fields=['carried_from'], name='ticket_carried_from_set'),
+        ),
+        migrations.AddIndex(
+            model_name='ticket',
+            index=models.Index(condition=models.Q(('status__in', ('waiting', 'called', 'serving', 'parked'))), fields=['office', 'service_date'], name='ticket_open'),
         ),
     ]

@@ -56,9 +56,11 @@ def queue_close_day(*, office: Office, now: datetime | None = None) -> dict[str,
     qday, _ = QueueDay.objects.select_for_update().get_or_create(office=office, date=day)
     rules = queue_settings(office)
     counts = {"cancelled": 0, "carried_over": 0}
+    # Found through the open tickets' index, then locked and checked again (PostgreSQL: one
+    # ended meanwhile by a counter no longer matches).
     unserved = list(
         Ticket.objects.select_for_update()
-        .filter(office=office, service_date__lte=day, status__in=ACTIVE_STATUSES)
+        .filter(pk__in=hotsql.open_ticket_ids(office.pk, day), status__in=ACTIVE_STATUSES)
         .select_related("service")
         .order_by("waiting_since", "id")
     )

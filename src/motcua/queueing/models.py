@@ -304,7 +304,8 @@ class Ticket(models.Model):
     # only when no other index starts with it, and the references that are rarely set (an
     # agent, an authorisation, a priority, a transfer, a carry-over) get a partial one over
     # the rows that have one: what a delete of the row they point to needs, written only
-    # for those tickets. 24 indexes → 12 written per update on PostgreSQL (migration 0008).
+    # for those tickets. 24 indexes → 10 full ones on PostgreSQL (migration 0008; the exact
+    # set: tests/queueing/test_queueing_ticket_indexes.py).
     office = models.ForeignKey(
         "org.Office",
         on_delete=models.PROTECT,

@@ -33,6 +33,17 @@ def _indexes(table: str) -> dict[str, tuple[list[str], bool]]:
     return out
 
 
+def _plan(sql: str) -> str:
+    """The plan the database chooses for `sql`, as one line of text."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SET LOCAL enable_seqscan = off")  # an empty table: a scan is cheaper
+            cur.execute("EXPLAIN " + sql)
+        else:
+            cur.execute("EXPLAIN QUERY PLAN " + sql)
+        return " ".join(str(cell) for row in cur.fetchall() for cell in row)
+
+
 # Every index of the two tables: (columns, partial). A full index is written at every update of
 # a ticket (every insert of an event); one more needs a reason, and a place here.
 TICKET = sorted(
@@ -97,13 +108,7 @@ def test_a_rare_reference_is_followed_through_its_partial_index(column):
     name = f"ticket_{column.removesuffix('_id')}_set"
     assert _indexes(Ticket._meta.db_table)[name] == ([column], True)
     sql = f"SELECT id FROM {Ticket._meta.db_table} WHERE {column} = 1"
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute("SET LOCAL enable_seqscan = off")  # an empty table: a scan is cheaper
-            cur.execute("EXPLAIN " + sql)
-        else:
-            cur.execute("EXPLAIN QUERY PLAN " + sql)
-        plan = " ".join(str(cell) for row in cur.fetchall() for cell in row)
+    plan = _plan(sql)
     assert name in plan, plan
 
 
@@ -119,13 +124,7 @@ def test_the_days_close_reads_the_open_tickets_through_their_index(office):
     with CaptureQueriesContext(connection) as ctx:
         hotsql.open_ticket_ids(office.pk, clock.now().date())
     (query,) = [q["sql"] for q in ctx.captured_queries if "queueing_ticket" in q["sql"]]
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute("SET LOCAL enable_seqscan = off")
-            cur.execute("EXPLAIN " + query)
-        else:
-            cur.execute("EXPLAIN QUERY PLAN " + query)
-        plan = " ".join(str(cell) for row in cur.fetchall() for cell in row)
+    plan = _plan(query)
     assert "ticket_open" in plan, plan
 
 
